@@ -1,0 +1,120 @@
+package io.larder;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/** The codecs behind {@link Codec#utf8()}, {@link Codec#bytes()} and {@link Codec#longs()}. */
+final class BuiltinCodecs {
+  private BuiltinCodecs() {}
+
+  static final Codec<String> UTF8 = new Codec<>() {
+    @Override
+    public byte[] encode(String value) {
+      return value.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String decode(byte[] bytes) {
+      try {
+        return StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(ByteBuffer.wrap(bytes))
+            .toString();
+      } catch (CharacterCodingException e) {
+        throw new CacheCodecException("bytes are not valid UTF-8", e);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "utf8";
+    }
+  };
+
+  static final Codec<byte[]> BYTES = new Codec<>() {
+    @Override
+    public byte[] encode(byte[] value) {
+      return value.clone();
+    }
+
+    @Override
+    public byte[] decode(byte[] bytes) {
+      return bytes.clone();
+    }
+
+    @Override
+    public String toString() {
+      return "bytes";
+    }
+  };
+
+  static final Codec<Long> LONGS = new Codec<>() {
+    @Override
+    public byte[] encode(Long value) {
+      return Long.toString(value).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public Long decode(byte[] bytes) {
+      return parseDecimal(bytes);
+    }
+
+    @Override
+    public String toString() {
+      return "longs";
+    }
+  };
+
+  static final Codec<Integer> INTS = new Codec<>() {
+    @Override
+    public byte[] encode(Integer value) {
+      return Integer.toString(value).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public Integer decode(byte[] bytes) {
+      long v = parseDecimal(bytes);
+      if (v != (int) v) {
+        throw new CacheCodecException("counter " + v + " does not fit in an int");
+      }
+      return (int) v;
+    }
+
+    @Override
+    public String toString() {
+      return "ints";
+    }
+  };
+
+  /**
+   * Parses signed decimal ASCII, allowing spaces around it (memcached pads decremented
+   * counters with trailing spaces) and nothing else.
+   */
+  static long parseDecimal(byte[] bytes) {
+    int start = 0;
+    int end = bytes.length;
+    while (start < end && bytes[start] == ' ') {
+      start++;
+    }
+    while (end > start && bytes[end - 1] == ' ') {
+      end--;
+    }
+    int digitsFrom = start < end && bytes[start] == '-' ? start + 1 : start;
+    if (digitsFrom >= end || end - digitsFrom > 19) {
+      throw new CacheCodecException("bytes are not a decimal 64-bit integer");
+    }
+    for (int i = digitsFrom; i < end; i++) {
+      if (bytes[i] < '0' || bytes[i] > '9') {
+        throw new CacheCodecException("bytes are not a decimal 64-bit integer");
+      }
+    }
+    try {
+      return Long.parseLong(new String(bytes, start, end - start, StandardCharsets.US_ASCII));
+    } catch (NumberFormatException e) {
+      throw new CacheCodecException("decimal integer out of 64-bit range", e);
+    }
+  }
+}

@@ -1,0 +1,455 @@
+package io.larder;
+
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.Collection;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * A cache: typed values under string keys, in front of one {@link io.larder.spi.Store}.
+ *
+ * <pre>{@code
+ * try (Cache cache = Larder.open("sqlite:data/cache.db?prefix=shop&ttl=60s")) {
+ *   cache.set("greeting", "hello");
+ *   String greeting = cache.get("greeting", String.class);
+ *   long hits = cache.incr("hits:/books/312");
+ *   Cache notes = cache.namespace("notes");
+ *   notes.clear();                                     // only the notes namespace
+ * }
+ * }</pre>
+ *
+ * <h2>Keys</h2>
+ * Any non-empty, valid Unicode string. A key the store cannot hold as it is (memcached: too
+ * long, spaces, control characters) is replaced by a hash, with the full key stored beside
+ * the value and checked on every read, so two keys never read each other's value.
+ *
+ * <h2>Time to live</h2>
+ * Methods without a TTL use the cache's default ({@code ttl=} in the URL; {@link #FOREVER}
+ * when not set). A positive TTL is rounded up to whole milliseconds (stores with one-second
+ * resolution round up to whole seconds). A TTL of zero or less means "already expired":
+ * {@code set} deletes the key, {@code add} stores nothing, {@code touch} deletes the key.
+ * A TTL of 100 years or more means the entry never expires. Counters and compare-and-set
+ * reject a TTL of zero or less.
+ *
+ * <h2>Failures</h2>
+ * Fail-open (the default): when the store fails, reads are misses, writes are dropped and
+ * return {@code false} where they return anything, {@code incr} returns {@code 0}; every
+ * failure is counted in {@link CacheStats#storeErrors()} and logged at most once per second.
+ * Fail-closed ({@code failOpen=false}): the {@link CacheException} reaches the caller. Bytes
+ * that cannot be decoded are always a miss, counted in {@link CacheStats#decodeErrors()}.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface Cache extends AutoCloseable {
+
+  /** A TTL meaning "never expires" (any TTL of 100 years or more means the same). */
+  Duration FOREVER = ChronoUnit.FOREVER.getDuration();
+
+  /**
+   * Reads a value, decoding it with the codec registered for {@code type}.
+   *
+   * <p>{@link String}, {@code byte[]}, {@link Long} and {@link Integer} (decimal text) are
+   * built in; other classes must be allow-listed with
+   * {@link Larder.Builder#allowSerialized(Class[])}.
+   *
+   * @param key the key
+   * @param type the value type
+   * @param <T> the value type
+   * @return the value, or {@code null} if missing, expired or undecodable
+   * @throws IllegalArgumentException if the key is empty or no codec serves {@code type}
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  <T> T get(String key, Class<T> type);
+
+  /**
+   * Reads a value, decoding it with {@code codec}.
+   *
+   * @param key the key
+   * @param codec the codec
+   * @param <T> the value type
+   * @return the value, or {@code null} if missing, expired or undecodable
+   * @throws IllegalArgumentException if the key is empty
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  <T> T get(String key, Codec<T> codec);
+
+  /**
+   * Reads several values in one round trip (keys known to an open preload scope cost none).
+   *
+   * @param keys the keys; duplicates are read once
+   * @param type the value type
+   * @param <T> the value type
+   * @return the values found, keyed as given, in the order given; misses are absent
+   * @throws IllegalArgumentException if a key is empty or no codec serves {@code type}
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  <T> Map<String, T> getMany(Collection<String> keys, Class<T> type);
+
+  /**
+   * Reads several values in one round trip, decoding them with {@code codec}.
+   *
+   * @param keys the keys; duplicates are read once
+   * @param codec the codec
+   * @param <T> the value type
+   * @return the values found, keyed as given, in the order given; misses are absent
+   * @throws IllegalArgumentException if a key is empty
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  <T> Map<String, T> getMany(Collection<String> keys, Codec<T> codec);
+
+  /**
+   * Stores a value with the default TTL, choosing the codec by the value's class.
+   *
+   * @param key the key
+   * @param value the value: a {@link String}, {@code byte[]}, {@link Long}, {@link Integer}
+   *     or an allow-listed serializable class
+   * @throws IllegalArgumentException if no codec serves the value's class
+   * @throws CacheCodecException if the value cannot be encoded
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  void set(String key, Object value);
+
+  /**
+   * Stores a value with a TTL, choosing the codec by the value's class.
+   *
+   * @param key the key
+   * @param value the value
+   * @param ttl the time to live; zero or less deletes the key
+   * @throws IllegalArgumentException if no codec serves the value's class
+   * @throws CacheCodecException if the value cannot be encoded
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  void set(String key, Object value, Duration ttl);
+
+  /**
+   * Stores a value with a codec and a TTL.
+   *
+   * @param key the key
+   * @param value the value
+   * @param codec the codec
+   * @param ttl the time to live; zero or less deletes the key
+   * @param <T> the value type
+   * @throws CacheCodecException if the value cannot be encoded
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  <T> void set(String key, T value, Codec<T> codec, Duration ttl);
+
+  /**
+   * Stores several values with the default TTL in one round trip.
+   *
+   * @param entries keys and values; codecs chosen by each value's class
+   * @throws IllegalArgumentException if no codec serves a value's class
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  void setMany(Map<String, ?> entries);
+
+  /**
+   * Stores several values with one TTL in one round trip.
+   *
+   * @param entries keys and values; codecs chosen by each value's class
+   * @param ttl the time to live; zero or less deletes the keys
+   * @throws IllegalArgumentException if no codec serves a value's class
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  void setMany(Map<String, ?> entries, Duration ttl);
+
+  /**
+   * Stores several values with a codec and one TTL in one round trip.
+   *
+   * @param entries keys and values
+   * @param codec the codec
+   * @param ttl the time to live; zero or less deletes the keys
+   * @param <T> the value type
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  <T> void setMany(Map<String, ? extends T> entries, Codec<T> codec, Duration ttl);
+
+  /**
+   * Stores a value with the default TTL only if the key is missing, atomically.
+   *
+   * @param key the key
+   * @param value the value
+   * @return {@code true} if stored
+   * @throws IllegalArgumentException if no codec serves the value's class
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  boolean add(String key, Object value);
+
+  /**
+   * Stores a value only if the key is missing, atomically.
+   *
+   * @param key the key
+   * @param value the value
+   * @param ttl the time to live; zero or less stores nothing and returns {@code false}
+   * @return {@code true} if stored
+   * @throws IllegalArgumentException if no codec serves the value's class
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  boolean add(String key, Object value, Duration ttl);
+
+  /**
+   * Stores a value with a codec only if the key is missing, atomically.
+   *
+   * @param key the key
+   * @param value the value
+   * @param codec the codec
+   * @param ttl the time to live; zero or less stores nothing and returns {@code false}
+   * @param <T> the value type
+   * @return {@code true} if stored
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  <T> boolean add(String key, T value, Codec<T> codec, Duration ttl);
+
+  /**
+   * Removes a key.
+   *
+   * @param key the key
+   * @return {@code true} if a value was removed
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  boolean delete(String key);
+
+  /**
+   * Removes several keys in one round trip.
+   *
+   * @param keys the keys
+   * @return how many values were removed
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  int deleteMany(Collection<String> keys);
+
+  /**
+   * Tells whether a key holds a live value.
+   *
+   * @param key the key
+   * @return {@code true} if present and not expired
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  boolean exists(String key);
+
+  /**
+   * Gives a key the default TTL again, from now, keeping its value.
+   *
+   * @param key the key
+   * @return {@code true} if the key was present
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  boolean touch(String key);
+
+  /**
+   * Gives a key a new TTL from now, keeping its value.
+   *
+   * @param key the key
+   * @param ttl the new time to live; zero or less deletes the key
+   * @return {@code true} if the key was present
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  boolean touch(String key, Duration ttl);
+
+  /**
+   * Adds one to a counter, creating it (with the default TTL) if missing.
+   *
+   * @param key the key
+   * @return the new value ({@code 0} if the store failed and the cache is fail-open)
+   * @throws CacheCodecException if the key holds something other than a decimal counter
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  long incr(String key);
+
+  /**
+   * Adds {@code delta} to a counter, creating it (with the default TTL) if missing.
+   *
+   * @param key the key
+   * @param delta the amount to add; may be negative
+   * @return the new value ({@code 0} if the store failed and the cache is fail-open)
+   * @throws CacheCodecException if the key holds something other than a decimal counter, or
+   *     the sum overflows 64 bits
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  long incr(String key, long delta);
+
+  /**
+   * Adds {@code delta} to a counter atomically, creating it with {@code ttl} if missing; an
+   * existing counter keeps its expiry. Counters are signed 64-bit integers stored as decimal
+   * text, so {@code get(key, Long.class)} reads them and other clients can increment them.
+   *
+   * @param key the key
+   * @param delta the amount to add; may be negative
+   * @param ttl the time to live if the counter is created; must be positive
+   * @return the new value ({@code 0} if the store failed and the cache is fail-open)
+   * @throws IllegalArgumentException if {@code ttl} is zero or negative
+   * @throws CacheCodecException if the key holds something other than a decimal counter, or
+   *     the sum overflows 64 bits
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  long incr(String key, long delta, Duration ttl);
+
+  /**
+   * Subtracts one from a counter, creating it (holding {@code -1}) if missing.
+   *
+   * @param key the key
+   * @return the new value
+   * @throws CacheCodecException if the key holds something other than a decimal counter
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  long decr(String key);
+
+  /**
+   * Subtracts {@code delta} from a counter; see {@link #incr(String, long, Duration)}.
+   *
+   * @param key the key
+   * @param delta the amount to subtract
+   * @return the new value
+   * @throws IllegalArgumentException if {@code delta} is {@link Long#MIN_VALUE}
+   * @throws CacheCodecException if the key holds something other than a decimal counter
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  long decr(String key, long delta);
+
+  /**
+   * Reads a value with the version a {@link #compareAndSet} checks. Always a round trip:
+   * preload scopes are not consulted, because a scope holds no versions.
+   *
+   * @param key the key
+   * @param codec the codec
+   * @param <T> the value type
+   * @return the value and version; {@link Versioned#exists()} is false when missing
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  <T> Versioned<T> getVersioned(String key, Codec<T> codec);
+
+  /**
+   * Reads a value with its version, choosing the codec by {@code type}.
+   *
+   * @param key the key
+   * @param type the value type
+   * @param <T> the value type
+   * @return the value and version
+   * @throws IllegalArgumentException if no codec serves {@code type}
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  <T> Versioned<T> getVersioned(String key, Class<T> type);
+
+  /**
+   * Writes {@code value} with the default TTL only if the key is unchanged since
+   * {@code read}: same version, or still missing if it was missing.
+   *
+   * @param read what {@link #getVersioned} of this cache returned
+   * @param value the new value
+   * @param <T> the value type
+   * @return {@code true} if written; {@code false} if the key changed (or the store failed
+   *     and the cache is fail-open)
+   * @throws IllegalArgumentException if {@code read} came from another cache
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  <T> boolean compareAndSet(Versioned<T> read, T value);
+
+  /**
+   * Writes {@code value} with {@code ttl} only if the key is unchanged since {@code read}.
+   *
+   * @param read what {@link #getVersioned} of this cache returned
+   * @param value the new value
+   * @param ttl the time to live; must be positive
+   * @param <T> the value type
+   * @return {@code true} if written
+   * @throws IllegalArgumentException if {@code read} came from another cache or {@code ttl}
+   *     is not positive
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  <T> boolean compareAndSet(Versioned<T> read, T value, Duration ttl);
+
+  /**
+   * Runs a read-modify-write loop: reads the value, applies {@code fn}, writes the result if
+   * nobody wrote in between, and retries (with backoff) when somebody did.
+   *
+   * <pre>{@code
+   * Long left = cache.update("stock:312", Codec.longs(), n -> n == null ? 9L : n - 1);
+   * }</pre>
+   *
+   * @param key the key
+   * @param codec the codec
+   * @param fn the function, given the current value or {@code null} when missing (or
+   *     undecodable); returning {@code null} writes nothing. It may run several times.
+   * @param <T> the value type
+   * @return the value written, or {@code null} if {@code fn} returned {@code null} (or the
+   *     store failed and the cache is fail-open)
+   * @throws CacheException if the store fails and the cache is fail-closed, or 10,000
+   *     attempts all conflicted
+   */
+  <T> T update(String key, Codec<T> codec, UnaryOperator<T> fn);
+
+  /**
+   * Runs a read-modify-write loop, choosing the codec by {@code type}; see
+   * {@link #update(String, Codec, UnaryOperator)}.
+   *
+   * @param key the key
+   * @param type the value type
+   * @param fn the function
+   * @param <T> the value type
+   * @return the value written, or {@code null}
+   * @throws IllegalArgumentException if no codec serves {@code type}
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  <T> T update(String key, Class<T> type, UnaryOperator<T> fn);
+
+  /**
+   * Removes every key of this cache's namespace, and of the namespaces nested in it, and
+   * nothing else. On a root cache without a prefix this empties the whole store.
+   *
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  void clear();
+
+  /**
+   * Returns a view of this cache whose keys live in a namespace of their own. Views are
+   * cheap and cached: the same name returns the same view. {@code clear()} on the view
+   * removes only its keys; its stats count only its operations (and also count in this
+   * cache's stats).
+   *
+   * @param name the namespace name; any non-empty string
+   * @return the namespaced view, sharing this cache's store and settings
+   * @throws IllegalArgumentException if {@code name} is empty
+   */
+  Cache namespace(String name);
+
+  /**
+   * Opens a preload scope for this thread: reads the keys in one round trip and serves
+   * later reads of them from memory until closed. See {@link Preload}.
+   *
+   * @param keys the keys to load
+   * @return the open scope; close it with try-with-resources
+   * @throws IllegalArgumentException if a key is empty
+   */
+  Preload preload(String... keys);
+
+  /**
+   * Opens a preload scope for this thread over a collection of keys.
+   *
+   * @param keys the keys to load
+   * @return the open scope
+   * @throws IllegalArgumentException if a key is empty
+   */
+  Preload preload(Collection<String> keys);
+
+  /**
+   * Returns a snapshot of this cache's counters.
+   *
+   * @return the stats
+   */
+  CacheStats stats();
+
+  /**
+   * Returns this cache's default TTL.
+   *
+   * @return the default TTL; {@link #FOREVER} when none was configured
+   */
+  Duration defaultTtl();
+
+  /**
+   * Closes the store if this cache opened it (from a URL); a store passed to the builder is
+   * borrowed and left open. Namespace views close nothing. Idempotent.
+   */
+  @Override
+  void close();
+}

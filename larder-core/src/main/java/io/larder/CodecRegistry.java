@@ -1,0 +1,43 @@
+package io.larder;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Finds the codec for a class: the built-ins, or Java serialization for allow-listed classes. */
+final class CodecRegistry {
+  private static final Map<Class<?>, Codec<?>> BUILT_IN = Map.of(
+      String.class, BuiltinCodecs.UTF8,
+      byte[].class, BuiltinCodecs.BYTES,
+      Long.class, BuiltinCodecs.LONGS,
+      long.class, BuiltinCodecs.LONGS,
+      Integer.class, BuiltinCodecs.INTS,
+      int.class, BuiltinCodecs.INTS);
+
+  private final Set<Class<?>> serializable;
+  private final Map<Class<?>, Codec<?>> serializedCodecs = new ConcurrentHashMap<>();
+
+  CodecRegistry(Set<Class<?>> serializable) {
+    this.serializable = Set.copyOf(serializable);
+  }
+
+  @SuppressWarnings("unchecked")
+  <T> Codec<T> forClass(Class<T> type) {
+    Codec<?> codec = BUILT_IN.get(type);
+    if (codec == null && serializable.contains(type)) {
+      codec = serializedCodecs.computeIfAbsent(type,
+          t -> new SerializedCodec<>(t, serializable.toArray(new Class<?>[0])));
+    }
+    if (codec == null) {
+      throw new IllegalArgumentException("no codec for " + type.getName()
+          + ": pass a Codec, or allow-list the class with Larder.builder().allowSerialized("
+          + type.getSimpleName() + ".class)");
+    }
+    return (Codec<T>) codec;
+  }
+
+  @SuppressWarnings("unchecked")
+  <T> Codec<T> forValue(T value) {
+    return (Codec<T>) forClass(value.getClass());
+  }
+}

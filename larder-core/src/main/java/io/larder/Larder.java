@@ -1,0 +1,336 @@
+package io.larder;
+
+import io.larder.spi.Store;
+import io.larder.spi.StoreProvider;
+import io.larder.spi.StoreUrl;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Opens caches from URLs or a builder.
+ *
+ * <pre>{@code
+ * Cache cache = Larder.open("sqlite:data/cache.db?prefix=shop&ttl=60s");
+ * Cache same = Larder.builder().url("sqlite:data/cache.db").prefix("shop")
+ *     .defaultTtl(Duration.ofSeconds(60)).build();
+ * }</pre>
+ *
+ * <p>Schemes are found with {@link ServiceLoader}: {@code mem:} is built in,
+ * {@code sqlite:} comes with {@code larder-jdbc}, and each store module adds its own by
+ * being on the class path. Options every URL takes:
+ * <ul>
+ *   <li>{@code prefix} — the namespace all keys live in ({@code ?prefix=shop});</li>
+ *   <li>{@code ttl} — the default time to live ({@code 250ms}, {@code 60s}, {@code 5m},
+ *       {@code 2h}, {@code 1d}, or {@code forever}, the default);</li>
+ *   <li>{@code compress} — deflate values of at least this many bytes ({@code 256},
+ *       {@code 4k}); off by default;</li>
+ *   <li>{@code failOpen} — {@code true} (default): store failures read as misses;
+ *       {@code false}: they throw.</li>
+ * </ul>
+ * Stores add their own (for example {@code maxBytes} for {@code mem:}); an option nobody
+ * knows is an error, not silently ignored.
+ */
+public final class Larder {
+  private Larder() {}
+
+  /**
+   * Opens a cache from a URL.
+   *
+   * @param url for example {@code mem:}, {@code sqlite:data/cache.db?ttl=60s}
+   * @return the open cache; closing it closes the store it opened
+   * @throws NullPointerException if {@code url} is null
+   * @throws IllegalArgumentException if the URL is malformed, its scheme unknown or an
+   *     option unknown or invalid
+   * @throws CacheException if the store cannot be opened
+   */
+  public static Cache open(String url) {
+    return builder().url(url).build();
+  }
+
+  /**
+   * Returns a new builder.
+   *
+   * @return a builder with nothing set
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns the URL schemes available on the class path.
+   *
+   * @return the schemes, sorted, for example {@code [mem, sqlite]}
+   */
+  public static Set<String> schemes() {
+    return providers().keySet();
+  }
+
+  private static Map<String, StoreProvider> providers() {
+    Map<String, StoreProvider> byScheme = new TreeMap<>();
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    for (StoreProvider p : ServiceLoader.load(StoreProvider.class,
+        loader != null ? loader : Larder.class.getClassLoader())) {
+      for (String scheme : p.schemes()) {
+        byScheme.putIfAbsent(scheme, p);
+      }
+    }
+    return byScheme;
+  }
+
+  /**
+   * Builds a {@link Cache}. Each option may be set once; arguments are checked at once and
+   * conflicts (an option both in the URL and set here) are rejected by {@link #build()}.
+   */
+  public static final class Builder {
+    private final Set<String> set = new LinkedHashSet<>();
+    private String url;
+    private Store store;
+    private String prefix;
+    private Duration defaultTtl;
+    private Integer compressAbove;
+    private Boolean failOpen;
+    private InstantSource clock;
+    private final Set<Class<?>> serializable = new LinkedHashSet<>();
+
+    private Builder() {}
+
+    private void once(String option) {
+      if (!set.add(option)) {
+        throw new IllegalStateException(option + " was already set");
+      }
+    }
+
+    /**
+     * Sets the URL to open the store from.
+     *
+     * @param url the cache URL
+     * @return this builder
+     * @throws NullPointerException if {@code url} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder url(String url) {
+      once("url");
+      this.url = Objects.requireNonNull(url, "url");
+      return this;
+    }
+
+    /**
+     * Uses a store the caller opened; the cache borrows it and never closes it.
+     *
+     * @param store the store
+     * @return this builder
+     * @throws NullPointerException if {@code store} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder store(Store store) {
+      once("store");
+      this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /**
+     * Sets the namespace every key of the cache lives in.
+     *
+     * @param prefix a non-empty name
+     * @return this builder
+     * @throws IllegalArgumentException if {@code prefix} is empty
+     * @throws IllegalStateException if already set
+     */
+    public Builder prefix(String prefix) {
+      once("prefix");
+      Keys.encodeSegment(prefix);
+      this.prefix = prefix;
+      return this;
+    }
+
+    /**
+     * Sets the TTL of writes that give none; {@link Cache#FOREVER} by default.
+     *
+     * @param ttl a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if {@code ttl} is zero or negative
+     * @throws IllegalStateException if already set
+     */
+    public Builder defaultTtl(Duration ttl) {
+      once("defaultTtl");
+      if (DefaultCache.ttlMillis(ttl) < 0) {
+        throw new IllegalArgumentException("defaultTtl must be positive, was " + ttl);
+      }
+      this.defaultTtl = ttl;
+      return this;
+    }
+
+    /**
+     * Deflates every stored value of at least {@code bytes} bytes (when that makes it
+     * smaller); a flag in the stored bytes tells readers, so caches with and without
+     * compression read each other's values.
+     *
+     * @param bytes the threshold; at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is below 1
+     * @throws IllegalStateException if already set
+     */
+    public Builder compressAbove(int bytes) {
+      once("compressAbove");
+      if (bytes < 1) {
+        throw new IllegalArgumentException("compressAbove must be at least 1 byte, was " + bytes);
+      }
+      this.compressAbove = bytes;
+      return this;
+    }
+
+    /**
+     * Chooses what store failures do: {@code true} (default) reads them as misses and drops
+     * writes; {@code false} throws {@link CacheException}.
+     *
+     * @param failOpen whether to fail open
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder failOpen(boolean failOpen) {
+      once("failOpen");
+      this.failOpen = failOpen;
+      return this;
+    }
+
+    /**
+     * Sets the time source that stores opened from the URL use for expiry (tests inject a
+     * manual clock). Stores expiring on a server use the server's clock.
+     *
+     * @param clock the time source
+     * @return this builder
+     * @throws NullPointerException if {@code clock} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder clock(InstantSource clock) {
+      once("clock");
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Allows these classes to be stored with Java serialization, so that
+     * {@code get(key, Type.class)} and {@code set(key, value)} accept them. Only the listed
+     * classes (and strings, boxed primitives and arrays of them) can be read back; see
+     * {@link Codec#serialized}.
+     *
+     * @param classes serializable classes, including those in their object graphs
+     * @return this builder
+     * @throws IllegalArgumentException if a class is not serializable
+     * @throws IllegalStateException if already set
+     */
+    public Builder allowSerialized(Class<?>... classes) {
+      once("allowSerialized");
+      for (Class<?> c : classes) {
+        new SerializedCodec<>(c); // checks the class
+        serializable.add(c);
+      }
+      return this;
+    }
+
+    /**
+     * Opens the cache.
+     *
+     * @return the cache
+     * @throws IllegalStateException if neither or both of a URL and a store were given
+     * @throws IllegalArgumentException if the URL is malformed, names an unknown scheme or
+     *     option, or sets an option also set on this builder
+     * @throws CacheException if the store cannot be opened
+     */
+    public Cache build() {
+      if ((url == null) == (store == null)) {
+        throw new IllegalStateException("give exactly one of url(...) and store(...)");
+      }
+      String p = prefix;
+      Duration ttl = defaultTtl;
+      Integer compress = compressAbove;
+      Boolean open = failOpen;
+      Store s = store;
+      String description = store == null ? null : store.getClass().getSimpleName();
+      if (url != null) {
+        StoreUrl parsed = StoreUrl.parse(url);
+        description = parsed.redacted();
+        p = merge("prefix", p, parsed.option("prefix").orElse(null), parsed);
+        String ttlText = parsed.option("ttl").orElse(null);
+        ttl = merge("ttl", ttl, ttlText == null ? null : parseTtl(ttlText), parsed);
+        compress = merge("compress", compress,
+            parsed.sizeOption("compress").map(n -> checkCompress(n, parsed)).orElse(null), parsed);
+        open = merge("failOpen", open, parsed.booleanOption("failOpen").orElse(null), parsed);
+        if (p != null) {
+          Keys.encodeSegment(p);
+        }
+        StoreProvider provider = providers().get(parsed.scheme());
+        if (provider == null) {
+          throw new IllegalArgumentException("no store for scheme '" + parsed.scheme() + ":' in '"
+              + parsed.redacted() + "'; available: " + schemes() + hint(parsed.scheme()));
+        }
+        s = provider.open(parsed, clock != null ? clock : InstantSource.system());
+        Set<String> unknown = parsed.unreadOptions();
+        if (!unknown.isEmpty()) {
+          s.close();
+          throw new IllegalArgumentException("unknown option" + (unknown.size() > 1 ? "s " : " ")
+              + unknown + " in '" + parsed.redacted() + "'");
+        }
+      }
+      List<String> path = new ArrayList<>();
+      if (p != null) {
+        path.add(p);
+      }
+      DefaultCache.Shared shared = new DefaultCache.Shared(s, url != null,
+          compress == null ? 0 : compress, open == null || open,
+          new CodecRegistry(serializable), description);
+      return new DefaultCache(shared, path, new StatsCounter(null),
+          ttl == null ? Cache.FOREVER : ttl, true);
+    }
+
+    private static int checkCompress(long n, StoreUrl url) {
+      if (n < 1 || n > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(
+            "option 'compress' must be at least 1 byte, was " + n + " in '" + url.redacted() + "'");
+      }
+      return (int) n;
+    }
+
+    private static Duration parseTtl(String text) {
+      if (text.equalsIgnoreCase("forever") || text.equalsIgnoreCase("none")) {
+        return Cache.FOREVER;
+      }
+      Duration d = StoreUrl.parseDuration("ttl", text);
+      if (d.isZero()) {
+        throw new IllegalArgumentException(
+            "option 'ttl' must be positive or 'forever', was '" + text + "'");
+      }
+      return d;
+    }
+
+    private static <T> T merge(String option, T fromBuilder, T fromUrl, StoreUrl url) {
+      if (fromBuilder != null && fromUrl != null) {
+        throw new IllegalArgumentException("option '" + option + "' is set both in the URL '"
+            + url.redacted() + "' and on the builder");
+      }
+      return fromBuilder != null ? fromBuilder : fromUrl;
+    }
+
+    private static String hint(String scheme) {
+      for (String[] h : Arrays.asList(
+          new String[] {"sqlite", "larder-jdbc"},
+          new String[] {"redis", "larder-redis"}, new String[] {"rediss", "larder-redis"},
+          new String[] {"redis-cluster", "larder-redis"},
+          new String[] {"memcached", "larder-memcached"})) {
+        if (h[0].equals(scheme)) {
+          return " (add " + h[1] + " to the class path)";
+        }
+      }
+      return "";
+    }
+  }
+}

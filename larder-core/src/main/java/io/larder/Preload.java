@@ -1,0 +1,47 @@
+package io.larder;
+
+import java.util.Set;
+
+/**
+ * An open preload scope: keys read in one bulk round trip, then served to this thread
+ * without further round trips until the scope is closed.
+ *
+ * <pre>{@code
+ * try (Preload scope = cache.preload("note:312:markup", "note:312:comments")) {
+ *   String markup = cache.get("note:312:markup", String.class);   // no round trip
+ *   String comments = cache.get("note:312:comments", String.class); // none, even if missing
+ * }
+ * }</pre>
+ *
+ * <p>Semantics:
+ * <ul>
+ *   <li>Opening makes one bulk read of the keys not already known to an enclosing scope.</li>
+ *   <li>A read of a preloaded key is answered from the scope, whether the scope found a value
+ *       or found the key missing; it is counted in {@link CacheStats#preloadHits()}.</li>
+ *   <li>A write, delete, increment, compare-and-set or clear made through the same cache on
+ *       this thread updates every open scope of this thread that holds the key, so the scope
+ *       never answers with a value this thread has replaced. Writes by other threads or
+ *       processes are not seen: a scope is a snapshot, meant to last one request.</li>
+ *   <li>Scopes nest; an inner scope's keys are visible only while it is open.</li>
+ *   <li>Scopes belong to the thread that opened them; other threads never see them.</li>
+ * </ul>
+ *
+ * <p>Always use try-with-resources, so the scope is closed even when the block throws.
+ */
+public interface Preload extends AutoCloseable {
+
+  /**
+   * Returns the keys this scope was opened with, as the caller gave them.
+   *
+   * @return the keys, unmodifiable
+   */
+  Set<String> keys();
+
+  /**
+   * Closes the scope; later reads go to the store again. Idempotent.
+   *
+   * @throws IllegalStateException if called from a thread other than the one that opened it
+   */
+  @Override
+  void close();
+}

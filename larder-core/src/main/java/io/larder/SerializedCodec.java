@@ -1,0 +1,120 @@
+package io.larder;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InvalidClassException;
+import java.io.ObjectInputFilter;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** Java serialization restricted to allow-listed classes; see {@link Codec#serialized}. */
+final class SerializedCodec<T> implements Codec<T> {
+  static final int MAX_DEPTH = 20;
+  static final int MAX_REFERENCES = 100_000;
+  static final int MAX_ARRAY_LENGTH = 1_000_000;
+
+  private static final Set<Class<?>> ALWAYS_ALLOWED = Set.of(
+      String.class, Boolean.class, Byte.class, Character.class, Short.class, Integer.class,
+      Long.class, Float.class, Double.class, Number.class, Enum.class);
+
+  private final Class<T> type;
+  private final Set<Class<?>> allowed;
+  private final ObjectInputFilter filter;
+
+  SerializedCodec(Class<T> type, Class<?>... alsoAllowed) {
+    this.type = Objects.requireNonNull(type, "type");
+    Set<Class<?>> set = new HashSet<>(ALWAYS_ALLOWED);
+    set.add(checkSerializable(type));
+    for (Class<?> c : alsoAllowed) {
+      set.add(checkSerializable(Objects.requireNonNull(c, "alsoAllowed")));
+    }
+    this.allowed = Set.copyOf(set);
+    this.filter = this::check;
+  }
+
+  private static Class<?> checkSerializable(Class<?> c) {
+    if (!c.isPrimitive() && !c.isArray() && !Serializable.class.isAssignableFrom(c)) {
+      throw new IllegalArgumentException(c.getName() + " is not Serializable");
+    }
+    return c;
+  }
+
+  private boolean isAllowed(Class<?> c) {
+    while (c.isArray()) {
+      c = c.getComponentType();
+    }
+    return c.isPrimitive() || allowed.contains(c);
+  }
+
+  private ObjectInputFilter.Status check(ObjectInputFilter.FilterInfo info) {
+    if (info.depth() > MAX_DEPTH || info.references() > MAX_REFERENCES
+        || info.arrayLength() > MAX_ARRAY_LENGTH) {
+      return ObjectInputFilter.Status.REJECTED;
+    }
+    Class<?> c = info.serialClass();
+    if (c == null) {
+      return ObjectInputFilter.Status.UNDECIDED;
+    }
+    return isAllowed(c) ? ObjectInputFilter.Status.ALLOWED : ObjectInputFilter.Status.REJECTED;
+  }
+
+  @Override
+  public byte[] encode(T value) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (CheckingOutput out = new CheckingOutput(bytes)) {
+      out.writeObject(value);
+    } catch (IOException e) {
+      throw new CacheCodecException("cannot serialize " + value.getClass().getName() + ": "
+          + e.getMessage(), e);
+    }
+    return bytes.toByteArray();
+  }
+
+  @Override
+  public T decode(byte[] bytes) {
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
+      in.setObjectInputFilter(filter);
+      Object o = in.readObject();
+      if (!type.isInstance(o)) {
+        throw new CacheCodecException("stored object is a " + (o == null ? "null" : o.getClass().getName())
+            + ", not a " + type.getName());
+      }
+      return type.cast(o);
+    } catch (IOException | ClassNotFoundException e) {
+      throw new CacheCodecException("cannot deserialize a " + type.getName() + ": " + e, e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "serialized(" + type.getName() + ", allowing "
+        + allowed.stream().map(Class::getSimpleName).sorted().collect(Collectors.joining(", "))
+        + ")";
+  }
+
+  /** Refuses, at write time, any object the read filter would reject. */
+  private final class CheckingOutput extends ObjectOutputStream {
+    CheckingOutput(ByteArrayOutputStream out) throws IOException {
+      super(out);
+      enableReplaceObject(true);
+    }
+
+    @Override
+    protected Object replaceObject(Object obj) throws IOException {
+      if (obj != null && !isAllowed(obj.getClass()) && !(obj instanceof Enum<?> e
+          && isAllowed(e.getDeclaringClass()))) {
+        throw new InvalidClassException(obj.getClass().getName(),
+            "not allow-listed; allowed: " + Arrays.toString(
+                allowed.stream().map(Class::getName).sorted().toArray()));
+      }
+      return obj;
+    }
+  }
+}

@@ -1,0 +1,253 @@
+package io.larder.internal;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.larder.CacheCodecException;
+import io.larder.spi.Store;
+import io.larder.spi.StoredValue;
+import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The in-process store: a Caffeine cache bounded by the total bytes of keys and values,
+ * with a per-entry expiry. Not public API; obtain it from {@code io.larder.Stores.memory()}
+ * or the {@code mem:} URL.
+ */
+public final class MemoryStore implements Store {
+  /** Bytes charged per entry beyond its key and value: object headers and map nodes. */
+  static final int ENTRY_OVERHEAD = 96;
+
+  /** An entry; {@code deadline} is in ticker nanoseconds, {@link Long#MAX_VALUE} for never. */
+  private record Entry(byte[] value, long deadline, long version) {}
+
+  private final com.github.benmanes.caffeine.cache.Cache<String, Entry> cache;
+  private final ConcurrentMap<String, Entry> map;
+  private final Ticker ticker;
+  private final AtomicLong versions = new AtomicLong();
+
+  /**
+   * Creates a memory store.
+   *
+   * @param maxBytes the most bytes (keys, values and per-entry overhead) to hold
+   * @param clock the time source; {@code null} for the system's monotonic clock
+   */
+  public MemoryStore(long maxBytes, InstantSource clock) {
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("maxBytes must be positive, was " + maxBytes);
+    }
+    this.ticker = clock == null ? Ticker.systemTicker()
+        : () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
+    this.cache = Caffeine.newBuilder()
+        .maximumWeight(maxBytes)
+        .weigher((String k, Entry e) -> (int) Math.min(Integer.MAX_VALUE,
+            2L * k.length() + e.value.length + ENTRY_OVERHEAD))
+        .expireAfter(new Expiry<String, Entry>() {
+          @Override
+          public long expireAfterCreate(String key, Entry e, long now) {
+            return remaining(e, now);
+          }
+
+          @Override
+          public long expireAfterUpdate(String key, Entry e, long now, long current) {
+            return remaining(e, now);
+          }
+
+          @Override
+          public long expireAfterRead(String key, Entry e, long now, long current) {
+            return current;
+          }
+        })
+        .ticker(ticker)
+        .executor(Runnable::run)
+        .build();
+    this.map = cache.asMap();
+  }
+
+  private static long remaining(Entry e, long now) {
+    return e.deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, e.deadline - now);
+  }
+
+  private long deadline(long ttlMillis) {
+    if (ttlMillis == NO_EXPIRY) {
+      return Long.MAX_VALUE;
+    }
+    long d = ticker.read() + TimeUnit.MILLISECONDS.toNanos(ttlMillis);
+    return d < 0 ? Long.MAX_VALUE - 1 : d;
+  }
+
+  private boolean live(Entry e) {
+    return e != null && (e.deadline == Long.MAX_VALUE || e.deadline > ticker.read());
+  }
+
+  private Entry entry(byte[] value, long ttlMillis) {
+    return new Entry(value, deadline(ttlMillis), versions.incrementAndGet());
+  }
+
+  @Override
+  public byte[] get(String key) {
+    Entry e = cache.getIfPresent(key);
+    return live(e) ? e.value : null;
+  }
+
+  @Override
+  public Map<String, byte[]> getMany(Collection<String> keys) {
+    Map<String, byte[]> result = new HashMap<>();
+    cache.getAllPresent(keys).forEach((k, e) -> {
+      if (live(e)) {
+        result.put(k, e.value);
+      }
+    });
+    return result;
+  }
+
+  @Override
+  public void set(String key, byte[] value, long ttlMillis) {
+    map.put(key, entry(value, ttlMillis));
+  }
+
+  @Override
+  public void setMany(Map<String, byte[]> entries, long ttlMillis) {
+    entries.forEach((k, v) -> set(k, v, ttlMillis));
+  }
+
+  @Override
+  public boolean add(String key, byte[] value, long ttlMillis) {
+    boolean[] added = {false};
+    map.compute(key, (k, old) -> {
+      if (live(old)) {
+        return old;
+      }
+      added[0] = true;
+      return entry(value, ttlMillis);
+    });
+    return added[0];
+  }
+
+  @Override
+  public boolean delete(String key) {
+    return live(map.remove(key));
+  }
+
+  @Override
+  public int deleteMany(Collection<String> keys) {
+    int n = 0;
+    for (String k : keys) {
+      if (delete(k)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public boolean exists(String key) {
+    return live(cache.getIfPresent(key));
+  }
+
+  @Override
+  public boolean touch(String key, long ttlMillis) {
+    boolean[] touched = {false};
+    map.computeIfPresent(key, (k, old) -> {
+      if (!live(old)) {
+        return null;
+      }
+      touched[0] = true;
+      return new Entry(old.value, deadline(ttlMillis), old.version);
+    });
+    return touched[0];
+  }
+
+  @Override
+  public long incr(String key, long delta, long ttlMillis) {
+    long[] result = new long[1];
+    map.compute(key, (k, old) -> {
+      if (!live(old)) {
+        result[0] = delta;
+        return entry(decimal(delta), ttlMillis);
+      }
+      long current = parseCounter(key, old.value);
+      try {
+        result[0] = Math.addExact(current, delta);
+      } catch (ArithmeticException e) {
+        throw new CacheCodecException("incr of '" + key + "' by " + delta + " overflows 64 bits");
+      }
+      return new Entry(decimal(result[0]), old.deadline, versions.incrementAndGet());
+    });
+    return result[0];
+  }
+
+  static byte[] decimal(long v) {
+    return Long.toString(v).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  static long parseCounter(String key, byte[] value) {
+    String s = new String(value, StandardCharsets.US_ASCII).strip();
+    try {
+      if (s.isEmpty() || s.length() > 20 || !s.matches("-?[0-9]+")) {
+        throw new NumberFormatException();
+      }
+      return Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      throw new CacheCodecException("value at '" + key + "' is not a decimal 64-bit counter");
+    }
+  }
+
+  @Override
+  public StoredValue getVersioned(String key) {
+    Entry e = cache.getIfPresent(key);
+    return live(e) ? new StoredValue(e.value, e.version) : null;
+  }
+
+  @Override
+  public boolean compareAndSet(String key, StoredValue expected, byte[] value, long ttlMillis) {
+    boolean[] swapped = {false};
+    map.compute(key, (k, old) -> {
+      boolean matches = live(old)
+          ? expected != null && old.version == expected.version()
+              && Arrays.equals(old.value, expected.bytes())
+          : expected == null;
+      if (!matches) {
+        return live(old) ? old : null;
+      }
+      swapped[0] = true;
+      return entry(value, ttlMillis);
+    });
+    return swapped[0];
+  }
+
+  @Override
+  public void clear(String prefix) {
+    if (prefix.isEmpty()) {
+      cache.invalidateAll();
+    } else {
+      map.keySet().removeIf(k -> k.startsWith(prefix));
+    }
+  }
+
+  /**
+   * Returns the number of entries held, including expired ones not yet removed.
+   *
+   * @return the entry count
+   */
+  public long size() {
+    return cache.estimatedSize();
+  }
+
+  @Override
+  public void close() {
+    cache.invalidateAll();
+  }
+
+  @Override
+  public String toString() {
+    return "MemoryStore[" + cache.estimatedSize() + " entries]";
+  }
+}
