@@ -3,7 +3,6 @@ package io.larder;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InvalidClassException;
 import java.io.ObjectInputFilter;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
@@ -47,10 +46,15 @@ final class SerializedCodec<T> implements Codec<T> {
   }
 
   private boolean isAllowed(Class<?> c) {
-    while (c.isArray()) {
-      c = c.getComponentType();
+    if (c.isArray()) {
+      Class<?> component = c;
+      while (component.isArray()) {
+        component = component.getComponentType();
+      }
+      // Object[] is a bare container (ArrayList's backing array); its elements are checked
+      return component == Object.class || component.isPrimitive() || allowed.contains(component);
     }
-    return c.isPrimitive() || allowed.contains(c);
+    return allowed.contains(c);
   }
 
   private ObjectInputFilter.Status check(ObjectInputFilter.FilterInfo info) {
@@ -107,12 +111,13 @@ final class SerializedCodec<T> implements Codec<T> {
     }
 
     @Override
-    protected Object replaceObject(Object obj) throws IOException {
+    protected Object replaceObject(Object obj) {
       if (obj != null && !isAllowed(obj.getClass()) && !(obj instanceof Enum<?> e
           && isAllowed(e.getDeclaringClass()))) {
-        throw new InvalidClassException(obj.getClass().getName(),
-            "not allow-listed; allowed: " + Arrays.toString(
-                allowed.stream().map(Class::getName).sorted().toArray()));
+        // unchecked on purpose: an IOException here would make the stream try to write the
+        // exception itself, which this check would then reject in turn
+        throw new CacheCodecException(obj.getClass().getName() + " is not allow-listed; allowed: "
+            + Arrays.toString(allowed.stream().map(Class::getName).sorted().toArray()));
       }
       return obj;
     }

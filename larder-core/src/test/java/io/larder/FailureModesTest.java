@@ -1,0 +1,198 @@
+package io.larder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.larder.spi.ForwardingStore;
+import io.larder.spi.Store;
+import io.larder.spi.StoredValue;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What a cache does when its store fails: fail-open answers, fail-closed throws. */
+class FailureModesTest {
+
+  /** A store whose every call fails as a dead server would, when {@code down} is set. */
+  static final class FlakyStore extends ForwardingStore {
+    volatile boolean down;
+
+    FlakyStore() {
+      super(Stores.memory());
+    }
+
+    private void check() {
+      if (down) {
+        throw new CacheConnectionException("connection refused (test)");
+      }
+    }
+
+    @Override
+    public byte[] get(String key) {
+      check();
+      return super.get(key);
+    }
+
+    @Override
+    public Map<String, byte[]> getMany(Collection<String> keys) {
+      check();
+      return super.getMany(keys);
+    }
+
+    @Override
+    public void set(String key, byte[] value, long ttlMillis) {
+      check();
+      super.set(key, value, ttlMillis);
+    }
+
+    @Override
+    public void setMany(Map<String, byte[]> entries, long ttlMillis) {
+      check();
+      super.setMany(entries, ttlMillis);
+    }
+
+    @Override
+    public boolean add(String key, byte[] value, long ttlMillis) {
+      check();
+      return super.add(key, value, ttlMillis);
+    }
+
+    @Override
+    public boolean delete(String key) {
+      check();
+      return super.delete(key);
+    }
+
+    @Override
+    public int deleteMany(Collection<String> keys) {
+      check();
+      return super.deleteMany(keys);
+    }
+
+    @Override
+    public boolean exists(String key) {
+      check();
+      return super.exists(key);
+    }
+
+    @Override
+    public boolean touch(String key, long ttlMillis) {
+      check();
+      return super.touch(key, ttlMillis);
+    }
+
+    @Override
+    public long incr(String key, long delta, long ttlMillis) {
+      check();
+      return super.incr(key, delta, ttlMillis);
+    }
+
+    @Override
+    public StoredValue getVersioned(String key) {
+      check();
+      return super.getVersioned(key);
+    }
+
+    @Override
+    public boolean compareAndSet(String key, StoredValue expected, byte[] value, long ttlMillis) {
+      check();
+      return super.compareAndSet(key, expected, value, ttlMillis);
+    }
+
+    @Override
+    public void clear(String prefix) {
+      check();
+      super.clear(prefix);
+    }
+  }
+
+  @Test
+  void failOpenAnswersEveryCallAsAMissAndCountsTheErrors() {
+    FlakyStore store = new FlakyStore();
+    Cache cache = Larder.builder().store(store).build();
+    cache.set("k", "v");
+    store.down = true;
+
+    assertThat(cache.get("k", String.class)).isNull();
+    assertThat(cache.getMany(List.of("k", "j"), String.class)).isEmpty();
+    cache.set("k", "w");
+    cache.setMany(Map.of("a", "b"));
+    assertThat(cache.add("n", "v")).isFalse();
+    assertThat(cache.delete("k")).isFalse();
+    assertThat(cache.deleteMany(List.of("k"))).isZero();
+    assertThat(cache.exists("k")).isFalse();
+    assertThat(cache.touch("k", Duration.ofMinutes(1))).isFalse();
+    assertThat(cache.incr("c")).isZero();
+    Versioned<String> read = cache.getVersioned("k", String.class);
+    assertThat(read.exists()).isFalse();
+    assertThat(cache.compareAndSet(read, "x")).isFalse();
+    assertThat(cache.update("k", String.class, v -> "y")).isNull();
+    cache.clear();
+    try (Preload scope = cache.preload("k")) {
+      assertThat(cache.get("k", String.class)).isNull();
+    }
+
+    CacheStats stats = cache.stats();
+    assertThat(stats.storeErrors()).isEqualTo(16);
+    assertThat(stats.writes()).isEqualTo(1);
+
+    store.down = false;
+    assertThat(cache.get("k", String.class)).as("the old value survives").isEqualTo("v");
+  }
+
+  @Test
+  void failClosedThrowsTheStoresException() {
+    FlakyStore store = new FlakyStore();
+    Cache cache = Larder.builder().store(store).failOpen(false).build();
+    store.down = true;
+    assertThatThrownBy(() -> cache.get("k", String.class))
+        .isInstanceOf(CacheConnectionException.class);
+    assertThatThrownBy(() -> cache.set("k", "v")).isInstanceOf(CacheConnectionException.class);
+    assertThatThrownBy(() -> cache.incr("k")).isInstanceOf(CacheConnectionException.class);
+    assertThatThrownBy(() -> cache.update("k", String.class, v -> "v"))
+        .isInstanceOf(CacheConnectionException.class);
+    assertThat(cache.stats().storeErrors()).isEqualTo(4);
+  }
+
+  @Test
+  void anUnexpectedStoreExceptionIsWrappedAndTreatedAsAStoreFailure() {
+    Store broken = new ForwardingStore(Stores.memory()) {
+      @Override
+      public byte[] get(String key) {
+        throw new IllegalStateException("driver bug");
+      }
+    };
+    Cache open = Larder.builder().store(broken).build();
+    assertThat(open.get("k", String.class)).isNull();
+    assertThat(open.stats().storeErrors()).isEqualTo(1);
+    Cache closed = Larder.builder().store(broken).failOpen(false).build();
+    assertThatThrownBy(() -> closed.get("k", String.class))
+        .isInstanceOf(CacheException.class).hasCauseInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void aFailedWriteInsideAScopeMakesTheScopeForgetTheKey() {
+    FlakyStore store = new FlakyStore();
+    Cache cache = Larder.builder().store(store).build();
+    cache.set("k", "v1");
+    try (Preload scope = cache.preload("k")) {
+      store.down = true;
+      cache.set("k", "v2");
+      store.down = false;
+      // the scope no longer claims to know k: the read goes to the store
+      long before = cache.stats().roundTrips();
+      assertThat(cache.get("k", String.class)).isEqualTo("v1");
+      assertThat(cache.stats().roundTrips() - before).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void incrOnTextThrowsEvenWhenFailOpenBecauseItIsNotAStoreFailure() {
+    Cache cache = Larder.builder().store(Stores.memory()).build();
+    cache.set("t", "text");
+    assertThatThrownBy(() -> cache.incr("t")).isInstanceOf(CacheCodecException.class);
+    assertThat(cache.stats().storeErrors()).isZero();
+  }
+}

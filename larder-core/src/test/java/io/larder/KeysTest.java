@@ -1,0 +1,105 @@
+package io.larder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.larder.spi.KeyRules;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+
+class KeysTest {
+  private static final KeyRules MEMCACHED = new KeyRules(250, true);
+
+  @Provide
+  Arbitrary<List<String>> paths() {
+    // few distinct characters, so that lookalike paths and keys are common
+    return Arbitraries.strings().withChars("ab:%#:\u00e4 ").ofMinLength(1).ofMaxLength(4)
+        .list().ofMaxSize(3);
+  }
+
+  @Provide
+  Arbitrary<String> keys() {
+    return Arbitraries.oneOf(
+        Arbitraries.strings().withChars("ab:%#:\u00e4 ").ofMinLength(1).ofMaxLength(6),
+        Arbitraries.strings().ofMinLength(1).ofMaxLength(300)
+            .filter(s -> s.chars().noneMatch(c -> Character.isSurrogate((char) c))));
+  }
+
+  @Property(tries = 3000)
+  void differentPathsOrKeysNeverShareAStoreKey(@ForAll("paths") List<String> p1,
+      @ForAll("keys") String k1, @ForAll("paths") List<String> p2, @ForAll("keys") String k2) {
+    Assume.that(!p1.equals(p2) || !k1.equals(k2));
+    for (KeyRules rules : List.of(KeyRules.ANY, MEMCACHED)) {
+      Keys.StoreKey a = Keys.resolve(Keys.prefixOf(p1), k1, rules);
+      Keys.StoreKey b = Keys.resolve(Keys.prefixOf(p2), k2, rules);
+      assertThat(a.full()).isNotEqualTo(b.full());
+      if (!a.hashed() && !b.hashed()) {
+        assertThat(a.store()).isNotEqualTo(b.store());
+      }
+      if (a.hashed() != b.hashed()) {
+        // a raw key can never take the form of a hashed one
+        assertThat(a.store()).isNotEqualTo(b.store());
+      }
+    }
+  }
+
+  @Property(tries = 3000)
+  void aNamespacePrefixCoversItsKeysAndItsChildrenOnly(@ForAll("paths") List<String> ns,
+      @ForAll("paths") List<String> other, @ForAll("keys") String key) {
+    // keys of a cache without any prefix are raw and shared by design; namespaces are not
+    Assume.that(!other.isEmpty());
+    String prefix = Keys.prefixOf(ns);
+    boolean descendant = other.size() >= ns.size() && other.subList(0, ns.size()).equals(ns);
+    for (KeyRules rules : List.of(KeyRules.ANY, MEMCACHED)) {
+      String storeKey = Keys.resolve(Keys.prefixOf(other), key, rules).store();
+      assertThat(storeKey.startsWith(prefix)).as("%s under %s", other, ns).isEqualTo(descendant);
+    }
+  }
+
+  @Property(tries = 1000)
+  void keysForRestrictiveStoresAlwaysFitTheRules(@ForAll("paths") List<String> ns,
+      @ForAll("keys") String key) {
+    assertThat(MEMCACHED.accepts(Keys.resolve(Keys.prefixOf(ns), key, MEMCACHED).store())).isTrue();
+  }
+
+  @Test
+  void keysAreReadableWhereTheStoreAllows() {
+    assertThat(Keys.resolve(Keys.prefixOf(List.of("shop", "notes")), "312", KeyRules.ANY).store())
+        .isEqualTo("shop:notes::312");
+    assertThat(Keys.resolve("", "hits:/books/312", KeyRules.ANY).store()).isEqualTo("hits:/books/312");
+    assertThat(Keys.prefixOf(List.of("a:b", "100%"))).isEqualTo("a%3Ab:100%25:");
+  }
+
+  @Test
+  void keysTheStoreCannotTakeAreHashedUnderTheirNamespace() {
+    Keys.StoreKey k = Keys.resolve("shop:", "has space", MEMCACHED);
+    assertThat(k.hashed()).isTrue();
+    assertThat(k.store()).startsWith("shop::#").hasSize("shop::#".length() + 43);
+    assertThat(k.checkedKey()).isEqualTo("shop::has space");
+    assertThat(Keys.resolve("shop:", "#looks-hashed", MEMCACHED).hashed()).isTrue();
+    assertThat(Keys.resolve("shop:", "fine", MEMCACHED).hashed()).isFalse();
+  }
+
+  @Test
+  void badKeysAndNamesAreRejectedWithAClearMessage() {
+    assertThatThrownBy(() -> Keys.checkKey(null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("key");
+    assertThatThrownBy(() -> Keys.checkKey("")).hasMessageContaining("empty");
+    assertThatThrownBy(() -> Keys.checkKey("a\udc00b")).hasMessageContaining("index 1");
+    assertThatThrownBy(() -> Keys.encodeSegment("")).hasMessageContaining("namespace");
+    assertThat(Keys.checkKey("\ud83c\udf5e")).isEqualTo("\ud83c\udf5e");
+  }
+
+  @Test
+  void aPrefixTooLongForTheStoreIsRefused() {
+    String longPrefix = Keys.prefixOf(List.of("x".repeat(240)));
+    assertThatThrownBy(() -> Keys.resolve(longPrefix, "k k", MEMCACHED))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too long");
+  }
+}
