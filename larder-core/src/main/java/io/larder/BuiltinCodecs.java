@@ -1,5 +1,6 @@
 package io.larder;
 
+import io.larder.spi.Counters;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -54,7 +55,7 @@ final class BuiltinCodecs {
   static final Codec<Long> LONGS = new Codec<>() {
     @Override
     public byte[] encode(Long value) {
-      return Long.toString(value).getBytes(StandardCharsets.US_ASCII);
+      return Counters.format(value);
     }
 
     @Override
@@ -89,32 +90,7 @@ final class BuiltinCodecs {
     }
   };
 
-  /**
-   * Parses signed decimal ASCII, allowing spaces around it (memcached pads decremented
-   * counters with trailing spaces) and nothing else.
-   */
   static long parseDecimal(byte[] bytes) {
-    int start = 0;
-    int end = bytes.length;
-    while (start < end && bytes[start] == ' ') {
-      start++;
-    }
-    while (end > start && bytes[end - 1] == ' ') {
-      end--;
-    }
-    int digitsFrom = start < end && bytes[start] == '-' ? start + 1 : start;
-    if (digitsFrom >= end || end - digitsFrom > 19) {
-      throw new CacheCodecException("bytes are not a decimal 64-bit integer");
-    }
-    for (int i = digitsFrom; i < end; i++) {
-      if (bytes[i] < '0' || bytes[i] > '9') {
-        throw new CacheCodecException("bytes are not a decimal 64-bit integer");
-      }
-    }
-    try {
-      return Long.parseLong(new String(bytes, start, end - start, StandardCharsets.US_ASCII));
-    } catch (NumberFormatException e) {
-      throw new CacheCodecException("decimal integer out of 64-bit range", e);
-    }
+    return Counters.parse(null, bytes);
   }
 }

@@ -3,10 +3,9 @@ package io.larder.internal;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.larder.CacheCodecException;
+import io.larder.spi.Counters;
 import io.larder.spi.Store;
 import io.larder.spi.StoredValue;
-import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.Collection;
@@ -171,33 +170,12 @@ public final class MemoryStore implements Store {
     map.compute(key, (k, old) -> {
       if (!live(old)) {
         result[0] = delta;
-        return entry(decimal(delta), ttlMillis);
+        return entry(Counters.format(delta), ttlMillis);
       }
-      long current = parseCounter(key, old.value);
-      try {
-        result[0] = Math.addExact(current, delta);
-      } catch (ArithmeticException e) {
-        throw new CacheCodecException("incr of '" + key + "' by " + delta + " overflows 64 bits");
-      }
-      return new Entry(decimal(result[0]), old.deadline, versions.incrementAndGet());
+      result[0] = Counters.add(key, Counters.parse(key, old.value), delta);
+      return new Entry(Counters.format(result[0]), old.deadline, versions.incrementAndGet());
     });
     return result[0];
-  }
-
-  static byte[] decimal(long v) {
-    return Long.toString(v).getBytes(StandardCharsets.US_ASCII);
-  }
-
-  static long parseCounter(String key, byte[] value) {
-    String s = new String(value, StandardCharsets.US_ASCII).strip();
-    try {
-      if (s.isEmpty() || s.length() > 20 || !s.matches("-?[0-9]+")) {
-        throw new NumberFormatException();
-      }
-      return Long.parseLong(s);
-    } catch (NumberFormatException e) {
-      throw new CacheCodecException("value at '" + key + "' is not a decimal 64-bit counter");
-    }
   }
 
   @Override
