@@ -367,6 +367,9 @@ public interface Cache extends AutoCloseable {
    * Long left = cache.update("stock:312", Codec.longs(), n -> n == null ? 9L : n - 1);
    * }</pre>
    *
+   * <p>The value is written with the cache's default TTL; see
+   * {@link #update(String, Codec, Duration, UnaryOperator)} to give another.
+   *
    * @param key the key
    * @param codec the codec
    * @param fn the function, given the current value or {@code null} when missing (or
@@ -374,10 +377,28 @@ public interface Cache extends AutoCloseable {
    * @param <T> the value type
    * @return the value written, or {@code null} if {@code fn} returned {@code null} (or the
    *     store failed and the cache is fail-open)
-   * @throws CacheException if the store fails and the cache is fail-closed, or 10,000
-   *     attempts all conflicted
+   * @throws CacheException if the store fails and the cache is fail-closed, the thread is
+   *     interrupted (the flag stays set), or 10,000 attempts all conflicted
    */
   <T> T update(String key, Codec<T> codec, UnaryOperator<T> fn);
+
+  /**
+   * Runs a read-modify-write loop that writes with {@code ttl}; see
+   * {@link #update(String, Codec, UnaryOperator)}. Every successful write sets this TTL,
+   * as {@code set} does (unlike {@code incr}, which keeps a counter's expiry).
+   *
+   * @param key the key
+   * @param codec the codec
+   * @param ttl the time to live of the written value; must be positive
+   * @param fn the function, given the current value or {@code null}; returning {@code null}
+   *     writes nothing
+   * @param <T> the value type
+   * @return the value written, or {@code null}
+   * @throws IllegalArgumentException if {@code ttl} is not positive
+   * @throws CacheException if the store fails and the cache is fail-closed, the thread is
+   *     interrupted (the flag stays set), or 10,000 attempts all conflicted
+   */
+  <T> T update(String key, Codec<T> codec, Duration ttl, UnaryOperator<T> fn);
 
   /**
    * Runs a read-modify-write loop, choosing the codec by {@code type}; see
@@ -403,7 +424,8 @@ public interface Cache extends AutoCloseable {
 
   /**
    * Returns a view of this cache whose keys live in a namespace of their own. Views are
-   * cheap and cached: the same name returns the same view. {@code clear()} on the view
+   * cheap; the last 1,024 names used are remembered, so the same name usually returns the
+   * same view (a view created anew starts its own stats at zero; the parent's keep counting). {@code clear()} on the view
    * removes only its keys; its stats count only its operations (and also count in this
    * cache's stats).
    *

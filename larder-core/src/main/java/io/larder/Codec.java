@@ -76,10 +76,12 @@ public interface Codec<T> {
    *
    * <p>Java deserialization of bytes from a shared server is a remote-code-execution hole,
    * so every stream gets an {@link java.io.ObjectInputFilter} that accepts only
-   * {@code type}, the classes in {@code alsoAllowed}, {@link String}, the boxed primitives,
-   * {@link Number}, {@link Enum} and arrays of those, and limits depth (20), references
-   * (100,000) and array lengths (1,000,000). Encoding checks every object in the graph
-   * against the same list, so a value that could not be read back is refused at write.
+   * {@code type}, the classes in {@code alsoAllowed} and their serializable superclasses,
+   * {@link String}, the boxed primitives, {@link Number} and {@link Enum}, and arrays (whose
+   * elements are checked one by one); it limits depth (20), references (100,000), and array
+   * lengths (1,000,000, and never more than the stream's length). Encoding checks every
+   * object in the graph against the same list, so a value that could not be read back is
+   * refused at write.
    *
    * @param type the value type
    * @param alsoAllowed other classes that appear in the object graph (field types,

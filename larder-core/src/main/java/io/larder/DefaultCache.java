@@ -14,7 +14,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,6 +21,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.larder.StatsCounter.Kind;
 
 /** The {@link Cache} facade over a {@link Store}: keys, codecs, TTLs, scopes, stats, failures. */
@@ -29,6 +29,7 @@ final class DefaultCache implements Cache {
   private static final System.Logger LOG = System.getLogger(Cache.class.getName());
   static final Duration FOREVER_THRESHOLD = Duration.ofDays(36_525);
   static final int MAX_UPDATE_ATTEMPTS = 10_000;
+  static final int MAX_REMEMBERED_NAMESPACES = 1_024;
 
   /** What the root cache and all its namespace views share. */
   static final class Shared {
@@ -75,7 +76,9 @@ final class DefaultCache implements Cache {
   private final String prefix;
   private final StatsCounter stats;
   private final Duration defaultTtl;
-  private final Map<String, DefaultCache> children = new ConcurrentHashMap<>();
+  /** Views by name, bounded so that a namespace per user or request cannot grow forever. */
+  private final com.github.benmanes.caffeine.cache.Cache<String, DefaultCache> children =
+      Caffeine.newBuilder().maximumSize(MAX_REMEMBERED_NAMESPACES).build();
 
   private final boolean root;
 
@@ -180,13 +183,16 @@ final class DefaultCache implements Cache {
     return value;
   }
 
-  /** Counters live as plain decimal text even under hashed keys: a server increments them. */
-  private static boolean uncheckedCounter(Keys.StoreKey k, byte[] raw) {
-    if (!k.hashed() || raw.length == 0 || raw.length > 21) {
+  /**
+   * Counters live as plain decimal text even under hashed keys, with no key check: a server
+   * must be able to increment them.
+   */
+  private static boolean uncheckedCounter(Keys.StoreKey k, byte[] bytes) {
+    if (!k.hashed() || bytes.length == 0 || bytes.length > 21) {
       return false;
     }
     try {
-      BuiltinCodecs.parseDecimal(raw);
+      BuiltinCodecs.parseDecimal(bytes);
       return true;
     } catch (CacheCodecException e) {
       return false;
@@ -198,6 +204,9 @@ final class DefaultCache implements Cache {
     byte[] payload = codec.encode(value);
     if (payload == null) {
       throw new CacheCodecException(codec + " encoded a value as null");
+    }
+    if (uncheckedCounter(k, payload)) {
+      return Envelope.seal(payload, 0, null);
     }
     return Envelope.seal(payload, shared.compressAbove, k.checkedKey());
   }
@@ -547,12 +556,21 @@ final class DefaultCache implements Cache {
 
   @Override
   public <T> T update(String key, Codec<T> codec, UnaryOperator<T> fn) {
+    return update(key, codec, defaultTtl, fn);
+  }
+
+  @Override
+  public <T> T update(String key, Codec<T> codec, Duration ttl, UnaryOperator<T> fn) {
     Objects.requireNonNull(codec, "codec");
     Objects.requireNonNull(fn, "fn");
     Keys.StoreKey k = key(key);
-    long ms = positiveTtl(defaultTtl, "default");
+    long ms = positiveTtl(ttl, "update");
     try {
       for (int attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+        if (Thread.currentThread().isInterrupted()) {
+          // the flag stays set for the caller
+          throw new CacheException("update of key '" + key + "' interrupted");
+        }
         StoredValue stored = rawCall(() -> shared.store.getVersioned(k.store()));
         T current = decode(k, stored == null ? null : stored.bytes(), codec);
         T next = fn.apply(current);
@@ -604,7 +622,7 @@ final class DefaultCache implements Cache {
   public Cache namespace(String name) {
     Keys.encodeSegment(name);
     requireOpen();
-    return children.computeIfAbsent(name, n -> {
+    return children.get(name, n -> {
       List<String> childPath = new ArrayList<>(path);
       childPath.add(n);
       DefaultCache child = new DefaultCache(shared, childPath, new StatsCounter(stats), defaultTtl,
@@ -635,12 +653,12 @@ final class DefaultCache implements Cache {
       }
     }
     if (!toFetch.isEmpty()) {
-      Map<String, byte[]> fetched = call("preload", () -> shared.store.getMany(toFetch), null);
-      if (fetched != null) {
-        for (String k : toFetch) {
-          byte[] b = fetched.get(k);
-          entries.put(k, b == null ? Scopes.MISSING : b);
-        }
+      // fail-open: a store that failed the bulk read answers the scope's reads as misses,
+      // rather than being asked again, key by key, within the same request
+      Map<String, byte[]> fetched = call("preload", () -> shared.store.getMany(toFetch), Map.of());
+      for (String k : toFetch) {
+        byte[] b = fetched.get(k);
+        entries.put(k, b == null ? Scopes.MISSING : b);
       }
     }
     return shared.scopes.open(Collections.unmodifiableSet(new LinkedHashSet<>(resolved.keySet())),

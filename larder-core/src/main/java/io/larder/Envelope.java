@@ -30,7 +30,7 @@ final class Envelope {
   private static final int KNOWN = DEFLATED | KEY_CHECK;
 
   /** Inflated payloads larger than this are refused, against decompression bombs. */
-  static final int MAX_INFLATED = 256 << 20;
+  static final int MAX_INFLATED = 32 << 20;
 
   private Envelope() {}
 
@@ -133,7 +133,7 @@ final class Envelope {
     Inflater inflater = new Inflater();
     try {
       inflater.setInput(data);
-      ByteArrayOutputStream out = new ByteArrayOutputStream(data.length * 3);
+      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(data.length * 3, 1 << 16));
       byte[] buf = new byte[8192];
       while (!inflater.finished()) {
         int n = inflater.inflate(buf);

@@ -12,13 +12,17 @@ import java.util.Objects;
  * Pure functions that turn a namespace path and a user key into a store key.
  *
  * <p>A cache with namespace path {@code [shop, notes]} stores user key {@code 312} under
- * {@code shop:notes::312}: each path segment percent-encoded ({@code %}, {@code :} and
- * every byte outside printable ASCII become {@code %XX}), segments joined by {@code :},
- * and the user key after {@code ::}. Segments are never empty and never contain a raw
- * colon, so the first {@code ::} ends the path and no two (path, key) pairs share a store
- * key; {@code clear()} removes the prefix {@code shop:notes:}, which covers the namespace
- * and the namespaces nested in it, and nothing else. A cache with no path stores keys as
- * they are.
+ * {@code ~shop:notes::312}: a {@code ~}, each path segment percent-encoded ({@code %},
+ * {@code :}, {@code ~} and every byte outside printable ASCII become {@code %XX}),
+ * segments joined by {@code :}, and the user key after {@code ::}. Segments are never
+ * empty and never contain a raw colon, so the first {@code ::} ends the path; {@code clear()}
+ * removes the prefix {@code ~shop:notes:}, which covers the namespace and the namespaces
+ * nested in it, and nothing else.
+ *
+ * <p>A cache with no path stores keys as they are, so that other programs can read them,
+ * except that a key starting with {@code ~} gets a second {@code ~}: no segment starts with
+ * {@code ~}, so a raw key can never fall inside a namespace, and no two (path, key) pairs
+ * share a store key.
  *
  * <p>For stores with {@link KeyRules} (memcached), a key the store cannot take, or a user
  * key starting with {@code #}, is replaced by {@code <path>::#<base64url(SHA-256(key))>}
@@ -26,6 +30,7 @@ import java.util.Objects;
  */
 final class Keys {
   static final String HASHED_MARK = "#";
+  static final char NAMESPACE_MARK = '~';
 
   private Keys() {}
 
@@ -38,11 +43,14 @@ final class Keys {
   }
 
   /**
-   * Returns the clear prefix of a namespace path: the encoded segments each followed by a
-   * colon, or "" for the empty path.
+   * Returns the clear prefix of a namespace path: {@code ~}, then the encoded segments each
+   * followed by a colon; or "" for the empty path.
    */
   static String prefixOf(List<String> path) {
-    StringBuilder sb = new StringBuilder();
+    if (path.isEmpty()) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder().append(NAMESPACE_MARK);
     for (String segment : path) {
       sb.append(encodeSegment(segment)).append(':');
     }
@@ -63,7 +71,7 @@ final class Keys {
     StringBuilder sb = new StringBuilder(segment.length());
     for (byte b : segment.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xFF;
-      if (c < 0x21 || c > 0x7e || c == '%' || c == ':') {
+      if (c < 0x21 || c > 0x7e || c == '%' || c == ':' || c == NAMESPACE_MARK) {
         sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
             .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
       } else {
@@ -110,7 +118,8 @@ final class Keys {
    */
   static StoreKey resolve(String prefix, String key, KeyRules rules) {
     checkKey(key);
-    String full = prefix.isEmpty() ? key : prefix + ':' + key;
+    String full = !prefix.isEmpty() ? prefix + ':' + key
+        : key.charAt(0) == NAMESPACE_MARK ? NAMESPACE_MARK + key : key;
     if (rules == KeyRules.ANY) {
       return new StoreKey(key, full, full, false);
     }

@@ -241,7 +241,8 @@ public final class Larder {
      * Opens the cache.
      *
      * @return the cache
-     * @throws IllegalStateException if neither or both of a URL and a store were given
+     * @throws IllegalStateException if neither or both of a URL and a store were given, or a
+     *     clock was given with a store
      * @throws IllegalArgumentException if the URL is malformed, names an unknown scheme or
      *     option, or sets an option also set on this builder
      * @throws CacheException if the store cannot be opened
@@ -249,6 +250,10 @@ public final class Larder {
     public Cache build() {
       if ((url == null) == (store == null)) {
         throw new IllegalStateException("give exactly one of url(...) and store(...)");
+      }
+      if (store != null && clock != null) {
+        throw new IllegalStateException("clock(...) applies to stores opened from a URL; "
+            + "give the clock to the store passed to store(...) instead");
       }
       String p = prefix;
       Duration ttl = defaultTtl;

@@ -23,7 +23,9 @@ import java.util.Set;
  *       never answers with a value this thread has replaced. Writes by other threads or
  *       processes are not seen: a scope is a snapshot, meant to last one request.</li>
  *   <li>Scopes nest; an inner scope's keys are visible only while it is open.</li>
- *   <li>Scopes belong to the thread that opened them; other threads never see them.</li>
+ *   <li>Scopes belong to the thread that opened them; other threads never see them. Any
+ *       thread may close a scope (an async request may end elsewhere); from then on its
+ *       thread no longer reads from it.</li>
  * </ul>
  *
  * <p>Always use try-with-resources, so the scope is closed even when the block throws.
@@ -38,9 +40,8 @@ public interface Preload extends AutoCloseable {
   Set<String> keys();
 
   /**
-   * Closes the scope; later reads go to the store again. Idempotent.
-   *
-   * @throws IllegalStateException if called from a thread other than the one that opened it
+   * Closes the scope; later reads go to the store again. Idempotent, and safe to call from
+   * any thread.
    */
   @Override
   void close();

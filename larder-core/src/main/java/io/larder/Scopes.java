@@ -2,20 +2,26 @@ package io.larder;
 
 import java.util.ArrayDeque;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The preload scopes of one root cache, per thread. Each thread's open scopes form a stack;
- * a thread with no open scope holds no thread-local state, so pooled threads leak nothing.
+ * The preload scopes of one root cache, per thread. Each thread's open scopes form a stack
+ * that only that thread changes. A scope closed by another thread is marked closed and
+ * emptied; its own thread drops it from the stack at its next cache call. While no scope is
+ * open anywhere, reads do not touch the thread-local at all, and a thread whose last scope
+ * closes removes its entry.
  */
 final class Scopes {
   /** Marks a key the scope knows to be missing; compared by identity. */
   static final byte[] MISSING = new byte[0];
 
   private final ThreadLocal<ArrayDeque<Scope>> stacks = new ThreadLocal<>();
+  private final AtomicInteger open = new AtomicInteger();
 
   /** Opens a scope holding {@code entries} (store key to bytes or {@link #MISSING}). */
   Scope open(Set<String> userKeys, Map<String, byte[]> entries) {
@@ -26,7 +32,26 @@ final class Scopes {
     }
     Scope scope = new Scope(stack, userKeys, entries);
     stack.push(scope);
+    open.incrementAndGet();
     return scope;
+  }
+
+  /** Returns this thread's stack without scopes closed elsewhere, or null if none is open. */
+  private ArrayDeque<Scope> stack() {
+    if (open.get() == 0) {
+      return null; // no scope is open on any thread: leave the thread-local alone
+    }
+    ArrayDeque<Scope> stack = stacks.get();
+    if (stack == null) {
+      stacks.remove();
+      return null;
+    }
+    stack.removeIf(scope -> scope.closed);
+    if (stack.isEmpty()) {
+      stacks.remove();
+      return null;
+    }
+    return stack;
   }
 
   /**
@@ -34,7 +59,7 @@ final class Scopes {
    * {@link #MISSING}, or {@code null} if no open scope of this thread knows it.
    */
   byte[] lookup(String storeKey) {
-    ArrayDeque<Scope> stack = stacks.get();
+    ArrayDeque<Scope> stack = stack();
     if (stack == null) {
       return null;
     }
@@ -49,7 +74,7 @@ final class Scopes {
 
   /** Records a write (or, with {@link #MISSING}, a delete) in every scope holding the key. */
   void written(String storeKey, byte[] bytes) {
-    ArrayDeque<Scope> stack = stacks.get();
+    ArrayDeque<Scope> stack = stack();
     if (stack != null) {
       for (Scope scope : stack) {
         scope.entries.replace(storeKey, bytes);
@@ -59,7 +84,7 @@ final class Scopes {
 
   /** Makes every scope forget a key whose state is no longer known. */
   void forget(String storeKey) {
-    ArrayDeque<Scope> stack = stacks.get();
+    ArrayDeque<Scope> stack = stack();
     if (stack != null) {
       for (Scope scope : stack) {
         scope.entries.remove(storeKey);
@@ -69,7 +94,7 @@ final class Scopes {
 
   /** Marks every key under {@code prefix} missing in every scope ("" means all keys). */
   void cleared(String prefix) {
-    ArrayDeque<Scope> stack = stacks.get();
+    ArrayDeque<Scope> stack = stack();
     if (stack != null) {
       for (Scope scope : stack) {
         scope.entries.replaceAll((k, v) -> k.startsWith(prefix) ? MISSING : v);
@@ -77,18 +102,20 @@ final class Scopes {
     }
   }
 
-  /** One open scope; confined to its thread. */
+  /** One open scope; its entries are touched only by the thread that opened it. */
   final class Scope implements Preload {
     private final ArrayDeque<Scope> stack;
     private final Thread owner = Thread.currentThread();
     private final Set<String> userKeys;
     final Map<String, byte[]> entries;
-    private boolean closed;
+    private volatile boolean closed;
+    private final AtomicBoolean counted = new AtomicBoolean(true);
 
     Scope(ArrayDeque<Scope> stack, Set<String> userKeys, Map<String, byte[]> entries) {
       this.stack = stack;
       this.userKeys = Collections.unmodifiableSet(userKeys);
-      this.entries = new HashMap<>(entries);
+      // concurrent only so that a close from another thread can empty it safely
+      this.entries = new ConcurrentHashMap<>(entries);
     }
 
     @Override
@@ -98,14 +125,14 @@ final class Scopes {
 
     @Override
     public void close() {
-      if (Thread.currentThread() != owner) {
-        throw new IllegalStateException("a preload scope must be closed by the thread that opened it ("
-            + owner.getName() + "), not by " + Thread.currentThread().getName());
+      closed = true;
+      if (counted.compareAndSet(true, false)) {
+        open.decrementAndGet();
       }
-      if (closed) {
+      if (Thread.currentThread() != owner) {
+        entries.clear(); // the owner drops the scope from its stack at its next cache call
         return;
       }
-      closed = true;
       for (Iterator<Scope> it = stack.iterator(); it.hasNext(); ) {
         if (it.next() == this) {
           it.remove();

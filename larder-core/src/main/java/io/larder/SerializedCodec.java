@@ -25,17 +25,29 @@ final class SerializedCodec<T> implements Codec<T> {
 
   private final Class<T> type;
   private final Set<Class<?>> allowed;
-  private final ObjectInputFilter filter;
 
   SerializedCodec(Class<T> type, Class<?>... alsoAllowed) {
     this.type = Objects.requireNonNull(type, "type");
     Set<Class<?>> set = new HashSet<>(ALWAYS_ALLOWED);
-    set.add(checkSerializable(type));
+    allowWithSuperclasses(set, checkSerializable(type));
     for (Class<?> c : alsoAllowed) {
-      set.add(checkSerializable(Objects.requireNonNull(c, "alsoAllowed")));
+      allowWithSuperclasses(set, checkSerializable(Objects.requireNonNull(c, "alsoAllowed")));
     }
     this.allowed = Set.copyOf(set);
-    this.filter = this::check;
+  }
+
+  /**
+   * Allows a class and its serializable superclasses: the stream describes those too
+   * (a LinkedHashMap carries a HashMap), and trusting a class means trusting the code it
+   * inherits.
+   */
+  private static void allowWithSuperclasses(Set<Class<?>> set, Class<?> c) {
+    for (Class<?> k = c; k != null && Serializable.class.isAssignableFrom(k); k = k.getSuperclass()) {
+      set.add(k);
+    }
+    if (c.isPrimitive() || c.isArray()) {
+      set.add(c);
+    }
   }
 
   private static Class<?> checkSerializable(Class<?> c) {
@@ -46,20 +58,20 @@ final class SerializedCodec<T> implements Codec<T> {
   }
 
   private boolean isAllowed(Class<?> c) {
-    if (c.isArray()) {
-      Class<?> component = c;
-      while (component.isArray()) {
-        component = component.getComponentType();
-      }
-      // Object[] is a bare container (ArrayList's backing array); its elements are checked
-      return component == Object.class || component.isPrimitive() || allowed.contains(component);
-    }
-    return allowed.contains(c);
+    // an array is a bare container: creating one runs no code, its length is limited by the
+    // filter, and each element is checked as it is read (HashMap's Map.Entry[] included)
+    return c.isArray() || allowed.contains(c);
   }
 
-  private ObjectInputFilter.Status check(ObjectInputFilter.FilterInfo info) {
+  /**
+   * Judges one step of a stream of {@code streamLength} bytes. An array can be no longer
+   * than the stream that holds it (every element takes at least a byte), which stops a few
+   * hundred hostile bytes from allocating megabytes.
+   */
+  private ObjectInputFilter.Status check(ObjectInputFilter.FilterInfo info, int streamLength) {
     if (info.depth() > MAX_DEPTH || info.references() > MAX_REFERENCES
-        || info.arrayLength() > MAX_ARRAY_LENGTH) {
+        || info.arrayLength() > Math.min(MAX_ARRAY_LENGTH, streamLength)
+        || info.streamBytes() > streamLength) {
       return ObjectInputFilter.Status.REJECTED;
     }
     Class<?> c = info.serialClass();
@@ -84,7 +96,7 @@ final class SerializedCodec<T> implements Codec<T> {
   @Override
   public T decode(byte[] bytes) {
     try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-      in.setObjectInputFilter(filter);
+      in.setObjectInputFilter(info -> check(info, bytes.length));
       Object o = in.readObject();
       if (!type.isInstance(o)) {
         throw new CacheCodecException("stored object is a " + (o == null ? "null" : o.getClass().getName())

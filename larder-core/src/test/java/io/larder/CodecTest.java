@@ -103,6 +103,33 @@ class CodecTest {
   }
 
   @Test
+  void serializedAllowsTheSerializableSuperclassesOfAListedClass() {
+    Codec<java.util.LinkedHashMap> codec = Codec.serialized(java.util.LinkedHashMap.class);
+    java.util.LinkedHashMap<String, String> map = new java.util.LinkedHashMap<>();
+    map.put("a", "b");
+    assertThat(codec.decode(codec.encode(map))).isEqualTo(map);
+  }
+
+  @Test
+  void aHostileArrayLengthIsRejectedBeforeAnythingIsAllocated() throws Exception {
+    ByteArrayOutputStream raw = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(raw)) {
+      out.writeObject(new long[] {1, 2});
+    }
+    byte[] bytes = raw.toByteArray();
+    // the array's length field is the 4 bytes before its 16 bytes of data
+    int lengthAt = bytes.length - 16 - 4;
+    assertThat(bytes[lengthAt + 3]).isEqualTo((byte) 2);
+    bytes[lengthAt] = 0;
+    bytes[lengthAt + 1] = 0x0F;
+    bytes[lengthAt + 2] = 0x42;
+    bytes[lengthAt + 3] = 0x40; // 1,000,000 longs claimed by a 60-byte stream
+    Codec<long[]> codec = Codec.serialized(long[].class);
+    assertThatThrownBy(() -> codec.decode(bytes)).isInstanceOf(CacheCodecException.class)
+        .hasMessageContaining("REJECTED");
+  }
+
+  @Test
   void serializedRejectsNonSerializableClassesUpFront() {
     assertThatThrownBy(() -> Codec.serialized(Object.class))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("java.lang.Object");

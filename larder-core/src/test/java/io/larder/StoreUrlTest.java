@@ -56,6 +56,10 @@ class StoreUrlTest {
     assertThat(url.sizeOption("c")).contains(64L << 20);
     assertThat(url.sizeOption("d")).contains(1L << 30);
     assertThatThrownBy(() -> url.sizeOption("e")).hasMessageContaining("'e'");
+    assertThatThrownBy(() -> StoreUrl.parse("mem:?m=17179869185g").sizeOption("m"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too large");
+    assertThatThrownBy(() -> StoreUrl.parseDuration("ttl", "999999999999999d"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too large");
   }
 
   @Test

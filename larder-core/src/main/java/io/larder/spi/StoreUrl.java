@@ -205,15 +205,19 @@ public final class StoreUrl {
           + "250ms, 60s, 5m, 2h or 1d, was '" + text + "'");
     }
     long n = Long.parseLong(t.substring(0, i));
-    switch (t.substring(i)) {
-      case "ms": return Duration.ofMillis(n);
-      case "": case "s": return Duration.ofSeconds(n);
-      case "m": return Duration.ofMinutes(n);
-      case "h": return Duration.ofHours(n);
-      case "d": return Duration.ofDays(n);
-      default:
-        throw new IllegalArgumentException("option '" + name + "' has an unknown unit in '"
-            + text + "' (use ms, s, m, h or d)");
+    try {
+      switch (t.substring(i)) {
+        case "ms": return Duration.ofMillis(n);
+        case "": case "s": return Duration.ofSeconds(n);
+        case "m": return Duration.ofMinutes(n);
+        case "h": return Duration.ofHours(n);
+        case "d": return Duration.ofDays(n);
+        default:
+          throw new IllegalArgumentException("option '" + name + "' has an unknown unit in '"
+              + text + "' (use ms, s, m, h or d)");
+      }
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("option '" + name + "' is too large: '" + text + "'", e);
     }
   }
 
@@ -228,6 +232,10 @@ public final class StoreUrl {
       throw new IllegalArgumentException(
           "option '" + name + "' must be a size like 4096, 64k, 64m or 1g, was '" + text + "'");
     }
-    return Long.parseLong(t) * multiplier;
+    try {
+      return Math.multiplyExact(Long.parseLong(t), multiplier);
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("option '" + name + "' is too large: '" + text + "'", e);
+    }
   }
 }

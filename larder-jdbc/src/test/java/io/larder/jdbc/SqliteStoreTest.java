@@ -305,7 +305,7 @@ class SqliteStoreTest {
 
   @Test
   void incrOfSomethingOtherThanADecimalFails() {
-    for (String bad : List.of("abc", "", "-", "+1", "1.5", " 1", "1 ", "0x10",
+    for (String bad : List.of("abc", "", "-", "+1", "1.5", "1 2", " ", "0x10",
         "\u0661\u0662", "99999999999999999999")) {
       store.set("c", bytes(bad), 0);
       assertThatThrownBy(() -> store.incr("c", 1, 0))
@@ -314,6 +314,13 @@ class SqliteStoreTest {
           .hasMessageContaining("'c'");
       assertThat(text(store.get("c"))).as("left unchanged").isEqualTo(bad);
     }
+  }
+
+  @Test
+  void incrAcceptsTheSpacePaddingMemcachedLeavesAfterADecrement() {
+    store.set("c", bytes("9 "), 0);
+    assertThat(store.incr("c", 1, 0)).isEqualTo(10);
+    assertThat(text(store.get("c"))).isEqualTo("10");
   }
 
   @Test
