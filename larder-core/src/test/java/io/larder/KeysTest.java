@@ -60,6 +60,19 @@ class KeysTest {
     }
   }
 
+  @Property(tries = 2000)
+  void keyLayoutFindsEveryEnclosingNamespace(@ForAll("paths") List<String> ns,
+      @ForAll("keys") String key) {
+    List<String> expected = new java.util.ArrayList<>();
+    for (int n = 1; n <= ns.size(); n++) {
+      expected.add(Keys.prefixOf(ns.subList(0, n)));
+    }
+    for (KeyRules rules : List.of(KeyRules.ANY, MEMCACHED)) {
+      String storeKey = Keys.resolve(Keys.prefixOf(ns), key, rules).store();
+      assertThat(io.larder.spi.KeyLayout.namespacePrefixes(storeKey)).isEqualTo(expected);
+    }
+  }
+
   @Property(tries = 1000)
   void keysForRestrictiveStoresAlwaysFitTheRules(@ForAll("paths") List<String> ns,
       @ForAll("keys") String key) {
