@@ -18,6 +18,8 @@ public record KeyRules(int maxBytes, boolean printableAsciiOnly) {
   /**
    * Creates rules.
    *
+   * @param maxBytes the longest key in UTF-8 bytes
+   * @param printableAsciiOnly whether only printable ASCII may appear
    * @throws IllegalArgumentException if {@code maxBytes} is below 64, too short to hold an
    *     encoded key
    */

@@ -16,6 +16,8 @@ public record StoredValue(byte[] bytes, long version) {
   /**
    * Creates a stored value.
    *
+   * @param bytes the stored bytes
+   * @param version the store's version of the entry
    * @throws NullPointerException if {@code bytes} is null
    */
   public StoredValue {

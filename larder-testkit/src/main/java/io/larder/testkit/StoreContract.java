@@ -813,10 +813,19 @@ public abstract class StoreContract {
     assertThat(cache.stats().decodeErrors()).isZero();
   }
 
-  /** A value type for the serialization tests. */
+  /**
+   * A value type for the serialization tests.
+   *
+   * @param title a title
+   * @param pages a page count
+   */
   public record Book(String title, long pages) implements Serializable {}
 
-  /** A class nobody allow-lists. */
+  /**
+   * A class nobody allow-lists.
+   *
+   * @param secret anything
+   */
   public record Unlisted(String secret) implements Serializable {}
 
   @Test
