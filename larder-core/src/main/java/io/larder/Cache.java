@@ -455,6 +455,164 @@ public interface Cache extends AutoCloseable {
   Preload preload(Collection<String> keys);
 
   /**
+   * Returns the value under {@code key}, or computes it with {@code loader}, caches it for
+   * {@code ttl} and returns it. One computation per key runs at a time in this JVM: callers
+   * arriving meanwhile wait for it and get its value, or its exception (then nothing is
+   * cached). Values are recomputed early, probably before they expire (XFetch, β = 1).
+   *
+   * <pre>{@code
+   * Report r = cache.getOrCompute("report:today", Report.class, Duration.ofMinutes(10), this::build);
+   * }</pre>
+   *
+   * @param key the key
+   * @param type the value type
+   * @param ttl how long a computed value is fresh; positive
+   * @param loader computes the value; a {@code null} result is returned and not cached
+   * @param <T> the value type
+   * @return the cached or computed value
+   * @throws IllegalArgumentException if no codec serves {@code type} or {@code ttl} is not
+   *     positive
+   * @throws RuntimeException what the loader threw, to every caller waiting for it
+   * @throws CacheException if the store fails and the cache is fail-closed, or the thread is
+   *     interrupted while waiting (the flag stays set)
+   */
+  <T> T getOrCompute(String key, Class<T> type, Duration ttl, java.util.function.Supplier<? extends T> loader);
+
+  /**
+   * Returns the value under {@code key}, or computes it, with the stampede protections of
+   * {@code freshness}: a lease for one computation across all servers, a stale period served
+   * while one caller refreshes in the background, early recomputation.
+   *
+   * @param key the key
+   * @param type the value type
+   * @param freshness TTL and protections
+   * @param loader computes the value
+   * @param <T> the value type
+   * @return the cached or computed value
+   * @throws IllegalArgumentException if no codec serves {@code type}
+   * @throws RuntimeException what the loader threw
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  <T> T getOrCompute(String key, Class<T> type, Freshness freshness,
+      java.util.function.Supplier<? extends T> loader);
+
+  /**
+   * Returns the value under {@code key}, or computes it, with a codec and the stampede
+   * protections of {@code freshness}; see {@link Freshness}.
+   *
+   * @param key the key
+   * @param codec the codec
+   * @param freshness TTL and protections
+   * @param loader computes the value
+   * @param <T> the value type
+   * @return the cached or computed value
+   * @throws RuntimeException what the loader threw
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  <T> T getOrCompute(String key, Codec<T> codec, Freshness freshness,
+      java.util.function.Supplier<? extends T> loader);
+
+  /**
+   * Memoizes a function: results are cached for {@code ttl} under a key made of
+   * {@code name} and the argument; see {@link Memoized}. Name functions uniquely within the
+   * namespace, for example {@code "Notes.markup"}.
+   *
+   * @param name the function's name
+   * @param argType the argument type, checked now: strings, numbers, booleans, enums,
+   *     UUIDs, {@code java.time} values, records, collections and arrays of them
+   * @param resultType the result type, which chooses the codec as {@link #get(String, Class)}
+   * @param fn the function
+   * @param ttl how long results are fresh
+   * @param <A> the argument type
+   * @param <R> the result type
+   * @return the memoized function
+   * @throws IllegalArgumentException if no key can be made of {@code argType}, or no codec
+   *     serves {@code resultType}
+   */
+  <A, R> Memoized<A, R> memoize(String name, Class<A> argType, Class<R> resultType,
+      java.util.function.Function<? super A, ? extends R> fn, Duration ttl);
+
+  /**
+   * Memoizes a bulk function; see {@link MemoizedAll}.
+   *
+   * @param name the function's name
+   * @param keyType the key type, checked now as for {@link #memoize}
+   * @param valueType the value type
+   * @param fn the bulk function, given only the keys not cached
+   * @param ttl how long results are fresh
+   * @param <K> the key type
+   * @param <V> the value type
+   * @return the memoized bulk function
+   * @throws IllegalArgumentException if no key can be made of {@code keyType}, or no codec
+   *     serves {@code valueType}
+   */
+  <K, V> MemoizedAll<K, V> memoizeAll(String name, Class<K> keyType, Class<V> valueType,
+      java.util.function.Function<? super java.util.Set<K>, ? extends Map<K, ? extends V>> fn,
+      Duration ttl);
+
+  /**
+   * Starts configuring a memoized function with a codec and options (freshness, cached
+   * nulls, a key function); see {@link Memoizer}.
+   *
+   * @param name the function's name
+   * @param argType the argument type, checked now
+   * @param codec the result codec
+   * @param <A> the argument type
+   * @param <R> the result type
+   * @return the memoizer
+   * @throws IllegalArgumentException if {@code name} is empty or no key can be made of
+   *     {@code argType}
+   */
+  <A, R> Memoizer<A, R> memoizer(String name, Class<A> argType, Codec<R> codec);
+
+  /**
+   * Returns a view of this cache whose writes are tagged: an entry written through it is
+   * invisible, to every view, once any of its tags is invalidated with
+   * {@link #invalidateTag}. Reads through the view get the tags' generations in the same
+   * round trip as the values. Tags belong to the root cache, across its namespaces.
+   *
+   * <pre>{@code
+   * cache.tagged("note:312", "user:7").set("note:312:html", html);
+   * cache.invalidateTag("note:312");   // the entry reads as missing from now on
+   * }</pre>
+   *
+   * @param tags one or more non-empty tag names
+   * @return the tagged view
+   * @throws IllegalArgumentException if no tag is given or a tag is empty
+   */
+  Cache tagged(String... tags);
+
+  /**
+   * Invalidates every entry written with {@code tag}, in one round trip and without a key
+   * scan: the tag's generation counter moves on, and entries recorded under the old one read
+   * as missing.
+   *
+   * @param tag the tag
+   * @throws IllegalArgumentException if {@code tag} is empty
+   * @throws CacheException if the store fails and the cache is fail-closed
+   */
+  void invalidateTag(String tag);
+
+  /**
+   * Opens a preload scope that learns: it preloads the keys read the last time a scope of
+   * this name ran, and records this run's reads for next time. After the first run of a
+   * page, its reads cost one round trip with no key listed by hand. The key list (at most
+   * 1,000 keys) is kept in the store, where every server of the app reads it in the same
+   * round trip as the data, and in this JVM's memory.
+   *
+   * <pre>{@code
+   * try (Preload scope = cache.learnedPreload("GET /books/{id}")) {
+   *   return render(book);   // every cache read of the page
+   * }
+   * }</pre>
+   *
+   * @param name the scope's name: a route, a view
+   * @return the open scope; {@link Preload#keys()} is empty
+   * @throws IllegalArgumentException if {@code name} is empty
+   */
+  Preload learnedPreload(String name);
+
+  /**
    * Returns a snapshot of this cache's counters.
    *
    * @return the stats

@@ -3,6 +3,8 @@ package io.larder;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
@@ -13,12 +15,19 @@ import java.util.zip.Inflater;
  * <p>Bytes that do not start with {@code 0xFF} are the codec's bytes as they are, so
  * counters stay plain decimal text that servers can increment, and strings stay readable in
  * {@code redis-cli}. {@code 0xFF} never occurs in UTF-8 or decimal text. Otherwise the
- * layout is {@code 0xFF flags [keyLength keyBytes] payload}, where {@code flags} has
+ * layout is {@code 0xFF flags [key check] [freshness] [tags] payload}, where {@code flags}
+ * has
  * <ul>
  *   <li>bit 0: the payload is deflated;</li>
  *   <li>bit 1: a key check follows: a varint length and the UTF-8 logical key, present when
  *       the key was hashed to fit the store, so that two keys whose hashes collided can never
- *       read each other's value.</li>
+ *       read each other's value;</li>
+ *   <li>bit 2: freshness follows: varints of the milliseconds the value took to compute and
+ *       of the epoch millisecond until which it is fresh (for early recomputation and
+ *       stale-while-revalidate);</li>
+ *   <li>bit 3: tags follow: a varint count, then per tag its varint length, UTF-8 name and
+ *       the varint generation it was written under;</li>
+ *   <li>bit 4: the value is a cached {@code null} (the payload is empty).</li>
  * </ul>
  * A codec payload that itself starts with {@code 0xFF} is escaped with {@code flags = 0}.
  * Unknown flag bits make the bytes undecodable (a miss), never a wrong value.
@@ -27,7 +36,10 @@ final class Envelope {
   static final int MARK = 0xFF;
   static final int DEFLATED = 1;
   static final int KEY_CHECK = 2;
-  private static final int KNOWN = DEFLATED | KEY_CHECK;
+  static final int FRESHNESS = 4;
+  static final int TAGS = 8;
+  static final int NULL_VALUE = 16;
+  private static final int KNOWN = DEFLATED | KEY_CHECK | FRESHNESS | TAGS | NULL_VALUE;
 
   /** Inflated payloads larger than this are refused, against decompression bombs. */
   static final int MAX_INFLATED = 32 << 20;
@@ -35,13 +47,42 @@ final class Envelope {
   private Envelope() {}
 
   /**
+   * What a value carries beside its payload.
+   *
+   * @param computeMillis how long the value took to compute, or 0
+   * @param freshUntil the epoch millisecond the value stops being fresh, or 0 for no limit
+   * @param tags tag names and the generations they had when the value was written
+   * @param nullValue whether the value is a cached {@code null}
+   */
+  record Meta(long computeMillis, long freshUntil, Map<String, Long> tags, boolean nullValue) {
+    static final Meta NONE = new Meta(0, 0, Map.of(), false);
+
+    Meta {
+      tags = Map.copyOf(tags);
+    }
+
+    boolean hasFreshness() {
+      return computeMillis != 0 || freshUntil != 0;
+    }
+  }
+
+  /** A value taken out of its envelope. */
+  record Opened(byte[] payload, Meta meta) {}
+
+  /** Wraps a codec payload with no metadata. */
+  static byte[] seal(byte[] payload, int compressAbove, String checkedKey) {
+    return seal(payload, compressAbove, checkedKey, Meta.NONE);
+  }
+
+  /**
    * Wraps a codec payload for storage.
    *
-   * @param payload the codec's bytes
+   * @param payload the codec's bytes (empty for a cached null)
    * @param compressAbove the smallest payload to deflate, or 0 for never
    * @param checkedKey the logical key to embed, or {@code null}
+   * @param meta freshness, tags and null marking
    */
-  static byte[] seal(byte[] payload, int compressAbove, String checkedKey) {
+  static byte[] seal(byte[] payload, int compressAbove, String checkedKey, Meta meta) {
     int flags = 0;
     byte[] body = payload;
     if (compressAbove > 0 && payload.length >= compressAbove) {
@@ -55,35 +96,59 @@ final class Envelope {
     if (key != null) {
       flags |= KEY_CHECK;
     }
+    if (meta.hasFreshness()) {
+      flags |= FRESHNESS;
+    }
+    if (!meta.tags().isEmpty()) {
+      flags |= TAGS;
+    }
+    if (meta.nullValue()) {
+      flags |= NULL_VALUE;
+    }
     if (flags == 0 && (payload.length == 0 || (payload[0] & 0xFF) != MARK)) {
       return payload;
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + 8
+    ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + 16
         + (key == null ? 0 : key.length));
     out.write(MARK);
     out.write(flags);
     if (key != null) {
-      writeVarint(out, key.length);
-      out.write(key, 0, key.length);
+      writeBytes(out, key);
+    }
+    if (meta.hasFreshness()) {
+      writeVarint(out, meta.computeMillis());
+      writeVarint(out, meta.freshUntil());
+    }
+    if (!meta.tags().isEmpty()) {
+      writeVarint(out, meta.tags().size());
+      for (Map.Entry<String, Long> tag : meta.tags().entrySet()) {
+        writeBytes(out, tag.getKey().getBytes(StandardCharsets.UTF_8));
+        writeVarint(out, tag.getValue());
+      }
     }
     out.write(body, 0, body.length);
     return out.toByteArray();
   }
 
+  /** Returns the codec payload of stored bytes, ignoring metadata. */
+  static byte[] open(byte[] stored, String checkedKey) {
+    return unseal(stored, checkedKey).payload();
+  }
+
   /**
-   * Returns the codec payload of stored bytes.
+   * Takes stored bytes out of their envelope.
    *
    * @param stored the bytes read from the store
    * @param checkedKey the logical key that must be embedded, or {@code null} if the key was
    *     not hashed (then bytes carrying a key check are refused too)
    * @throws CacheCodecException if the bytes are not a valid envelope for this key
    */
-  static byte[] open(byte[] stored, String checkedKey) {
+  static Opened unseal(byte[] stored, String checkedKey) {
     if (stored.length == 0 || (stored[0] & 0xFF) != MARK) {
       if (checkedKey != null) {
         throw new CacheCodecException("value under a hashed key carries no key check");
       }
-      return stored;
+      return new Opened(stored, Meta.NONE);
     }
     if (stored.length < 2) {
       throw new CacheCodecException("truncated value header");
@@ -92,24 +157,40 @@ final class Envelope {
     if ((flags & ~KNOWN) != 0) {
       throw new CacheCodecException("unknown value header flags " + flags);
     }
-    int pos = 2;
+    Reader in = new Reader(stored, 2);
     if ((flags & KEY_CHECK) != 0) {
-      long[] lenAndPos = readVarint(stored, pos);
-      int len = (int) lenAndPos[0];
-      pos = (int) lenAndPos[1];
-      if (len < 0 || pos + len > stored.length) {
-        throw new CacheCodecException("truncated key check");
-      }
-      String embedded = new String(stored, pos, len, StandardCharsets.UTF_8);
+      String embedded = new String(in.bytes(), StandardCharsets.UTF_8);
       if (!embedded.equals(checkedKey)) {
         throw new CacheCodecException("key check failed: value belongs to another key");
       }
-      pos += len;
     } else if (checkedKey != null) {
       throw new CacheCodecException("value under a hashed key carries no key check");
     }
-    byte[] body = Arrays.copyOfRange(stored, pos, stored.length);
-    return (flags & DEFLATED) != 0 ? inflate(body) : body;
+    long computeMillis = 0;
+    long freshUntil = 0;
+    if ((flags & FRESHNESS) != 0) {
+      computeMillis = in.varint();
+      freshUntil = in.varint();
+    }
+    Map<String, Long> tags = Map.of();
+    if ((flags & TAGS) != 0) {
+      long count = in.varint();
+      if (count > stored.length) {
+        throw new CacheCodecException("bad tag count");
+      }
+      Map<String, Long> read = new LinkedHashMap<>();
+      for (long i = 0; i < count; i++) {
+        read.put(new String(in.bytes(), StandardCharsets.UTF_8), in.varint());
+      }
+      tags = read;
+    }
+    byte[] body = Arrays.copyOfRange(stored, in.pos, stored.length);
+    byte[] payload = (flags & DEFLATED) != 0 ? inflate(body) : body;
+    boolean nullValue = (flags & NULL_VALUE) != 0;
+    if (nullValue && payload.length != 0) {
+      throw new CacheCodecException("a cached null carries a payload");
+    }
+    return new Opened(payload, new Meta(computeMillis, freshUntil, tags, nullValue));
   }
 
   static byte[] deflate(byte[] data) {
@@ -156,30 +237,55 @@ final class Envelope {
     }
   }
 
-  private static void writeVarint(ByteArrayOutputStream out, int value) {
-    while ((value & ~0x7F) != 0) {
-      out.write((value & 0x7F) | 0x80);
-      value >>>= 7;
-    }
-    out.write(value);
+  private static void writeBytes(ByteArrayOutputStream out, byte[] bytes) {
+    writeVarint(out, bytes.length);
+    out.write(bytes, 0, bytes.length);
   }
 
-  /** Returns {value, next position}. */
-  private static long[] readVarint(byte[] b, int pos) {
-    long value = 0;
-    for (int shift = 0; shift < 35; shift += 7) {
-      if (pos >= b.length) {
-        throw new CacheCodecException("truncated key check length");
-      }
-      int x = b[pos++] & 0xFF;
-      value |= (long) (x & 0x7F) << shift;
-      if ((x & 0x80) == 0) {
-        if (value > Integer.MAX_VALUE) {
-          break;
-        }
-        return new long[] {value, pos};
-      }
+  private static void writeVarint(ByteArrayOutputStream out, long value) {
+    if (value < 0) {
+      throw new IllegalArgumentException("negative varint " + value);
     }
-    throw new CacheCodecException("bad key check length");
+    while ((value & ~0x7FL) != 0) {
+      out.write((int) ((value & 0x7F) | 0x80));
+      value >>>= 7;
+    }
+    out.write((int) value);
+  }
+
+  /** Reads varints and length-prefixed bytes, failing as a codec error on truncation. */
+  private static final class Reader {
+    private final byte[] b;
+    int pos;
+
+    Reader(byte[] b, int pos) {
+      this.b = b;
+      this.pos = pos;
+    }
+
+    long varint() {
+      long value = 0;
+      for (int shift = 0; shift < 63; shift += 7) {
+        if (pos >= b.length) {
+          throw new CacheCodecException("truncated value header");
+        }
+        int x = b[pos++] & 0xFF;
+        value |= (long) (x & 0x7F) << shift;
+        if ((x & 0x80) == 0) {
+          return value;
+        }
+      }
+      throw new CacheCodecException("bad varint in value header");
+    }
+
+    byte[] bytes() {
+      long len = varint();
+      if (len > b.length - pos) {
+        throw new CacheCodecException("truncated value header");
+      }
+      byte[] out = Arrays.copyOfRange(b, pos, pos + (int) len);
+      pos += (int) len;
+      return out;
+    }
   }
 }

@@ -58,6 +58,18 @@ final class Keys {
   }
 
   /**
+   * Returns the prefix of Larder's own keys (leases, tag generations, learned key lists,
+   * memoized results) under a namespace prefix: the namespace followed by a segment
+   * {@code %!purpose}, which no user's namespace name can produce ({@code %} is always
+   * followed by two hex digits in an encoded name) and which a root key cannot reach (it is
+   * namespaced, so it starts with a single {@code ~}). It lies inside the namespace, so
+   * {@code clear()} removes it with the namespace.
+   */
+  static String internalPrefix(String prefix, String purpose) {
+    return (prefix.isEmpty() ? String.valueOf(NAMESPACE_MARK) : prefix) + "%!" + purpose + ":";
+  }
+
+  /**
    * Percent-encodes one namespace segment.
    *
    * @throws IllegalArgumentException if the segment is empty or not valid Unicode

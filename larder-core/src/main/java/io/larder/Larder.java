@@ -203,8 +203,9 @@ public final class Larder {
     }
 
     /**
-     * Sets the time source that stores opened from the URL use for expiry (tests inject a
-     * manual clock). Stores expiring on a server use the server's clock.
+     * Sets the time source for freshness decisions ({@link Cache#getOrCompute}) and for the
+     * expiry of stores opened from the URL (tests inject a manual clock). Stores expiring on
+     * a server use the server's clock; a store passed to {@link #store} keeps its own.
      *
      * @param clock the time source
      * @return this builder
@@ -241,8 +242,7 @@ public final class Larder {
      * Opens the cache.
      *
      * @return the cache
-     * @throws IllegalStateException if neither or both of a URL and a store were given, or a
-     *     clock was given with a store
+     * @throws IllegalStateException if neither or both of a URL and a store were given
      * @throws IllegalArgumentException if the URL is malformed, names an unknown scheme or
      *     option, or sets an option also set on this builder
      * @throws CacheException if the store cannot be opened
@@ -250,10 +250,6 @@ public final class Larder {
     public Cache build() {
       if ((url == null) == (store == null)) {
         throw new IllegalStateException("give exactly one of url(...) and store(...)");
-      }
-      if (store != null && clock != null) {
-        throw new IllegalStateException("clock(...) applies to stores opened from a URL; "
-            + "give the clock to the store passed to store(...) instead");
       }
       String p = prefix;
       Duration ttl = defaultTtl;
@@ -292,7 +288,8 @@ public final class Larder {
       }
       DefaultCache.Shared shared = new DefaultCache.Shared(s, url != null,
           compress == null ? 0 : compress, open == null || open,
-          new CodecRegistry(serializable), description);
+          new CodecRegistry(serializable), description,
+          clock != null ? clock : InstantSource.system(), Keys.prefixOf(path));
       return new DefaultCache(shared, path, new StatsCounter(null),
           ttl == null ? Cache.FOREVER : ttl, true);
     }

@@ -3,11 +3,13 @@ package io.larder;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The preload scopes of one root cache, per thread. Each thread's open scopes form a stack
@@ -23,14 +25,26 @@ final class Scopes {
   private final ThreadLocal<ArrayDeque<Scope>> stacks = new ThreadLocal<>();
   private final AtomicInteger open = new AtomicInteger();
 
+  /** The most keys a learning scope records. */
+  static final int MAX_LEARNED_KEYS = 1_000;
+
   /** Opens a scope holding {@code entries} (store key to bytes or {@link #MISSING}). */
   Scope open(Set<String> userKeys, Map<String, byte[]> entries) {
+    return open(userKeys, entries, null);
+  }
+
+  /**
+   * Opens a scope that also records the store keys this thread reads while it is open, and
+   * hands them to {@code onClose} when it closes; {@code onClose == null} records nothing.
+   */
+  Scope open(Set<String> userKeys, Map<String, byte[]> entries,
+      Consumer<Set<String>> onClose) {
     ArrayDeque<Scope> stack = stacks.get();
     if (stack == null) {
       stack = new ArrayDeque<>();
       stacks.set(stack);
     }
-    Scope scope = new Scope(stack, userKeys, entries);
+    Scope scope = new Scope(stack, userKeys, entries, onClose);
     stack.push(scope);
     open.incrementAndGet();
     return scope;
@@ -72,6 +86,18 @@ final class Scopes {
     return null;
   }
 
+  /** Notes a read of a store key in every learning scope of this thread. */
+  void recordRead(String storeKey) {
+    ArrayDeque<Scope> stack = stack();
+    if (stack != null) {
+      for (Scope scope : stack) {
+        if (scope.recorded != null && scope.recorded.size() < MAX_LEARNED_KEYS) {
+          scope.recorded.add(storeKey);
+        }
+      }
+    }
+  }
+
   /** Records a write (or, with {@link #MISSING}, a delete) in every scope holding the key. */
   void written(String storeKey, byte[] bytes) {
     ArrayDeque<Scope> stack = stack();
@@ -110,9 +136,15 @@ final class Scopes {
     final Map<String, byte[]> entries;
     private volatile boolean closed;
     private final AtomicBoolean counted = new AtomicBoolean(true);
+    /** The store keys read while open, in order, for a learning scope; else null. */
+    final Set<String> recorded;
+    private final Consumer<Set<String>> onClose;
 
-    Scope(ArrayDeque<Scope> stack, Set<String> userKeys, Map<String, byte[]> entries) {
+    Scope(ArrayDeque<Scope> stack, Set<String> userKeys, Map<String, byte[]> entries,
+        Consumer<Set<String>> onClose) {
       this.stack = stack;
+      this.onClose = onClose;
+      this.recorded = onClose == null ? null : Collections.synchronizedSet(new LinkedHashSet<>());
       this.userKeys = Collections.unmodifiableSet(userKeys);
       // concurrent only so that a close from another thread can empty it safely
       this.entries = new ConcurrentHashMap<>(entries);
@@ -128,6 +160,13 @@ final class Scopes {
       closed = true;
       if (counted.compareAndSet(true, false)) {
         open.decrementAndGet();
+        if (onClose != null) {
+          Set<String> keys;
+          synchronized (recorded) {
+            keys = new LinkedHashSet<>(recorded);
+          }
+          onClose.accept(keys);
+        }
       }
       if (Thread.currentThread() != owner) {
         entries.clear(); // the owner drops the scope from its stack at its next cache call

@@ -20,6 +20,30 @@ class EnvelopeTest {
     assertThat(Envelope.open(sealed, key)).containsExactly(payload);
   }
 
+  @Property(tries = 1000)
+  void metadataRoundTrips(@ForAll @Size(max = 300) byte[] payload,
+      @ForAll @IntRange(min = 0, max = 100_000) int computeMillis,
+      @ForAll @net.jqwik.api.constraints.LongRange(min = 0, max = Long.MAX_VALUE) long freshUntil,
+      @ForAll @Size(max = 4) java.util.Map<@Size(max = 30) String, @net.jqwik.api.constraints.LongRange(min = 0) Long> tags,
+      @ForAll boolean checked) {
+    java.util.Map<String, Long> wellFormed = new java.util.LinkedHashMap<>();
+    tags.forEach((k, v) -> wellFormed.put(new String(k.getBytes(StandardCharsets.UTF_8),
+        StandardCharsets.UTF_8), v));
+    Envelope.Meta meta = new Envelope.Meta(computeMillis, freshUntil, wellFormed, false);
+    String key = checked ? "k" : null;
+    Envelope.Opened opened = Envelope.unseal(Envelope.seal(payload, 16, key, meta), key);
+    assertThat(opened.payload()).containsExactly(payload);
+    assertThat(opened.meta()).isEqualTo(meta);
+  }
+
+  @Test
+  void aCachedNullIsMarkedAndCarriesNoPayload() {
+    Envelope.Meta nul = new Envelope.Meta(0, 0, java.util.Map.of(), true);
+    Envelope.Opened opened = Envelope.unseal(Envelope.seal(new byte[0], 0, null, nul), null);
+    assertThat(opened.meta().nullValue()).isTrue();
+    assertThat(opened.payload()).isEmpty();
+  }
+
   @Property(tries = 500)
   void aValueSealedForOneKeyNeverOpensForAnother(@ForAll @Size(max = 100) byte[] payload,
       @ForAll @Size(min = 1, max = 20) String k1, @ForAll @Size(min = 1, max = 20) String k2) {
@@ -53,7 +77,7 @@ class EnvelopeTest {
 
   @Test
   void unknownFlagsAndTruncationAreErrorsNotValues() {
-    assertThatThrownBy(() -> Envelope.open(new byte[] {(byte) 0xFF, 4, 1}, null))
+    assertThatThrownBy(() -> Envelope.open(new byte[] {(byte) 0xFF, (byte) 0x80, 1}, null))
         .hasMessageContaining("flags");
     assertThatThrownBy(() -> Envelope.open(new byte[] {(byte) 0xFF}, null))
         .hasMessageContaining("truncated");

@@ -132,6 +132,9 @@ public abstract class StoreContract {
    * @return the cache
    */
   protected Cache newCache(Larder.Builder builder) {
+    if (usesInjectedClock()) {
+      builder.clock(clock);
+    }
     Cache c = builder.store(store).failOpen(false).build();
     opened.add(c);
     return c;
@@ -925,6 +928,309 @@ public abstract class StoreContract {
     assertThat(cache.get("counter with spaces and ünicode " + "x".repeat(300), Long.class))
         .isEqualTo(1L);
     assertThat(cache.deleteMany(keys)).isEqualTo(keys.size());
+  }
+
+  // ---- getOrCompute, memoize, tags, learned preload ----------------------------------------
+
+  @Test
+  void getOrComputeRunsTheLoaderOnceFor256ThreadsOnAColdKey() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    CountDownLatch release = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger arrived = new java.util.concurrent.atomic.AtomicInteger();
+    List<String> results = runConcurrently(256, i -> {
+      arrived.incrementAndGet();
+      return cache.getOrCompute("cold", String.class, units(60), () -> {
+        calls.incrementAndGet();
+        awaitQuietly(release, arrived, 256);
+        return "computed";
+      });
+    });
+    assertThat(calls).hasValue(1);
+    assertThat(results).hasSize(256).containsOnly("computed");
+    assertThat(cache.get("cold", String.class)).isEqualTo("computed");
+  }
+
+  /** Holds the loader until every thread has arrived (bounded), so they really overlap. */
+  private static void awaitQuietly(CountDownLatch release, java.util.concurrent.atomic.AtomicInteger arrived,
+      int expected) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (arrived.get() < expected && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    try {
+      release.await(50, TimeUnit.MILLISECONDS); // let the last arrivals reach the wait
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
+  void aLoaderExceptionReachesEveryWaiterAndNothingIsCached() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger arrived = new java.util.concurrent.atomic.AtomicInteger();
+    CountDownLatch never = new CountDownLatch(1);
+    List<String> outcomes = runConcurrently(32, i -> {
+      arrived.incrementAndGet();
+      try {
+        return cache.getOrCompute("failing", String.class, units(60), () -> {
+          calls.incrementAndGet();
+          awaitQuietly(never, arrived, 32);
+          throw new IllegalStateException("database down");
+        });
+      } catch (IllegalStateException e) {
+        return e.getMessage();
+      }
+    });
+    assertThat(outcomes).containsOnly("database down");
+    assertThat(calls.get()).as("one computation for the threads that overlapped").isLessThan(32);
+    assertThat(cache.exists("failing")).isFalse();
+    assertThat(cache.getOrCompute("failing", String.class, units(60), () -> "fine")).isEqualTo("fine");
+  }
+
+  @Test
+  void getOrComputeServesTheCachedValueUntilItExpires() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    io.larder.Freshness f = io.larder.Freshness.of(units(3)).earlyRecompute(0);
+    java.util.function.Supplier<String> loader = () -> "v" + calls.incrementAndGet();
+    assertThat(cache.getOrCompute("k", String.class, f, loader)).isEqualTo("v1");
+    elapse(units(1));
+    assertThat(cache.getOrCompute("k", String.class, f, loader)).isEqualTo("v1");
+    elapse(units(3));
+    assertThat(cache.getOrCompute("k", String.class, f, loader)).isEqualTo("v2");
+    assertThat(cache.getOrCompute("nothing", String.class, f, () -> null)).isNull();
+    assertThat(cache.exists("nothing")).isFalse();
+  }
+
+  @Test
+  void staleWhileRevalidateAnswersAtOnceAndRefreshesOnce() throws Exception {
+    io.larder.Freshness f = io.larder.Freshness.of(units(2)).staleFor(units(20)).earlyRecompute(0);
+    cache.getOrCompute("page", String.class, f, () -> "old");
+    elapse(units(3));
+    java.util.concurrent.atomic.AtomicInteger refreshes = new java.util.concurrent.atomic.AtomicInteger();
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> seen = runConcurrently(8, i -> cache.getOrCompute("page", String.class, f, () -> {
+      refreshes.incrementAndGet();
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return "new";
+    }));
+    assertThat(seen).as("callers during the refresh get the old value at once").containsOnly("old");
+    release.countDown();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!"new".equals(cache.get("page", String.class)) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(cache.get("page", String.class)).isEqualTo("new");
+    assertThat(refreshes).hasValue(1);
+  }
+
+  @Test
+  void aLeaseMakesAnotherProcessWaitForTheWinnersValue() throws Exception {
+    // two caches over one store stand for two processes: no shared single flight in memory
+    Cache other = newCache(Larder.builder().prefix(prefix));
+    io.larder.Freshness f = io.larder.Freshness.of(units(60)).lease(units(30));
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    CountDownLatch computing = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<String> winner = pool.submit(() -> cache.getOrCompute("report", String.class, f, () -> {
+        calls.incrementAndGet();
+        computing.countDown();
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return "winner's";
+      }));
+      assertThat(computing.await(30, TimeUnit.SECONDS)).isTrue();
+      Future<String> waiter = pool.submit(() -> other.getOrCompute("report", String.class, f, () -> {
+        calls.incrementAndGet();
+        return "waiter's";
+      }));
+      release.countDown();
+      assertThat(winner.get(30, TimeUnit.SECONDS)).isEqualTo("winner's");
+      assertThat(waiter.get(30, TimeUnit.SECONDS)).isEqualTo("winner's");
+      assertThat(calls).hasValue(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aLeaseHolderThatNeverFinishesDoesNotBlockOthersPastTheLease() throws Exception {
+    Cache other = newCache(Larder.builder().prefix(prefix));
+    io.larder.Freshness f = io.larder.Freshness.of(units(60)).lease(units(1));
+    CountDownLatch computing = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      pool.submit(() -> cache.getOrCompute("stuck", String.class, f, () -> {
+        computing.countDown();
+        try {
+          release.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return "late";
+      }));
+      assertThat(computing.await(30, TimeUnit.SECONDS)).isTrue();
+      // with an injected clock, the lease's store-side expiry needs the clock moved too
+      if (usesInjectedClock()) {
+        clock.advance(units(2));
+      }
+      assertThat(other.getOrCompute("stuck", String.class, f, () -> "mine")).isEqualTo("mine");
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void memoizeComputesOncePerArgumentAndBustsOneArgument() {
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    io.larder.Memoized<Long, String> markup = cache.memoize("Notes.markup", Long.class, String.class,
+        id -> {
+          calls.incrementAndGet();
+          return "<p>note " + id + "</p>";
+        }, units(60));
+    assertThat(markup.apply(312L)).isEqualTo("<p>note 312</p>");
+    assertThat(markup.apply(312L)).isEqualTo("<p>note 312</p>");
+    assertThat(markup.apply(7L)).isEqualTo("<p>note 7</p>");
+    assertThat(calls).hasValue(2);
+    assertThat(markup.key(312L)).isNotEqualTo(markup.key(7L));
+    assertThat(markup.bust(312L)).isTrue();
+    markup.apply(312L);
+    markup.apply(7L);
+    assertThat(calls).hasValue(3);
+
+    io.larder.Memoized<Long, String> other = cache.memoize("Users.markup", Long.class, String.class,
+        id -> "user " + id, units(60));
+    assertThat(other.apply(312L)).as("another function, same argument").isEqualTo("user 312");
+  }
+
+  @Test
+  void memoizeCachesNullsOnlyWhenAskedAndTellsThemFromMisses() {
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.function.Function<String, String> lookup = name -> {
+      calls.incrementAndGet();
+      return null;
+    };
+    io.larder.Memoized<String, String> plain = cache.memoizer("lookup", String.class, Codec.utf8())
+        .ttl(units(60)).of(lookup);
+    plain.apply("x");
+    plain.apply("x");
+    assertThat(calls).as("nulls not cached by default").hasValue(2);
+    io.larder.Memoized<String, String> nulls = cache.memoizer("lookupNulls", String.class, Codec.utf8())
+        .ttl(units(60)).cacheNulls().of(lookup);
+    assertThat(nulls.apply("x")).isNull();
+    assertThat(nulls.apply("x")).isNull();
+    assertThat(calls).as("a cached null is not a miss").hasValue(3);
+  }
+
+  @Test
+  void memoizeAllReadsOnceAndComputesOnlyTheMissingKeysInOneCall() {
+    List<java.util.Set<Long>> calls = new ArrayList<>();
+    io.larder.MemoizedAll<Long, String> titles = cache.memoizeAll("Books.titles", Long.class,
+        String.class, ids -> {
+          calls.add(new java.util.TreeSet<>(ids));
+          Map<Long, String> found = new LinkedHashMap<>();
+          ids.forEach(id -> {
+            if (id != 404) {
+              found.put(id, "title " + id);
+            }
+          });
+          return found;
+        }, units(60));
+    assertThat(titles.getAll(List.of(1L))).containsExactly(Map.entry(1L, "title 1"));
+    long trips = roundTrips(() -> assertThat(titles.getAll(List.of(1L, 2L, 3L, 404L)))
+        .containsExactly(Map.entry(1L, "title 1"), Map.entry(2L, "title 2"), Map.entry(3L, "title 3")));
+    assertThat(trips).as("one read and one write").isEqualTo(2);
+    assertThat(calls).containsExactly(java.util.Set.of(1L), java.util.Set.of(2L, 3L, 404L));
+    assertThat(roundTrips(() -> titles.getAll(List.of(1L, 2L, 3L)))).isEqualTo(1);
+    assertThat(calls).hasSize(2);
+  }
+
+  @Test
+  void anInvalidatedTagHidesEveryEntryWrittenWithIt() {
+    Cache note = cache.tagged("note:312", "user:7");
+    note.set("html", "<p>312</p>");
+    cache.tagged("note:313").set("other", "<p>313</p>");
+    cache.set("plain", "untagged");
+    assertThat(note.get("html", String.class)).isEqualTo("<p>312</p>");
+    assertThat(cache.get("html", String.class)).isEqualTo("<p>312</p>");
+
+    cache.invalidateTag("user:7");
+
+    assertThat(note.get("html", String.class)).isNull();
+    assertThat(cache.get("html", String.class)).as("invisible to every view").isNull();
+    assertThat(cache.get("other", String.class)).isEqualTo("<p>313</p>");
+    assertThat(cache.get("plain", String.class)).isEqualTo("untagged");
+    note.set("html", "<p>312 v2</p>");
+    assertThat(note.get("html", String.class)).isEqualTo("<p>312 v2</p>");
+  }
+
+  @Test
+  void aTaggedReadGetsItsGenerationsInTheSameRoundTrip() {
+    Cache note = cache.tagged("note:1", "note:2", "user:9");
+    note.set("k", "v");
+    assertThat(roundTrips(() -> assertThat(note.get("k", String.class)).isEqualTo("v"))).isEqualTo(1);
+    assertThat(roundTrips(() -> cache.invalidateTag("note:2"))).isEqualTo(1);
+    assertThat(roundTrips(() -> assertThat(note.get("k", String.class)).isNull())).isEqualTo(1);
+  }
+
+  @Test
+  void tagsAlsoGuardGetOrComputeAndMemoize() {
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    Cache tagged = cache.tagged("book:1");
+    java.util.function.Supplier<String> loader = () -> "v" + calls.incrementAndGet();
+    assertThat(tagged.getOrCompute("k", String.class, units(60), loader)).isEqualTo("v1");
+    assertThat(tagged.getOrCompute("k", String.class, units(60), loader)).isEqualTo("v1");
+    cache.invalidateTag("book:1");
+    assertThat(tagged.getOrCompute("k", String.class, units(60), loader)).isEqualTo("v2");
+    assertThatThrownBy(() -> tagged.incr("n")).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void aLearnedPreloadMakesOneRoundTripFromItsSecondRun() {
+    cache.set("title", "Dune");
+    cache.set("reviews", "5 stars");
+    Runnable page = () -> {
+      try (Preload scope = cache.learnedPreload("GET /books/{id}")) {
+        cache.get("title", String.class);
+        cache.get("reviews", String.class);
+        cache.get("missing", String.class);
+        cache.getMany(List.of("title", "extra"), String.class);
+      }
+    };
+    page.run();
+    CacheStats before = cache.stats();
+    page.run();
+    CacheStats second = cache.stats().minus(before);
+    assertThat(second.roundTrips()).as("the whole second run").isEqualTo(1);
+    assertThat(second.preloadHits()).isEqualTo(5);
+    assertThat(second.hits()).isEqualTo(3);
+
+    // another server of the app: it reads the list and the data in two trips, then one
+    Cache otherServer = newCache(Larder.builder().prefix(prefix));
+    Runnable otherPage = () -> {
+      try (Preload scope = otherServer.learnedPreload("GET /books/{id}")) {
+        assertThat(otherServer.get("title", String.class)).isEqualTo("Dune");
+        otherServer.get("reviews", String.class);
+        otherServer.get("missing", String.class);
+        otherServer.getMany(List.of("title", "extra"), String.class);
+      }
+    };
+    CacheStats cold = otherServer.stats();
+    otherPage.run();
+    assertThat(otherServer.stats().minus(cold).roundTrips()).isEqualTo(2);
+    CacheStats warm = otherServer.stats();
+    otherPage.run();
+    assertThat(otherServer.stats().minus(warm).roundTrips()).isEqualTo(1);
   }
 
   // ---- helpers -----------------------------------------------------------------------------

@@ -1,0 +1,182 @@
+package io.larder;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Configures a memoized function: its freshness, whether {@code null} results are cached,
+ * and how keys are made of arguments. Obtained from {@link Cache#memoizer}; each option may
+ * be set once.
+ *
+ * <pre>{@code
+ * Memoized<Long, String> markup = cache.memoizer("Notes.markup", Long.class, Codec.utf8())
+ *     .freshness(Freshness.of(Duration.ofMinutes(5)).staleFor(Duration.ofMinutes(1)))
+ *     .cacheNulls()
+ *     .of(id -> markdown(id));
+ * }</pre>
+ *
+ * @param <A> the argument type
+ * @param <R> the result type
+ */
+public final class Memoizer<A, R> {
+  private final DefaultCache cache;
+  private final String name;
+  private final Codec<R> codec;
+  private Freshness freshness;
+  private boolean cacheNulls;
+  private boolean cacheNullsSet;
+  private Function<? super A, String> keyFunction;
+
+  Memoizer(DefaultCache cache, String name, Class<A> argType, Codec<R> codec) {
+    this.cache = cache;
+    this.name = name;
+    this.codec = codec;
+    ArgumentKeys.checkSupported(argType);
+  }
+
+  /**
+   * Caches results for {@code ttl}; short for {@code freshness(Freshness.of(ttl))}. Without
+   * either, results live for the cache's default TTL.
+   *
+   * @param ttl a positive duration
+   * @return this memoizer
+   * @throws IllegalArgumentException if {@code ttl} is not positive
+   * @throws IllegalStateException if a TTL or freshness was already set
+   */
+  public Memoizer<A, R> ttl(Duration ttl) {
+    return freshness(Freshness.of(ttl));
+  }
+
+  /**
+   * Sets the freshness of results: TTL, lease, stale period, early recomputation.
+   *
+   * @param freshness the freshness
+   * @return this memoizer
+   * @throws IllegalStateException if a TTL or freshness was already set
+   */
+  public Memoizer<A, R> freshness(Freshness freshness) {
+    if (this.freshness != null) {
+      throw new IllegalStateException("ttl/freshness was already set");
+    }
+    this.freshness = Objects.requireNonNull(freshness, "freshness");
+    return this;
+  }
+
+  /**
+   * Caches {@code null} results too, told apart from misses, so that a function returning
+   * {@code null} is not called again until the result expires.
+   *
+   * @return this memoizer
+   * @throws IllegalStateException if already set
+   */
+  public Memoizer<A, R> cacheNulls() {
+    if (cacheNullsSet) {
+      throw new IllegalStateException("cacheNulls was already set");
+    }
+    cacheNullsSet = true;
+    cacheNulls = true;
+    return this;
+  }
+
+  /**
+   * Makes keys with a function of the argument instead of Larder's canonical encoding; for
+   * argument types Larder cannot encode. The function must give different strings for
+   * arguments whose results differ.
+   *
+   * @param keyFunction the key function
+   * @return this memoizer
+   * @throws IllegalStateException if already set
+   */
+  public Memoizer<A, R> keyedBy(Function<? super A, String> keyFunction) {
+    if (this.keyFunction != null) {
+      throw new IllegalStateException("keyedBy was already set");
+    }
+    this.keyFunction = Objects.requireNonNull(keyFunction, "keyFunction");
+    return this;
+  }
+
+  private Freshness freshness() {
+    return freshness != null ? freshness : Freshness.of(cache.defaultTtl());
+  }
+
+  private Keys.StoreKey storeKey(A arg) {
+    String encoded = keyFunction != null
+        ? "K" + Objects.requireNonNull(keyFunction.apply(arg), "key function returned null")
+        : ArgumentKeys.encode(arg);
+    return cache.memoKey(name, encoded);
+  }
+
+  /**
+   * Wraps a function.
+   *
+   * @param fn the function to memoize
+   * @return the memoized function
+   */
+  public Memoized<A, R> of(Function<? super A, ? extends R> fn) {
+    Objects.requireNonNull(fn, "fn");
+    Freshness f = freshness();
+    boolean nulls = cacheNulls;
+    return new Memoized<>() {
+      @Override
+      public R apply(A arg) {
+        return cache.compute(storeKey(arg), codec, f, () -> fn.apply(arg), nulls).value();
+      }
+
+      @Override
+      public boolean bust(A arg) {
+        return cache.deleteKey(storeKey(arg));
+      }
+
+      @Override
+      public String key(A arg) {
+        return storeKey(arg).full();
+      }
+
+      @Override
+      public String toString() {
+        return "Memoized[" + name + "]";
+      }
+    };
+  }
+
+  /**
+   * Wraps a bulk function, which is given the missing arguments and returns their results.
+   *
+   * @param fn the bulk function; it may leave out arguments it has no result for
+   * @return the memoized bulk function
+   */
+  public MemoizedAll<A, R> ofAll(Function<? super Set<A>, ? extends Map<A, ? extends R>> fn) {
+    Objects.requireNonNull(fn, "fn");
+    Freshness f = freshness();
+    boolean nulls = cacheNulls;
+    return new MemoizedAll<>() {
+      @Override
+      public Map<A, R> getAll(java.util.Collection<? extends A> args) {
+        Map<A, Keys.StoreKey> keys = new LinkedHashMap<>();
+        for (A arg : args) {
+          keys.computeIfAbsent(arg, a -> storeKey(a));
+        }
+        return cache.computeAll(keys, codec, f, nulls, fn);
+      }
+
+      @Override
+      public boolean bust(A arg) {
+        return cache.deleteKey(storeKey(arg));
+      }
+
+      @Override
+      public String key(A arg) {
+        return storeKey(arg).full();
+      }
+
+      @Override
+      public String toString() {
+        return "MemoizedAll[" + name + "]";
+      }
+    };
+  }
+}
