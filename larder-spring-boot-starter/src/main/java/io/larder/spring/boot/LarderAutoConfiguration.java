@@ -1,0 +1,101 @@
+package io.larder.spring.boot;
+
+import io.larder.Larder;
+import io.larder.micrometer.LarderMetrics;
+import io.larder.spi.StoreUrl;
+import io.larder.spring.LarderCacheManager;
+import io.larder.spring.boot.LarderProperties.CacheSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.cache.CacheAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.cache.CacheManager;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Creates a Larder {@link io.larder.Cache} from {@code larder.url} and a
+ * {@link LarderCacheManager} over it, configured by the {@code larder.*} properties (see
+ * {@link LarderProperties}); binds each cache's metrics when Micrometer is present.
+ *
+ * <p>Each bean backs off when the application defines its own: a {@code io.larder.Cache}
+ * bean is used instead of opening {@code larder.url}, and any {@link CacheManager} bean
+ * replaces the Larder one. {@link LarderCacheManagerCustomizer} beans adjust the manager.
+ */
+@AutoConfiguration(before = CacheAutoConfiguration.class)
+@ConditionalOnClass({io.larder.Cache.class, LarderCacheManager.class, CacheManager.class})
+@ConditionalOnProperty(prefix = "larder", name = "url")
+@EnableConfigurationProperties(LarderProperties.class)
+public class LarderAutoConfiguration {
+
+  /** Creates the auto-configuration; Spring calls this. */
+  public LarderAutoConfiguration() {}
+
+  /**
+   * Opens the Larder cache of {@code larder.url}; closed with the context.
+   *
+   * @param properties the {@code larder.*} properties
+   * @return the cache
+   * @throws IllegalArgumentException if the URL is malformed or its scheme has no store on
+   *     the class path
+   */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean(io.larder.Cache.class)
+  public io.larder.Cache larderCache(LarderProperties properties) {
+    return Larder.open(properties.getUrl());
+  }
+
+  /**
+   * Creates the cache manager: the caches of {@code larder.caches.*}, the defaults of
+   * {@code larder.defaults.*}, then the customizers.
+   *
+   * @param larder the Larder cache
+   * @param properties the {@code larder.*} properties
+   * @param customizers the customizer beans, in order
+   * @param beans the bean factory, for the application's {@code ObjectMapper}
+   * @return the manager
+   * @throws IllegalArgumentException naming the property if cache settings conflict
+   */
+  @Bean
+  @ConditionalOnMissingBean(CacheManager.class)
+  public LarderCacheManager cacheManager(io.larder.Cache larder, LarderProperties properties,
+      ObjectProvider<LarderCacheManagerCustomizer> customizers, BeanFactory beans) {
+    CacheSettingsResolver resolver = new CacheSettingsResolver(properties.getDefaults(),
+        JacksonCodecs.factory(beans));
+    LarderCacheManager.Builder builder = LarderCacheManager.builder(larder)
+        .defaults(resolver.defaults())
+        .dynamic(properties.isDynamic());
+    for (Map.Entry<String, CacheSettings> e : properties.getCaches().entrySet()) {
+      builder.cache(e.getKey(), resolver.resolve("larder.caches." + e.getKey(), e.getValue()));
+    }
+    customizers.orderedStream().forEach(c -> c.customize(builder));
+    return builder.build();
+  }
+
+  /** Binds every Larder cache's counters to the application's {@link MeterRegistry}. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass({MeterRegistry.class, LarderMetrics.class})
+  @ConditionalOnBooleanProperty(name = "larder.metrics.enabled", matchIfMissing = true)
+  static class MetricsConfiguration {
+
+    @Bean
+    LarderCacheManagerCustomizer larderMetricsCustomizer(ObjectProvider<MeterRegistry> registries,
+        LarderProperties properties) {
+      String store = properties.getUrl() == null ? "unknown"
+          : StoreUrl.parse(properties.getUrl()).scheme();
+      return builder -> builder.onCacheCreated(cache -> {
+        MeterRegistry registry = registries.getIfUnique();
+        if (registry != null) {
+          LarderMetrics.bind(cache.getNativeCache(), registry, cache.getName(), store);
+        }
+      });
+    }
+  }
+}
