@@ -26,17 +26,28 @@ class ArgumentKeysTest {
 
   @Provide
   Arbitrary<Object> values() {
-    return Arbitraries.lazyOf(
-        () -> Arbitraries.strings().withChars("ab:;[]()N0S1").ofMaxLength(4).map(s -> (Object) s),
-        () -> Arbitraries.integers().between(-3, 12).map(i -> (Object) i),
-        () -> Arbitraries.longs().between(-3, 12).map(l -> (Object) l),
-        () -> Arbitraries.of(true, false).map(b -> (Object) b),
-        () -> Arbitraries.of(Color.class).map(c -> (Object) c),
-        () -> Arbitraries.just(null),
-        () -> values().list().ofMaxSize(3).map(l -> (Object) l),
-        () -> values().set().ofMaxSize(3).map(s -> (Object) s),
-        () -> Arbitraries.maps(values(), values()).ofMaxSize(2).map(m -> (Object) m),
-        () -> Arbitraries.oneOf(values(), values()).tuple2().map(t -> (Object) new Pair(t.get1(), t.get2())));
+    return values(2);
+  }
+
+  /** Values nested at most {@code depth} containers deep: unbounded recursion can explode. */
+  private Arbitrary<Object> values(int depth) {
+    Arbitrary<Object> scalars = Arbitraries.oneOf(
+        Arbitraries.strings().withChars("ab:;[]()N0S1").ofMaxLength(4).map(s -> (Object) s),
+        Arbitraries.integers().between(-3, 12).map(i -> (Object) i),
+        Arbitraries.longs().between(-3, 12).map(l -> (Object) l),
+        Arbitraries.of(true, false).map(b -> (Object) b),
+        Arbitraries.of(Color.class).map(c -> (Object) c),
+        Arbitraries.just(null));
+    if (depth == 0) {
+      return scalars;
+    }
+    Arbitrary<Object> inner = values(depth - 1);
+    return Arbitraries.frequencyOf(
+        net.jqwik.api.Tuple.of(6, scalars),
+        net.jqwik.api.Tuple.of(1, inner.list().ofMaxSize(3).map(l -> (Object) l)),
+        net.jqwik.api.Tuple.of(1, inner.set().ofMaxSize(3).map(x -> (Object) x)),
+        net.jqwik.api.Tuple.of(1, Arbitraries.maps(inner, inner).ofMaxSize(2).map(m -> (Object) m)),
+        net.jqwik.api.Tuple.of(1, inner.tuple2().map(t -> (Object) new Pair(t.get1(), t.get2()))));
   }
 
   @Property(tries = 5000)
