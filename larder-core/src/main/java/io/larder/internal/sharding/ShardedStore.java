@@ -1,0 +1,637 @@
+package io.larder.internal.sharding;
+
+import io.larder.CacheConnectionException;
+import io.larder.CacheException;
+import io.larder.CacheTimeoutException;
+import io.larder.Hashing;
+import io.larder.spi.KeyRules;
+import io.larder.spi.Store;
+import io.larder.spi.StoredValue;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * A store that spreads keys over several stores ("servers") with a Ketama consistent-hash
+ * ring, placing every key where libmemcached 1.1.4 would (see {@link KetamaRing}), and that
+ * ejects servers that keep failing until they answer again. Not public API; obtain it from
+ * {@code io.larder.Stores.sharded()}.
+ *
+ * <p>Single-key calls go to the key's server on the caller's thread. Bulk calls
+ * ({@link #getMany}, {@link #setMany}, {@link #deleteMany}) and {@link #clear} send one call
+ * to each server involved, in parallel on a pool this store owns, and merge the answers; a bulk
+ * call in which any server failed throws that failure once every server has answered.
+ *
+ * <p>Failover: a server whose calls throw {@link CacheConnectionException} or
+ * {@link CacheTimeoutException} {@code failureThreshold} times in a row is ejected: the ring is
+ * rebuilt from the live servers, as libmemcached's auto-ejection rebuilds it. Every
+ * {@code retryInterval} an ejected server is probed with {@link Store#exists} on
+ * {@value #PROBE_KEY}; when the probe answers, the server rejoins and the ring is rebuilt
+ * again. With every server ejected, calls throw {@link CacheConnectionException}. Ejections and
+ * rejoins are logged through {@link System.Logger}.
+ *
+ * <p>Thread-safe: calls read an immutable ring snapshot from a volatile field; ejection and
+ * rejoin replace it under a lock.
+ */
+public final class ShardedStore implements Store {
+  /** The key an ejected server is probed with; it is only read. */
+  public static final String PROBE_KEY = "larder-probe";
+
+  private static final System.Logger LOG = System.getLogger(ShardedStore.class.getName());
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  /**
+   * A server of a sharded store.
+   *
+   * @param name the name other clients know the server by, {@code host:port} or {@code host}
+   *     (port 11211), hashed as written; IPv6 addresses in brackets, {@code [::1]:11211}
+   * @param weight the server's share of keys relative to the others, at least 1
+   * @param store the store holding the server's keys; the sharded store closes it
+   */
+  public record Server(String name, int weight, Store store) {
+    /**
+     * Checks and creates a server.
+     *
+     * @param name the server's name, {@code host:port} or {@code host}
+     * @param weight its weight, at least 1
+     * @param store its store
+     * @throws NullPointerException if {@code name} or {@code store} is null
+     * @throws IllegalArgumentException if {@code name} is not {@code host} or
+     *     {@code host:port}, or {@code weight} is below 1
+     */
+    public Server {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(store, "store");
+      new KetamaRing.Node(name, weight); // checks name and weight with messages naming them
+    }
+
+    /**
+     * Returns the server's host and port as libmemcached sees them, {@code host:port} with
+     * the port always present: two names with the same endpoint are the same server.
+     *
+     * @return the endpoint
+     */
+    public String endpoint() {
+      KetamaRing.HostPort hp = KetamaRing.parse(name);
+      return hp.host() + ":" + hp.port();
+    }
+  }
+
+  /** A configured server and its failure state. */
+  private static final class Shard {
+    final KetamaRing.Node node;
+    final Store store;
+    final AtomicInteger failures = new AtomicInteger();
+    volatile boolean ejected;
+
+    Shard(Server server) {
+      this.node = new KetamaRing.Node(server.name(), server.weight());
+      this.store = server.store();
+    }
+
+    String name() {
+      return node.name();
+    }
+  }
+
+  /** An immutable snapshot: the ring over the live shards, indexed as the ring's servers. */
+  private record Ring(KetamaRing ring, List<Shard> live) {}
+
+  private final Hashing hashing;
+  private final boolean weightedPoints;
+  private final List<Shard> shards;
+  private final int failureThreshold;
+  private final long retryNanos;
+  private final KeyRules keyRules;
+  private final ThreadPoolExecutor fanOut;
+  private final ScheduledThreadPoolExecutor prober;
+  private final AtomicBoolean probeScheduled = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  /** Guards ejection and rejoin, which rebuild {@link #ring}. */
+  private final Object lock = new Object();
+  private volatile Ring ring;
+
+  /**
+   * Creates a sharded store; it takes ownership of the servers' stores.
+   *
+   * @param hashing how keys are placed
+   * @param servers the servers, in the order other clients list them (the order breaks ties
+   *     between equal ring points)
+   * @param failureThreshold consecutive failures that eject a server, at least 1
+   * @param retryInterval how long an ejected server waits between probes, positive
+   * @throws NullPointerException if an argument or server is null
+   * @throws IllegalArgumentException if {@code servers} is empty, names one endpoint or one
+   *     store twice, or a number is out of range
+   */
+  public ShardedStore(Hashing hashing, List<Server> servers, int failureThreshold,
+      Duration retryInterval) {
+    this.hashing = Objects.requireNonNull(hashing, "hashing");
+    Objects.requireNonNull(servers, "servers");
+    Objects.requireNonNull(retryInterval, "retryInterval");
+    if (servers.isEmpty()) {
+      throw new IllegalArgumentException("a sharded store needs at least one server");
+    }
+    if (failureThreshold < 1) {
+      throw new IllegalArgumentException(
+          "failureThreshold must be at least 1, was " + failureThreshold);
+    }
+    if (retryInterval.isNegative() || retryInterval.isZero()) {
+      throw new IllegalArgumentException("retryInterval must be positive, was " + retryInterval);
+    }
+    Map<String, String> endpoints = new HashMap<>();
+    Map<Store, String> stores = new IdentityHashMap<>();
+    List<Shard> list = new ArrayList<>(servers.size());
+    for (Server server : servers) {
+      Objects.requireNonNull(server, "server");
+      String before = endpoints.putIfAbsent(server.endpoint(), server.name());
+      if (before != null) {
+        throw new IllegalArgumentException("servers '" + before + "' and '" + server.name()
+            + "' are the same endpoint " + server.endpoint());
+      }
+      String sameStore = stores.putIfAbsent(server.store(), server.name());
+      if (sameStore != null) {
+        throw new IllegalArgumentException("servers '" + sameStore + "' and '" + server.name()
+            + "' were given the same store object");
+      }
+      list.add(new Shard(server));
+    }
+    this.shards = List.copyOf(list);
+    this.failureThreshold = failureThreshold;
+    this.retryNanos = retryInterval.toNanos();
+    this.weightedPoints = KetamaRing.usesWeightedPoints(hashing,
+        shards.stream().map(s -> s.node).toList());
+    this.keyRules = strictest(shards);
+    int id = INSTANCES.incrementAndGet();
+    // no queue: when every thread is busy the caller runs the call itself, so a burst of bulk
+    // calls degrades to sequential calls instead of waiting behind each other
+    this.fanOut = new ThreadPoolExecutor(0, Math.max(4, 8 * shards.size()), 30, TimeUnit.SECONDS,
+        new SynchronousQueue<>(), daemonThreads("larder-sharded-" + id + "-io-"),
+        ShardedStore::runInCallerUnlessShutDown);
+    this.prober = new ScheduledThreadPoolExecutor(1, daemonThreads("larder-sharded-" + id
+        + "-probe-"));
+    this.prober.setRemoveOnCancelPolicy(true);
+    rebuild();
+  }
+
+  /**
+   * Runs a task the pool has no thread for in the submitting thread. Unlike
+   * {@link ThreadPoolExecutor.CallerRunsPolicy}, which silently drops the task once the pool is
+   * shut down and so leaves its future unfinished forever, this refuses it.
+   */
+  private static void runInCallerUnlessShutDown(Runnable task, ThreadPoolExecutor pool) {
+    if (pool.isShutdown()) {
+      throw new RejectedExecutionException("the sharded store is closed");
+    }
+    task.run();
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private static KeyRules strictest(List<Shard> shards) {
+    int maxBytes = Integer.MAX_VALUE;
+    boolean printable = false;
+    for (Shard shard : shards) {
+      KeyRules rules = Objects.requireNonNull(shard.store.keyRules(), "keyRules of " + shard.name());
+      maxBytes = Math.min(maxBytes, rules.maxBytes());
+      printable |= rules.printableAsciiOnly();
+    }
+    return new KeyRules(maxBytes, printable);
+  }
+
+  // ---- routing ------------------------------------------------------------------------------
+
+  private Ring ring() {
+    if (closed.get()) {
+      throw new IllegalStateException("sharded store " + this + " is closed");
+    }
+    return ring;
+  }
+
+  private Shard shardFor(Ring r, String key) {
+    int index = r.ring().serverFor(key.getBytes(StandardCharsets.UTF_8));
+    if (index < 0) {
+      throw allEjected();
+    }
+    return r.live().get(index);
+  }
+
+  private CacheConnectionException allEjected() {
+    return new CacheConnectionException("every server of sharded store " + this
+        + " is ejected after failures; retrying each every " + Duration.ofNanos(retryNanos));
+  }
+
+  /**
+   * Returns the name of the server a key is placed on now, or {@code null} if every server is
+   * ejected.
+   *
+   * @param key a store key
+   * @return the server's name as given
+   */
+  public String serverFor(String key) {
+    Objects.requireNonNull(key, "key");
+    Ring r = ring();
+    int index = r.ring().serverFor(key.getBytes(StandardCharsets.UTF_8));
+    return index < 0 ? null : r.live().get(index).name();
+  }
+
+  /**
+   * Returns the names of the servers that currently take keys, in configured order.
+   *
+   * @return the live servers' names
+   */
+  public List<String> liveServers() {
+    return ring().live().stream().map(Shard::name).toList();
+  }
+
+  private <R> R onKey(String key, Function<Store, R> call) {
+    Objects.requireNonNull(key, "key");
+    Shard shard = shardFor(ring(), key);
+    return run(shard, () -> call.apply(shard.store));
+  }
+
+  /** Runs one call on a shard, keeping its failure count. */
+  private <R> R run(Shard shard, Supplier<R> call) {
+    R result;
+    try {
+      result = call.get();
+    } catch (CacheConnectionException | CacheTimeoutException e) {
+      failed(shard, e);
+      throw e;
+    } catch (CacheException e) {
+      succeeded(shard); // the server answered, with an error about this call only
+      throw e;
+    }
+    succeeded(shard);
+    return result;
+  }
+
+  private void succeeded(Shard shard) {
+    if (shard.failures.get() != 0) {
+      shard.failures.set(0);
+    }
+  }
+
+  private void failed(Shard shard, CacheException e) {
+    int failures = shard.failures.incrementAndGet();
+    if (failures >= failureThreshold && !shard.ejected) {
+      eject(shard, failures, e);
+    }
+  }
+
+  private void eject(Shard shard, int failures, CacheException cause) {
+    int live;
+    synchronized (lock) {
+      if (shard.ejected || closed.get()) {
+        return;
+      }
+      shard.ejected = true;
+      rebuild();
+      live = ring.live().size();
+    }
+    LOG.log(Level.WARNING, () -> "sharded store: ejected server " + shard.name() + " after "
+        + (failures == 1 ? "a failure" : failures + " consecutive failures")
+        + " (last: " + cause + "); "
+        + (live == 0 ? "no server is left, so every call fails"
+            : "its keys go to the " + live + " other live server" + (live == 1 ? "" : "s"))
+        + " until it answers a probe, tried every " + Duration.ofNanos(retryNanos));
+    scheduleProbe();
+  }
+
+  private void rejoin(Shard shard) {
+    synchronized (lock) {
+      if (!shard.ejected || closed.get()) {
+        return;
+      }
+      shard.failures.set(0);
+      shard.ejected = false;
+      rebuild();
+    }
+    LOG.log(Level.INFO, () -> "sharded store: server " + shard.name()
+        + " answered a probe and rejoined the ring");
+  }
+
+  /** Replaces the ring snapshot with one over the servers not ejected; under {@link #lock}. */
+  private void rebuild() {
+    List<Shard> live = shards.stream().filter(s -> !s.ejected).toList();
+    ring = new Ring(KetamaRing.of(hashing, weightedPoints, live.stream().map(s -> s.node).toList()),
+        live);
+  }
+
+  private void scheduleProbe() {
+    if (closed.get() || !probeScheduled.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      prober.schedule(this::probeInBackground, retryNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      probeScheduled.set(false); // closed meanwhile
+    }
+  }
+
+  private void probeInBackground() {
+    probeScheduled.set(false);
+    try {
+      probeEjected();
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "sharded store: probing ejected servers failed", e);
+    }
+    if (shards.stream().anyMatch(s -> s.ejected)) {
+      scheduleProbe();
+    }
+  }
+
+  /**
+   * Probes every ejected server once, now, letting those that answer rejoin. The background
+   * prober calls this every retry interval; tests call it to avoid waiting.
+   *
+   * @return how many servers are still ejected
+   */
+  int probeEjected() {
+    for (Shard shard : shards) {
+      if (!shard.ejected || closed.get()) {
+        continue;
+      }
+      try {
+        shard.store.exists(PROBE_KEY);
+        rejoin(shard);
+      } catch (CacheException e) {
+        LOG.log(Level.DEBUG, () -> "sharded store: server " + shard.name()
+            + " still fails its probe: " + e);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "sharded store: probe of server " + shard.name()
+            + " threw an unexpected exception; it stays ejected", e);
+      }
+    }
+    return (int) shards.stream().filter(s -> s.ejected).count();
+  }
+
+  // ---- fan-out ------------------------------------------------------------------------------
+
+  /** Groups keys by the shard they live on, dropping duplicate keys. */
+  private <K> Map<Shard, List<K>> byShard(Ring r, Collection<K> items,
+      Function<K, String> keyOf) {
+    Map<Shard, Set<K>> groups = new LinkedHashMap<>();
+    for (K item : items) {
+      String key = Objects.requireNonNull(keyOf.apply(item), "key");
+      groups.computeIfAbsent(shardFor(r, key), s -> new LinkedHashSet<>()).add(item);
+    }
+    Map<Shard, List<K>> lists = new LinkedHashMap<>();
+    groups.forEach((shard, set) -> lists.put(shard, List.copyOf(set)));
+    return lists;
+  }
+
+  /**
+   * Makes one call per shard, all but the first on the pool, the first on this thread, and
+   * returns their results once all have answered; if any failed, throws the first failure
+   * with the others suppressed.
+   */
+  private <G, R> List<R> onEach(Map<Shard, G> groups, BiFunction<Store, G, R> call) {
+    List<Map.Entry<Shard, G>> entries = new ArrayList<>(groups.entrySet());
+    if (entries.size() == 1) {
+      Map.Entry<Shard, G> only = entries.get(0);
+      // a list that may hold null: the writes answer null
+      return Collections.singletonList(
+          run(only.getKey(), () -> call.apply(only.getKey().store, only.getValue())));
+    }
+    List<Future<R>> futures = new ArrayList<>(entries.size() - 1);
+    try {
+      for (Map.Entry<Shard, G> e : entries.subList(1, entries.size())) {
+        futures.add(fanOut.submit(() -> run(e.getKey(), () -> call.apply(e.getKey().store,
+            e.getValue()))));
+      }
+    } catch (RejectedExecutionException e) {
+      futures.forEach(f -> f.cancel(true));
+      throw new IllegalStateException("sharded store " + this + " is closed", e);
+    }
+    List<R> results = new ArrayList<>(entries.size());
+    RuntimeException failure = null;
+    Map.Entry<Shard, G> first = entries.get(0);
+    try {
+      results.add(run(first.getKey(), () -> call.apply(first.getKey().store, first.getValue())));
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    for (Future<R> f : futures) {
+      try {
+        results.add(f.get());
+      } catch (InterruptedException e) {
+        futures.forEach(other -> other.cancel(true));
+        Thread.currentThread().interrupt();
+        CacheException interrupted = new CacheException(
+            "interrupted while waiting for the servers of sharded store " + this);
+        if (failure != null) {
+          interrupted.addSuppressed(failure);
+        }
+        throw interrupted;
+      } catch (ExecutionException e) {
+        RuntimeException cause = e.getCause() instanceof RuntimeException re ? re
+            : new CacheException("a server of sharded store " + this + " failed", e.getCause());
+        if (failure == null) {
+          failure = cause;
+        } else {
+          failure.addSuppressed(cause);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    return results;
+  }
+
+  // ---- Store --------------------------------------------------------------------------------
+
+  @Override
+  public byte[] get(String key) {
+    return onKey(key, s -> s.get(key));
+  }
+
+  @Override
+  public Map<String, byte[]> getMany(Collection<String> keys) {
+    Objects.requireNonNull(keys, "keys");
+    Ring r = ring();
+    if (keys.isEmpty()) {
+      return new HashMap<>();
+    }
+    Map<String, byte[]> merged = new HashMap<>();
+    for (Map<String, byte[]> part : onEach(byShard(r, keys, k -> k), Store::getMany)) {
+      merged.putAll(part);
+    }
+    return merged;
+  }
+
+  @Override
+  public void set(String key, byte[] value, long ttlMillis) {
+    onKey(key, s -> {
+      s.set(key, value, ttlMillis);
+      return null;
+    });
+  }
+
+  @Override
+  public void setMany(Map<String, byte[]> entries, long ttlMillis) {
+    Objects.requireNonNull(entries, "entries");
+    Ring r = ring();
+    if (entries.isEmpty()) {
+      return;
+    }
+    Map<Shard, List<Map.Entry<String, byte[]>>> groups =
+        byShard(r, entries.entrySet(), Map.Entry::getKey);
+    onEach(groups, (store, list) -> {
+      Map<String, byte[]> part = new LinkedHashMap<>();
+      list.forEach(e -> part.put(e.getKey(), e.getValue()));
+      store.setMany(part, ttlMillis);
+      return null;
+    });
+  }
+
+  @Override
+  public boolean add(String key, byte[] value, long ttlMillis) {
+    return onKey(key, s -> s.add(key, value, ttlMillis));
+  }
+
+  @Override
+  public boolean delete(String key) {
+    return onKey(key, s -> s.delete(key));
+  }
+
+  @Override
+  public int deleteMany(Collection<String> keys) {
+    Objects.requireNonNull(keys, "keys");
+    Ring r = ring();
+    if (keys.isEmpty()) {
+      return 0;
+    }
+    int removed = 0;
+    for (int n : onEach(byShard(r, keys, k -> k), Store::deleteMany)) {
+      removed += n;
+    }
+    return removed;
+  }
+
+  @Override
+  public boolean exists(String key) {
+    return onKey(key, s -> s.exists(key));
+  }
+
+  @Override
+  public boolean touch(String key, long ttlMillis) {
+    return onKey(key, s -> s.touch(key, ttlMillis));
+  }
+
+  @Override
+  public long incr(String key, long delta, long ttlMillis) {
+    return onKey(key, s -> s.incr(key, delta, ttlMillis));
+  }
+
+  @Override
+  public StoredValue getVersioned(String key) {
+    return onKey(key, s -> s.getVersioned(key));
+  }
+
+  @Override
+  public boolean compareAndSet(String key, StoredValue expected, byte[] value, long ttlMillis) {
+    return onKey(key, s -> s.compareAndSet(key, expected, value, ttlMillis));
+  }
+
+  /**
+   * Removes every key starting with {@code prefix} from every live server. An ejected server
+   * is not cleared: when it rejoins it still holds what it held before.
+   *
+   * @throws CacheConnectionException if every server is ejected
+   */
+  @Override
+  public void clear(String prefix) {
+    Objects.requireNonNull(prefix, "prefix");
+    Ring r = ring();
+    if (r.live().isEmpty()) {
+      throw allEjected();
+    }
+    Map<Shard, String> all = new LinkedHashMap<>();
+    r.live().forEach(shard -> all.put(shard, prefix));
+    onEach(all, (store, p) -> {
+      store.clear(p);
+      return null;
+    });
+  }
+
+  /** Returns the strictest rules of the servers: the shortest limit, printable if any is. */
+  @Override
+  public KeyRules keyRules() {
+    return keyRules;
+  }
+
+  /**
+   * Stops the pool and the prober, then closes every server's store, even if one fails to
+   * close. Idempotent.
+   *
+   * @throws RuntimeException the first failure of a server's {@code close()}, with the others
+   *     suppressed, after all were closed
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    prober.shutdownNow();
+    fanOut.shutdown();
+    RuntimeException failure = null;
+    for (Shard shard : shards) {
+      try {
+        shard.store.close();
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** Describes the store: its hashing and servers, marking the ejected ones. */
+  @Override
+  public String toString() {
+    StringJoiner j = new StringJoiner(", ", "sharded[" + hashing + ": ", "]");
+    for (Shard shard : shards) {
+      j.add(shard.name() + (shard.node.weight() == 1 ? "" : " weight " + shard.node.weight())
+          + (shard.ejected ? " (ejected)" : ""));
+    }
+    return j.toString();
+  }
+}
