@@ -35,7 +35,7 @@ public final class Memoizer<A, R> {
     this.cache = cache;
     this.name = name;
     this.codec = codec;
-    ArgumentKeys.checkSupported(argType);
+    CacheKeys.checkSupported(argType);
   }
 
   /**
@@ -106,7 +106,7 @@ public final class Memoizer<A, R> {
   private Keys.StoreKey storeKey(A arg) {
     String encoded = keyFunction != null
         ? "K" + Objects.requireNonNull(keyFunction.apply(arg), "key function returned null")
-        : ArgumentKeys.encode(arg);
+        : CacheKeys.encode(arg);
     return cache.memoKey(name, encoded);
   }
 

@@ -215,7 +215,7 @@ class LarderCacheTest {
   void keysNobodyCanEncodeAreRefusedNamingTheCache() {
     assertThatThrownBy(() -> books.get(new Object()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("cache 'books': cannot make a cache key of a java.lang.Object");
+        .hasMessageStartingWith("cache 'books': cannot derive a cache key from a java.lang.Object");
   }
 
   @Test

@@ -54,8 +54,8 @@ class SpringKeysTest {
 
   @Test
   void simpleKeysAreEncodedByTheirParameters() {
-    assertThat(SpringKeys.toKey(SimpleKey.EMPTY)).isEqualTo("~K0[]");
-    assertThat(SpringKeys.toKey(new SimpleKey("a", 1))).isEqualTo("~K2[S1:ai1;]");
+    assertThat(SpringKeys.toKey(SimpleKey.EMPTY)).isNotEqualTo(SpringKeys.toKey(List.of()));
+    assertThat(SpringKeys.toKey(new SimpleKey("a", 1))).endsWith("1(L2[S1:ai1;])");
     // their toString() is "SimpleKey [a,b]" for both
     assertThat(SpringKeys.toKey(new SimpleKey("a,b")))
         .isNotEqualTo(SpringKeys.toKey(new SimpleKey("a", "b")));

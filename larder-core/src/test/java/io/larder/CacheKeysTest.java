@@ -19,7 +19,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
-class ArgumentKeysTest {
+class CacheKeysTest {
   enum Color { RED, GREEN }
 
   record Pair(Object left, Object right) {}
@@ -53,7 +53,7 @@ class ArgumentKeysTest {
   @Property(tries = 5000)
   void differentArgumentsNeverShareAKeyAndEqualOnesAlways(@ForAll("values") Object a,
       @ForAll("values") Object b) {
-    assertThat(ArgumentKeys.encode(a).equals(ArgumentKeys.encode(b)))
+    assertThat(CacheKeys.encode(a).equals(CacheKeys.encode(b)))
         .as("%s vs %s", a, b).isEqualTo(java.util.Objects.equals(a, b));
   }
 
@@ -66,17 +66,17 @@ class ArgumentKeysTest {
     List<Object> b = new ArrayList<>();
     b.add(b1);
     b.add(b2);
-    assertThat(ArgumentKeys.encode(a).equals(ArgumentKeys.encode(b))).isEqualTo(a.equals(b));
+    assertThat(CacheKeys.encode(a).equals(CacheKeys.encode(b))).isEqualTo(a.equals(b));
   }
 
   @Test
   void lookalikesStayApart() {
-    assertThat(ArgumentKeys.encode(1)).isNotEqualTo(ArgumentKeys.encode(1L));
-    assertThat(ArgumentKeys.encode("1")).isNotEqualTo(ArgumentKeys.encode(1));
-    assertThat(ArgumentKeys.encode(List.of("a", "b"))).isNotEqualTo(ArgumentKeys.encode(List.of("ab")));
-    assertThat(ArgumentKeys.encode(new BigDecimal("1.0"))).isNotEqualTo(ArgumentKeys.encode(new BigDecimal("1.00")));
-    assertThat(ArgumentKeys.encode(null)).isNotEqualTo(ArgumentKeys.encode(java.util.Optional.empty()));
-    assertThat(ArgumentKeys.encode(new int[] {1, 2})).isEqualTo(ArgumentKeys.encode(new int[] {1, 2}));
+    assertThat(CacheKeys.encode(1)).isNotEqualTo(CacheKeys.encode(1L));
+    assertThat(CacheKeys.encode("1")).isNotEqualTo(CacheKeys.encode(1));
+    assertThat(CacheKeys.encode(List.of("a", "b"))).isNotEqualTo(CacheKeys.encode(List.of("ab")));
+    assertThat(CacheKeys.encode(new BigDecimal("1.0"))).isNotEqualTo(CacheKeys.encode(new BigDecimal("1.00")));
+    assertThat(CacheKeys.encode(null)).isNotEqualTo(CacheKeys.encode(java.util.Optional.empty()));
+    assertThat(CacheKeys.encode(new int[] {1, 2})).isEqualTo(CacheKeys.encode(new int[] {1, 2}));
   }
 
   @Test
@@ -84,23 +84,43 @@ class ArgumentKeysTest {
     Map<String, Integer> a = new LinkedHashMap<>();
     a.put("x", 1);
     a.put("y", 2);
-    assertThat(ArgumentKeys.encode(a)).isEqualTo(ArgumentKeys.encode(new TreeMap<>(Map.of("y", 2, "x", 1))));
-    assertThat(ArgumentKeys.encode(Set.of(1, 2, 3))).isEqualTo(ArgumentKeys.encode(new java.util.TreeSet<>(List.of(3, 2, 1))));
+    assertThat(CacheKeys.encode(a)).isEqualTo(CacheKeys.encode(new TreeMap<>(Map.of("y", 2, "x", 1))));
+    assertThat(CacheKeys.encode(Set.of(1, 2, 3))).isEqualTo(CacheKeys.encode(new java.util.TreeSet<>(List.of(3, 2, 1))));
+  }
+
+  record Wrapped(String state) {}
+
+  @Test
+  void anAdapterTurnsUnsupportedValuesIntoSupportedOnesWhereverTheyOccur() {
+    java.util.function.UnaryOperator<Object> adapter =
+        v -> v instanceof StringBuilder sb ? new Wrapped(sb.toString()) : v;
+    String nested = CacheKeys.encode(List.of(new StringBuilder("x"), 1), adapter);
+    assertThat(nested).isEqualTo(CacheKeys.encode(List.of(new Wrapped("x"), 1)));
+    assertThat(nested).isNotEqualTo(CacheKeys.encode(List.of("x", 1)));
+    assertThatThrownBy(() -> CacheKeys.encode(new Thread(), adapter))
+        .hasMessageContaining("java.lang.Thread");
+    assertThatThrownBy(() -> CacheKeys.encode(new Pair(1, new Thread())))
+        .as("the unsupported type inside a record is named").hasMessageContaining("java.lang.Thread");
+  }
+
+  @Test
+  void theJavadocExampleHolds() {
+    assertThat(CacheKeys.encode(List.of(312L, "en"))).isEqualTo("L2[l312;S2:en]");
   }
 
   @Test
   void supportedTypesAreCheckedUpFrontAndOthersRefused() {
-    ArgumentKeys.checkSupported(Long.class);
-    ArgumentKeys.checkSupported(UUID.class);
-    ArgumentKeys.checkSupported(LocalDate.class);
-    ArgumentKeys.checkSupported(Pair.class);
-    ArgumentKeys.checkSupported(List.class);
-    assertThatThrownBy(() -> ArgumentKeys.checkSupported(StringBuilder.class))
+    CacheKeys.checkSupported(Long.class);
+    CacheKeys.checkSupported(UUID.class);
+    CacheKeys.checkSupported(LocalDate.class);
+    CacheKeys.checkSupported(Pair.class);
+    CacheKeys.checkSupported(List.class);
+    assertThatThrownBy(() -> CacheKeys.checkSupported(StringBuilder.class))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("java.lang.StringBuilder");
     record Holder(Thread t) {}
-    assertThatThrownBy(() -> ArgumentKeys.checkSupported(Holder.class))
+    assertThatThrownBy(() -> CacheKeys.checkSupported(Holder.class))
         .hasMessageContaining("Holder");
-    assertThatThrownBy(() -> ArgumentKeys.encode(List.of(new StringBuilder("x"))))
+    assertThatThrownBy(() -> CacheKeys.encode(List.of(new StringBuilder("x"))))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }
