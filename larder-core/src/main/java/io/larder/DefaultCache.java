@@ -985,6 +985,17 @@ final class DefaultCache implements Cache {
           () -> shared.store.add(leaseKey.store(), LEASE_TOKEN, leaseMillis), null);
       if (Boolean.TRUE.equals(won)) {
         lease = leaseKey;
+        if (current == null) {
+          // The previous holder may have stored its value and released the lease between our
+          // miss and our add: its value is there now, and computing again would be a second
+          // computation for one miss. The holder stores before it releases, so this read sees it.
+          byte[] raw = call("get", () -> shared.store.get(k.store()), null);
+          Entry<T> stored = raw == null ? Entry.absent() : open(k, raw, codec, Map.of());
+          if (stored.present()) {
+            call("lease", () -> shared.store.delete(leaseKey.store()), null);
+            return stored;
+          }
+        }
       } else if (Boolean.FALSE.equals(won)) {
         if (current != null) {
           return current; // another process is refreshing it; keep serving what we have

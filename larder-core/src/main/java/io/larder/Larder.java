@@ -99,6 +99,7 @@ public final class Larder {
     private Integer compressAbove;
     private Boolean failOpen;
     private InstantSource clock;
+    private java.util.function.UnaryOperator<Store> decorator;
     private final Set<Class<?>> serializable = new LinkedHashSet<>();
 
     private Builder() {}
@@ -219,6 +220,29 @@ public final class Larder {
     }
 
     /**
+     * Wraps the store before the cache uses it, whether opened from the URL or given to
+     * {@link #store}: to time or count its calls (see {@code LarderMetrics.timed} in
+     * {@code larder-micrometer}), log them, or inject failures in tests. The wrapper should
+     * forward {@code close()}; the cache closes it exactly when it would have closed the store.
+     *
+     * <pre>{@code
+     * Cache cache = Larder.builder().url("redis://cache:6379/0")
+     *     .decorateStore(store -> LarderMetrics.timed(store, registry, "redis"))
+     *     .build();
+     * }</pre>
+     *
+     * @param decorator returns the store to use in place of the one it is given
+     * @return this builder
+     * @throws NullPointerException if {@code decorator} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder decorateStore(java.util.function.UnaryOperator<Store> decorator) {
+      once("decorateStore");
+      this.decorator = Objects.requireNonNull(decorator, "decorator");
+      return this;
+    }
+
+    /**
      * Allows these classes to be stored with Java serialization, so that
      * {@code get(key, Type.class)} and {@code set(key, value)} accept them. Only the listed
      * classes (and strings, boxed primitives and arrays of them) can be read back; see
@@ -282,6 +306,16 @@ public final class Larder {
               + unknown + " in '" + parsed.redacted() + "'");
         }
       }
+      if (decorator != null) {
+        Store decorated = decorator.apply(s);
+        if (decorated == null) {
+          if (url != null) {
+            s.close();
+          }
+          throw new IllegalStateException("decorateStore(...) returned null");
+        }
+        s = decorated;
+      }
       List<String> path = new ArrayList<>();
       if (p != null) {
         path.add(p);
@@ -327,7 +361,8 @@ public final class Larder {
           new String[] {"sqlite", "larder-jdbc"},
           new String[] {"redis", "larder-redis"}, new String[] {"rediss", "larder-redis"},
           new String[] {"redis-cluster", "larder-redis"},
-          new String[] {"memcached", "larder-memcached"})) {
+          new String[] {"memcached", "larder-memcached"},
+          new String[] {"kt", "larder-kyototycoon"})) {
         if (h[0].equals(scheme)) {
           return " (add " + h[1] + " to the class path)";
         }

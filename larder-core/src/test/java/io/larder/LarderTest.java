@@ -88,6 +88,31 @@ class LarderTest {
   }
 
   @Test
+  void decorateStoreWrapsTheStoreTheCacheUses() {
+    AtomicInteger gets = new AtomicInteger();
+    AtomicInteger closes = new AtomicInteger();
+    Cache cache = Larder.builder().url("mem:").decorateStore(store -> new ForwardingStore(store) {
+      @Override
+      public byte[] get(String key) {
+        gets.incrementAndGet();
+        return super.get(key);
+      }
+
+      @Override
+      public void close() {
+        closes.incrementAndGet();
+        super.close();
+      }
+    }).build();
+    cache.get("k", String.class);
+    cache.close();
+    assertThat(gets).hasValue(1);
+    assertThat(closes).as("a store opened from the URL is closed through the wrapper").hasValue(1);
+    assertThatThrownBy(() -> Larder.builder().url("mem:").decorateStore(s -> null).build())
+        .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
   void aTtlIsRoundedUpToMillisecondsAndCappedAtForever() {
     assertThat(DefaultCache.ttlMillis(Duration.ofNanos(1))).isEqualTo(1);
     assertThat(DefaultCache.ttlMillis(Duration.ofMillis(1500))).isEqualTo(1500);

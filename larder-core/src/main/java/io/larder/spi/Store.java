@@ -18,8 +18,10 @@ import java.util.Map;
  * read, whether or not the store has physically removed it yet.
  *
  * <h2>Round trips</h2>
- * Each method is one round trip to each server it touches. The bulk methods
- * ({@link #getMany}, {@link #setMany}, {@link #deleteMany}) must not degrade into one
+ * Each method is one round trip to each server it touches, where the server has a command
+ * for it; an operation the store emulates (a counter or compare-and-set a server lacks)
+ * may take more, and its store's documentation says how many. The bulk methods
+ * ({@link #getMany}, {@link #setMany}, {@link #deleteMany}) must never degrade into one
  * request per key.
  *
  * <h2>Failures</h2>

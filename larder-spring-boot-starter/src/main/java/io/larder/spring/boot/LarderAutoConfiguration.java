@@ -2,10 +2,12 @@ package io.larder.spring.boot;
 
 import io.larder.Larder;
 import io.larder.micrometer.LarderMetrics;
+import io.larder.spi.Store;
 import io.larder.spi.StoreUrl;
 import io.larder.spring.LarderCacheManager;
 import io.larder.spring.boot.LarderProperties.CacheSettings;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 import java.util.Map;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -48,8 +50,20 @@ public class LarderAutoConfiguration {
    */
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean(io.larder.Cache.class)
-  public io.larder.Cache larderCache(LarderProperties properties) {
-    return Larder.open(properties.getUrl());
+  public io.larder.Cache larderCache(LarderProperties properties,
+      ObjectProvider<LarderStoreDecorator> decorators) {
+    Larder.Builder builder = Larder.builder().url(properties.getUrl());
+    List<LarderStoreDecorator> all = decorators.orderedStream().toList();
+    if (!all.isEmpty()) {
+      builder.decorateStore(store -> {
+        Store decorated = store;
+        for (LarderStoreDecorator d : all) {
+          decorated = d.decorate(decorated);
+        }
+        return decorated;
+      });
+    }
+    return builder.build();
   }
 
   /**
@@ -84,6 +98,24 @@ public class LarderAutoConfiguration {
   @ConditionalOnClass({MeterRegistry.class, LarderMetrics.class})
   @ConditionalOnBooleanProperty(name = "larder.metrics.enabled", matchIfMissing = true)
   static class MetricsConfiguration {
+
+    /**
+     * Times every store call of the Larder cache ({@code larder.store.operations}).
+     *
+     * @param registries the application's meter registry, if unique
+     * @param properties the {@code larder.*} properties
+     * @return the decorator
+     */
+    @Bean
+    LarderStoreDecorator larderStoreTimers(ObjectProvider<MeterRegistry> registries,
+        LarderProperties properties) {
+      String store = properties.getUrl() == null ? "unknown"
+          : StoreUrl.parse(properties.getUrl()).scheme();
+      return s -> {
+        MeterRegistry registry = registries.getIfUnique();
+        return registry == null ? s : LarderMetrics.timed(s, registry, store);
+      };
+    }
 
     @Bean
     LarderCacheManagerCustomizer larderMetricsCustomizer(ObjectProvider<MeterRegistry> registries,

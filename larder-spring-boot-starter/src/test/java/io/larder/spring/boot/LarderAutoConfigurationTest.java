@@ -182,6 +182,9 @@ class LarderAutoConfigurationTest {
               .functionCounter().count()).isEqualTo(1);
           assertThat(registry.get("cache.puts").tags("cache", "later").functionCounter().count())
               .isEqualTo(1);
+          assertThat(registry.get("larder.store.operations").tags("store", "mem").timers())
+              .as("every store call is timed").isNotEmpty()
+              .anySatisfy(t -> assertThat(t.count()).isPositive());
         });
   }
 
