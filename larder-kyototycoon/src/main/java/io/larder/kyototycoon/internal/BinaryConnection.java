@@ -1,0 +1,363 @@
+package io.larder.kyototycoon.internal;
+
+import io.larder.CacheConnectionException;
+import io.larder.CacheException;
+import io.larder.CacheTimeoutException;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import java.lang.System.Logger.Level;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * The one connection for the binary protocol to one server, shared by every thread: requests
+ * are written as they come and replies matched to them in order (the server answers a
+ * connection's requests one after the other), so many calls are in flight at once.
+ *
+ * <p>When the connection breaks, the calls waiting on it fail with
+ * {@link CacheConnectionException} and the next call reconnects. If connecting fails, calls
+ * fail at once until a retry is due: after 10 ms, doubling up to 1 s.
+ *
+ * <p>Writes sent with the no-reply flag get no answer, so {@link #awaitNoReplyWrites} lets a
+ * caller wait until the server has taken every one written before: it sends an empty
+ * {@code get_bulk}, unless a reply to a later request has already come.
+ */
+final class BinaryConnection implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(BinaryConnection.class.getName());
+  private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final String server;
+  private final String host;
+  private final int port;
+  private final long timeoutNanos;
+  private final Bootstrap bootstrap;
+
+  private final Object lock = new Object();
+  private volatile Channel channel;
+  private boolean closed;
+  private CacheException lastFailure;
+  private int failedAttempts;
+  private long retryAtNanos;
+
+  // written on the event loop only: positions on the wire, counted over every connection
+  private volatile long wireSeq;
+  private volatile long lastNoReplyWire;
+  private volatile long confirmedWire;
+  private volatile long lastReadNanos = System.nanoTime();
+
+  /**
+   * Prepares a connection; nothing is opened until the first call.
+   *
+   * @param config the store's settings
+   * @param group the event loop to run on
+   */
+  BinaryConnection(KtConfig config, EventLoopGroup group) {
+    this.server = config.server();
+    this.host = config.host();
+    this.port = config.port();
+    this.timeoutNanos = config.timeout().toNanos();
+    this.bootstrap = new Bootstrap()
+        .group(group)
+        .channel(NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.SO_KEEPALIVE, true)
+        .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+            (int) Math.max(1, Math.min(Integer.MAX_VALUE, config.timeout().toMillis())))
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            // many callers flushing one by one: flush once per batch of queued writes
+            ch.pipeline().addLast("flushes", new FlushConsolidationHandler(256, true));
+            ch.pipeline().addLast("decoder", new ReplyDecoder());
+            ch.pipeline().addLast("client", new Handler());
+          }
+        });
+  }
+
+  /**
+   * Connects now, if not connected, rather than on the first call.
+   *
+   * @throws CacheException as {@link #call} does
+   */
+  void connect() {
+    channel();
+  }
+
+  /** A request on its way: its bytes and, unless no reply is expected, who waits for it. */
+  private static final class Outgoing {
+    final ByteBuf bytes;
+    final Pending pending; // null for a no-reply write
+
+    Outgoing(ByteBuf bytes, Pending pending) {
+      this.bytes = bytes;
+      this.pending = pending;
+    }
+  }
+
+  /** A call waiting for its reply. */
+  private static final class Pending {
+    final String what;
+    final CompletableFuture<Reply> result = new CompletableFuture<>();
+    final long sentAtNanos = System.nanoTime();
+    long wire;
+
+    Pending(String what) {
+      this.what = what;
+    }
+  }
+
+  /**
+   * Sends a request and waits for its reply.
+   *
+   * @param what the request, for messages, such as {@code "get_bulk of 3 keys"}
+   * @param size the request's size in bytes
+   * @param writer writes the request into the buffer it is given
+   * @return the reply; {@link Reply.Error} is returned, not thrown
+   * @throws CacheTimeoutException if no reply comes within the timeout
+   * @throws CacheConnectionException if the server cannot be reached or the connection breaks
+   * @throws CacheException if the thread is interrupted (the flag stays set)
+   */
+  Reply call(String what, int size, Consumer<ByteBuf> writer) {
+    Channel ch = channel();
+    Pending pending = new Pending(what);
+    ChannelFuture written = ch.writeAndFlush(new Outgoing(encode(ch, size, writer), pending));
+    written.addListener(f -> {
+      if (!f.isSuccess()) {
+        pending.result.completeExceptionally(new CacheConnectionException(
+            "sending " + what + " to Kyoto Tycoon " + server + " failed", f.cause()));
+      }
+    });
+    try {
+      return pending.result.get(timeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      if (lastReadNanos - pending.sentAtNanos < 0) {
+        // not a byte since the request went out: the server or the path to it is stuck
+        ch.close();
+      }
+      throw new CacheTimeoutException(what + " on Kyoto Tycoon " + server + " timed out after "
+          + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+    } catch (ExecutionException e) {
+      throw rethrow(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CacheException(what + " on Kyoto Tycoon " + server + " interrupted", e);
+    }
+  }
+
+  /**
+   * Sends a request with the no-reply flag and waits until it is written to the connection.
+   *
+   * @param what the request, for messages
+   * @param size the request's size in bytes
+   * @param writer writes the request into the buffer it is given
+   * @throws CacheTimeoutException if it cannot be written within the timeout
+   * @throws CacheConnectionException if the server cannot be reached
+   * @throws CacheException if the thread is interrupted (the flag stays set)
+   */
+  void send(String what, int size, Consumer<ByteBuf> writer) {
+    Channel ch = channel();
+    ChannelFuture written = ch.writeAndFlush(new Outgoing(encode(ch, size, writer), null));
+    try {
+      if (!written.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
+        throw new CacheTimeoutException("writing " + what + " to Kyoto Tycoon " + server
+            + " timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CacheException(what + " on Kyoto Tycoon " + server + " interrupted", e);
+    }
+    if (!written.isSuccess()) {
+      throw new CacheConnectionException(
+          "sending " + what + " to Kyoto Tycoon " + server + " failed", written.cause());
+    }
+  }
+
+  /**
+   * Waits until the server has taken every no-reply write already written: at once if a
+   * reply to a later request has come, else by one empty {@code get_bulk}.
+   *
+   * @throws CacheException as {@link #call} does
+   */
+  void awaitNoReplyWrites() {
+    if (confirmedWire >= lastNoReplyWire) {
+      return;
+    }
+    Reply reply = call("a wait for no-reply writes", BinaryProtocol.keyRequestSize(
+        List.of()), out -> BinaryProtocol.getBulk(out, 0, List.of()));
+    if (reply instanceof Reply.Error) {
+      throw new CacheException("Kyoto Tycoon " + server + " answered an empty get_bulk with an"
+          + " error");
+    }
+  }
+
+  private static ByteBuf encode(Channel ch, int size, Consumer<ByteBuf> writer) {
+    ByteBuf buf = ch.alloc().buffer(size);
+    try {
+      writer.accept(buf);
+      return buf;
+    } catch (RuntimeException e) {
+      buf.release();
+      throw e;
+    }
+  }
+
+  private CacheException rethrow(Throwable cause) {
+    if (cause instanceof CacheTimeoutException) {
+      return new CacheTimeoutException(cause.getMessage(), cause);
+    }
+    if (cause instanceof CacheConnectionException) {
+      return new CacheConnectionException(cause.getMessage(), cause);
+    }
+    return new CacheException(cause.getMessage(), cause);
+  }
+
+  /** Returns the open channel, connecting if there is none and no backoff is under way. */
+  private Channel channel() {
+    Channel ch = channel;
+    if (ch != null && ch.isActive()) {
+      return ch;
+    }
+    synchronized (lock) {
+      if (closed) {
+        throw new CacheConnectionException("the Kyoto Tycoon store for " + server + " is closed");
+      }
+      ch = channel;
+      if (ch != null && ch.isActive()) {
+        return ch;
+      }
+      long now = System.nanoTime();
+      if (lastFailure != null && now - retryAtNanos < 0) {
+        throw new CacheConnectionException("Kyoto Tycoon " + server + " is unreachable (next try"
+            + " in " + TimeUnit.NANOSECONDS.toMillis(retryAtNanos - now) + " ms): "
+            + lastFailure.getMessage(), lastFailure);
+      }
+      ChannelFuture connecting = bootstrap.connect(host, port);
+      try {
+        if (!connecting.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
+          connecting.cancel(false);
+          connecting.channel().close();
+          throw failed(new CacheTimeoutException("connecting to Kyoto Tycoon " + server
+              + " timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        connecting.channel().close();
+        throw new CacheException("connecting to Kyoto Tycoon " + server + " interrupted", e);
+      }
+      if (!connecting.isSuccess()) {
+        throw failed(new CacheConnectionException(
+            "cannot connect to Kyoto Tycoon " + server, connecting.cause()));
+      }
+      if (failedAttempts > 0) {
+        LOG.log(Level.INFO, "reconnected to Kyoto Tycoon {0}", server);
+      }
+      lastFailure = null;
+      failedAttempts = 0;
+      channel = connecting.channel();
+      return channel;
+    }
+  }
+
+  private CacheException failed(CacheException e) {
+    failedAttempts++;
+    long backoff = Math.min(MAX_BACKOFF_NANOS,
+        TimeUnit.MILLISECONDS.toNanos(10) << Math.min(failedAttempts - 1, 10));
+    retryAtNanos = System.nanoTime() + backoff;
+    lastFailure = e;
+    return e;
+  }
+
+  /**
+   * Closes the connection; calls waiting fail, later calls fail at once. Idempotent.
+   */
+  @Override
+  public void close() {
+    Channel ch;
+    synchronized (lock) {
+      closed = true;
+      ch = channel;
+      channel = null;
+    }
+    if (ch != null) {
+      ch.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Matches replies to the calls waiting for them; runs on the event loop. */
+  private final class Handler extends ChannelDuplexHandler {
+    private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+      Outgoing out = (Outgoing) msg;
+      long seq = wireSeq + 1;
+      wireSeq = seq;
+      if (out.pending == null) {
+        lastNoReplyWire = seq;
+      } else {
+        out.pending.wire = seq;
+        waiting.add(out.pending);
+      }
+      ctx.write(out.bytes, promise);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      lastReadNanos = System.nanoTime();
+      Pending pending = waiting.poll();
+      if (pending == null) {
+        LOG.log(Level.WARNING, "Kyoto Tycoon {0} sent a reply nobody asked for; reconnecting",
+            server);
+        ctx.close();
+        return;
+      }
+      if (pending.wire > confirmedWire) {
+        confirmedWire = pending.wire;
+      }
+      pending.result.complete((Reply) msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      failAll(new CacheConnectionException("the connection to Kyoto Tycoon " + server
+          + " closed"));
+      ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable thrown) {
+      Throwable cause = thrown instanceof DecoderException && thrown.getCause() != null
+          ? thrown.getCause() : thrown;
+      LOG.log(Level.WARNING, "closing the connection to Kyoto Tycoon " + server, cause);
+      failAll(cause instanceof CacheException ce ? ce : new CacheConnectionException(
+          "the connection to Kyoto Tycoon " + server + " failed", cause));
+      ctx.close();
+    }
+
+    private void failAll(CacheException e) {
+      Pending p;
+      while ((p = waiting.poll()) != null) {
+        p.result.completeExceptionally(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package io.larder.kyototycoon.internal;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The settings of one Kyoto Tycoon store, already checked by the builder or the URL parser.
+ * Not public API.
+ *
+ * @param host the server's host name or address
+ * @param port its port, 1 to 32767
+ * @param db the database index, 0 to 65535
+ * @param timeout how long a call waits for the server
+ * @param noReplyWrites whether {@code set} and {@code setMany} use the no-reply flag
+ */
+public record KtConfig(String host, int port, int db, Duration timeout, boolean noReplyWrites) {
+  /**
+   * Creates the settings.
+   *
+   * @param host the server's host name or address
+   * @param port its port
+   * @param db the database index
+   * @param timeout how long a call waits
+   * @param noReplyWrites whether plain writes are fire-and-forget
+   * @throws NullPointerException if {@code host} or {@code timeout} is null
+   */
+  public KtConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(timeout, "timeout");
+  }
+
+  /**
+   * Returns {@code host:port}, for messages; an IPv6 address is bracketed.
+   *
+   * @return the server's address as a URL would write it
+   */
+  public String server() {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+}

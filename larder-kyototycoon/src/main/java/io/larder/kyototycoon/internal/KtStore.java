@@ -1,0 +1,432 @@
+package io.larder.kyototycoon.internal;
+
+import io.larder.CacheException;
+import io.larder.spi.Store;
+import io.larder.spi.StoredValue;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+
+/**
+ * A {@link Store} on one Kyoto Tycoon server. Not public API; obtain one from
+ * {@code io.larder.kyototycoon.KyotoTycoonStores} or a {@code kt://} URL.
+ *
+ * <h2>Which protocol for what</h2>
+ * <ul>
+ *   <li>Binary protocol, pipelined on one connection: {@code get}, {@code getMany}
+ *       ({@code get_bulk}), {@code set}, {@code setMany} ({@code set_bulk}), {@code delete},
+ *       {@code deleteMany} ({@code remove_bulk}), and the reads inside the loops below.</li>
+ *   <li>HTTP RPC: {@code exists} ({@code /rpc/check}), {@code add} and {@code compareAndSet}
+ *       against a missing key ({@code /rpc/add}), {@code compareAndSet} ({@code /rpc/cas}),
+ *       {@code clear} ({@code /rpc/match_prefix}, then {@code remove_bulk}; {@code /rpc/clear}
+ *       for everything) and the database check at open ({@code /rpc/report}).</li>
+ *   <li>Read, then {@code /rpc/cas}, retried while another writer gets in between:
+ *       {@code incr} (the server's {@code /rpc/increment} keeps an 8-byte binary number,
+ *       not the decimal text every Larder store keeps; increments of one key by several
+ *       threads at once are combined, see {@link CounterCombiner}), {@code touch} (the binary
+ *       protocol has no touch; the value is put back unchanged with the new expiry) and the
+ *       stamping {@code getVersioned} does (see {@link Versions}).</li>
+ * </ul>
+ *
+ * <p>Expiry follows {@link Expiry}: whole seconds of the server's clock.
+ */
+public final class KtStore implements Store {
+  private static final System.Logger LOG = System.getLogger(KtStore.class.getName());
+  /** How many keys one {@code remove_bulk} of a namespace clear carries. */
+  static final int CLEAR_BATCH = 10_000;
+  /** How many locks counters are spread over; see {@link CounterCombiner}. */
+  static final int COUNTER_STRIPES = 64;
+  /** How often a read-then-compare-and-set loop retries before giving up. */
+  static final int MAX_ATTEMPTS = 10_000;
+  private static final Pattern DB_REPORT = Pattern.compile("db_(\\d+)");
+
+  private final KtConfig config;
+  private final byte[] dbParam;
+  private final EventLoopGroup group;
+  private final BinaryConnection binary;
+  private final RpcClient rpc;
+  private final CounterCombiner counters =
+      new CounterCombiner(new CounterBackend(), COUNTER_STRIPES, MAX_ATTEMPTS);
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private KtStore(KtConfig config) {
+    this.config = config;
+    this.dbParam = Integer.toString(config.db()).getBytes(StandardCharsets.US_ASCII);
+    this.group = new NioEventLoopGroup(1, new DefaultThreadFactory("larder-kt", true));
+    this.binary = new BinaryConnection(config, group);
+    this.rpc = new RpcClient(config);
+  }
+
+  /**
+   * Connects to a server and checks that it has the database chosen.
+   *
+   * @param config the settings
+   * @return the open store
+   * @throws IllegalArgumentException if the server has no database with that index
+   * @throws io.larder.CacheConnectionException if the server cannot be reached
+   * @throws io.larder.CacheTimeoutException if it does not answer in time
+   * @throws CacheException if it answers something Kyoto Tycoon would not
+   */
+  public static KtStore open(KtConfig config) {
+    KtStore store = new KtStore(config);
+    try {
+      store.checkDatabase();
+      store.binary.connect();
+      return store;
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Reads {@code /rpc/report}, which lists every database as {@code db_N}: a record sent in
+   * the binary protocol to a database that does not exist is dropped without an error.
+   */
+  private void checkDatabase() {
+    RpcClient.Response report = rpc("report", List.of());
+    if (report.status() != 200) {
+      throw new CacheException("/rpc/report on Kyoto Tycoon " + config.server() + " answered "
+          + report.status());
+    }
+    int count = 0;
+    boolean found = false;
+    for (byte[][] row : report.rows()) {
+      var m = DB_REPORT.matcher(new String(row[0], StandardCharsets.US_ASCII));
+      if (m.matches()) {
+        count++;
+        found |= m.group(1).equals(Integer.toString(config.db()));
+      }
+    }
+    if (!found) {
+      throw new IllegalArgumentException("option 'db' is " + config.db() + ", but Kyoto Tycoon "
+          + config.server() + " has " + (count == 0 ? "no databases"
+          : count == 1 ? "one database (db=0)" : count + " databases (db=0 to " + (count - 1)
+          + ")"));
+    }
+    LOG.log(System.Logger.Level.DEBUG, "Kyoto Tycoon {0}, version {1}, database {2}: {3}",
+        config.server(), report.text("conf_kt_version"), config.db(),
+        report.text("db_" + config.db()));
+  }
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  @Override
+  public byte[] get(String key) {
+    BinaryProtocol.Found f = getOne(key);
+    return f == null ? null : Versions.value(f.value());
+  }
+
+  @Override
+  public Map<String, byte[]> getMany(Collection<String> keys) {
+    if (keys.isEmpty()) {
+      return Map.of();
+    }
+    List<BinaryProtocol.Found> found = getBulk(utf8(new LinkedHashSet<>(keys)));
+    Map<String, byte[]> result = new HashMap<>(found.size() * 2);
+    for (BinaryProtocol.Found f : found) {
+      result.put(new String(f.key(), StandardCharsets.UTF_8), Versions.value(f.value()));
+    }
+    return result;
+  }
+
+  @Override
+  public boolean exists(String key) {
+    return rpc("check", params(db(), row("key", utf8(key)))).status() == 200;
+  }
+
+  @Override
+  public StoredValue getVersioned(String key) {
+    byte[] k = utf8(key);
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      BinaryProtocol.Found f = getOne(k);
+      if (f == null) {
+        return null;
+      }
+      if (Versions.isStamped(f.value())) {
+        return new StoredValue(Versions.value(f.value()), Versions.version(f.value()));
+      }
+      long version = Versions.newVersion();
+      if (cas(k, f.value(), Versions.stamp(f.value(), version), Expiry.keep(f.xt()))) {
+        return new StoredValue(f.value(), version);
+      }
+    }
+    throw gaveUp("getVersioned", key);
+  }
+
+  // ---- writes -------------------------------------------------------------------------------
+
+  @Override
+  public void set(String key, byte[] value, long ttlMillis) {
+    store(List.of(new BinaryProtocol.SetRecord(config.db(), utf8(key), Versions.forWrite(value),
+        Expiry.binary(ttlMillis))));
+  }
+
+  @Override
+  public void setMany(Map<String, byte[]> entries, long ttlMillis) {
+    if (entries.isEmpty()) {
+      return;
+    }
+    long xt = Expiry.binary(ttlMillis);
+    List<BinaryProtocol.SetRecord> records = new ArrayList<>(entries.size());
+    entries.forEach((k, v) -> records.add(
+        new BinaryProtocol.SetRecord(config.db(), utf8(k), Versions.forWrite(v), xt)));
+    store(records);
+  }
+
+  private void store(List<BinaryProtocol.SetRecord> records) {
+    String what = "set_bulk of " + records.size() + (records.size() == 1 ? " record" : " records");
+    int size = BinaryProtocol.setBulkSize(records);
+    if (config.noReplyWrites()) {
+      binary.send(what, size, out -> BinaryProtocol.setBulk(out, true, records));
+      return;
+    }
+    long stored = count(binary.call(what, size, out -> BinaryProtocol.setBulk(out, false, records)),
+        BinaryProtocol.SET_BULK, what);
+    if (stored != records.size()) {
+      throw new CacheException("Kyoto Tycoon " + config.server() + " stored " + stored + " of "
+          + records.size() + " records; does database " + config.db() + " still exist?");
+    }
+  }
+
+  @Override
+  public boolean add(String key, byte[] value, long ttlMillis) {
+    return add(utf8(key), Versions.forWrite(value), Expiry.http(ttlMillis));
+  }
+
+  @Override
+  public boolean delete(String key) {
+    return remove(List.of(utf8(key))) > 0;
+  }
+
+  @Override
+  public int deleteMany(Collection<String> keys) {
+    if (keys.isEmpty()) {
+      return 0;
+    }
+    return (int) remove(utf8(new LinkedHashSet<>(keys)));
+  }
+
+  @Override
+  public boolean touch(String key, long ttlMillis) {
+    byte[] k = utf8(key);
+    String xt = Expiry.http(ttlMillis);
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      BinaryProtocol.Found f = getOne(k);
+      if (f == null) {
+        return false;
+      }
+      if (cas(k, f.value(), f.value(), xt)) {
+        return true;
+      }
+    }
+    throw gaveUp("touch", key);
+  }
+
+  @Override
+  public long incr(String key, long delta, long ttlMillis) {
+    return counters.incr(key, delta, ttlMillis);
+  }
+
+  /** The reads and writes {@link CounterCombiner} makes: get_bulk, /rpc/add, /rpc/cas. */
+  private final class CounterBackend implements CounterCombiner.Backend {
+    @Override
+    public CounterCombiner.Current read(String key) {
+      BinaryProtocol.Found f = getOne(key);
+      return f == null ? null : new CounterCombiner.Current(Versions.value(f.value()), f);
+    }
+
+    @Override
+    public boolean create(String key, byte[] value, long ttlMillis) {
+      return add(utf8(key), value, Expiry.http(ttlMillis));
+    }
+
+    @Override
+    public boolean replace(String key, CounterCombiner.Current expected, byte[] value) {
+      BinaryProtocol.Found f = (BinaryProtocol.Found) expected.token();
+      return cas(f.key(), f.value(), value, Expiry.keep(f.xt()));
+    }
+  }
+
+  @Override
+  public boolean compareAndSet(String key, StoredValue expected, byte[] value, long ttlMillis) {
+    byte[] k = utf8(key);
+    byte[] stored = Versions.forWrite(value);
+    String xt = Expiry.http(ttlMillis);
+    if (expected == null) {
+      return add(k, stored, xt);
+    }
+    byte[] old = expected.version() == 0 ? expected.bytes()
+        : Versions.stamp(expected.bytes(), expected.version());
+    return cas(k, old, stored, xt);
+  }
+
+  @Override
+  public void clear(String prefix) {
+    if (prefix.isEmpty()) {
+      RpcClient.Response r = rpc("clear", params(db()));
+      expectOk(r, "/rpc/clear");
+      return;
+    }
+    RpcClient.Response r = rpc("match_prefix", params(db(), row("prefix", utf8(prefix))));
+    expectOk(r, "/rpc/match_prefix");
+    List<byte[]> keys = new ArrayList<>();
+    for (byte[][] row : r.rows()) {
+      if (row[0].length > 0 && row[0][0] == '_') {
+        keys.add(Arrays.copyOfRange(row[0], 1, row[0].length));
+        if (keys.size() == CLEAR_BATCH) {
+          remove(keys);
+          keys = new ArrayList<>();
+        }
+      }
+    }
+    if (!keys.isEmpty()) {
+      remove(keys);
+    }
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  private BinaryProtocol.Found getOne(String key) {
+    return getOne(utf8(key));
+  }
+
+  private BinaryProtocol.Found getOne(byte[] key) {
+    List<BinaryProtocol.Found> found = getBulk(List.of(key));
+    return found.isEmpty() ? null : found.get(0);
+  }
+
+  private List<BinaryProtocol.Found> getBulk(List<byte[]> keys) {
+    String what = "get_bulk of " + keys.size() + (keys.size() == 1 ? " key" : " keys");
+    Reply reply = binary.call(what, BinaryProtocol.keyRequestSize(keys),
+        out -> BinaryProtocol.getBulk(out, config.db(), keys));
+    if (reply instanceof Reply.Records records) {
+      return records.records();
+    }
+    throw unexpected(reply, what);
+  }
+
+  private long remove(List<byte[]> keys) {
+    String what = "remove_bulk of " + keys.size() + (keys.size() == 1 ? " key" : " keys");
+    return count(binary.call(what, BinaryProtocol.keyRequestSize(keys),
+        out -> BinaryProtocol.removeBulk(out, false, config.db(), keys)),
+        BinaryProtocol.REMOVE_BULK, what);
+  }
+
+  private long count(Reply reply, int magic, String what) {
+    if (reply instanceof Reply.Count c && c.magic() == magic) {
+      return c.hits();
+    }
+    throw unexpected(reply, what);
+  }
+
+  private CacheException unexpected(Reply reply, String what) {
+    if (reply instanceof Reply.Error) {
+      return new CacheException("Kyoto Tycoon " + config.server() + " answered " + what
+          + " with an error (0xBF); see the server's log");
+    }
+    return new CacheException("Kyoto Tycoon " + config.server() + " answered " + what
+        + " with " + reply + "; the connection is out of step");
+  }
+
+  /** {@code /rpc/add}: stores only if no live record is there. */
+  private boolean add(byte[] key, byte[] value, String xt) {
+    return rpc("add", params(db(), row("key", key), row("value", value), row("xt", xt)))
+        .status() == 200;
+  }
+
+  /** {@code /rpc/cas}: replaces {@code old} by {@code value}, with the expiry given. */
+  private boolean cas(byte[] key, byte[] old, byte[] value, String xt) {
+    return rpc("cas", params(db(), row("key", key), row("oval", old), row("nval", value),
+        row("xt", xt))).status() == 200;
+  }
+
+  private void expectOk(RpcClient.Response r, String what) {
+    if (r.status() != 200) {
+      throw new CacheException(what + " on Kyoto Tycoon " + config.server() + " answered "
+          + r.status() + errorText(r));
+    }
+  }
+
+  private static String errorText(RpcClient.Response r) {
+    byte[] error = r.value("ERROR");
+    return error == null ? "" : ": " + Tsv.printable(error);
+  }
+
+  /** Calls HTTP RPC, after the server has taken this store's no-reply writes. */
+  private RpcClient.Response rpc(String procedure, List<byte[][]> params) {
+    if (config.noReplyWrites()) {
+      binary.awaitNoReplyWrites();
+    }
+    return rpc.call(procedure, params);
+  }
+
+  private static List<byte[][]> params(byte[][]... rows) {
+    return Arrays.asList(rows);
+  }
+
+  private byte[][] db() {
+    return new byte[][] {"DB".getBytes(StandardCharsets.US_ASCII), dbParam};
+  }
+
+  private static byte[][] row(String name, byte[] value) {
+    return new byte[][] {name.getBytes(StandardCharsets.US_ASCII), value};
+  }
+
+  private static byte[][] row(String name, String value) {
+    return row(name, value == null ? null : value.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static List<byte[]> utf8(Collection<String> keys) {
+    List<byte[]> out = new ArrayList<>(keys.size());
+    for (String k : keys) {
+      out.add(utf8(k));
+    }
+    return out;
+  }
+
+  private static CacheException gaveUp(String what, String key) {
+    return new CacheException(what + " of key '" + key + "' gave up after " + MAX_ATTEMPTS
+        + " conflicting writes");
+  }
+
+  /**
+   * Returns the server and database this store uses.
+   *
+   * @return for example {@code KyotoTycoonStore[cache1:1978, db=0]}
+   */
+  @Override
+  public String toString() {
+    return "KyotoTycoonStore[" + config.server() + ", db=" + config.db() + "]";
+  }
+
+  /** Closes the connections and stops the event loop. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      binary.close();
+      rpc.close();
+    } finally {
+      group.shutdownGracefully(0, 200, TimeUnit.MILLISECONDS).awaitUninterruptibly(2,
+          TimeUnit.SECONDS);
+    }
+  }
+}
