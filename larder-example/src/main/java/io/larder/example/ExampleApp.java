@@ -1,0 +1,257 @@
+package io.larder.example;
+
+import io.larder.Cache;
+import io.larder.Larder;
+import io.larder.pebble.LarderExtension;
+import io.larder.web.PageCacheFilter;
+import io.larder.web.PageRoute;
+import io.pebbletemplates.pebble.PebbleEngine;
+import io.pebbletemplates.pebble.loader.ClasspathLoader;
+import jakarta.servlet.DispatcherType;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * The example book site: Larder's page cache, fragment cache, memoize, tags and counters on
+ * an embedded Jetty, over a seeded SQLite database whose queries are slowed to 20 to 50 ms.
+ *
+ * <pre>{@code
+ * java -jar larder-example/target/larder-example-0.1.0-SNAPSHOT-all.jar --cache mem: --port 8080
+ * }</pre>
+ *
+ * <ul>
+ *   <li>{@code /} lists the books; {@code /books/{id}} shows one with its reviews (markdown
+ *       rendered through {@code memoize}), its comments (a {@code {% cache %}} fragment) and
+ *       a hit counter ({@code incr}), the whole page through {@link PageCacheFilter};</li>
+ *   <li>{@code /books/{id}/edit} changes a book and invalidates its tag;</li>
+ *   <li>{@code /stats} shows hit ratios, round trips per request and time saved.</li>
+ * </ul>
+ */
+public final class ExampleApp implements AutoCloseable {
+  /** Jetty's and Pebble's loggers, kept so their level is not lost to garbage collection. */
+  private static final Logger[] QUIET = {Logger.getLogger("org.eclipse.jetty"),
+      Logger.getLogger("io.pebbletemplates")};
+
+  private final Options options;
+  private final Cache cache;
+  private final Cache fragments;
+  private final Cache counters;
+  private final CachedLibrary library;
+  private final PageCacheFilter pages;
+  private final RequestLog requestLog;
+  private final Server server;
+  private final int port;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private ExampleApp(Options options) throws Exception {
+    this.options = options;
+    Files.createDirectories(options.data());
+    Library books = Library.open(options.data().resolve("larder-example-books.db"), 20, 50);
+    this.cache = Larder.open(options.cacheUrl());
+    this.server = new Server();
+    try {
+      this.fragments = cache.namespace("fragments");
+      this.counters = cache.namespace("counters");
+      this.library = new CachedLibrary(books, cache.namespace("data"), cache.namespace("markup"));
+      this.pages = PageCacheFilter.builder(cache.namespace("pages"))
+          .route(PageRoute.of("/").ttl(Duration.ofMinutes(10)).tags("books"))
+          .route(PageRoute.of("/books/{id}").ttl(Duration.ofMinutes(10)).tags("book:{id}"))
+          .route(PageRoute.of("/books/**").bypass()) // the edit form, the counter
+          .route(PageRoute.of("/stats").bypass())
+          .route(PageRoute.of("/favicon.ico").bypass())
+          .build();
+      this.requestLog = new RequestLog(cache);
+      PebbleEngine templates = new PebbleEngine.Builder()
+          .loader(templateLoader())
+          .extension(new LarderExtension(fragments))
+          .build();
+
+      ServerConnector connector = new ServerConnector(server);
+      connector.setHost("127.0.0.1");
+      connector.setPort(options.port());
+      server.addConnector(connector);
+      ServletContextHandler context = new ServletContextHandler();
+      context.setContextPath("/");
+      context.addFilter(new FilterHolder(requestLog), "/*", EnumSet.of(DispatcherType.REQUEST));
+      context.addFilter(new FilterHolder(pages), "/*", EnumSet.of(DispatcherType.REQUEST));
+      context.addServlet(new ServletHolder(new SiteServlet(this, templates)), "/*");
+      server.setHandler(context);
+      server.start();
+      port = connector.getLocalPort();
+    } catch (Exception | Error e) {
+      try {
+        server.stop();
+      } catch (Exception stopping) {
+        e.addSuppressed(stopping);
+      }
+      cache.close();
+      throw e;
+    }
+  }
+
+  private static ClasspathLoader templateLoader() {
+    ClasspathLoader loader = new ClasspathLoader(ExampleApp.class.getClassLoader());
+    loader.setPrefix("templates");
+    loader.setSuffix(".peb");
+    return loader;
+  }
+
+  /** Starts the site; for tests and {@link #run}. */
+  static ExampleApp start(Options options) throws Exception {
+    for (Logger l : QUIET) {
+      l.setLevel(Level.WARNING);
+    }
+    return new ExampleApp(options);
+  }
+
+  /**
+   * Runs the example from the command line: starts it, prints its URL, and serves until the
+   * process is interrupted (Ctrl-C) or the thread is.
+   *
+   * @param args {@code [--cache URL] [--port N] [--data DIR]}; {@code --help} prints usage
+   * @return the exit status: 0 after a clean stop or {@code --help}, 2 for a bad argument,
+   *     1 if the site could not start
+   */
+  public static int run(String[] args) {
+    return run(args, System.out, System.err);
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      err.println("larder example: " + e.getMessage());
+      err.println(Options.USAGE);
+      return 2;
+    }
+    if (options.help()) {
+      out.println(Options.USAGE);
+      return 0;
+    }
+    ExampleApp app;
+    try {
+      app = start(options);
+    } catch (Exception e) {
+      err.println("larder example: cannot start: " + (portInUse(e)
+          ? "127.0.0.1:" + options.port() + " is in use (try --port 0)" : e.toString()));
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      app.close();
+      stopped.countDown();
+    }, "larder-example-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    out.println("Larder example running at " + app.uri());
+    out.println("cache: " + app.storeDescription() + "   books: "
+        + options.data().resolve("larder-example-books.db") + "   (Ctrl-C to stop)");
+    out.flush();
+    boolean interrupted = false;
+    try {
+      app.server.join();
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    app.close();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is running: it closes the app
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt(); // restored only now: stopping Jetty waits
+    }
+    return 0;
+  }
+
+  private static boolean portInUse(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Runs the example and exits with {@link #run}'s status.
+   *
+   * @param args the command line
+   */
+  public static void main(String[] args) {
+    int status = run(args);
+    if (status != 0) {
+      System.exit(status);
+    }
+  }
+
+  /** The key of a book's hit counter. */
+  static String viewsKey(long bookId) {
+    return "views:/books/" + bookId;
+  }
+
+  URI uri() {
+    return URI.create("http://127.0.0.1:" + port + "/");
+  }
+
+  int port() {
+    return port;
+  }
+
+  Cache cache() {
+    return cache;
+  }
+
+  Cache fragments() {
+    return fragments;
+  }
+
+  Cache counters() {
+    return counters;
+  }
+
+  CachedLibrary library() {
+    return library;
+  }
+
+  PageCacheFilter pages() {
+    return pages;
+  }
+
+  RequestLog requestLog() {
+    return requestLog;
+  }
+
+  /** The cache URL without its password. */
+  String storeDescription() {
+    return options.cacheUrl().replaceAll("(//[^/@:]*):[^/@]*@", "$1:***@");
+  }
+
+  /** Stops the server and closes the cache. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      server.stop();
+    } catch (Exception e) {
+      System.err.println("larder example: stopping the server: " + e);
+    }
+    cache.close();
+  }
+}

@@ -1,0 +1,66 @@
+package io.larder.example;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/** Counts calls of a memoized function and how many of them had to compute. */
+final class FunctionStats {
+  final String name;
+  private final LongAdder calls = new LongAdder();
+  private final LongAdder computes = new LongAdder();
+  private final LongAdder computeNanos = new LongAdder();
+
+  FunctionStats(String name) {
+    this.name = name;
+  }
+
+  /** Wraps the function a memoizer computes with, timing each computation. */
+  <A, R> Function<A, R> timed(Function<A, R> fn) {
+    return a -> {
+      long start = System.nanoTime();
+      try {
+        return fn.apply(a);
+      } finally {
+        computes.increment();
+        computeNanos.add(System.nanoTime() - start);
+      }
+    };
+  }
+
+  void called() {
+    calls.increment();
+  }
+
+  Snapshot snapshot() {
+    return new Snapshot(name, calls.sum(), computes.sum(), computeNanos.sum());
+  }
+
+  /**
+   * The counters of one function.
+   *
+   * @param name the function's name
+   * @param calls how often it was called
+   * @param computes how often it computed (the rest were answered by the cache)
+   * @param computeNanos time spent computing
+   */
+  record Snapshot(String name, long calls, long computes, long computeNanos) {
+    long hits() {
+      return Math.max(0, calls - computes);
+    }
+
+    double hitRatio() {
+      return calls == 0 ? 0 : (double) hits() / calls;
+    }
+
+    double meanComputeMillis() {
+      return computes == 0 ? 0 : computeNanos / 1e6 / computes;
+    }
+
+    /** Each call answered by the cache saved a mean computation. */
+    Duration timeSaved() {
+      return computes == 0 ? Duration.ZERO
+          : Duration.ofNanos((long) ((double) computeNanos / computes * hits()));
+    }
+  }
+}

@@ -1,0 +1,186 @@
+package io.larder.example;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.larder.CacheStats;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The example site, started as {@code ./larder example} starts it, on its default SQLite cache. */
+class ExampleAppIT {
+  @TempDir
+  Path data;
+
+  private ExampleApp app;
+  private URI uri;
+
+  @BeforeEach
+  void start() throws Exception {
+    app = ExampleApp.start(Options.parse("--port", "0", "--data", data.toString()));
+    uri = app.uri();
+  }
+
+  @AfterEach
+  void stop() {
+    app.close();
+  }
+
+  @Test
+  void createsItsDataFolderWithTheBookDatabaseAndTheCacheFile() {
+    assertThat(data.resolve("larder-example-books.db")).exists();
+    assertThat(data.resolve("larder-example-cache.db")).exists();
+    assertThat(app.storeDescription()).isEqualTo("sqlite:" + data.resolve("larder-example-cache.db"));
+  }
+
+  @Test
+  void theHomePageListsTheBooks() throws Exception {
+    HttpResponse<String> home = Http.get(uri, "/");
+    assertThat(home.statusCode()).isEqualTo(200);
+    assertThat(home.body()).contains("<a href=\"/books/1\">Frankenstein</a>")
+        .contains("Pride and Prejudice");
+  }
+
+  @Test
+  void aBookPageShowsDetailsRenderedReviewsCommentsAndTheCounter() throws Exception {
+    HttpResponse<String> page = Http.get(uri, "/books/1");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body())
+        .contains("<h1>Frankenstein</h1>")
+        .contains("A <strong>masterpiece</strong> of dread.")   // review markdown, rendered
+        .contains("<em>The Modern Prometheus</em>")              // description markdown
+        .contains("Read it for class, loved it anyway.")         // the comments fragment
+        .contains("<img src=\"/books/1/views.svg\"");            // the hit counter
+  }
+
+  @Test
+  void theSecondViewOfAPageIsAHitAndMakesExactlyOneStoreRoundTrip() throws Exception {
+    HttpResponse<String> first = Http.get(uri, "/books/1");
+    assertThat(Http.xCache(first)).isEqualTo("MISS");
+    CacheStats before = app.cache().stats();
+    long queries = app.library().library().queries();
+    HttpResponse<String> second = Http.get(uri, "/books/1");
+    CacheStats delta = app.cache().stats().minus(before);
+    assertThat(Http.xCache(second)).isEqualTo("HIT");
+    assertThat(second.body()).isEqualTo(first.body());
+    assertThat(delta.roundTrips()).isEqualTo(1);
+    assertThat(app.library().library().queries()).isEqualTo(queries);
+  }
+
+  @Test
+  void aPageRenderedAgainReadsEverythingItNeedsInOneBulkRead() throws Exception {
+    Http.get(uri, "/books/2");                 // renders, learns what the page reads
+    app.cache().invalidateTag("book:2");      // the page and the book's data go
+    Http.get(uri, "/books/2");                 // renders again: the rest is preloaded
+    Http.get(uri, "/books/2");
+    app.cache().invalidateTag("book:2");
+    CacheStats before = app.cache().stats();
+    HttpResponse<String> again = Http.get(uri, "/books/2");
+    CacheStats delta = app.cache().stats().minus(before);
+    assertThat(Http.xCache(again)).isEqualTo("MISS");
+    // every read of the page (the page entry, the book, its reviews, their markdown, the
+    // comments block) was answered by a preload scope: the round trips left are writes
+    assertThat(delta.hits() + delta.misses()).isPositive();
+    assertThat(delta.preloadHits()).isGreaterThanOrEqualTo(delta.hits() + delta.misses());
+  }
+
+  @Test
+  void theHitCounterCountsEveryViewWithIncr() throws Exception {
+    assertThat(Http.get(uri, "/books/3/views.svg").body()).contains("1 view<");
+    HttpResponse<String> second = Http.get(uri, "/books/3/views.svg");
+    assertThat(second.body()).contains("2 views");
+    assertThat(second.headers().firstValue("Cache-Control")).hasValue("no-store");
+    assertThat(second.headers().firstValue("Content-Type").orElse("")).startsWith("image/svg+xml");
+    assertThat(app.counters().get(ExampleApp.viewsKey(3), Long.class)).isEqualTo(2L);
+  }
+
+  @Test
+  void editingABookInvalidatesItsTagSoEveryPageShowsTheChange() throws Exception {
+    Http.get(uri, "/books/4");
+    Http.get(uri, "/");
+    assertThat(Http.xCache(Http.get(uri, "/books/4"))).isEqualTo("HIT");
+    HttpResponse<String> form = Http.get(uri, "/books/4/edit");
+    assertThat(form.body()).contains("value=\"The Time Machine\"");
+    HttpResponse<String> saved = Http.post(uri, "/books/4/edit", "title="
+        + URLEncoder.encode("The Time Machine (1895)", StandardCharsets.UTF_8)
+        + "&description=" + URLEncoder.encode("Now *revised*.", StandardCharsets.UTF_8));
+    assertThat(saved.statusCode()).isEqualTo(303);
+    assertThat(saved.headers().firstValue("Location")).hasValue("/books/4");
+    HttpResponse<String> page = Http.get(uri, "/books/4");
+    assertThat(Http.xCache(page)).isEqualTo("MISS");
+    assertThat(page.body()).contains("<h1>The Time Machine (1895)</h1>")
+        .contains("Now <em>revised</em>.");
+    assertThat(Http.get(uri, "/").body()).contains("The Time Machine (1895)");
+  }
+
+  @Test
+  void aNewCommentShowsAtOnce() throws Exception {
+    Http.get(uri, "/books/5");
+    HttpResponse<String> posted = Http.post(uri, "/books/5/comments",
+        "author=zoe&body=" + URLEncoder.encode("<b>Great</b> & scary", StandardCharsets.UTF_8));
+    assertThat(posted.statusCode()).isEqualTo(303);
+    assertThat(Http.get(uri, "/books/5").body()).contains("&lt;b&gt;Great&lt;/b&gt; &amp; scary");
+  }
+
+  @Test
+  void aBadEditIsRefusedAndChangesNothing() throws Exception {
+    HttpResponse<String> refused = Http.post(uri, "/books/6/edit", "title=&description=x");
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.body()).contains("A title");
+    assertThat(Http.get(uri, "/books/6").body()).contains("The Adventures of Sherlock Holmes");
+  }
+
+  @Test
+  void statsShowHitRatioRoundTripsPerRequestAndTimeSaved() throws Exception {
+    Http.get(uri, "/books/1");
+    Http.get(uri, "/books/1");
+    HttpResponse<String> stats = Http.get(uri, "/stats");
+    assertThat(stats.statusCode()).isEqualTo(200);
+    assertThat(stats.headers().firstValue("Cache-Control")).hasValue("no-store");
+    assertThat(stats.body()).contains("Store: <code>sqlite:")
+        .contains("whole pages").contains("Markdown.html").contains("comments block")
+        .contains("store round trips per request").contains("time saved")
+        .contains("<svg").contains("GET /books/1: HIT, 1 round trip");
+    assertThat(app.pages().stats().hitRatio()).isEqualTo(0.5);
+  }
+
+  @Test
+  void anUnknownBookIsNotFound() throws Exception {
+    assertThat(Http.get(uri, "/books/999").statusCode()).isEqualTo(404);
+    assertThat(Http.get(uri, "/nothing").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void runPrintsTheUrlAndServesUntilInterrupted() throws Exception {
+    Path other = Files.createDirectories(data.resolve("run"));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream printed = new PrintStream(out, true, StandardCharsets.UTF_8);
+    AtomicInteger status = new AtomicInteger(-1);
+    Thread main = new Thread(() -> status.set(ExampleApp.run(
+        new String[] {"--port", "0", "--data", other.toString(), "--cache", "mem:"}, printed,
+        printed)));
+    main.start();
+    String line = "";
+    for (int i = 0; i < 600 && !line.contains("running at"); i++) {
+      Thread.sleep(50);
+      line = out.toString(StandardCharsets.UTF_8);
+    }
+    assertThat(line).startsWith("Larder example running at http://127.0.0.1:");
+    String url = line.lines().findFirst().orElseThrow().replace("Larder example running at ", "");
+    assertThat(Http.get(URI.create(url), "/books/1").statusCode()).isEqualTo(200);
+    main.interrupt();
+    main.join(30_000);
+    assertThat(main.isAlive()).isFalse();
+    assertThat(status.get()).isZero();
+  }
+}

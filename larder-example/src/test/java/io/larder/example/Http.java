@@ -1,0 +1,33 @@
+package io.larder.example;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** A plain HTTP client for the tests: no cookies, no redirects followed. */
+final class Http {
+  private static final HttpClient CLIENT = HttpClient.newBuilder()
+      .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(10)).build();
+
+  private Http() {}
+
+  static HttpResponse<String> get(URI base, String path) throws IOException, InterruptedException {
+    return CLIENT.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> post(URI base, String path, String form)
+      throws IOException, InterruptedException {
+    return CLIENT.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString(form)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String xCache(HttpResponse<?> r) {
+    return r.headers().firstValue("X-Cache").orElse(null);
+  }
+}
