@@ -27,7 +27,7 @@ import java.util.function.UnaryOperator;
  * their length, containers their size), so no concatenation of encodings is ambiguous.
  * Sets and maps are written in the order of their elements' encodings, so iteration order
  * does not matter. Supported: {@code null}, strings, characters, booleans, the boxed and big
- * numbers, enums, UUIDs, {@code java.time} values, records of supported types, lists,
+ * numbers, enums, UUIDs, locales, {@code java.time} values, records of supported types, lists,
  * sets, maps, arrays and {@link Optional}. Anything else is refused: a {@code toString()}
  * key would silently merge different arguments.
  */
@@ -37,7 +37,8 @@ public final class CacheKeys {
   private static final Set<Class<?>> SCALARS = Set.of(String.class, Character.class,
       Boolean.class, Byte.class, Short.class, Integer.class, Long.class, Float.class,
       Double.class, BigInteger.class, BigDecimal.class, UUID.class, char.class, boolean.class,
-      byte.class, short.class, int.class, long.class, float.class, double.class);
+      byte.class, short.class, int.class, long.class, float.class, double.class,
+      java.util.Locale.class);
 
   /**
    * Checks that values of a declared type can be encoded; element types of collections, and
@@ -162,6 +163,9 @@ public final class CacheKeys {
         sb.append('I').append(n).append(';');
       } else if (v instanceof BigDecimal n) {
         sb.append('D').append(n).append(';');
+      } else if (v instanceof java.util.Locale locale) {
+        sb.append('G');
+        text(sb, locale.toLanguageTag());
       } else if (v instanceof UUID u) {
         sb.append('U').append(u);
       } else if (v instanceof Enum<?> e) {

@@ -15,9 +15,12 @@ package io.larder;
  * @param decodeErrors stored values that could not be decoded and were read as misses
  * @param storeErrors store calls that failed (connection, timeout, server error)
  * @param roundTrips calls made to the store; a bulk call counts once
+ * @param timeSavedMillis milliseconds of computation that hits spared: the sum, over hits
+ *     on values stored by {@code getOrCompute} or a memoized function, of the time each took
+ *     to compute
  */
 public record CacheStats(long hits, long misses, long preloadHits, long writes, long deletes,
-    long decodeErrors, long storeErrors, long roundTrips) {
+    long decodeErrors, long storeErrors, long roundTrips, long timeSavedMillis) {
 
   /**
    * Returns the fraction of reads that hit, or {@code 0.0} before the first read.
@@ -40,6 +43,6 @@ public record CacheStats(long hits, long misses, long preloadHits, long writes, 
     return new CacheStats(hits - earlier.hits, misses - earlier.misses,
         preloadHits - earlier.preloadHits, writes - earlier.writes, deletes - earlier.deletes,
         decodeErrors - earlier.decodeErrors, storeErrors - earlier.storeErrors,
-        roundTrips - earlier.roundTrips);
+        roundTrips - earlier.roundTrips, timeSavedMillis - earlier.timeSavedMillis);
   }
 }

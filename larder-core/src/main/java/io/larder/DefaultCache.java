@@ -263,6 +263,7 @@ final class DefaultCache implements Cache {
       return Entry.absent();
     }
     stats.inc(Kind.HIT);
+    stats.add(Kind.TIME_SAVED, opened.meta().computeMillis());
     return new Entry<>(true, value, opened.meta());
   }
 
@@ -1037,6 +1038,12 @@ final class DefaultCache implements Cache {
     }
   }
 
+  /**
+   * How long a learned key list lives in the store without being rewritten: lists of pages
+   * nobody visits any more go away; a page visited again learns again in one request.
+   */
+  static final long LEARNED_LIST_TTL_MILLIS = Duration.ofDays(7).toMillis();
+
   private static final byte[] LEASE_TOKEN = "lease".getBytes(StandardCharsets.US_ASCII);
 
   /**
@@ -1192,12 +1199,18 @@ final class DefaultCache implements Cache {
       List<String> now = new ArrayList<>(recorded);
       now.remove(listKey.store());
       shared.learned.put(name, List.copyOf(now));
-      if (!now.equals(previous)) {
+      // rewritten only when the set of keys changed, not their order
+      if (previous == null || !new java.util.HashSet<>(now).equals(new java.util.HashSet<>(previous))) {
         byte[] bytes = LearnedKeys.encode(now);
-        call("learnedPreload", () -> {
-          shared.store.set(listKey.store(), bytes, Store.NO_EXPIRY);
-          return null;
-        }, null);
+        try {
+          call("learnedPreload", () -> {
+            shared.store.set(listKey.store(), bytes, LEARNED_LIST_TTL_MILLIS);
+            return null;
+          }, null);
+        } catch (CacheException e) {
+          // the list is only an optimisation: closing a scope never fails, even fail-closed
+          LOG.log(Level.DEBUG, () -> "could not store the learned keys of " + name, e);
+        }
       }
     });
   }

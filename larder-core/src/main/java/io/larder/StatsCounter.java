@@ -13,12 +13,14 @@ final class StatsCounter {
   final LongAdder decodeErrors = new LongAdder();
   final LongAdder storeErrors = new LongAdder();
   final LongAdder roundTrips = new LongAdder();
+  final LongAdder timeSaved = new LongAdder();
 
   StatsCounter(StatsCounter parent) {
     this.parent = parent;
   }
 
-  enum Kind { HIT, MISS, PRELOAD_HIT, WRITE, DELETE, DECODE_ERROR, STORE_ERROR, ROUND_TRIP }
+  enum Kind { HIT, MISS, PRELOAD_HIT, WRITE, DELETE, DECODE_ERROR, STORE_ERROR, ROUND_TRIP,
+    TIME_SAVED }
 
   void add(Kind kind, long n) {
     if (n == 0) {
@@ -42,12 +44,13 @@ final class StatsCounter {
       case DELETE: return deletes;
       case DECODE_ERROR: return decodeErrors;
       case STORE_ERROR: return storeErrors;
+      case TIME_SAVED: return timeSaved;
       default: return roundTrips;
     }
   }
 
   CacheStats snapshot() {
     return new CacheStats(hits.sum(), misses.sum(), preloadHits.sum(), writes.sum(),
-        deletes.sum(), decodeErrors.sum(), storeErrors.sum(), roundTrips.sum());
+        deletes.sum(), decodeErrors.sum(), storeErrors.sum(), roundTrips.sum(), timeSaved.sum());
   }
 }

@@ -106,6 +106,8 @@ class CacheKeysTest {
   @Test
   void theJavadocExampleHolds() {
     assertThat(CacheKeys.encode(List.of(312L, "en"))).isEqualTo("L2[l312;S2:en]");
+    assertThat(CacheKeys.encode(java.util.Locale.CANADA_FRENCH)).isEqualTo("G5:fr-CA")
+        .isNotEqualTo(CacheKeys.encode("fr-CA"));
   }
 
   @Test

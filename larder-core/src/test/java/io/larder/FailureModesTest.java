@@ -193,6 +193,36 @@ class FailureModesTest {
   }
 
   @Test
+  void closingALearnedScopeNeverThrowsEvenFailClosed() {
+    FlakyStore store = new FlakyStore();
+    Cache cache = Larder.builder().store(store).failOpen(false).build();
+    Preload scope = cache.learnedPreload("page");
+    cache.set("k", "v");
+    cache.get("k", String.class);
+    store.down = true;
+    scope.close(); // storing the learned list fails; the page must not
+    store.down = false;
+  }
+
+  @Test
+  void hitsOnComputedValuesCountTheTimeTheySaved() {
+    Cache cache = Larder.builder().store(Stores.memory()).build();
+    java.util.function.Supplier<String> slow = () -> {
+      long until = System.nanoTime() + 3_000_000;
+      while (System.nanoTime() < until) {
+        Thread.onSpinWait();
+      }
+      return "v";
+    };
+    cache.getOrCompute("k", String.class, Duration.ofMinutes(1), slow);
+    assertThat(cache.stats().timeSavedMillis()).isZero();
+    cache.getOrCompute("k", String.class, Duration.ofMinutes(1), slow);
+    cache.get("k", String.class);
+    assertThat(cache.stats().timeSavedMillis()).as("two hits on a value that took 3+ ms")
+        .isGreaterThanOrEqualTo(6);
+  }
+
+  @Test
   void incrOnTextThrowsEvenWhenFailOpenBecauseItIsNotAStoreFailure() {
     Cache cache = Larder.builder().store(Stores.memory()).build();
     cache.set("t", "text");

@@ -7,21 +7,16 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Turns the values a template varies a fragment on into arguments Larder's memoize keys
  * can encode: integers of any width become {@code Long} (or {@code BigInteger}), floats
- * {@code Double}, locales a record of their language tag, containers are converted element
- * by element. Other values go to Larder as they are, which refuses what it cannot key.
+ * {@code Double}, containers are converted element by element. Other values go to Larder as they are, which refuses what it cannot key.
  */
 final class FragmentValues {
   private FragmentValues() {}
-
-  /** A locale, keyed by its BCP 47 language tag; a record so it never meets a plain string. */
-  record LocaleValue(String languageTag) {}
 
   static List<Object> of(List<?> values) {
     List<Object> out = new ArrayList<>(values.size());
@@ -40,9 +35,6 @@ final class FragmentValues {
     }
     if (v instanceof Float f) {
       return f.doubleValue();
-    }
-    if (v instanceof Locale locale) {
-      return new LocaleValue(locale.toLanguageTag());
     }
     if (v instanceof List<?> list) {
       return of(list);
