@@ -74,6 +74,28 @@ public final class Larder {
     return providers().keySet();
   }
 
+  /**
+   * Opens the store of a URL, asks it about the server's settings that hurt a cache (see
+   * {@link Store#diagnose()}), and closes it. Options of the cache ({@code prefix},
+   * {@code ttl}, ...) and options nobody knows are ignored.
+   *
+   * @param url a cache URL
+   * @return one sentence per problem, empty if none
+   * @throws IllegalArgumentException if the URL is malformed or its scheme unknown
+   * @throws CacheException if the store cannot be opened or asked
+   */
+  public static java.util.List<String> diagnose(String url) {
+    StoreUrl parsed = StoreUrl.parse(url);
+    StoreProvider provider = providers().get(parsed.scheme());
+    if (provider == null) {
+      throw new IllegalArgumentException("no store for scheme '" + parsed.scheme() + ":' in '"
+          + parsed.redacted() + "'; available: " + schemes() + Builder.hint(parsed.scheme()));
+    }
+    try (Store store = provider.open(parsed, InstantSource.system())) {
+      return store.diagnose();
+    }
+  }
+
   private static Map<String, StoreProvider> providers() {
     Map<String, StoreProvider> byScheme = new TreeMap<>();
     ClassLoader loader = Thread.currentThread().getContextClassLoader();

@@ -96,6 +96,16 @@ final class LiveChecks {
         }
       }
     }
+    // settings that hurt a cache are warnings: they change neither the count nor the status
+    List<String> warnings;
+    try {
+      warnings = Larder.diagnose(url);
+    } catch (RuntimeException e) {
+      warnings = List.of("could not check the server's settings: " + e.getMessage());
+    }
+    for (String warning : warnings) {
+      out.println("warn  " + warning);
+    }
     out.println(passed + " passed, " + failed + " failed");
     return failed == 0 ? 0 : 1;
   }

@@ -25,6 +25,11 @@ public final class BrokenStoreProvider implements StoreProvider {
   public Store open(StoreUrl url, InstantSource clock) {
     return new ForwardingStore(Stores.memory()) {
       @Override
+      public java.util.List<String> diagnose() {
+        return java.util.List.of("this store is broken on purpose");
+      }
+
+      @Override
       public void set(String key, byte[] value, long ttlMillis) {
         super.set(key, value, NO_EXPIRY);
       }

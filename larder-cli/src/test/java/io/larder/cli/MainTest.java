@@ -59,6 +59,7 @@ class MainTest {
     // a store that ignores TTLs and loses increments fails the checks that look for that
     assertThat(run("check", "broken:")).isEqualTo(1);
     assertThat(out()).contains("FAIL  TTL").contains("FAIL  incr from 8 threads")
+        .contains("\nwarn  this store is broken on purpose\n")
         .containsPattern("\\d+ passed, [1-9]\\d* failed\n$");
   }
 

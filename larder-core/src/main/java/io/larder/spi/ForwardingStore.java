@@ -109,6 +109,11 @@ public abstract class ForwardingStore implements Store {
   }
 
   @Override
+  public java.util.List<String> diagnose() {
+    return delegate.diagnose();
+  }
+
+  @Override
   public void close() {
     delegate.close();
   }

@@ -183,6 +183,18 @@ public interface Store extends AutoCloseable {
   }
 
   /**
+   * Checks the server's settings for what hurts a cache (for example Redis's
+   * {@code maxmemory-policy noeviction}), without changing anything. {@code larder check}
+   * prints the result as warnings.
+   *
+   * @return one sentence per problem; empty if none was found or the store has no settings
+   * @throws io.larder.CacheException if the server cannot be asked
+   */
+  default java.util.List<String> diagnose() {
+    return java.util.List.of();
+  }
+
+  /**
    * Releases what the store opened (connections, files, threads). Idempotent.
    */
   @Override

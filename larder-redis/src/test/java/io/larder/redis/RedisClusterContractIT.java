@@ -1,0 +1,47 @@
+package io.larder.redis;
+
+import io.larder.spi.Store;
+import io.larder.testkit.ManualClock;
+import io.larder.testkit.StoreContract;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** The whole store contract against a real Redis Cluster of three masters. */
+class RedisClusterContractIT extends StoreContract {
+  private static TestCluster cluster;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    cluster = TestCluster.start(3);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    cluster.close();
+  }
+
+  @Override
+  protected Store createStore(ManualClock clock) {
+    return RedisStores.open(cluster.url() + options());
+  }
+
+  /**
+   * Returns the URL options of the store under test.
+   *
+   * @return {@code ""}, or a query such as {@code "?hashTag=namespace"}
+   */
+  protected String options() {
+    return "";
+  }
+
+  @Override
+  protected boolean usesInjectedClock() {
+    return false;
+  }
+
+  @Override
+  protected Duration ttlUnit() {
+    return Duration.ofMillis(250);
+  }
+}

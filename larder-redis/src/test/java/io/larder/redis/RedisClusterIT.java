@@ -1,0 +1,117 @@
+package io.larder.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.larder.Cache;
+import io.larder.Larder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Redis Cluster specifics on a real 3-master cluster: bulk operations spread over every node
+ * and merged, the namespace hash tag, and bulk operations that meet a topology changed under
+ * them.
+ */
+class RedisClusterIT {
+  private static TestCluster cluster;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    cluster = TestCluster.start(3);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    cluster.close();
+  }
+
+  private static long keysOn(int node) throws Exception {
+    return Long.parseLong(cluster.onNode(node, "dbsize").trim());
+  }
+
+  @Test
+  void bulkOperationsSpanEveryNodeAndMergeAsOneServerWould() throws Exception {
+    try (Cache cache = Larder.open(cluster.url() + "?prefix=bulk&failOpen=false")) {
+      Map<String, Object> entries = new LinkedHashMap<>();
+      for (int i = 0; i < 600; i++) {
+        entries.put("k" + i, "v" + i);
+      }
+      cache.setMany(entries);
+      for (int node = 0; node < 3; node++) {
+        assertThat(keysOn(node)).as("keys on node %d", node).isPositive();
+      }
+      List<String> keys = new ArrayList<>(entries.keySet());
+      keys.add("missing");
+      keys.add("k7"); // a duplicate
+      Map<String, String> got = cache.getMany(keys, String.class);
+      assertThat(got).hasSize(600).containsEntry("k0", "v0").containsEntry("k599", "v599")
+          .doesNotContainKey("missing");
+      assertThat(cache.deleteMany(keys)).isEqualTo(600);
+      assertThat(cache.getMany(keys, String.class)).isEmpty();
+    }
+  }
+
+  @Test
+  void theNamespaceHashTagKeepsANamespaceOnOneNode() throws Exception {
+    long[] before = {keysOn(0), keysOn(1), keysOn(2)};
+    try (Cache cache = Larder.open(cluster.url() + "?prefix=tagged&hashTag=namespace"
+        + "&failOpen=false")) {
+      Cache notes = cache.namespace("notes");
+      Map<String, Object> entries = new LinkedHashMap<>();
+      for (int i = 0; i < 200; i++) {
+        entries.put("n" + i, "v" + i);
+      }
+      notes.setMany(entries);
+      notes.incr("count");
+      int nodesWithNewKeys = 0;
+      for (int node = 0; node < 3; node++) {
+        if (keysOn(node) > before[node]) {
+          nodesWithNewKeys++;
+        }
+      }
+      assertThat(nodesWithNewKeys).isEqualTo(1);
+      assertThat(notes.getMany(entries.keySet(), String.class)).hasSize(200);
+      assertThat(cluster.onNode(0, "cluster", "keyslot", "~{tagged:notes}::n1").trim())
+          .isEqualTo(cluster.onNode(0, "cluster", "keyslot", "~{tagged:notes}::n2").trim());
+      cache.namespace("other").set("k", "kept");
+      notes.clear();
+      assertThat(notes.getMany(entries.keySet(), String.class)).isEmpty();
+      assertThat(cache.namespace("other").get("k", String.class)).isEqualTo("kept");
+      cache.clear();
+    }
+  }
+
+  @Test
+  void bulkOperationsFollowSlotsThatMovedSinceTheTopologyWasRead() throws Exception {
+    try (Cache cache = Larder.open(cluster.url() + "?prefix=moving&failOpen=false")) {
+      Map<String, Object> entries = new LinkedHashMap<>();
+      for (int i = 0; i < 300; i++) {
+        entries.put("k" + i, "v" + i);
+      }
+      cache.setMany(entries);
+      // move 2000 slots of node 0 to node 1, keys and all, behind the client's back
+      long onNode0 = keysOn(0);
+      String from = cluster.onNode(0, "cluster", "myid").trim();
+      String to = cluster.onNode(1, "cluster", "myid").trim();
+      TestCluster.redisCli(List.of("--cluster", "reshard",
+          cluster.nodes.get(0).host() + ":" + cluster.nodes.get(0).port(),
+          "--cluster-from", from, "--cluster-to", to, "--cluster-slots", "2000",
+          "--cluster-yes"));
+      TestCluster.awaitState(cluster.nodes, "cluster_state:ok");
+      assertThat(keysOn(0)).as("keys moved away from node 0").isLessThan(onNode0);
+
+      assertThat(cache.getMany(entries.keySet(), String.class)).hasSize(300);
+      Map<String, Object> more = new LinkedHashMap<>();
+      entries.keySet().forEach(k -> more.put(k, "w"));
+      cache.setMany(more);
+      assertThat(cache.getMany(entries.keySet(), String.class)).hasSize(300)
+          .containsEntry("k0", "w");
+      assertThat(cache.deleteMany(entries.keySet())).isEqualTo(300);
+    }
+  }
+}

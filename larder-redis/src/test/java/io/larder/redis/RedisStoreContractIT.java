@@ -1,0 +1,39 @@
+package io.larder.redis;
+
+import io.larder.spi.Store;
+import io.larder.testkit.ManualClock;
+import io.larder.testkit.RedisServer;
+import io.larder.testkit.StoreContract;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** The whole store contract against one real redis-server. */
+class RedisStoreContractIT extends StoreContract {
+  private static RedisServer redis;
+
+  @BeforeAll
+  static void startServer() {
+    redis = RedisServer.start();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    redis.stop();
+  }
+
+  @Override
+  protected Store createStore(ManualClock clock) {
+    return RedisStores.open(redis.url());
+  }
+
+  @Override
+  protected boolean usesInjectedClock() {
+    return false;
+  }
+
+  @Override
+  protected Duration ttlUnit() {
+    return Duration.ofMillis(250);
+  }
+}
