@@ -18,6 +18,9 @@ final class BuiltinCodecs {
 
     @Override
     public String decode(byte[] bytes) {
+      if (isAscii(bytes)) {
+        return new String(bytes, StandardCharsets.US_ASCII); // valid UTF-8 by definition
+      }
       try {
         return StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
@@ -89,6 +92,16 @@ final class BuiltinCodecs {
       return "ints";
     }
   };
+
+  /** Most cached text is ASCII: it needs no strict decoder (which is costly to create). */
+  private static boolean isAscii(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   static long parseDecimal(byte[] bytes) {
     return Counters.parse(null, bytes);
