@@ -1,0 +1,142 @@
+package io.larder.memcached.internal;
+
+import io.larder.CacheConnectionException;
+import io.larder.CacheException;
+import io.larder.CacheTimeoutException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+
+/**
+ * The end of one connection's pipeline: queues each written {@link Request} in the order its
+ * bytes go out, hands each decoded {@link Reply} to the oldest request still waiting, and
+ * fails every waiting request at once when the connection breaks.
+ *
+ * <p>All methods run on the channel's event loop, so the queue needs no locking, and its
+ * order is exactly the order of the bytes on the wire (memcached answers in that order).
+ */
+final class ClientHandler extends ChannelDuplexHandler {
+  private final String server;
+  private final ReplyDecoder decoder;
+  private final ArrayDeque<Request> pending = new ArrayDeque<>();
+  private CacheException closeCause;
+  private boolean inactive;
+
+  ClientHandler(String server, ReplyDecoder decoder) {
+    this.server = server;
+    this.decoder = decoder;
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (!(msg instanceof Request request)) {
+      ctx.write(msg, promise);
+      return;
+    }
+    if (inactive || !ctx.channel().isActive()) {
+      request.fail(lost());
+      promise.trySuccess();
+      return;
+    }
+    ByteBuf payload = request.takePayload();
+    if (payload == null) {
+      promise.trySuccess(); // failed before it could be written
+      return;
+    }
+    if (request.abandoned) {
+      // its caller gave up before the bytes left: nobody wants the answer
+      ReferenceCountUtil.safeRelease(payload);
+      promise.trySuccess();
+      return;
+    }
+    request.writtenNanos = System.nanoTime();
+    pending.add(request);
+    ctx.write(payload, promise);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof Reply reply)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    Request head = pending.peek();
+    if (head == null) {
+      closeWith(ctx, new CacheConnectionException("memcached " + server
+          + " sent a reply nobody asked for ('" + reply + "'); closing the connection"));
+      return;
+    }
+    if (head.accept(reply)) {
+      pending.poll();
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    Throwable root = cause instanceof DecoderException && cause.getCause() != null
+        ? cause.getCause() : cause;
+    String what = root instanceof SSLException ? "TLS with memcached " + server + " failed"
+        : cause instanceof DecoderException ? "memcached " + server
+            + " sent bytes that are not a memcached reply"
+        : "the connection to memcached " + server + " failed";
+    closeWith(ctx, new CacheConnectionException(what + ": " + root.getMessage(), cause));
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    inactive = true;
+    CacheException cause = lost();
+    Request r;
+    while ((r = pending.poll()) != null) {
+      r.fail(cause);
+    }
+    super.channelInactive(ctx);
+  }
+
+  /**
+   * Closes the connection if {@code request} has waited a whole timeout without a single byte
+   * arriving from the server: the server is hung or the network is gone, and every later
+   * request on this connection would wait as long.
+   */
+  void checkStuck(ChannelHandlerContext ctx, Request request, long timeoutNanos) {
+    if (request.isDone() || inactive || !pending.contains(request)
+        || decoder.lastReadNanos() - request.writtenNanos >= 0) {
+      return; // answered, gone, or the server has sent something since: it is alive
+    }
+    long waited = System.nanoTime() - request.writtenNanos;
+    if (waited >= timeoutNanos) {
+      closeWith(ctx, new CacheTimeoutException("memcached " + server + " sent nothing for "
+          + TimeUnit.NANOSECONDS.toMillis(waited) + " ms; closing the connection"));
+    } else {
+      // the caller started waiting a little before the bytes left: look again then
+      ctx.executor().schedule(() -> checkStuck(ctx, request, timeoutNanos),
+          timeoutNanos - waited, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** The reason the connection closed, once it has; for messages. */
+  CacheException closeCause() {
+    return closeCause;
+  }
+
+  void closeWith(ChannelHandlerContext ctx, CacheException cause) {
+    if (closeCause == null) {
+      closeCause = cause;
+    }
+    ctx.close();
+  }
+
+  private CacheException lost() {
+    if (closeCause instanceof CacheTimeoutException) {
+      return new CacheTimeoutException(closeCause.getMessage(), closeCause);
+    }
+    return new CacheConnectionException(closeCause != null ? closeCause.getMessage()
+        : "connection to memcached " + server + " closed", closeCause);
+  }
+}

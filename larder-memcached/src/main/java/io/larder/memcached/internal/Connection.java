@@ -1,0 +1,484 @@
+package io.larder.memcached.internal;
+
+import io.larder.CacheConnectionException;
+import io.larder.CacheException;
+import io.larder.CacheTimeoutException;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The one connection to one memcached server: connects, says hello ({@code version},
+ * {@code stats settings}, {@code stats}, after authenticating when asked), pipelines requests
+ * and reconnects with backoff when the connection breaks.
+ *
+ * <h2>States</h2>
+ * <ul>
+ *   <li>{@code CONNECTING}: an attempt is under way; requests wait for it (up to their
+ *       timeout) and are written when it succeeds.</li>
+ *   <li>{@code READY}: requests are written at once, from the calling thread.</li>
+ *   <li>{@code BACKOFF}: the last attempt failed or the connection broke; requests fail at once
+ *       with {@link CacheConnectionException} until the next attempt, so a dead server costs
+ *       callers nothing but an exception (which a fail-open cache turns into a miss). The
+ *       first retry after a working connection breaks is immediate, then the delay doubles
+ *       from 10 ms up to {@link #MAX_BACKOFF_MILLIS}, with jitter.</li>
+ *   <li>{@code CLOSED}: for good.</li>
+ * </ul>
+ */
+final class Connection implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Connection.class.getName());
+  static final long MAX_BACKOFF_MILLIS = 1_000;
+  /** Requests that may wait for a connection attempt; more fail at once. */
+  static final int MAX_WAITING = 65_536;
+
+  private enum State { CONNECTING, READY, BACKOFF, CLOSED }
+
+  private final String server;
+  private final String host;
+  private final int port;
+  private final ClientOptions options;
+  private final Bootstrap bootstrap;
+  private final long timeoutNanos;
+
+  private final Object lock = new Object();
+  private volatile State state = State.CONNECTING;
+  private volatile Channel channel; // the READY channel
+  private volatile ServerInfo info;
+  private List<Request> waiting = new ArrayList<>();
+  /** Requests on their way to the event loop; see {@link #enqueue}. */
+  private final Queue<Request> outbox = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private CacheException lastFailure;
+  private int failedAttempts;
+  private boolean everConnected;
+  private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
+
+  Connection(String host, int port, ClientOptions options, EventLoopGroup group) {
+    this.host = host;
+    this.port = port;
+    this.server = host + ":" + port;
+    this.options = options;
+    this.timeoutNanos = options.timeout().toNanos();
+    this.bootstrap = new Bootstrap()
+        .group(group)
+        .channel(NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.SO_KEEPALIVE, true)
+        .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+            (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ChannelPipeline p = ch.pipeline();
+            if (options.ssl() != null) {
+              SslHandler tls = options.ssl().newHandler(ch.alloc(), host, port);
+              tls.setHandshakeTimeoutMillis(options.connectTimeout().toMillis());
+              p.addLast("tls", tls);
+            }
+            ReplyDecoder decoder = new ReplyDecoder();
+            p.addLast("decoder", decoder);
+            p.addLast("client", new ClientHandler(server, decoder));
+            p.addLast("hello", new HelloHandler());
+          }
+        });
+  }
+
+  /** Returns {@code host:port} as given. */
+  String server() {
+    return server;
+  }
+
+  /** Starts the first connection attempt. */
+  void start() {
+    connect();
+  }
+
+  /**
+   * Waits for the first connection attempt to end.
+   *
+   * @return {@code null} if connected, else why not
+   */
+  CacheException awaitFirstAttempt() {
+    try {
+      firstAttempt.get(options.connectTimeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new CacheConnectionException("interrupted while connecting to memcached " + server, e);
+    } catch (ExecutionException | TimeoutException e) {
+      return new CacheConnectionException("could not connect to memcached " + server, e);
+    }
+    synchronized (lock) {
+      return state == State.READY ? null : lastFailure;
+    }
+  }
+
+  /** Returns what the server said when the connection opened, or {@code null} before that. */
+  ServerInfo info() {
+    return info;
+  }
+
+  /** Tells whether requests are written at once (the connection is up). */
+  boolean isReady() {
+    return state == State.READY;
+  }
+
+  /**
+   * Sends a request and waits for its replies.
+   *
+   * @param request the request
+   * @return its replies, in order
+   * @throws CacheTimeoutException if they do not come within the timeout
+   * @throws CacheConnectionException if the connection is down or breaks meanwhile
+   * @throws CacheException if the thread is interrupted (the flag stays set)
+   */
+  List<Reply> execute(Request request) {
+    send(request);
+    try {
+      return request.result().get(timeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      request.abandoned = true;
+      Channel ch = channel;
+      if (ch != null) {
+        ch.eventLoop().execute(() -> {
+          ChannelHandlerContext ctx = ch.pipeline().context(ClientHandler.class);
+          if (ctx != null) {
+            ((ClientHandler) ctx.handler()).checkStuck(ctx, request, timeoutNanos);
+          }
+        });
+      }
+      throw new CacheTimeoutException(request + " on memcached " + server + " timed out after "
+          + options.timeout().toMillis() + " ms");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      String message = cause.getMessage();
+      if (cause instanceof CacheTimeoutException) {
+        throw new CacheTimeoutException(message, cause);
+      }
+      if (cause instanceof CacheConnectionException) {
+        throw new CacheConnectionException(message, cause);
+      }
+      throw new CacheException(message, cause);
+    } catch (InterruptedException e) {
+      request.abandoned = true;
+      Thread.currentThread().interrupt();
+      throw new CacheException(request + " on memcached " + server + " interrupted", e);
+    }
+  }
+
+  private void send(Request request) {
+    if (state == State.READY) {
+      Channel ch = channel;
+      if (ch != null) {
+        enqueue(ch, request);
+        return;
+      }
+    }
+    synchronized (lock) {
+      switch (state) {
+        case READY -> { } // written below, outside the lock
+        case CONNECTING -> {
+          if (waiting.size() < MAX_WAITING) {
+            waiting.add(request);
+          } else {
+            request.fail(new CacheConnectionException("memcached " + server
+                + " is still connecting and " + MAX_WAITING + " requests already wait"));
+          }
+          return;
+        }
+        case BACKOFF -> {
+          request.fail(new CacheConnectionException("not connected to memcached " + server
+              + (lastFailure == null ? "" : " (" + lastFailure.getMessage() + ")")
+              + "; reconnecting", lastFailure));
+          return;
+        }
+        case CLOSED -> {
+          request.fail(new CacheConnectionException("the client of memcached " + server
+              + " is closed"));
+          return;
+        }
+        default -> throw new AssertionError(state);
+      }
+    }
+    Channel ch = channel;
+    if (ch != null) {
+      enqueue(ch, request);
+    } else {
+      request.fail(new CacheConnectionException("the connection to memcached " + server
+          + " closed"));
+    }
+  }
+
+  /**
+   * Queues a request for the event loop, which writes everything queued and flushes once: one
+   * task and one system call for a burst of requests from many threads, and no added delay
+   * for a lone request.
+   */
+  private void enqueue(Channel ch, Request request) {
+    outbox.add(request);
+    if (drainScheduled.compareAndSet(false, true)) {
+      ch.eventLoop().execute(this::drain);
+    }
+  }
+
+  private void drain() {
+    drainScheduled.set(false);
+    Channel ch = channel; // the current one: a reconnection may have replaced the caller's
+    boolean active = ch != null && ch.isActive();
+    int written = 0;
+    Request r;
+    while ((r = outbox.poll()) != null) {
+      if (active) {
+        write(ch, r);
+        written++;
+      } else {
+        r.fail(new CacheConnectionException("the connection to memcached " + server
+            + " closed"));
+      }
+    }
+    if (written > 0) {
+      ch.flush();
+    }
+  }
+
+  private static void write(Channel ch, Request request) {
+    ch.write(request).addListener(done -> {
+      if (!done.isSuccess()) {
+        request.fail(new CacheConnectionException("could not write to memcached: "
+            + done.cause(), done.cause()));
+      }
+    });
+  }
+
+  private void connect() {
+    ChannelFuture f = bootstrap.connect(host, port);
+    f.addListener(done -> {
+      if (!done.isSuccess()) {
+        attemptFailed(null, connectionFailure(done.cause()));
+      }
+    });
+  }
+
+  private CacheException connectionFailure(Throwable cause) {
+    if (cause instanceof CacheException ce) {
+      return ce;
+    }
+    String why = cause == null ? "closed" : cause.getMessage() != null ? cause.getMessage()
+        : cause.getClass().getSimpleName();
+    return new CacheConnectionException("cannot connect to memcached " + server + ": " + why, cause);
+  }
+
+  /** Says hello on a new channel, then hands it to the connection or fails the attempt. */
+  private final class HelloHandler extends ChannelInboundHandlerAdapter {
+    private boolean done;
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+      super.channelActive(ctx);
+      Channel ch = ctx.channel();
+      ch.eventLoop().schedule(() -> {
+        if (!done) {
+          closeWith(ch, new CacheTimeoutException("memcached " + server
+              + " did not answer within " + options.connectTimeout().toMillis()
+              + " ms of connecting"));
+        }
+      }, options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      Hello.start(ch, server, options.credentials()).whenComplete((serverInfo, failure) ->
+          ch.eventLoop().execute(() -> {
+            if (done) {
+              return;
+            }
+            done = true;
+            if (failure != null) {
+              Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                  ? failure.getCause() : failure;
+              CacheException e = cause instanceof CacheException ce ? ce
+                  : connectionFailure(cause);
+              closeWith(ch, e);
+              attemptFailed(ch, e);
+            } else {
+              ready(ch, serverInfo);
+            }
+          }));
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      ClientHandler client = ctx.pipeline().get(ClientHandler.class);
+      CacheException cause = client == null ? null : client.closeCause();
+      Channel ch = ctx.channel();
+      if (!done) {
+        done = true;
+        attemptFailed(ch, cause != null ? cause : connectionFailure(null));
+      } else {
+        closed(ch, cause);
+      }
+      super.channelInactive(ctx);
+    }
+  }
+
+  /** Closes a channel, recording why for the requests it fails. */
+  private static void closeWith(Channel ch, CacheException cause) {
+    ChannelHandlerContext ctx = ch.pipeline().context(ClientHandler.class);
+    if (ctx != null) {
+      ((ClientHandler) ctx.handler()).closeWith(ctx, cause);
+    } else {
+      ch.close();
+    }
+  }
+
+  private void ready(Channel ch, ServerInfo serverInfo) {
+    List<Request> drain;
+    boolean recovered;
+    synchronized (lock) {
+      if (state == State.CLOSED) {
+        ch.close();
+        return;
+      }
+      info = serverInfo;
+      channel = ch;
+      state = State.READY;
+      recovered = failedAttempts > 0 || everConnected;
+      failedAttempts = 0;
+      everConnected = true;
+      lastFailure = null;
+      drain = waiting;
+      waiting = new ArrayList<>();
+    }
+    for (Request r : drain) {
+      write(ch, r);
+    }
+    ch.flush();
+    firstAttempt.complete(null);
+    if (recovered) {
+      LOG.log(Level.INFO, () -> "reconnected to memcached " + server);
+    }
+  }
+
+  private void attemptFailed(Channel ch, CacheException cause) {
+    List<Request> drain;
+    long delay;
+    synchronized (lock) {
+      if (state == State.CLOSED || (ch != null && channel != null && channel != ch)) {
+        return;
+      }
+      lastFailure = cause;
+      state = State.BACKOFF;
+      delay = backoffMillis(failedAttempts++);
+      drain = waiting;
+      waiting = new ArrayList<>();
+    }
+    for (Request r : drain) {
+      r.fail(cause);
+    }
+    firstAttempt.complete(null);
+    if (failedAttempts == 1) {
+      LOG.log(Level.WARNING, () -> cause.getMessage() + "; retrying with backoff");
+    } else {
+      LOG.log(Level.DEBUG, () -> cause.getMessage() + "; retrying in " + delay + " ms");
+    }
+    scheduleReconnect(delay);
+  }
+
+  private void closed(Channel ch, CacheException cause) {
+    synchronized (lock) {
+      if (state == State.CLOSED || channel != ch) {
+        return;
+      }
+      channel = null;
+      lastFailure = cause != null ? cause : new CacheConnectionException(
+          "connection to memcached " + server + " closed");
+      state = State.BACKOFF;
+    }
+    LOG.log(Level.WARNING, () -> "lost the connection to memcached " + server
+        + (cause == null ? "" : ": " + cause.getMessage()) + "; reconnecting");
+    scheduleReconnect(0);
+  }
+
+  /** 0 after a working connection broke, then 10 ms doubling to a second, jittered ±25%. */
+  static long backoffMillis(int failedAttempts) {
+    if (failedAttempts == 0) {
+      return 0;
+    }
+    long base = Math.min(MAX_BACKOFF_MILLIS, 10L << Math.min(failedAttempts - 1, 20));
+    long jitter = base / 4;
+    return base - jitter + ThreadLocalRandom.current().nextLong(2 * jitter + 1);
+  }
+
+  private void scheduleReconnect(long delayMillis) {
+    Runnable attempt = () -> {
+      synchronized (lock) {
+        if (state != State.BACKOFF) {
+          return;
+        }
+        state = State.CONNECTING;
+      }
+      connect();
+    };
+    try {
+      bootstrap.config().group().schedule(attempt, delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      // the event loops are shutting down: the client is closing
+      LOG.log(Level.DEBUG, () -> "not reconnecting to memcached " + server, e);
+    }
+  }
+
+  /** Fails waiting requests, closes the channel and stops reconnecting. Idempotent. */
+  @Override
+  public void close() {
+    List<Request> drain;
+    Channel ch;
+    synchronized (lock) {
+      if (state == State.CLOSED) {
+        return;
+      }
+      state = State.CLOSED;
+      ch = channel;
+      channel = null;
+      drain = waiting;
+      waiting = new ArrayList<>();
+    }
+    CacheConnectionException closed =
+        new CacheConnectionException("the client of memcached " + server + " is closed");
+    for (Request r : drain) {
+      r.fail(closed);
+    }
+    if (ch != null) {
+      ch.close().syncUninterruptibly();
+    }
+    firstAttempt.complete(null);
+  }
+
+  /** Allocates a buffer for a request's bytes. */
+  static ByteBuf buffer(int initialCapacity) {
+    return PooledByteBufAllocator.DEFAULT.buffer(initialCapacity);
+  }
+
+  @Override
+  public String toString() {
+    return "memcached " + server + " (" + state + ")";
+  }
+}

@@ -1,0 +1,836 @@
+package io.larder.memcached.internal;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.larder.CacheCodecException;
+import io.larder.CacheException;
+import io.larder.memcached.MemcachedStore;
+import io.larder.memcached.RecacheRead;
+import io.larder.spi.Counters;
+import io.larder.spi.KeyLayout;
+import io.larder.spi.KeyRules;
+import io.larder.spi.StoredValue;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The {@link MemcachedStore}: every {@link io.larder.spi.Store} operation as meta commands on
+ * one pipelined {@link Connection}. Not public API; built by
+ * {@code io.larder.memcached.MemcachedStores}.
+ *
+ * <h2>Namespaces</h2>
+ * Keys inside namespaces carry their namespace generations ({@link NamespaceKeys}). This
+ * client caches generations for {@code namespaceCacheTime} (1 s by default): a clear by this
+ * client is seen by it at once; a clear by another client is seen within that time. With a
+ * cache time of zero every call that touches a namespace first reads its generations (one
+ * more round trip, but no delay). Generations missing from the server (never set, evicted,
+ * flushed, server restarted) are created at a random value, never at 0, so that entries
+ * written under an evicted generation cannot come back.
+ *
+ * <h2>Counters</h2>
+ * See {@link #incr}: {@code ma} for the common case, two's complement for decrements,
+ * compare-and-set for counters already below zero.
+ */
+public final class DefaultMemcachedStore implements MemcachedStore {
+  private static final System.Logger LOG = System.getLogger(MemcachedStore.class.getName());
+  static final KeyRules KEY_RULES = new KeyRules(WireKey.MAX_BYTES, true);
+  /** Attempts of a counter's compare-and-set loop before giving up. */
+  static final int MAX_COUNTER_ATTEMPTS = 10_000;
+
+  private final Connection connection;
+  private final EventLoopGroup group;
+  private final Cache<String, Long> generations; // null: read every time
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /**
+   * Connects to a server.
+   *
+   * @param host the host, as given
+   * @param port the port
+   * @param options timeouts, credentials, TLS
+   * @param namespaceCacheTime how long to trust a namespace generation read from the server
+   * @param awaitConnection whether to wait for the first connection and fail if it fails
+   * @throws io.larder.CacheConnectionException if {@code awaitConnection} and the server
+   *     cannot be reached, refuses the credentials or is older than 1.6
+   */
+  public DefaultMemcachedStore(String host, int port, ClientOptions options,
+      Duration namespaceCacheTime, boolean awaitConnection) {
+    this.group = new NioEventLoopGroup(1,
+        new DefaultThreadFactory("larder-memcached-" + host + ":" + port, true));
+    this.connection = new Connection(host, port, options, group);
+    this.generations = namespaceCacheTime.isZero() ? null : Caffeine.newBuilder()
+        .expireAfterWrite(namespaceCacheTime)
+        .maximumSize(10_000)
+        .build();
+    connection.start();
+    if (awaitConnection) {
+      CacheException failure = connection.awaitFirstAttempt();
+      if (failure != null) {
+        close();
+        throw failure;
+      }
+    }
+  }
+
+  /**
+   * Waits for the first connection attempt to end.
+   *
+   * @return {@code null} if connected, else why not
+   */
+  CacheException awaitFirstAttempt() {
+    return connection.awaitFirstAttempt();
+  }
+
+  @Override
+  public String server() {
+    return connection.server();
+  }
+
+  /** Returns what the server said when the connection opened, or {@code null} before that. */
+  ServerInfo serverInfo() {
+    return connection.info();
+  }
+
+  @Override
+  public KeyRules keyRules() {
+    return KEY_RULES;
+  }
+
+  // ---- keys and namespaces -----------------------------------------------------------------
+
+  /** The wire key of one store key, reading namespace generations if needed. */
+  private WireKey wire(String key) {
+    List<String> prefixes = KeyLayout.namespacePrefixes(key);
+    if (prefixes.isEmpty()) {
+      return WireKey.of(key);
+    }
+    Map<String, Long> gens = generations(prefixes);
+    return new WireKey(fold(key, prefixes, gens), false);
+  }
+
+  /** The wire keys of several store keys, reading all missing generations in one round trip. */
+  private WireKey[] wireAll(List<String> keys) {
+    WireKey[] wire = new WireKey[keys.size()];
+    List<List<String>> prefixesOf = new ArrayList<>(keys.size());
+    LinkedHashSet<String> all = new LinkedHashSet<>();
+    for (String key : keys) {
+      List<String> prefixes = KeyLayout.namespacePrefixes(key);
+      prefixesOf.add(prefixes);
+      all.addAll(prefixes);
+    }
+    Map<String, Long> gens = all.isEmpty() ? Map.of() : generations(all);
+    for (int i = 0; i < wire.length; i++) {
+      List<String> prefixes = prefixesOf.get(i);
+      String key = keys.get(i);
+      wire[i] = prefixes.isEmpty() ? WireKey.of(key)
+          : new WireKey(fold(key, prefixes, gens), false);
+    }
+    return wire;
+  }
+
+  private static String fold(String key, List<String> prefixes, Map<String, Long> gens) {
+    long[] g = new long[prefixes.size()];
+    for (int i = 0; i < g.length; i++) {
+      g[i] = gens.get(prefixes.get(i));
+    }
+    return NamespaceKeys.fold(key, prefixes, g);
+  }
+
+  /** Returns the generation of each prefix: cached, or all missing ones read in one request. */
+  private Map<String, Long> generations(Collection<String> prefixes) {
+    Map<String, Long> result = new HashMap<>();
+    List<String> missing = new ArrayList<>();
+    for (String p : prefixes) {
+      Long g = generations == null ? null : generations.getIfPresent(p);
+      if (g != null) {
+        result.put(p, g);
+      } else if (!result.containsKey(p)) {
+        missing.add(p);
+      }
+    }
+    if (missing.isEmpty()) {
+      return result;
+    }
+    ByteBuf buf = Connection.buffer(64 * missing.size());
+    for (String p : missing) {
+      generationCommand(buf, p, 0);
+    }
+    List<Reply> replies = connection.execute(Request.counted("namespace generations", buf,
+        missing.size()));
+    for (int i = 0; i < missing.size(); i++) {
+      String p = missing.get(i);
+      long g = generationOf(replies.get(i), p);
+      if (generations != null) {
+        // a clear by this client meanwhile stored a newer generation: keep that one
+        Long current = generations.asMap().putIfAbsent(p, g);
+        g = current != null ? current : g;
+      }
+      result.put(p, g);
+    }
+    return result;
+  }
+
+  /**
+   * Writes {@code ma <generation key> N0 J<random> D<delta> v}: reads ({@code delta = 0}) or
+   * bumps ({@code delta = 1}) a generation, creating it at a random value when missing.
+   */
+  private static void generationCommand(ByteBuf buf, String prefix, long delta) {
+    MetaCommands.start(buf, "ma", new WireKey(NamespaceKeys.generationKey(prefix), false));
+    MetaCommands.flag(buf, 'N', 0);
+    MetaCommands.flag(buf, 'J', ThreadLocalRandom.current().nextLong(1L << 40, 1L << 48));
+    MetaCommands.flag(buf, 'D', delta);
+    MetaCommands.flag(buf, 'v');
+    MetaCommands.end(buf);
+  }
+
+  private long generationOf(Reply r, String prefix) {
+    if (r.code == Reply.VA) {
+      try {
+        return SignedCounters.parseUnsigned(r.value);
+      } catch (NumberFormatException e) {
+        // fall through
+      }
+    }
+    throw new CacheException("memcached " + server() + " gave no generation for namespace '"
+        + prefix + "': " + describe(r) + (r.code == Reply.TEXT && r.text.contains("non-numeric")
+            ? " (someone overwrote the key " + NamespaceKeys.generationKey(prefix) + ")" : ""));
+  }
+
+  /** The server's current Unix time, for TTLs over 30 days. */
+  private long serverNow() {
+    ServerInfo info = connection.info();
+    return Math.floorDiv(System.currentTimeMillis(), 1000)
+        + (info == null ? 0 : info.clockOffsetSeconds());
+  }
+
+  private long exptime(long ttlMillis) {
+    return Expiry.exptime(ttlMillis, serverNow());
+  }
+
+  // ---- requests ----------------------------------------------------------------------------
+
+  private Reply one(String what, ByteBuf buf) {
+    return connection.execute(Request.counted(what, buf, 1)).get(0);
+  }
+
+  private static ByteBuf buffer(WireKey key, int extra) {
+    return Connection.buffer(key.text().length() + 48 + extra);
+  }
+
+  private CacheException unexpected(Reply r, String op, String key) {
+    return new CacheException("memcached " + server() + " failed " + op
+        + (key == null ? "" : " of key '" + key + "'") + ": " + describe(r));
+  }
+
+  private static String describe(Reply r) {
+    return r.code == Reply.TEXT ? r.text : "unexpected reply " + r;
+  }
+
+  /** Tells whether a value fits under the server's item size limit, when that is known. */
+  private boolean fits(WireKey key, byte[] value) {
+    ServerInfo info = connection.info();
+    return info == null || value.length <= info.maxValueBytes(key.text().length());
+  }
+
+  private CacheException tooLarge(String key, byte[] value, boolean deleted) {
+    ServerInfo info = connection.info();
+    return new CacheException("value of " + value.length + " bytes for key '" + key
+        + "' is over the item size limit of memcached " + server() + " ("
+        + (info == null ? "?" : info.itemSizeMax()) + " bytes with key and about "
+        + ServerInfo.ITEM_OVERHEAD + " bytes of overhead; memcached -I raises it)"
+        + (deleted ? "; the old value, if any, was deleted" : ""));
+  }
+
+  private static boolean isTooLargeError(Reply r) {
+    return r.code == Reply.TEXT && r.text.startsWith("SERVER_ERROR")
+        && r.text.contains("too large");
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  @Override
+  public byte[] get(String key) {
+    WireKey k = wire(key);
+    ByteBuf buf = buffer(k, 0);
+    MetaCommands.start(buf, "mg", k);
+    MetaCommands.flag(buf, 'v');
+    MetaCommands.end(buf);
+    Reply r = one("get", buf);
+    return switch (r.code) {
+      case Reply.VA -> r.isVivifiedStub() ? null : r.value;
+      case Reply.EN -> null;
+      default -> throw unexpected(r, "get", key);
+    };
+  }
+
+  @Override
+  public Map<String, byte[]> getMany(Collection<String> keys) {
+    List<String> distinct = new ArrayList<>(new LinkedHashSet<>(keys));
+    if (distinct.isEmpty()) {
+      return new HashMap<>();
+    }
+    WireKey[] wire = wireAll(distinct);
+    ByteBuf buf = Connection.buffer(distinct.size() * 40 + 8);
+    for (int i = 0; i < wire.length; i++) {
+      MetaCommands.start(buf, "mg", wire[i]);
+      MetaCommands.flag(buf, 'v');
+      MetaCommands.flag(buf, 'q');
+      MetaCommands.flag(buf, 'O', i);
+      MetaCommands.end(buf);
+    }
+    MetaCommands.noop(buf);
+    List<Reply> replies = connection.execute(Request.batch("getMany", buf));
+    Map<String, byte[]> found = new HashMap<>(Math.max(4, replies.size() * 2));
+    for (Reply r : replies) {
+      if (r.code == Reply.VA && r.opaque >= 0 && r.opaque < wire.length) {
+        if (!r.isVivifiedStub()) {
+          found.put(distinct.get(r.opaque), r.value);
+        }
+      } else if (r.code != Reply.EN) {
+        throw unexpected(r, "getMany", null);
+      }
+    }
+    return found;
+  }
+
+  @Override
+  public boolean exists(String key) {
+    WireKey k = wire(key);
+    ByteBuf buf = buffer(k, 0);
+    MetaCommands.start(buf, "mg", k);
+    MetaCommands.flag(buf, 's');
+    MetaCommands.end(buf);
+    Reply r = one("exists", buf);
+    return switch (r.code) {
+      case Reply.HD -> !r.isVivifiedStub();
+      case Reply.EN -> false;
+      default -> throw unexpected(r, "exists", key);
+    };
+  }
+
+  @Override
+  public StoredValue getVersioned(String key) {
+    WireKey k = wire(key);
+    ByteBuf buf = buffer(k, 0);
+    MetaCommands.start(buf, "mg", k);
+    MetaCommands.flag(buf, 'v');
+    MetaCommands.flag(buf, 'c');
+    MetaCommands.end(buf);
+    Reply r = one("getVersioned", buf);
+    return switch (r.code) {
+      case Reply.VA -> r.isVivifiedStub() ? null : new StoredValue(r.value, r.cas);
+      case Reply.EN -> null;
+      default -> throw unexpected(r, "getVersioned", key);
+    };
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  /** Writes {@code ms <key> <len> [T<exp>] [extra flags]} and the data block. */
+  private static void set(ByteBuf buf, WireKey k, byte[] value, long exptime) {
+    MetaCommands.startSet(buf, k, value.length);
+    if (exptime != 0) {
+      MetaCommands.flag(buf, 'T', exptime);
+    }
+  }
+
+  @Override
+  public void set(String key, byte[] value, long ttlMillis) {
+    WireKey k = wire(key);
+    long exptime = exptime(ttlMillis);
+    if (!fits(k, value)) {
+      deleteAfterFailedWrite(k, key);
+      throw tooLarge(key, value, true);
+    }
+    ByteBuf buf = buffer(k, value.length);
+    set(buf, k, value, exptime);
+    MetaCommands.end(buf);
+    MetaCommands.data(buf, value);
+    Reply r = one("set", buf);
+    if (r.code != Reply.HD) {
+      // memcached drops the old value of a failed set itself; make sure, whatever the error
+      deleteAfterFailedWrite(k, key);
+      throw isTooLargeError(r) ? tooLarge(key, value, true) : unexpected(r, "set", key);
+    }
+  }
+
+  private void deleteAfterFailedWrite(WireKey k, String key) {
+    ByteBuf buf = buffer(k, 0);
+    MetaCommands.start(buf, "md", k);
+    MetaCommands.flag(buf, 'q');
+    MetaCommands.end(buf);
+    MetaCommands.noop(buf);
+    List<Reply> replies = connection.execute(Request.batch("delete", buf));
+    for (Reply r : replies) {
+      if (r.code != Reply.NF) {
+        throw unexpected(r, "delete after a failed write", key);
+      }
+    }
+  }
+
+  @Override
+  public void setMany(Map<String, byte[]> entries, long ttlMillis) {
+    if (entries.isEmpty()) {
+      return;
+    }
+    List<String> keys = new ArrayList<>(entries.keySet());
+    WireKey[] wire = wireAll(keys);
+    long exptime = exptime(ttlMillis);
+    int bytes = 8;
+    for (int i = 0; i < wire.length; i++) {
+      bytes += wire[i].text().length() + 40 + entries.get(keys.get(i)).length;
+    }
+    ByteBuf buf = Connection.buffer(bytes);
+    List<String> oversized = new ArrayList<>();
+    for (int i = 0; i < wire.length; i++) {
+      byte[] value = entries.get(keys.get(i));
+      if (fits(wire[i], value)) {
+        set(buf, wire[i], value, exptime);
+        MetaCommands.flag(buf, 'q');
+        MetaCommands.flag(buf, 'O', i);
+        MetaCommands.end(buf);
+        MetaCommands.data(buf, value);
+      } else {
+        oversized.add(keys.get(i));
+        MetaCommands.start(buf, "md", wire[i]);
+        MetaCommands.flag(buf, 'q');
+        MetaCommands.flag(buf, 'O', i);
+        MetaCommands.end(buf);
+      }
+    }
+    MetaCommands.noop(buf);
+    List<Reply> replies = connection.execute(Request.batch("setMany", buf));
+    Reply failure = null;
+    for (Reply r : replies) {
+      if (r.code != Reply.NF) { // NF: an oversized entry had no old value to delete
+        failure = failure == null ? r : failure;
+      }
+    }
+    if (failure != null) {
+      // An error line does not say which entry it belongs to: delete them all, so that no
+      // entry is left holding its old value while the caller believes the batch failed.
+      ByteBuf del = Connection.buffer(wire.length * 40 + 8);
+      for (WireKey k : wire) {
+        MetaCommands.start(del, "md", k);
+        MetaCommands.flag(del, 'q');
+        MetaCommands.end(del);
+      }
+      MetaCommands.noop(del);
+      connection.execute(Request.batch("delete after a failed setMany", del));
+      throw new CacheException("memcached " + server() + " failed setMany of " + wire.length
+          + " entries: " + describe(failure) + "; the batch's keys were deleted");
+    }
+    if (!oversized.isEmpty()) {
+      ServerInfo info = connection.info();
+      throw new CacheException(oversized.size() + " value(s) of setMany are over the item size "
+          + "limit of memcached " + server() + " (" + (info == null ? "?" : info.itemSizeMax())
+          + " bytes with key and overhead; memcached -I raises it): " + oversized
+          + "; their old values, if any, were deleted and the other entries stored");
+    }
+  }
+
+  @Override
+  public boolean add(String key, byte[] value, long ttlMillis) {
+    WireKey k = wire(key);
+    long exptime = exptime(ttlMillis);
+    if (!fits(k, value)) {
+      // add never replaces a value, so nothing stale can remain: just refuse
+      throw tooLarge(key, value, false);
+    }
+    ByteBuf buf = buffer(k, value.length);
+    set(buf, k, value, exptime);
+    MetaCommands.flag(buf, 'M');
+    buf.writeByte('E');
+    MetaCommands.end(buf);
+    MetaCommands.data(buf, value);
+    Reply r = one("add", buf);
+    return switch (r.code) {
+      case Reply.HD -> true;
+      case Reply.NS -> false;
+      default -> throw isTooLargeError(r) ? tooLarge(key, value, false)
+          : unexpected(r, "add", key);
+    };
+  }
+
+  @Override
+  public boolean compareAndSet(String key, StoredValue expected, byte[] value, long ttlMillis) {
+    if (expected == null) {
+      return add(key, value, ttlMillis);
+    }
+    WireKey k = wire(key);
+    long exptime = exptime(ttlMillis);
+    if (!fits(k, value)) {
+      // the write would have replaced the value read: delete it instead, if still unchanged
+      ByteBuf buf = buffer(k, 0);
+      MetaCommands.start(buf, "md", k);
+      MetaCommands.unsignedFlag(buf, 'C', expected.version());
+      MetaCommands.end(buf);
+      one("delete after a failed compare-and-set", buf);
+      throw tooLarge(key, value, true);
+    }
+    ByteBuf buf = buffer(k, value.length);
+    set(buf, k, value, exptime);
+    MetaCommands.unsignedFlag(buf, 'C', expected.version());
+    MetaCommands.end(buf);
+    MetaCommands.data(buf, value);
+    Reply r = one("compareAndSet", buf);
+    return switch (r.code) {
+      case Reply.HD -> true;
+      case Reply.EX, Reply.NF, Reply.NS -> false;
+      default -> throw isTooLargeError(r) ? tooLarge(key, value, false)
+          : unexpected(r, "compareAndSet", key);
+    };
+  }
+
+  @Override
+  public boolean delete(String key) {
+    WireKey k = wire(key);
+    ByteBuf buf = buffer(k, 0);
+    MetaCommands.start(buf, "md", k);
+    MetaCommands.end(buf);
+    Reply r = one("delete", buf);
+    return switch (r.code) {
+      case Reply.HD -> true;
+      case Reply.NF -> false;
+      default -> throw unexpected(r, "delete", key);
+    };
+  }
+
+  @Override
+  public int deleteMany(Collection<String> keys) {
+    List<String> list = new ArrayList<>(keys);
+    if (list.isEmpty()) {
+      return 0;
+    }
+    WireKey[] wire = wireAll(list);
+    ByteBuf buf = Connection.buffer(wire.length * 40 + 8);
+    for (WireKey k : wire) {
+      MetaCommands.start(buf, "md", k);
+      MetaCommands.flag(buf, 'q');
+      MetaCommands.end(buf);
+    }
+    MetaCommands.noop(buf);
+    int removed = wire.length;
+    for (Reply r : connection.execute(Request.batch("deleteMany", buf))) {
+      if (r.code != Reply.NF) {
+        throw unexpected(r, "deleteMany", null);
+      }
+      removed--;
+    }
+    return removed;
+  }
+
+  @Override
+  public boolean touch(String key, long ttlMillis) {
+    WireKey k = wire(key);
+    ByteBuf buf = buffer(k, 0);
+    MetaCommands.start(buf, "mg", k);
+    MetaCommands.flag(buf, 'T', exptime(ttlMillis));
+    MetaCommands.end(buf);
+    Reply r = one("touch", buf);
+    return switch (r.code) {
+      case Reply.HD -> true;
+      case Reply.EN -> false;
+      default -> throw unexpected(r, "touch", key);
+    };
+  }
+
+  // ---- counters ----------------------------------------------------------------------------
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>memcached's {@code ma} is unsigned: it stops a decrement at 0 and wraps an increment
+   * at 2^64. Larder's counters are signed and must fail rather than wrap, so:
+   * <ol>
+   *   <li>Every change is one {@code ma} <em>increment</em> by the delta as unsigned 64 bits
+   *       (a decrement adds the two's complement), creating a missing counter at the delta
+   *       with the TTL ({@code N<ttl> J<delta>}): one round trip, atomic on the server.</li>
+   *   <li>The result, read as a signed {@code long}, is the signed sum; an overflow is told
+   *       from the result alone ({@link SignedCounters#overflowed}) and undone with the
+   *       opposite {@code ma}, then reported as {@link CacheCodecException}. For that
+   *       moment other clients can see the out-of-range value.</li>
+   *   <li>A negative result (2^63 or more unsigned) is rewritten at once as {@code -123}
+   *       text with {@code ms C<cas>}, keeping the TTL, so that every reader sees signed
+   *       decimal. If another change came first, that change's client does the rewrite.</li>
+   *   <li>{@code ma} refuses {@code -123} text, so a counter below zero is changed by a
+   *       compare-and-set loop ({@code mg v c t}, then {@code ms C<cas>}), which also
+   *       reports text that is no counter as {@link CacheCodecException}, unchanged.</li>
+   * </ol>
+   */
+  @Override
+  public long incr(String key, long delta, long ttlMillis) {
+    WireKey k = wire(key);
+    long exptime = exptime(ttlMillis);
+    for (int attempt = 0; attempt < MAX_COUNTER_ATTEMPTS; attempt++) {
+      ByteBuf buf = buffer(k, 64);
+      MetaCommands.start(buf, "ma", k);
+      MetaCommands.flag(buf, 'N', exptime);
+      MetaCommands.unsignedFlag(buf, 'J', delta);
+      MetaCommands.unsignedFlag(buf, 'D', delta);
+      MetaCommands.flag(buf, 'v');
+      MetaCommands.flag(buf, 'c');
+      MetaCommands.flag(buf, 't');
+      MetaCommands.end(buf);
+      Reply r = one("incr", buf);
+      if (r.code == Reply.VA) {
+        long result = parseCounterReply(r, key);
+        if (SignedCounters.overflowed(delta, result)) {
+          undo(k, key, delta);
+          throw new CacheCodecException("cannot increment key '" + key + "': " + (result - delta)
+              + " + " + delta + " overflows 64 bits");
+        }
+        if (result < 0) {
+          rewriteNegative(k, key, r, result);
+        }
+        return result;
+      }
+      if (r.code == Reply.NS || r.code == Reply.NF) {
+        backoff(attempt); // created or deleted by someone else meanwhile
+        continue;
+      }
+      if (r.code == Reply.TEXT && r.text.contains("non-numeric")) {
+        Long result = incrByCompareAndSet(k, key, delta, exptime);
+        if (result != null) {
+          return result;
+        }
+        continue; // the key vanished: create it with ma
+      }
+      throw unexpected(r, "incr", key);
+    }
+    throw new CacheException("incr of key '" + key + "' on memcached " + server()
+        + " gave up after " + MAX_COUNTER_ATTEMPTS + " conflicting writes");
+  }
+
+  private long parseCounterReply(Reply r, String key) {
+    try {
+      return SignedCounters.parseUnsigned(r.value);
+    } catch (NumberFormatException e) {
+      throw new CacheException("memcached " + server() + " answered an increment of key '" + key
+          + "' with something other than a number", e);
+    }
+  }
+
+  /** Reverses an increment that overflowed, rewriting the result if it is negative. */
+  private void undo(WireKey k, String key, long delta) {
+    ByteBuf buf = buffer(k, 48);
+    MetaCommands.start(buf, "ma", k);
+    MetaCommands.unsignedFlag(buf, 'D', -delta);
+    MetaCommands.flag(buf, 'v');
+    MetaCommands.flag(buf, 'c');
+    MetaCommands.flag(buf, 't');
+    MetaCommands.end(buf);
+    Reply r = one("undo an overflowing incr", buf);
+    if (r.code == Reply.VA) {
+      long value = parseCounterReply(r, key);
+      if (value < 0) {
+        rewriteNegative(k, key, r, value);
+      }
+    }
+  }
+
+  /**
+   * Replaces the two's complement that {@code ma} left with signed text, if the item is still
+   * what {@code ma} made it; a failure here is not the caller's: the increment happened.
+   */
+  private void rewriteNegative(WireKey k, String key, Reply arithmetic, long value) {
+    byte[] text = Counters.format(value);
+    ByteBuf buf = buffer(k, text.length + 40);
+    set(buf, k, text, Expiry.keep(arithmetic.ttl, serverNow()));
+    MetaCommands.unsignedFlag(buf, 'C', arithmetic.cas);
+    MetaCommands.end(buf);
+    MetaCommands.data(buf, text);
+    try {
+      Reply r = one("rewrite a negative counter", buf);
+      if (r.code != Reply.HD && r.code != Reply.EX && r.code != Reply.NF) {
+        LOG.log(Level.DEBUG, () -> "could not rewrite negative counter " + key + ": " + r);
+      }
+    } catch (CacheException e) {
+      LOG.log(Level.DEBUG, () -> "could not rewrite negative counter " + key, e);
+    }
+  }
+
+  /**
+   * Changes a counter that {@code ma} refuses (below zero, or not a number) by
+   * compare-and-set.
+   *
+   * @return the new value, or {@code null} if the key is gone
+   */
+  private Long incrByCompareAndSet(WireKey k, String key, long delta, long createExptime) {
+    for (int attempt = 0; attempt < MAX_COUNTER_ATTEMPTS; attempt++) {
+      ByteBuf buf = buffer(k, 0);
+      MetaCommands.start(buf, "mg", k);
+      MetaCommands.flag(buf, 'v');
+      MetaCommands.flag(buf, 'c');
+      MetaCommands.flag(buf, 't');
+      MetaCommands.end(buf);
+      Reply read = one("incr", buf);
+      if (read.code == Reply.EN) {
+        return null;
+      }
+      if (read.code != Reply.VA) {
+        throw unexpected(read, "incr", key);
+      }
+      long next;
+      long exptime;
+      if (read.isVivifiedStub()) {
+        next = delta;
+        exptime = createExptime;
+      } else {
+        next = Counters.add(key, SignedCounters.parse(key, read.value), delta);
+        exptime = Expiry.keep(read.ttl, serverNow());
+      }
+      byte[] text = Counters.format(next);
+      ByteBuf write = buffer(k, text.length + 40);
+      set(write, k, text, exptime);
+      MetaCommands.unsignedFlag(write, 'C', read.cas);
+      MetaCommands.end(write);
+      MetaCommands.data(write, text);
+      Reply r = one("incr", write);
+      if (r.code == Reply.HD) {
+        return next;
+      }
+      if (r.code != Reply.EX && r.code != Reply.NF) {
+        throw unexpected(r, "incr", key);
+      }
+      backoff(attempt);
+    }
+    throw new CacheException("incr of key '" + key + "' on memcached " + server()
+        + " gave up after " + MAX_COUNTER_ATTEMPTS + " conflicting writes");
+  }
+
+  /** Spins briefly, then parks for a random, growing time of up to about 2 ms. */
+  private static void backoff(int attempt) {
+    if (attempt < 2) {
+      Thread.onSpinWait();
+      return;
+    }
+    long maxNanos = 1_000L << Math.min(attempt, 11);
+    LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(maxNanos / 2, maxNanos + 1));
+  }
+
+  // ---- namespaces --------------------------------------------------------------------------
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>An empty prefix flushes the server ({@code flush_all}): every key, Larder's or not. A
+   * namespace prefix increments that namespace's generation, one round trip however many keys
+   * it holds.
+   *
+   * @throws IllegalArgumentException if {@code prefix} is neither empty nor a namespace prefix
+   *     ({@code ~segment:...:}); memcached cannot list keys by prefix
+   */
+  @Override
+  public void clear(String prefix) {
+    if (prefix.isEmpty()) {
+      ByteBuf buf = Connection.buffer(16);
+      MetaCommands.line(buf, "flush_all");
+      Reply r = one("flush_all", buf);
+      if (!"OK".equals(r.text)) {
+        throw unexpected(r, "flush_all", null);
+      }
+      if (generations != null) {
+        generations.invalidateAll();
+      }
+      return;
+    }
+    if (!NamespaceKeys.isNamespacePrefix(prefix)) {
+      throw new IllegalArgumentException("memcached can clear a namespace prefix (~name:) or "
+          + "everything (\"\"), not the prefix '" + prefix + "'");
+    }
+    ByteBuf buf = Connection.buffer(prefix.length() + 64);
+    generationCommand(buf, prefix, 1);
+    long g = generationOf(one("clear", buf), prefix);
+    if (generations != null) {
+      generations.put(prefix, g);
+    }
+  }
+
+  // ---- recache flags (experimental) ---------------------------------------------------------
+
+  @Override
+  public RecacheRead readForRecache(String key, long vivifyTtlMillis, long recacheBeforeMillis) {
+    if (vivifyTtlMillis < 0 || recacheBeforeMillis < 0) {
+      throw new IllegalArgumentException("vivifyTtlMillis and recacheBeforeMillis must not be "
+          + "negative, were " + vivifyTtlMillis + " and " + recacheBeforeMillis);
+    }
+    WireKey k = wire(key);
+    ByteBuf buf = buffer(k, 32);
+    MetaCommands.start(buf, "mg", k);
+    MetaCommands.flag(buf, 'v');
+    MetaCommands.flag(buf, 'c');
+    MetaCommands.flag(buf, 't');
+    if (vivifyTtlMillis > 0) {
+      MetaCommands.flag(buf, 'N', exptime(vivifyTtlMillis));
+    }
+    if (recacheBeforeMillis > 0) {
+      MetaCommands.flag(buf, 'R', (recacheBeforeMillis + 999) / 1000);
+    }
+    MetaCommands.end(buf);
+    Reply r = one("readForRecache", buf);
+    return switch (r.code) {
+      case Reply.VA -> new RecacheRead(r.isVivifiedStub() ? null : r.value, r.cas,
+          r.ttl == Reply.NO_TTL ? 0 : r.ttl, r.won, r.stale, r.winSent);
+      case Reply.EN -> new RecacheRead(null, 0, 0, false, false, false);
+      default -> throw unexpected(r, "readForRecache", key);
+    };
+  }
+
+  @Override
+  public boolean markStale(String key, long staleTtlMillis) {
+    if (staleTtlMillis < 0) {
+      throw new IllegalArgumentException("staleTtlMillis must not be negative, was "
+          + staleTtlMillis);
+    }
+    WireKey k = wire(key);
+    ByteBuf buf = buffer(k, 16);
+    MetaCommands.start(buf, "md", k);
+    MetaCommands.flag(buf, 'I');
+    if (staleTtlMillis > 0) {
+      MetaCommands.flag(buf, 'T', exptime(staleTtlMillis));
+    }
+    MetaCommands.end(buf);
+    Reply r = one("markStale", buf);
+    return switch (r.code) {
+      case Reply.HD -> true;
+      case Reply.NF -> false;
+      default -> throw unexpected(r, "markStale", key);
+    };
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      connection.close();
+    } finally {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+  }
+
+  @Override
+  public String toString() {
+    ServerInfo info = connection.info();
+    return "MemcachedStore[" + server() + (info == null ? "" : ", " + info.version())
+        + (connection.isReady() ? "" : ", disconnected") + "]";
+  }
+}

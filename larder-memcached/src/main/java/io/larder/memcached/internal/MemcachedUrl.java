@@ -1,0 +1,126 @@
+package io.larder.memcached.internal;
+
+import io.larder.spi.StoreUrl;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The body of a {@code memcached://} URL: {@code //[user:password@]host[:port],host[:port]...}.
+ * Pure.
+ *
+ * @param servers the servers in the order written
+ * @param user the user, or {@code null}
+ * @param password the password, or {@code null}
+ */
+record MemcachedUrl(List<Server> servers, String user, String password) {
+  /** memcached's port when a server has none. */
+  static final int DEFAULT_PORT = 11211;
+
+  /**
+   * One server of a URL.
+   *
+   * @param name the server as written, for example {@code cache1:11211} or {@code cache1}:
+   *     what consistent hashing hashes, so that other clients agree
+   * @param host the host, without IPv6 brackets
+   * @param port the port
+   */
+  record Server(String name, String host, int port) {}
+
+  /**
+   * Parses the body of a URL.
+   *
+   * @throws IllegalArgumentException naming the URL if it has no server, a bad port, a path, or
+   *     a server listed twice
+   */
+  static MemcachedUrl parse(StoreUrl url) {
+    String body = url.body();
+    if (!body.startsWith("//")) {
+      throw new IllegalArgumentException("expected " + url.scheme() + "://host:port[,host:port...]"
+          + ", got '" + url.redacted() + "'");
+    }
+    String authority = body.substring(2);
+    if (authority.endsWith("/")) {
+      authority = authority.substring(0, authority.length() - 1);
+    }
+    if (authority.contains("/")) {
+      throw new IllegalArgumentException("memcached URLs take no path (memcached has no "
+          + "databases): '" + url.redacted() + "'");
+    }
+    String user = null;
+    String password = null;
+    int at = authority.lastIndexOf('@');
+    if (at >= 0) {
+      String info = authority.substring(0, at);
+      authority = authority.substring(at + 1);
+      int colon = info.indexOf(':');
+      if (colon < 0) {
+        throw new IllegalArgumentException("memcached authentication needs user:password@ in '"
+            + url.redacted() + "'");
+      }
+      user = decode(info.substring(0, colon));
+      password = decode(info.substring(colon + 1));
+    }
+    List<Server> servers = new ArrayList<>();
+    for (String part : authority.split(",", -1)) {
+      Server s = server(part.trim(), url);
+      for (Server other : servers) {
+        if (other.host().equals(s.host()) && other.port() == s.port()) {
+          throw new IllegalArgumentException("server " + s.name() + " is listed twice in '"
+              + url.redacted() + "'");
+        }
+      }
+      servers.add(s);
+    }
+    return new MemcachedUrl(List.copyOf(servers), user, password);
+  }
+
+  private static Server server(String text, StoreUrl url) {
+    if (text.isEmpty()) {
+      throw new IllegalArgumentException("empty server in '" + url.redacted() + "'");
+    }
+    String host;
+    String portText = null;
+    if (text.startsWith("[")) { // [IPv6]:port
+      int close = text.indexOf(']');
+      if (close < 0) {
+        throw new IllegalArgumentException("unclosed [ in server '" + text + "'");
+      }
+      host = text.substring(1, close);
+      String rest = text.substring(close + 1);
+      if (!rest.isEmpty()) {
+        if (!rest.startsWith(":")) {
+          throw new IllegalArgumentException("bad server '" + text + "' in '" + url.redacted()
+              + "'");
+        }
+        portText = rest.substring(1);
+      }
+    } else {
+      int colon = text.lastIndexOf(':');
+      host = colon < 0 ? text : text.substring(0, colon);
+      portText = colon < 0 ? null : text.substring(colon + 1);
+    }
+    if (host.isEmpty()) {
+      throw new IllegalArgumentException("server '" + text + "' has no host in '"
+          + url.redacted() + "'");
+    }
+    int port = DEFAULT_PORT;
+    if (portText != null) {
+      try {
+        port = Integer.parseInt(portText);
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+      if (port < 1 || port > 65_535) {
+        throw new IllegalArgumentException("bad port '" + portText + "' for server '" + text
+            + "' in '" + url.redacted() + "'");
+      }
+    }
+    return new Server(text, host, port);
+  }
+
+  private static String decode(String s) {
+    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+}

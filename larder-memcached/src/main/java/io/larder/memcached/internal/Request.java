@@ -1,0 +1,129 @@
+package io.larder.memcached.internal;
+
+import io.larder.CacheException;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One unit of pipelining: the bytes of one or more commands, written together, and the
+ * replies that answer them, matched by order.
+ *
+ * <p>How many replies a request takes depends on its {@link End}: one reply for a single
+ * command; a fixed count for several non-quiet commands; everything up to {@code MN} for a
+ * batch of quiet commands closed by {@code mn}; everything up to {@code END} (or an error)
+ * for {@code stats}. The handler owns {@link #payload} once written and releases it.
+ */
+final class Request {
+  /** How a request knows it has all its replies. */
+  enum End {
+    /** After {@code expected} replies. */
+    COUNT,
+    /** At the {@code MN} reply of a closing {@code mn}, which is not kept. */
+    NOOP,
+    /** At an {@code END} line (not kept) or an error line (kept), as {@code stats} answers. */
+    STATS_END
+  }
+
+  private final String description;
+  private final End end;
+  private final int expected;
+  private ByteBuf payload;
+  private final List<Reply> replies;
+  private final CompletableFuture<List<Reply>> result = new CompletableFuture<>();
+  /** Set on the event loop when written; read by the timeout check on the event loop. */
+  long writtenNanos;
+  /** Set by a caller that stopped waiting; a request not yet written is then dropped. */
+  volatile boolean abandoned;
+
+  private Request(String description, ByteBuf payload, End end, int expected) {
+    this.description = description;
+    this.payload = payload;
+    this.end = end;
+    this.expected = expected;
+    this.replies = new ArrayList<>(end == End.COUNT ? expected : 4);
+  }
+
+  /** A request answered by {@code expected} replies, one per non-quiet command. */
+  static Request counted(String description, ByteBuf payload, int expected) {
+    if (expected < 1) {
+      throw new IllegalArgumentException("a request needs at least one reply: " + expected);
+    }
+    return new Request(description, payload, End.COUNT, expected);
+  }
+
+  /** A request of quiet commands closed by {@code mn}; its replies are all before {@code MN}. */
+  static Request batch(String description, ByteBuf payload) {
+    return new Request(description, payload, End.NOOP, 0);
+  }
+
+  /** A {@code stats} request, answered by {@code STAT} lines and {@code END}. */
+  static Request stats(String description, ByteBuf payload) {
+    return new Request(description, payload, End.STATS_END, 0);
+  }
+
+  /** Hands the bytes over to the writer; afterwards this request no longer owns them. */
+  synchronized ByteBuf takePayload() {
+    ByteBuf p = payload;
+    payload = null;
+    return p;
+  }
+
+  /**
+   * Takes one reply, on the event loop.
+   *
+   * @return {@code true} if the request is now complete
+   */
+  boolean accept(Reply reply) {
+    switch (end) {
+      case COUNT -> {
+        replies.add(reply);
+        if (replies.size() < expected) {
+          return false;
+        }
+      }
+      case NOOP -> {
+        if (reply.code != Reply.MN) {
+          replies.add(reply);
+          return false;
+        }
+      }
+      case STATS_END -> {
+        boolean error = reply.isError();
+        if (error) {
+          replies.add(reply);
+        } else if (!"END".equals(reply.text)) {
+          replies.add(reply);
+          return false;
+        }
+      }
+      default -> throw new AssertionError(end);
+    }
+    result.complete(replies);
+    return true;
+  }
+
+  /** Fails the request unless it has completed; releases bytes never written. */
+  void fail(CacheException e) {
+    ByteBuf p = takePayload();
+    if (p != null) {
+      ReferenceCountUtil.safeRelease(p);
+    }
+    result.completeExceptionally(e);
+  }
+
+  boolean isDone() {
+    return result.isDone();
+  }
+
+  CompletableFuture<List<Reply>> result() {
+    return result;
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+}

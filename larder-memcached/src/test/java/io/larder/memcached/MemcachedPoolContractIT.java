@@ -1,0 +1,49 @@
+package io.larder.memcached;
+
+import io.larder.spi.Store;
+import io.larder.testkit.ManualClock;
+import io.larder.testkit.MemcachedServer;
+import io.larder.testkit.StoreContract;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The whole store contract against a ring of three real memcached servers, opened from a
+ * {@code memcached://h1:p1,h2:p2,h3:p3} URL: {@code Stores.sharded()} over three
+ * {@link MemcachedStore}s.
+ */
+class MemcachedPoolContractIT extends StoreContract {
+  private static final List<MemcachedServer> servers = new ArrayList<>();
+
+  @BeforeAll
+  static void startServers() {
+    MemcachedServer.Builder builder = MemcachedServer.builder();
+    for (int i = 0; i < 3; i++) {
+      servers.add(builder.start());
+    }
+  }
+
+  @AfterAll
+  static void stopServers() {
+    servers.forEach(MemcachedServer::stop);
+    servers.clear();
+  }
+
+  @Override
+  protected Store createStore(ManualClock clock) {
+    return TestStores.open(TestStores.poolUrl(servers) + "?timeout=5s");
+  }
+
+  @Override
+  protected boolean usesInjectedClock() {
+    return false;
+  }
+
+  @Override
+  protected Duration ttlUnit() {
+    return Duration.ofSeconds(1);
+  }
+}

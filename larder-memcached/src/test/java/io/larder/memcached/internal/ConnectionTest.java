@@ -1,0 +1,184 @@
+package io.larder.memcached.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.larder.CacheConnectionException;
+import io.larder.CacheException;
+import io.larder.CacheTimeoutException;
+import io.larder.memcached.MemcachedStore;
+import io.larder.memcached.MemcachedStores;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The client's connection handling against a scripted server: timeouts, hang-ups, hello. */
+class ConnectionTest {
+  private FakeMemcached fake;
+  private final List<AutoCloseable> opened = new ArrayList<>();
+
+  @BeforeEach
+  void startFake() throws Exception {
+    fake = new FakeMemcached();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable c : opened) {
+      c.close();
+    }
+    fake.close();
+  }
+
+  private MemcachedStore store(Duration timeout) {
+    MemcachedStore s = MemcachedStores.builder("127.0.0.1", fake.port()).timeout(timeout)
+        .connectTimeout(Duration.ofSeconds(10)).build();
+    opened.add(s);
+    return s;
+  }
+
+  /** Polls a condition for up to 30 s, for what happens in the background. */
+  private static void eventually(String what, java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+      Thread.sleep(5);
+    }
+  }
+
+  @Test
+  void aRequestTheServerNeverAnswersTimesOutAndTheConnectionIsReopened() throws Exception {
+    MemcachedStore store = store(Duration.ofMillis(200));
+    assertThat(store.get("k")).isNull();
+    AtomicBoolean silent = new AtomicBoolean(true);
+    fake.answer = line -> silent.get() ? null : line.startsWith("mg") ? "EN" : "HD";
+
+    assertThatThrownBy(() -> store.get("k")).isInstanceOf(CacheTimeoutException.class)
+        .hasMessageContaining("timed out after 200 ms");
+    // nothing came back for a whole timeout: the connection is presumed dead and replaced
+    eventually("a second connection", () -> fake.connections.get() == 2);
+    silent.set(false);
+    eventually("the store answering again", () -> {
+      try {
+        return store.get("k") == null;
+      } catch (CacheException e) {
+        return false;
+      }
+    });
+  }
+
+  @Test
+  void aHangUpFailsEveryWaitingRequestAtOnceAndTheClientReconnects() throws Exception {
+    MemcachedStore store = store(Duration.ofSeconds(60));
+    assertThat(store.exists("k")).isFalse();
+    CountDownLatch arrived = new CountDownLatch(4);
+    fake.answer = line -> {
+      arrived.countDown();
+      return null;
+    };
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Object>> calls = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        String key = "k" + i;
+        calls.add(pool.submit(() -> store.get(key)));
+      }
+      assertThat(arrived.await(30, TimeUnit.SECONDS)).isTrue();
+      fake.answer = line -> line.startsWith("mg") ? "EN" : "HD";
+      fake.dropClients();
+      for (Future<Object> call : calls) {
+        // the 60 s timeout did not pass: the hang-up itself failed them
+        assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(CacheConnectionException.class);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    eventually("the store answering again", () -> {
+      try {
+        return store.get("k") == null;
+      } catch (CacheException e) {
+        return false;
+      }
+    });
+    assertThat(fake.connections.get()).isEqualTo(2);
+  }
+
+  @Test
+  void aServerThatIsDownFailsFastWhileTheClientKeepsTrying() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    assertThatThrownBy(() -> MemcachedStores.builder("127.0.0.1", port).build())
+        .isInstanceOf(CacheConnectionException.class).hasMessageContaining("127.0.0.1:" + port);
+
+    MemcachedStore lazy = MemcachedStores.builder("127.0.0.1", port).timeout(Duration.ofMinutes(1))
+        .awaitConnection(false).build();
+    opened.add(lazy);
+    eventually("the first attempt to fail", () -> {
+      try {
+        lazy.get("k");
+        return false;
+      } catch (CacheConnectionException e) {
+        return e.getMessage().contains("reconnecting");
+      }
+    });
+  }
+
+  @Test
+  void aServerOlderThanOneSixIsRefusedByName() {
+    fake.version = "1.4.39";
+    assertThatThrownBy(() -> store(Duration.ofSeconds(1)))
+        .isInstanceOf(CacheConnectionException.class).hasMessageContaining("1.4.39")
+        .hasMessageContaining("1.6");
+  }
+
+  @Test
+  void credentialsAreSentOnlyToAServerThatAsksForThem() throws Exception {
+    MemcachedStore s = MemcachedStores.builder("127.0.0.1", fake.port())
+        .credentials("user", "secret").build();
+    opened.add(s);
+    s.get("k");
+    assertThat(fake.received).noneMatch(line -> line.contains("secret"));
+  }
+
+  @Test
+  void aValueOverTheServersItemSizeLimitIsRefusedAndTheOldValueDeleted() throws Exception {
+    fake.itemSizeMax = 2_000;
+    MemcachedStore store = store(Duration.ofSeconds(5));
+    // 2,000 bytes for the item: 1 of key, 64 of overhead, 1,935 of value
+    byte[] big = new byte[1_936];
+    assertThatThrownBy(() -> store.set("k", big, 0)).isInstanceOf(CacheException.class)
+        .hasMessageContaining("1936 bytes").hasMessageContaining("2000")
+        .hasMessageContaining("old value");
+    assertThat(fake.received).contains("md k q").noneMatch(line -> line.startsWith("ms"));
+
+    fake.received.clear();
+    store.set("k", new byte[1_935], 0); // one byte less fits
+    assertThat(fake.received).anyMatch(line -> line.startsWith("ms k 1935"));
+  }
+
+  @Test
+  void aServerSideRefusalOfASetAlsoDeletesTheOldValue() {
+    fake.answer = line -> line.startsWith("ms") ? "SERVER_ERROR out of memory storing object"
+        : line.startsWith("md") ? "NF" : "EN";
+    MemcachedStore store = store(Duration.ofSeconds(5));
+    assertThatThrownBy(() -> store.set("k", "v".getBytes(StandardCharsets.US_ASCII), 0))
+        .isInstanceOf(CacheException.class).hasMessageContaining("out of memory");
+    assertThat(fake.received).contains("md k q");
+  }
+}
