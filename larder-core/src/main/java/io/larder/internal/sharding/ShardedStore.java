@@ -51,8 +51,8 @@ import java.util.function.Supplier;
  * {@link CacheTimeoutException} {@code failureThreshold} times in a row is ejected: the ring is
  * rebuilt from the live servers, as libmemcached's auto-ejection rebuilds it. Every
  * {@code retryInterval} an ejected server is probed with {@link Store#exists} on
- * {@value #PROBE_KEY}; when the probe answers, the server rejoins and the ring is rebuilt
- * again. With every server ejected, calls throw {@link CacheConnectionException}. Ejections and
+ * {@value #PROBE_KEY}; when the probe answers, the namespaces cleared while it was out are
+ * cleared on it too, then it rejoins and the ring is rebuilt again. With every server ejected, calls throw {@link CacheConnectionException}. Ejections and
  * rejoins are logged through {@link System.Logger}.
  *
  * <p>Thread-safe: calls read an immutable ring snapshot from a volatile field; ejection and
@@ -108,6 +108,8 @@ public final class ShardedStore implements Store {
     final Store store;
     final AtomicInteger failures = new AtomicInteger();
     volatile boolean ejected;
+    /** Namespaces cleared while this server was ejected, replayed before it rejoins. */
+    final java.util.Set<String> missedClears = new java.util.LinkedHashSet<>();
 
     Shard(Server server) {
       this.node = new KetamaRing.Node(server.name(), server.weight());
@@ -385,7 +387,13 @@ public final class ShardedStore implements Store {
       }
       try {
         shard.store.exists(PROBE_KEY);
-        rejoin(shard);
+        synchronized (lock) {
+          for (java.util.Iterator<String> it = shard.missedClears.iterator(); it.hasNext(); ) {
+            shard.store.clear(it.next());
+            it.remove();
+          }
+          rejoin(shard);
+        }
       } catch (CacheException e) {
         LOG.log(Level.DEBUG, () -> "sharded store: server " + shard.name()
             + " still fails its probe: " + e);
@@ -575,7 +583,22 @@ public final class ShardedStore implements Store {
   @Override
   public void clear(String prefix) {
     Objects.requireNonNull(prefix, "prefix");
-    Ring r = ring();
+    Ring r;
+    synchronized (lock) {
+      // an ejected server keeps its keys; clearing them when it comes back keeps a cleared
+      // namespace from reappearing through it
+      for (Shard shard : shards) {
+        if (shard.ejected) {
+          if (prefix.isEmpty()) {
+            shard.missedClears.clear();
+          }
+          if (!shard.missedClears.contains("")) {
+            shard.missedClears.add(prefix);
+          }
+        }
+      }
+      r = ring();
+    }
     if (r.live().isEmpty()) {
       throw allEjected();
     }

@@ -323,6 +323,33 @@ class ShardedStoreTest {
   }
 
   @Test
+  void aNamespaceClearedWhileAServerWasOutIsClearedOnItBeforeItRejoins() {
+    openThree();
+    Server b = servers.get("b:11211");
+    List<String> onB = new ArrayList<>();
+    for (int i = 0; onB.size() < 2; i++) {
+      String key = "~ns:" + i + "::k";
+      if ("b:11211".equals(store.serverFor(key))) {
+        onB.add(key);
+      }
+    }
+    String keptOnB = keysOn("b:11211", 1).get(0);
+    onB.forEach(k -> store.set(k, V, Store.NO_EXPIRY));
+    store.set(keptOnB, V, Store.NO_EXPIRY);
+    b.down = true;
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(() -> store.get(onB.get(0))).isInstanceOf(CacheConnectionException.class);
+    }
+    store.clear("~ns:");
+    b.down = false;
+    assertThat(store.probeEjected()).isZero();
+    for (String k : onB) {
+      assertThat(store.get(k)).as("cleared while b was out").isNull();
+    }
+    assertThat(store.get(keptOnB)).as("outside the namespace").isEqualTo(V);
+  }
+
+  @Test
   void theBackgroundProberBringsAServerBack() throws InterruptedException {
     open(1, Duration.ofMillis(20), "a:11211", "b:11211", "c:11211");
     Server b = servers.get("b:11211");
