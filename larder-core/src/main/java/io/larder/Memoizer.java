@@ -120,27 +120,13 @@ public final class Memoizer<A, R> {
     Objects.requireNonNull(fn, "fn");
     Freshness f = freshness();
     boolean nulls = cacheNulls;
-    return new Memoized<>() {
+    final class Single extends Keyed implements Memoized<A, R> {
       @Override
       public R apply(A arg) {
         return cache.compute(storeKey(arg), codec, f, () -> fn.apply(arg), nulls).value();
       }
-
-      @Override
-      public boolean bust(A arg) {
-        return cache.deleteKey(storeKey(arg));
-      }
-
-      @Override
-      public String key(A arg) {
-        return storeKey(arg).full();
-      }
-
-      @Override
-      public String toString() {
-        return "Memoized[" + name + "]";
-      }
-    };
+    }
+    return new Single();
   }
 
   /**
@@ -153,7 +139,7 @@ public final class Memoizer<A, R> {
     Objects.requireNonNull(fn, "fn");
     Freshness f = freshness();
     boolean nulls = cacheNulls;
-    return new MemoizedAll<>() {
+    final class Bulk extends Keyed implements MemoizedAll<A, R> {
       @Override
       public Map<A, R> getAll(java.util.Collection<? extends A> args) {
         Map<A, Keys.StoreKey> keys = new LinkedHashMap<>();
@@ -162,21 +148,23 @@ public final class Memoizer<A, R> {
         }
         return cache.computeAll(keys, codec, f, nulls, fn);
       }
+    }
+    return new Bulk();
+  }
 
-      @Override
-      public boolean bust(A arg) {
-        return cache.deleteKey(storeKey(arg));
-      }
+  /** What a memoized function and a memoized bulk function share: keys and busting. */
+  private abstract class Keyed {
+    public boolean bust(A arg) {
+      return cache.deleteKey(storeKey(arg));
+    }
 
-      @Override
-      public String key(A arg) {
-        return storeKey(arg).full();
-      }
+    public String key(A arg) {
+      return storeKey(arg).full();
+    }
 
-      @Override
-      public String toString() {
-        return "MemoizedAll[" + name + "]";
-      }
-    };
+    @Override
+    public String toString() {
+      return "Memoized[" + name + "]";
+    }
   }
 }
