@@ -1,0 +1,124 @@
+package io.larder.bench;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Measures contenders on the same work, interleaved in rounds: every round runs each contender
+ * once, in an order that rotates from round to round, so that drift in the machine's speed hits
+ * all alike. The first round warms up and is not counted; the result is the median per
+ * contender.
+ */
+final class Harness {
+  private Harness() {}
+
+  /** One operation, run on one thread; throws on failure (a failure aborts the run). */
+  @FunctionalInterface
+  interface Work {
+    void run(ThreadLocalRandom random) throws Exception;
+  }
+
+  /** How long and how often to measure. */
+  record Settings(int rounds, long millis, boolean quick) {
+    static Settings quickRun() {
+      return new Settings(3, 100, true);
+    }
+
+    static Settings fullRun() {
+      return new Settings(5, 1_000, false);
+    }
+  }
+
+  /**
+   * Measures each named work at {@code threads} threads, interleaved in rounds.
+   *
+   * @return the median calls per second of each contender, by name, in the given order
+   */
+  static Map<String, Double> throughput(Settings settings, int threads,
+      Map<String, Work> contenders) throws InterruptedException {
+    List<String> names = new ArrayList<>(contenders.keySet());
+    Map<String, List<Double>> samples = new LinkedHashMap<>();
+    names.forEach(n -> samples.put(n, new ArrayList<>()));
+    for (int round = -1; round < settings.rounds(); round++) { // round -1 warms up
+      for (int i = 0; i < names.size(); i++) {
+        String name = names.get(Math.floorMod(i + round, names.size()));
+        double perSecond = measure(contenders.get(name), threads, settings.millis());
+        if (round >= 0) {
+          samples.get(name).add(perSecond);
+        }
+      }
+    }
+    Map<String, Double> medians = new LinkedHashMap<>();
+    samples.forEach((n, s) -> medians.put(n, median(s)));
+    return medians;
+  }
+
+  /** Runs {@code work} on {@code threads} threads for {@code millis}; returns calls per second. */
+  static double measure(Work work, int threads, long millis) throws InterruptedException {
+    LongAdder calls = new LongAdder();
+    AtomicBoolean stop = new AtomicBoolean();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Thread worker = new Thread(() -> {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        try {
+          start.await();
+          while (!stop.get()) {
+            work.run(random);
+            calls.increment();
+          }
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      }, "bench-" + t);
+      worker.start();
+      workers.add(worker);
+    }
+    long began = System.nanoTime();
+    start.countDown();
+    Thread.sleep(millis);
+    stop.set(true);
+    for (Thread w : workers) {
+      w.join();
+    }
+    long elapsed = System.nanoTime() - began;
+    if (!failures.isEmpty()) {
+      throw new IllegalStateException("a benchmark thread failed", failures.get(0));
+    }
+    return calls.sum() * 1e9 / elapsed;
+  }
+
+  static double median(List<Double> values) {
+    double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    int n = v.length;
+    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  }
+
+  static void require(Object value) {
+    if (value == null) {
+      throw new IllegalStateException("a preloaded key read as missing");
+    }
+  }
+
+  static void requireSize(Map<?, ?> found, int size) {
+    if (found == null || found.size() != size) {
+      throw new IllegalStateException("a bulk read returned " + (found == null ? "null"
+          : found.size() + " entries") + ", expected " + size);
+    }
+  }
+
+  static byte[] value(int bytes) {
+    byte[] value = new byte[bytes];
+    java.util.Arrays.fill(value, (byte) 'x');
+    return value;
+  }
+}

@@ -1,0 +1,145 @@
+package io.larder.bench;
+
+import io.larder.Cache;
+import io.larder.Larder;
+import io.larder.testkit.MemcachedServer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import net.rubyeye.xmemcached.MemcachedClient;
+import net.rubyeye.xmemcached.XMemcachedClientBuilder;
+import net.rubyeye.xmemcached.impl.KetamaMemcachedSessionLocator;
+import net.rubyeye.xmemcached.utils.AddrUtil;
+
+/**
+ * {@code memcached}: get, set and getMany(100) of 1 kB values at 1 and 16 threads, Larder's
+ * {@code Cache} beside XMemcached 2.4.9 (Ketama locator, one connection, text protocol,
+ * byte-array values) and spymemcached 2.12.3 (Ketama, one connection; sets wait for their
+ * reply), against a memcached started on loopback; then a multi-get of 100 keys
+ * spread over 3 servers beside the same multi-get on one server, both through Larder.
+ */
+final class MemcachedSuite implements Suite {
+  private static final int KEYS = 1_000;
+  private static final int BATCH = 100;
+
+  @Override
+  public String name() {
+    return "memcached";
+  }
+
+  static MemcachedClient xmemcached(String hostPorts) throws Exception {
+    XMemcachedClientBuilder builder = new XMemcachedClientBuilder(AddrUtil.getAddresses(hostPorts));
+    builder.setSessionLocator(new KetamaMemcachedSessionLocator());
+    builder.setConnectionPoolSize(1);
+    MemcachedClient client = builder.build();
+    client.setOpTimeout(5_000);
+    return client;
+  }
+
+  static String hostPort(MemcachedServer s) {
+    return s.host() + ":" + s.port();
+  }
+
+  @Override
+  public List<Result> run(Harness.Settings settings) throws Exception {
+    List<Result> results = new ArrayList<>();
+    byte[] value = Harness.value(1_024);
+    List<String> cacheKeys = keys("cache:");
+    List<String> xmcKeys = keys("xmc:");
+    Map<String, Object> forCache = new LinkedHashMap<>();
+    cacheKeys.forEach(k -> forCache.put(k, value));
+    try (MemcachedServer a = MemcachedServer.builder().args("-m", "256").start();
+         MemcachedServer b = MemcachedServer.builder().args("-m", "64").start();
+         MemcachedServer c = MemcachedServer.builder().args("-m", "64").start();
+         Cache cache = Larder.open(a.url() + "?failOpen=false&timeout=5s");
+         Cache three = Larder.open("memcached://" + hostPort(a) + "," + hostPort(b) + ","
+             + hostPort(c) + "?failOpen=false&timeout=5s&prefix=three")) {
+      MemcachedClient xmc = xmemcached(hostPort(a));
+      net.spy.memcached.MemcachedClient spy = spymemcached(hostPort(a));
+      try {
+        cache.setMany(forCache);
+        three.setMany(forCache);
+        for (String k : xmcKeys) {
+          xmc.set(k, 0, value);
+        }
+        List<String> spyKeys = keys("spy:");
+        for (String k : spyKeys) {
+          spy.set(k, 0, value).get();
+        }
+        for (int threads : new int[] {1, 16}) {
+          compare(results, settings, "get 1kB, " + threads + " thr", threads,
+              r -> Harness.require(cache.get(cacheKeys.get(r.nextInt(KEYS)), byte[].class)),
+              r -> Harness.require(xmc.<byte[]>get(xmcKeys.get(r.nextInt(KEYS)))),
+              r -> Harness.require(spy.get(spyKeys.get(r.nextInt(KEYS)))), "ops/s");
+          compare(results, settings, "set 1kB, " + threads + " thr", threads,
+              r -> cache.set(cacheKeys.get(r.nextInt(KEYS)), value),
+              r -> {
+                if (!xmc.set(xmcKeys.get(r.nextInt(KEYS)), 0, value)) {
+                  throw new IllegalStateException("XMemcached set failed");
+                }
+              },
+              r -> {
+                if (!spy.set(spyKeys.get(r.nextInt(KEYS)), 0, value).get()) {
+                  throw new IllegalStateException("spymemcached set failed");
+                }
+              }, "ops/s");
+          compare(results, settings, "getMany(100) 1kB, " + threads + " thr", threads,
+              r -> Harness.requireSize(cache.getMany(batch(cacheKeys, r), byte[].class), BATCH),
+              r -> Harness.requireSize(xmc.<byte[]>get(batch(xmcKeys, r)), BATCH),
+              r -> Harness.requireSize(spy.getBulk(batch(spyKeys, r)), BATCH), "calls/s");
+        }
+        Map<String, Harness.Work> contenders = new LinkedHashMap<>();
+        contenders.put("three", r -> Harness.requireSize(
+            three.getMany(batch(cacheKeys, r), byte[].class), BATCH));
+        contenders.put("one", r -> Harness.requireSize(
+            cache.getMany(batch(cacheKeys, r), byte[].class), BATCH));
+        Map<String, Double> m = Harness.throughput(settings, 1, contenders);
+        results.add(Result.rate("getMany(100) 3 servers vs 1, 1 thr", m.get("three"),
+            m.get("one"), "Larder on 1 server", "calls/s"));
+      } finally {
+        spy.shutdown();
+        xmc.shutdown();
+      }
+    }
+    return results;
+  }
+
+  /** Measures Larder, XMemcached and spymemcached interleaved; adds Larder vs each. */
+  private static void compare(List<Result> out, Harness.Settings settings, String name,
+      int threads, Harness.Work larder, Harness.Work xmc, Harness.Work spy, String unit)
+      throws InterruptedException {
+    Map<String, Harness.Work> contenders = new LinkedHashMap<>();
+    contenders.put("larder", larder);
+    contenders.put("xmc", xmc);
+    contenders.put("spy", spy);
+    Map<String, Double> m = Harness.throughput(settings, threads, contenders);
+    out.add(Result.rate(name, m.get("larder"), m.get("xmc"), "XMemcached 2.4.9 Ketama", unit));
+    out.add(Result.rate(name, m.get("larder"), m.get("spy"), "spymemcached 2.12.3 Ketama",
+        unit));
+  }
+
+  static net.spy.memcached.MemcachedClient spymemcached(String hostPorts) throws Exception {
+    // spymemcached logs INFO lines to stderr by default; route them to java.util.logging, quiet
+    System.setProperty("net.spy.log.LoggerImpl", "net.spy.memcached.compat.log.SunLogger");
+    java.util.logging.Logger.getLogger("net.spy.memcached").setLevel(java.util.logging.Level.WARNING);
+    return new net.spy.memcached.MemcachedClient(new net.spy.memcached.ConnectionFactoryBuilder()
+        .setLocatorType(net.spy.memcached.ConnectionFactoryBuilder.Locator.CONSISTENT)
+        .setHashAlg(net.spy.memcached.DefaultHashAlgorithm.KETAMA_HASH)
+        .setOpTimeout(5_000)
+        .build(), net.spy.memcached.AddrUtil.getAddresses(hostPorts));
+  }
+
+  static List<String> keys(String prefix) {
+    List<String> keys = new ArrayList<>(KEYS);
+    for (int i = 0; i < KEYS; i++) {
+      keys.add(prefix + i);
+    }
+    return List.copyOf(keys);
+  }
+
+  static List<String> batch(List<String> keys, java.util.concurrent.ThreadLocalRandom random) {
+    int from = random.nextInt(keys.size() - BATCH);
+    return keys.subList(from, from + BATCH);
+  }
+}

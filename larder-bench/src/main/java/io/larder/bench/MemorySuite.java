@@ -1,0 +1,85 @@
+package io.larder.bench;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.larder.Cache;
+import io.larder.Larder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * {@code memory}: get and put of 100-byte values on a Zipf key distribution (100,000 keys,
+ * exponent 0.99, as YCSB), at 1 and 16 threads, Larder's {@code mem:} store (through the
+ * {@code Cache} facade: prefix, envelope, codec, stats) beside a raw Caffeine cache bounded by
+ * the same weight (key and value bytes plus 96 per entry, as Larder's store weighs them). Both
+ * are sized to hold about half the keys, so gets miss sometimes; a miss is a valid result.
+ */
+final class MemorySuite implements Suite {
+  private static final int KEYS = 100_000;
+  private static final int SAMPLES = 1 << 20;
+  private static final long MAX_BYTES = 10L << 20;
+
+  @Override
+  public String name() {
+    return "memory";
+  }
+
+  @Override
+  public List<Result> run(Harness.Settings settings) throws Exception {
+    String[] keys = new String[KEYS];
+    for (int i = 0; i < KEYS; i++) {
+      keys[i] = "key" + i;
+    }
+    int[] zipf = zipf(KEYS, 0.99, SAMPLES, 42);
+    byte[] value = Harness.value(100);
+    com.github.benmanes.caffeine.cache.Cache<String, byte[]> caffeine = Caffeine.newBuilder()
+        .maximumWeight(MAX_BYTES)
+        .weigher((String k, byte[] v) -> k.length() + v.length + 96)
+        .build();
+    List<Result> results = new ArrayList<>();
+    try (Cache cache = Larder.open("mem:?maxBytes=" + MAX_BYTES)) {
+      for (int i = 0; i < SAMPLES; i++) { // warm both with the same sequence
+        String k = keys[zipf[i]];
+        cache.set(k, value);
+        caffeine.put(k, value);
+      }
+      for (int threads : new int[] {1, 16}) {
+        Map<String, Harness.Work> gets = new LinkedHashMap<>();
+        gets.put("larder", r -> cache.get(keys[zipf[r.nextInt(SAMPLES)]], byte[].class));
+        gets.put("caffeine", r -> caffeine.getIfPresent(keys[zipf[r.nextInt(SAMPLES)]]));
+        Map<String, Double> m = Harness.throughput(settings, threads, gets);
+        results.add(Result.rate("zipf get 100B, " + threads + " thr", m.get("larder"),
+            m.get("caffeine"), "Caffeine (raw)", "ops/s"));
+        Map<String, Harness.Work> puts = new LinkedHashMap<>();
+        puts.put("larder", r -> cache.set(keys[zipf[r.nextInt(SAMPLES)]], value));
+        puts.put("caffeine", r -> caffeine.put(keys[zipf[r.nextInt(SAMPLES)]], value));
+        m = Harness.throughput(settings, threads, puts);
+        results.add(Result.rate("zipf put 100B, " + threads + " thr", m.get("larder"),
+            m.get("caffeine"), "Caffeine (raw)", "ops/s"));
+      }
+    }
+    return results;
+  }
+
+  /** Draws {@code samples} ranks in [0, n) from a Zipf distribution, by inverse CDF. */
+  static int[] zipf(int n, double exponent, int samples, long seed) {
+    double[] cdf = new double[n];
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      sum += 1 / Math.pow(i + 1, exponent);
+      cdf[i] = sum;
+    }
+    SplittableRandom random = new SplittableRandom(seed);
+    int[] out = new int[samples];
+    for (int s = 0; s < samples; s++) {
+      double u = random.nextDouble() * sum;
+      int idx = java.util.Arrays.binarySearch(cdf, u);
+      int rank = idx >= 0 ? idx : Math.min(-idx - 1, n - 1);
+      // scatter ranks over the key space so that hot keys do not share hash neighbourhoods
+      out[s] = (int) Math.floorMod(rank * 2_654_435_761L, (long) n);
+    }
+    return out;
+  }
+}

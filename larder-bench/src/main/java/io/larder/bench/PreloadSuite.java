@@ -1,0 +1,121 @@
+package io.larder.bench;
+
+import io.larder.Cache;
+import io.larder.Larder;
+import io.larder.Preload;
+import io.larder.testkit.MemcachedServer;
+import io.larder.testkit.RedisServer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import net.rubyeye.xmemcached.MemcachedClient;
+
+/**
+ * {@code preload}: one "page" reads 100 fragments of 1 kB, on one thread, three ways: 100
+ * per-key {@code cache.get} calls; one {@code cache.preload(keys)} scope and then the same 100
+ * {@code cache.get} calls, served by the scope; the raw client's own bulk read (Lettuce
+ * {@code MGET}, XMemcached multi-get). Run against Redis and memcached.
+ */
+final class PreloadSuite implements Suite {
+  private static final int FRAGMENTS = 100;
+  private static final int PAGES = 20; // distinct pages, so a page is not always the same keys
+
+  @Override
+  public String name() {
+    return "preload";
+  }
+
+  @Override
+  public List<Result> run(Harness.Settings settings) throws Exception {
+    List<Result> results = new ArrayList<>();
+    byte[] value = Harness.value(1_024);
+    List<List<String>> pages = new ArrayList<>();
+    Map<String, Object> all = new LinkedHashMap<>();
+    for (int p = 0; p < PAGES; p++) {
+      List<String> page = new ArrayList<>();
+      for (int f = 0; f < FRAGMENTS; f++) {
+        String key = "page" + p + ":fragment" + f;
+        page.add(key);
+        all.put(key, value);
+      }
+      pages.add(List.copyOf(page));
+    }
+
+    try (RedisServer redis = RedisServer.start();
+         Cache cache = Larder.open(redis.url() + "?prefix=bench&failOpen=false&timeout=10s")) {
+      RedisClient client = RedisClient.create(redis.url());
+      try (StatefulRedisConnection<byte[], byte[]> connection =
+               client.connect(ByteArrayCodec.INSTANCE)) {
+        RedisCommands<byte[], byte[]> lettuce = connection.sync();
+        cache.setMany(all);
+        List<byte[][]> rawPages = new ArrayList<>();
+        for (List<String> page : pages) {
+          byte[][] raw = new byte[FRAGMENTS][];
+          for (int f = 0; f < FRAGMENTS; f++) {
+            raw[f] = ("~bench::" + page.get(f)).getBytes(StandardCharsets.UTF_8);
+          }
+          rawPages.add(raw);
+        }
+        results.addAll(compare(settings, "redis", "Lettuce MGET", cache, pages, r -> {
+          var found = lettuce.mget(rawPages.get(r.nextInt(PAGES)));
+          if (found.size() != FRAGMENTS || found.stream().anyMatch(kv -> !kv.hasValue())) {
+            throw new IllegalStateException("MGET missed keys");
+          }
+        }));
+        cache.clear();
+      } finally {
+        client.shutdown();
+      }
+    }
+
+    try (MemcachedServer server = MemcachedServer.builder().args("-m", "128").start();
+         Cache cache = Larder.open(server.url() + "?failOpen=false&timeout=5s")) {
+      MemcachedClient xmc = MemcachedSuite.xmemcached(MemcachedSuite.hostPort(server));
+      try {
+        cache.setMany(all);
+        for (String k : all.keySet()) {
+          xmc.set("xmc:" + k, 0, value);
+        }
+        List<List<String>> xmcPages = pages.stream()
+            .map(p -> p.stream().map(k -> "xmc:" + k).toList()).toList();
+        results.addAll(compare(settings, "memcached", "XMemcached multi-get", cache, pages,
+            r -> Harness.requireSize(xmc.<byte[]>get(xmcPages.get(r.nextInt(PAGES))),
+                FRAGMENTS)));
+      } finally {
+        xmc.shutdown();
+      }
+    }
+    return results;
+  }
+
+  private static List<Result> compare(Harness.Settings settings, String store, String rawName,
+      Cache cache, List<List<String>> pages, Harness.Work raw) throws InterruptedException {
+    Map<String, Harness.Work> contenders = new LinkedHashMap<>();
+    contenders.put("perKey", r -> {
+      for (String key : pages.get(r.nextInt(PAGES))) {
+        Harness.require(cache.get(key, byte[].class));
+      }
+    });
+    contenders.put("preload", r -> {
+      List<String> page = pages.get(r.nextInt(PAGES));
+      try (Preload scope = cache.preload(page)) {
+        for (String key : page) {
+          Harness.require(cache.get(key, byte[].class));
+        }
+      }
+    });
+    contenders.put("raw", raw);
+    Map<String, Double> m = Harness.throughput(settings, 1, contenders);
+    return List.of(
+        Result.rate(store + " page: preload vs per-key gets", m.get("preload"), m.get("perKey"),
+            "Larder, 100 per-key gets", "pages/s"),
+        Result.rate(store + " page: preload vs raw bulk", m.get("preload"), m.get("raw"),
+            rawName, "pages/s"));
+  }
+}
