@@ -84,19 +84,22 @@ public final class MemcachedServer extends TestServer {
    * MemcachedServer server = MemcachedServer.builder().args("-I", "2m").start();
    * }</pre>
    */
-  public static final class Builder {
+  public static final class Builder extends TestServer.Builder<Builder> {
     // Set by the launcher itself; taking them from args would break port handling or TLS.
     private static final List<String> RESERVED_SHORT = List.of("-p", "-l", "-U", "-d", "-s", "-Z");
     private static final List<String> RESERVED_LONG =
         List.of("--port", "--listen", "--udp-port", "--daemon", "--unix-socket", "--enable-ssl");
 
     private List<String> args;
-    private Duration startupTimeout;
-    private String executable;
     private Path tlsCertChainFile;
     private Path tlsKeyFile;
 
     private Builder() {}
+
+    @Override
+    Builder self() {
+      return this;
+    }
 
     /**
      * Adds arguments after the launcher's own, one word per argument, for example
@@ -147,46 +150,6 @@ public final class MemcachedServer extends TestServer {
     }
 
     /**
-     * Sets how long {@link #start()} and {@link MemcachedServer#restart()} wait for the server
-     * to answer; 20 seconds by default.
-     *
-     * @param timeout a positive duration
-     * @return this builder
-     * @throws NullPointerException if {@code timeout} is null
-     * @throws IllegalArgumentException if {@code timeout} is zero or negative
-     * @throws IllegalStateException if the timeout was already set
-     */
-    public Builder startupTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      requireUnset(startupTimeout, "startupTimeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("startupTimeout must be positive: " + timeout);
-      }
-      startupTimeout = timeout;
-      return this;
-    }
-
-    /**
-     * Sets the program to run: a name looked up on {@code PATH} or a path; {@code memcached} by
-     * default.
-     *
-     * @param executable the program
-     * @return this builder
-     * @throws NullPointerException if {@code executable} is null
-     * @throws IllegalArgumentException if {@code executable} is blank
-     * @throws IllegalStateException if the executable was already set
-     */
-    public Builder executable(String executable) {
-      Objects.requireNonNull(executable, "executable");
-      requireUnset(this.executable, "executable");
-      if (executable.isBlank()) {
-        throw new IllegalArgumentException("executable is blank: '" + executable + "'");
-      }
-      this.executable = executable;
-      return this;
-    }
-
-    /**
      * Starts the server and waits until it answers {@code version} (or says authentication is
      * required, when started with {@code -Y}).
      *
@@ -226,14 +189,14 @@ public final class MemcachedServer extends TestServer {
           };
       ServerProcess process =
           new ServerProcess(
-              executable == null ? "memcached" : executable,
+              executableOr("memcached"),
               tls ? 2 : 1,
               arguments,
               "version\r\n",
               reply ->
                   reply.startsWith("VERSION ") || reply.startsWith("CLIENT_ERROR unauthenticated"),
               null,
-              startupTimeout == null ? Duration.ofSeconds(20) : startupTimeout,
+              startupTimeoutOr(Duration.ofSeconds(20)),
               false);
       process.start();
       return new MemcachedServer(process, tls);
@@ -281,10 +244,5 @@ public final class MemcachedServer extends TestServer {
       return absolute;
     }
 
-    private static void requireUnset(Object value, String option) {
-      if (value != null) {
-        throw new IllegalStateException(option + " was already set to " + value);
-      }
-    }
   }
 }

@@ -105,20 +105,23 @@ public final class RedisServer extends TestServer {
    * RedisServer node = RedisServer.builder().args("--cluster-enabled", "yes").start();
    * }</pre>
    */
-  public static final class Builder {
+  public static final class Builder extends TestServer.Builder<Builder> {
     // Set by the launcher itself; taking them from args would break port handling or cleanup.
     private static final Set<String> RESERVED =
         Set.of("--port", "--bind", "--daemonize", "--dir", "--tls-port", "--cluster-port");
 
     private List<String> args;
     private Path workingDir;
-    private Duration startupTimeout;
-    private String executable;
     private Path tlsCertFile;
     private Path tlsKeyFile;
     private Path tlsCaCertFile;
 
     private Builder() {}
+
+    @Override
+    Builder self() {
+      return this;
+    }
 
     /**
      * Adds arguments after the launcher's own, one word per argument, for example
@@ -192,46 +195,6 @@ public final class RedisServer extends TestServer {
     }
 
     /**
-     * Sets how long {@link #start()} and {@link RedisServer#restart()} wait for the server to
-     * answer; 20 seconds by default.
-     *
-     * @param timeout a positive duration
-     * @return this builder
-     * @throws NullPointerException if {@code timeout} is null
-     * @throws IllegalArgumentException if {@code timeout} is zero or negative
-     * @throws IllegalStateException if the timeout was already set
-     */
-    public Builder startupTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      requireUnset(startupTimeout, "startupTimeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("startupTimeout must be positive: " + timeout);
-      }
-      startupTimeout = timeout;
-      return this;
-    }
-
-    /**
-     * Sets the program to run: a name looked up on {@code PATH} or a path;
-     * {@code redis-server} by default.
-     *
-     * @param executable the program
-     * @return this builder
-     * @throws NullPointerException if {@code executable} is null
-     * @throws IllegalArgumentException if {@code executable} is blank
-     * @throws IllegalStateException if the executable was already set
-     */
-    public Builder executable(String executable) {
-      Objects.requireNonNull(executable, "executable");
-      requireUnset(this.executable, "executable");
-      if (executable.isBlank()) {
-        throw new IllegalArgumentException("executable is blank: '" + executable + "'");
-      }
-      this.executable = executable;
-      return this;
-    }
-
-    /**
      * Starts the server and waits until it answers {@code PING} (or says authentication is
      * required, when started with {@code --requirepass}).
      *
@@ -276,13 +239,13 @@ public final class RedisServer extends TestServer {
           };
       ServerProcess process =
           new ServerProcess(
-              executable == null ? "redis-server" : executable,
+              executableOr("redis-server"),
               portCount,
               arguments,
               "PING\r\n",
               reply -> reply.startsWith("+PONG") || reply.startsWith("-NOAUTH"),
               workingDir,
-              startupTimeout == null ? Duration.ofSeconds(20) : startupTimeout,
+              startupTimeoutOr(Duration.ofSeconds(20)),
               true);
       process.start();
       return new RedisServer(process, tls);
@@ -301,10 +264,5 @@ public final class RedisServer extends TestServer {
       return file.toAbsolutePath();
     }
 
-    private static void requireUnset(Object value, String option) {
-      if (value != null) {
-        throw new IllegalStateException(option + " was already set to " + value);
-      }
-    }
   }
 }

@@ -1,5 +1,8 @@
 package io.larder.testkit;
 
+import java.time.Duration;
+import java.util.Objects;
+
 /**
  * A real server run as a child process on loopback for a test: what {@link RedisServer} and
  * {@link MemcachedServer} have in common.
@@ -87,5 +90,74 @@ public abstract class TestServer implements AutoCloseable {
   @Override
   public String toString() {
     return process.toString();
+  }
+
+  /**
+   * What the builders of test servers share: how long to wait for a server and which program
+   * to run. Each option may be set once.
+   *
+   * @param <B> the concrete builder
+   */
+  public abstract static class Builder<B extends Builder<B>> {
+    private Duration startupTimeout;
+    private String executable;
+
+    Builder() {}
+
+    abstract B self();
+
+    /**
+     * Sets how long starting and restarting wait for the server to answer; 20 seconds by
+     * default.
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     * @throws IllegalStateException if the timeout was already set
+     */
+    public B startupTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      requireUnset(startupTimeout, "startupTimeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("startupTimeout must be positive: " + timeout);
+      }
+      startupTimeout = timeout;
+      return self();
+    }
+
+    /**
+     * Sets the program to run: a name looked up on {@code PATH} or a path; by default the
+     * server's usual name ({@code redis-server}, {@code memcached}).
+     *
+     * @param executable the program
+     * @return this builder
+     * @throws NullPointerException if {@code executable} is null
+     * @throws IllegalArgumentException if {@code executable} is blank
+     * @throws IllegalStateException if the executable was already set
+     */
+    public B executable(String executable) {
+      Objects.requireNonNull(executable, "executable");
+      requireUnset(this.executable, "executable");
+      if (executable.isBlank()) {
+        throw new IllegalArgumentException("executable is blank: '" + executable + "'");
+      }
+      this.executable = executable;
+      return self();
+    }
+
+    Duration startupTimeoutOr(Duration otherwise) {
+      return startupTimeout == null ? otherwise : startupTimeout;
+    }
+
+    String executableOr(String otherwise) {
+      return executable == null ? otherwise : executable;
+    }
+
+    static void requireUnset(Object value, String option) {
+      if (value != null) {
+        throw new IllegalStateException(option + " was already set to " + value);
+      }
+    }
   }
 }
