@@ -98,10 +98,10 @@ public final class Bench {
 
   private static void print(String suite, List<Suite.Result> results, double seconds) {
     System.out.printf(Locale.ROOT, "%n== %s (%.1f s)%n", suite, seconds);
-    System.out.printf(Locale.ROOT, "%-42s %14s %14s %-26s %-12s %7s%n", "case", "Larder", "peer",
+    System.out.printf(Locale.ROOT, "%-42s %14s %14s %-30s %-12s %7s%n", "case", "Larder", "peer",
         "peer name", "unit", "ratio");
     for (Suite.Result r : results) {
-      System.out.printf(Locale.ROOT, "%-42s %14s %14s %-26s %-12s %7.2f%n", r.name(),
+      System.out.printf(Locale.ROOT, "%-42s %14s %14s %-30s %-12s %7.2f%n", r.name(),
           number(r.larder()), number(r.peer()), r.peerName(), r.unit(), r.ratio());
     }
   }
