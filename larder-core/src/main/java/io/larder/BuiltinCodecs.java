@@ -38,7 +38,15 @@ final class BuiltinCodecs {
     }
   };
 
-  static final Codec<byte[]> BYTES = new Codec<>() {
+  /**
+   * A codec that can adopt the array it decodes when no one else holds it, sparing a copy; the
+   * facade calls {@link #adopt} only for an array the store returned as the caller's own.
+   */
+  interface Adopting<T> extends Codec<T> {
+    T adopt(byte[] owned);
+  }
+
+  static final Adopting<byte[]> BYTES = new Adopting<>() {
     @Override
     public byte[] encode(byte[] value) {
       return value.clone();
@@ -47,6 +55,11 @@ final class BuiltinCodecs {
     @Override
     public byte[] decode(byte[] bytes) {
       return bytes.clone();
+    }
+
+    @Override
+    public byte[] adopt(byte[] owned) {
+      return owned;
     }
 
     @Override

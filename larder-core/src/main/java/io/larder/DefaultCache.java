@@ -46,6 +46,8 @@ final class DefaultCache implements Cache {
     final Store store;
     final boolean ownsStore;
     final KeyRules rules;
+    /** Whether the store's reads return arrays no one else holds ({@link Store#readsReturnCopies}). */
+    final boolean ownedReads;
     final int compressAbove;
     final boolean failOpen;
     final CodecRegistry codecs;
@@ -71,6 +73,7 @@ final class DefaultCache implements Cache {
       this.rootPrefix = rootPrefix;
       this.ownsStore = ownsStore;
       this.rules = Objects.requireNonNull(store.keyRules(), "store.keyRules()");
+      this.ownedReads = store.readsReturnCopies();
       this.compressAbove = compressAbove;
       this.failOpen = failOpen;
       this.codecs = codecs;
@@ -225,8 +228,9 @@ final class DefaultCache implements Cache {
     }
   }
 
+  /** Opens bytes a store read returned (so owned when the store returns copies). */
   private <T> T decode(Keys.StoreKey k, byte[] raw, Codec<T> codec) {
-    return open(k, raw, codec, Map.of()).value();
+    return open(k, raw, codec, Map.of(), shared.ownedReads).value();
   }
 
   /**
@@ -234,8 +238,11 @@ final class DefaultCache implements Cache {
    * a tag generation that has moved on, read as absent.
    *
    * @param known bytes already read for other store keys (tag generations), by store key
+   * @param owned whether no one else holds {@code raw} (a store's copy, not a scope's or an
+   *     in-process store's array), so that a byte-array value may be the very array
    */
-  private <T> Entry<T> open(Keys.StoreKey k, byte[] raw, Codec<T> codec, Map<String, byte[]> known) {
+  private <T> Entry<T> open(Keys.StoreKey k, byte[] raw, Codec<T> codec, Map<String, byte[]> known,
+      boolean owned) {
     if (raw == null) {
       stats.inc(Kind.MISS);
       return Entry.absent();
@@ -247,7 +254,10 @@ final class DefaultCache implements Cache {
       if (opened.meta().nullValue()) {
         value = null;
       } else {
-        value = codec.decode(opened.payload());
+        byte[] payload = opened.payload();
+        // a payload behind a header is always a new array
+        value = codec instanceof BuiltinCodecs.Adopting<T> adopting && (owned || payload != raw)
+            ? adopting.adopt(payload) : codec.decode(payload);
         if (value == null) {
           throw new CacheCodecException(codec + " returned null");
         }
@@ -309,15 +319,20 @@ final class DefaultCache implements Cache {
         : new Envelope.Meta(0, 0, generations(tags, Map.of()), false);
   }
 
-  /** Reads through the thread's scopes, then the store. */
-  private byte[] read(Keys.StoreKey k) {
-    shared.scopes.recordRead(k.store());
-    byte[] known = shared.scopes.lookup(k.store());
-    if (known != null) {
+  /**
+   * Records a read of a store key in the thread's learning scopes and returns what an open
+   * scope knows of it: its bytes, {@link Scopes#MISSING}, or {@code null} if no scope knows it.
+   *
+   * @param userRead whether this is the caller's read (counted as a preload hit) or Larder's
+   *     own (a tag generation)
+   */
+  private byte[] scopeRead(String storeKey, boolean userRead) {
+    shared.scopes.recordRead(storeKey);
+    byte[] known = shared.scopes.lookup(storeKey);
+    if (known != null && userRead) {
       stats.inc(Kind.PRELOAD_HIT);
-      return known == Scopes.MISSING ? null : known;
     }
-    return call("get", () -> shared.store.get(k.store()), null);
+    return known;
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -340,44 +355,55 @@ final class DefaultCache implements Cache {
    */
   private <T> Entry<T> readEntry(Keys.StoreKey k, Codec<T> codec) {
     if (tags.isEmpty()) {
-      return open(k, read(k), codec, Map.of());
+      byte[] known = scopeRead(k.store(), true);
+      if (known != null) {
+        return open(k, known == Scopes.MISSING ? null : known, codec, Map.of(), false);
+      }
+      byte[] raw = call("get", () -> shared.store.get(k.store()), null);
+      return open(k, raw, codec, Map.of(), shared.ownedReads);
     }
     List<String> keys = new ArrayList<>();
     keys.add(k.store());
     for (String tag : tags) {
       keys.add(tagKey(tag).store());
     }
-    Map<String, byte[]> raw = readRaw(keys, true);
-    return open(k, raw.get(k.store()), codec, raw);
+    Raw raw = readRaw(keys, true);
+    return open(k, raw.bytes().get(k.store()), codec, raw.bytes(), raw.owned());
   }
+
+  /**
+   * Bytes read for store keys (absent keys left out; not to be modified), and whether every
+   * array in it is the caller's own (see {@link #open}).
+   */
+  private record Raw(Map<String, byte[]> bytes, boolean owned) {}
 
   /**
    * Reads store keys through the thread's scopes, then in one bulk call for the rest.
    *
-   * @param userRead whether these are the caller's reads (counted as preload hits and
-   *     recorded by learning scopes) or Larder's own (tag generations)
+   * @param userRead whether these are the caller's reads (counted as preload hits) or
+   *     Larder's own (tag generations)
    */
-  private Map<String, byte[]> readRaw(Collection<String> storeKeys, boolean userRead) {
-    Map<String, byte[]> raw = new HashMap<>();
-    List<String> toFetch = new ArrayList<>();
+  private Raw readRaw(Collection<String> storeKeys, boolean userRead) {
+    Map<String, byte[]> fromScopes = null;
+    List<String> toFetch = new ArrayList<>(storeKeys.size());
     for (String k : storeKeys) {
-      shared.scopes.recordRead(k);
-      byte[] known = shared.scopes.lookup(k);
-      if (known != null) {
-        if (userRead) {
-          stats.inc(Kind.PRELOAD_HIT);
-        }
-        if (known != Scopes.MISSING) {
-          raw.put(k, known);
-        }
-      } else {
+      byte[] known = scopeRead(k, userRead);
+      if (known == null) {
         toFetch.add(k);
+      } else if (known != Scopes.MISSING) {
+        if (fromScopes == null) {
+          fromScopes = new HashMap<>();
+        }
+        fromScopes.put(k, known);
       }
     }
-    if (!toFetch.isEmpty()) {
-      raw.putAll(call("getMany", () -> shared.store.getMany(toFetch), Map.of()));
+    Map<String, byte[]> fetched = toFetch.isEmpty() ? Map.of()
+        : call("getMany", () -> shared.store.getMany(toFetch), Map.of());
+    if (fromScopes == null) {
+      return new Raw(fetched, shared.ownedReads);
     }
-    return raw;
+    fromScopes.putAll(fetched);
+    return new Raw(fromScopes, false);
   }
 
   @Override
@@ -389,17 +415,20 @@ final class DefaultCache implements Cache {
   public <T> Map<String, T> getMany(Collection<String> keys, Codec<T> codec) {
     Objects.requireNonNull(codec, "codec");
     Map<String, Keys.StoreKey> resolved = resolveAll(keys);
-    List<String> storeKeys = new ArrayList<>();
+    List<String> storeKeys = new ArrayList<>(resolved.size() + tags.size());
     resolved.values().forEach(k -> storeKeys.add(k.store()));
-    Map<String, byte[]> raw = readRaw(storeKeys, true);
+    Raw raw = readRaw(storeKeys, true);
+    Map<String, byte[]> bytes = raw.bytes();
     if (!tags.isEmpty()) {
       List<String> tagKeys = new ArrayList<>();
       tags.forEach(t -> tagKeys.add(tagKey(t).store()));
-      raw.putAll(readRaw(tagKeys, false));
+      bytes = new HashMap<>(bytes);
+      bytes.putAll(readRaw(tagKeys, false).bytes());
     }
-    Map<String, T> result = new LinkedHashMap<>();
+    Map<String, T> result = new LinkedHashMap<>(capacity(resolved.size()));
     for (Map.Entry<String, Keys.StoreKey> e : resolved.entrySet()) {
-      T value = open(e.getValue(), raw.get(e.getValue().store()), codec, raw).value();
+      Keys.StoreKey k = e.getValue();
+      T value = open(k, bytes.get(k.store()), codec, bytes, raw.owned()).value();
       if (value != null) {
         result.put(e.getKey(), value);
       }
@@ -407,9 +436,14 @@ final class DefaultCache implements Cache {
     return result;
   }
 
+  /** The initial capacity of a hash map that holds {@code n} entries without growing. */
+  static int capacity(int n) {
+    return n < 3 ? n + 1 : (int) Math.min(Integer.MAX_VALUE, n / 0.75 + 1);
+  }
+
   private Map<String, Keys.StoreKey> resolveAll(Collection<String> keys) {
     Objects.requireNonNull(keys, "keys");
-    Map<String, Keys.StoreKey> resolved = new LinkedHashMap<>();
+    Map<String, Keys.StoreKey> resolved = new LinkedHashMap<>(capacity(keys.size()));
     for (String key : keys) {
       if (!resolved.containsKey(key)) {
         resolved.put(key, key(key));
@@ -801,7 +835,7 @@ final class DefaultCache implements Cache {
     }
     Map<String, byte[]> raw = unknown.isEmpty() ? known : new HashMap<>(known);
     if (!unknown.isEmpty()) {
-      raw.putAll(readRaw(unknown, false));
+      raw.putAll(readRaw(unknown, false).bytes());
     }
     Map<String, Long> generations = new LinkedHashMap<>();
     for (Map.Entry<String, Keys.StoreKey> e : keys.entrySet()) {
@@ -991,7 +1025,8 @@ final class DefaultCache implements Cache {
           // miss and our add: its value is there now, and computing again would be a second
           // computation for one miss. The holder stores before it releases, so this read sees it.
           byte[] raw = call("get", () -> shared.store.get(k.store()), null);
-          Entry<T> stored = raw == null ? Entry.absent() : open(k, raw, codec, Map.of());
+          Entry<T> stored = raw == null ? Entry.absent()
+              : open(k, raw, codec, Map.of(), shared.ownedReads);
           if (stored.present()) {
             call("lease", () -> shared.store.delete(leaseKey.store()), null);
             return stored;
@@ -1060,7 +1095,7 @@ final class DefaultCache implements Cache {
       }
       byte[] raw = call("get", () -> shared.store.get(k.store()), null);
       if (raw != null) {
-        Entry<T> e = open(k, raw, codec, Map.of());
+        Entry<T> e = open(k, raw, codec, Map.of(), shared.ownedReads);
         if (e.present()) {
           return e;
         }
@@ -1115,12 +1150,13 @@ final class DefaultCache implements Cache {
       boolean cacheNulls, Function<? super Set<K>, ? extends Map<K, ? extends V>> fn) {
     List<String> storeKeys = new ArrayList<>();
     keys.values().forEach(k -> storeKeys.add(k.store()));
-    Map<String, byte[]> raw = readRaw(storeKeys, true);
+    Raw raw = readRaw(storeKeys, true);
     Map<K, V> result = new LinkedHashMap<>();
     Set<K> missing = new LinkedHashSet<>();
     long now = shared.clock.millis();
     for (Map.Entry<K, Keys.StoreKey> e : keys.entrySet()) {
-      Entry<V> entry = open(e.getValue(), raw.get(e.getValue().store()), codec, raw);
+      Entry<V> entry = open(e.getValue(), raw.bytes().get(e.getValue().store()), codec,
+          raw.bytes(), raw.owned());
       long freshUntil = entry.meta().freshUntil();
       if (!entry.present() || (freshUntil != 0 && now >= freshUntil)) {
         missing.add(e.getKey());

@@ -109,6 +109,11 @@ public abstract class ForwardingStore implements Store {
   }
 
   @Override
+  public boolean readsReturnCopies() {
+    return delegate.readsReturnCopies();
+  }
+
+  @Override
   public java.util.List<String> diagnose() {
     return delegate.diagnose();
   }

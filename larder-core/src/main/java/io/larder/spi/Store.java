@@ -183,6 +183,20 @@ public interface Store extends AutoCloseable {
   }
 
   /**
+   * Says whether every array a read returns ({@link #get}, {@link #getMany},
+   * {@link #getVersioned}) is the caller's alone: a store that decodes each reply from a
+   * server or a file into a new array answers {@code true}; a store that hands out the very
+   * arrays it keeps (an in-process store) answers {@code false}, the default. The facade then
+   * copies a value before a caller of {@link io.larder.Codec#bytes()} could change it, and
+   * spares that copy on a store that answers {@code true}.
+   *
+   * @return whether read arrays are never held by the store
+   */
+  default boolean readsReturnCopies() {
+    return false;
+  }
+
+  /**
    * Checks the server's settings for what hurts a cache (for example Redis's
    * {@code maxmemory-policy noeviction}), without changing anything. {@code larder check}
    * prints the result as warnings.

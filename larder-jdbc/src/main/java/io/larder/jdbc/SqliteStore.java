@@ -512,6 +512,12 @@ final class SqliteStore implements SqliteCacheStore {
    * Releases the connections and stops the purge schedule. Reads remembered for recency are
    * written first. Idempotent.
    */
+  /** Always: JDBC returns a new array for every column read. */
+  @Override
+  public boolean readsReturnCopies() {
+    return true;
+  }
+
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {

@@ -173,6 +173,33 @@ public abstract class StoreContract {
   }
 
   @Test
+  void aByteArrayReadBackIsTheCallersToChange() {
+    cache.set("b", new byte[] {1, 2, 3});
+    cache.set("big", new byte[4_096]); // compressed when the cache compresses, so behind a header
+
+    cache.get("b", byte[].class)[0] = 9;
+    cache.getMany(List.of("b", "big"), byte[].class).values().forEach(v -> v[0] = 9);
+    cache.getVersioned("b", byte[].class).value()[0] = 9;
+    try (Preload scope = cache.preload("b", "big")) {
+      cache.get("b", byte[].class)[0] = 9;
+      cache.get("big", byte[].class)[0] = 9;
+      assertThat(cache.get("b", byte[].class)).containsExactly(1, 2, 3);
+      assertThat(cache.get("big", byte[].class)[0]).isZero();
+    }
+
+    assertThat(cache.get("b", byte[].class)).containsExactly(1, 2, 3);
+    assertThat(cache.get("big", byte[].class)[0]).isZero();
+  }
+
+  @Test
+  void aByteArraySetIsCopiedWhenWritten() {
+    byte[] value = {1, 2, 3};
+    cache.set("b", value);
+    value[0] = 9;
+    assertThat(cache.get("b", byte[].class)).containsExactly(1, 2, 3);
+  }
+
+  @Test
   void missingKeyReadsNullAndCountsAMiss() {
     assertThat(cache.get("nothing", String.class)).isNull();
     CacheStats stats = cache.stats();

@@ -130,6 +130,7 @@ public final class ShardedStore implements Store {
   private final int failureThreshold;
   private final long retryNanos;
   private final KeyRules keyRules;
+  private final boolean readsReturnCopies;
   private final ThreadPoolExecutor fanOut;
   private final ScheduledThreadPoolExecutor prober;
   private final AtomicBoolean probeScheduled = new AtomicBoolean();
@@ -188,6 +189,7 @@ public final class ShardedStore implements Store {
     this.weightedPoints = KetamaRing.usesWeightedPoints(hashing,
         shards.stream().map(s -> s.node).toList());
     this.keyRules = strictest(shards);
+    this.readsReturnCopies = shards.stream().allMatch(s -> s.store.readsReturnCopies());
     int id = INSTANCES.incrementAndGet();
     // no queue: when every thread is busy the caller runs the call itself, so a burst of bulk
     // calls degrades to sequential calls instead of waiting behind each other
@@ -614,6 +616,12 @@ public final class ShardedStore implements Store {
   @Override
   public KeyRules keyRules() {
     return keyRules;
+  }
+
+  /** Only when every shard's reads return copies. */
+  @Override
+  public boolean readsReturnCopies() {
+    return readsReturnCopies;
   }
 
   /**

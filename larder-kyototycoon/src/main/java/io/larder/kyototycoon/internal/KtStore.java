@@ -416,6 +416,12 @@ public final class KtStore implements Store {
   }
 
   /** Closes the connections and stops the event loop. Idempotent. */
+  /** Always: each reply is decoded into new arrays. */
+  @Override
+  public boolean readsReturnCopies() {
+    return true;
+  }
+
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {

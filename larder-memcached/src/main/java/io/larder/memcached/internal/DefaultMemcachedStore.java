@@ -815,6 +815,12 @@ public final class DefaultMemcachedStore implements MemcachedStore {
 
   // ---- lifecycle ---------------------------------------------------------------------------
 
+  /** Always: each reply is decoded into new arrays. */
+  @Override
+  public boolean readsReturnCopies() {
+    return true;
+  }
+
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {

@@ -658,6 +658,12 @@ final class RedisStore implements RedisCacheStore {
 
   // ---- lifecycle -------------------------------------------------------------------------
 
+  /** Always: Lettuce decodes every reply into new arrays. */
+  @Override
+  public boolean readsReturnCopies() {
+    return true;
+  }
+
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
