@@ -23,13 +23,15 @@ class RedisClusterContractIT extends StoreContract {
 
   @Override
   protected Store createStore(ManualClock clock) {
-    return RedisStores.open(cluster.url() + options());
+    // generous timeouts: the contract checks meaning, and a 256-thread burst on a loaded
+    // 2-core machine can outlast the 250 ms default (RedisFailureIT covers timeouts)
+    return RedisStores.open(cluster.url() + "?timeout=5s&writeTimeout=5s" + options());
   }
 
   /**
    * Returns the URL options of the store under test.
    *
-   * @return {@code ""}, or a query such as {@code "?hashTag=namespace"}
+   * @return {@code ""}, or more query options such as {@code "&hashTag=namespace"}
    */
   protected String options() {
     return "";

@@ -7,6 +7,6 @@ package io.larder.redis;
 class RedisClusterHashTagContractIT extends RedisClusterContractIT {
   @Override
   protected String options() {
-    return "?hashTag=namespace";
+    return "&hashTag=namespace";
   }
 }

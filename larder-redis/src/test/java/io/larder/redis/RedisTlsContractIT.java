@@ -37,7 +37,9 @@ class RedisTlsContractIT extends StoreContract {
 
   @Override
   protected Store createStore(ManualClock clock) {
-    return RedisStores.open(redis.tlsUrl() + "?tlsCaFile=" + tls.caCert);
+    // generous timeouts, as in RedisStoreContractIT
+    return RedisStores.open(redis.tlsUrl() + "?tlsCaFile=" + tls.caCert
+        + "&timeout=5s&writeTimeout=5s");
   }
 
   @Override
