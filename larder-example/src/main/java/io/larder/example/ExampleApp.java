@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ResourceServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -30,6 +31,15 @@ import org.eclipse.jetty.server.ServerConnector;
  *
  * <pre>{@code
  * java -jar larder-example/target/larder-example-0.1.0-SNAPSHOT-all.jar --cache mem: --port 8080
+ * }</pre>
+ *
+ * <p>In-process (the benchmarks start it so), {@link #start(String...)} returns the running
+ * site:
+ *
+ * <pre>{@code
+ * try (ExampleApp app = ExampleApp.start("--cache", "mem:", "--port", "0", "--data", dir)) {
+ *   URI page = app.uri().resolve("/books/1");
+ * }
  * }</pre>
  *
  * <ul>
@@ -58,6 +68,9 @@ public final class ExampleApp implements AutoCloseable {
 
   private ExampleApp(Options options) throws Exception {
     this.options = options;
+    if (options.staticDir() != null && !Files.isDirectory(options.staticDir())) {
+      throw new IllegalArgumentException("--static " + options.staticDir() + " is not a folder");
+    }
     Files.createDirectories(options.data());
     Library books = Library.open(options.data().resolve("larder-example-books.db"), 20, 50);
     this.cache = Larder.open(options.cacheUrl());
@@ -72,6 +85,7 @@ public final class ExampleApp implements AutoCloseable {
           .route(PageRoute.of("/books/**").bypass()) // the edit form, the counter
           .route(PageRoute.of("/stats").bypass())
           .route(PageRoute.of("/favicon.ico").bypass())
+          .route(PageRoute.of("/static/**").bypass()) // files, served as they are
           .build();
       this.requestLog = new RequestLog(cache);
       PebbleEngine templates = new PebbleEngine.Builder()
@@ -88,6 +102,13 @@ public final class ExampleApp implements AutoCloseable {
       context.addFilter(new FilterHolder(requestLog), "/*", EnumSet.of(DispatcherType.REQUEST));
       context.addFilter(new FilterHolder(pages), "/*", EnumSet.of(DispatcherType.REQUEST));
       context.addServlet(new ServletHolder(new SiteServlet(this, templates)), "/*");
+      if (options.staticDir() != null) {
+        ServletHolder files = new ServletHolder(new ResourceServlet());
+        files.setInitParameter("baseResource", options.staticDir().toUri().toString());
+        files.setInitParameter("pathInfoOnly", "true");
+        files.setInitParameter("dirAllowed", "false");
+        context.addServlet(files, "/static/*");
+      }
       server.setHandler(context);
       server.start();
       port = connector.getLocalPort();
@@ -109,6 +130,25 @@ public final class ExampleApp implements AutoCloseable {
     return loader;
   }
 
+  /**
+   * Starts the site in this process and returns it running, for benchmarks and tests;
+   * {@link #close()} stops it.
+   *
+   * @param args the command line {@link #run} takes, without {@code --help}; for example
+   *     {@code "--cache", "mem:", "--port", "0", "--data", "/tmp/books", "--static", "/tmp/files"}
+   * @return the running site; {@link #uri()} says where it listens
+   * @throws IllegalArgumentException if an argument is bad or {@code --help} is given
+   * @throws Exception if the site cannot start (the port is in use, the cache cannot be
+   *     opened, the data folder cannot be created)
+   */
+  public static ExampleApp start(String... args) throws Exception {
+    Options options = Options.parse(args);
+    if (options.help()) {
+      throw new IllegalArgumentException("--help asks for the usage, not for a running site");
+    }
+    return start(options);
+  }
+
   /** Starts the site; for tests and {@link #run}. */
   static ExampleApp start(Options options) throws Exception {
     for (Logger l : QUIET) {
@@ -121,7 +161,8 @@ public final class ExampleApp implements AutoCloseable {
    * Runs the example from the command line: starts it, prints its URL, and serves until the
    * process is interrupted (Ctrl-C) or the thread is.
    *
-   * @param args {@code [--cache URL] [--port N] [--data DIR]}; {@code --help} prints usage
+   * @param args {@code [--cache URL] [--port N] [--data DIR] [--static DIR]}; {@code --help}
+   *     prints usage
    * @return the exit status: 0 after a clean stop or {@code --help}, 2 for a bad argument,
    *     1 if the site could not start
    */
@@ -204,7 +245,12 @@ public final class ExampleApp implements AutoCloseable {
     return "views:/books/" + bookId;
   }
 
-  URI uri() {
+  /**
+   * Returns where the site listens.
+   *
+   * @return {@code http://127.0.0.1:PORT/}, with the port it was given or picked
+   */
+  public URI uri() {
     return URI.create("http://127.0.0.1:" + port + "/");
   }
 

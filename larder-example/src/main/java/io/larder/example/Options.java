@@ -9,17 +9,20 @@ import java.util.Objects;
  * @param cacheUrl the Larder URL of the cache
  * @param port the port to listen on (127.0.0.1 only); 0 picks a free one
  * @param data the folder for the book database (and the default SQLite cache)
+ * @param staticDir the folder served as files under {@code /static/}, or {@code null} for none
  * @param help whether {@code --help} was asked for
  */
-record Options(String cacheUrl, int port, Path data, boolean help) {
+record Options(String cacheUrl, int port, Path data, Path staticDir, boolean help) {
   static final String USAGE = String.join("\n",
-      "usage: larder example [--cache URL] [--port N] [--data DIR]",
+      "usage: larder example [--cache URL] [--port N] [--data DIR] [--static DIR]",
       "",
       "Starts the example book site on http://127.0.0.1:N/ (8080 by default; 0 picks a free port).",
       "  --cache URL  the cache: sqlite:PATH (the default, DIR/larder-example-cache.db), mem:,",
-      "               redis://host:6379/0, memcached://host:11211,...",
+      "               redis://host:6379/0, memcached://host:11211,..., or none: for no cache",
       "  --data DIR   where the book database lives (./data by default; created if missing)",
-      "  --port N     the port to listen on, on 127.0.0.1 only");
+      "  --port N     the port to listen on, on 127.0.0.1 only",
+      "  --static DIR serve the files of DIR under /static/ (a site's CSS and images), as Jetty",
+      "               serves static files, past the page cache; none by default");
 
   Options {
     Objects.requireNonNull(cacheUrl, "cacheUrl");
@@ -35,6 +38,7 @@ record Options(String cacheUrl, int port, Path data, boolean help) {
     String cache = null;
     Integer port = null;
     Path data = null;
+    Path staticDir = null;
     boolean help = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -75,6 +79,12 @@ record Options(String cacheUrl, int port, Path data, boolean help) {
           }
           data = Path.of(value != null ? value : next(args, ++i, "--data"));
         }
+        case "--static" -> {
+          if (staticDir != null) {
+            throw new IllegalArgumentException("--static was given twice");
+          }
+          staticDir = Path.of(value != null ? value : next(args, ++i, "--static"));
+        }
         default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
       }
     }
@@ -84,7 +94,7 @@ record Options(String cacheUrl, int port, Path data, boolean help) {
     if (cache == null) {
       cache = "sqlite:" + data.resolve("larder-example-cache.db");
     }
-    return new Options(cache, port == null ? 8080 : port, data, help);
+    return new Options(cache, port == null ? 8080 : port, data, staticDir, help);
   }
 
   private static String next(String[] args, int i, String option) {

@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class OptionsTest {
 
@@ -33,6 +34,25 @@ class OptionsTest {
     assertThat(o.data()).isEqualTo(Path.of("d"));
     assertThat(Options.parse("--cache=memcached://a:11211,b:11211").cacheUrl())
         .isEqualTo("memcached://a:11211,b:11211");
+  }
+
+  @Test
+  void staticFilesAreOffUnlessAFolderIsGiven() {
+    assertThat(Options.parse().staticDir()).isNull();
+    assertThat(Options.parse("--static", "site/files").staticDir()).isEqualTo(Path.of("site/files"));
+    assertThat(Options.parse("--static=css").staticDir()).isEqualTo(Path.of("css"));
+    assertThatThrownBy(() -> Options.parse("--static", "a", "--static", "b"))
+        .hasMessage("--static was given twice");
+  }
+
+  @Test
+  void startRefusesHelpAndAStaticFolderThatIsMissing(@TempDir Path dir) {
+    assertThatThrownBy(() -> ExampleApp.start("--help"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--help");
+    assertThatThrownBy(() -> ExampleApp.start("--cache", "mem:", "--port", "0",
+        "--data", dir.toString(), "--static", dir.resolve("missing").toString()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not a folder");
+    assertThat(dir.resolve("larder-example-books.db")).doesNotExist();
   }
 
   @Test
