@@ -24,7 +24,7 @@ public final class Bench {
 
   static {
     for (Suite s : List.of(new RedisSuite(), new MemcachedSuite(), new PreloadSuite(),
-        new MemorySuite(), new SqliteSuite(), new StampedeSuite())) {
+        new MemorySuite(), new SqliteSuite(), new StampedeSuite(), new MicroSuite())) {
       SUITES.put(s.name(), s);
     }
   }
