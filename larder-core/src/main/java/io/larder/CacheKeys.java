@@ -2,6 +2,7 @@ package io.larder;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
@@ -52,6 +53,27 @@ public final class CacheKeys {
       throw unsupported(type);
     }
   }
+
+  /**
+   * Each record class's component accessors, in declaration order, looked up and made
+   * accessible once per class rather than on every key.
+   */
+  private static final ClassValue<Method[]> RECORD_ACCESSORS = new ClassValue<>() {
+    @Override
+    protected Method[] computeValue(Class<?> type) {
+      RecordComponent[] components = type.getRecordComponents();
+      Method[] accessors = new Method[components.length];
+      for (int i = 0; i < components.length; i++) {
+        accessors[i] = components[i].getAccessor();
+        try {
+          accessors[i].setAccessible(true);
+        } catch (RuntimeException e) {
+          // a record in a module that does not open it: invoking the accessor says so, per key
+        }
+      }
+      return accessors;
+    }
+  };
 
   private static boolean supported(Class<?> type, List<Class<?>> seen) {
     if (SCALARS.contains(type) || type.isEnum() || type == Object.class
@@ -182,16 +204,15 @@ public final class CacheKeys {
       } else if (v instanceof Record r) {
         sb.append('R');
         text(sb, r.getClass().getName());
-        RecordComponent[] components = r.getClass().getRecordComponents();
-        sb.append(components.length).append('(');
-        for (RecordComponent c : components) {
+        Method[] accessors = RECORD_ACCESSORS.get(r.getClass());
+        sb.append(accessors.length).append('(');
+        for (Method accessor : accessors) {
           Object component;
           try {
-            c.getAccessor().setAccessible(true);
-            component = c.getAccessor().invoke(r);
+            component = accessor.invoke(r);
           } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalArgumentException("cannot read component " + c.getName() + " of "
-                + r.getClass().getName() + " for a cache key", e);
+            throw new IllegalArgumentException("cannot read component " + accessor.getName()
+                + " of " + r.getClass().getName() + " for a cache key", e);
           }
           write(sb, component);
         }

@@ -24,7 +24,8 @@ import java.util.TreeMap;
  *     .defaultTtl(Duration.ofSeconds(60)).build();
  * }</pre>
  *
- * <p>Schemes are found with {@link ServiceLoader}: {@code mem:} is built in,
+ * <p>Schemes are found with {@link ServiceLoader}: {@code mem:} and {@code none:} (caching off:
+ * every write is evicted at once) are built in,
  * {@code sqlite:} comes with {@code larder-jdbc}, and each store module adds its own by
  * being on the class path. Options every URL takes:
  * <ul>
