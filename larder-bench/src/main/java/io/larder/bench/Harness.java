@@ -43,13 +43,33 @@ final class Harness {
    */
   static Map<String, Double> throughput(Settings settings, int threads,
       Map<String, Work> contenders) throws InterruptedException {
+    Map<String, Timed<InterruptedException>> timed = new LinkedHashMap<>();
+    contenders.forEach((name, work) -> timed.put(name, millis -> measure(work, threads, millis)));
+    return rounds(settings, timed);
+  }
+
+  /** One measurement of a contender for about {@code millis}, in operations per second. */
+  @FunctionalInterface
+  interface Timed<E extends Exception> {
+    double perSecond(long millis) throws E;
+  }
+
+  /**
+   * Measures each contender once per round, in an order that rotates from round to round; the
+   * first round warms up and is not counted. For work measured other than by {@link #measure},
+   * such as an outside program.
+   *
+   * @return the median rate of each contender, by name, in the given order
+   */
+  static <E extends Exception> Map<String, Double> rounds(Settings settings,
+      Map<String, Timed<E>> contenders) throws E {
     List<String> names = new ArrayList<>(contenders.keySet());
     Map<String, List<Double>> samples = new LinkedHashMap<>();
     names.forEach(n -> samples.put(n, new ArrayList<>()));
     for (int round = -1; round < settings.rounds(); round++) { // round -1 warms up
       for (int i = 0; i < names.size(); i++) {
         String name = names.get(Math.floorMod(i + round, names.size()));
-        double perSecond = measure(contenders.get(name), threads, settings.millis());
+        double perSecond = contenders.get(name).perSecond(settings.millis());
         if (round >= 0) {
           samples.get(name).add(perSecond);
         }
@@ -101,6 +121,12 @@ final class Harness {
     double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     int n = v.length;
     return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  }
+
+  /** {@code size} consecutive keys of {@code keys} from a random offset. */
+  static List<String> batch(List<String> keys, ThreadLocalRandom random, int size) {
+    int from = random.nextInt(keys.size() - size);
+    return keys.subList(from, from + size);
   }
 
   static void require(Object value) {

@@ -85,15 +85,15 @@ final class MemcachedSuite implements Suite {
                 }
               }, "ops/s");
           compare(results, settings, "getMany(100) 1kB, " + threads + " thr", threads,
-              r -> Harness.requireSize(cache.getMany(batch(cacheKeys, r), byte[].class), BATCH),
-              r -> Harness.requireSize(xmc.<byte[]>get(batch(xmcKeys, r)), BATCH),
-              r -> Harness.requireSize(spy.getBulk(batch(spyKeys, r)), BATCH), "calls/s");
+              r -> Harness.requireSize(cache.getMany(Harness.batch(cacheKeys, r, BATCH), byte[].class), BATCH),
+              r -> Harness.requireSize(xmc.<byte[]>get(Harness.batch(xmcKeys, r, BATCH)), BATCH),
+              r -> Harness.requireSize(spy.getBulk(Harness.batch(spyKeys, r, BATCH)), BATCH), "calls/s");
         }
         Map<String, Harness.Work> contenders = new LinkedHashMap<>();
         contenders.put("three", r -> Harness.requireSize(
-            three.getMany(batch(cacheKeys, r), byte[].class), BATCH));
+            three.getMany(Harness.batch(cacheKeys, r, BATCH), byte[].class), BATCH));
         contenders.put("one", r -> Harness.requireSize(
-            cache.getMany(batch(cacheKeys, r), byte[].class), BATCH));
+            cache.getMany(Harness.batch(cacheKeys, r, BATCH), byte[].class), BATCH));
         Map<String, Double> m = Harness.throughput(settings, 1, contenders);
         results.add(Result.rate("getMany(100) 3 servers vs 1, 1 thr", m.get("three"),
             m.get("one"), "Larder on 1 server", "calls/s"));
@@ -136,10 +136,5 @@ final class MemcachedSuite implements Suite {
       keys.add(prefix + i);
     }
     return List.copyOf(keys);
-  }
-
-  static List<String> batch(List<String> keys, java.util.concurrent.ThreadLocalRandom random) {
-    int from = random.nextInt(keys.size() - BATCH);
-    return keys.subList(from, from + BATCH);
   }
 }

@@ -63,12 +63,6 @@ final class RedisSuite implements Suite {
   /** One contender's three operations, each a unit of work for {@link Harness}. */
   private record Ops(Harness.Work get, Harness.Work set, Harness.Work getMany) {}
 
-  /** A measurement of one contender for about {@code millis}, in operations per second. */
-  @FunctionalInterface
-  private interface Timed {
-    double perSecond(long millis) throws Exception;
-  }
-
   @Override
   public String name() {
     return "redis";
@@ -138,7 +132,7 @@ final class RedisSuite implements Suite {
     return new Ops(
         r -> Harness.require(cache.get(keys.get(r.nextInt(KEYS)), byte[].class)),
         r -> cache.set(keys.get(r.nextInt(KEYS)), value),
-        r -> Harness.requireSize(cache.getMany(MemcachedSuite.batch(keys, r), byte[].class), BATCH));
+        r -> Harness.requireSize(cache.getMany(Harness.batch(keys, r, BATCH), byte[].class), BATCH));
   }
 
   private static Ops lettuce(RedisCommands<byte[], byte[]> lettuce, byte[][] keys,
@@ -198,7 +192,7 @@ final class RedisSuite implements Suite {
         r -> Harness.require(spring.get(keys.get(r.nextInt(KEYS)), byte[].class)),
         r -> spring.put(keys.get(r.nextInt(KEYS)), value),
         r -> {
-          for (String k : MemcachedSuite.batch(keys, r)) { // RedisCache has no multi-get
+          for (String k : Harness.batch(keys, r, BATCH)) { // RedisCache has no multi-get
             Harness.require(spring.get(k, byte[].class));
           }
         });
@@ -266,14 +260,14 @@ final class RedisSuite implements Suite {
       // -c 16 -P 16 beside 16 threads
       for (int[] shape : new int[][] {{1, 1}, {16, 1, 16}}) {
         int threads = shape[0];
-        Map<String, Timed> contenders = new LinkedHashMap<>();
+        Map<String, Harness.Timed<Exception>> contenders = new LinkedHashMap<>();
         contenders.put("Larder", millis -> Harness.measure(work, threads, millis));
         for (int i = 1; i < shape.length; i++) {
           RedisBenchmark peer =
               new RedisBenchmark(executable.get(), redis.port(), test, threads, shape[i]);
           contenders.put(peer.label(), peer::perSecond);
         }
-        Map<String, Double> m = rounds(settings, contenders);
+        Map<String, Double> m = Harness.rounds(settings, contenders);
         m.forEach((contender, rate) -> {
           if (!contender.equals("Larder")) {
             out.add(Result.rate(test + " 1kB, " + threads + " thr", m.get("Larder"), rate,
@@ -287,29 +281,6 @@ final class RedisSuite implements Suite {
       throw new IllegalStateException(missed + " reads missed their key while measuring"
           + " redis-benchmark's ceiling");
     }
-  }
-
-  /**
-   * Runs each contender once per round, in an order that rotates from round to round, as
-   * {@link Harness#throughput} does for in-process work; the first round warms up (and sizes
-   * redis-benchmark's runs). Returns the median rate of each.
-   */
-  private static Map<String, Double> rounds(Harness.Settings settings,
-      Map<String, Timed> contenders) throws Exception {
-    List<String> names = new ArrayList<>(contenders.keySet());
-    Map<String, List<Double>> samples = new LinkedHashMap<>();
-    for (int round = -1; round < settings.rounds(); round++) {
-      for (int i = 0; i < names.size(); i++) {
-        String name = names.get(Math.floorMod(i + round, names.size()));
-        double rate = contenders.get(name).perSecond(settings.millis());
-        if (round >= 0) {
-          samples.computeIfAbsent(name, n -> new ArrayList<>()).add(rate);
-        }
-      }
-    }
-    Map<String, Double> medians = new LinkedHashMap<>();
-    names.forEach(n -> medians.put(n, Harness.median(samples.get(n))));
-    return medians;
   }
 
   private static long misses(RedisCommands<byte[], byte[]> lettuce) {
