@@ -437,7 +437,7 @@ final class DefaultCache implements Cache {
   }
 
   /** The initial capacity of a hash map that holds {@code n} entries without growing. */
-  static int capacity(int n) {
+  private static int capacity(int n) {
     return n < 3 ? n + 1 : (int) Math.min(Integer.MAX_VALUE, n / 0.75 + 1);
   }
 

@@ -813,13 +813,13 @@ public final class DefaultMemcachedStore implements MemcachedStore {
     };
   }
 
-  // ---- lifecycle ---------------------------------------------------------------------------
-
   /** Always: each reply is decoded into new arrays. */
   @Override
   public boolean readsReturnCopies() {
     return true;
   }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
 
   @Override
   public void close() {
