@@ -223,10 +223,15 @@ class LarderCacheTest {
     assertThat(books.retrieve("1").get(10, TimeUnit.SECONDS)).isNull();
     AtomicInteger loads = new AtomicInteger();
     CompletableFuture<Book> slow = new CompletableFuture<>();
+    CountDownLatch firstLoading = new CountDownLatch(1);
     CompletableFuture<Book> first = books.retrieve("1", () -> {
       loads.incrementAndGet();
+      firstLoading.countDown();
       return slow;
     });
+    // both calls run off this thread: let the first one hold the key's load before the second
+    // arrives, or the second may load first and the first read its value
+    assertThat(firstLoading.await(10, TimeUnit.SECONDS)).isTrue();
     CompletableFuture<Book> second = books.retrieve("1", () -> {
       loads.incrementAndGet();
       return CompletableFuture.completedFuture(new Book("1", "other"));
