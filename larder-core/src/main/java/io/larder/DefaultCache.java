@@ -72,8 +72,9 @@ final class DefaultCache implements Cache {
       this.clock = clock;
       this.rootPrefix = rootPrefix;
       this.ownsStore = ownsStore;
-      this.rules = Objects.requireNonNull(store.keyRules(), "store.keyRules()");
-      this.ownedReads = store.readsReturnCopies();
+      io.larder.spi.StoreTraits traits = Objects.requireNonNull(store.traits(), "store.traits()");
+      this.rules = traits.keyRules();
+      this.ownedReads = traits.readsReturnCopies();
       this.compressAbove = compressAbove;
       this.failOpen = failOpen;
       this.codecs = codecs;

@@ -130,14 +130,14 @@ class LarderTest {
     Store raw = Stores.memory();
     Store strict = new ForwardingStore(raw) {
       @Override
-      public io.larder.spi.KeyRules keyRules() {
-        return new io.larder.spi.KeyRules(250, true);
+      public io.larder.spi.StoreTraits traits() {
+        return io.larder.spi.StoreTraits.DEFAULT.withKeyRules(new io.larder.spi.KeyRules(250, true));
       }
     };
     Cache cache = Larder.builder().store(strict).build();
     cache.set("key a", "a's value");
-    String slotOfA = Keys.resolve("", "key a", strict.keyRules()).store();
-    String slotOfB = Keys.resolve("", "key b", strict.keyRules()).store();
+    String slotOfA = Keys.resolve("", "key a", strict.traits().keyRules()).store();
+    String slotOfB = Keys.resolve("", "key b", strict.traits().keyRules()).store();
     raw.set(slotOfB, raw.get(slotOfA), Store.NO_EXPIRY);
 
     assertThat(cache.get("key b", String.class)).isNull();

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.larder.spi.Counters;
 import io.larder.spi.Store;
+import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
 import java.time.InstantSource;
 import java.util.Arrays;
@@ -23,6 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class MemoryStore implements Store {
   /** Bytes charged per entry beyond its key and value: object headers and map nodes. */
   static final int ENTRY_OVERHEAD = 96;
+
+  private static final StoreTraits TRAITS = StoreTraits.DEFAULT.withNativeAdd(true);
 
   /** An entry; {@code deadline} is in ticker nanoseconds, {@link Long#MAX_VALUE} for never. */
   private record Entry(byte[] value, long deadline, long version) {}
@@ -181,7 +184,18 @@ public final class MemoryStore implements Store {
   @Override
   public StoredValue getVersioned(String key) {
     Entry e = cache.getIfPresent(key);
-    return live(e) ? new StoredValue(e.value, e.version) : null;
+    if (!live(e)) {
+      return null;
+    }
+    long ttl = e.deadline == Long.MAX_VALUE ? NO_EXPIRY
+        : Math.max(1, TimeUnit.NANOSECONDS.toMillis(e.deadline - ticker.read() + 999_999));
+    return new StoredValue(e.value, e.version, ttl);
+  }
+
+  /** Any key; milliseconds; the very arrays it keeps; {@code add} and counters atomic in-process. */
+  @Override
+  public StoreTraits traits() {
+    return TRAITS;
   }
 
   @Override

@@ -104,13 +104,8 @@ public abstract class ForwardingStore implements Store {
   }
 
   @Override
-  public KeyRules keyRules() {
-    return delegate.keyRules();
-  }
-
-  @Override
-  public boolean readsReturnCopies() {
-    return delegate.readsReturnCopies();
+  public StoreTraits traits() {
+    return delegate.traits();
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.larder.spi;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -8,21 +9,31 @@ import java.util.Map;
  *
  * <p>A store knows nothing of codecs, namespaces, preload scopes or statistics; the
  * {@link io.larder.Cache} facade builds those on top. Keys arrive fully formed (prefix and
- * namespace already applied) and already acceptable to the store according to
- * {@link #keyRules()}. Values are opaque bytes.
+ * namespace already applied, laid out as {@link KeyLayout} describes) and already acceptable
+ * to the store according to its {@link #traits()}. Values are opaque bytes.
+ *
+ * <h2>The kernel and the defaults</h2>
+ * A store implements the <em>kernel</em>: {@link #get}, {@link #getMany}, {@link #set},
+ * {@link #setMany}, {@link #delete}, {@link #deleteMany}, {@link #getVersioned},
+ * {@link #compareAndSet}, {@link #clear} and {@link #close}. Everything else has a default
+ * built on the kernel — {@link #add} as a compare-and-set on an absent key, {@link #exists} as
+ * a read, {@link #touch} and {@link #incr} as {@link CasLoop read-modify-write loops} — which a
+ * store overrides where its server does the operation natively, and then says so in
+ * {@link #traits()}. A new store is correct once the kernel is; it becomes fast where it
+ * overrides.
  *
  * <h2>Time to live</h2>
  * Every write takes {@code ttlMillis}: a positive number of milliseconds after which the
  * entry expires, or {@link #NO_EXPIRY} ({@code 0}) for an entry that never expires. The
  * facade never passes a negative value. An expired entry must never be returned by any
- * read, whether or not the store has physically removed it yet.
+ * read, whether or not the store has physically removed it yet. A store that keeps coarser
+ * expiry rounds up (see {@link StoreTraits#ttlResolution()}).
  *
  * <h2>Round trips</h2>
  * Each method is one round trip to each server it touches, where the server has a command
- * for it; an operation the store emulates (a counter or compare-and-set a server lacks)
- * may take more, and its store's documentation says how many. The bulk methods
- * ({@link #getMany}, {@link #setMany}, {@link #deleteMany}) must never degrade into one
- * request per key.
+ * for it; an operation the store emulates (a default, or a counter the server lacks) may take
+ * more, and its store's documentation says how many. The bulk methods ({@link #getMany},
+ * {@link #setMany}, {@link #deleteMany}) must never degrade into one request per key.
  *
  * <h2>Failures</h2>
  * Methods throw {@link io.larder.CacheException} (or a subclass) when the store fails;
@@ -35,6 +46,8 @@ public interface Store extends AutoCloseable {
 
   /** The {@code ttlMillis} value meaning "never expires". */
   long NO_EXPIRY = 0L;
+
+  // ---- the kernel ------------------------------------------------------------------------
 
   /**
    * Returns the bytes stored under a key.
@@ -74,17 +87,6 @@ public interface Store extends AutoCloseable {
   void setMany(Map<String, byte[]> entries, long ttlMillis);
 
   /**
-   * Stores bytes under a key only if the key is missing (or expired), atomically.
-   *
-   * @param key the store key
-   * @param value the bytes to store
-   * @param ttlMillis positive milliseconds to live, or {@link #NO_EXPIRY}
-   * @return {@code true} if stored, {@code false} if a live value was already there
-   * @throws io.larder.CacheException if the store fails
-   */
-  boolean add(String key, byte[] value, long ttlMillis);
-
-  /**
    * Removes a key.
    *
    * @param key the store key
@@ -103,42 +105,6 @@ public interface Store extends AutoCloseable {
   int deleteMany(Collection<String> keys);
 
   /**
-   * Tells whether a key holds a live value, without transferring it.
-   *
-   * @param key the store key
-   * @return {@code true} if the key holds a value that has not expired
-   * @throws io.larder.CacheException if the store fails
-   */
-  boolean exists(String key);
-
-  /**
-   * Gives a live value a new time to live, keeping the value.
-   *
-   * @param key the store key
-   * @param ttlMillis positive milliseconds to live from now, or {@link #NO_EXPIRY}
-   * @return {@code true} if the key held a live value
-   * @throws io.larder.CacheException if the store fails
-   */
-  boolean touch(String key, long ttlMillis);
-
-  /**
-   * Adds {@code delta} to the signed 64-bit decimal counter at a key, atomically.
-   *
-   * <p>A missing key is created holding {@code delta}, with {@code ttlMillis}; an existing
-   * counter keeps its expiry. The stored form is plain decimal ASCII ({@code "-12"}), so
-   * that other clients' server-side increments agree.
-   *
-   * @param key the store key
-   * @param delta the amount to add; may be negative
-   * @param ttlMillis the time to live if the counter is created
-   * @return the counter's value after the addition
-   * @throws io.larder.CacheCodecException if the key holds something other than a decimal
-   *     64-bit integer, or the addition overflows
-   * @throws io.larder.CacheException if the store fails
-   */
-  long incr(String key, long delta, long ttlMillis);
-
-  /**
    * Reads a value together with the version that {@link #compareAndSet} checks.
    *
    * @param key the store key
@@ -150,8 +116,8 @@ public interface Store extends AutoCloseable {
   /**
    * Writes a value only if the key still holds what {@code expected} describes.
    *
-   * <p>With {@code expected == null} the write succeeds only if the key is missing, as
-   * {@link #add}. Otherwise it succeeds only if the key holds a live value with the same
+   * <p>With {@code expected == null} the write succeeds only if the key is missing (or
+   * expired). Otherwise it succeeds only if the key holds a live value with the same
    * version as {@code expected} (stores without versions compare the bytes).
    *
    * @param key the store key
@@ -168,32 +134,106 @@ public interface Store extends AutoCloseable {
    * of the store.
    *
    * @param prefix the key prefix; the facade always passes a namespace prefix ending in
-   *     {@code ':'} or the empty string
+   *     {@code ':'} or the empty string (see {@link KeyLayout})
    * @throws io.larder.CacheException if the store fails
    */
   void clear(String prefix);
 
   /**
-   * Says which keys this store can hold as they are; the facade encodes the others.
-   *
-   * @return the key rules
+   * Releases what the store opened (connections, files, threads). Idempotent.
    */
-  default KeyRules keyRules() {
-    return KeyRules.ANY;
+  @Override
+  void close();
+
+  // ---- defaults built on the kernel --------------------------------------------------------
+
+  /**
+   * Stores bytes under a key only if the key is missing (or expired), atomically.
+   *
+   * <p>The default is {@code compareAndSet(key, null, value, ttlMillis)}.
+   *
+   * @param key the store key
+   * @param value the bytes to store
+   * @param ttlMillis positive milliseconds to live, or {@link #NO_EXPIRY}
+   * @return {@code true} if stored, {@code false} if a live value was already there
+   * @throws io.larder.CacheException if the store fails
+   */
+  default boolean add(String key, byte[] value, long ttlMillis) {
+    return compareAndSet(key, null, value, ttlMillis);
   }
 
   /**
-   * Says whether every array a read returns ({@link #get}, {@link #getMany},
-   * {@link #getVersioned}) is the caller's alone: a store that decodes each reply from a
-   * server or a file into a new array answers {@code true}; a store that hands out the very
-   * arrays it keeps (an in-process store) answers {@code false}, the default. The facade then
-   * copies a value before a caller of {@link io.larder.Codec#bytes()} could change it, and
-   * spares that copy on a store that answers {@code true}.
+   * Tells whether a key holds a live value.
    *
-   * @return whether read arrays are never held by the store
+   * <p>The default reads the value; a store whose server can answer without sending it
+   * overrides this.
+   *
+   * @param key the store key
+   * @return {@code true} if the key holds a value that has not expired
+   * @throws io.larder.CacheException if the store fails
    */
-  default boolean readsReturnCopies() {
-    return false;
+  default boolean exists(String key) {
+    return get(key) != null;
+  }
+
+  /**
+   * Gives a live value a new time to live, keeping the value.
+   *
+   * <p>The default rewrites the same bytes with the new TTL by compare-and-set, retrying
+   * while other writers change the key.
+   *
+   * @param key the store key
+   * @param ttlMillis positive milliseconds to live from now, or {@link #NO_EXPIRY}
+   * @return {@code true} if the key held a live value
+   * @throws io.larder.CacheException if the store fails
+   */
+  default boolean touch(String key, long ttlMillis) {
+    return CasLoop.run("touch of key '" + key + "'", () -> {
+      StoredValue read = getVersioned(key);
+      if (read == null) {
+        return Boolean.FALSE;
+      }
+      return compareAndSet(key, read, read.bytes(), ttlMillis) ? Boolean.TRUE : null;
+    });
+  }
+
+  /**
+   * Adds {@code delta} to the signed 64-bit decimal counter at a key, atomically.
+   *
+   * <p>A missing key is created holding {@code delta}, with {@code ttlMillis}; an existing
+   * counter keeps its expiry. The stored form is plain decimal ASCII ({@code "-12"},
+   * {@link Counters}), so that other clients' server-side increments agree.
+   *
+   * <p>The default is a compare-and-set loop; an existing counter keeps its expiry when
+   * {@link #getVersioned} reports it ({@link StoredValue#ttlMillis()}), and is given
+   * {@code ttlMillis} again when it does not.
+   *
+   * @param key the store key
+   * @param delta the amount to add; may be negative
+   * @param ttlMillis the time to live if the counter is created
+   * @return the counter's value after the addition
+   * @throws io.larder.CacheCodecException if the key holds something other than a decimal
+   *     64-bit integer, or the addition overflows
+   * @throws io.larder.CacheException if the store fails
+   */
+  default long incr(String key, long delta, long ttlMillis) {
+    return CasLoop.run("incr of key '" + key + "'", () -> {
+      StoredValue read = getVersioned(key);
+      long next = read == null ? delta
+          : Counters.add(key, Counters.parse(key, read.bytes()), delta);
+      long ttl = read == null || read.ttlMillis() == StoredValue.UNKNOWN_TTL ? ttlMillis
+          : read.ttlMillis();
+      return compareAndSet(key, read, Counters.format(next), ttl) ? next : null;
+    });
+  }
+
+  /**
+   * States what this store does natively; see {@link StoreTraits}.
+   *
+   * @return the traits; {@link StoreTraits#DEFAULT} unless overridden
+   */
+  default StoreTraits traits() {
+    return StoreTraits.DEFAULT;
   }
 
   /**
@@ -204,13 +244,7 @@ public interface Store extends AutoCloseable {
    * @return one sentence per problem; empty if none was found or the store has no settings
    * @throws io.larder.CacheException if the server cannot be asked
    */
-  default java.util.List<String> diagnose() {
-    return java.util.List.of();
+  default List<String> diagnose() {
+    return List.of();
   }
-
-  /**
-   * Releases what the store opened (connections, files, threads). Idempotent.
-   */
-  @Override
-  void close();
 }

@@ -4,6 +4,7 @@ import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
 import io.larder.spi.Counters;
+import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -512,10 +513,13 @@ final class SqliteStore implements SqliteCacheStore {
    * Releases the connections and stops the purge schedule. Reads remembered for recency are
    * written first. Idempotent.
    */
-  /** Always: JDBC returns a new array for every column read. */
+  /**
+   * Any key; milliseconds; new arrays per read (JDBC returns a new array for every column);
+   * {@code add} as one {@code INSERT}.
+   */
   @Override
-  public boolean readsReturnCopies() {
-    return true;
+  public StoreTraits traits() {
+    return StoreTraits.DEFAULT.withReadsReturnCopies(true).withNativeAdd(true);
   }
 
   @Override

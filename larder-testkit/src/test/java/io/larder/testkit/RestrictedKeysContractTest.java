@@ -40,8 +40,8 @@ class RestrictedKeysContractTest extends StoreContract {
     }
 
     @Override
-    public KeyRules keyRules() {
-      return MEMCACHED_LIKE;
+    public io.larder.spi.StoreTraits traits() {
+      return io.larder.spi.StoreTraits.DEFAULT.withKeyRules(MEMCACHED_LIKE);
     }
 
     @Override

@@ -21,8 +21,8 @@ class ShardedKetamaContractTest extends StoreContract {
       Store memory = Stores.memoryBuilder().clock(clock).build();
       b.server("cache" + i + ":" + (22120 + i), i, new ForwardingStore(memory) {
         @Override
-        public KeyRules keyRules() {
-          return MEMCACHED;
+        public io.larder.spi.StoreTraits traits() {
+          return io.larder.spi.StoreTraits.DEFAULT.withKeyRules(MEMCACHED);
         }
       });
     }

@@ -6,6 +6,7 @@ import io.larder.CacheTimeoutException;
 import io.larder.Hashing;
 import io.larder.spi.KeyRules;
 import io.larder.spi.Store;
+import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -129,8 +130,7 @@ public final class ShardedStore implements Store {
   private final List<Shard> shards;
   private final int failureThreshold;
   private final long retryNanos;
-  private final KeyRules keyRules;
-  private final boolean readsReturnCopies;
+  private final StoreTraits traits;
   private final ThreadPoolExecutor fanOut;
   private final ScheduledThreadPoolExecutor prober;
   private final AtomicBoolean probeScheduled = new AtomicBoolean();
@@ -188,8 +188,7 @@ public final class ShardedStore implements Store {
     this.retryNanos = retryInterval.toNanos();
     this.weightedPoints = KetamaRing.usesWeightedPoints(hashing,
         shards.stream().map(s -> s.node).toList());
-    this.keyRules = strictest(shards);
-    this.readsReturnCopies = shards.stream().allMatch(s -> s.store.readsReturnCopies());
+    this.traits = strictest(shards);
     int id = INSTANCES.incrementAndGet();
     // no queue: when every thread is busy the caller runs the call itself, so a burst of bulk
     // calls degrades to sequential calls instead of waiting behind each other
@@ -223,15 +222,29 @@ public final class ShardedStore implements Store {
     };
   }
 
-  private static KeyRules strictest(List<Shard> shards) {
+  /**
+   * The traits of the pool: the strictest key rules (the shortest limit, printable if any
+   * server is), the coarsest TTL resolution, and each property only if every server has it.
+   */
+  private static StoreTraits strictest(List<Shard> shards) {
     int maxBytes = Integer.MAX_VALUE;
     boolean printable = false;
+    Duration resolution = Duration.ofMillis(1);
+    boolean copies = true;
+    boolean serverCounters = true;
+    boolean nativeAdd = true;
     for (Shard shard : shards) {
-      KeyRules rules = Objects.requireNonNull(shard.store.keyRules(), "keyRules of " + shard.name());
-      maxBytes = Math.min(maxBytes, rules.maxBytes());
-      printable |= rules.printableAsciiOnly();
+      StoreTraits t = Objects.requireNonNull(shard.store.traits(), "traits of " + shard.name());
+      maxBytes = Math.min(maxBytes, t.keyRules().maxBytes());
+      printable |= t.keyRules().printableAsciiOnly();
+      resolution = t.ttlResolution().compareTo(resolution) > 0 ? t.ttlResolution() : resolution;
+      copies &= t.readsReturnCopies();
+      serverCounters &= t.serverCounters();
+      nativeAdd &= t.nativeAdd();
     }
-    return new KeyRules(maxBytes, printable);
+    KeyRules rules = maxBytes == Integer.MAX_VALUE && !printable ? KeyRules.ANY
+        : new KeyRules(maxBytes, printable);
+    return new StoreTraits(rules, resolution, copies, serverCounters, nativeAdd);
   }
 
   // ---- routing ------------------------------------------------------------------------------
@@ -612,16 +625,10 @@ public final class ShardedStore implements Store {
     });
   }
 
-  /** Returns the strictest rules of the servers: the shortest limit, printable if any is. */
+  /** Returns the traits every server shares: see {@code strictest}. */
   @Override
-  public KeyRules keyRules() {
-    return keyRules;
-  }
-
-  /** Only when every shard's reads return copies. */
-  @Override
-  public boolean readsReturnCopies() {
-    return readsReturnCopies;
+  public StoreTraits traits() {
+    return traits;
   }
 
   /**

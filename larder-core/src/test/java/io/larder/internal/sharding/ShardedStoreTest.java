@@ -192,7 +192,7 @@ class ShardedStoreTest {
         new ShardedStore.Server("b", 1, new Rules(Stores.memory(), new KeyRules(250, true))),
         new ShardedStore.Server("c", 1, new Rules(Stores.memory(), new KeyRules(1000, false))));
     store = new ShardedStore(Hashing.KETAMA, list, 3, NEVER);
-    assertThat(store.keyRules()).isEqualTo(new KeyRules(250, true));
+    assertThat(store.traits().keyRules()).isEqualTo(new KeyRules(250, true));
   }
 
   // ---- failover -----------------------------------------------------------------------------
@@ -609,8 +609,8 @@ class ShardedStoreTest {
     }
 
     @Override
-    public KeyRules keyRules() {
-      return rules;
+    public io.larder.spi.StoreTraits traits() {
+      return io.larder.spi.StoreTraits.DEFAULT.withKeyRules(rules);
     }
   }
 }

@@ -1,7 +1,9 @@
 package io.larder.kyototycoon.internal;
 
 import io.larder.CacheException;
+import java.time.Duration;
 import io.larder.spi.Store;
+import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -416,10 +418,14 @@ public final class KtStore implements Store {
   }
 
   /** Closes the connections and stops the event loop. Idempotent. */
-  /** Always: each reply is decoded into new arrays. */
+  /**
+   * Any key; whole seconds; new arrays per reply; {@code add} native; counters kept as decimal
+   * text, which KT's own binary {@code increment} does not read.
+   */
   @Override
-  public boolean readsReturnCopies() {
-    return true;
+  public StoreTraits traits() {
+    return StoreTraits.DEFAULT.withTtlResolution(Duration.ofSeconds(1))
+        .withReadsReturnCopies(true).withNativeAdd(true);
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.larder.memcached.RecacheRead;
 import io.larder.spi.Counters;
 import io.larder.spi.KeyLayout;
 import io.larder.spi.KeyRules;
+import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
@@ -48,6 +49,9 @@ import java.util.concurrent.locks.LockSupport;
 public final class DefaultMemcachedStore implements MemcachedStore {
   private static final System.Logger LOG = System.getLogger(MemcachedStore.class.getName());
   static final KeyRules KEY_RULES = new KeyRules(WireKey.MAX_BYTES, true);
+  static final StoreTraits TRAITS = StoreTraits.DEFAULT.withKeyRules(KEY_RULES)
+      .withTtlResolution(Duration.ofSeconds(1)).withReadsReturnCopies(true)
+      .withServerCounters(true).withNativeAdd(true);
   /** Attempts of a counter's compare-and-set loop before giving up. */
   static final int MAX_COUNTER_ATTEMPTS = 10_000;
 
@@ -105,9 +109,13 @@ public final class DefaultMemcachedStore implements MemcachedStore {
     return connection.info();
   }
 
+  /**
+   * Keys of at most 250 printable ASCII bytes; whole seconds; new arrays per reply; counters
+   * in the server's own {@code incr} form; {@code add} as one {@code ms} in add mode.
+   */
   @Override
-  public KeyRules keyRules() {
-    return KEY_RULES;
+  public StoreTraits traits() {
+    return TRAITS;
   }
 
   // ---- keys and namespaces -----------------------------------------------------------------
@@ -811,12 +819,6 @@ public final class DefaultMemcachedStore implements MemcachedStore {
       case Reply.NF -> false;
       default -> throw unexpected(r, "markStale", key);
     };
-  }
-
-  /** Always: each reply is decoded into new arrays. */
-  @Override
-  public boolean readsReturnCopies() {
-    return true;
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------

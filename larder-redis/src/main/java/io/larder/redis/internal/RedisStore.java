@@ -4,6 +4,7 @@ import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.redis.RedisCacheStore;
 import io.larder.spi.Counters;
+import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
@@ -658,10 +659,14 @@ final class RedisStore implements RedisCacheStore {
 
   // ---- lifecycle -------------------------------------------------------------------------
 
-  /** Always: Lettuce decodes every reply into new arrays. */
+  /**
+   * Any key; milliseconds; new arrays per reply (Lettuce decodes each); counters as the
+   * server's {@code INCRBY} keeps them; {@code add} as {@code SET NX}.
+   */
   @Override
-  public boolean readsReturnCopies() {
-    return true;
+  public StoreTraits traits() {
+    return StoreTraits.DEFAULT.withReadsReturnCopies(true).withServerCounters(true)
+        .withNativeAdd(true);
   }
 
   @Override
