@@ -3,7 +3,9 @@ package io.larder;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.UnaryOperator;
 
 /**
@@ -47,6 +49,19 @@ public interface Cache extends AutoCloseable {
   Duration FOREVER = ChronoUnit.FOREVER.getDuration();
 
   /**
+   * Returns the codec this cache uses for values of a class: a built-in one for
+   * {@link String}, {@code byte[]}, {@link Long} and {@link Integer} (and their primitives),
+   * Java serialization for classes allow-listed with
+   * {@link Larder.Builder#allowSerialized(Class[])}. The methods taking a {@code Class} use it.
+   *
+   * @param type the value type
+   * @param <T> the value type
+   * @return the codec
+   * @throws IllegalArgumentException if no codec serves {@code type}
+   */
+  <T> Codec<T> codecFor(Class<T> type);
+
+  /**
    * Reads a value, decoding it with the codec registered for {@code type}.
    *
    * <p>{@link String}, {@code byte[]}, {@link Long} and {@link Integer} (decimal text) are
@@ -60,7 +75,9 @@ public interface Cache extends AutoCloseable {
    * @throws IllegalArgumentException if the key is empty or no codec serves {@code type}
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  <T> T get(String key, Class<T> type);
+  default <T> T get(String key, Class<T> type) {
+    return get(key, codecFor(type));
+  }
 
   /**
    * Reads a value, decoding it with {@code codec}.
@@ -84,7 +101,9 @@ public interface Cache extends AutoCloseable {
    * @throws IllegalArgumentException if a key is empty or no codec serves {@code type}
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  <T> Map<String, T> getMany(Collection<String> keys, Class<T> type);
+  default <T> Map<String, T> getMany(Collection<String> keys, Class<T> type) {
+    return getMany(keys, codecFor(type));
+  }
 
   /**
    * Reads several values in one round trip, decoding them with {@code codec}.
@@ -108,7 +127,9 @@ public interface Cache extends AutoCloseable {
    * @throws CacheCodecException if the value cannot be encoded
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  void set(String key, Object value);
+  default void set(String key, Object value) {
+    set(key, value, defaultTtl());
+  }
 
   /**
    * Stores a value with a TTL, choosing the codec by the value's class.
@@ -120,7 +141,10 @@ public interface Cache extends AutoCloseable {
    * @throws CacheCodecException if the value cannot be encoded
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  void set(String key, Object value, Duration ttl);
+  default void set(String key, Object value, Duration ttl) {
+    Objects.requireNonNull(value, "value");
+    set(key, value, codecOf(value), ttl);
+  }
 
   /**
    * Stores a value with a codec and a TTL.
@@ -142,7 +166,9 @@ public interface Cache extends AutoCloseable {
    * @throws IllegalArgumentException if no codec serves a value's class
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  void setMany(Map<String, ?> entries);
+  default void setMany(Map<String, ?> entries) {
+    setMany(entries, defaultTtl());
+  }
 
   /**
    * Stores several values with one TTL in one round trip.
@@ -174,7 +200,9 @@ public interface Cache extends AutoCloseable {
    * @throws IllegalArgumentException if no codec serves the value's class
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  boolean add(String key, Object value);
+  default boolean add(String key, Object value) {
+    return add(key, value, defaultTtl());
+  }
 
   /**
    * Stores a value only if the key is missing, atomically.
@@ -186,7 +214,10 @@ public interface Cache extends AutoCloseable {
    * @throws IllegalArgumentException if no codec serves the value's class
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  boolean add(String key, Object value, Duration ttl);
+  default boolean add(String key, Object value, Duration ttl) {
+    Objects.requireNonNull(value, "value");
+    return add(key, value, codecOf(value), ttl);
+  }
 
   /**
    * Stores a value with a codec only if the key is missing, atomically.
@@ -235,7 +266,9 @@ public interface Cache extends AutoCloseable {
    * @return {@code true} if the key was present
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  boolean touch(String key);
+  default boolean touch(String key) {
+    return touch(key, defaultTtl());
+  }
 
   /**
    * Gives a key a new TTL from now, keeping its value.
@@ -255,7 +288,9 @@ public interface Cache extends AutoCloseable {
    * @throws CacheCodecException if the key holds something other than a decimal counter
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  long incr(String key);
+  default long incr(String key) {
+    return incr(key, 1, defaultTtl());
+  }
 
   /**
    * Adds {@code delta} to a counter, creating it (with the default TTL) if missing.
@@ -267,7 +302,9 @@ public interface Cache extends AutoCloseable {
    *     the sum overflows 64 bits
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  long incr(String key, long delta);
+  default long incr(String key, long delta) {
+    return incr(key, delta, defaultTtl());
+  }
 
   /**
    * Adds {@code delta} to a counter atomically, creating it with {@code ttl} if missing; an
@@ -293,7 +330,9 @@ public interface Cache extends AutoCloseable {
    * @throws CacheCodecException if the key holds something other than a decimal counter
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  long decr(String key);
+  default long decr(String key) {
+    return incr(key, -1, defaultTtl());
+  }
 
   /**
    * Subtracts {@code delta} from a counter; see {@link #incr(String, long, Duration)}.
@@ -305,7 +344,12 @@ public interface Cache extends AutoCloseable {
    * @throws CacheCodecException if the key holds something other than a decimal counter
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  long decr(String key, long delta);
+  default long decr(String key, long delta) {
+    if (delta == Long.MIN_VALUE) {
+      throw new IllegalArgumentException("decr delta must be greater than Long.MIN_VALUE");
+    }
+    return incr(key, -delta, defaultTtl());
+  }
 
   /**
    * Reads a value with the version a {@link #compareAndSet} checks. Always a round trip:
@@ -329,7 +373,9 @@ public interface Cache extends AutoCloseable {
    * @throws IllegalArgumentException if no codec serves {@code type}
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  <T> Versioned<T> getVersioned(String key, Class<T> type);
+  default <T> Versioned<T> getVersioned(String key, Class<T> type) {
+    return getVersioned(key, codecFor(type));
+  }
 
   /**
    * Writes {@code value} with the default TTL only if the key is unchanged since
@@ -343,7 +389,9 @@ public interface Cache extends AutoCloseable {
    * @throws IllegalArgumentException if {@code read} came from another cache
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  <T> boolean compareAndSet(Versioned<T> read, T value);
+  default <T> boolean compareAndSet(Versioned<T> read, T value) {
+    return compareAndSet(read, value, defaultTtl());
+  }
 
   /**
    * Writes {@code value} with {@code ttl} only if the key is unchanged since {@code read}.
@@ -380,7 +428,9 @@ public interface Cache extends AutoCloseable {
    * @throws CacheException if the store fails and the cache is fail-closed, the thread is
    *     interrupted (the flag stays set), or 10,000 attempts all conflicted
    */
-  <T> T update(String key, Codec<T> codec, UnaryOperator<T> fn);
+  default <T> T update(String key, Codec<T> codec, UnaryOperator<T> fn) {
+    return update(key, codec, defaultTtl(), fn);
+  }
 
   /**
    * Runs a read-modify-write loop that writes with {@code ttl}; see
@@ -412,7 +462,9 @@ public interface Cache extends AutoCloseable {
    * @throws IllegalArgumentException if no codec serves {@code type}
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  <T> T update(String key, Class<T> type, UnaryOperator<T> fn);
+  default <T> T update(String key, Class<T> type, UnaryOperator<T> fn) {
+    return update(key, codecFor(type), fn);
+  }
 
   /**
    * Removes every key of this cache's namespace, and of the namespaces nested in it, and
@@ -443,7 +495,10 @@ public interface Cache extends AutoCloseable {
    * @return the open scope; close it with try-with-resources
    * @throws IllegalArgumentException if a key is empty
    */
-  Preload preload(String... keys);
+  default Preload preload(String... keys) {
+    Objects.requireNonNull(keys, "keys");
+    return preload(List.of(keys));
+  }
 
   /**
    * Opens a preload scope for this thread over a collection of keys.
@@ -476,7 +531,10 @@ public interface Cache extends AutoCloseable {
    * @throws CacheException if the store fails and the cache is fail-closed, or the thread is
    *     interrupted while waiting (the flag stays set)
    */
-  <T> T getOrCompute(String key, Class<T> type, Duration ttl, java.util.function.Supplier<? extends T> loader);
+  default <T> T getOrCompute(String key, Class<T> type, Duration ttl,
+      java.util.function.Supplier<? extends T> loader) {
+    return getOrCompute(key, codecFor(type), Freshness.of(ttl), loader);
+  }
 
   /**
    * Returns the value under {@code key}, or computes it, with the stampede protections of
@@ -493,8 +551,10 @@ public interface Cache extends AutoCloseable {
    * @throws RuntimeException what the loader threw
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  <T> T getOrCompute(String key, Class<T> type, Freshness freshness,
-      java.util.function.Supplier<? extends T> loader);
+  default <T> T getOrCompute(String key, Class<T> type, Freshness freshness,
+      java.util.function.Supplier<? extends T> loader) {
+    return getOrCompute(key, codecFor(type), freshness, loader);
+  }
 
   /**
    * Returns the value under {@code key}, or computes it, with a codec and the stampede
@@ -529,8 +589,10 @@ public interface Cache extends AutoCloseable {
    * @throws IllegalArgumentException if no key can be made of {@code argType}, or no codec
    *     serves {@code resultType}
    */
-  <A, R> Memoized<A, R> memoize(String name, Class<A> argType, Class<R> resultType,
-      java.util.function.Function<? super A, ? extends R> fn, Duration ttl);
+  default <A, R> Memoized<A, R> memoize(String name, Class<A> argType, Class<R> resultType,
+      java.util.function.Function<? super A, ? extends R> fn, Duration ttl) {
+    return memoizer(name, argType, codecFor(resultType)).ttl(ttl).of(fn);
+  }
 
   /**
    * Memoizes a bulk function; see {@link MemoizedAll}.
@@ -546,9 +608,11 @@ public interface Cache extends AutoCloseable {
    * @throws IllegalArgumentException if no key can be made of {@code keyType}, or no codec
    *     serves {@code valueType}
    */
-  <K, V> MemoizedAll<K, V> memoizeAll(String name, Class<K> keyType, Class<V> valueType,
+  default <K, V> MemoizedAll<K, V> memoizeAll(String name, Class<K> keyType, Class<V> valueType,
       java.util.function.Function<? super java.util.Set<K>, ? extends Map<K, ? extends V>> fn,
-      Duration ttl);
+      Duration ttl) {
+    return memoizer(name, keyType, codecFor(valueType)).ttl(ttl).ofAll(fn);
+  }
 
   /**
    * Starts configuring a memoized function with a codec and options (freshness, cached
@@ -632,4 +696,10 @@ public interface Cache extends AutoCloseable {
    */
   @Override
   void close();
+
+  /** The codec of a value's own class, as {@link #codecFor}. */
+  @SuppressWarnings("unchecked")
+  private <T> Codec<T> codecOf(T value) {
+    return (Codec<T>) codecFor(value.getClass());
+  }
 }

@@ -57,6 +57,11 @@ final class Envelope {
   record Meta(long computeMillis, long freshUntil, Map<String, Long> tags, boolean nullValue) {
     static final Meta NONE = new Meta(0, 0, Map.of(), false);
 
+    /** The same metadata for a cached {@code null}. */
+    Meta asNull() {
+      return new Meta(computeMillis, freshUntil, tags, true);
+    }
+
     Meta {
       tags = Map.copyOf(tags);
     }

@@ -1,5 +1,6 @@
 package io.larder;
 
+import io.larder.spi.KeyLayout;
 import io.larder.spi.Store;
 import io.larder.spi.StoreProvider;
 import io.larder.spi.StoreUrl;
@@ -186,7 +187,7 @@ public final class Larder {
      */
     public Builder defaultTtl(Duration ttl) {
       once("defaultTtl");
-      if (DefaultCache.ttlMillis(ttl) < 0) {
+      if (Ttls.millis(ttl) < 0) {
         throw new IllegalArgumentException("defaultTtl must be positive, was " + ttl);
       }
       this.defaultTtl = ttl;
@@ -343,11 +344,11 @@ public final class Larder {
       if (p != null) {
         path.add(p);
       }
-      DefaultCache.Shared shared = new DefaultCache.Shared(s, url != null,
+      CacheRuntime runtime = new CacheRuntime(s, url != null,
           compress == null ? 0 : compress, open == null || open,
           new CodecRegistry(serializable), description,
-          clock != null ? clock : InstantSource.system(), Keys.prefixOf(path));
-      return new DefaultCache(shared, path, new StatsCounter(null),
+          clock != null ? clock : InstantSource.system(), KeyLayout.prefix(path));
+      return new DefaultCache(runtime, path, new StatsCounter(null),
           ttl == null ? Cache.FOREVER : ttl, true);
     }
 

@@ -1,5 +1,7 @@
 package io.larder;
 
+import io.larder.spi.KeyLayout;
+import io.larder.spi.KeyRules;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,7 +25,19 @@ import java.util.function.Function;
  * @param <R> the result type
  */
 public final class Memoizer<A, R> {
-  private final DefaultCache cache;
+  /**
+   * What a memoized function needs of the cache that made it: the loader that computes and
+   * stores results, the writes that bust them, and the view whose namespace they live in.
+   */
+  record Backend(Loader loader, Writes writes, View view, KeyRules rules, Duration defaultTtl) {
+    /** The store key of a function's result for an encoded argument. */
+    Keys.StoreKey key(String name, String encodedArgument) {
+      String key = name.length() + ":" + name + encodedArgument;
+      return Keys.resolve(KeyLayout.internalPrefix(view.prefix(), "memo"), key, rules);
+    }
+  }
+
+  private final Backend cache;
   private final String name;
   private final Codec<R> codec;
   private Freshness freshness;
@@ -31,7 +45,7 @@ public final class Memoizer<A, R> {
   private boolean cacheNullsSet;
   private Function<? super A, String> keyFunction;
 
-  Memoizer(DefaultCache cache, String name, Class<A> argType, Codec<R> codec) {
+  Memoizer(Backend cache, String name, Class<A> argType, Codec<R> codec) {
     this.cache = cache;
     this.name = name;
     this.codec = codec;
@@ -107,7 +121,7 @@ public final class Memoizer<A, R> {
     String encoded = keyFunction != null
         ? "K" + Objects.requireNonNull(keyFunction.apply(arg), "key function returned null")
         : CacheKeys.encode(arg);
-    return cache.memoKey(name, encoded);
+    return cache.key(name, encoded);
   }
 
   /**
@@ -123,7 +137,8 @@ public final class Memoizer<A, R> {
     final class Single extends Keyed implements Memoized<A, R> {
       @Override
       public R apply(A arg) {
-        return cache.compute(storeKey(arg), codec, f, () -> fn.apply(arg), nulls).value();
+        return cache.loader().compute(cache.view(), storeKey(arg), codec, f, () -> fn.apply(arg),
+            nulls).value();
       }
     }
     return new Single();
@@ -146,7 +161,7 @@ public final class Memoizer<A, R> {
         for (A arg : args) {
           keys.computeIfAbsent(arg, a -> storeKey(a));
         }
-        return cache.computeAll(keys, codec, f, nulls, fn);
+        return cache.loader().computeAll(cache.view(), keys, codec, f, nulls, fn);
       }
     }
     return new Bulk();
@@ -155,7 +170,7 @@ public final class Memoizer<A, R> {
   /** What a memoized function and a memoized bulk function share: keys and busting. */
   private abstract class Keyed {
     public boolean bust(A arg) {
-      return cache.deleteKey(storeKey(arg));
+      return cache.writes().delete(cache.view(), storeKey(arg));
     }
 
     public String key(A arg) {

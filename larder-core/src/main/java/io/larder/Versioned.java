@@ -19,13 +19,14 @@ import io.larder.spi.StoredValue;
  * @param <T> the value type
  */
 public final class Versioned<T> {
-  final Object owner;
+  /** The runtime of the cache that read it: a compare-and-set must go to the same one. */
+  final CacheRuntime owner;
   final Keys.StoreKey key;
   final StoredValue stored;
   final Codec<T> codec;
   private final T value;
 
-  Versioned(Object owner, Keys.StoreKey key, StoredValue stored, Codec<T> codec, T value) {
+  Versioned(CacheRuntime owner, Keys.StoreKey key, StoredValue stored, Codec<T> codec, T value) {
     this.owner = owner;
     this.key = key;
     this.stored = stored;

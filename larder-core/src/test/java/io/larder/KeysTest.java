@@ -1,5 +1,6 @@
 package io.larder;
 
+import io.larder.spi.KeyLayout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,8 +37,8 @@ class KeysTest {
       @ForAll("keys") String k1, @ForAll("paths") List<String> p2, @ForAll("keys") String k2) {
     Assume.that(!p1.equals(p2) || !k1.equals(k2));
     for (KeyRules rules : List.of(KeyRules.ANY, MEMCACHED)) {
-      Keys.StoreKey a = Keys.resolve(Keys.prefixOf(p1), k1, rules);
-      Keys.StoreKey b = Keys.resolve(Keys.prefixOf(p2), k2, rules);
+      Keys.StoreKey a = Keys.resolve(KeyLayout.prefix(p1), k1, rules);
+      Keys.StoreKey b = Keys.resolve(KeyLayout.prefix(p2), k2, rules);
       assertThat(a.full()).isNotEqualTo(b.full());
       if (!a.hashed() && !b.hashed()) {
         assertThat(a.store()).isNotEqualTo(b.store());
@@ -52,10 +53,10 @@ class KeysTest {
   @Property(tries = 3000)
   void aNamespacePrefixCoversItsKeysAndItsChildrenOnly(@ForAll("paths") List<String> ns,
       @ForAll("paths") List<String> other, @ForAll("keys") String key) {
-    String prefix = Keys.prefixOf(ns);
+    String prefix = KeyLayout.prefix(ns);
     boolean descendant = other.size() >= ns.size() && other.subList(0, ns.size()).equals(ns);
     for (KeyRules rules : List.of(KeyRules.ANY, MEMCACHED)) {
-      String storeKey = Keys.resolve(Keys.prefixOf(other), key, rules).store();
+      String storeKey = Keys.resolve(KeyLayout.prefix(other), key, rules).store();
       assertThat(storeKey.startsWith(prefix)).as("%s under %s", other, ns).isEqualTo(descendant);
     }
   }
@@ -65,10 +66,10 @@ class KeysTest {
       @ForAll("keys") String key) {
     List<String> expected = new java.util.ArrayList<>();
     for (int n = 1; n <= ns.size(); n++) {
-      expected.add(Keys.prefixOf(ns.subList(0, n)));
+      expected.add(KeyLayout.prefix(ns.subList(0, n)));
     }
     for (KeyRules rules : List.of(KeyRules.ANY, MEMCACHED)) {
-      String storeKey = Keys.resolve(Keys.prefixOf(ns), key, rules).store();
+      String storeKey = Keys.resolve(KeyLayout.prefix(ns), key, rules).store();
       assertThat(io.larder.spi.KeyLayout.namespacePrefixes(storeKey)).isEqualTo(expected);
     }
   }
@@ -76,21 +77,21 @@ class KeysTest {
   @Property(tries = 1000)
   void keysForRestrictiveStoresAlwaysFitTheRules(@ForAll("paths") List<String> ns,
       @ForAll("keys") String key) {
-    assertThat(MEMCACHED.accepts(Keys.resolve(Keys.prefixOf(ns), key, MEMCACHED).store())).isTrue();
+    assertThat(MEMCACHED.accepts(Keys.resolve(KeyLayout.prefix(ns), key, MEMCACHED).store())).isTrue();
   }
 
   @Test
   void keysAreReadableWhereTheStoreAllows() {
-    assertThat(Keys.resolve(Keys.prefixOf(List.of("shop", "notes")), "312", KeyRules.ANY).store())
+    assertThat(Keys.resolve(KeyLayout.prefix(List.of("shop", "notes")), "312", KeyRules.ANY).store())
         .isEqualTo("~shop:notes::312");
     assertThat(Keys.resolve("", "hits:/books/312", KeyRules.ANY).store()).isEqualTo("hits:/books/312");
-    assertThat(Keys.prefixOf(List.of("a:b", "100%", "~"))).isEqualTo("~a%3Ab:100%25:%7E:");
+    assertThat(KeyLayout.prefix(List.of("a:b", "100%", "~"))).isEqualTo("~a%3Ab:100%25:%7E:");
     assertThat(Keys.resolve("", "~tilde", KeyRules.ANY).store()).isEqualTo("~~tilde");
   }
 
   @Test
   void keysTheStoreCannotTakeAreHashedUnderTheirNamespace() {
-    String shop = Keys.prefixOf(List.of("shop"));
+    String shop = KeyLayout.prefix(List.of("shop"));
     Keys.StoreKey k = Keys.resolve(shop, "has space", MEMCACHED);
     assertThat(k.hashed()).isTrue();
     assertThat(k.store()).startsWith("~shop::#").hasSize("~shop::#".length() + 43);
@@ -111,7 +112,7 @@ class KeysTest {
 
   @Test
   void aPrefixTooLongForTheStoreIsRefused() {
-    String longPrefix = Keys.prefixOf(List.of("x".repeat(240)));
+    String longPrefix = KeyLayout.prefix(List.of("x".repeat(240)));
     assertThatThrownBy(() -> Keys.resolve(longPrefix, "k k", MEMCACHED))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too long");
   }

@@ -114,14 +114,14 @@ class LarderTest {
 
   @Test
   void aTtlIsRoundedUpToMillisecondsAndCappedAtForever() {
-    assertThat(DefaultCache.ttlMillis(Duration.ofNanos(1))).isEqualTo(1);
-    assertThat(DefaultCache.ttlMillis(Duration.ofMillis(1500))).isEqualTo(1500);
-    assertThat(DefaultCache.ttlMillis(Duration.ofNanos(1_500_001))).isEqualTo(2);
-    assertThat(DefaultCache.ttlMillis(Duration.ZERO)).isEqualTo(-1);
-    assertThat(DefaultCache.ttlMillis(Duration.ofSeconds(-5))).isEqualTo(-1);
-    assertThat(DefaultCache.ttlMillis(Duration.ofDays(36_524))).isEqualTo(36_524L * 86_400_000);
-    assertThat(DefaultCache.ttlMillis(Duration.ofDays(36_525))).isEqualTo(Store.NO_EXPIRY);
-    assertThat(DefaultCache.ttlMillis(Cache.FOREVER)).isEqualTo(Store.NO_EXPIRY);
+    assertThat(Ttls.millis(Duration.ofNanos(1))).isEqualTo(1);
+    assertThat(Ttls.millis(Duration.ofMillis(1500))).isEqualTo(1500);
+    assertThat(Ttls.millis(Duration.ofNanos(1_500_001))).isEqualTo(2);
+    assertThat(Ttls.millis(Duration.ZERO)).isEqualTo(-1);
+    assertThat(Ttls.millis(Duration.ofSeconds(-5))).isEqualTo(-1);
+    assertThat(Ttls.millis(Duration.ofDays(36_524))).isEqualTo(36_524L * 86_400_000);
+    assertThat(Ttls.millis(Duration.ofDays(36_525))).isEqualTo(Store.NO_EXPIRY);
+    assertThat(Ttls.millis(Cache.FOREVER)).isEqualTo(Store.NO_EXPIRY);
   }
 
   @Test

@@ -52,7 +52,12 @@ public final class CasLoop {
    *     {@link #MAX_ATTEMPTS} attempts all conflicted
    */
   public static <T> T run(String what, Attempt<T> attempt) {
-    for (int n = 0; n < MAX_ATTEMPTS; n++) {
+    return run(what, attempt, MAX_ATTEMPTS);
+  }
+
+  /** {@link #run(String, Attempt)} with another limit, for tests. */
+  static <T> T run(String what, Attempt<T> attempt, int maxAttempts) {
+    for (int n = 0; n < maxAttempts; n++) {
       if (Thread.currentThread().isInterrupted()) {
         throw new CacheException(what + " interrupted");
       }
@@ -62,7 +67,7 @@ public final class CasLoop {
       }
       backoff(n);
     }
-    throw new CacheException(what + " gave up after " + MAX_ATTEMPTS + " conflicting writes");
+    throw new CacheException(what + " gave up after " + maxAttempts + " conflicting writes");
   }
 
   /**

@@ -2,6 +2,7 @@ package io.larder.kyototycoon.internal;
 
 import io.larder.CacheException;
 import java.time.Duration;
+import io.larder.spi.CasLoop;
 import io.larder.spi.Store;
 import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
@@ -49,8 +51,6 @@ public final class KtStore implements Store {
   static final int CLEAR_BATCH = 10_000;
   /** How many locks counters are spread over; see {@link CounterCombiner}. */
   static final int COUNTER_STRIPES = 64;
-  /** How often a read-then-compare-and-set loop retries before giving up. */
-  static final int MAX_ATTEMPTS = 10_000;
   private static final Pattern DB_REPORT = Pattern.compile("db_(\\d+)");
 
   private final KtConfig config;
@@ -59,7 +59,7 @@ public final class KtStore implements Store {
   private final BinaryConnection binary;
   private final RpcClient rpc;
   private final CounterCombiner counters =
-      new CounterCombiner(new CounterBackend(), COUNTER_STRIPES, MAX_ATTEMPTS);
+      new CounterCombiner(new CounterBackend(), COUNTER_STRIPES, CasLoop.MAX_ATTEMPTS);
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private KtStore(KtConfig config) {
@@ -151,20 +151,20 @@ public final class KtStore implements Store {
   @Override
   public StoredValue getVersioned(String key) {
     byte[] k = utf8(key);
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    // an unstamped value (written by another program) gets a version stamped in first
+    Optional<StoredValue> read = CasLoop.run(what("getVersioned", key), () -> {
       BinaryProtocol.Found f = getOne(k);
       if (f == null) {
-        return null;
+        return Optional.empty();
       }
       if (Versions.isStamped(f.value())) {
-        return new StoredValue(Versions.value(f.value()), Versions.version(f.value()));
+        return Optional.of(new StoredValue(Versions.value(f.value()), Versions.version(f.value())));
       }
       long version = Versions.newVersion();
-      if (cas(k, f.value(), Versions.stamp(f.value(), version), Expiry.keep(f.xt()))) {
-        return new StoredValue(f.value(), version);
-      }
-    }
-    throw gaveUp("getVersioned", key);
+      return cas(k, f.value(), Versions.stamp(f.value(), version), Expiry.keep(f.xt()))
+          ? Optional.of(new StoredValue(f.value(), version)) : null;
+    });
+    return read.orElse(null);
   }
 
   // ---- writes -------------------------------------------------------------------------------
@@ -224,16 +224,13 @@ public final class KtStore implements Store {
   public boolean touch(String key, long ttlMillis) {
     byte[] k = utf8(key);
     String xt = Expiry.http(ttlMillis);
-    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    return CasLoop.run(what("touch", key), () -> {
       BinaryProtocol.Found f = getOne(k);
       if (f == null) {
-        return false;
+        return Boolean.FALSE;
       }
-      if (cas(k, f.value(), f.value(), xt)) {
-        return true;
-      }
-    }
-    throw gaveUp("touch", key);
+      return cas(k, f.value(), f.value(), xt) ? Boolean.TRUE : null;
+    });
   }
 
   @Override
@@ -402,9 +399,9 @@ public final class KtStore implements Store {
     return out;
   }
 
-  private static CacheException gaveUp(String what, String key) {
-    return new CacheException(what + " of key '" + key + "' gave up after " + MAX_ATTEMPTS
-        + " conflicting writes");
+  /** Names an operation for {@link CasLoop}'s messages. */
+  private static String what(String operation, String key) {
+    return operation + " of key '" + key + "'";
   }
 
   /**

@@ -6,6 +6,7 @@ import io.larder.CacheCodecException;
 import io.larder.CacheException;
 import io.larder.memcached.MemcachedStore;
 import io.larder.memcached.RecacheRead;
+import io.larder.spi.CasLoop;
 import io.larder.spi.Counters;
 import io.larder.spi.KeyLayout;
 import io.larder.spi.KeyRules;
@@ -26,7 +27,6 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The {@link MemcachedStore}: every {@link io.larder.spi.Store} operation as meta commands on
@@ -52,8 +52,6 @@ public final class DefaultMemcachedStore implements MemcachedStore {
   static final StoreTraits TRAITS = StoreTraits.DEFAULT.withKeyRules(KEY_RULES)
       .withTtlResolution(Duration.ofSeconds(1)).withReadsReturnCopies(true)
       .withServerCounters(true).withNativeAdd(true);
-  /** Attempts of a counter's compare-and-set loop before giving up. */
-  static final int MAX_COUNTER_ATTEMPTS = 10_000;
 
   private final Connection connection;
   private final EventLoopGroup group;
@@ -584,7 +582,7 @@ public final class DefaultMemcachedStore implements MemcachedStore {
   public long incr(String key, long delta, long ttlMillis) {
     WireKey k = wire(key);
     long exptime = exptime(ttlMillis);
-    for (int attempt = 0; attempt < MAX_COUNTER_ATTEMPTS; attempt++) {
+    for (int attempt = 0; attempt < CasLoop.MAX_ATTEMPTS; attempt++) {
       ByteBuf buf = buffer(k, 64);
       MetaCommands.start(buf, "ma", k);
       MetaCommands.flag(buf, 'N', exptime);
@@ -608,7 +606,7 @@ public final class DefaultMemcachedStore implements MemcachedStore {
         return result;
       }
       if (r.code == Reply.NS || r.code == Reply.NF) {
-        backoff(attempt); // created or deleted by someone else meanwhile
+        CasLoop.backoff(attempt); // created or deleted by someone else meanwhile
         continue;
       }
       if (r.code == Reply.TEXT && r.text.contains("non-numeric")) {
@@ -621,7 +619,7 @@ public final class DefaultMemcachedStore implements MemcachedStore {
       throw unexpected(r, "incr", key);
     }
     throw new CacheException("incr of key '" + key + "' on memcached " + server()
-        + " gave up after " + MAX_COUNTER_ATTEMPTS + " conflicting writes");
+        + " gave up after " + CasLoop.MAX_ATTEMPTS + " conflicting writes");
   }
 
   private long parseCounterReply(Reply r, String key) {
@@ -679,7 +677,7 @@ public final class DefaultMemcachedStore implements MemcachedStore {
    * @return the new value, or {@code null} if the key is gone
    */
   private Long incrByCompareAndSet(WireKey k, String key, long delta, long createExptime) {
-    for (int attempt = 0; attempt < MAX_COUNTER_ATTEMPTS; attempt++) {
+    for (int attempt = 0; attempt < CasLoop.MAX_ATTEMPTS; attempt++) {
       ByteBuf buf = buffer(k, 0);
       MetaCommands.start(buf, "mg", k);
       MetaCommands.flag(buf, 'v');
@@ -715,21 +713,12 @@ public final class DefaultMemcachedStore implements MemcachedStore {
       if (r.code != Reply.EX && r.code != Reply.NF) {
         throw unexpected(r, "incr", key);
       }
-      backoff(attempt);
+      CasLoop.backoff(attempt);
     }
     throw new CacheException("incr of key '" + key + "' on memcached " + server()
-        + " gave up after " + MAX_COUNTER_ATTEMPTS + " conflicting writes");
+        + " gave up after " + CasLoop.MAX_ATTEMPTS + " conflicting writes");
   }
 
-  /** Spins briefly, then parks for a random, growing time of up to about 2 ms. */
-  private static void backoff(int attempt) {
-    if (attempt < 2) {
-      Thread.onSpinWait();
-      return;
-    }
-    long maxNanos = 1_000L << Math.min(attempt, 11);
-    LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(maxNanos / 2, maxNanos + 1));
-  }
 
   // ---- namespaces --------------------------------------------------------------------------
 
@@ -757,7 +746,7 @@ public final class DefaultMemcachedStore implements MemcachedStore {
       }
       return;
     }
-    if (!NamespaceKeys.isNamespacePrefix(prefix)) {
+    if (!KeyLayout.isNamespacePrefix(prefix)) {
       throw new IllegalArgumentException("memcached can clear a namespace prefix (~name:) or "
           + "everything (\"\"), not the prefix '" + prefix + "'");
     }

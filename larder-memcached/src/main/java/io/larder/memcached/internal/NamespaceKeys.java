@@ -30,15 +30,6 @@ final class NamespaceKeys {
   private NamespaceKeys() {}
 
   /**
-   * Tells whether a {@code clear} prefix is a namespace prefix (as
-   * {@link io.larder.spi.KeyLayout} makes them): {@code ~}, segments, each ending in {@code :}.
-   */
-  static boolean isNamespacePrefix(String prefix) {
-    return prefix.length() >= 3 && prefix.charAt(0) == '~' && prefix.charAt(1) != '~'
-        && prefix.charAt(1) != ':' && prefix.endsWith(":") && !prefix.contains("::");
-  }
-
-  /**
    * Returns the key under which a namespace's generation lives: {@code ~@} and the prefix, or
    * {@code ~@#} and its hash when that would be too long or not printable.
    */

@@ -67,12 +67,12 @@ class NamespaceKeysTest {
 
   @Test
   void recognisesNamespacePrefixes() {
-    assertThat(NamespaceKeys.isNamespacePrefix("~shop:")).isTrue();
-    assertThat(NamespaceKeys.isNamespacePrefix("~shop:notes:")).isTrue();
-    assertThat(NamespaceKeys.isNamespacePrefix("shop:")).isFalse();
-    assertThat(NamespaceKeys.isNamespacePrefix("~~shop:")).isFalse();
-    assertThat(NamespaceKeys.isNamespacePrefix("~shop")).isFalse();
-    assertThat(NamespaceKeys.isNamespacePrefix("~shop::")).isFalse();
-    assertThat(NamespaceKeys.isNamespacePrefix("~:")).isFalse();
+    assertThat(io.larder.spi.KeyLayout.isNamespacePrefix("~shop:")).isTrue();
+    assertThat(io.larder.spi.KeyLayout.isNamespacePrefix("~shop:notes:")).isTrue();
+    assertThat(io.larder.spi.KeyLayout.isNamespacePrefix("shop:")).isFalse();
+    assertThat(io.larder.spi.KeyLayout.isNamespacePrefix("~~shop:")).isFalse();
+    assertThat(io.larder.spi.KeyLayout.isNamespacePrefix("~shop")).isFalse();
+    assertThat(io.larder.spi.KeyLayout.isNamespacePrefix("~shop::")).isFalse();
+    assertThat(io.larder.spi.KeyLayout.isNamespacePrefix("~:")).isFalse();
   }
 }

@@ -71,11 +71,8 @@ final class RedisKeys {
 
   /** Applies the namespace hash tag, if configured and the key is in a namespace. */
   String tagged(String storeKey) {
-    if (!namespaceTags || KeyLayout.namespacePrefixes(storeKey).isEmpty()) {
-      return storeKey;
-    }
-    int end = storeKey.indexOf("::");
-    return "~{" + storeKey.substring(1, end) + "}" + storeKey.substring(end);
+    KeyLayout.Namespaced n = namespaceTags ? KeyLayout.split(storeKey) : null;
+    return n == null ? storeKey : "~{" + n.path() + "}" + n.rest();
   }
 
   /**
@@ -86,8 +83,7 @@ final class RedisKeys {
    * @return the glob, with the prefix's pattern characters escaped
    */
   byte[] scanPattern(String prefix) {
-    if (namespaceTags && prefix.length() > 2 && prefix.charAt(0) == '~'
-        && prefix.charAt(1) != '~' && prefix.endsWith(":")) {
+    if (namespaceTags && KeyLayout.isNamespacePrefix(prefix)) {
       // ~{shop:notes}::k and nested ~{shop:notes:drafts}::k, but not ~{shop:notes2}::k
       return ("~{" + glob(prefix.substring(1, prefix.length() - 1)) + "[:}]*")
           .getBytes(StandardCharsets.UTF_8);

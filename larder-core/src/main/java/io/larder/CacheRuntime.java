@@ -1,0 +1,67 @@
+package io.larder;
+
+import io.larder.spi.KeyRules;
+import io.larder.spi.Store;
+import io.larder.spi.StoreTraits;
+import java.time.InstantSource;
+import java.util.Objects;
+
+/**
+ * What a root cache and all its views share: the store and how it is called, the codecs, the
+ * clock, and one instance of each engine, wired bottom-up ({@link StoreCalls} →
+ * {@link ScopedReads} → {@link Tags} → {@link Reads} → {@link Writes} → {@link Loader},
+ * {@link Preloads}). Engines get what they need from here at construction and never a
+ * reference back up.
+ */
+final class CacheRuntime {
+  final Store store;
+  final boolean ownsStore;
+  final KeyRules rules;
+  final CodecRegistry codecs;
+  final StoreCalls calls;
+  final Reads reads;
+  final Writes writes;
+  final Tags tags;
+  final Loader loader;
+  final Preloads preloads;
+
+  /**
+   * @param store the store, already decorated
+   * @param ownsStore whether closing the cache closes the store (opened from a URL)
+   * @param compressAbove deflate values of at least this many bytes; 0 for never
+   * @param failOpen whether store failures read as misses
+   * @param description the store as messages name it (a redacted URL)
+   * @param rootPrefix the clear prefix of the root cache: where tags and learned lists live
+   */
+  CacheRuntime(Store store, boolean ownsStore, int compressAbove, boolean failOpen,
+      CodecRegistry codecs, String description, InstantSource clock, String rootPrefix) {
+    StoreTraits traits = Objects.requireNonNull(store.traits(), "store.traits()");
+    this.store = store;
+    this.ownsStore = ownsStore;
+    this.rules = traits.keyRules();
+    this.codecs = codecs;
+    this.calls = new StoreCalls(store, description, failOpen);
+    ScopedReads scoped = new ScopedReads(calls, traits.readsReturnCopies());
+    EntryCodec entries = new EntryCodec(compressAbove);
+    this.tags = new Tags(calls, scoped, rules, rootPrefix);
+    this.reads = new Reads(scoped, entries, tags, calls);
+    this.writes = new Writes(calls, entries, scoped, tags, reads);
+    this.loader = new Loader(reads, writes, scoped, calls, rules, clock);
+    this.preloads = new Preloads(scoped, calls, rules, rootPrefix);
+  }
+
+  /** Resolves a user key under a view's prefix for the store. */
+  Keys.StoreKey key(View view, String key) {
+    return Keys.resolve(view.prefix(), key, rules);
+  }
+
+  /** Closes the cache: background work stops, and the store closes if the cache opened it. */
+  void close() {
+    if (calls.close()) {
+      loader.close();
+      if (ownsStore) {
+        store.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.larder;
+
+import java.lang.System.Logger.Level;
+import java.util.Objects;
+
+/**
+ * Turns values into stored bytes and back: the codec's payload inside an {@link Envelope}
+ * (compression, key check, freshness, tags, cached nulls), and counters as the plain decimal
+ * text a server can increment. Bytes that cannot be opened read as absent and are counted,
+ * never thrown.
+ */
+final class EntryCodec {
+  private static final System.Logger LOG = System.getLogger(Cache.class.getName());
+
+  private final int compressAbove;
+
+  /** @param compressAbove deflate payloads of at least this many bytes; 0 for never */
+  EntryCodec(int compressAbove) {
+    this.compressAbove = compressAbove;
+  }
+
+  /**
+   * Opens stored bytes; undecodable bytes read as absent and count a decode error.
+   *
+   * @param raw the stored bytes, not {@code null}
+   * @param owned whether no one else holds {@code raw} (a store's copy, not a scope's or an
+   *     in-process store's array), so that a byte-array value may be the very array
+   */
+  <T> Entry<T> open(Keys.StoreKey k, byte[] raw, Codec<T> codec, boolean owned,
+      StatsCounter stats) {
+    try {
+      Envelope.Opened opened = Envelope.unseal(raw,
+          uncheckedCounter(k, raw) ? null : k.checkedKey());
+      if (opened.meta().nullValue()) {
+        return new Entry<>(true, null, opened.meta());
+      }
+      byte[] payload = opened.payload();
+      // a payload behind a header is always a new array
+      T value = codec instanceof BuiltinCodecs.Adopting<T> adopting && (owned || payload != raw)
+          ? adopting.adopt(payload) : codec.decode(payload);
+      if (value == null) {
+        throw new CacheCodecException(codec + " returned null");
+      }
+      return new Entry<>(true, value, opened.meta());
+    } catch (RuntimeException e) {
+      stats.inc(StatsCounter.Kind.DECODE_ERROR);
+      LOG.log(Level.DEBUG, () -> "undecodable value under " + k.full() + " read as a miss", e);
+      return Entry.absent();
+    }
+  }
+
+  /** Seals a value, or a cached {@code null} when {@code meta} says so. */
+  <T> byte[] seal(Keys.StoreKey k, T value, Codec<T> codec, Envelope.Meta meta) {
+    if (meta.nullValue()) {
+      return Envelope.seal(new byte[0], 0, k.checkedKey(), meta);
+    }
+    Objects.requireNonNull(value, "value");
+    byte[] payload = codec.encode(value);
+    if (payload == null) {
+      throw new CacheCodecException(codec + " encoded a value as null");
+    }
+    if (meta.equals(Envelope.Meta.NONE) && uncheckedCounter(k, payload)) {
+      return Envelope.seal(payload, 0, null);
+    }
+    return Envelope.seal(payload, compressAbove, k.checkedKey(), meta);
+  }
+
+  /**
+   * Counters live as plain decimal text even under hashed keys, with no key check: a server
+   * must be able to increment them.
+   */
+  private static boolean uncheckedCounter(Keys.StoreKey k, byte[] bytes) {
+    if (!k.hashed() || bytes.length == 0 || bytes.length > 21) {
+      return false;
+    }
+    try {
+      BuiltinCodecs.parseDecimal(bytes);
+      return true;
+    } catch (CacheCodecException e) {
+      return false;
+    }
+  }
+}

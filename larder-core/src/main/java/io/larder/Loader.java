@@ -1,0 +1,311 @@
+package io.larder;
+
+import io.larder.spi.KeyLayout;
+import io.larder.spi.KeyRules;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Computes what the cache lacks: {@code getOrCompute} and memoized functions. One computation
+ * per key in this JVM at a time (single flight), optionally one in the whole fleet (a lease
+ * taken in the store), early recomputation and stale-while-revalidate, as {@link LoadDecision}
+ * decides; and the bulk form that computes only the missing keys in one call.
+ */
+final class Loader {
+  private static final System.Logger LOG = System.getLogger(Cache.class.getName());
+  private static final byte[] LEASE_TOKEN = "lease".getBytes(StandardCharsets.US_ASCII);
+
+  private final Reads reads;
+  private final Writes writes;
+  private final ScopedReads scoped;
+  private final StoreCalls calls;
+  private final KeyRules rules;
+  private final InstantSource clock;
+  /** Computations in flight in this JVM, by store key: one per key (single flight). */
+  private final ConcurrentMap<String, CompletableFuture<Object>> inflight =
+      new ConcurrentHashMap<>();
+  private volatile ExecutorService background;
+
+  Loader(Reads reads, Writes writes, ScopedReads scoped, StoreCalls calls, KeyRules rules,
+      InstantSource clock) {
+    this.reads = reads;
+    this.writes = writes;
+    this.scoped = scoped;
+    this.calls = calls;
+    this.rules = rules;
+    this.clock = clock;
+  }
+
+  /**
+   * A fresh value from the cache, or one computation per key in this JVM (and, with a lease,
+   * in the fleet), with early recomputation and stale-while-revalidate.
+   *
+   * @return the entry; absent only if the loader returned {@code null} and nulls are not
+   *     cached
+   */
+  <T> Entry<T> compute(View view, Keys.StoreKey k, Codec<T> codec, Freshness f,
+      Supplier<? extends T> loader, boolean cacheNulls) {
+    Entry<T> cached = reads.entry(view, k, codec);
+    LoadDecision decision = LoadDecision.decide(cached.present(), cached.meta().freshUntil(),
+        cached.meta().computeMillis(), clock.millis(), f.beta(), !f.staleTime().isZero(),
+        1.0 - ThreadLocalRandom.current().nextDouble());
+    Load<T> load = new Load<>(view, k, codec, f, loader, cacheNulls);
+    switch (decision) {
+      case SERVE:
+        return cached;
+      case REFRESH_EARLY: {
+        CompletableFuture<Object> mine = new CompletableFuture<>();
+        return inflight.putIfAbsent(k.store(), mine) == null ? lead(load, mine, cached) : cached;
+      }
+      case SERVE_STALE:
+        refreshInBackground(load, cached);
+        return cached;
+      default: {
+        CompletableFuture<Object> mine = new CompletableFuture<>();
+        CompletableFuture<Object> running = inflight.putIfAbsent(k.store(), mine);
+        return running != null ? await(running) : lead(load, mine, null);
+      }
+    }
+  }
+
+  /** One call's computation: what to compute, for whom, how fresh. */
+  private record Load<T>(View view, Keys.StoreKey k, Codec<T> codec, Freshness f,
+      Supplier<? extends T> loader, boolean cacheNulls) {}
+
+  /** Waits for another caller's computation of the same key. */
+  @SuppressWarnings("unchecked")
+  private static <T> Entry<T> await(CompletableFuture<Object> running) {
+    try {
+      return (Entry<T>) running.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CacheException("interrupted while waiting for another caller's computation", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new CacheException("computation failed", cause);
+    }
+  }
+
+  private <T> void refreshInBackground(Load<T> load, Entry<T> stale) {
+    CompletableFuture<Object> mine = new CompletableFuture<>();
+    if (inflight.putIfAbsent(load.k().store(), mine) != null) {
+      return; // somebody is refreshing it already
+    }
+    try {
+      background().execute(() -> {
+        try {
+          lead(load, mine, stale);
+        } catch (RuntimeException | Error e) {
+          LOG.log(Level.WARNING, () -> "background refresh of " + load.k().full() + " failed", e);
+        }
+      });
+    } catch (RejectedExecutionException closing) {
+      inflight.remove(load.k().store(), mine);
+      mine.complete(stale);
+    }
+  }
+
+  /**
+   * Computes as the one caller in this JVM; publishes the outcome to the callers waiting on
+   * {@code mine}.
+   *
+   * @param current a value to fall back on (early or background refresh): with a lease held
+   *     elsewhere, this caller does not wait but returns it; {@code null} for a miss
+   */
+  private <T> Entry<T> lead(Load<T> load, CompletableFuture<Object> mine, Entry<T> current) {
+    try {
+      Entry<T> result = computeAndStore(load, current);
+      mine.complete(result);
+      return result;
+    } catch (RuntimeException | Error e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      inflight.remove(load.k().store(), mine);
+    }
+  }
+
+  private <T> Entry<T> computeAndStore(Load<T> load, Entry<T> current) {
+    StatsCounter stats = load.view().stats();
+    Keys.StoreKey lease = null;
+    if (!load.f().leaseTime().isZero()) {
+      Keys.StoreKey leaseKey = Keys.resolve(KeyLayout.internalPrefix(load.view().prefix(), "lease"),
+          load.k().full(), rules);
+      long leaseMillis = Ttls.millis(load.f().leaseTime());
+      Boolean won = calls.call(stats, "lease",
+          s -> s.add(leaseKey.store(), LEASE_TOKEN, leaseMillis), null);
+      if (Boolean.TRUE.equals(won)) {
+        lease = leaseKey;
+        if (current == null) {
+          // The previous holder may have stored its value and released the lease between our
+          // miss and our add: its value is there now, and computing again would be a second
+          // computation for one miss. The holder stores before it releases, so this read sees it.
+          Entry<T> stored = readStored(load);
+          if (stored.present()) {
+            calls.call(stats, "lease", s -> s.delete(leaseKey.store()), null);
+            return stored;
+          }
+        }
+      } else if (Boolean.FALSE.equals(won)) {
+        if (current != null) {
+          return current; // another process is refreshing it; keep serving what we have
+        }
+        Entry<T> theirs = awaitLeaseHolder(load);
+        if (theirs != null) {
+          return theirs;
+        }
+        // the holder is slow or died: compute here rather than wait any longer
+      }
+      // won == null: the store failed (fail-open); compute without a lease
+    }
+    try {
+      long started = System.nanoTime();
+      T value = load.loader().get();
+      long computeMillis = Math.max(1, (System.nanoTime() - started) / 1_000_000);
+      if (value == null && !load.cacheNulls()) {
+        return Entry.absent();
+      }
+      return writes.storeComputed(load.view(), load.k(), value, load.codec(), computeMillis,
+          Ttls.freshUntil(load.f(), clock.millis()), Ttls.storeMillis(load.f()));
+    } finally {
+      if (lease != null) {
+        Keys.StoreKey held = lease;
+        calls.call(stats, "lease", s -> s.delete(held.store()), null);
+      }
+    }
+  }
+
+  /** Reads the key from the store itself, past any scope: what a lease holder stored. */
+  private <T> Entry<T> readStored(Load<T> load) {
+    byte[] raw = calls.call(load.view().stats(), "get", s -> s.get(load.k().store()), null);
+    return raw == null ? Entry.absent()
+        : reads.open(load.view(), load.k(), raw, load.codec(), Map.of(), scoped.ownedReads());
+  }
+
+  /**
+   * Waits, with backoff, up to the lease time for the lease holder's value; {@code null} if
+   * none came.
+   */
+  private <T> Entry<T> awaitLeaseHolder(Load<T> load) {
+    long deadline = System.nanoTime() + load.f().leaseTime().toNanos();
+    long sleepNanos = 2_000_000;
+    while (System.nanoTime() < deadline) {
+      LockSupport.parkNanos(Math.min(sleepNanos, Math.max(0, deadline - System.nanoTime())));
+      if (Thread.currentThread().isInterrupted()) {
+        throw new CacheException("interrupted while waiting for a lease holder's value");
+      }
+      byte[] raw = calls.call(load.view().stats(), "get", s -> s.get(load.k().store()), null);
+      if (raw != null) {
+        Entry<T> e = reads.open(load.view(), load.k(), raw, load.codec(), Map.of(),
+            scoped.ownedReads());
+        if (e.present()) {
+          return e;
+        }
+      }
+      sleepNanos = Math.min(sleepNanos * 2, 100_000_000);
+    }
+    return null;
+  }
+
+  /**
+   * Reads memoized results in one round trip, computes the missing ones with one call, and
+   * stores them in one round trip.
+   */
+  <K, V> Map<K, V> computeAll(View view, Map<K, Keys.StoreKey> keys, Codec<V> codec,
+      Freshness f, boolean cacheNulls,
+      Function<? super Set<K>, ? extends Map<K, ? extends V>> fn) {
+    List<String> storeKeys = new ArrayList<>(keys.size());
+    keys.values().forEach(k -> storeKeys.add(k.store()));
+    ScopedReads.Raw raw = scoped.read(storeKeys, view.stats(), true);
+    Map<K, V> result = new LinkedHashMap<>();
+    Set<K> missing = new LinkedHashSet<>();
+    long now = clock.millis();
+    for (Map.Entry<K, Keys.StoreKey> e : keys.entrySet()) {
+      Entry<V> entry = reads.open(view, e.getValue(), raw.bytes().get(e.getValue().store()),
+          codec, raw.bytes(), raw.owned());
+      if (LoadDecision.mustCompute(entry.present(), entry.meta().freshUntil(), now)) {
+        missing.add(e.getKey());
+      } else if (entry.value() != null) {
+        result.put(e.getKey(), entry.value());
+      }
+    }
+    if (missing.isEmpty()) {
+      return result;
+    }
+    long started = System.nanoTime();
+    Map<K, ? extends V> computed = fn.apply(Collections.unmodifiableSet(missing));
+    long computeMillis = Math.max(1, (System.nanoTime() - started) / 1_000_000);
+    if (computed == null) {
+      throw new IllegalStateException("the bulk function of a memoizeAll returned null");
+    }
+    Map<Keys.StoreKey, V> toStore = new LinkedHashMap<>();
+    for (K key : missing) {
+      V value = computed.get(key);
+      if (value == null && !cacheNulls) {
+        continue;
+      }
+      toStore.put(keys.get(key), value);
+      if (value != null) {
+        result.put(key, value);
+      }
+    }
+    if (!toStore.isEmpty()) {
+      writes.storeAllComputed(view, toStore, codec, computeMillis,
+          Ttls.freshUntil(f, clock.millis()), Ttls.storeMillis(f));
+    }
+    return result;
+  }
+
+  /** Returns the executor for background refreshes, started on first use. */
+  private ExecutorService background() {
+    ExecutorService e = background;
+    if (e == null) {
+      synchronized (this) {
+        e = background;
+        if (e == null) {
+          AtomicLong n = new AtomicLong();
+          e = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "larder-refresh-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          });
+          background = e;
+        }
+      }
+    }
+    return e;
+  }
+
+  /** Stops background refreshes; called when the cache closes. */
+  synchronized void close() {
+    if (background != null) {
+      background.shutdownNow();
+    }
+  }
+}

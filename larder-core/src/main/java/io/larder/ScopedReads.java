@@ -1,0 +1,146 @@
+package io.larder;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The one path by which stored bytes are read: through the thread's open preload scopes
+ * first (hits and known misses), then from the store in one bulk call for the rest; and the
+ * way writes keep open scopes true. Every read is recorded in the thread's learning scopes.
+ */
+final class ScopedReads {
+  private final Scopes scopes = new Scopes();
+  private final StoreCalls calls;
+  private final boolean ownedReads;
+
+  /** @param ownedReads whether the store's reads return arrays no one else holds */
+  ScopedReads(StoreCalls calls, boolean ownedReads) {
+    this.calls = calls;
+    this.ownedReads = ownedReads;
+  }
+
+  /** Whether the store's reads return arrays no one else holds. */
+  boolean ownedReads() {
+    return ownedReads;
+  }
+
+  /**
+   * Bytes read for store keys (absent keys left out; not to be modified), and whether every
+   * array in it is the caller's own (see {@link EntryCodec#open}).
+   */
+  record Raw(Map<String, byte[]> bytes, boolean owned) {}
+
+  /** One key's bytes ({@code null} if absent) and whether the array is the caller's own. */
+  record One(byte[] bytes, boolean owned) {}
+
+  /**
+   * Records a read of a store key in the thread's learning scopes and returns what an open
+   * scope knows of it: its bytes, {@link Scopes#MISSING}, or {@code null} if no scope knows it.
+   *
+   * @param userRead whether this is the caller's read (counted as a preload hit) or Larder's
+   *     own (a tag generation)
+   */
+  byte[] lookup(String storeKey, StatsCounter stats, boolean userRead) {
+    scopes.recordRead(storeKey);
+    byte[] known = scopes.lookup(storeKey);
+    if (known != null && userRead) {
+      stats.inc(StatsCounter.Kind.PRELOAD_HIT);
+    }
+    return known;
+  }
+
+  /** Reads one store key: from a scope, else from the store. */
+  One readOne(String storeKey, StatsCounter stats) {
+    byte[] known = lookup(storeKey, stats, true);
+    if (known != null) {
+      return new One(known == Scopes.MISSING ? null : known, false);
+    }
+    return new One(calls.call(stats, "get", s -> s.get(storeKey), null), ownedReads);
+  }
+
+  /**
+   * Reads store keys through the thread's scopes, then in one bulk call for the rest.
+   *
+   * @param userRead whether these are the caller's reads (counted as preload hits) or
+   *     Larder's own (tag generations)
+   */
+  Raw read(Collection<String> storeKeys, StatsCounter stats, boolean userRead) {
+    Map<String, byte[]> fromScopes = null;
+    List<String> toFetch = new ArrayList<>(storeKeys.size());
+    for (String k : storeKeys) {
+      byte[] known = lookup(k, stats, userRead);
+      if (known == null) {
+        toFetch.add(k);
+      } else if (known != Scopes.MISSING) {
+        if (fromScopes == null) {
+          fromScopes = new HashMap<>();
+        }
+        fromScopes.put(k, known);
+      }
+    }
+    Map<String, byte[]> fetched = toFetch.isEmpty() ? Map.of()
+        : calls.call(stats, "getMany", s -> s.getMany(toFetch), Map.of());
+    if (fromScopes == null) {
+      return new Raw(fetched, ownedReads);
+    }
+    fromScopes.putAll(fetched);
+    return new Raw(fromScopes, false);
+  }
+
+  /**
+   * Fills a new scope's {@code entries} for store keys: what an open scope already knows, and
+   * the rest in one bulk read, absent keys marked {@link Scopes#MISSING}. In fail-open mode a
+   * failed bulk read marks them all missing, rather than asking again key by key within the
+   * same request.
+   *
+   * @return what the bulk read found
+   */
+  Map<String, byte[]> fetchInto(Collection<String> storeKeys, Map<String, byte[]> entries,
+      StatsCounter stats) {
+    List<String> toFetch = new ArrayList<>();
+    for (String k : storeKeys) {
+      byte[] known = scopes.lookup(k);
+      if (known != null) {
+        entries.put(k, known);
+      } else {
+        toFetch.add(k);
+      }
+    }
+    if (toFetch.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, byte[]> fetched =
+        calls.call(stats, "preload", s -> s.getMany(toFetch), Map.of());
+    for (String k : toFetch) {
+      byte[] b = fetched.get(k);
+      entries.put(k, b == null ? Scopes.MISSING : b);
+    }
+    return fetched;
+  }
+
+  /** Opens a scope on this thread; see {@link Scopes#open(Set, Map, Consumer)}. */
+  Preload open(Set<String> userKeys, Map<String, byte[]> entries,
+      Consumer<Set<String>> onClose) {
+    return scopes.open(userKeys, entries, onClose);
+  }
+
+  /** Records a write (or, with {@link Scopes#MISSING}, a delete) in the thread's scopes. */
+  void written(String storeKey, byte[] bytes) {
+    scopes.written(storeKey, bytes);
+  }
+
+  /** Makes the thread's scopes forget a key whose state is no longer known. */
+  void forget(String storeKey) {
+    scopes.forget(storeKey);
+  }
+
+  /** Marks every key under {@code prefix} missing in the thread's scopes. */
+  void cleared(String prefix) {
+    scopes.cleared(prefix);
+  }
+}

@@ -1,0 +1,97 @@
+package io.larder;
+
+import io.larder.spi.Store;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * Every call into the store goes through here, and only here are its failures decided: the
+ * round trip counted, a store's runtime failure wrapped as {@link CacheException}, and in
+ * fail-open mode a failure counted, logged (at most once a second) and answered with a
+ * fallback; in fail-closed mode rethrown.
+ */
+final class StoreCalls {
+  private static final System.Logger LOG = System.getLogger(Cache.class.getName());
+
+  private final Store store;
+  private final String description;
+  private final boolean failOpen;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicLong lastErrorLog = new AtomicLong(System.nanoTime() - 2_000_000_000L);
+  private final AtomicLong suppressedErrors = new AtomicLong();
+
+  StoreCalls(Store store, String description, boolean failOpen) {
+    this.store = store;
+    this.description = description;
+    this.failOpen = failOpen;
+  }
+
+  String description() {
+    return description;
+  }
+
+  /** Marks the cache closed; {@code true} only for the call that closed it. */
+  boolean close() {
+    return closed.compareAndSet(false, true);
+  }
+
+  void requireOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("cache " + description + " is closed");
+    }
+  }
+
+  /** Runs a store call, counting the round trip; store failures propagate as CacheException. */
+  <R> R raw(StatsCounter stats, Function<Store, R> call) {
+    requireOpen();
+    stats.inc(StatsCounter.Kind.ROUND_TRIP);
+    try {
+      return call.apply(store);
+    } catch (CacheException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new CacheException("store " + description + " failed: " + e, e);
+    }
+  }
+
+  /**
+   * Runs a store call; on failure, fail-open returns {@code fallback}, fail-closed rethrows.
+   * A {@link CacheCodecException} is the caller's problem (say, incr on text), not a store
+   * failure, and always propagates.
+   */
+  <R> R call(StatsCounter stats, String op, Function<Store, R> call, R fallback) {
+    try {
+      return raw(stats, call);
+    } catch (CacheCodecException e) {
+      throw e;
+    } catch (CacheException e) {
+      return failed(stats, op, e, fallback);
+    }
+  }
+
+  /** Counts and logs a failed call; returns {@code fallback} when failing open, else rethrows. */
+  <R> R failed(StatsCounter stats, String op, CacheException e, R fallback) {
+    stats.inc(StatsCounter.Kind.STORE_ERROR);
+    log(op, e);
+    if (!failOpen) {
+      throw e;
+    }
+    return fallback;
+  }
+
+  /** Logs store failures at most once per second, counting the ones it holds back. */
+  private void log(String op, RuntimeException e) {
+    long now = System.nanoTime();
+    long last = lastErrorLog.get();
+    if (now - last >= 1_000_000_000L && lastErrorLog.compareAndSet(last, now)) {
+      long suppressed = suppressedErrors.getAndSet(0);
+      LOG.log(Level.WARNING, () -> "cache store " + description + " failed in " + op
+          + (suppressed > 0 ? " (" + suppressed + " more failures not logged)" : "")
+          + (failOpen ? "; answering as a miss" : ""), e);
+    } else {
+      suppressedErrors.incrementAndGet();
+    }
+  }
+}

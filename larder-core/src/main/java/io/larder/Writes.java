@@ -1,0 +1,255 @@
+package io.larder;
+
+import io.larder.spi.CasLoop;
+import io.larder.spi.Counters;
+import io.larder.spi.StoredValue;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+
+/**
+ * Every write: values sealed by {@link EntryCodec} with the view's tag generations, sent
+ * through {@link StoreCalls}, counted, and reflected in the thread's open preload scopes (a
+ * write that failed makes the scopes forget the key, so that they never serve what the store
+ * may no longer hold). Counters, compare-and-set and the update loop live here too.
+ */
+final class Writes {
+  private final StoreCalls calls;
+  private final EntryCodec entries;
+  private final ScopedReads scoped;
+  private final Tags tags;
+  private final Reads reads;
+
+  Writes(StoreCalls calls, EntryCodec entries, ScopedReads scoped, Tags tags, Reads reads) {
+    this.calls = calls;
+    this.entries = entries;
+    this.scoped = scoped;
+    this.tags = tags;
+    this.reads = reads;
+  }
+
+  /** Seals a value with a view's current tag generations. */
+  <T> byte[] seal(View view, Keys.StoreKey k, T value, Codec<T> codec) {
+    return entries.seal(k, value, codec, tags.writeMeta(view));
+  }
+
+  /**
+   * Stores a computed value (or a cached {@code null}) with its cost and freshness.
+   *
+   * @return the entry as it was stored, for the callers waiting on the computation
+   */
+  <T> Entry<T> storeComputed(View view, Keys.StoreKey k, T value, Codec<T> codec,
+      long computeMillis, long freshUntil, long ms) {
+    Envelope.Meta meta = new Envelope.Meta(computeMillis, freshUntil,
+        tags.writeMeta(view).tags(), value == null);
+    store(view, k, entries.seal(k, value, codec, meta), ms, "set");
+    return new Entry<>(true, value, meta);
+  }
+
+  /**
+   * Stores computed values (a {@code null} value as a cached {@code null}) in one round trip.
+   */
+  <V> void storeAllComputed(View view, Map<Keys.StoreKey, V> values, Codec<V> codec,
+      long computeMillis, long freshUntil, long ms) {
+    Envelope.Meta meta = new Envelope.Meta(computeMillis, freshUntil,
+        tags.writeMeta(view).tags(), false);
+    Map<Keys.StoreKey, byte[]> sealed = new LinkedHashMap<>(Reads.capacity(values.size()));
+    values.forEach((k, v) -> sealed.put(k, entries.seal(k, v, codec,
+        v == null ? meta.asNull() : meta)));
+    storeAll(view, sealed, ms, "setMany");
+  }
+
+  /** Stores a value; a TTL that has passed already ({@code ms < 0}) deletes the key. */
+  <T> void set(View view, Keys.StoreKey k, T value, Codec<T> codec, long ms) {
+    byte[] bytes = seal(view, k, value, codec);
+    if (ms < 0) {
+      delete(view, k);
+      return;
+    }
+    store(view, k, bytes, ms, "set");
+  }
+
+  /** Stores sealed bytes. */
+  void store(View view, Keys.StoreKey k, byte[] bytes, long ms, String op) {
+    Boolean ok = calls.call(view.stats(), op, s -> {
+      s.set(k.store(), bytes, ms);
+      return Boolean.TRUE;
+    }, null);
+    afterWrite(view, k, ok, bytes);
+  }
+
+  /**
+   * Stores several values in one round trip, each sealed with the codec {@code codecOf}
+   * gives it.
+   */
+  <T> void setMany(View view, Map<String, ? extends T> values,
+      Function<String, Keys.StoreKey> resolve, Function<T, Codec<T>> codecOf, long ms) {
+    Objects.requireNonNull(values, "entries");
+    if (values.isEmpty()) {
+      return;
+    }
+    Envelope.Meta meta = tags.writeMeta(view);
+    Map<Keys.StoreKey, byte[]> sealed = new LinkedHashMap<>(Reads.capacity(values.size()));
+    for (Map.Entry<String, ? extends T> e : values.entrySet()) {
+      Keys.StoreKey k = resolve.apply(e.getKey());
+      T value = Objects.requireNonNull(e.getValue(), () -> "value for key " + e.getKey());
+      sealed.put(k, entries.seal(k, value, codecOf.apply(value), meta));
+    }
+    if (ms < 0) {
+      deleteMany(view, new ArrayList<>(sealed.keySet()));
+      return;
+    }
+    storeAll(view, sealed, ms, "setMany");
+  }
+
+  /** Stores sealed bytes under several keys in one round trip. */
+  void storeAll(View view, Map<Keys.StoreKey, byte[]> sealed, long ms, String op) {
+    Map<String, byte[]> byStoreKey = new LinkedHashMap<>(Reads.capacity(sealed.size()));
+    sealed.forEach((k, b) -> byStoreKey.put(k.store(), b));
+    Boolean ok = calls.call(view.stats(), op, s -> {
+      s.setMany(byStoreKey, ms);
+      return Boolean.TRUE;
+    }, null);
+    sealed.forEach((k, bytes) -> afterWrite(view, k, ok, bytes));
+  }
+
+  /** Stores a value only if the key is missing. */
+  <T> boolean add(View view, Keys.StoreKey k, T value, Codec<T> codec, long ms) {
+    byte[] bytes = seal(view, k, value, codec);
+    if (ms < 0) {
+      return false;
+    }
+    Boolean added = calls.call(view.stats(), "add", s -> s.add(k.store(), bytes, ms), null);
+    afterWrite(view, k, added, bytes);
+    return Boolean.TRUE.equals(added);
+  }
+
+  private void afterWrite(View view, Keys.StoreKey k, Boolean ok, byte[] bytes) {
+    if (Boolean.TRUE.equals(ok)) {
+      view.stats().inc(StatsCounter.Kind.WRITE);
+      scoped.written(k.store(), bytes);
+    } else {
+      scoped.forget(k.store());
+    }
+  }
+
+  boolean delete(View view, Keys.StoreKey k) {
+    Boolean removed = calls.call(view.stats(), "delete", s -> s.delete(k.store()), null);
+    if (removed == null) {
+      scoped.forget(k.store());
+      return false;
+    }
+    scoped.written(k.store(), Scopes.MISSING);
+    if (removed) {
+      view.stats().inc(StatsCounter.Kind.DELETE);
+    }
+    return removed;
+  }
+
+  int deleteMany(View view, List<Keys.StoreKey> keys) {
+    if (keys.isEmpty()) {
+      return 0;
+    }
+    List<String> storeKeys = new ArrayList<>(keys.size());
+    keys.forEach(k -> storeKeys.add(k.store()));
+    Integer removed = calls.call(view.stats(), "deleteMany", s -> s.deleteMany(storeKeys), null);
+    for (String k : storeKeys) {
+      if (removed == null) {
+        scoped.forget(k);
+      } else {
+        scoped.written(k, Scopes.MISSING);
+      }
+    }
+    if (removed == null) {
+      return 0;
+    }
+    view.stats().add(StatsCounter.Kind.DELETE, removed);
+    return removed;
+  }
+
+  /** Gives a key a new TTL; a TTL that has passed already deletes it. */
+  boolean touch(View view, Keys.StoreKey k, long ms) {
+    if (ms < 0) {
+      return delete(view, k);
+    }
+    boolean touched = calls.call(view.stats(), "touch", s -> s.touch(k.store(), ms), false);
+    if (touched) {
+      view.stats().inc(StatsCounter.Kind.WRITE);
+    }
+    return touched;
+  }
+
+  long incr(View view, Keys.StoreKey k, long delta, long ms) {
+    Long value;
+    try {
+      value = calls.call(view.stats(), "incr", s -> s.incr(k.store(), delta, ms), null);
+    } catch (CacheCodecException e) {
+      scoped.forget(k.store());
+      throw e;
+    }
+    if (value == null) {
+      scoped.forget(k.store());
+      return 0;
+    }
+    view.stats().inc(StatsCounter.Kind.WRITE);
+    scoped.written(k.store(), Counters.format(value));
+    return value;
+  }
+
+  <T> boolean compareAndSet(View view, Versioned<T> read, T value, long ms) {
+    byte[] bytes = seal(view, read.key, value, read.codec);
+    Boolean ok = calls.call(view.stats(), "compareAndSet",
+        s -> s.compareAndSet(read.key.store(), read.stored, bytes, ms), null);
+    afterWrite(view, read.key, ok, bytes);
+    return Boolean.TRUE.equals(ok);
+  }
+
+  /**
+   * The read-modify-write loop: read with a version, apply {@code fn}, write if unchanged,
+   * back off and retry on a conflict ({@link CasLoop}).
+   */
+  <T> T update(View view, Keys.StoreKey k, Codec<T> codec, long ms, UnaryOperator<T> fn) {
+    try {
+      for (int attempt = 0; attempt < CasLoop.MAX_ATTEMPTS; attempt++) {
+        if (Thread.currentThread().isInterrupted()) {
+          // the flag stays set for the caller
+          throw new CacheException("update of key '" + k.userKey() + "' interrupted");
+        }
+        StoredValue stored = calls.raw(view.stats(), s -> s.getVersioned(k.store()));
+        T next = fn.apply(reads.value(view, k, stored, codec));
+        if (next == null) {
+          return null;
+        }
+        byte[] bytes = seal(view, k, next, codec);
+        if (calls.raw(view.stats(), s -> s.compareAndSet(k.store(), stored, bytes, ms))) {
+          afterWrite(view, k, true, bytes);
+          return next;
+        }
+        CasLoop.backoff(attempt);
+      }
+    } catch (CacheCodecException e) {
+      throw e;
+    } catch (CacheException e) {
+      scoped.forget(k.store());
+      return calls.failed(view.stats(), "update", e, null);
+    }
+    scoped.forget(k.store());
+    throw new CacheException("update of key '" + k.userKey() + "' gave up after "
+        + CasLoop.MAX_ATTEMPTS + " conflicting writes");
+  }
+
+  /** Removes every key of a view's namespace (of the whole store for a root without prefix). */
+  void clear(View view) {
+    Boolean ok = calls.call(view.stats(), "clear", s -> {
+      s.clear(view.prefix());
+      return Boolean.TRUE;
+    }, null);
+    if (ok != null) {
+      scoped.cleared(view.prefix());
+    }
+  }
+}
