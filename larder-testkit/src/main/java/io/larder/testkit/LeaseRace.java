@@ -61,12 +61,13 @@ public final class LeaseRace {
         outputs.add(new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)));
       }
       for (BufferedReader out : outputs) {
+        StringBuilder before = new StringBuilder();
         String line;
         while ((line = out.readLine()) != null && !line.equals("ready")) {
-          // JVM warnings before the worker starts
+          before.append("\n  ").append(line); // JVM warnings, or why the worker failed
         }
         if (line == null) {
-          throw new IllegalStateException("a worker exited before it was ready");
+          throw new IllegalStateException("a worker exited before it was ready:" + before);
         }
       }
       coordinator.set(key + ":go", "go");
