@@ -27,9 +27,9 @@ public final class KyotoTycoonStores {
   public static final int MAX_PORT = 32_767;
   /**
    * How long a call waits for the server unless told otherwise: 2 s. Measured against a real
-   * server on a 2-core machine under a load average of 15 to 22, the slowest of 1.9 million
-   * store calls of the contract's 16-thread tests took 0.64 s, and 1 s was seen to time out
-   * there; see {@code docs/kyototycoon.md}.
+   * server on a 2-core machine under a load average of 22 to 30, the slowest single request of
+   * the contract's 16-thread workloads took 1.15 s, so 1 s does not hold there; see
+   * {@code docs/kyototycoon.md}.
    */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
 
