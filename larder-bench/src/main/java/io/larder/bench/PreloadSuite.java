@@ -3,6 +3,7 @@ package io.larder.bench;
 import io.larder.Cache;
 import io.larder.Larder;
 import io.larder.Preload;
+import io.larder.testkit.KyotoTycoonServer;
 import io.larder.testkit.MemcachedServer;
 import io.larder.testkit.RedisServer;
 import io.lettuce.core.RedisClient;
@@ -10,6 +11,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +22,9 @@ import net.rubyeye.xmemcached.MemcachedClient;
  * {@code preload}: one "page" reads 100 fragments of 1 kB, on one thread, three ways: 100
  * per-key {@code cache.get} calls; one {@code cache.preload(keys)} scope and then the same 100
  * {@code cache.get} calls, served by the scope; the raw client's own bulk read (Lettuce
- * {@code MGET}, XMemcached multi-get). Run against Redis and memcached.
+ * {@code MGET}, XMemcached multi-get, Kyoto Tycoon's binary {@code get_bulk} on one socket).
+ * Run against Redis, memcached and Kyoto Tycoon; the last is skipped, with a line saying so,
+ * when no {@code ktserver} is found where the tests look for one.
  */
 final class PreloadSuite implements Suite {
   private static final int FRAGMENTS = 100;
@@ -48,7 +52,8 @@ final class PreloadSuite implements Suite {
     }
 
     try (RedisServer redis = RedisServer.start();
-         Cache cache = Larder.open(redis.url() + "?prefix=bench&failOpen=false&timeout=10s")) {
+         Cache cache = Larder.open(redis.url()
+             + "?prefix=bench&failOpen=false&timeout=10s&writeTimeout=10s")) {
       RedisClient client = RedisClient.create(redis.url());
       try (StatefulRedisConnection<byte[], byte[]> connection =
                client.connect(ByteArrayCodec.INSTANCE)) {
@@ -90,6 +95,24 @@ final class PreloadSuite implements Suite {
       } finally {
         xmc.shutdown();
       }
+    }
+
+    if (KyotoTycoonServer.locate().isEmpty()) {
+      System.err.println("preload: the Kyoto Tycoon page is skipped: no ktserver found ($"
+          + KyotoTycoonServer.EXECUTABLE_VARIABLE + ", PATH, or shared/kyototycoon/bin/ktserver"
+          + " above " + Path.of("").toAbsolutePath() + ")");
+      return results;
+    }
+    try (KyotoTycoonServer kt = KyotoTycoonServer.start();
+         Cache cache = Larder.open(kt.url() + "?db=0&prefix=bench&failOpen=false&timeout=10s");
+         KtGetBulk raw = new KtGetBulk(kt.host(), kt.port())) {
+      cache.setMany(all);
+      List<List<byte[]>> rawPages = pages.stream()
+          .map(p -> p.stream().map(k -> ("~bench::" + k).getBytes(StandardCharsets.UTF_8))
+              .toList())
+          .toList();
+      results.addAll(compare(settings, "kyototycoon", "raw binary get_bulk", cache, pages,
+          r -> Harness.requireSize(raw.get(0, rawPages.get(r.nextInt(PAGES))), FRAGMENTS)));
     }
     return results;
   }

@@ -2,6 +2,7 @@ package io.larder.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.larder.testkit.KyotoTycoonServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,6 +41,16 @@ class LarderCommandIT {
   @Test
   void checkPassesOnMemAndSqliteFromTheJar(@TempDir Path dir) throws Exception {
     for (String url : List.of("mem:", "sqlite:" + dir.resolve("cache.db"))) {
+      String[] result = run("check", url);
+      assertThat(result[1]).as(url).endsWith(LiveChecks.checks().size() + " passed, 0 failed\n");
+      assertThat(result[0]).as(url).isEqualTo("0");
+    }
+  }
+
+  @Test
+  void checkPassesAgainstARealKyotoTycoon() throws Exception {
+    try (KyotoTycoonServer kt = KyotoTycoonServer.startOrSkip()) {
+      String url = kt.url() + "?db=1";
       String[] result = run("check", url);
       assertThat(result[1]).as(url).endsWith(LiveChecks.checks().size() + " passed, 0 failed\n");
       assertThat(result[0]).as(url).isEqualTo("0");

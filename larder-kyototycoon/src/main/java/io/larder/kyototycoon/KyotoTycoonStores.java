@@ -25,8 +25,13 @@ public final class KyotoTycoonStores {
   public static final int DEFAULT_PORT = 1978;
   /** The highest port a Kyoto Tycoon server accepts: 32767. */
   public static final int MAX_PORT = 32_767;
-  /** How long a call waits for the server unless told otherwise: 1 s. */
-  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
+  /**
+   * How long a call waits for the server unless told otherwise: 2 s. Measured against a real
+   * server on a 2-core machine under a load average of 22 to 30, the slowest single request of
+   * the contract's 16-thread workloads took 1.15 s, so 1 s does not hold there; see
+   * {@code docs/kyototycoon.md}.
+   */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
 
   private KyotoTycoonStores() {}
 

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Hands out loopback TCP ports that were free a moment ago.
@@ -72,6 +73,51 @@ final class FreePorts {
           // Closing an unconnected listening socket does not fail in practice.
         }
       }
+    }
+  }
+
+  /**
+   * Reserves {@code count} distinct free loopback ports no higher than {@code maxPort}, for
+   * servers that refuse high ports (Kyoto Tycoon takes at most 32767). Linux hands out
+   * ephemeral ports from 32768 up, so a bounded port is drawn at random from 10000 to
+   * {@code maxPort} and kept if it can be bound.
+   *
+   * @throws IllegalArgumentException if {@code maxPort} is below 10000
+   * @throws IllegalStateException if no free port is found in 1,000 tries
+   */
+  static int[] reserve(int count, int maxPort) {
+    if (maxPort >= 65_535) {
+      return reserve(count);
+    }
+    if (maxPort < 10_000) {
+      throw new IllegalArgumentException("maxPort must be 10000 or more, was " + maxPort);
+    }
+    int[] ports = new int[count];
+    int found = 0;
+    for (int tries = 0; found < count; tries++) {
+      if (tries > 1_000) {
+        release(ports);
+        throw new IllegalStateException("no free loopback port up to " + maxPort
+            + " after 1000 tries");
+      }
+      int port = ThreadLocalRandom.current().nextInt(10_000, maxPort + 1);
+      if (RESERVED.add(port)) {
+        if (bindable(port)) {
+          ports[found++] = port;
+        } else {
+          RESERVED.remove(port);
+        }
+      }
+    }
+    return ports;
+  }
+
+  private static boolean bindable(int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress(LOOPBACK, port));
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -115,16 +115,8 @@ public final class MemcachedServer extends TestServer {
      * @throws IllegalStateException if the arguments were already set
      */
     public Builder args(String... args) {
-      Objects.requireNonNull(args, "args");
-      requireUnset(this.args, "args");
-      List<String> list = List.of(args); // rejects null elements
-      for (String arg : list) {
-        if (isOption(arg, RESERVED_SHORT, RESERVED_LONG)) {
-          throw new IllegalArgumentException(
-              arg + " is set by the launcher, not by args(...); see tls(...)");
-        }
-      }
-      this.args = list;
+      this.args = checkArgs(this.args, args,
+          arg -> isOption(arg, RESERVED_SHORT, RESERVED_LONG), "; see tls(...)");
       return this;
     }
 

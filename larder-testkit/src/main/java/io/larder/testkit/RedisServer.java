@@ -141,16 +141,8 @@ public final class RedisServer extends TestServer {
      * @throws IllegalStateException if the arguments were already set
      */
     public Builder args(String... args) {
-      Objects.requireNonNull(args, "args");
-      requireUnset(this.args, "args");
-      List<String> list = List.of(args); // rejects null elements
-      for (String arg : list) {
-        if (RESERVED.contains(arg)) {
-          throw new IllegalArgumentException(
-              arg + " is set by the launcher, not by args(...); see workingDir(...) and tls(...)");
-        }
-      }
-      this.args = list;
+      this.args =
+          checkArgs(this.args, args, RESERVED::contains, "; see workingDir(...) and tls(...)");
       return this;
     }
 

@@ -67,6 +67,7 @@ final class ServerProcess {
   private final boolean ownsDir;
   private final Duration startupTimeout;
   private final boolean gracefulStop;
+  private int maxPort = 65_535;
 
   private int[] ports;
   private List<String> command = List.of();
@@ -128,7 +129,7 @@ final class ServerProcess {
     try {
       requireExecutable();
       for (int attempt = 1; ; attempt++) {
-        ports = FreePorts.reserve(portCount);
+        ports = FreePorts.reserve(portCount, maxPort);
         try {
           launch(deadline);
           return;
@@ -146,6 +147,14 @@ final class ServerProcess {
       stop();
       throw e;
     }
+  }
+
+  /**
+   * Keeps every port this server reserves at or below {@code maxPort}, for servers that refuse
+   * high ports; call before {@link #start}.
+   */
+  synchronized void limitPorts(int maxPort) {
+    this.maxPort = maxPort;
   }
 
   /**
@@ -217,6 +226,19 @@ final class ServerProcess {
     if (ownsDir) {
       deleteTree(dir);
     }
+  }
+
+  /**
+   * Returns the process id of the running server.
+   *
+   * @throws IllegalStateException if it is not running
+   */
+  long pid() {
+    Process p = process;
+    if (p == null || !p.isAlive()) {
+      throw new IllegalStateException(name + " is not running");
+    }
+    return p.pid();
   }
 
   /** Returns whether the server process is alive. */
@@ -314,7 +336,8 @@ final class ServerProcess {
     process = null;
     LIVE.remove(this);
     String output = tail();
-    if (output.contains("Address already in use")) {
+    // redis-server and memcached say "Address already in use", ktserver "bind failed"
+    if (output.contains("Address already in use") || output.contains("msg=bind failed")) {
       throw new PortInUseException(output);
     }
     return new IllegalStateException(

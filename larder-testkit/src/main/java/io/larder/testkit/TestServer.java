@@ -1,7 +1,9 @@
 package io.larder.testkit;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 /**
  * A real server run as a child process on loopback for a test: what {@link RedisServer} and
@@ -152,6 +154,29 @@ public abstract class TestServer implements AutoCloseable {
 
     String executableOr(String otherwise) {
       return executable == null ? otherwise : executable;
+    }
+
+    /**
+     * Checks a builder's extra arguments: none null, set once, none the launcher owns.
+     *
+     * @param current the arguments set so far, null if none
+     * @param args the new arguments
+     * @param owned which arguments the launcher sets itself
+     * @param hint what to use instead, appended to the message, e.g. {@code "; see tls(...)"}
+     * @return the arguments as an immutable list
+     */
+    static List<String> checkArgs(
+        List<String> current, String[] args, Predicate<String> owned, String hint) {
+      Objects.requireNonNull(args, "args");
+      requireUnset(current, "args");
+      List<String> list = List.of(args); // rejects null elements
+      for (String arg : list) {
+        if (owned.test(arg)) {
+          throw new IllegalArgumentException(
+              arg + " is set by the launcher, not by args(...)" + hint);
+        }
+      }
+      return list;
     }
 
     static void requireUnset(Object value, String option) {

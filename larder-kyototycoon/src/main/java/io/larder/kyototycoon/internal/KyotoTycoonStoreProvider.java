@@ -13,7 +13,7 @@ import java.util.Set;
  * Opens {@code kt:} URLs: {@code kt://host:port?db=0}, the port 1978 when omitted.
  *
  * <p>Options: {@code db} (the database index, default 0), {@code timeout} (a duration such as
- * {@code 500ms}, default 1 s) and {@code noReplyWrites} (a boolean, default false), as on
+ * {@code 500ms}, default 2 s) and {@code noReplyWrites} (a boolean, default false), as on
  * {@link KyotoTycoonStores.Builder}. The facade reads {@code prefix}, {@code ttl},
  * {@code compress} and {@code failOpen} itself.
  */

@@ -1,0 +1,316 @@
+package io.larder.kyototycoon.internal;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.larder.CacheCodecException;
+import io.larder.CacheConnectionException;
+import io.larder.CacheException;
+import io.larder.CacheTimeoutException;
+import io.larder.kyototycoon.KyotoTycoonStores;
+import io.larder.kyototycoon.SharedKyotoTycoon;
+import io.larder.spi.Store;
+import io.larder.spi.StoredValue;
+import io.larder.testkit.KyotoTycoonServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * What the contract cannot see, against the real server: what lands on it (plain values,
+ * decimal counters, expiration times), binary data in whatever encoding it answers, counters
+ * Kyoto Tycoon made itself, the database check, no-reply writes, and a server that stalls
+ * (SIGSTOP), is killed and comes back. What only the in-process fake can do on cue (count
+ * requests by protocol, answer in a chosen encoding, an injected clock) is in
+ * {@code KtStoreTest}.
+ */
+@ExtendWith(SharedKyotoTycoon.class)
+class KtStoreIT {
+  private static final byte[] BINARY = KtStoreTest.BINARY;
+  private static final int DB = 1;
+
+  private static KyotoTycoonServer server;
+  private Store store;
+  private RpcClient raw;
+  private String ns;
+
+  @BeforeAll
+  static void server(KyotoTycoonServer shared) {
+    server = shared;
+  }
+
+  @BeforeEach
+  void open() {
+    store = builder(server).db(DB).build();
+    raw = new RpcClient(new KtConfig(server.host(), server.port(), DB, Duration.ofSeconds(5),
+        false));
+    ns = "~" + UUID.randomUUID() + ":";
+  }
+
+  @AfterEach
+  void close() {
+    try {
+      store.clear(ns);
+      store.close();
+    } finally {
+      raw.close();
+    }
+  }
+
+  private static KyotoTycoonStores.Builder builder(KyotoTycoonServer kt) {
+    return KyotoTycoonStores.builder(kt.host(), kt.port());
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(UTF_8);
+  }
+
+  /** The bytes the server holds, as other programs read them ({@code /rpc/get}). */
+  private byte[] rawValue(int db, String key) {
+    RpcClient.Response r = raw.call("get", List.of(new byte[][] {utf8("DB"), utf8("" + db)},
+        new byte[][] {utf8("key"), utf8(key)}));
+    return r.status() == 200 ? r.value("value") : null;
+  }
+
+  /** The record's absolute expiration time, or {@link Expiry#XT_MAX} for never. */
+  private long rawExpiry(String key) {
+    RpcClient.Response r = raw.call("check", List.of(new byte[][] {utf8("DB"), utf8("" + DB)},
+        new byte[][] {utf8("key"), utf8(key)}));
+    assertThat(r.status()).as("record %s exists", key).isEqualTo(200);
+    String xt = r.text("xt");
+    return xt == null ? Expiry.XT_MAX : Long.parseLong(xt);
+  }
+
+  /** The host's current second; the server's {@code time()} may be one behind for a few ms. */
+  private static long nowSeconds() {
+    return Math.floorDiv(System.currentTimeMillis(), 1000);
+  }
+
+  @Test
+  void binaryKeysAndValuesSurviveEveryPathInTheEncodingsTheServerPicks() {
+    KtStoreTest.binaryKeysAndValuesSurviveEveryPath(store, ns);
+    String key = ns + "k\u0000\t\n☕";
+    store.set(key, BINARY, Store.NO_EXPIRY);
+    assertThat(rawValue(DB, key)).as("the HTTP reply (URL-encoded) decodes").containsExactly(BINARY);
+    byte[] big = new byte[100_000];
+    for (int i = 0; i < big.length; i++) {
+      big[i] = (byte) i;
+    }
+    store.set(ns + "big", big, 60_000);
+    assertThat(store.add(ns + "big", BINARY, 60_000)).isFalse();
+    StoredValue bigRead = store.getVersioned(ns + "big");
+    assertThat(bigRead.bytes()).containsExactly(big);
+    assertThat(store.compareAndSet(ns + "big", bigRead, big, 60_000)).isTrue();
+    assertThat(store.get(ns + "big")).containsExactly(big);
+  }
+
+  @Test
+  void countersAreDecimalTextOnTheServerAndKeepTheirExpiry() {
+    String c = ns + "c";
+    long before = nowSeconds();
+    assertThat(store.incr(c, 5, 10_000)).isEqualTo(5);
+    long after = nowSeconds();
+    assertThat(rawValue(DB, c)).containsExactly(utf8("5"));
+    long xt = rawExpiry(c);
+    assertThat(xt).isBetween(before - 1 + 10, after + 10);
+    assertThat(store.incr(c, -7, 999_000)).isEqualTo(-2);
+    assertThat(rawValue(DB, c)).containsExactly(utf8("-2"));
+    assertThat(rawExpiry(c)).as("the first TTL stays").isEqualTo(xt);
+    assertThat(store.incr(ns + "forever", 1, Store.NO_EXPIRY)).isEqualTo(1);
+    assertThat(rawExpiry(ns + "forever")).isEqualTo(Expiry.XT_MAX);
+  }
+
+  @Test
+  void aCounterKyotoTycoonIncrementedItselfIsBinarySoIncrRefusesItAndLeavesIt() {
+    // /rpc/increment keeps an 8-byte big-endian number, not the decimal text Larder keeps
+    String key = ns + "native";
+    RpcClient.Response r = raw.call("increment", List.of(new byte[][] {utf8("DB"), utf8("1")},
+        new byte[][] {utf8("key"), utf8(key)}, new byte[][] {utf8("num"), utf8("5")}));
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.text("num")).isEqualTo("5");
+    assertThat(rawValue(DB, key)).containsExactly(0, 0, 0, 0, 0, 0, 0, 5);
+    assertThatThrownBy(() -> store.incr(key, 1, 60_000))
+        .isInstanceOf(CacheCodecException.class);
+    assertThat(store.get(key)).containsExactly(0, 0, 0, 0, 0, 0, 0, 5);
+  }
+
+  @Test
+  void kyotoTycoonsIncrementOnALarderCounterFails() {
+    // the other way round: a decimal counter written by Larder is not 8 bytes
+    String key = ns + "mine";
+    store.incr(key, 41, Store.NO_EXPIRY);
+    RpcClient.Response r = raw.call("increment", List.of(new byte[][] {utf8("DB"), utf8("1")},
+        new byte[][] {utf8("key"), utf8(key)}, new byte[][] {utf8("num"), utf8("1")}));
+    assertThat(r.status()).isEqualTo(450);
+    assertThat(store.incr(key, 1, Store.NO_EXPIRY)).isEqualTo(42);
+  }
+
+  @Test
+  void getVersionedStampsTheValueAndAnyLaterWriteOfTheSameBytesBreaksTheStamp() {
+    String k = ns + "k";
+    store.set(k, utf8("same"), 60_000);
+    assertThat(rawValue(DB, k)).as("stored plain").containsExactly(utf8("same"));
+    long xt = rawExpiry(k);
+    StoredValue read = store.getVersioned(k);
+    assertThat(Versions.isStamped(rawValue(DB, k))).isTrue();
+    assertThat(rawExpiry(k)).as("stamping keeps the expiry").isEqualTo(xt);
+    assertThat(store.get(k)).as("reads strip the stamp").containsExactly(utf8("same"));
+    assertThat(store.getVersioned(k).version()).as("a second read sees the same stamp")
+        .isEqualTo(read.version());
+    assertThat(store.touch(k, 60_000)).isTrue();
+    assertThat(store.getVersioned(k).version()).as("touch keeps the version")
+        .isEqualTo(read.version());
+    store.set(k, utf8("same"), Store.NO_EXPIRY);
+    assertThat(rawValue(DB, k)).containsExactly(utf8("same"));
+    assertThat(store.compareAndSet(k, read, utf8("mine"), Store.NO_EXPIRY)).isFalse();
+    StoredValue again = store.getVersioned(k);
+    assertThat(store.compareAndSet(k, again, utf8("mine"), Store.NO_EXPIRY)).isTrue();
+    assertThat(rawValue(DB, k)).as("written plain").containsExactly(utf8("mine"));
+  }
+
+  @Test
+  void aValueThatLooksLikeAStampReadsBackUnchanged() {
+    byte[] lookalike = {(byte) 0xFE, 'K', 'T', 'v', 0, 0, 0, 0, 0, 0, 0, 1, 'x'};
+    store.set(ns + "k", lookalike, Store.NO_EXPIRY);
+    assertThat(store.get(ns + "k")).containsExactly(lookalike);
+    assertThat(store.add(ns + "k2", lookalike, 60_000)).isTrue();
+    assertThat(store.getVersioned(ns + "k2").bytes()).containsExactly(lookalike);
+  }
+
+  @Test
+  void expiryIsSentInWholeSecondsOfTheServersClock() {
+    long before = nowSeconds();
+    store.set(ns + "short", utf8("v"), 1);
+    store.setMany(Map.of(ns + "s", utf8("v")), 2_999);
+    store.set(ns + "never", utf8("v"), Store.NO_EXPIRY);
+    store.add(ns + "added", utf8("v"), 45L * 86_400_000);
+    long after = nowSeconds();
+    assertThat(rawExpiry(ns + "short")).as("1 ms is sent as 1 s")
+        .isBetween(before - 1 + 1, after + 1);
+    assertThat(rawExpiry(ns + "s")).as("rounded down").isBetween(before - 1 + 2, after + 2);
+    assertThat(rawExpiry(ns + "never")).isEqualTo(Expiry.XT_MAX);
+    assertThat(rawExpiry(ns + "added")).as("45 days is relative, not a date")
+        .isBetween(before - 1 + 45L * 86_400, after + 45L * 86_400);
+    long touched = nowSeconds();
+    assertThat(store.touch(ns + "never", 5_000)).isTrue();
+    assertThat(rawExpiry(ns + "never")).isBetween(touched - 1 + 5, nowSeconds() + 5);
+  }
+
+  @Test
+  void theDatabaseIsCheckedAtOpenAndWritesLandInIt() {
+    assertThatThrownBy(() -> builder(server).db(2).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'db' is 2").hasMessageContaining("db=0 to 1");
+    store.set(ns + "where", utf8("1"), Store.NO_EXPIRY);
+    assertThat(rawValue(1, ns + "where")).isNotNull();
+    assertThat(rawValue(0, ns + "where")).isNull();
+    try (Store zero = builder(server).build()) {
+      assertThat(zero.get(ns + "where")).isNull();
+    }
+  }
+
+  @Test
+  void noReplyWritesAreSeenByTheCallsThatFollow() {
+    try (Store quiet = builder(server).db(DB).noReplyWrites(true).build()) {
+      for (int i = 0; i < 50; i++) {
+        quiet.set(ns + "q" + i, utf8("v" + i), Store.NO_EXPIRY);
+        assertThat(quiet.exists(ns + "q" + i)).as("HTTP after a no-reply write, round %d", i)
+            .isTrue();
+        assertThat(quiet.add(ns + "q" + i, utf8("other"), 60_000)).isFalse();
+        quiet.setMany(Map.of(ns + "m" + i, utf8("w")), 60_000);
+        assertThat(quiet.get(ns + "m" + i)).containsExactly('w');
+      }
+    }
+  }
+
+  @Test
+  void aStalledServerTimesOutAndIsUsableAgainOnceItAnswers() {
+    try (KyotoTycoonServer own = KyotoTycoonServer.startOrSkip();
+        Store impatient = builder(own).db(DB).timeout(Duration.ofMillis(300)).build()) {
+      impatient.set("k", utf8("v"), Store.NO_EXPIRY);
+      assertThat(impatient.exists("k")).isTrue(); // an idle HTTP connection in the pool
+      own.pause();
+      try {
+        assertThatThrownBy(() -> impatient.get("k")).isInstanceOf(CacheTimeoutException.class)
+            .hasMessageContaining("get_bulk");
+        assertThatThrownBy(() -> impatient.exists("k")).isInstanceOf(CacheTimeoutException.class)
+            .hasMessageContaining("/rpc/check");
+        assertThatThrownBy(() -> impatient.set("k", utf8("w"), Store.NO_EXPIRY))
+            .isInstanceOf(CacheException.class);
+      } finally {
+        own.resume();
+      }
+      assertThat(eventually(() -> impatient.exists("k"))).isTrue();
+      impatient.set("k", utf8("x"), Store.NO_EXPIRY);
+      assertThat(eventually(() -> impatient.get("k"))).containsExactly('x');
+    }
+  }
+
+  @Test
+  void aServerThatIsKilledFailsCallsAndIsReconnectedToWhenBack() {
+    try (KyotoTycoonServer own = KyotoTycoonServer.startOrSkip();
+        Store s = builder(own).db(DB).build()) {
+      s.set("k", utf8("v"), Store.NO_EXPIRY);
+      assertThat(s.exists("k")).isTrue(); // leaves an idle HTTP connection in the pool
+      own.kill();
+      assertThatThrownBy(() -> s.get("k")).isInstanceOf(CacheConnectionException.class);
+      assertThatThrownBy(() -> s.set("k", utf8("w"), Store.NO_EXPIRY))
+          .isInstanceOf(CacheConnectionException.class);
+      assertThatThrownBy(() -> s.exists("k")).isInstanceOf(CacheConnectionException.class);
+      own.restart();
+      assertThat(eventually(() -> s.get("k"))).as("the restarted server is empty").isNull();
+      s.set("k", utf8("again"), Store.NO_EXPIRY);
+      assertThat(s.get("k")).containsExactly(utf8("again"));
+      assertThat(s.exists("k")).as("a pooled connection the server closed is replaced")
+          .isTrue();
+      assertThat(s.incr("n", 2, Store.NO_EXPIRY)).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void openingFailsWhenNothingListens() {
+    KyotoTycoonServer gone = KyotoTycoonServer.startOrSkip();
+    gone.stop();
+    assertThatThrownBy(() -> builder(gone).build())
+        .isInstanceOf(CacheConnectionException.class)
+        .hasMessageContaining("127.0.0.1:" + gone.port());
+  }
+
+  @Test
+  void closeIsIdempotentAndLaterCallsFail() {
+    Store s = builder(server).db(DB).build();
+    s.close();
+    s.close();
+    assertThatThrownBy(() -> s.get("k")).isInstanceOf(CacheConnectionException.class)
+        .hasMessageContaining("closed");
+    assertThat(s.toString()).isEqualTo("KyotoTycoonStore[127.0.0.1:" + server.port() + ", db=1]");
+  }
+
+  /** Retries while the store still reports the outage, for up to 10 s. */
+  private static <T> T eventually(Supplier<T> call) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (true) {
+      try {
+        return call.get();
+      } catch (CacheException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+}
