@@ -1,5 +1,6 @@
 package io.larder.redis.internal;
 
+import io.larder.spi.HostPort;
 import io.larder.spi.StoreUrl;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -65,14 +66,6 @@ record RedisConfig(
   static final int DEFAULT_PORT = 6379;
   private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
 
-  /** A server address. */
-  record HostPort(String host, int port) {
-    @Override
-    public String toString() {
-      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
-    }
-  }
-
   /** How much of the server's certificate is checked. */
   enum TlsVerify {
     /** Signed by a trusted CA and issued to the host in the URL. */
@@ -130,7 +123,7 @@ record RedisConfig(
 
     List<HostPort> hosts = new ArrayList<>();
     for (String hp : hostList.split(",", -1)) {
-      hosts.add(hostPort(hp, url));
+      hosts.add(HostPort.parse(hp, DEFAULT_PORT, url.redacted()));
     }
     if (!cluster && hosts.size() > 1) {
       throw new IllegalArgumentException("Redis URL '" + url.redacted() + "' names several "
@@ -166,50 +159,6 @@ record RedisConfig(
     return new RedisConfig(cluster, List.copyOf(hosts), user, password, database, tls,
         verify == null ? TlsVerify.FULL : verify, ca, cert, key, read, write, connect, hashTag,
         url.redacted());
-  }
-
-  private static HostPort hostPort(String text, StoreUrl url) {
-    if (text.isEmpty()) {
-      throw new IllegalArgumentException("Redis URL '" + url.redacted() + "' names no host"
-          + " (expected e.g. localhost:6379)");
-    }
-    String host;
-    String port = null;
-    if (text.startsWith("[")) {
-      int close = text.indexOf(']');
-      if (close < 0) {
-        throw new IllegalArgumentException("unclosed '[' in host '" + text + "' of '"
-            + url.redacted() + "'");
-      }
-      host = text.substring(1, close);
-      String after = text.substring(close + 1);
-      if (!after.isEmpty()) {
-        if (!after.startsWith(":")) {
-          throw new IllegalArgumentException("bad host '" + text + "' in '" + url.redacted() + "'");
-        }
-        port = after.substring(1);
-      }
-    } else {
-      int colon = text.lastIndexOf(':');
-      host = colon < 0 ? text : text.substring(0, colon);
-      port = colon < 0 ? null : text.substring(colon + 1);
-      if (host.indexOf(':') >= 0) {
-        throw new IllegalArgumentException("IPv6 address '" + text + "' must be in brackets, "
-            + "e.g. [::1]:6379, in '" + url.redacted() + "'");
-      }
-    }
-    if (host.isEmpty() || !host.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '/')) {
-      throw new IllegalArgumentException("bad host '" + text + "' in '" + url.redacted() + "'");
-    }
-    int p = DEFAULT_PORT;
-    if (port != null) {
-      if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(Character::isDigit)
-          || (p = Integer.parseInt(port)) < 1 || p > 65535) {
-        throw new IllegalArgumentException("bad port '" + port + "' in '" + url.redacted()
-            + "' (expected 1 to 65535)");
-      }
-    }
-    return new HostPort(host, p);
   }
 
   private static int database(String path, boolean cluster, StoreUrl url) {
