@@ -2,8 +2,6 @@ package io.larder.memcached.internal;
 
 import io.larder.spi.HostPort;
 import io.larder.spi.StoreUrl;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -60,8 +58,8 @@ record MemcachedUrl(List<Server> servers, String user, String password) {
         throw new IllegalArgumentException("memcached authentication needs user:password@ in '"
             + url.redacted() + "'");
       }
-      user = decode(info.substring(0, colon));
-      password = decode(info.substring(colon + 1));
+      user = url.decode(info.substring(0, colon), "user");
+      password = url.decode(info.substring(colon + 1), "password");
     }
     List<Server> servers = new ArrayList<>();
     for (String part : authority.split(",", -1)) {
@@ -80,9 +78,5 @@ record MemcachedUrl(List<Server> servers, String user, String password) {
   private static Server server(String text, StoreUrl url) {
     HostPort address = HostPort.parse(text, DEFAULT_PORT, url.redacted());
     return new Server(text, address.host(), address.port());
-  }
-
-  private static String decode(String s) {
-    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 }

@@ -2,8 +2,6 @@ package io.larder.redis.internal;
 
 import io.larder.spi.HostPort;
 import io.larder.spi.StoreUrl;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -117,8 +115,8 @@ record RedisConfig(
     if (userInfo != null) {
       int colon = userInfo.indexOf(':');
       String rawUser = colon < 0 ? userInfo : userInfo.substring(0, colon);
-      user = rawUser.isEmpty() ? null : percentDecode(rawUser, "user", url);
-      password = colon < 0 ? (user == null ? null : "") : percentDecode(userInfo.substring(colon + 1), "password", url);
+      user = rawUser.isEmpty() ? null : url.decode(rawUser, "user");
+      password = colon < 0 ? (user == null ? null : "") : url.decode(userInfo.substring(colon + 1), "password");
     }
 
     List<HostPort> hosts = new ArrayList<>();
@@ -220,33 +218,6 @@ record RedisConfig(
           + value + "' in '" + url.redacted() + "'");
     }
     return file;
-  }
-
-  /** Decodes {@code %XX} escapes only; unlike form decoding, {@code +} stays a plus. */
-  static String percentDecode(String text, String what, StoreUrl url) {
-    if (text.indexOf('%') < 0) {
-      return text;
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(text.length());
-    int i = 0;
-    while (i < text.length()) {
-      int percent = text.indexOf('%', i);
-      int end = percent < 0 ? text.length() : percent;
-      byte[] run = text.substring(i, end).getBytes(StandardCharsets.UTF_8);
-      out.write(run, 0, run.length);
-      if (percent < 0) {
-        break;
-      }
-      int hi = percent + 2 < text.length() ? Character.digit(text.charAt(percent + 1), 16) : -1;
-      int lo = hi < 0 ? -1 : Character.digit(text.charAt(percent + 2), 16);
-      if (lo < 0) {
-        throw new IllegalArgumentException("bad %-escape in the " + what + " of '"
-            + url.redacted() + "'");
-      }
-      out.write(hi << 4 | lo);
-      i = percent + 3;
-    }
-    return out.toString(StandardCharsets.UTF_8);
   }
 
   /**
