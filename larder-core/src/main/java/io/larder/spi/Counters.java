@@ -22,20 +22,10 @@ public final class Counters {
    *     64 bits
    */
   public static long parse(String key, byte[] bytes) {
-    int start = 0;
-    int end = bytes.length;
-    while (start < end && bytes[start] == ' ') {
-      start++;
-    }
-    while (end > start && bytes[end - 1] == ' ') {
-      end--;
-    }
+    int start = trimStart(bytes);
+    int end = trimEnd(bytes, start);
     int digitsFrom = start < end && bytes[start] == '-' ? start + 1 : start;
-    boolean digits = digitsFrom < end && end - digitsFrom <= 19;
-    for (int i = digitsFrom; digits && i < end; i++) {
-      digits = bytes[i] >= '0' && bytes[i] <= '9';
-    }
-    if (!digits) {
+    if (!digits(bytes, digitsFrom, end) || end - digitsFrom > 19) {
       throw new CacheCodecException(subject(key) + " is not a decimal 64-bit integer ("
           + bytes.length + " bytes)");
     }
@@ -45,6 +35,61 @@ public final class Counters {
     } catch (NumberFormatException e) {
       throw new CacheCodecException(subject(key) + " " + text + " does not fit in 64 bits", e);
     }
+  }
+
+  /**
+   * Parses a counter that a server may have kept as unsigned 64 bits (memcached's
+   * {@code incr} counts up to 2^64 - 1 and wraps): what {@link #parse} takes, or an unsigned
+   * decimal of up to 2^64 - 1, returned as the {@code long} with the same bits (two's
+   * complement).
+   *
+   * @param key the key, for the message, or {@code null}
+   * @param bytes the stored bytes
+   * @return the counter's value
+   * @throws CacheCodecException if the bytes are not such a number
+   */
+  public static long parseWrapping(String key, byte[] bytes) {
+    int start = trimStart(bytes);
+    int end = trimEnd(bytes, start);
+    if (end - start >= 19 && end - start <= 20 && digits(bytes, start, end)) {
+      try {
+        return Long.parseUnsignedLong(
+            new String(bytes, start, end - start, StandardCharsets.US_ASCII));
+      } catch (NumberFormatException e) {
+        // above 2^64 - 1: parse says so
+      }
+    }
+    return parse(key, bytes);
+  }
+
+  // memcached pads a counter that a decrement made shorter with spaces
+  private static int trimStart(byte[] bytes) {
+    int start = 0;
+    while (start < bytes.length && bytes[start] == ' ') {
+      start++;
+    }
+    return start;
+  }
+
+  private static int trimEnd(byte[] bytes, int start) {
+    int end = bytes.length;
+    while (end > start && bytes[end - 1] == ' ') {
+      end--;
+    }
+    return end;
+  }
+
+  /** Whether {@code [from, to)} is one or more ASCII digits. */
+  private static boolean digits(byte[] bytes, int from, int to) {
+    if (from >= to) {
+      return false;
+    }
+    for (int i = from; i < to; i++) {
+      if (bytes[i] < '0' || bytes[i] > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.larder.spi;
 
+import java.io.ByteArrayOutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -152,6 +153,42 @@ public final class StoreUrl {
               "option '" + name + "' must be true or false, was '" + v + "'");
       }
     });
+  }
+
+  /**
+   * Decodes the {@code %XX} escapes (UTF-8) of a part of this URL's body, such as the user or
+   * password of {@code //user:password@host}; unlike form decoding, {@code +} stays a plus.
+   *
+   * @param text the part as written
+   * @param part what the part is, for the message, for example {@code "password"}
+   * @return the decoded text
+   * @throws IllegalArgumentException if an escape is malformed, naming the part and the
+   *     redacted URL but never the text, which may be a password
+   */
+  public String decode(String text, String part) {
+    if (text.indexOf('%') < 0) {
+      return text;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(text.length());
+    int i = 0;
+    while (i < text.length()) {
+      int percent = text.indexOf('%', i);
+      int end = percent < 0 ? text.length() : percent;
+      byte[] run = text.substring(i, end).getBytes(StandardCharsets.UTF_8);
+      out.write(run, 0, run.length);
+      if (percent < 0) {
+        break;
+      }
+      int hi = percent + 2 < text.length() ? Character.digit(text.charAt(percent + 1), 16) : -1;
+      int lo = hi < 0 ? -1 : Character.digit(text.charAt(percent + 2), 16);
+      if (lo < 0) {
+        throw new IllegalArgumentException("bad %-escape in the " + part + " of '" + redacted()
+            + "'");
+      }
+      out.write(hi << 4 | lo);
+      i = percent + 3;
+    }
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   /**

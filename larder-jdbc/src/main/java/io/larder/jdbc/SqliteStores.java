@@ -1,5 +1,6 @@
 package io.larder.jdbc;
 
+import io.larder.spi.Durations;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -90,11 +91,7 @@ public final class SqliteStores {
     public Builder purgeInterval(Duration interval) {
       Objects.requireNonNull(interval, "purgeInterval");
       checkUnset("purgeInterval", this.purgeInterval);
-      if (interval.isNegative()) {
-        throw new IllegalArgumentException(
-            "purgeInterval must be zero (no schedule) or positive, was " + interval);
-      }
-      this.purgeInterval = interval;
+      this.purgeInterval = Durations.requireNonNegative(interval, "purgeInterval");
       return this;
     }
 

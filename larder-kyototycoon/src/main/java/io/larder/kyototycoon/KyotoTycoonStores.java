@@ -2,6 +2,7 @@ package io.larder.kyototycoon;
 
 import io.larder.kyototycoon.internal.KtConfig;
 import io.larder.kyototycoon.internal.KtStore;
+import io.larder.spi.Durations;
 import io.larder.spi.Store;
 import java.time.Duration;
 import java.util.Objects;
@@ -127,11 +128,7 @@ public final class KyotoTycoonStores {
      */
     public Builder timeout(Duration timeout) {
       once(this.timeout, "timeout");
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("timeout must be positive, was " + timeout);
-      }
-      this.timeout = timeout;
+      this.timeout = Durations.requirePositive(timeout, "timeout");
       return this;
     }
 

@@ -1,6 +1,7 @@
 package io.larder.memcached;
 
 import io.larder.memcached.internal.ClientSettings;
+import io.larder.spi.Durations;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,14 +94,6 @@ public final class MemcachedStores {
       }
     }
 
-    private static Duration positive(Duration d, String option) {
-      Objects.requireNonNull(d, option);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(option + " must be positive, was " + d);
-      }
-      return d;
-    }
-
     /**
      * Sets how long a request waits for its reply before failing with
      * {@link io.larder.CacheTimeoutException}; {@link #DEFAULT_TIMEOUT} by default. If a
@@ -115,7 +108,7 @@ public final class MemcachedStores {
      */
     public Builder timeout(Duration timeout) {
       once(this.timeout, "timeout");
-      this.timeout = positive(timeout, "timeout");
+      this.timeout = Durations.requirePositive(timeout, "timeout");
       return this;
     }
 
@@ -131,7 +124,7 @@ public final class MemcachedStores {
      */
     public Builder connectTimeout(Duration connectTimeout) {
       once(this.connectTimeout, "connectTimeout");
-      this.connectTimeout = positive(connectTimeout, "connectTimeout");
+      this.connectTimeout = Durations.requirePositive(connectTimeout, "connectTimeout");
       return this;
     }
 
@@ -149,12 +142,7 @@ public final class MemcachedStores {
      */
     public Builder namespaceCacheTime(Duration time) {
       once(this.namespaceCacheTime, "namespaceCacheTime");
-      Objects.requireNonNull(time, "namespaceCacheTime");
-      if (time.isNegative()) {
-        throw new IllegalArgumentException("namespaceCacheTime must not be negative, was "
-            + time);
-      }
-      this.namespaceCacheTime = time;
+      this.namespaceCacheTime = Durations.requireNonNegative(time, "namespaceCacheTime");
       return this;
     }
 

@@ -1,6 +1,7 @@
 package io.larder.spring;
 
 import io.larder.Codec;
+import io.larder.spi.Durations;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -61,8 +62,8 @@ public final class LarderCacheConfig {
    * @throws IllegalArgumentException if {@code ttl} is zero or negative
    */
   public LarderCacheConfig ttl(Duration ttl) {
-    return new LarderCacheConfig(positive(ttl, "ttl"), namespace, cacheNulls, codec,
-        defaultCodec, lease);
+    return new LarderCacheConfig(Durations.requirePositive(ttl, "ttl"), namespace, cacheNulls,
+        codec, defaultCodec, lease);
   }
 
   /**
@@ -136,7 +137,7 @@ public final class LarderCacheConfig {
    */
   public LarderCacheConfig lease(Duration lease) {
     return new LarderCacheConfig(ttl, namespace, cacheNulls, codec, defaultCodec,
-        positive(lease, "lease"));
+        Durations.requirePositive(lease, "lease"));
   }
 
   /**
@@ -189,13 +190,6 @@ public final class LarderCacheConfig {
     return defaultCodec;
   }
 
-  private static Duration positive(Duration d, String what) {
-    Objects.requireNonNull(d, what);
-    if (d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(what + " must be positive, was " + d);
-    }
-    return d;
-  }
 
   @Override
   public String toString() {

@@ -1,5 +1,6 @@
 package io.larder.testkit;
 
+import io.larder.spi.Durations;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -121,10 +122,7 @@ public abstract class TestServer implements AutoCloseable {
     public B startupTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "timeout");
       requireUnset(startupTimeout, "startupTimeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("startupTimeout must be positive: " + timeout);
-      }
-      startupTimeout = timeout;
+      startupTimeout = Durations.requirePositive(timeout, "startupTimeout");
       return self();
     }
 

@@ -3,6 +3,7 @@ package io.larder.web;
 import io.larder.Cache;
 import io.larder.CacheException;
 import io.larder.Preload;
+import io.larder.spi.Durations;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -457,10 +458,7 @@ public final class PageCacheFilter implements Filter {
     public Builder defaultTtl(Duration ttl) {
       Objects.requireNonNull(ttl, "ttl");
       once("defaultTtl");
-      if (ttl.isZero() || ttl.isNegative()) {
-        throw new IllegalArgumentException("defaultTtl must be positive, was " + ttl);
-      }
-      this.defaultTtl = ttl;
+      this.defaultTtl = Durations.requirePositive(ttl, "defaultTtl");
       return this;
     }
 

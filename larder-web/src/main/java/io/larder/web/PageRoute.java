@@ -1,5 +1,6 @@
 package io.larder.web;
 
+import io.larder.spi.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -99,9 +100,7 @@ public final class PageRoute {
     if (this.ttl != null) {
       throw new IllegalStateException("ttl was already set on route " + pattern);
     }
-    if (ttl.isZero() || ttl.isNegative()) {
-      throw new IllegalArgumentException("ttl must be positive, was " + ttl);
-    }
+    Durations.requirePositive(ttl, "ttl");
     return new PageRoute(pattern, segments, ttl, tags, shareAuthorized, bypass, preloadByRoute);
   }
 

@@ -1,6 +1,7 @@
 package io.larder.internal.sharding;
 
 import io.larder.Hashing;
+import io.larder.spi.HostPort;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -176,11 +177,9 @@ final class KetamaRing {
    */
   static String pointString(String name, int index) {
     HostPort hp = parse(name);
-    return hp.port == DEFAULT_PORT ? hp.host + "-" + index : hp.host + ":" + hp.port + "-" + index;
+    return hp.port() == DEFAULT_PORT ? hp.host() + "-" + index
+        : hp.host() + ":" + hp.port() + "-" + index;
   }
-
-  /** A server name split into its host (as written) and port. */
-  record HostPort(String host, int port) {}
 
   /**
    * Splits a server name: {@code host:port}, {@code host} (port 11211), or for IPv6
@@ -190,59 +189,7 @@ final class KetamaRing {
    * @throws IllegalArgumentException naming the bad name
    */
   static HostPort parse(String name) {
-    Objects.requireNonNull(name, "name");
-    String host;
-    String port = null;
-    if (name.startsWith("[")) {
-      int close = name.indexOf(']');
-      if (close < 0) {
-        throw badName(name, "an unclosed '['");
-      }
-      host = name.substring(1, close);
-      String rest = name.substring(close + 1);
-      if (!rest.isEmpty()) {
-        if (rest.charAt(0) != ':') {
-          throw badName(name, "text after ']' that is not :port");
-        }
-        port = rest.substring(1);
-      }
-    } else {
-      int colon = name.lastIndexOf(':');
-      if (colon >= 0) {
-        host = name.substring(0, colon);
-        port = name.substring(colon + 1);
-        if (host.indexOf(':') >= 0) {
-          throw badName(name, "an IPv6 address not in brackets");
-        }
-      } else {
-        host = name;
-      }
-    }
-    if (host.isEmpty()) {
-      throw badName(name, "no host");
-    }
-    for (int i = 0; i < host.length(); i++) {
-      char c = host.charAt(i);
-      if (c <= ' ' || c == 0x7f || c == ',' || c == '/') {
-        throw badName(name, "a space, control character, ',' or '/' in the host");
-      }
-    }
-    int p = DEFAULT_PORT;
-    if (port != null) {
-      if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
-        throw badName(name, "a port that is not a number");
-      }
-      p = Integer.parseInt(port);
-      if (p < 1 || p > 65535) {
-        throw badName(name, "port " + p + " outside 1..65535");
-      }
-    }
-    return new HostPort(host, p);
-  }
-
-  private static IllegalArgumentException badName(String name, String why) {
-    return new IllegalArgumentException(
-        "server name must be host or host:port, was '" + name + "' (" + why + ")");
+    return HostPort.parse(name, DEFAULT_PORT);
   }
 
   /**

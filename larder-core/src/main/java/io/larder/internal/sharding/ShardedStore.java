@@ -4,6 +4,8 @@ import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
 import io.larder.Hashing;
+import io.larder.spi.Durations;
+import io.larder.spi.HostPort;
 import io.larder.spi.KeyRules;
 import io.larder.spi.Store;
 import io.larder.spi.StoreTraits;
@@ -98,7 +100,7 @@ public final class ShardedStore implements Store {
      * @return the endpoint
      */
     public String endpoint() {
-      KetamaRing.HostPort hp = KetamaRing.parse(name);
+      HostPort hp = KetamaRing.parse(name);
       return hp.host() + ":" + hp.port();
     }
   }
@@ -163,9 +165,7 @@ public final class ShardedStore implements Store {
       throw new IllegalArgumentException(
           "failureThreshold must be at least 1, was " + failureThreshold);
     }
-    if (retryInterval.isNegative() || retryInterval.isZero()) {
-      throw new IllegalArgumentException("retryInterval must be positive, was " + retryInterval);
-    }
+    Durations.requirePositive(retryInterval, "retryInterval");
     Map<String, String> endpoints = new HashMap<>();
     Map<Store, String> stores = new IdentityHashMap<>();
     List<Shard> list = new ArrayList<>(servers.size());

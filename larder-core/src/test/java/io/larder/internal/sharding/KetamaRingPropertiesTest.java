@@ -3,6 +3,7 @@ package io.larder.internal.sharding;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.Hashing;
+import io.larder.spi.HostPort;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,7 +125,7 @@ class KetamaRingPropertiesTest {
   }
 
   private static String endpoint(String name) {
-    KetamaRing.HostPort hp = KetamaRing.parse(name);
+    HostPort hp = KetamaRing.parse(name);
     return hp.host() + ":" + hp.port();
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.larder.Hashing;
+import io.larder.spi.HostPort;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -157,10 +158,10 @@ class KetamaRingTest {
 
   @Test
   void hostAndPortAreSplitAsLibmemcachedSeesThem() {
-    assertThat(KetamaRing.parse("h")).isEqualTo(new KetamaRing.HostPort("h", 11211));
-    assertThat(KetamaRing.parse("h:1")).isEqualTo(new KetamaRing.HostPort("h", 1));
+    assertThat(KetamaRing.parse("h")).isEqualTo(new HostPort("h", 11211));
+    assertThat(KetamaRing.parse("h:1")).isEqualTo(new HostPort("h", 1));
     assertThat(KetamaRing.parse("[fe80::1]:22122"))
-        .isEqualTo(new KetamaRing.HostPort("fe80::1", 22122));
+        .isEqualTo(new HostPort("fe80::1", 22122));
   }
 
   private static long[] md5Words(String pointString) throws Exception {

@@ -3,6 +3,7 @@ package io.larder.kyototycoon.internal;
 import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
+import io.larder.spi.Backoff;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -34,7 +35,8 @@ import java.util.function.Consumer;
  *
  * <p>When the connection breaks, the calls waiting on it fail with
  * {@link CacheConnectionException} and the next call reconnects. If connecting fails, calls
- * fail at once until a retry is due: after 10 ms, doubling up to 1 s.
+ * fail at once until a retry is due, as {@link Backoff#defaults()} spaces them: below 10 ms,
+ * doubling up to 1 s, with full jitter.
  *
  * <p>Writes sent with the no-reply flag get no answer, so {@link #awaitNoReplyWrites} lets a
  * caller wait until the server has taken every one written before: it sends an empty
@@ -42,7 +44,6 @@ import java.util.function.Consumer;
  */
 final class BinaryConnection implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(BinaryConnection.class.getName());
-  private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final String server;
   private final String host;
@@ -279,9 +280,7 @@ final class BinaryConnection implements AutoCloseable {
 
   private CacheException failed(CacheException e) {
     failedAttempts++;
-    long backoff = Math.min(MAX_BACKOFF_NANOS,
-        TimeUnit.MILLISECONDS.toNanos(10) << Math.min(failedAttempts - 1, 10));
-    retryAtNanos = System.nanoTime() + backoff;
+    retryAtNanos = System.nanoTime() + Backoff.defaults().delay(failedAttempts).toNanos();
     lastFailure = e;
     return e;
   }

@@ -1,5 +1,6 @@
 package io.larder.kyototycoon.internal;
 
+import io.larder.spi.Durations;
 import io.larder.spi.Store;
 
 /**
@@ -14,7 +15,8 @@ import io.larder.spi.Store;
  * absolute value is an absolute time; in the binary protocol, {@code 0} means "expire now"
  * (it is not "never"); in HTTP RPC, an omitted {@code xt} means "never"; anything beyond
  * {@code XT_MAX} is clamped to it. So this class sends {@link Long#MAX_VALUE} in the binary
- * protocol and nothing in HTTP for "never", and at least one second otherwise.
+ * protocol and nothing in HTTP for "never", and otherwise the TTL in whole seconds rounded up
+ * ({@link Durations#ttlSeconds}, as for every store), so at least one second.
  */
 final class Expiry {
   /** The largest expiration time the server stores, meaning "never": {@code 2^40 - 1}. */
@@ -23,24 +25,13 @@ final class Expiry {
   private Expiry() {}
 
   /**
-   * Converts a store TTL to whole seconds from now: rounded down, so that an entry lives
-   * less than a second more or less than asked, and at least one second.
-   *
-   * @param ttlMillis positive milliseconds
-   * @return the seconds, at least 1
-   */
-  static long seconds(long ttlMillis) {
-    return Math.max(1, ttlMillis / 1000);
-  }
-
-  /**
    * Returns the {@code xt} of a binary {@code set_bulk} record for a store TTL.
    *
    * @param ttlMillis positive milliseconds, or {@link Store#NO_EXPIRY}
    * @return seconds from now, or {@link Long#MAX_VALUE} (clamped by the server to "never")
    */
   static long binary(long ttlMillis) {
-    return ttlMillis == Store.NO_EXPIRY ? Long.MAX_VALUE : seconds(ttlMillis);
+    return ttlMillis == Store.NO_EXPIRY ? Long.MAX_VALUE : Durations.ttlSeconds(ttlMillis);
   }
 
   /**
@@ -50,7 +41,7 @@ final class Expiry {
    * @return seconds from now in decimal, or {@code null} to omit the parameter ("never")
    */
   static String http(long ttlMillis) {
-    return ttlMillis == Store.NO_EXPIRY ? null : Long.toString(seconds(ttlMillis));
+    return ttlMillis == Store.NO_EXPIRY ? null : Long.toString(Durations.ttlSeconds(ttlMillis));
   }
 
   /**

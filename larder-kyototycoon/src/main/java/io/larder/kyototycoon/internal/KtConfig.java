@@ -1,5 +1,6 @@
 package io.larder.kyototycoon.internal;
 
+import io.larder.spi.HostPort;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -35,6 +36,6 @@ public record KtConfig(String host, int port, int db, Duration timeout, boolean 
    * @return the server's address as a URL would write it
    */
   public String server() {
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    return new HostPort(host, port).toString();
   }
 }

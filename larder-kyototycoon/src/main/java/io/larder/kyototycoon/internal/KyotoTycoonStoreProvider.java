@@ -1,10 +1,10 @@
 package io.larder.kyototycoon.internal;
 
 import io.larder.kyototycoon.KyotoTycoonStores;
+import io.larder.spi.HostPort;
 import io.larder.spi.Store;
 import io.larder.spi.StoreProvider;
 import io.larder.spi.StoreUrl;
-import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Set;
@@ -48,21 +48,13 @@ public final class KyotoTycoonStoreProvider implements StoreProvider {
   @Override
   public Store open(StoreUrl url, InstantSource clock) {
     Objects.requireNonNull(url, "url");
-    Address address = address(url);
+    HostPort address = address(url);
     KyotoTycoonStores.Builder builder = KyotoTycoonStores.builder(address.host(), address.port());
     url.option("db").ifPresent(v -> builder.db(db(url, v)));
-    url.durationOption("timeout").ifPresent(t -> builder.timeout(positive(url, t)));
+    url.durationOption("timeout").ifPresent(builder::timeout);
     url.booleanOption("noReplyWrites").ifPresent(builder::noReplyWrites);
     return builder.build();
   }
-
-  /**
-   * A host and port taken from a URL.
-   *
-   * @param host the host name or address, IPv6 without brackets
-   * @param port the port
-   */
-  record Address(String host, int port) {}
 
   /**
    * Reads {@code //host[:port][/]} from a URL's body.
@@ -72,7 +64,7 @@ public final class KyotoTycoonStoreProvider implements StoreProvider {
    * @throws IllegalArgumentException if the body is not of that form or the port is not 1
    *     to 32767
    */
-  static Address address(StoreUrl url) {
+  static HostPort address(StoreUrl url) {
     String body = url.body();
     if (!body.startsWith("//")) {
       throw new IllegalArgumentException("Kyoto Tycoon URL '" + url.redacted()
@@ -90,46 +82,13 @@ public final class KyotoTycoonStoreProvider implements StoreProvider {
       throw new IllegalArgumentException("Kyoto Tycoon URL '" + url.redacted()
           + "' has a user; Kyoto Tycoon has no authentication");
     }
-    String host;
-    String portText = null;
-    if (authority.startsWith("[")) {
-      int close = authority.indexOf(']');
-      if (close < 0) {
-        throw new IllegalArgumentException("Kyoto Tycoon URL '" + url.redacted()
-            + "' has an unclosed '[' in its host");
-      }
-      host = authority.substring(1, close);
-      String rest = authority.substring(close + 1);
-      if (!rest.isEmpty()) {
-        if (!rest.startsWith(":")) {
-          throw new IllegalArgumentException("Kyoto Tycoon URL '" + url.redacted()
-              + "' has something other than :port after its host");
-        }
-        portText = rest.substring(1);
-      }
-    } else {
-      int colon = authority.lastIndexOf(':');
-      host = colon < 0 ? authority : authority.substring(0, colon);
-      portText = colon < 0 ? null : authority.substring(colon + 1);
-    }
-    if (host.isEmpty()) {
-      throw new IllegalArgumentException("Kyoto Tycoon URL '" + url.redacted()
-          + "' names no host: kt://host:port?db=0");
-    }
-    int port = KyotoTycoonStores.DEFAULT_PORT;
-    if (portText != null) {
-      if (portText.isEmpty() || portText.length() > 5 || !portText.chars().allMatch(
-          Character::isDigit)) {
-        throw new IllegalArgumentException("Kyoto Tycoon URL '" + url.redacted()
-            + "' has a malformed port '" + portText + "'");
-      }
-      port = Integer.parseInt(portText);
-    }
-    if (port < 1 || port > KyotoTycoonStores.MAX_PORT) {
+    HostPort address = HostPort.parse(authority, KyotoTycoonStores.DEFAULT_PORT, url.redacted());
+    if (address.port() > KyotoTycoonStores.MAX_PORT) {
       throw new IllegalArgumentException("Kyoto Tycoon URL '" + url.redacted() + "' has port "
-          + port + "; Kyoto Tycoon only listens on ports 1 to " + KyotoTycoonStores.MAX_PORT);
+          + address.port() + "; Kyoto Tycoon only listens on ports 1 to "
+          + KyotoTycoonStores.MAX_PORT);
     }
-    return new Address(host, port);
+    return address;
   }
 
   private static int db(StoreUrl url, String text) {
@@ -139,13 +98,5 @@ public final class KyotoTycoonStoreProvider implements StoreProvider {
           + " was '" + text + "' in '" + url.redacted() + "'");
     }
     return Integer.parseInt(text);
-  }
-
-  private static Duration positive(StoreUrl url, Duration timeout) {
-    if (timeout.isZero()) {
-      throw new IllegalArgumentException(
-          "option 'timeout' must be positive, was 0 in '" + url.redacted() + "'");
-    }
-    return timeout;
   }
 }

@@ -8,14 +8,16 @@ import org.junit.jupiter.api.Test;
 /** Store TTLs become Kyoto Tycoon expiration times without ever sending 0 ("expire now"). */
 class ExpiryTest {
 
+  /** Kyoto Tycoon rounded TTLs down while memcached rounded up; docs/ttl.md says up. */
   @Test
-  void ttlsBecomeWholeSecondsRoundedDownButAtLeastOne() {
-    assertThat(Expiry.seconds(1)).isEqualTo(1);
-    assertThat(Expiry.seconds(999)).isEqualTo(1);
-    assertThat(Expiry.seconds(1_000)).isEqualTo(1);
-    assertThat(Expiry.seconds(1_999)).isEqualTo(1);
-    assertThat(Expiry.seconds(2_000)).isEqualTo(2);
-    assertThat(Expiry.seconds(45L * 86_400_000)).as("45 days stay relative")
+  void ttlsRoundUpToWholeSecondsLikeMemcachedNotDown() {
+    assertThat(Expiry.http(1)).isEqualTo("1");
+    assertThat(Expiry.http(999)).isEqualTo("1");
+    assertThat(Expiry.http(1_000)).isEqualTo("1");
+    assertThat(Expiry.http(1_001)).isEqualTo("2");
+    assertThat(Expiry.binary(1_999)).isEqualTo(2);
+    assertThat(Expiry.binary(2_000)).isEqualTo(2);
+    assertThat(Expiry.binary(45L * 86_400_000)).as("45 days stay relative")
         .isEqualTo(45L * 86_400);
   }
 

@@ -3,6 +3,7 @@ package io.larder.kyototycoon.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.larder.spi.HostPort;
 import io.larder.spi.StoreUrl;
 import java.time.InstantSource;
 import org.junit.jupiter.api.Test;
@@ -11,22 +12,22 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code kt://host:port?db=N} is read strictly, before anything connects. */
 class KyotoTycoonStoreProviderTest {
-  private static KyotoTycoonStoreProvider.Address address(String url) {
+  private static HostPort address(String url) {
     return KyotoTycoonStoreProvider.address(StoreUrl.parse(url));
   }
 
   @Test
   void hostAndPortWithTheDefaultPortAndIpv6() {
     assertThat(address("kt://cache1:1979")).isEqualTo(
-        new KyotoTycoonStoreProvider.Address("cache1", 1979));
+        new HostPort("cache1", 1979));
     assertThat(address("kt://cache1")).isEqualTo(
-        new KyotoTycoonStoreProvider.Address("cache1", 1978));
+        new HostPort("cache1", 1978));
     assertThat(address("kt://cache1:32767/")).isEqualTo(
-        new KyotoTycoonStoreProvider.Address("cache1", 32767));
+        new HostPort("cache1", 32767));
     assertThat(address("kt://[::1]:2000")).isEqualTo(
-        new KyotoTycoonStoreProvider.Address("::1", 2000));
+        new HostPort("::1", 2000));
     assertThat(address("kt://[::1]?db=0")).isEqualTo(
-        new KyotoTycoonStoreProvider.Address("::1", 1978));
+        new HostPort("::1", 1978));
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.larder.memcached.internal;
 import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
+import io.larder.spi.Backoff;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -25,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,14 +43,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>{@code BACKOFF}: the last attempt failed or the connection broke; requests fail at once
  *       with {@link CacheConnectionException} until the next attempt, so a dead server costs
  *       callers nothing but an exception (which a fail-open cache turns into a miss). The
- *       first retry after a working connection breaks is immediate, then the delay doubles
- *       from 10 ms up to {@link #MAX_BACKOFF_MILLIS}, with jitter.</li>
+ *       first retry after a working connection breaks is immediate, then the delays follow
+ *       {@link Backoff#defaults()}: full jitter below 10 ms doubling up to 1 s.</li>
  *   <li>{@code CLOSED}: for good.</li>
  * </ul>
  */
 final class Connection implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Connection.class.getName());
-  static final long MAX_BACKOFF_MILLIS = 1_000;
   /** Requests that may wait for a connection attempt; more fail at once. */
   static final int MAX_WAITING = 65_536;
 
@@ -418,14 +417,9 @@ final class Connection implements AutoCloseable {
     scheduleReconnect(0);
   }
 
-  /** 0 after a working connection broke, then 10 ms doubling to a second, jittered ±25%. */
+  /** 0 after a working connection broke, then the shared backoff. */
   static long backoffMillis(int failedAttempts) {
-    if (failedAttempts == 0) {
-      return 0;
-    }
-    long base = Math.min(MAX_BACKOFF_MILLIS, 10L << Math.min(failedAttempts - 1, 20));
-    long jitter = base / 4;
-    return base - jitter + ThreadLocalRandom.current().nextLong(2 * jitter + 1);
+    return failedAttempts == 0 ? 0 : Backoff.defaults().delay(failedAttempts).toMillis();
   }
 
   private void scheduleReconnect(long delayMillis) {

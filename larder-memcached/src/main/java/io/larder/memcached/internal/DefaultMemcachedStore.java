@@ -206,8 +206,8 @@ public final class DefaultMemcachedStore implements MemcachedStore {
   private long generationOf(Reply r, String prefix) {
     if (r.code == Reply.VA) {
       try {
-        return SignedCounters.parseUnsigned(r.value);
-      } catch (NumberFormatException e) {
+        return Counters.parseWrapping(prefix, r.value);
+      } catch (CacheCodecException e) {
         // fall through
       }
     }
@@ -624,8 +624,8 @@ public final class DefaultMemcachedStore implements MemcachedStore {
 
   private long parseCounterReply(Reply r, String key) {
     try {
-      return SignedCounters.parseUnsigned(r.value);
-    } catch (NumberFormatException e) {
+      return Counters.parseWrapping(key, r.value);
+    } catch (CacheCodecException e) {
       throw new CacheException("memcached " + server() + " answered an increment of key '" + key
           + "' with something other than a number", e);
     }
@@ -697,7 +697,7 @@ public final class DefaultMemcachedStore implements MemcachedStore {
         next = delta;
         exptime = createExptime;
       } else {
-        next = Counters.add(key, SignedCounters.parse(key, read.value), delta);
+        next = Counters.add(key, Counters.parseWrapping(key, read.value), delta);
         exptime = Expiry.keep(read.ttl, serverNow());
       }
       byte[] text = Counters.format(next);

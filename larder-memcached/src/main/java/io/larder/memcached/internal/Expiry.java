@@ -1,11 +1,13 @@
 package io.larder.memcached.internal;
 
+import io.larder.spi.Durations;
+
 /**
  * Turns Larder's TTLs into memcached's expiration times. Pure.
  *
  * <p>memcached reads an expiration time of up to 30 days (2,592,000 s) as seconds from now
  * and anything larger as a Unix time, kept in 32 bits. So a TTL is rounded up to whole
- * seconds; up to 30 days it is sent as it is; beyond, it is sent as the server's current
+ * seconds ({@link Durations#ttlSeconds}); up to 30 days it is sent as it is; beyond, it is sent as the server's current
  * Unix time plus the TTL, capped at 2038-01-19 ({@code 2^31 - 1}), the latest time memcached
  * can hold (a later date overflows and the item is never stored). {@code 0} means never.
  */
@@ -26,15 +28,10 @@ final class Expiry {
    * @throws IllegalArgumentException if {@code ttlMillis} is negative
    */
   static long exptime(long ttlMillis, long serverNowSeconds) {
-    if (ttlMillis < 0) {
-      throw new IllegalArgumentException("TTL must be positive or 0 (never), was " + ttlMillis
-          + " ms");
-    }
     if (ttlMillis == 0) {
       return 0;
     }
-    long seconds = ttlMillis / 1000 + (ttlMillis % 1000 == 0 ? 0 : 1);
-    return fromSeconds(seconds, serverNowSeconds);
+    return fromSeconds(Durations.ttlSeconds(ttlMillis), serverNowSeconds);
   }
 
   /**

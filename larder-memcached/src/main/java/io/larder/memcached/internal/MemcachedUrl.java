@@ -1,8 +1,7 @@
 package io.larder.memcached.internal;
 
+import io.larder.spi.HostPort;
 import io.larder.spi.StoreUrl;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -59,8 +58,8 @@ record MemcachedUrl(List<Server> servers, String user, String password) {
         throw new IllegalArgumentException("memcached authentication needs user:password@ in '"
             + url.redacted() + "'");
       }
-      user = decode(info.substring(0, colon));
-      password = decode(info.substring(colon + 1));
+      user = url.decode(info.substring(0, colon), "user");
+      password = url.decode(info.substring(colon + 1), "password");
     }
     List<Server> servers = new ArrayList<>();
     for (String part : authority.split(",", -1)) {
@@ -77,50 +76,7 @@ record MemcachedUrl(List<Server> servers, String user, String password) {
   }
 
   private static Server server(String text, StoreUrl url) {
-    if (text.isEmpty()) {
-      throw new IllegalArgumentException("empty server in '" + url.redacted() + "'");
-    }
-    String host;
-    String portText = null;
-    if (text.startsWith("[")) { // [IPv6]:port
-      int close = text.indexOf(']');
-      if (close < 0) {
-        throw new IllegalArgumentException("unclosed [ in server '" + text + "'");
-      }
-      host = text.substring(1, close);
-      String rest = text.substring(close + 1);
-      if (!rest.isEmpty()) {
-        if (!rest.startsWith(":")) {
-          throw new IllegalArgumentException("bad server '" + text + "' in '" + url.redacted()
-              + "'");
-        }
-        portText = rest.substring(1);
-      }
-    } else {
-      int colon = text.lastIndexOf(':');
-      host = colon < 0 ? text : text.substring(0, colon);
-      portText = colon < 0 ? null : text.substring(colon + 1);
-    }
-    if (host.isEmpty()) {
-      throw new IllegalArgumentException("server '" + text + "' has no host in '"
-          + url.redacted() + "'");
-    }
-    int port = DEFAULT_PORT;
-    if (portText != null) {
-      try {
-        port = Integer.parseInt(portText);
-      } catch (NumberFormatException e) {
-        port = -1;
-      }
-      if (port < 1 || port > 65_535) {
-        throw new IllegalArgumentException("bad port '" + portText + "' for server '" + text
-            + "' in '" + url.redacted() + "'");
-      }
-    }
-    return new Server(text, host, port);
-  }
-
-  private static String decode(String s) {
-    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    HostPort address = HostPort.parse(text, DEFAULT_PORT, url.redacted());
+    return new Server(text, address.host(), address.port());
   }
 }

@@ -9,6 +9,7 @@ import io.larder.spi.Counters;
  * subtracts, and the result, read as a signed {@code long}, is the signed sum unless the sum
  * overflowed. A result of 2^63 or more is a negative number in two's complement, which the
  * client rewrites as {@code -123} text at once (see {@code DefaultMemcachedStore#incr}).
+ * Reading either form back is {@link Counters#parseWrapping}.
  */
 final class SignedCounters {
   private SignedCounters() {}
@@ -35,53 +36,5 @@ final class SignedCounters {
    */
   static boolean overflowed(long delta, long wrapped) {
     return delta >= 0 ? wrapped < Long.MIN_VALUE + delta : wrapped > Long.MAX_VALUE + delta;
-  }
-
-  /**
-   * Reads a stored counter: signed decimal text as {@link Counters#parse} takes it, or an
-   * unsigned decimal of up to 2^64 - 1 (what {@code ma} leaves) read as two's complement.
-   *
-   * @param key the key, for the message
-   * @param bytes the stored bytes
-   * @return the counter
-   * @throws io.larder.CacheCodecException if the bytes are not a counter
-   */
-  static long parse(String key, byte[] bytes) {
-    int start = 0;
-    int end = bytes.length;
-    while (start < end && bytes[start] == ' ') {
-      start++;
-    }
-    while (end > start && bytes[end - 1] == ' ') {
-      end--;
-    }
-    int digits = end - start;
-    if (digits >= 19 && digits <= 20) {
-      boolean allDigits = true;
-      for (int i = start; i < end && allDigits; i++) {
-        allDigits = bytes[i] >= '0' && bytes[i] <= '9';
-      }
-      if (allDigits) {
-        try {
-          return Long.parseUnsignedLong(new String(bytes, start, digits,
-              java.nio.charset.StandardCharsets.US_ASCII));
-        } catch (NumberFormatException e) {
-          // over 2^64 - 1: let Counters say so
-        }
-      }
-    }
-    return Counters.parse(key, bytes);
-  }
-
-  /**
-   * Parses the decimal digits {@code ma} returns as unsigned 64 bits.
-   *
-   * @param bytes the value of the {@code VA} reply
-   * @return the number, as a signed long with the same bits
-   * @throws NumberFormatException if the bytes are not such a number
-   */
-  static long parseUnsigned(byte[] bytes) {
-    return Long.parseUnsignedLong(
-        new String(bytes, java.nio.charset.StandardCharsets.US_ASCII).trim());
   }
 }

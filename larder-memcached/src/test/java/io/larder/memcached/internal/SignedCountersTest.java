@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.larder.CacheCodecException;
+import io.larder.spi.Counters;
 import java.math.BigInteger;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -43,28 +44,28 @@ class SignedCountersTest {
 
   @Test
   void parsesSignedTextAndWhatMaLeaves() {
-    assertThat(SignedCounters.parse("k", "-9".getBytes(US_ASCII))).isEqualTo(-9);
-    assertThat(SignedCounters.parse("k", "9 ".getBytes(US_ASCII))).isEqualTo(9);
-    assertThat(SignedCounters.parse("k", "18446744073709551607".getBytes(US_ASCII)))
+    assertThat(Counters.parseWrapping("k", "-9".getBytes(US_ASCII))).isEqualTo(-9);
+    assertThat(Counters.parseWrapping("k", "9 ".getBytes(US_ASCII))).isEqualTo(9);
+    assertThat(Counters.parseWrapping("k", "18446744073709551607".getBytes(US_ASCII)))
         .isEqualTo(-9);
-    assertThat(SignedCounters.parse("k", "9223372036854775807".getBytes(US_ASCII)))
+    assertThat(Counters.parseWrapping("k", "9223372036854775807".getBytes(US_ASCII)))
         .isEqualTo(Long.MAX_VALUE);
-    assertThat(SignedCounters.parse("k", "9223372036854775808".getBytes(US_ASCII)))
+    assertThat(Counters.parseWrapping("k", "9223372036854775808".getBytes(US_ASCII)))
         .isEqualTo(Long.MIN_VALUE);
   }
 
   @Test
   void refusesWhatIsNoCounter() {
     for (String bad : new String[] {"hello", "", "18446744073709551616", "1.5", "--1"}) {
-      assertThatThrownBy(() -> SignedCounters.parse("k", bad.getBytes(US_ASCII)))
+      assertThatThrownBy(() -> Counters.parseWrapping("k", bad.getBytes(US_ASCII)))
           .as(bad).isInstanceOf(CacheCodecException.class);
     }
   }
 
   @Test
   void parsesMaReplies() {
-    assertThat(SignedCounters.parseUnsigned("18446744073709551615".getBytes(US_ASCII)))
+    assertThat(Counters.parseWrapping("k", "18446744073709551615".getBytes(US_ASCII)))
         .isEqualTo(-1);
-    assertThat(SignedCounters.parseUnsigned("42".getBytes(US_ASCII))).isEqualTo(42);
+    assertThat(Counters.parseWrapping("k", "42".getBytes(US_ASCII))).isEqualTo(42);
   }
 }

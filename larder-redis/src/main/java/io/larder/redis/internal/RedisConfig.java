@@ -1,8 +1,7 @@
 package io.larder.redis.internal;
 
+import io.larder.spi.HostPort;
 import io.larder.spi.StoreUrl;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -65,14 +64,6 @@ record RedisConfig(
   static final int DEFAULT_PORT = 6379;
   private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
 
-  /** A server address. */
-  record HostPort(String host, int port) {
-    @Override
-    public String toString() {
-      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
-    }
-  }
-
   /** How much of the server's certificate is checked. */
   enum TlsVerify {
     /** Signed by a trusted CA and issued to the host in the URL. */
@@ -124,13 +115,13 @@ record RedisConfig(
     if (userInfo != null) {
       int colon = userInfo.indexOf(':');
       String rawUser = colon < 0 ? userInfo : userInfo.substring(0, colon);
-      user = rawUser.isEmpty() ? null : percentDecode(rawUser, "user", url);
-      password = colon < 0 ? (user == null ? null : "") : percentDecode(userInfo.substring(colon + 1), "password", url);
+      user = rawUser.isEmpty() ? null : url.decode(rawUser, "user");
+      password = colon < 0 ? (user == null ? null : "") : url.decode(userInfo.substring(colon + 1), "password");
     }
 
     List<HostPort> hosts = new ArrayList<>();
     for (String hp : hostList.split(",", -1)) {
-      hosts.add(hostPort(hp, url));
+      hosts.add(HostPort.parse(hp, DEFAULT_PORT, url.redacted()));
     }
     if (!cluster && hosts.size() > 1) {
       throw new IllegalArgumentException("Redis URL '" + url.redacted() + "' names several "
@@ -166,50 +157,6 @@ record RedisConfig(
     return new RedisConfig(cluster, List.copyOf(hosts), user, password, database, tls,
         verify == null ? TlsVerify.FULL : verify, ca, cert, key, read, write, connect, hashTag,
         url.redacted());
-  }
-
-  private static HostPort hostPort(String text, StoreUrl url) {
-    if (text.isEmpty()) {
-      throw new IllegalArgumentException("Redis URL '" + url.redacted() + "' names no host"
-          + " (expected e.g. localhost:6379)");
-    }
-    String host;
-    String port = null;
-    if (text.startsWith("[")) {
-      int close = text.indexOf(']');
-      if (close < 0) {
-        throw new IllegalArgumentException("unclosed '[' in host '" + text + "' of '"
-            + url.redacted() + "'");
-      }
-      host = text.substring(1, close);
-      String after = text.substring(close + 1);
-      if (!after.isEmpty()) {
-        if (!after.startsWith(":")) {
-          throw new IllegalArgumentException("bad host '" + text + "' in '" + url.redacted() + "'");
-        }
-        port = after.substring(1);
-      }
-    } else {
-      int colon = text.lastIndexOf(':');
-      host = colon < 0 ? text : text.substring(0, colon);
-      port = colon < 0 ? null : text.substring(colon + 1);
-      if (host.indexOf(':') >= 0) {
-        throw new IllegalArgumentException("IPv6 address '" + text + "' must be in brackets, "
-            + "e.g. [::1]:6379, in '" + url.redacted() + "'");
-      }
-    }
-    if (host.isEmpty() || !host.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '/')) {
-      throw new IllegalArgumentException("bad host '" + text + "' in '" + url.redacted() + "'");
-    }
-    int p = DEFAULT_PORT;
-    if (port != null) {
-      if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(Character::isDigit)
-          || (p = Integer.parseInt(port)) < 1 || p > 65535) {
-        throw new IllegalArgumentException("bad port '" + port + "' in '" + url.redacted()
-            + "' (expected 1 to 65535)");
-      }
-    }
-    return new HostPort(host, p);
   }
 
   private static int database(String path, boolean cluster, StoreUrl url) {
@@ -271,33 +218,6 @@ record RedisConfig(
           + value + "' in '" + url.redacted() + "'");
     }
     return file;
-  }
-
-  /** Decodes {@code %XX} escapes only; unlike form decoding, {@code +} stays a plus. */
-  static String percentDecode(String text, String what, StoreUrl url) {
-    if (text.indexOf('%') < 0) {
-      return text;
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(text.length());
-    int i = 0;
-    while (i < text.length()) {
-      int percent = text.indexOf('%', i);
-      int end = percent < 0 ? text.length() : percent;
-      byte[] run = text.substring(i, end).getBytes(StandardCharsets.UTF_8);
-      out.write(run, 0, run.length);
-      if (percent < 0) {
-        break;
-      }
-      int hi = percent + 2 < text.length() ? Character.digit(text.charAt(percent + 1), 16) : -1;
-      int lo = hi < 0 ? -1 : Character.digit(text.charAt(percent + 2), 16);
-      if (lo < 0) {
-        throw new IllegalArgumentException("bad %-escape in the " + what + " of '"
-            + url.redacted() + "'");
-      }
-      out.write(hi << 4 | lo);
-      i = percent + 3;
-    }
-    return out.toString(StandardCharsets.UTF_8);
   }
 
   /**

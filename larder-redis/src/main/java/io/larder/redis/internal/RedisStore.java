@@ -3,7 +3,9 @@ package io.larder.redis.internal;
 import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.redis.RedisCacheStore;
+import io.larder.spi.Backoff;
 import io.larder.spi.Counters;
+import io.larder.spi.HostPort;
 import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
 import io.lettuce.core.AbstractRedisClient;
@@ -33,7 +35,6 @@ import io.lettuce.core.output.ValueOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,13 +97,12 @@ final class RedisStore implements RedisCacheStore {
    */
   static RedisStore open(RedisConfig config) {
     ClientResources resources = ClientResources.builder()
-        .reconnectDelay(Delay.fullJitter(Duration.ofMillis(10), Duration.ofSeconds(1), 10,
-            TimeUnit.MILLISECONDS))
+        .reconnectDelay(new BackoffDelay(Backoff.defaults()))
         .build();
     AbstractRedisClient client = null;
     try {
       List<RedisURI> uris = new ArrayList<>();
-      for (RedisConfig.HostPort hp : config.hosts()) {
+      for (HostPort hp : config.hosts()) {
         uris.add(uri(config, hp));
       }
       Transport transport;
@@ -148,7 +148,7 @@ final class RedisStore implements RedisCacheStore {
     }
   }
 
-  private static RedisURI uri(RedisConfig config, RedisConfig.HostPort hp) {
+  private static RedisURI uri(RedisConfig config, HostPort hp) {
     RedisURI.Builder b = RedisURI.builder()
         .withHost(hp.host())
         .withPort(hp.port())

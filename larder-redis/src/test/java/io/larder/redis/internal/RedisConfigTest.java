@@ -3,6 +3,7 @@ package io.larder.redis.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.larder.spi.HostPort;
 import io.larder.spi.StoreUrl;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ class RedisConfigTest {
   void aPlainUrlHasTheDefaults() {
     RedisConfig c = parse("redis://cache.example");
     assertThat(c.cluster()).isFalse();
-    assertThat(c.hosts()).containsExactly(new RedisConfig.HostPort("cache.example", 6379));
+    assertThat(c.hosts()).containsExactly(new HostPort("cache.example", 6379));
     assertThat(c.database()).isZero();
     assertThat(c.user()).isNull();
     assertThat(c.password()).isNull();
@@ -37,7 +38,7 @@ class RedisConfigTest {
   @Test
   void hostPortDatabaseAndCredentialsAreRead() {
     RedisConfig c = parse("redis://app:s3cret@10.0.0.5:6380/3");
-    assertThat(c.hosts()).containsExactly(new RedisConfig.HostPort("10.0.0.5", 6380));
+    assertThat(c.hosts()).containsExactly(new HostPort("10.0.0.5", 6380));
     assertThat(c.database()).isEqualTo(3);
     assertThat(c.user()).isEqualTo("app");
     assertThat(c.password()).isEqualTo("s3cret");
@@ -70,7 +71,7 @@ class RedisConfigTest {
   @Test
   void ipv6HostsGoInBrackets() {
     assertThat(parse("redis://[::1]:7000/1").hosts())
-        .containsExactly(new RedisConfig.HostPort("::1", 7000));
+        .containsExactly(new HostPort("::1", 7000));
     assertThat(parse("redis://[::1]").hosts().get(0).port()).isEqualTo(6379);
     assertThatThrownBy(() -> parse("redis://::1:7000"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("brackets");
@@ -80,8 +81,8 @@ class RedisConfigTest {
   void aClusterUrlListsSeedNodes() {
     RedisConfig c = parse("redis-cluster://u:p@h1:7000,h2:7001,[::1]:7002?timeout=100ms");
     assertThat(c.cluster()).isTrue();
-    assertThat(c.hosts()).containsExactly(new RedisConfig.HostPort("h1", 7000),
-        new RedisConfig.HostPort("h2", 7001), new RedisConfig.HostPort("::1", 7002));
+    assertThat(c.hosts()).containsExactly(new HostPort("h1", 7000),
+        new HostPort("h2", 7001), new HostPort("::1", 7002));
     assertThat(c.user()).isEqualTo("u");
     assertThat(c.readTimeout()).isEqualTo(Duration.ofMillis(100));
     assertThat(parse("redis-cluster://h1:7000/0").database()).isZero();

@@ -1,6 +1,7 @@
 package io.larder.spring.boot;
 
 import io.larder.Codec;
+import io.larder.spi.Durations;
 import io.larder.spring.LarderCacheConfig;
 import io.larder.spring.boot.LarderProperties.CacheSettings;
 import io.larder.spring.boot.LarderProperties.CodecKind;
@@ -43,7 +44,7 @@ final class CacheSettingsResolver {
     LarderCacheConfig config = LarderCacheConfig.defaults();
     var ttl = own.getTtl() != null ? own.getTtl() : defaults.getTtl();
     if (ttl != null) {
-      config = config.ttl(checked(ttl, prefix + ".ttl"));
+      config = config.ttl(Durations.requirePositive(ttl, prefix + ".ttl"));
     }
     if (own.getNamespace() != null) {
       config = config.namespace(own.getNamespace());
@@ -54,7 +55,7 @@ final class CacheSettingsResolver {
     }
     var lease = own.getLease() != null ? own.getLease() : defaults.getLease();
     if (lease != null) {
-      config = config.lease(checked(lease, prefix + ".lease"));
+      config = config.lease(Durations.requirePositive(lease, prefix + ".lease"));
     }
     boolean ownCodec = own.getCodec() != null || own.getType() != null
         || !own.getAllowedClasses().isEmpty();
@@ -97,10 +98,4 @@ final class CacheSettingsResolver {
     }
   }
 
-  private static java.time.Duration checked(java.time.Duration d, String property) {
-    if (d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(property + " must be positive, was " + d);
-    }
-    return d;
-  }
 }

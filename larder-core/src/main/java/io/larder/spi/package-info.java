@@ -1,0 +1,6 @@
+/**
+ * The store SPI: what a store implements ({@link io.larder.spi.Store}), how it is found for a
+ * URL scheme ({@link io.larder.spi.StoreProvider}), and the plumbing every store shares
+ * (addresses, reconnect backoff, TTL seconds, counters, option checks).
+ */
+package io.larder.spi;

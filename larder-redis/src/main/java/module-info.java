@@ -1,0 +1,14 @@
+/**
+ * Larder's Redis store ({@code redis:}, {@code rediss:} and {@code redis-cluster:} URLs) on
+ * Lettuce, in {@code io.larder.redis}.
+ *
+ * @provides io.larder.spi.StoreProvider the Redis schemes
+ */
+module io.larder.redis {
+  requires transitive io.larder;
+  requires lettuce.core;
+
+  exports io.larder.redis;
+
+  provides io.larder.spi.StoreProvider with io.larder.redis.internal.RedisStoreProvider;
+}
