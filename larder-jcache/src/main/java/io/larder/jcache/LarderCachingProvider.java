@@ -24,10 +24,9 @@ import javax.cache.spi.CachingProvider;
  *       Properties)} (or found in a {@code .properties} file named by the URI);
  *   <li>a URI of the form {@code larder:URL}, such as {@code larder:redis://cache:6379/0}, or
  *       a URI whose scheme is a Larder store's, such as {@code redis://cache:6379/0};
- *   <li>the system property {@code larder.jcache.url}, else {@code mem:}.
+ *   <li>the system property {@code larder.jcache.url}, else {@code mem:}: so for the default
+ *       URI, {@code larder:default}, and for any other URI.
  * </ol>
- * The default URI is {@code larder:} followed by the system property {@code
- * larder.jcache.url}, or {@code larder:mem:}.
  *
  * <p>Values and keys are stored by value with Java serialization, and read back only for
  * allowed classes: the JDK's value types, the cache's configured key and value types, and the
@@ -42,6 +41,8 @@ public final class LarderCachingProvider implements CachingProvider {
   public static final String ALLOW_PROPERTY = "larder.jcache.allow";
   /** The system property naming the default store URL. */
   public static final String DEFAULT_URL_PROPERTY = "larder.jcache.url";
+
+  private static final URI DEFAULT_URI = URI.create("larder:default");
 
   private final Map<ClassLoader, Map<URI, LarderCacheManager>> managers = new WeakHashMap<>();
 
@@ -85,7 +86,7 @@ public final class LarderCachingProvider implements CachingProvider {
 
   /** The store URL a URI names by itself, or the default one. */
   private static String storeUrl(URI uri) {
-    if ("larder".equals(uri.getScheme())) {
+    if ("larder".equals(uri.getScheme()) && !DEFAULT_URI.equals(uri)) {
       return uri.getRawSchemeSpecificPart();
     }
     if (uri.getScheme() != null && Larder.schemes().contains(uri.getScheme())) {
@@ -123,9 +124,14 @@ public final class LarderCachingProvider implements CachingProvider {
     return getClass().getClassLoader();
   }
 
+  /**
+   * Returns {@code larder:default}: the store of the system property {@code
+   * larder.jcache.url}, or {@code mem:}. (The URI names no URL itself, as a URL's options would
+   * make the management beans' names, which hold the URI, patterns.)
+   */
   @Override
   public URI getDefaultURI() {
-    return URI.create("larder:" + defaultUrl());
+    return DEFAULT_URI;
   }
 
   @Override

@@ -169,7 +169,17 @@ final class LarderJCache<K, V> implements Cache<K, V> {
   }
 
   private Slot read(String skey) {
-    return new Slot(store.getVersioned(skey, Codec.bytes()));
+    try {
+      return new Slot(store.getVersioned(skey, Codec.bytes()));
+    } catch (io.larder.CacheException e) {
+      throw storeFailed("read", e);
+    }
+  }
+
+  /** A store failure as JCache reports it, with Larder's exception as the cause. */
+  private javax.cache.CacheException storeFailed(String what, io.larder.CacheException e) {
+    return new javax.cache.CacheException("cache " + name + " could not " + what + " its store: "
+        + e.getMessage(), e);
   }
 
   /**
@@ -197,11 +207,19 @@ final class LarderJCache<K, V> implements Cache<K, V> {
         ? io.larder.Cache.FOREVER
         // a second of slack: the store may round TTLs; the time in the record decides
         : java.time.Duration.ofMillis(Math.max(0, expiresAt - clock.millis()) + 1_000);
-    return store.compareAndSet(s.read, record, ttl);
+    try {
+      return store.compareAndSet(s.read, record, ttl);
+    } catch (io.larder.CacheException e) {
+      throw storeFailed("write", e);
+    }
   }
 
   private boolean erase(Slot s) {
-    return !s.read.exists() || store.compareAndSet(s.read, TOMBSTONE_RECORD, TOMBSTONE_TTL);
+    try {
+      return !s.read.exists() || store.compareAndSet(s.read, TOMBSTONE_RECORD, TOMBSTONE_TTL);
+    } catch (io.larder.CacheException e) {
+      throw storeFailed("write", e);
+    }
   }
 
   // ---------------------------------------------------------------- expiry
@@ -721,6 +739,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
 
   @Override
   public boolean replace(K key, V oldValue, V newValue) {
+    requireOpen();
     Objects.requireNonNull(oldValue, "oldValue");
     return replaceIf(key, oldValue, newValue) != null;
   }
@@ -818,7 +837,11 @@ final class LarderJCache<K, V> implements Cache<K, V> {
   @Override
   public void clear() {
     requireOpen();
-    store.clear();
+    try {
+      store.clear();
+    } catch (io.larder.CacheException e) {
+      throw storeFailed("clear", e);
+    }
     index.clear();
   }
 

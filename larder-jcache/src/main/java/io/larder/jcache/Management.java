@@ -26,9 +26,12 @@ final class Management {
     }
   }
 
-  /** Replaces what an ObjectName value cannot hold unquoted, as the TCK expects. */
+  /**
+   * Replaces what an ObjectName value cannot hold unquoted, as the TCK expects (it names the
+   * beans it looks up so); {@code ?} and {@code *} too, which would make the name a pattern.
+   */
   private static String safe(String s) {
-    return s == null ? "" : s.replaceAll(":|=|\n|,", ".");
+    return s == null ? "" : s.replaceAll(":|=|\n|,|\\?|\\*", ".");
   }
 
   static void register(Object bean, ObjectName name) {

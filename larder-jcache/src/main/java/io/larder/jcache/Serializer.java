@@ -24,7 +24,8 @@ import javax.cache.CacheException;
  */
 final class Serializer {
   /** Classes every cache may hold: the JDK's value and collection types. */
-  static final String BUILT_IN = "java.lang.*;java.util.*;java.time.*;java.math.*;java.net.URI";
+  static final String BUILT_IN =
+      "java.lang.*;java.util.*;java.time.*;java.math.*;java.net.URI;java.io.Serializable";
   private static final String LIMITS = "maxdepth=64;maxrefs=1000000;maxbytes=67108864";
 
   private final ObjectInputFilter filter;
@@ -55,18 +56,8 @@ final class Serializer {
         allowed.add(p.strip());
       }
     }
-    ObjectInputFilter patternFilter = ObjectInputFilter.Config.createFilter(
+    this.filter = ObjectInputFilter.Config.createFilter(
         LIMITS + ";" + String.join(";", allowed) + ";!*");
-    this.filter = info -> {
-      Class<?> c = info.serialClass();
-      while (c != null && c.isArray()) {
-        c = c.getComponentType();
-      }
-      if (c != null && c.isPrimitive()) {
-        return info.depth() > 64 ? ObjectInputFilter.Status.REJECTED : ObjectInputFilter.Status.ALLOWED;
-      }
-      return patternFilter.checkInput(info);
-    };
     this.classLoader = classLoader;
   }
 
@@ -98,12 +89,29 @@ final class Serializer {
    * @throws CacheException if the stream holds a class not allowed, or is corrupt
    */
   Object fromBytes(byte[] bytes) {
+    String[] rejected = new String[1];
     try (ObjectInputStream in = new LoaderObjectInputStream(new ByteArrayInputStream(bytes), classLoader)) {
-      in.setObjectInputFilter(filter);
+      in.setObjectInputFilter(info -> {
+        Class<?> c = info.serialClass();
+        while (c != null && c.isArray()) {
+          c = c.getComponentType();
+        }
+        if (c != null && c.isPrimitive()) {
+          // arrays of primitives: only the limits apply
+          return info.depth() > 64 ? ObjectInputFilter.Status.REJECTED : ObjectInputFilter.Status.ALLOWED;
+        }
+        ObjectInputFilter.Status status = filter.checkInput(info);
+        if (status == ObjectInputFilter.Status.REJECTED && c != null) {
+          rejected[0] = c.getName();
+        }
+        return status;
+      });
       return in.readObject();
     } catch (InvalidClassException e) {
-      throw new CacheException("a cached value holds a class that is not allowed ("
-          + e.getMessage() + "); allow it with the provider property larder.jcache.allow", e);
+      throw new CacheException(rejected[0] != null
+          ? "a cached value holds " + rejected[0] + ", a class not allowed; allow it with the"
+              + " provider property " + LarderCachingProvider.ALLOW_PROPERTY
+          : "a cached value is too large or too deep to read: " + e.getMessage(), e);
     } catch (IOException | ClassNotFoundException e) {
       throw new CacheException("cannot read a cached value: " + e, e);
     }
