@@ -27,12 +27,15 @@ final class LarderCacheManager implements CacheManager {
   private final Properties properties;
   private final String allow;
   private final io.larder.Cache larder;
+  /** The clock that decides expiry: the system's, or a test's. */
+  private final InstantSource clock;
   private final ConcurrentMap<String, LarderJCache<?, ?>> caches = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   LarderCacheManager(LarderCachingProvider provider, URI uri, ClassLoader classLoader,
-      Properties properties, String url, String allow) {
+      Properties properties, String url, String allow, InstantSource clock) {
     this.provider = provider;
+    this.clock = clock;
     this.uri = uri;
     this.classLoader = classLoader;
     this.properties = properties;
@@ -86,8 +89,7 @@ final class LarderCacheManager implements CacheManager {
         throw new CacheException("cache " + cacheName + " exists already in " + uri);
       }
       LarderJCache<K, V> cache = new LarderJCache<>(this, cacheName,
-          larder.namespace("jcache").namespace(cacheName), configuration, allow,
-          InstantSource.system());
+          larder.namespace("jcache").namespace(cacheName), configuration, allow, clock);
       caches.put(cacheName, cache);
       cache.start();
       return cache;

@@ -4,6 +4,7 @@ import io.larder.Larder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -69,7 +70,7 @@ public final class LarderCachingProvider implements CachingProvider {
             storeUrl(u));
         String allow = String.join(";", nonNull(System.getProperty(ALLOW_PROPERTY)),
             nonNull(file.getProperty(ALLOW_PROPERTY)), nonNull(props.getProperty(ALLOW_PROPERTY)));
-        m = new LarderCacheManager(this, u, loader, props, url, allow);
+        m = new LarderCacheManager(this, u, loader, props, url, allow, InstantSource.system());
         byUri.put(u, m);
       }
       return m;
