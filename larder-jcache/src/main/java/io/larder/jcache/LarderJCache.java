@@ -61,6 +61,8 @@ final class LarderJCache<K, V> implements Cache<K, V> {
   private static final byte[] TOMBSTONE_RECORD = {TOMBSTONE};
   private static final java.time.Duration TOMBSTONE_TTL = java.time.Duration.ofMinutes(1);
   private static final int STRIPES = 256;
+  /** Compare-and-set conflicts one operation tolerates before it gives up. */
+  static final int MAX_ATTEMPTS = 1_000;
 
   private final LarderCacheManager manager;
   private final String name;
@@ -187,7 +189,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
    * JVM wins the removal and reports it to the expiry listeners).
    */
   private Slot current(String skey, K key) {
-    for (;;) {
+    for (int attempt = 0; ; attempt = retry(attempt)) {
       Slot s = read(skey);
       if (!s.holds() || s.expiresAt > clock.millis()) {
         return s;
@@ -220,6 +222,19 @@ final class LarderJCache<K, V> implements Cache<K, V> {
     } catch (io.larder.CacheException e) {
       throw storeFailed("write", e);
     }
+  }
+
+  /**
+   * Counts a lost compare-and-set: another JVM changed the entry, or a fail-open store
+   * failed the write. Bounded, so neither can spin an operation forever.
+   */
+  private int retry(int attempt) {
+    if (attempt + 1 >= MAX_ATTEMPTS) {
+      throw new javax.cache.CacheException("cache " + name + " gave up after " + MAX_ATTEMPTS
+          + " conflicting writes to one entry (or writes the store dropped)");
+    }
+    Thread.onSpinWait();
+    return attempt + 1;
   }
 
   // ---------------------------------------------------------------- expiry
@@ -353,7 +368,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
     ReentrantLock l = lock(skey);
     try {
       byte[] bytes = valueBytes(value);
-      for (;;) {
+      for (int attempt = 0; ; attempt = retry(attempt)) {
         Slot s = current(skey, key);
         boolean existed = s.holds();
         long at = existed ? updateExpiry(s.expiresAt) : creationExpiry();
@@ -516,7 +531,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
   private V put(K key, String skey, V value, byte[] bytes, boolean wantOld) {
     ReentrantLock l = lock(skey);
     try {
-      for (;;) {
+      for (int attempt = 0; ; attempt = retry(attempt)) {
         Slot s = current(skey, key);
         if (s.holds()) {
           V old = wantOld || listeners.any() ? s.value() : null;
@@ -618,7 +633,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
     ReentrantLock l = lock(skey);
     try {
       boolean wrote = false;
-      for (;;) {
+      for (int attempt = 0; ; attempt = retry(attempt)) {
         Slot s = current(skey, key);
         if (s.holds()) {
           stats.hits(1);
@@ -653,7 +668,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
   private V remove(K key, String skey, boolean wantOld) {
     ReentrantLock l = lock(skey);
     try {
-      for (;;) {
+      for (int attempt = 0; ; attempt = retry(attempt)) {
         Slot s = current(skey, key);
         if (!s.holds()) {
           return null;
@@ -693,7 +708,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
     Objects.requireNonNull(oldValue, "oldValue");
     ReentrantLock l = lock(skey);
     try {
-      for (;;) {
+      for (int attempt = 0; ; attempt = retry(attempt)) {
         Slot s = current(skey, key);
         if (!s.holds()) {
           stats.misses(1);
@@ -765,7 +780,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
     byte[] bytes = valueBytes(value);
     ReentrantLock l = lock(skey);
     try {
-      for (;;) {
+      for (int attempt = 0; ; attempt = retry(attempt)) {
         Slot s = current(skey, key);
         if (!s.holds()) {
           stats.misses(1);
@@ -854,7 +869,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
     String skey = skey(key);
     ReentrantLock l = lock(skey);
     try {
-      for (;;) {
+      for (int attempt = 0; ; attempt = retry(attempt)) {
         Slot s = current(skey, key);
         Entry entry = new Entry(key, s);
         T result;
