@@ -120,6 +120,7 @@ public final class LarderCachingProvider implements CachingProvider {
     return p;
   }
 
+  /** Returns the class loader that loaded this provider. */
   @Override
   public ClassLoader getDefaultClassLoader() {
     return getClass().getClassLoader();
@@ -135,21 +136,36 @@ public final class LarderCachingProvider implements CachingProvider {
     return DEFAULT_URI;
   }
 
+  /** Returns no properties: a cache manager needs none (see the class comment for those it takes). */
   @Override
   public Properties getDefaultProperties() {
     return new Properties();
   }
 
+  /**
+   * Returns the cache manager for a URI and class loader, with no properties.
+   *
+   * @throws CacheException if the store cannot be opened
+   * @throws IllegalArgumentException if the store URL is malformed or names an unknown store
+   */
   @Override
   public CacheManager getCacheManager(URI uri, ClassLoader classLoader) {
     return getCacheManager(uri, classLoader, getDefaultProperties());
   }
 
+  /**
+   * Returns the default cache manager: {@code larder:default} with the default class loader.
+   *
+   * @throws CacheException if the store cannot be opened
+   * @throws IllegalArgumentException if {@code larder.jcache.url} is malformed or names an
+   *     unknown store
+   */
   @Override
   public CacheManager getCacheManager() {
     return getCacheManager(getDefaultURI(), getDefaultClassLoader());
   }
 
+  /** Closes every cache manager of this provider, and so their caches and stores. */
   @Override
   public void close() {
     for (LarderCacheManager m : snapshot(null, null)) {
@@ -157,6 +173,7 @@ public final class LarderCachingProvider implements CachingProvider {
     }
   }
 
+  /** Closes the cache managers of a class loader ({@code null}: the default one). */
   @Override
   public void close(ClassLoader classLoader) {
     ClassLoader loader = classLoader != null ? classLoader : getDefaultClassLoader();
@@ -165,6 +182,7 @@ public final class LarderCachingProvider implements CachingProvider {
     }
   }
 
+  /** Closes the cache manager of a URI and class loader, if it is open. */
   @Override
   public void close(URI uri, ClassLoader classLoader) {
     ClassLoader loader = classLoader != null ? classLoader : getDefaultClassLoader();
