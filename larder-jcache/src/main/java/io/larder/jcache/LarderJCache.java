@@ -1,5 +1,6 @@
 package io.larder.jcache;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.larder.Codec;
 import io.larder.Versioned;
 import java.io.Closeable;
@@ -19,7 +20,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +61,8 @@ final class LarderJCache<K, V> implements Cache<K, V> {
   private static final byte[] TOMBSTONE_RECORD = {TOMBSTONE};
   private static final java.time.Duration TOMBSTONE_TTL = java.time.Duration.ofMinutes(1);
   private static final int STRIPES = 256;
+  /** How many keys a cache remembers for iteration and {@code removeAll()}. */
+  static final int INDEX_SIZE = 100_000;
   /** Compare-and-set conflicts one operation tolerates before it gives up. */
   static final int MAX_ATTEMPTS = 1_000;
 
@@ -78,8 +80,13 @@ final class LarderJCache<K, V> implements Cache<K, V> {
   private final CacheWriter<K, V> writer;
   private final Listeners<K, V> listeners;
   private final JCacheStats stats = new JCacheStats();
-  /** The store keys this JVM wrote and has not seen go: what iteration and removeAll() visit. */
-  private final Set<String> index = ConcurrentHashMap.newKeySet();
+  /**
+   * The store keys this JVM wrote and has not seen go: what iteration and removeAll() visit.
+   * Bounded, so keys whose entries left the store unseen (by TTL, by the server's eviction)
+   * cannot pile up: past {@link #INDEX_SIZE} keys the least used are forgotten.
+   */
+  private final com.github.benmanes.caffeine.cache.Cache<String, Boolean> index =
+      Caffeine.newBuilder().maximumSize(INDEX_SIZE).build();
   private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
   private final ExecutorService events;
   private final ExecutorService loads;
@@ -196,7 +203,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
       }
       V old = listeners.any() ? s.value() : null;
       if (erase(s)) {
-        index.remove(skey);
+        index.invalidate(skey);
         fire(EventType.EXPIRED, key, old, old);
       }
     }
@@ -377,7 +384,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
         }
         V old = existed ? oldForEvents(s) : null;
         if (write(s, bytes, at)) {
-          index.add(skey);
+          index.put(skey, Boolean.TRUE);
           fire(existed ? EventType.UPDATED : EventType.CREATED, key, value, old);
           return;
         }
@@ -536,7 +543,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
         if (s.holds()) {
           V old = wantOld || listeners.any() ? s.value() : null;
           if (write(s, bytes, updateExpiry(s.expiresAt))) {
-            index.add(skey);
+            index.put(skey, Boolean.TRUE);
             stats.puts(1);
             fire(EventType.UPDATED, key, value, old);
             return old;
@@ -547,7 +554,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
             return null;
           }
           if (write(s, bytes, at)) {
-            index.add(skey);
+            index.put(skey, Boolean.TRUE);
             stats.puts(1);
             fire(EventType.CREATED, key, value, null);
             return null;
@@ -646,7 +653,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
         long at = creationExpiry();
         if (at <= clock.millis() || write(s, bytes, at)) {
           if (at > clock.millis()) {
-            index.add(skey);
+            index.put(skey, Boolean.TRUE);
             stats.puts(1);
             fire(EventType.CREATED, key, value, null);
           }
@@ -675,7 +682,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
         }
         V old = wantOld || listeners.any() ? s.value() : null;
         if (erase(s)) {
-          index.remove(skey);
+          index.invalidate(skey);
           stats.removals(1);
           fire(EventType.REMOVED, key, old, old);
           return old != null ? old : (V) PRESENT;
@@ -722,7 +729,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
         }
         deleteThrough(key);
         if (erase(s)) {
-          index.remove(skey);
+          index.invalidate(skey);
           stats.hits(1);
           stats.removals(1);
           fire(EventType.REMOVED, key, current, current);
@@ -842,7 +849,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
   public void removeAll() {
     requireOpen();
     List<K> keys = new ArrayList<>();
-    for (String skey : new ArrayList<>(index)) {
+    for (String skey : new ArrayList<>(index.asMap().keySet())) {
       keys.add(keyOf(skey));
     }
     removeAllOf(keys);
@@ -857,7 +864,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
     } catch (io.larder.CacheException e) {
       throw storeFailed("clear", e);
     }
-    index.clear();
+    index.invalidateAll();
   }
 
   // ---------------------------------------------------------------- entry processors
@@ -916,7 +923,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
           return false;
         }
         if (at > clock.millis()) {
-          index.add(skey);
+          index.put(skey, Boolean.TRUE);
           fire(EventType.CREATED, e.key, e.value, null);
         }
         return true;
@@ -930,7 +937,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
         if (!write(s, valueBytes(e.value), at)) {
           return false;
         }
-        index.add(skey);
+        index.put(skey, Boolean.TRUE);
         stats.puts(1);
         fire(e.op == Op.UPDATED ? EventType.UPDATED : EventType.CREATED, e.key, e.value,
             e.op == Op.UPDATED ? e.original() : null);
@@ -945,7 +952,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
         if (!erase(s)) {
           return false;
         }
-        index.remove(skey);
+        index.invalidate(skey);
         stats.removals(1);
         fire(EventType.REMOVED, e.key, old, old);
         return true;
@@ -1059,7 +1066,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
   @Override
   public Iterator<Cache.Entry<K, V>> iterator() {
     requireOpen();
-    Iterator<String> keys = new ArrayList<>(index).iterator();
+    Iterator<String> keys = new ArrayList<>(index.asMap().keySet()).iterator();
     return new Iterator<>() {
       private Cache.Entry<K, V> next;
       private K last;
@@ -1079,7 +1086,7 @@ final class LarderJCache<K, V> implements Cache<K, V> {
               accessed(s);
               stats.getTime(start);
             } else {
-              index.remove(skey);
+              index.invalidate(skey);
             }
           } finally {
             l.unlock();
