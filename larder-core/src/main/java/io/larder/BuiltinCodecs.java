@@ -115,9 +115,4 @@ final class BuiltinCodecs {
     }
     return true;
   }
-
-  // DefaultCache still calls this; the lead's split calls Counters.parse directly and drops it
-  static long parseDecimal(byte[] bytes) {
-    return Counters.parse(null, bytes);
-  }
 }

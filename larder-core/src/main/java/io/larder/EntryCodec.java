@@ -1,5 +1,6 @@
 package io.larder;
 
+import io.larder.spi.Counters;
 import java.lang.System.Logger.Level;
 import java.util.Objects;
 
@@ -74,7 +75,7 @@ final class EntryCodec {
       return false;
     }
     try {
-      BuiltinCodecs.parseDecimal(bytes);
+      Counters.parse(null, bytes);
       return true;
     } catch (CacheCodecException e) {
       return false;

@@ -1,5 +1,6 @@
 package io.larder;
 
+import io.larder.spi.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -120,11 +121,7 @@ public final class Freshness {
   }
 
   private static Duration positive(Duration d, String what) {
-    Objects.requireNonNull(d, what);
-    if (d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(what + " must be positive, was " + d);
-    }
-    return d;
+    return Durations.requirePositive(d, what);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.larder;
 
+import io.larder.spi.Durations;
 import io.larder.spi.KeyLayout;
 import io.larder.spi.Store;
 import io.larder.spi.StoreProvider;
@@ -187,10 +188,7 @@ public final class Larder {
      */
     public Builder defaultTtl(Duration ttl) {
       once("defaultTtl");
-      if (Ttls.millis(ttl) < 0) {
-        throw new IllegalArgumentException("defaultTtl must be positive, was " + ttl);
-      }
-      this.defaultTtl = ttl;
+      this.defaultTtl = Durations.requirePositive(ttl, "defaultTtl");
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.larder;
 
+import io.larder.spi.Durations;
 import io.larder.internal.MemoryStore;
 import io.larder.internal.MemoryStoreProvider;
 import io.larder.internal.sharding.ShardedStore;
@@ -239,11 +240,7 @@ public final class Stores {
       if (retryInterval != null) {
         throw new IllegalStateException("retryInterval was already set");
       }
-      Objects.requireNonNull(interval, "interval");
-      if (interval.isZero() || interval.isNegative()) {
-        throw new IllegalArgumentException("retryInterval must be positive, was " + interval);
-      }
-      this.retryInterval = interval;
+      this.retryInterval = Durations.requirePositive(interval, "retryInterval");
       return this;
     }
 

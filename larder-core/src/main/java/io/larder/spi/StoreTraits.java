@@ -47,10 +47,7 @@ public record StoreTraits(KeyRules keyRules, Duration ttlResolution, boolean rea
    */
   public StoreTraits {
     Objects.requireNonNull(keyRules, "keyRules");
-    Objects.requireNonNull(ttlResolution, "ttlResolution");
-    if (ttlResolution.isZero() || ttlResolution.isNegative()) {
-      throw new IllegalArgumentException("ttlResolution must be positive, was " + ttlResolution);
-    }
+    Durations.requirePositive(ttlResolution, "ttlResolution");
   }
 
   /**
