@@ -239,6 +239,7 @@ public final class StoreUrl {
    *
    * @param names what {@link #closest} returned
    * @return the names quoted and joined with "or", {@code ""} if there are none
+   * @throws NullPointerException if {@code names} is null
    */
   public static String quoteChoices(List<String> names) {
     return names.stream().map(n -> "'" + n + "'").collect(Collectors.joining(" or "));
