@@ -8,7 +8,6 @@ import io.larder.spi.StoreUrl;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -321,11 +320,9 @@ public final class Larder {
               + parsed.redacted() + "'; available: " + schemes() + hint(parsed.scheme()));
         }
         s = provider.open(parsed, clock != null ? clock : InstantSource.system());
-        Set<String> unknown = parsed.unreadOptions();
-        if (!unknown.isEmpty()) {
+        if (!parsed.unreadOptions().isEmpty()) {
           s.close();
-          throw new IllegalArgumentException("unknown option" + (unknown.size() > 1 ? "s " : " ")
-              + unknown + " in '" + parsed.redacted() + "'");
+          throw new IllegalArgumentException(parsed.unknownOptionsMessage());
         }
       }
       if (decorator != null) {
@@ -378,18 +375,37 @@ public final class Larder {
       return fromBuilder != null ? fromBuilder : fromUrl;
     }
 
+    /** The schemes of Larder's store modules, and the module that brings each. */
+    private static final Map<String, String> MODULE_OF_SCHEME = Map.of(
+        "sqlite", "larder-jdbc", "redis", "larder-redis", "rediss", "larder-redis",
+        "redis-cluster", "larder-redis", "memcached", "larder-memcached",
+        "memcacheds", "larder-memcached", "kt", "larder-kyototycoon");
+
+    /**
+     * Explains an unknown scheme: which module brings it, or which known scheme it is a likely
+     * typo of.
+     */
     private static String hint(String scheme) {
-      for (String[] h : Arrays.asList(
-          new String[] {"sqlite", "larder-jdbc"},
-          new String[] {"redis", "larder-redis"}, new String[] {"rediss", "larder-redis"},
-          new String[] {"redis-cluster", "larder-redis"},
-          new String[] {"memcached", "larder-memcached"},
-          new String[] {"kt", "larder-kyototycoon"})) {
-        if (h[0].equals(scheme)) {
-          return " (add " + h[1] + " to the class path)";
+      String module = MODULE_OF_SCHEME.get(scheme);
+      if (module != null) {
+        return " (add " + module + " to the class path)";
+      }
+      Set<String> known = new java.util.TreeSet<>(schemes());
+      known.addAll(MODULE_OF_SCHEME.keySet());
+      List<String> meant = StoreUrl.closest(scheme, known);
+      if (meant.isEmpty()) {
+        return "";
+      }
+      Set<String> modules = new java.util.TreeSet<>();
+      for (String m : meant) {
+        if (!schemes().contains(m)) {
+          modules.add(MODULE_OF_SCHEME.get(m));
         }
       }
-      return "";
+      return " (did you mean "
+          + StoreUrl.quoteChoices(meant.stream().map(m -> m + ":").toList()) + "?"
+          + (modules.isEmpty() ? "" : " add " + String.join(" and ", modules)
+              + " to the class path for it") + ")";
     }
   }
 }

@@ -37,6 +37,28 @@ class LarderTest {
   }
 
   @Test
+  void aMistypedOptionGetsTheOptionItWasMeantToBe() {
+    // 'maxBytes' is the memory store's, 'ttl' and 'failOpen' the facade's: both are offered
+    assertThatThrownBy(() -> Larder.open("mem:?tll=5m"))
+        .hasMessage("unknown option [tll] in 'mem:?tll=5m' (did you mean 'ttl'?)");
+    assertThatThrownBy(() -> Larder.open("mem:?maxbtyes=1m&failopn=false"))
+        .hasMessage("unknown options [failopn, maxbtyes] in 'mem:?maxbtyes=1m&failopn=false'"
+            + " (did you mean 'failOpen' for 'failopn', 'maxBytes' for 'maxbtyes'?)");
+    assertThatThrownBy(() -> Larder.open("mem:?frobnicate=1"))
+        .hasMessage("unknown option [frobnicate] in 'mem:?frobnicate=1'");
+  }
+
+  @Test
+  void aMistypedSchemeGetsTheSchemeItWasMeantToBe() {
+    assertThatThrownBy(() -> Larder.open("mme:"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("did you mean 'mem:'?)");
+    // redis is not on core's class path: the hint says which module brings it
+    assertThatThrownBy(() -> Larder.open("reddis://127.0.0.1:6379/0"))
+        .hasMessageContaining("(did you mean 'redis:'? add larder-redis to the class path for it)");
+    assertThatThrownBy(() -> Larder.open("frobnicate:x")).hasMessageNotContaining("did you mean");
+  }
+
+  @Test
   void optionValuesAreChecked() {
     assertThatThrownBy(() -> Larder.open("mem:?ttl=0")).hasMessageContaining("positive");
     assertThatThrownBy(() -> Larder.open("mem:?ttl=soon")).hasMessageContaining("'ttl'");

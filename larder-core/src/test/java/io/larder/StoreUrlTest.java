@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.larder.spi.StoreUrl;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -67,6 +68,35 @@ class StoreUrlTest {
     assertThatThrownBy(() -> StoreUrl.parse("data/cache.db")).hasMessageContaining("no scheme");
     assertThatThrownBy(() -> StoreUrl.parse("mem:?ttl=1s&TTL=2s")).hasMessageContaining("twice");
     assertThatThrownBy(() -> StoreUrl.parse(null)).isInstanceOf(NullPointerException.class);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "tll, ttl", "TLL, ttl", "reddis, redis", "rdis, redis", "exmaple, example",
+      "chek, check", "maxbtyes, maxBytes", "memcache, memcached", "redis-clustr, redis-cluster"})
+  void closestFindsTheNameATypoMeant(String typed, String meant) {
+    List<String> known = List.of("check", "example", "bench", "ttl", "maxBytes", "mem",
+        "memcached", "redis", "rediss", "redis-cluster", "sqlite");
+    assertThat(StoreUrl.closest(typed, known)).containsExactly(meant);
+  }
+
+  @Test
+  void closestOffersNothingFarOffOrExact() {
+    List<String> known = List.of("check", "example", "bench", "mem", "redis", "ttl");
+    assertThat(StoreUrl.closest("frobnicate", known)).isEmpty();
+    assertThat(StoreUrl.closest("x", known)).isEmpty();
+    assertThat(StoreUrl.closest("", known)).isEmpty();
+    // two edits in a three-letter name are a different word, not a typo
+    assertThat(StoreUrl.closest("tag", known)).isEmpty();
+    assertThat(StoreUrl.closest("redis", known)).as("an exact name needs no hint").isEmpty();
+    assertThat(StoreUrl.closest("Redis", known)).as("case is ignored").isEmpty();
+    // equally close: all of them, sorted, whatever the order given
+    assertThat(StoreUrl.closest("tll", List.of("ttl", "tls", "tag"))).containsExactly("tls", "ttl");
+    assertThat(StoreUrl.quoteChoices(StoreUrl.closest("tll", List.of("ttl", "tls"))))
+        .isEqualTo("'tls' or 'ttl'");
+    assertThat(StoreUrl.quoteChoices(List.of())).isEmpty();
+    assertThatThrownBy(() -> StoreUrl.closest(null, known))
+        .isInstanceOf(NullPointerException.class);
   }
 
   @Test

@@ -2,11 +2,13 @@ package io.larder.cli;
 
 import io.larder.Cache;
 import io.larder.CacheCodecException;
+import io.larder.CacheException;
 import io.larder.CacheStats;
 import io.larder.Codec;
 import io.larder.Larder;
 import io.larder.Preload;
 import io.larder.Versioned;
+import io.larder.spi.StoreUrl;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,9 +70,12 @@ final class LiveChecks {
     try {
       root = open(url);
     } catch (RuntimeException e) {
-      out.println("FAIL  open " + url + ": " + e.getMessage());
+      String problem = describe(e);
+      String shown = redacted(url);
+      // most messages name the URL already: one line, said once
+      out.println("FAIL  " + (problem.contains(shown) ? problem : "open " + shown + ": " + problem));
       out.println("0 passed, 1 failed");
-      return 1;
+      return Main.FAILED;
     }
     int passed = 0;
     int failed = 0;
@@ -92,7 +97,7 @@ final class LiveChecks {
           cache.clear();
         } catch (RuntimeException e) {
           failed++;
-          out.println("FAIL  clean up the check namespace: " + e.getMessage());
+          out.println("FAIL  clean up the check namespace: " + describe(e));
         }
       }
     }
@@ -101,13 +106,42 @@ final class LiveChecks {
     try {
       warnings = Larder.diagnose(url);
     } catch (RuntimeException e) {
-      warnings = List.of("could not check the server's settings: " + e.getMessage());
+      warnings = List.of("could not check the server's settings: " + describe(e));
     }
     for (String warning : warnings) {
       out.println("warn  " + warning);
     }
     out.println(passed + " passed, " + failed + " failed");
-    return failed == 0 ? 0 : 1;
+    return failed == 0 ? Main.OK : Main.FAILED;
+  }
+
+  /**
+   * Says what went wrong in one line for a user: the message of Larder's own exceptions and
+   * of bad arguments, without class names; other exceptions (bugs, most likely) keep their
+   * simple class name, which is then the best clue.
+   */
+  static String describe(Throwable e) {
+    String message = e.getMessage() == null ? "" : oneLine(e.getMessage());
+    boolean explained = e instanceof CacheException || e instanceof IllegalArgumentException
+        || e instanceof IllegalStateException;
+    if (explained && !message.isEmpty()) {
+      return message;
+    }
+    return e.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
+  }
+
+  /** Joins the lines of a message into one. */
+  static String oneLine(String message) {
+    return message.strip().replaceAll("\\s*\\R\\s*", "; ");
+  }
+
+  /** The URL with any password hidden, or as given if it does not parse. */
+  private static String redacted(String url) {
+    try {
+      return StoreUrl.parse(url).redacted();
+    } catch (IllegalArgumentException e) {
+      return url;
+    }
   }
 
   /** Opens the cache fail-closed, so that store errors fail checks instead of reading as misses. */
@@ -128,8 +162,11 @@ final class LiveChecks {
       return null;
     } catch (CheckFailed e) {
       return e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
     } catch (Exception e) {
-      return e.getClass().getSimpleName() + ": " + e.getMessage();
+      return describe(e);
     }
   }
 

@@ -3,6 +3,8 @@ package io.larder.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.testkit.KyotoTycoonServer;
+import io.larder.testkit.MemcachedServer;
+import io.larder.testkit.RedisServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,6 +57,76 @@ class LarderCommandIT {
       assertThat(result[1]).as(url).endsWith(LiveChecks.checks().size() + " passed, 0 failed\n");
       assertThat(result[0]).as(url).isEqualTo("0");
     }
+  }
+
+  @Test
+  void theHelpListsEveryCommandAndTheSchemesInTheJar() throws Exception {
+    String[] result = run("--help");
+    assertThat(result[0]).isEqualTo("0");
+    assertThat(result[1]).contains("\n  check URL ").contains("\n  example ").contains("\n  bench ")
+        .containsPattern("URL schemes here: kt: mem: memcached: memcacheds: none: redis:"
+            + " redis-cluster: rediss: sqlite:\n")
+        .contains("exit status: 0 success");
+  }
+
+  /**
+   * Asserts what a user should see when a store cannot be opened: the failure in one line
+   * and the count, with no class names, no unresolved addresses, no date headers of
+   * java.util.logging and nothing but lines Larder wrote (warnings logged say so).
+   */
+  private static void assertOneClearLine(String[] result, String failure) {
+    assertThat(result[0]).isEqualTo("1");
+    String output = result[1];
+    assertThat(output).contains("FAIL  " + failure).endsWith("\n0 passed, 1 failed\n")
+        .doesNotContain("Exception").doesNotContain("<unresolved>").doesNotContain("io.larder.")
+        .doesNotContain("io.lettuce").doesNotContain("io.netty")
+        .doesNotContainPattern("(?m)^[A-Z][a-z]{2} \\d{1,2}, \\d{4} ");
+    for (String line : output.split("\n")) {
+      assertThat(line).matches("FAIL  .*|larder: (warning|error|info): .*|0 passed, 1 failed");
+    }
+    assertThat(output.lines().filter(l -> l.startsWith("FAIL  ")).count()).isEqualTo(1);
+  }
+
+  @Test
+  void aStoppedRedisPrintsOneClearLine() throws Exception {
+    RedisServer redis = RedisServer.start();
+    String url = "redis://127.0.0.1:" + redis.port() + "/0";
+    redis.stop();
+    assertOneClearLine(run("check", url), "cannot connect to " + url
+        + ": connection refused (is a server listening on that port?)");
+  }
+
+  @Test
+  void aRedisWantingAPasswordPrintsTheHintWithoutTheServersHandshakeText() throws Exception {
+    try (RedisServer redis = RedisServer.builder().args("--requirepass", "s3cret").start()) {
+      String url = "redis://127.0.0.1:" + redis.port() + "/0";
+      String[] result = run("check", url);
+      assertOneClearLine(result, "cannot open " + url + ": the server requires a password;"
+          + " give it in the URL, redis://:password@host:port/db or"
+          + " redis://user:password@host:port/db\n");
+      assertThat(result[1]).doesNotContain("HELLO").doesNotContain("NOAUTH");
+    }
+  }
+
+  @Test
+  void aStoppedMemcachedPrintsOneClearLineAndLogsWithoutDateHeaders() throws Exception {
+    MemcachedServer memcached = MemcachedServer.start();
+    String url = "memcached://127.0.0.1:" + memcached.port();
+    memcached.stop();
+    String[] result = run("check", url);
+    assertOneClearLine(result, "open " + url + ": cannot connect to memcached 127.0.0.1:"
+        + memcached.port());
+  }
+
+  @Test
+  void aMistypedSchemeOrOptionGetsADidYouMeanFromTheJar() throws Exception {
+    assertThat(run("check", "memcache://127.0.0.1:1")[1]).contains("(did you mean 'memcached:'?)");
+    try (RedisServer redis = RedisServer.start()) {
+      String url = "redis://127.0.0.1:" + redis.port() + "/0?tll=5m&tiemout=1s";
+      assertThat(run("check", url)[1]).contains("FAIL  unknown options [tiemout, tll] in '" + url
+          + "' (did you mean 'timeout' for 'tiemout', 'tls' or 'ttl' for 'tll'?)\n");
+    }
+    assertThat(run("chek", "mem:")[1]).contains("did you mean 'check'?");
   }
 
   @Test

@@ -4,14 +4,19 @@ import java.io.ByteArrayOutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * A cache URL split into scheme, body and options: {@code scheme:body?name=value&...}.
@@ -26,7 +31,8 @@ public final class StoreUrl {
   private final String scheme;
   private final String body;
   private final Map<String, String> options; // lower-case name -> value
-  private final Set<String> read = Collections.synchronizedSet(new TreeSet<>());
+  // lower-case name -> the name as the reader wrote it, for "did you mean" hints
+  private final Map<String, String> read = Collections.synchronizedMap(new TreeMap<>());
 
   private StoreUrl(String url, String scheme, String body, Map<String, String> options) {
     this.url = url;
@@ -106,7 +112,7 @@ public final class StoreUrl {
    */
   public Optional<String> option(String name) {
     String lower = name.toLowerCase(Locale.ROOT);
-    read.add(lower);
+    read.putIfAbsent(lower, name);
     return Optional.ofNullable(options.get(lower));
   }
 
@@ -198,8 +204,104 @@ public final class StoreUrl {
    */
   public Set<String> unreadOptions() {
     Set<String> unread = new TreeSet<>(options.keySet());
-    unread.removeAll(read);
+    synchronized (read) {
+      unread.removeAll(read.keySet());
+    }
     return unread;
+  }
+
+  /**
+   * Describes the options nobody has read as an error message, with a "did you mean" for
+   * each one that is a likely typo of an option that was read.
+   *
+   * @return for example {@code unknown option [tll] in 'mem:?tll=5m' (did you mean 'ttl'?)},
+   *     or {@code ""} when every option was read
+   */
+  public String unknownOptionsMessage() {
+    Set<String> unknown = unreadOptions();
+    if (unknown.isEmpty()) {
+      return "";
+    }
+    Set<String> known;
+    synchronized (read) {
+      known = new TreeSet<>(read.values());
+    }
+    StringBuilder hints = new StringBuilder();
+    for (String name : unknown) {
+      List<String> meant = closest(name, known);
+      if (!meant.isEmpty()) {
+        hints.append(hints.length() == 0 ? "" : ", ").append(quoteChoices(meant))
+            .append(unknown.size() > 1 ? " for '" + name + "'" : "");
+      }
+    }
+    return "unknown option" + (unknown.size() > 1 ? "s " : " ") + unknown + " in '" + redacted()
+        + "'" + (hints.length() == 0 ? "" : " (did you mean " + hints + "?)");
+  }
+
+  /**
+   * Returns the names among {@code known} that a mistyped {@code name} most likely meant, for
+   * "did you mean" hints: those fewest edits away (a letter inserted, removed, replaced, or
+   * two neighbours swapped; case ignored), if that is at most a third of the name's length (at
+   * least one edit, at most three).
+   *
+   * @param name what was written, such as {@code "reddis"}
+   * @param known the names that exist, such as {@code ["mem", "redis", "sqlite"]}
+   * @return the likely meant names, sorted (several when equally close); empty when none is
+   *     close or {@code name} is one of them
+   * @throws NullPointerException if an argument is null
+   */
+  public static List<String> closest(String name, Collection<String> known) {
+    Objects.requireNonNull(name, "name");
+    String typed = name.toLowerCase(Locale.ROOT);
+    int bestDistance = Math.max(1, Math.min(3, typed.length() / 3));
+    List<String> best = new ArrayList<>();
+    for (String candidate : new TreeSet<>(Objects.requireNonNull(known, "known"))) {
+      int d = editDistance(typed, candidate.toLowerCase(Locale.ROOT));
+      if (d == 0) {
+        return List.of();
+      }
+      if (d < bestDistance) {
+        best.clear();
+        bestDistance = d;
+      }
+      if (d == bestDistance) {
+        best.add(candidate);
+      }
+    }
+    return List.copyOf(best);
+  }
+
+  /**
+   * Writes {@link #closest} as a hint: {@code 'ttl'} or {@code 'tls' or 'ttl'}.
+   *
+   * @param names what {@link #closest} returned
+   * @return the names quoted and joined with "or", {@code ""} if there are none
+   * @throws NullPointerException if {@code names} is null
+   */
+  public static String quoteChoices(List<String> names) {
+    return names.stream().map(n -> "'" + n + "'").collect(Collectors.joining(" or "));
+  }
+
+  /** Optimal string alignment distance: insertions, deletions, substitutions, transpositions. */
+  static int editDistance(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      d[i][0] = i;
+    }
+    for (int j = 0; j <= b.length(); j++) {
+      d[0][j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2)
+            && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.length()][b.length()];
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.larder.example;
 
 import io.larder.Cache;
+import io.larder.CacheException;
 import io.larder.Larder;
 import io.larder.pebble.LarderExtension;
 import io.larder.web.PageCacheFilter;
@@ -188,7 +189,11 @@ public final class ExampleApp implements AutoCloseable {
       app = start(options);
     } catch (Exception e) {
       err.println("larder example: cannot start: " + (portInUse(e)
-          ? "127.0.0.1:" + options.port() + " is in use (try --port 0)" : e.toString()));
+          ? "127.0.0.1:" + options.port() + " is in use (try --port 0)"
+          // Larder's exceptions say what is wrong and where; their class names would not
+          : (e instanceof CacheException || e instanceof IllegalArgumentException)
+              && e.getMessage() != null ? e.getMessage()
+          : e.toString()));
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);

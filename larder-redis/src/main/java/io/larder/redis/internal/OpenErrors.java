@@ -2,6 +2,9 @@ package io.larder.redis.internal;
 
 import io.larder.CacheConnectionException;
 import io.larder.CacheException;
+import io.netty.channel.ConnectTimeoutException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
@@ -33,10 +36,11 @@ final class OpenErrors {
     }
     reply = find(e, "NOAUTH", "ERR AUTH", "ERR CLIENT SENT AUTH");
     if (reply != null) {
+      // without a password the hint says it all; the reply only retells HELLO's syntax
       return new CacheConnectionException("cannot open " + server + ": "
           + (config.password() == null ? "the server requires a password; give it in the URL,"
               + " redis://:password@host:port/db or redis://user:password@host:port/db"
-              : "authentication failed") + " (" + reply + ")", e);
+              : "authentication failed (" + reply + ")"), e);
     }
     reply = find(e, "NOPERM");
     if (reply != null) {
@@ -73,8 +77,24 @@ final class OpenErrors {
       return new CacheConnectionException("cannot open " + server + ": the server is not a"
           + " Redis Cluster node (" + reply + "); for a single server write redis://", e);
     }
-    return new CacheConnectionException("cannot connect to " + server + ": " + chain(e)
+    return new CacheConnectionException("cannot connect to " + server + ": " + reason(e)
         + (config.tls() ? " (is TLS enabled on that port?)" : ""), e);
+  }
+
+  /** Says in words why a connection could not be made; the causes stay chained for logs. */
+  private static String reason(Throwable e) {
+    // Netty's connect timeout is a ConnectException too, so it is asked about first
+    if (cause(e, ConnectTimeoutException.class) != null) {
+      return "no answer within connectTimeout";
+    }
+    if (cause(e, UnknownHostException.class) != null) {
+      return "unknown host";
+    }
+    if (cause(e, ConnectException.class) != null) {
+      return "connection refused (is a server listening on that port?)";
+    }
+    // Lettuce writes an address it did not resolve as host/<unresolved>:port
+    return chain(e).replace("/<unresolved>", "");
   }
 
   /** Finds an error reply starting with one of {@code prefixes}, anywhere in the causes. */

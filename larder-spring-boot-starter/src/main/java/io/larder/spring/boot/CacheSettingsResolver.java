@@ -5,6 +5,7 @@ import io.larder.spi.Durations;
 import io.larder.spring.LarderCacheConfig;
 import io.larder.spring.boot.LarderProperties.CacheSettings;
 import io.larder.spring.boot.LarderProperties.CodecKind;
+import io.larder.spring.boot.LarderProperties.DefaultSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -14,19 +15,15 @@ import java.util.function.Function;
  * {@link LarderCacheConfig}: a pure function, checked without a context.
  */
 final class CacheSettingsResolver {
-  private final CacheSettings defaults;
+  private final DefaultSettings defaults;
   private final Function<Class<?>, Codec<?>> json;
 
   /**
    * @param json makes the JSON codec of a class; called only for caches that ask for JSON
    */
-  CacheSettingsResolver(CacheSettings defaults, Function<Class<?>, Codec<?>> json) {
+  CacheSettingsResolver(DefaultSettings defaults, Function<Class<?>, Codec<?>> json) {
     this.defaults = defaults;
     this.json = json;
-    if (defaults.getNamespace() != null) {
-      throw new IllegalArgumentException("larder.defaults.namespace cannot be set: caches sharing"
-          + " a namespace would read each other's keys; set larder.caches.NAME.namespace");
-    }
   }
 
   /** The settings of every cache not configured by name. */
@@ -62,7 +59,7 @@ final class CacheSettingsResolver {
     return codec(config, ownCodec ? own : defaults, ownCodec ? prefix : "larder.defaults");
   }
 
-  private LarderCacheConfig codec(LarderCacheConfig config, CacheSettings s, String prefix) {
+  private LarderCacheConfig codec(LarderCacheConfig config, DefaultSettings s, String prefix) {
     CodecKind kind = s.getCodec();
     if (kind == null) {
       kind = s.getType() != null ? CodecKind.JSON

@@ -17,8 +17,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * larder.caches.reports.lease=30s
  * larder.defaults.cache-nulls=false
  * </pre>
+ *
+ * <p>A {@code larder.*} property that is not listed here (a typo, or
+ * {@code larder.defaults.namespace}, which would make caches read each other's keys) stops
+ * the application at startup, as an unknown option of a Larder URL is an error.
  */
-@ConfigurationProperties("larder")
+@ConfigurationProperties(prefix = "larder", ignoreUnknownFields = false)
 public class LarderProperties {
   /**
    * The URL of the Larder cache, such as mem:, sqlite:data/cache.db or
@@ -30,7 +34,7 @@ public class LarderProperties {
   private boolean dynamic = true;
 
   /** Settings of every cache, unless larder.caches.NAME says otherwise. */
-  private CacheSettings defaults = new CacheSettings();
+  private DefaultSettings defaults = new DefaultSettings();
 
   /** Settings by cache name. */
   private Map<String, CacheSettings> caches = new LinkedHashMap<>();
@@ -79,7 +83,7 @@ public class LarderProperties {
    *
    * @return the default settings
    */
-  public CacheSettings getDefaults() {
+  public DefaultSettings getDefaults() {
     return defaults;
   }
 
@@ -88,7 +92,7 @@ public class LarderProperties {
    *
    * @param defaults the default settings
    */
-  public void setDefaults(CacheSettings defaults) {
+  public void setDefaults(DefaultSettings defaults) {
     this.defaults = defaults;
   }
 
@@ -138,13 +142,13 @@ public class LarderProperties {
     SERIALIZED
   }
 
-  /** The settings of one cache; unset ones come from larder.defaults, then Larder's defaults. */
-  public static class CacheSettings {
+  /**
+   * The settings every cache starts from ({@code larder.defaults.*}): those of
+   * {@link CacheSettings} but the namespace, which no two caches may share.
+   */
+  public static class DefaultSettings {
     /** How long entries live, such as 10m or 1h; by default the ttl= of the URL (or forever). */
     private Duration ttl;
-
-    /** The Larder namespace the cache's keys live in; by default the cache's name. */
-    private String namespace;
 
     /** Whether null results are cached (told apart from misses); true by default. */
     private Boolean cacheNulls;
@@ -177,24 +181,6 @@ public class LarderProperties {
      */
     public void setTtl(Duration ttl) {
       this.ttl = ttl;
-    }
-
-    /**
-     * Returns the namespace.
-     *
-     * @return the namespace, or {@code null}
-     */
-    public String getNamespace() {
-      return namespace;
-    }
-
-    /**
-     * Sets the namespace.
-     *
-     * @param namespace the namespace
-     */
-    public void setNamespace(String namespace) {
-      this.namespace = namespace;
     }
 
     /**
@@ -285,6 +271,33 @@ public class LarderProperties {
      */
     public void setLease(Duration lease) {
       this.lease = lease;
+    }
+  }
+
+  /**
+   * The settings of one cache ({@code larder.caches.NAME.*}); unset ones come from
+   * larder.defaults, then Larder's defaults.
+   */
+  public static class CacheSettings extends DefaultSettings {
+    /** The Larder namespace the cache's keys live in; by default the cache's name. */
+    private String namespace;
+
+    /**
+     * Returns the namespace.
+     *
+     * @return the namespace, or {@code null}
+     */
+    public String getNamespace() {
+      return namespace;
+    }
+
+    /**
+     * Sets the namespace.
+     *
+     * @param namespace the namespace
+     */
+    public void setNamespace(String namespace) {
+      this.namespace = namespace;
     }
   }
 
