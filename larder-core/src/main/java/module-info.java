@@ -8,6 +8,7 @@
  */
 module io.larder {
   requires com.github.benmanes.caffeine;
+  requires static transitive org.jspecify;
 
   exports io.larder;
   exports io.larder.spi;

@@ -1,5 +1,6 @@
 package io.larder;
 
+import org.jspecify.annotations.Nullable;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Collection;
@@ -75,7 +76,7 @@ public interface Cache extends AutoCloseable {
    * @throws IllegalArgumentException if the key is empty or no codec serves {@code type}
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  default <T> T get(String key, Class<T> type) {
+  default <T> @Nullable T get(String key, Class<T> type) {
     return get(key, codecFor(type));
   }
 
@@ -89,7 +90,7 @@ public interface Cache extends AutoCloseable {
    * @throws IllegalArgumentException if the key is empty
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  <T> T get(String key, Codec<T> codec);
+  <T> @Nullable T get(String key, Codec<T> codec);
 
   /**
    * Reads several values in one round trip (keys known to an open preload scope cost none).
@@ -428,7 +429,8 @@ public interface Cache extends AutoCloseable {
    * @throws CacheException if the store fails and the cache is fail-closed, the thread is
    *     interrupted (the flag stays set), or 10,000 attempts all conflicted
    */
-  default <T> T update(String key, Codec<T> codec, UnaryOperator<T> fn) {
+  default <T> @Nullable T update(String key, Codec<T> codec,
+      UnaryOperator<@Nullable T> fn) {
     return update(key, codec, defaultTtl(), fn);
   }
 
@@ -448,7 +450,8 @@ public interface Cache extends AutoCloseable {
    * @throws CacheException if the store fails and the cache is fail-closed, the thread is
    *     interrupted (the flag stays set), or 10,000 attempts all conflicted
    */
-  <T> T update(String key, Codec<T> codec, Duration ttl, UnaryOperator<T> fn);
+  <T> @Nullable T update(String key, Codec<T> codec, Duration ttl,
+      UnaryOperator<@Nullable T> fn);
 
   /**
    * Runs a read-modify-write loop, choosing the codec by {@code type}; see
@@ -462,7 +465,8 @@ public interface Cache extends AutoCloseable {
    * @throws IllegalArgumentException if no codec serves {@code type}
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  default <T> T update(String key, Class<T> type, UnaryOperator<T> fn) {
+  default <T> @Nullable T update(String key, Class<T> type,
+      UnaryOperator<@Nullable T> fn) {
     return update(key, codecFor(type), fn);
   }
 
@@ -531,8 +535,8 @@ public interface Cache extends AutoCloseable {
    * @throws CacheException if the store fails and the cache is fail-closed, or the thread is
    *     interrupted while waiting (the flag stays set)
    */
-  default <T> T getOrCompute(String key, Class<T> type, Duration ttl,
-      java.util.function.Supplier<? extends T> loader) {
+  default <T> @Nullable T getOrCompute(String key, Class<T> type, Duration ttl,
+      java.util.function.Supplier<? extends @Nullable T> loader) {
     return getOrCompute(key, codecFor(type), Freshness.of(ttl), loader);
   }
 
@@ -551,8 +555,8 @@ public interface Cache extends AutoCloseable {
    * @throws RuntimeException what the loader threw
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  default <T> T getOrCompute(String key, Class<T> type, Freshness freshness,
-      java.util.function.Supplier<? extends T> loader) {
+  default <T> @Nullable T getOrCompute(String key, Class<T> type, Freshness freshness,
+      java.util.function.Supplier<? extends @Nullable T> loader) {
     return getOrCompute(key, codecFor(type), freshness, loader);
   }
 
@@ -569,8 +573,8 @@ public interface Cache extends AutoCloseable {
    * @throws RuntimeException what the loader threw
    * @throws CacheException if the store fails and the cache is fail-closed
    */
-  <T> T getOrCompute(String key, Codec<T> codec, Freshness freshness,
-      java.util.function.Supplier<? extends T> loader);
+  <T> @Nullable T getOrCompute(String key, Codec<T> codec, Freshness freshness,
+      java.util.function.Supplier<? extends @Nullable T> loader);
 
   /**
    * Memoizes a function: results are cached for {@code ttl} under a key made of
@@ -590,7 +594,7 @@ public interface Cache extends AutoCloseable {
    *     serves {@code resultType}
    */
   default <A, R> Memoized<A, R> memoize(String name, Class<A> argType, Class<R> resultType,
-      java.util.function.Function<? super A, ? extends R> fn, Duration ttl) {
+      java.util.function.Function<? super A, ? extends @Nullable R> fn, Duration ttl) {
     return memoizer(name, argType, codecFor(resultType)).ttl(ttl).of(fn);
   }
 

@@ -1,5 +1,6 @@
 package io.larder;
 
+import org.jspecify.annotations.Nullable;
 import java.util.function.Function;
 
 /**
@@ -30,7 +31,7 @@ public interface Memoized<A, R> extends Function<A, R> {
    * @throws IllegalArgumentException if the argument holds a type no key can be made of
    */
   @Override
-  R apply(A arg);
+  @Nullable R apply(A arg);
 
   /**
    * Removes the cached result for {@code arg}, so the next call computes it again.

@@ -1,5 +1,6 @@
 package io.larder;
 
+import org.jspecify.annotations.Nullable;
 import io.larder.spi.KeyLayout;
 import io.larder.spi.KeyRules;
 import java.time.Duration;
@@ -130,7 +131,7 @@ public final class Memoizer<A, R> {
    * @param fn the function to memoize
    * @return the memoized function
    */
-  public Memoized<A, R> of(Function<? super A, ? extends R> fn) {
+  public Memoized<A, R> of(Function<? super A, ? extends @Nullable R> fn) {
     Objects.requireNonNull(fn, "fn");
     Freshness f = freshness();
     boolean nulls = cacheNulls;

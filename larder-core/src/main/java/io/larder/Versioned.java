@@ -1,5 +1,6 @@
 package io.larder;
 
+import org.jspecify.annotations.Nullable;
 import io.larder.spi.StoredValue;
 
 /**
@@ -49,7 +50,7 @@ public final class Versioned<T> {
    *
    * @return the value or {@code null}
    */
-  public T value() {
+  public @Nullable T value() {
     return value;
   }
 

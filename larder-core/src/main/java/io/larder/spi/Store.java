@@ -1,5 +1,6 @@
 package io.larder.spi;
 
+import org.jspecify.annotations.Nullable;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +57,7 @@ public interface Store extends AutoCloseable {
    * @return the bytes, or {@code null} if the key is missing or expired
    * @throws io.larder.CacheException if the store fails
    */
-  byte[] get(String key);
+  byte @Nullable [] get(String key);
 
   /**
    * Returns the bytes stored under several keys in one round trip per server.
@@ -111,7 +112,7 @@ public interface Store extends AutoCloseable {
    * @return the value and its version, or {@code null} if the key is missing or expired
    * @throws io.larder.CacheException if the store fails
    */
-  StoredValue getVersioned(String key);
+  @Nullable StoredValue getVersioned(String key);
 
   /**
    * Writes a value only if the key still holds what {@code expected} describes.
@@ -127,7 +128,8 @@ public interface Store extends AutoCloseable {
    * @return {@code true} if written
    * @throws io.larder.CacheException if the store fails
    */
-  boolean compareAndSet(String key, StoredValue expected, byte[] value, long ttlMillis);
+  boolean compareAndSet(String key, @Nullable StoredValue expected, byte[] value,
+      long ttlMillis);
 
   /**
    * Removes every key that starts with {@code prefix}; an empty prefix removes every key
