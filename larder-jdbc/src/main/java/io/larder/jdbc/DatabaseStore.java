@@ -516,8 +516,12 @@ final class DatabaseStore implements DatabaseCacheStore {
     return removed;
   }
 
-  /** Deletes least recently used rows while the table holds more than {@code maxEntries}. */
-  private int cull(long now) {
+  /**
+   * Deletes least recently used rows while the table holds more than {@code maxEntries}. One
+   * cull at a time in this process, so that two never both delete the same excess; culls of
+   * other processes skip the rows this one has locked.
+   */
+  private synchronized int cull(long now) {
     flushReads();
     long count = call("cull", c -> {
       try (PreparedStatement s = prepare(c, dialect.count());

@@ -169,7 +169,10 @@ final class PostgresDialect extends Dialect {
     List<String> warnings = new ArrayList<>();
     try (PreparedStatement s = c.prepareStatement(
         "SELECT c.relpersistence, current_setting('synchronous_commit'),"
-            + " has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE'),"
+            // one privilege per call: a list asks whether any of them is held
+            + " has_table_privilege(c.oid, 'SELECT') AND has_table_privilege(c.oid, 'INSERT')"
+            + " AND has_table_privilege(c.oid, 'UPDATE')"
+            + " AND has_table_privilege(c.oid, 'DELETE'),"
             + " has_sequence_privilege(?::regclass, 'USAGE')"
             + " FROM pg_class c WHERE c.oid = ?::regclass")) {
       s.setString(1, sequence);
