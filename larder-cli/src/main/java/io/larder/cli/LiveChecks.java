@@ -7,6 +7,7 @@ import io.larder.Codec;
 import io.larder.Larder;
 import io.larder.Preload;
 import io.larder.Versioned;
+import io.larder.spi.StoreUrl;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,6 +59,15 @@ final class LiveChecks {
     }
   }
 
+  /** The URL with its password hidden, for printing. */
+  private static String redacted(String url) {
+    try {
+      return StoreUrl.parse(url).redacted();
+    } catch (RuntimeException e) {
+      return "(a malformed URL)";
+    }
+  }
+
   /**
    * Opens the URL, runs every check and prints one line each and a summary.
    *
@@ -68,7 +78,7 @@ final class LiveChecks {
     try {
       root = open(url);
     } catch (RuntimeException e) {
-      out.println("FAIL  open " + url + ": " + e.getMessage());
+      out.println("FAIL  open " + redacted(url) + ": " + e.getMessage());
       out.println("0 passed, 1 failed");
       return 1;
     }
