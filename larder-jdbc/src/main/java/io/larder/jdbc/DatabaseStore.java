@@ -187,14 +187,19 @@ final class DatabaseStore implements DatabaseCacheStore {
     }
     byte[][] k = utf8(distinct);
     long now = clock.millis();
+    int chunk = dialect.maxKeysPerStatement();
     Map<String, byte[]> found = call("getMany", c -> {
       Map<String, byte[]> values = new HashMap<>(Math.max(16, k.length * 2));
-      try (PreparedStatement s = prepare(c, dialect.getMany(k.length))) {
-        int next = dialect.bindKeys(s, 1, k);
-        s.setLong(next, now);
-        try (ResultSet rows = s.executeQuery()) {
-          while (rows.next()) {
-            values.put(new String(rows.getBytes(1), UTF_8), rows.getBytes(2));
+      for (int from = 0; from < k.length; from += chunk) {
+        byte[][] part = from == 0 && k.length <= chunk
+            ? k : Arrays.copyOfRange(k, from, (int) Math.min(k.length, (long) from + chunk));
+        try (PreparedStatement s = prepare(c, dialect.getMany(part.length))) {
+          int next = dialect.bindKeys(s, 1, part);
+          s.setLong(next, now);
+          try (ResultSet rows = s.executeQuery()) {
+            while (rows.next()) {
+              values.put(new String(rows.getBytes(1), UTF_8), rows.getBytes(2));
+            }
           }
         }
       }
@@ -308,12 +313,19 @@ final class DatabaseStore implements DatabaseCacheStore {
     }
     byte[][] k = utf8(sorted);
     long now = clock.millis();
-    return call("deleteMany", c -> {
-      try (PreparedStatement s = prepare(c, dialect.deleteMany(k.length))) {
-        dialect.bindKeys(s, 1, k);
-        return Rows.deleteReturningLive(s, now);
+    int chunk = dialect.maxKeysPerStatement();
+    return call("deleteMany", c -> inTransaction(c, k.length > chunk, () -> {
+      int deleted = 0;
+      for (int from = 0; from < k.length; from += chunk) {
+        byte[][] part = from == 0 && k.length <= chunk
+            ? k : Arrays.copyOfRange(k, from, (int) Math.min(k.length, (long) from + chunk));
+        try (PreparedStatement s = prepare(c, dialect.deleteMany(part.length))) {
+          dialect.bindKeys(s, 1, part);
+          deleted += Rows.deleteReturningLive(s, now);
+        }
       }
-    });
+      return deleted;
+    }));
   }
 
   @Override

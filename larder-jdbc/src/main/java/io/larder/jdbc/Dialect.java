@@ -72,6 +72,12 @@ abstract class Dialect {
   abstract int bindKeys(PreparedStatement statement, int index, byte[][] keys)
       throws SQLException;
 
+  /**
+   * How many keys one {@link #keysIn} statement takes at most; a longer list is read (or
+   * deleted) in several statements on one connection.
+   */
+  abstract int maxKeysPerStatement();
+
   /** Returns the condition {@code cache_key IN (keys)} for {@link #bindKeys}. */
   abstract String keysIn(int count);
 

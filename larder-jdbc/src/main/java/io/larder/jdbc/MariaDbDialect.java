@@ -104,6 +104,11 @@ final class MariaDbDialect extends Dialect {
   }
 
   @Override
+  int maxKeysPerStatement() {
+    return 10_000; // one placeholder per key, and the protocol allows 65,535
+  }
+
+  @Override
   String keysIn(int count) {
     StringBuilder in = new StringBuilder(16 + 2 * count).append("cache_key IN (");
     for (int i = 0; i < count; i++) {

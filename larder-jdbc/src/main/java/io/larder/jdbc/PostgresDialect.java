@@ -113,6 +113,11 @@ final class PostgresDialect extends Dialect {
   }
 
   @Override
+  int maxKeysPerStatement() {
+    return Integer.MAX_VALUE; // one array parameter
+  }
+
+  @Override
   String keysIn(int count) {
     return "cache_key = ANY (?)";
   }

@@ -94,6 +94,25 @@ class DatabaseStoreIT {
 
   @ParameterizedTest
   @ValueSource(strings = {"postgresql", "mariadb"})
+  void bulkCallsTakeMoreKeysThanOneStatementHoldsPlaceholdersFor(String dialect) {
+    try (DatabaseCacheStore store = open(dialect, "table=bulk", new ManualClock())) {
+      java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
+      for (int i = 0; i < 25_000; i++) {
+        entries.put("b" + i, ("v" + i).getBytes(UTF_8));
+      }
+      store.setMany(entries, 0);
+      List<String> keys = new ArrayList<>(entries.keySet());
+      keys.add("missing");
+      java.util.Map<String, byte[]> found = store.getMany(keys);
+      assertThat(found).hasSize(25_000);
+      assertThat(found.get("b24999")).isEqualTo("v24999".getBytes(UTF_8));
+      assertThat(store.deleteMany(keys)).isEqualTo(25_000);
+      assertThat(store.getMany(keys)).isEmpty();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgresql", "mariadb"})
   void aMissingTableThatMayNotBeCreatedFailsNamingTheDdl(String dialect) {
     assertThatThrownBy(() -> open(dialect, "table=never_created&createTable=false",
         new ManualClock()))
