@@ -82,6 +82,8 @@ final class DatabaseStore implements DatabaseCacheStore {
   private final String sqlSetCounter;
   private final String sqlIncrementInPlace;
   private final String sqlIncrementResult;
+  /** Whether the driver takes several statements in one call (our own MariaDB pool). */
+  private final boolean multiStatements;
   private final String sqlReplaceIfVersion;
   private final String sqlTouch;
   private final String sqlDelete;
@@ -89,6 +91,7 @@ final class DatabaseStore implements DatabaseCacheStore {
   private DatabaseStore(DataSource dataSource, AutoCloseable ownedPool, Dialect dialect,
       long maxEntries, Duration purgeInterval, Duration queryTimeout, InstantSource clock) {
     this.dataSource = dataSource;
+    this.multiStatements = ownedPool != null && dialect.incrementResult() != null;
     this.ownedPool = ownedPool;
     this.dialect = dialect;
     this.maxEntries = maxEntries;
@@ -411,7 +414,9 @@ final class DatabaseStore implements DatabaseCacheStore {
   /** One statement for the common case; null when the slow path must decide. */
   private Long incrementInPlace(Connection c, byte[] k, long delta, long now)
       throws SQLException {
-    try (PreparedStatement s = prepare(c, sqlIncrementInPlace)) {
+    String sql = multiStatements
+        ? sqlIncrementInPlace + "; " + sqlIncrementResult : sqlIncrementInPlace;
+    try (PreparedStatement s = prepare(c, sql)) {
       s.setLong(1, delta);
       s.setLong(2, now);
       s.setBytes(3, k);
@@ -420,6 +425,17 @@ final class DatabaseStore implements DatabaseCacheStore {
       if (sqlIncrementResult == null) {
         try (ResultSet row = s.executeQuery()) {
           return row.next() ? Counters.parse(null, row.getBytes(1)) : null;
+        }
+      }
+      if (multiStatements) {
+        // the update and the read of its result in one round trip
+        s.execute();
+        if (s.getUpdateCount() == 0 || !s.getMoreResults()) {
+          return null;
+        }
+        try (ResultSet row = s.getResultSet()) {
+          row.next();
+          return row.getLong(1);
         }
       }
       if (s.executeUpdate() == 0) {

@@ -257,8 +257,11 @@ public final class DatabaseStores {
       return this;
     }
 
-    /** Hands the store a pool of its own, closed with it; statements then rely on the
-     * session's timeouts, set on each new connection. */
+    /**
+     * Hands the store a pool of its own, closed with it; statements then rely on the session's
+     * timeouts, set on each new connection, and a MariaDB pool allows several statements in
+     * one call ({@code allowMultiQueries}).
+     */
     Builder ownedPool(AutoCloseable pool) {
       this.ownedPool = pool;
       this.sessionTimeout = true;

@@ -135,6 +135,8 @@ final class DatabaseUrls {
       driver.setProperty("connectTimeout", String.valueOf(connectTimeout.toMillis()));
       driver.setProperty("socketTimeout", String.valueOf(socketSeconds * 1000));
       driver.setProperty("tcpKeepAlive", "true");
+      // lets incr send its update and the read of the result in one round trip
+      driver.setProperty("allowMultiQueries", "true");
       passThrough(url, MARIADB_TLS, driver);
     }
     config.setDataSourceProperties(driver);

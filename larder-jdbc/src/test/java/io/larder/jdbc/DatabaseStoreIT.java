@@ -140,7 +140,9 @@ class DatabaseStoreIT {
       DatabaseCacheStore store = builder.table("borrowed")
           .statementTimeout(Duration.ofSeconds(5)).purgeInterval(Duration.ZERO).build();
       store.set("k", "v".getBytes(UTF_8), 0);
+      store.delete("n");
       assertThat(store.incr("n", 2, 0)).isEqualTo(2);
+      assertThat(store.incr("n", -5, 0)).isEqualTo(-3); // in place, without multi-statements
       store.close();
       store.close();
 
