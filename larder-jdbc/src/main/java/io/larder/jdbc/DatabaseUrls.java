@@ -23,8 +23,8 @@ final class DatabaseUrls {
   /** Driver options passed through as they are, for TLS. */
   private static final List<String> POSTGRES_TLS =
       List.of("ssl", "sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword");
-  private static final List<String> MARIADB_TLS = List.of("sslMode", "serverSslCert",
-      "keyStore", "keyStorePassword", "trustStore", "trustStorePassword", "enabledSslProtocolSuites");
+  private static final List<String> MARIADB_TLS = List.of("sslMode", "serverSslCert", "keyStore",
+      "keyStorePassword", "trustStore", "trustStorePassword", "enabledSslProtocolSuites");
 
   private DatabaseUrls() {}
 
