@@ -37,10 +37,13 @@ import javax.sql.DataSource;
  * reached through a pooled {@link DataSource}.
  *
  * <h2>Atomicity</h2>
- * Every call is one statement in autocommit mode, except {@code incr} (a short transaction
- * that locks the row with {@code SELECT ... FOR UPDATE}), {@code add} on MariaDB (a delete of
- * an expired row, then {@code INSERT IGNORE}) and a {@code setMany} that MariaDB takes in
- * chunks (one transaction). Writes of several rows take them in key order, so two writers never
+ * Every call is one statement in autocommit mode, except {@code add} on MariaDB (a delete of
+ * an expired row, then {@code INSERT IGNORE}), a {@code setMany} or {@code deleteMany} that
+ * MariaDB takes in chunks (one transaction), and {@code incr} beyond its common case: one
+ * {@code UPDATE} adds to a live, well-formed counter; failing that, an {@code add} creates the
+ * counter, and failing that, a short transaction locks the row with
+ * {@code SELECT ... FOR UPDATE} and adds in Java, which reports a malformed value or an
+ * overflow exactly. Writes of several rows take them in key order, so two writers never
  * deadlock on each other's rows; a deadlock or serialization failure still is retried.
  *
  * <h2>Maintenance</h2>
@@ -371,42 +374,48 @@ final class DatabaseStore implements DatabaseCacheStore {
     if (fast != null) {
       return fast;
     }
+    byte[] initial = Counters.format(delta);
     for (int attempt = 1; ; attempt++) {
-      // a live counter: lock its row, add in Java (Counters' exact rules), write it back
-      Long sum = call("incr", c -> inTransaction(c, true, () -> {
-        try (PreparedStatement s = prepare(c, sqlLockForIncrement)) {
-          s.setBytes(1, k);
-          try (ResultSet row = s.executeQuery()) {
-            if (!row.next()) {
-              return null;
-            }
-            long rowExpiresAt = row.getLong(2);
-            if (rowExpiresAt != 0 && rowExpiresAt <= now) {
-              return null;
-            }
-            long result = Counters.add(key, Counters.parse(key, row.getBytes(1)), delta);
-            try (PreparedStatement update = prepare(c, sqlSetCounter)) {
-              update.setBytes(1, Counters.format(result));
-              update.setLong(2, now);
-              update.setBytes(3, k);
-              update.executeUpdate();
-            }
-            return result;
-          }
-        }
-      }));
-      if (sum != null) {
-        return sum;
-      }
-      // no live counter: create it, unless another writer just did, then add to theirs
-      byte[] initial = Counters.format(delta);
+      // most likely no live counter: create it, unless another writer just did
       if (call("incr", c -> addRow(c, k, initial, expiresAt, now))) {
         wrote(1);
         return delta;
       }
+      // a row is there: lock it, add in Java (Counters' exact rules, so that a malformed
+      // value or an overflow fails as it should), write it back
+      Long sum = call("incr", c -> inTransaction(c, true, () -> lockedIncrement(c, key, k,
+          delta, now)));
+      if (sum != null) {
+        return sum;
+      }
       if (attempt == ATTEMPTS * 4) {
         throw new CacheException("incr of key '" + key + "' on " + dialect
             + " lost the race to create or update the counter " + attempt + " times");
+      }
+    }
+  }
+
+  /** Adds to the counter under a row lock; null if the row is gone or expired meanwhile. */
+  private Long lockedIncrement(Connection c, String key, byte[] k, long delta, long now)
+      throws SQLException {
+    try (PreparedStatement s = prepare(c, sqlLockForIncrement)) {
+      s.setBytes(1, k);
+      try (ResultSet row = s.executeQuery()) {
+        if (!row.next()) {
+          return null;
+        }
+        long rowExpiresAt = row.getLong(2);
+        if (rowExpiresAt != 0 && rowExpiresAt <= now) {
+          return null;
+        }
+        long result = Counters.add(key, Counters.parse(key, row.getBytes(1)), delta);
+        try (PreparedStatement update = prepare(c, sqlSetCounter)) {
+          update.setBytes(1, Counters.format(result));
+          update.setLong(2, now);
+          update.setBytes(3, k);
+          update.executeUpdate();
+        }
+        return result;
       }
     }
   }
