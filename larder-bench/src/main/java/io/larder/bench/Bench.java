@@ -24,8 +24,8 @@ public final class Bench {
 
   static {
     for (Suite s : List.of(new RedisSuite(), new MemcachedSuite(), new PreloadSuite(),
-        new MemorySuite(), new SqliteSuite(), new StampedeSuite(), new PageSuite(),
-        new MicroSuite())) {
+        new MemorySuite(), new SqliteSuite(), new DatabaseSuite(), new StampedeSuite(),
+        new PageSuite(), new MicroSuite())) {
       SUITES.put(s.name(), s);
     }
   }

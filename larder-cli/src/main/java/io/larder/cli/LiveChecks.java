@@ -60,6 +60,15 @@ final class LiveChecks {
     }
   }
 
+  /** The URL with its password hidden, for printing. */
+  private static String redacted(String url) {
+    try {
+      return StoreUrl.parse(url).redacted();
+    } catch (RuntimeException e) {
+      return "(a malformed URL)";
+    }
+  }
+
   /**
    * Opens the URL, runs every check and prints one line each and a summary.
    *
@@ -133,15 +142,6 @@ final class LiveChecks {
   /** Joins the lines of a message into one. */
   static String oneLine(String message) {
     return message.strip().replaceAll("\\s*\\R\\s*", "; ");
-  }
-
-  /** The URL with any password hidden, or as given if it does not parse. */
-  private static String redacted(String url) {
-    try {
-      return StoreUrl.parse(url).redacted();
-    } catch (IllegalArgumentException e) {
-      return url;
-    }
   }
 
   /** Opens the cache fail-closed, so that store errors fail checks instead of reading as misses. */

@@ -132,6 +132,14 @@ class MainTest {
   }
 
   @Test
+  void checkNeverPrintsThePasswordOfAStoreItCannotOpen() {
+    assertThat(run("check", "postgresql://app:s3cr3t@127.0.0.1:1/db?connectTimeout=1s"))
+        .isEqualTo(1);
+    assertThat(out()).startsWith("FAIL  open postgresql://app:***@127.0.0.1:1/db")
+        .doesNotContain("s3cr3t");
+  }
+
+  @Test
   void checkFailsWhenTheStoreBreaksTheContract() {
     // a store that ignores TTLs and loses increments fails the checks that look for that
     assertThat(run("check", "broken:")).isEqualTo(1);

@@ -12,7 +12,7 @@ final class Keys {
   /**
    * Checks that a key can be stored without colliding with another.
    *
-   * <p>The JDBC driver encodes text as UTF-8 and replaces an unpaired surrogate with
+   * <p>Keys are stored as UTF-8, which replaces an unpaired surrogate with
    * {@code '?'}, so {@code "a\uD800"} would silently share a row with {@code "a?"}; such
    * keys are refused instead.
    *
@@ -33,7 +33,7 @@ final class Keys {
           i++;
         } else {
           throw new IllegalArgumentException(
-              name + " holds an unpaired surrogate at index " + i + ", which SQLite cannot store");
+              name + " holds an unpaired surrogate at index " + i + ", which UTF-8 cannot encode");
         }
       }
     }

@@ -10,12 +10,10 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -24,7 +22,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -56,8 +53,6 @@ final class SqliteStore implements SqliteCacheStore {
 
   private static final int SCHEMA_VERSION = 1;
   private static final int PURGE_BATCH = 1_000;
-  /** Beyond this many remembered reads, only keys already remembered are refreshed. */
-  private static final int MAX_REMEMBERED_READS = 16_384;
 
   private static final List<String> SCHEMA = List.of(
       "CREATE TABLE IF NOT EXISTS larder_entries ("
@@ -143,7 +138,7 @@ final class SqliteStore implements SqliteCacheStore {
   private final BlockingQueue<SqliteConnection> idleReaders;
   private final AtomicInteger openReaders = new AtomicInteger();
   /** Keys read since the last flush and when; written to accessed_at in batches. */
-  private final ConcurrentHashMap<String, Long> recentReads = new ConcurrentHashMap<>();
+  private final Rows.RecentReads recentReads = new Rows.RecentReads();
   private final ScheduledExecutorService purger;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -265,7 +260,7 @@ final class SqliteStore implements SqliteCacheStore {
     Keys.check(key, "key");
     Objects.requireNonNull(value, "value");
     long now = clock.millis();
-    long expiresAt = expiresAt(now, ttlMillis);
+    long expiresAt = Rows.expiresAt(now, ttlMillis);
     write("set", c -> {
       c.update(SET, key, value, expiresAt, now);
       cullIfFull(c, now);
@@ -281,7 +276,7 @@ final class SqliteStore implements SqliteCacheStore {
       Objects.requireNonNull(value, () -> "value of key '" + key + "'");
     });
     long now = clock.millis();
-    long expiresAt = expiresAt(now, ttlMillis);
+    long expiresAt = Rows.expiresAt(now, ttlMillis);
     if (entries.isEmpty()) {
       return;
     }
@@ -306,7 +301,7 @@ final class SqliteStore implements SqliteCacheStore {
     Keys.check(key, "key");
     Objects.requireNonNull(value, "value");
     long now = clock.millis();
-    long expiresAt = expiresAt(now, ttlMillis);
+    long expiresAt = Rows.expiresAt(now, ttlMillis);
     return write(operation, c -> {
       // inserts, or replaces an expired row; a live row makes the upsert do nothing
       boolean added = c.update(ADD, key, value, expiresAt, now, now) > 0;
@@ -321,7 +316,7 @@ final class SqliteStore implements SqliteCacheStore {
   public boolean delete(String key) {
     Keys.check(key, "key");
     long now = clock.millis();
-    return write("delete", c -> deleteReturningLive(c.prepare(DELETE, key), now)) > 0;
+    return write("delete", c -> Rows.deleteReturningLive(c.prepare(DELETE, key), now)) > 0;
   }
 
   @Override
@@ -333,22 +328,7 @@ final class SqliteStore implements SqliteCacheStore {
     }
     long now = clock.millis();
     String json = Keys.jsonArray(keys);
-    return write("deleteMany", c -> deleteReturningLive(c.prepare(DELETE_MANY, json), now));
-  }
-
-  /** Runs a {@code DELETE ... RETURNING expires_at}, counting the rows that were live. */
-  private static int deleteReturningLive(PreparedStatement delete, long now)
-      throws SQLException {
-    int live = 0;
-    try (ResultSet deleted = delete.executeQuery()) {
-      while (deleted.next()) {
-        long expiresAt = deleted.getLong(1);
-        if (expiresAt == 0 || expiresAt > now) {
-          live++;
-        }
-      }
-    }
-    return live;
+    return write("deleteMany", c -> Rows.deleteReturningLive(c.prepare(DELETE_MANY, json), now));
   }
 
   @Override
@@ -366,7 +346,7 @@ final class SqliteStore implements SqliteCacheStore {
   public boolean touch(String key, long ttlMillis) {
     Keys.check(key, "key");
     long now = clock.millis();
-    long expiresAt = expiresAt(now, ttlMillis);
+    long expiresAt = Rows.expiresAt(now, ttlMillis);
     return write("touch", c -> c.update(TOUCH, expiresAt, now, key, now) > 0);
   }
 
@@ -374,7 +354,7 @@ final class SqliteStore implements SqliteCacheStore {
   public long incr(String key, long delta, long ttlMillis) {
     Keys.check(key, "key");
     long now = clock.millis();
-    long expiresAt = expiresAt(now, ttlMillis);
+    long expiresAt = Rows.expiresAt(now, ttlMillis);
     return write("incr", c -> {
       long result = inTransaction(c, tx -> {
         try (ResultSet row = tx.prepare(GET_ANY, key).executeQuery()) {
@@ -418,7 +398,7 @@ final class SqliteStore implements SqliteCacheStore {
     Keys.check(key, "key");
     Objects.requireNonNull(value, "value");
     long now = clock.millis();
-    long expiresAt = expiresAt(now, ttlMillis);
+    long expiresAt = Rows.expiresAt(now, ttlMillis);
     return write("compareAndSet", c -> c.update(
         REPLACE_IF_VERSION, value, expiresAt, now, key, expected.version(), now) > 0);
   }
@@ -428,7 +408,7 @@ final class SqliteStore implements SqliteCacheStore {
     Keys.check(prefix, "prefix");
     if (prefix.isEmpty()) {
       write("clear", c -> c.update(CLEAR_ALL));
-      recentReads.clear();
+      recentReads.forget("");
       return;
     }
     // a range over the primary key index; LIKE or GLOB would need the prefix escaped
@@ -436,7 +416,7 @@ final class SqliteStore implements SqliteCacheStore {
     write("clear", c -> upper.isPresent()
         ? c.update(CLEAR_RANGE, prefix, upper.get())
         : c.update(CLEAR_FROM, prefix));
-    recentReads.keySet().removeIf(key -> key.startsWith(prefix));
+    recentReads.forget(prefix);
   }
 
   @Override
@@ -490,22 +470,18 @@ final class SqliteStore implements SqliteCacheStore {
 
   /** Writes remembered read times to {@code accessed_at}; the caller holds the lock. */
   private Void flushReads(SqliteConnection tx) throws SQLException {
-    for (Map.Entry<String, Long> read : new ArrayList<>(recentReads.entrySet())) {
+    List<Map.Entry<String, Long>> reads = recentReads.snapshot();
+    for (Map.Entry<String, Long> read : reads) {
       long at = read.getValue();
       tx.update(RECORD_READ, at, read.getKey(), at);
-      recentReads.remove(read.getKey(), at);
     }
+    recentReads.written(reads);
     return null;
   }
 
   private void rememberRead(String key, long now) {
-    if (maxEntries == 0) {
-      return;
-    }
-    if (recentReads.size() < MAX_REMEMBERED_READS) {
-      recentReads.put(key, now);
-    } else {
-      recentReads.replace(key, now);
+    if (maxEntries > 0) {
+      recentReads.remember(key, now);
     }
   }
 
@@ -665,17 +641,5 @@ final class SqliteStore implements SqliteCacheStore {
     if (closed.get()) {
       throw new CacheConnectionException("SQLite store " + file + " is closed");
     }
-  }
-
-  private static long expiresAt(long now, long ttlMillis) {
-    if (ttlMillis < 0) {
-      throw new IllegalArgumentException(
-          "ttlMillis must be 0 (no expiry) or positive, was " + ttlMillis);
-    }
-    if (ttlMillis == NO_EXPIRY) {
-      return 0;
-    }
-    long at = now + ttlMillis;
-    return at < now ? Long.MAX_VALUE : at;
   }
 }

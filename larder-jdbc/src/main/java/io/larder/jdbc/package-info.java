@@ -1,8 +1,11 @@
 /**
- * The SQLite store: a cache kept in one embedded database file, shared safely by the
- * threads of one process and by several processes.
+ * The SQL stores: a cache kept in one embedded SQLite file, shared safely by the threads of one
+ * process and by several processes, or in a table of a PostgreSQL or MariaDB database, shared
+ * by every web server.
  *
- * <p>Open it through a URL ({@code sqlite:data/cache.db?maxEntries=100000}) or with
- * {@link io.larder.jdbc.SqliteStores#builder(java.nio.file.Path)}.
+ * <p>Open them through a URL ({@code sqlite:data/cache.db?maxEntries=100000},
+ * {@code postgresql://user:password@host:5432/db?table=larder_cache}) or with
+ * {@link io.larder.jdbc.SqliteStores#builder(java.nio.file.Path)} and
+ * {@link io.larder.jdbc.DatabaseStores#postgresql(javax.sql.DataSource)}.
  */
 package io.larder.jdbc;

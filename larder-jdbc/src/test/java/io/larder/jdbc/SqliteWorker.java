@@ -1,5 +1,6 @@
 package io.larder.jdbc;
 
+import io.larder.spi.Store;
 import io.larder.spi.StoredValue;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -7,7 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * The second process of {@link SqliteTwoProcessIT}: opens the file, says {@code ready},
+ * The second process of {@link SqliteTwoProcessIT} (and, through {@link DatabaseWorker}, of
+ * {@link DatabaseTwoProcessIT}): opens the file, says {@code ready},
  * waits for {@code go} on standard input, then counts on the shared keys.
  */
 public final class SqliteWorker {
@@ -37,7 +39,7 @@ public final class SqliteWorker {
   }
 
   /** Interleaves increments and compare-and-set read-modify-write loops on the shared keys. */
-  static void work(SqliteCacheStore store, int increments, int casUpdates) {
+  static void work(Store store, int increments, int casUpdates) {
     for (int i = 0; i < Math.max(increments, casUpdates); i++) {
       if (i < increments) {
         store.incr(COUNTER, 1, 0);

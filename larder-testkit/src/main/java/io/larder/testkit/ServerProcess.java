@@ -44,8 +44,19 @@ final class ServerProcess {
     List<String> build(int[] ports, Path dir);
   }
 
+  /** Tells whether a server answers as ready on a connected socket. */
+  interface Probe {
+    /**
+     * Talks to the server on {@code socket} (read timeout already set) and judges its answer.
+     *
+     * @throws IOException if the server closes the connection or does not answer in time
+     */
+    boolean answers(Socket socket) throws IOException;
+  }
+
   static final String INSTALL_HINT =
-      "install with `apt-get install -y redis-server memcached` or run ./test";
+      "install with `apt-get install -y redis-server memcached postgresql mariadb-server`"
+          + " or run ./test";
 
   private static final System.Logger LOG = System.getLogger(ServerProcess.class.getName());
   private static final Duration STOP_GRACE = Duration.ofSeconds(5);
@@ -60,9 +71,9 @@ final class ServerProcess {
   private final String executable;
   private final String name;
   private final int portCount;
+  private final List<String> wrapper;
   private final Arguments arguments;
-  private final byte[] probe;
-  private final Predicate<String> ready;
+  private final Probe probe;
   private final Path dir;
   private final boolean ownsDir;
   private final Duration startupTimeout;
@@ -96,12 +107,35 @@ final class ServerProcess {
       Path workingDir,
       Duration startupTimeout,
       boolean gracefulStop) {
+    this(List.of(), executable, portCount, arguments, lineProbe(probe, ready), workingDir,
+        startupTimeout, gracefulStop);
+  }
+
+  /**
+   * Prepares a server run through a wrapper command and judged by a probe of its own; used for
+   * servers that refuse to run as root, or whose protocol is not line-based.
+   *
+   * @param wrapper words put before the executable, e.g. {@code setpriv --reuid=postgres ... --}
+   *     (the wrapper must exec the server, so that its PID is the server's); empty for none
+   * @param executable a path, or a name looked up on {@code PATH}
+   * @param probe judges whether the server is ready on a fresh connection to the first port
+   * @throws UncheckedIOException if the working directory cannot be created
+   */
+  ServerProcess(
+      List<String> wrapper,
+      String executable,
+      int portCount,
+      Arguments arguments,
+      Probe probe,
+      Path workingDir,
+      Duration startupTimeout,
+      boolean gracefulStop) {
+    this.wrapper = List.copyOf(wrapper);
     this.executable = executable;
     this.name = Path.of(executable).getFileName().toString();
     this.portCount = portCount;
     this.arguments = arguments;
-    this.probe = probe.getBytes(US_ASCII);
-    this.ready = ready;
+    this.probe = probe;
     this.startupTimeout = startupTimeout;
     this.gracefulStop = gracefulStop;
     try {
@@ -192,8 +226,7 @@ final class ServerProcess {
     if (p == null) {
       return;
     }
-    p.destroyForcibly();
-    awaitExit(p, KILL_WAIT);
+    killTree(p);
     process = null;
     LIVE.remove(this);
   }
@@ -213,8 +246,7 @@ final class ServerProcess {
         p.destroy();
       }
       if (!gracefulStop || !awaitExit(p, STOP_GRACE)) {
-        p.destroyForcibly();
-        awaitExit(p, KILL_WAIT);
+        killTree(p);
       }
       process = null;
     }
@@ -255,6 +287,12 @@ final class ServerProcess {
     return ports[i];
   }
 
+  /** Returns the processes the server has forked, for tests of this launcher. */
+  List<ProcessHandle> descendantsForTest() {
+    Process p = process;
+    return p == null ? List.of() : p.descendants().toList();
+  }
+
   /** Returns the server's working directory. */
   Path dir() {
     return dir;
@@ -284,7 +322,7 @@ final class ServerProcess {
   }
 
   private void launch(long deadline) throws PortInUseException {
-    List<String> cmd = new ArrayList<>();
+    List<String> cmd = new ArrayList<>(wrapper);
     cmd.add(executable);
     cmd.addAll(arguments.build(ports.clone(), dir));
     command = List.copyOf(cmd);
@@ -350,13 +388,21 @@ final class ServerProcess {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress(FreePorts.LOOPBACK, ports[0]), 250);
       socket.setSoTimeout(1_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(probe);
-      out.flush();
-      return ready.test(readLine(socket.getInputStream()));
+      return probe.answers(socket);
     } catch (IOException e) {
       return false; // not listening yet, or closed the connection on us: try again
     }
+  }
+
+  /** A probe that sends a request and judges the first line of the reply. */
+  private static Probe lineProbe(String request, Predicate<String> ready) {
+    byte[] bytes = request.getBytes(US_ASCII);
+    return socket -> {
+      OutputStream out = socket.getOutputStream();
+      out.write(bytes);
+      out.flush();
+      return ready.test(readLine(socket.getInputStream()));
+    };
   }
 
   private static String readLine(InputStream in) throws IOException {
@@ -400,6 +446,21 @@ final class ServerProcess {
         .collect(Collectors.joining(" "));
   }
 
+  /**
+   * Kills {@code p} and every process it forked (SIGKILL) and waits for them: a server that
+   * forks workers, as PostgreSQL does, leaves them holding its shared memory and files unless
+   * they die too.
+   */
+  private void killTree(Process p) {
+    List<ProcessHandle> children = p.descendants().toList();
+    p.destroyForcibly();
+    children.forEach(ProcessHandle::destroyForcibly);
+    awaitExit(p, KILL_WAIT);
+    for (ProcessHandle child : children) {
+      child.onExit().completeOnTimeout(child, KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS).join();
+    }
+  }
+
   /** Waits for {@code p} to exit; false if it is still alive after {@code timeout}. */
   private boolean awaitExit(Process p, Duration timeout) {
     try {
@@ -440,6 +501,7 @@ final class ServerProcess {
     for (ServerProcess server : servers) {
       Process p = server.process;
       if (p != null) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
       }
     }

@@ -1,0 +1,249 @@
+package io.larder.jdbc;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.larder.CacheConnectionException;
+import io.larder.CacheTimeoutException;
+import io.larder.spi.StoreUrl;
+import io.larder.testkit.ManualClock;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** What the database store does beyond the contract: tables, culling, timeouts, settings. */
+class DatabaseStoreIT {
+
+  private static String url(String dialect) {
+    return dialect.equals("postgresql")
+        ? TestDatabases.postgres().url() : TestDatabases.mariaDb().url();
+  }
+
+  private static Connection connect(String dialect) throws SQLException {
+    return dialect.equals("postgresql")
+        ? DriverManager.getConnection(TestDatabases.postgres().jdbcUrl(), "postgres", "")
+        : DriverManager.getConnection(TestDatabases.mariaDb().jdbcUrl(),
+            TestDatabases.mariaDb().user(), TestDatabases.mariaDb().password());
+  }
+
+  private static DatabaseCacheStore open(String dialect, String options, ManualClock clock) {
+    return DatabaseStores.open(
+        StoreUrl.parse(url(dialect) + "?poolSize=4&minIdle=1&" + options), clock);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgresql", "mariadb"})
+  void overTheLimitTheLeastRecentlyReadGoFirst(String dialect) {
+    ManualClock clock = new ManualClock();
+    try (DatabaseCacheStore store =
+        open(dialect, "table=culled&maxEntries=100&purgeInterval=0", clock)) {
+      store.clear("");
+      List<String> old = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        old.add("old-" + i);
+        store.set("old-" + i, "v".getBytes(UTF_8), 0);
+      }
+      clock.advance(Duration.ofSeconds(1));
+      for (int i = 0; i < 10; i++) {
+        assertThat(store.get("old-" + i)).isNotNull(); // read: recently used
+      }
+      clock.advance(Duration.ofSeconds(1));
+      List<String> fresh = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        fresh.add("new-" + i);
+        store.set("new-" + i, "v".getBytes(UTF_8), 0);
+      }
+
+      store.purgeExpired();
+
+      List<String> all = new ArrayList<>(old);
+      all.addAll(fresh);
+      assertThat(store.getMany(all).size()).isBetween(90, 100);
+      assertThat(store.getMany(old.subList(0, 10))).hasSize(10);
+      assertThat(store.getMany(fresh)).hasSize(50);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgresql", "mariadb"})
+  void expiredRowsArePurgedAndCountedOnce(String dialect) {
+    ManualClock clock = new ManualClock();
+    try (DatabaseCacheStore store = open(dialect, "table=purged&purgeInterval=0", clock)) {
+      store.clear("");
+      for (int i = 0; i < 2_500; i++) {
+        store.set("k" + i, "v".getBytes(UTF_8), i < 2_100 ? 1_000 : 0);
+      }
+      clock.advance(Duration.ofSeconds(2));
+      assertThat(store.get("k0")).isNull();
+      assertThat(store.purgeExpired()).isEqualTo(2_100); // in batches of 1,000
+      assertThat(store.purgeExpired()).isZero();
+      assertThat(store.get("k2100")).isNotNull();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgresql", "mariadb"})
+  void bulkCallsTakeMoreKeysThanOneStatementHoldsPlaceholdersFor(String dialect) {
+    try (DatabaseCacheStore store = open(dialect, "table=bulk", new ManualClock())) {
+      java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
+      for (int i = 0; i < 25_000; i++) {
+        entries.put("b" + i, ("v" + i).getBytes(UTF_8));
+      }
+      store.setMany(entries, 0);
+      List<String> keys = new ArrayList<>(entries.keySet());
+      keys.add("missing");
+      java.util.Map<String, byte[]> found = store.getMany(keys);
+      assertThat(found).hasSize(25_000);
+      assertThat(found.get("b24999")).isEqualTo("v24999".getBytes(UTF_8));
+      assertThat(store.deleteMany(keys)).isEqualTo(25_000);
+      assertThat(store.getMany(keys)).isEmpty();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgresql", "mariadb"})
+  void aMissingTableThatMayNotBeCreatedFailsNamingTheDdl(String dialect) {
+    assertThatThrownBy(() -> open(dialect, "table=never_created&createTable=false",
+        new ManualClock()))
+        .isInstanceOf(CacheConnectionException.class)
+        .hasMessageContaining("never_created")
+        .hasMessageContaining("CREATE TABLE IF NOT EXISTS never_created")
+        .hasMessageContaining("CREATE SEQUENCE IF NOT EXISTS never_created_version");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgresql", "mariadb"})
+  void aBorrowedDataSourceStaysOpenAfterTheStoreCloses(String dialect) throws SQLException {
+    try (HikariDataSource pool = new HikariDataSource()) {
+      if (dialect.equals("postgresql")) {
+        pool.setJdbcUrl(TestDatabases.postgres().jdbcUrl());
+        pool.setUsername("postgres");
+      } else {
+        pool.setJdbcUrl(TestDatabases.mariaDb().jdbcUrl());
+        pool.setUsername(TestDatabases.mariaDb().user());
+        pool.setPassword(TestDatabases.mariaDb().password());
+      }
+      pool.setMaximumPoolSize(2);
+      DatabaseStores.Builder builder = dialect.equals("postgresql")
+          ? DatabaseStores.postgresql(pool) : DatabaseStores.mariadb(pool);
+      DatabaseCacheStore store = builder.table("borrowed")
+          .statementTimeout(Duration.ofSeconds(5)).purgeInterval(Duration.ZERO).build();
+      store.set("k", "v".getBytes(UTF_8), 0);
+      store.delete("n");
+      assertThat(store.incr("n", 2, 0)).isEqualTo(2);
+      assertThat(store.incr("n", -5, 0)).isEqualTo(-3); // in place, without multi-statements
+      store.close();
+      store.close();
+
+      assertThat(pool.isClosed()).isFalse();
+      try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+          ResultSet r = s.executeQuery("SELECT count(*) FROM borrowed")) {
+        assertThat(r.next()).isTrue();
+        assertThat(r.getLong(1)).isGreaterThanOrEqualTo(2);
+      }
+      assertThatThrownBy(() -> store.get("k")).isInstanceOf(CacheConnectionException.class);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgresql", "mariadb"})
+  void aWriteBlockedPastTheTimeoutFailsWithATimeout(String dialect) throws SQLException {
+    try (DatabaseCacheStore store = open(dialect, "table=blocked&timeout=1s", new ManualClock());
+        Connection holder = connect(dialect)) {
+      store.set("locked", "v".getBytes(UTF_8), 0);
+      holder.setAutoCommit(false);
+      try (PreparedStatement lock = holder.prepareStatement(
+          "SELECT cache_value FROM blocked WHERE cache_key = ? FOR UPDATE")) {
+        lock.setBytes(1, "locked".getBytes(UTF_8));
+        lock.executeQuery().close();
+      }
+      try {
+        assertThatThrownBy(() -> store.set("locked", "w".getBytes(UTF_8), 0))
+            .isInstanceOf(CacheTimeoutException.class)
+            .hasMessageContaining("blocked");
+        assertThat(store.get("other")).isNull(); // the pool is still good
+      } finally {
+        holder.rollback();
+      }
+    }
+  }
+
+  @Test
+  void aWrongPasswordIsNeverPrinted() {
+    String url = TestDatabases.mariaDb().url().replace(":larder@", ":s3cr3t-pw@");
+    assertThatThrownBy(() -> DatabaseStores.open(url + "?connectTimeout=2s"))
+        .isInstanceOf(CacheConnectionException.class)
+        .hasMessageContaining("***")
+        .satisfies(e -> {
+          for (Throwable t = e; t != null; t = t.getCause()) {
+            assertThat(String.valueOf(t.getMessage())).doesNotContain("s3cr3t-pw");
+          }
+        });
+  }
+
+  @Test
+  void postgresWarnsAboutALoggedTableWithSynchronousCommitAndNotAboutAnUnloggedOne()
+      throws SQLException {
+    try (DatabaseCacheStore logged = open("postgresql", "table=logged", new ManualClock());
+        DatabaseCacheStore unlogged =
+            open("postgresql", "table=not_logged&unlogged=true", new ManualClock())) {
+      assertThat(logged.diagnose()).anyMatch(w -> w.contains("synchronous_commit is on"));
+      assertThat(unlogged.diagnose()).noneMatch(w -> w.contains("synchronous_commit"));
+      assertThat(unlogged.diagnose()).noneMatch(w -> w.contains("lacks"));
+    }
+    try (Connection c = connect("postgresql"); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery(
+            "SELECT relpersistence FROM pg_class WHERE oid = 'not_logged'::regclass")) {
+      assertThat(r.next()).isTrue();
+      assertThat(r.getString(1)).isEqualTo("u");
+    }
+  }
+
+  @Test
+  void postgresWarnsWhenTheUserMayNotWriteTheTable() throws SQLException {
+    try (Connection c = connect("postgresql"); Statement s = c.createStatement()) {
+      s.execute("DROP ROLE IF EXISTS reader");
+      s.execute("CREATE ROLE reader LOGIN");
+    }
+    try (DatabaseCacheStore owner = open("postgresql", "table=guarded", new ManualClock())) {
+      owner.set("k", "v".getBytes(UTF_8), 0);
+    }
+    try (Connection c = connect("postgresql"); Statement s = c.createStatement()) {
+      s.execute("GRANT SELECT ON guarded TO reader");
+    }
+    String readerUrl = TestDatabases.postgres().url().replace("//postgres@", "//reader@");
+    try (DatabaseCacheStore reader = DatabaseStores.open(
+        StoreUrl.parse(readerUrl + "?table=guarded&poolSize=1"), new ManualClock())) {
+      assertThat(reader.diagnose())
+          .anyMatch(w -> w.contains("lacks SELECT, INSERT, UPDATE or DELETE on table guarded"))
+          .anyMatch(w -> w.contains("USAGE on sequence guarded_version"));
+    }
+  }
+
+  @Test
+  void mariaDbWarnsAboutFlushingTheRedoLogOnEveryCommit() {
+    try (DatabaseCacheStore store = open("mariadb", "table=diagnosed", new ManualClock())) {
+      assertThat(store.diagnose())
+          .anyMatch(w -> w.contains("innodb_flush_log_at_trx_commit is 1"))
+          .noneMatch(w -> w.contains("lacks"));
+    }
+  }
+
+  @Test
+  void mariaDbRefusesAnUnloggedTable() {
+    assertThatThrownBy(() -> open("mariadb", "table=x&unlogged=true", new ManualClock()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("unlogged");
+  }
+}
