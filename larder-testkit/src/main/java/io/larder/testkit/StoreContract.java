@@ -63,6 +63,7 @@ public abstract class StoreContract {
   protected Cache cache;
   /** The random namespace {@link #cache} works in. */
   protected String prefix;
+  private ServerRequests server;
   private final List<Cache> opened = new ArrayList<>();
 
   /**
@@ -80,6 +81,19 @@ public abstract class StoreContract {
    */
   protected boolean usesInjectedClock() {
     return true;
+  }
+
+  /**
+   * Returns what counts requests at the store's server, so that each "one round trip" of the
+   * contract is also checked where it counts: a 100-key {@code getMany} must reach Redis as one
+   * {@code MGET} (per slot group) and no {@code GET}, memcached as one batch per server.
+   * Called once per test, after {@link #createStore}.
+   *
+   * @return the server's counters, or {@code null} (the default) for stores without a server
+   *     or whose server counts nothing; then only the facade's count is checked
+   */
+  protected ServerRequests serverRequests() {
+    return null;
   }
 
   /**
@@ -109,6 +123,7 @@ public abstract class StoreContract {
   void openStore() {
     clock = new ManualClock();
     store = createStore(clock);
+    server = serverRequests();
     prefix = unique("contract");
     cache = newCache(Larder.builder().prefix(prefix));
   }
@@ -148,6 +163,28 @@ public abstract class StoreContract {
     long before = cache.stats().roundTrips();
     r.run();
     return cache.stats().roundTrips() - before;
+  }
+
+  /**
+   * Runs {@code r} and asserts that it cost one round trip, by the facade's count and, when the
+   * store's test supplies {@link #serverRequests()}, by the server's: one bulk {@code op} over
+   * {@code keys} distinct keys.
+   */
+  private void assertOneBulk(ServerRequests.Bulk op, int keys, Runnable r) {
+    RequestCounts before = server == null ? null : server.read();
+    assertThat(roundTrips(r)).as("round trips counted by the facade").isEqualTo(1);
+    if (server != null) {
+      server.checkBulk(op, keys, server.read().minus(before));
+    }
+  }
+
+  /** Runs {@code r} and asserts that it reached the store not at all, there and at the server. */
+  private void assertNoRequest(Runnable r) {
+    RequestCounts before = server == null ? null : server.read();
+    assertThat(roundTrips(r)).as("round trips counted by the facade").isZero();
+    if (server != null) {
+      server.checkNone(server.read().minus(before));
+    }
   }
 
   private Duration units(long n) {
@@ -249,8 +286,8 @@ public abstract class StoreContract {
     cache.set("a", "1");
     cache.set("c", "3");
     Map<String, String>[] got = new Map[1];
-    long trips = roundTrips(() -> got[0] = cache.getMany(List.of("c", "a", "b", "a"), String.class));
-    assertThat(trips).isEqualTo(1);
+    assertOneBulk(ServerRequests.Bulk.READ, 3,
+        () -> got[0] = cache.getMany(List.of("c", "a", "b", "a"), String.class));
     assertThat(got[0]).containsExactly(Map.entry("c", "3"), Map.entry("a", "1"));
   }
 
@@ -260,8 +297,10 @@ public abstract class StoreContract {
     for (int i = 0; i < 100; i++) {
       entries.put("k" + i, "v" + i);
     }
-    assertThat(roundTrips(() -> cache.setMany(entries))).isEqualTo(1);
-    Map<String, String> got = cache.getMany(entries.keySet(), String.class);
+    assertOneBulk(ServerRequests.Bulk.WRITE, 100, () -> cache.setMany(entries));
+    Map<String, String> got = new LinkedHashMap<>();
+    assertOneBulk(ServerRequests.Bulk.READ, 100,
+        () -> got.putAll(cache.getMany(entries.keySet(), String.class)));
     assertThat(got).hasSize(100).containsEntry("k0", "v0").containsEntry("k99", "v99");
   }
 
@@ -269,7 +308,8 @@ public abstract class StoreContract {
   void deleteManyRemovesInOneRoundTripAndCounts() {
     cache.setMany(Map.of("a", "1", "b", "2", "c", "3"));
     int[] removed = new int[1];
-    assertThat(roundTrips(() -> removed[0] = cache.deleteMany(List.of("a", "b", "zz")))).isEqualTo(1);
+    assertOneBulk(ServerRequests.Bulk.DELETE, 3,
+        () -> removed[0] = cache.deleteMany(List.of("a", "b", "zz")));
     assertThat(removed[0]).isEqualTo(2);
     assertThat(cache.getMany(List.of("a", "b", "c"), String.class)).containsOnlyKeys("c");
   }
@@ -660,13 +700,17 @@ public abstract class StoreContract {
     cache.set("a", "1");
     cache.set("b", "2");
     CacheStats before = cache.stats();
-    try (Preload scope = cache.preload("a", "b", "missing")) {
+    Preload[] opened = new Preload[1];
+    assertOneBulk(ServerRequests.Bulk.READ, 3, () -> opened[0] = cache.preload("a", "b", "missing"));
+    try (Preload scope = opened[0]) {
       assertThat(scope.keys()).containsExactly("a", "b", "missing");
-      assertThat(cache.get("a", String.class)).isEqualTo("1");
-      assertThat(cache.get("b", String.class)).isEqualTo("2");
-      assertThat(cache.get("missing", String.class)).isNull();
-      assertThat(cache.exists("missing")).isFalse();
-      assertThat(cache.getMany(List.of("a", "missing"), String.class)).containsOnlyKeys("a");
+      assertNoRequest(() -> {
+        assertThat(cache.get("a", String.class)).isEqualTo("1");
+        assertThat(cache.get("b", String.class)).isEqualTo("2");
+        assertThat(cache.get("missing", String.class)).isNull();
+        assertThat(cache.exists("missing")).isFalse();
+        assertThat(cache.getMany(List.of("a", "missing"), String.class)).containsOnlyKeys("a");
+      });
     }
     CacheStats used = cache.stats().minus(before);
     assertThat(used.roundTrips()).isEqualTo(1);
@@ -690,7 +734,7 @@ public abstract class StoreContract {
       cache.set("new", "created");
       cache.add("added", "yes");
 
-      long trips = roundTrips(() -> {
+      assertNoRequest(() -> {
         assertThat(cache.get("s", String.class)).isEqualTo("new value");
         assertThat(cache.get("d", String.class)).isNull();
         assertThat(cache.get("n", Long.class)).isEqualTo(11L);
@@ -698,7 +742,6 @@ public abstract class StoreContract {
         assertThat(cache.get("new", String.class)).isEqualTo("created");
         assertThat(cache.get("added", String.class)).isEqualTo("yes");
       });
-      assertThat(trips).isZero();
     }
   }
 
@@ -1211,7 +1254,8 @@ public abstract class StoreContract {
   void aTaggedReadGetsItsGenerationsInTheSameRoundTrip() {
     Cache note = cache.tagged("note:1", "note:2", "user:9");
     note.set("k", "v");
-    assertThat(roundTrips(() -> assertThat(note.get("k", String.class)).isEqualTo("v"))).isEqualTo(1);
+    assertOneBulk(ServerRequests.Bulk.READ, 4,
+        () -> assertThat(note.get("k", String.class)).isEqualTo("v"));
     assertThat(roundTrips(() -> cache.invalidateTag("note:2"))).isEqualTo(1);
     assertThat(roundTrips(() -> assertThat(note.get("k", String.class)).isNull())).isEqualTo(1);
   }
