@@ -925,6 +925,103 @@ public abstract class StoreContract {
     allowing.clear();
   }
 
+  /** How often {@link Tripwire}'s static initializer or {@code readObject} ran: never, if the allow-list holds. */
+  private static final java.util.concurrent.atomic.AtomicInteger TRIPWIRE_RUNS =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /** A class nobody allow-lists whose loading or reading would record that code ran. */
+  private static final class Tripwire implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    static {
+      TRIPWIRE_RUNS.incrementAndGet();
+    }
+
+    private final String payload;
+
+    private Tripwire(String payload) {
+      this.payload = payload;
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException,
+        ClassNotFoundException {
+      TRIPWIRE_RUNS.incrementAndGet();
+      in.defaultReadObject();
+    }
+  }
+
+  /** {@link Tripwire}'s twin, written in its place so that the test never touches Tripwire. */
+  private static final class Harmless implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final String payload;
+
+    private Harmless(String payload) {
+      this.payload = payload;
+    }
+  }
+
+  /**
+   * A record that carries any serializable thing.
+   *
+   * @param name a name
+   * @param item what it carries
+   */
+  public record Shelf(String name, Serializable item) implements Serializable {}
+
+  /** Java-serializes {@code value}, with Harmless's class name turned into Tripwire's. */
+  private static byte[] serializedWithTripwire(Object value) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(out)) {
+      o.writeObject(value);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    byte[] bytes = out.toByteArray();
+    byte[] from = Harmless.class.getName().getBytes(StandardCharsets.UTF_8);
+    byte[] to = Tripwire.class.getName().getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i + from.length <= bytes.length; i++) {
+      if (java.util.Arrays.equals(bytes, i, i + from.length, from, 0, from.length)) {
+        System.arraycopy(to, 0, bytes, i, to.length); // same length: the stream stays valid
+      }
+    }
+    return bytes;
+  }
+
+  /** Writes raw bytes under a root key (stored as is), reads them as {@code type}, cleans up. */
+  private <T> T readRaw(Cache root, byte[] bytes, Class<T> type) {
+    String k = unique("raw");
+    store.set(k, bytes, Store.NO_EXPIRY);
+    try {
+      return root.get(k, type);
+    } finally {
+      store.delete(k);
+    }
+  }
+
+  @Test
+  void anUnlistedClassIsNeverLoadedNorReadEvenWhenItsBytesAreStored() {
+    Cache root = newCache(Larder.builder().allowSerialized(Book.class, Shelf.class));
+    assertThat(readRaw(root, serializedWithTripwire(new Harmless("x")), Book.class)).isNull();
+    assertThat(root.stats().decodeErrors()).isEqualTo(1);
+    assertThat(root.stats().misses()).isEqualTo(1);
+    assertThat(TRIPWIRE_RUNS).as("Tripwire's static initializer or readObject ran").hasValue(0);
+  }
+
+  @Test
+  void anUnlistedClassNestedInAnAllowedOneIsRejected() {
+    Cache root = newCache(Larder.builder().allowSerialized(Shelf.class, ArrayList.class, Book.class));
+    Shelf trap = new Shelf("top", new Harmless("x"));
+    assertThat(readRaw(root, serializedWithTripwire(trap), Shelf.class)).isNull();
+    ArrayList<Serializable> list = new ArrayList<>(List.of(new Book("Larder", 312), new Unlisted("s")));
+    assertThat(readRaw(root, serializedWithTripwire(list), ArrayList.class)).isNull();
+    assertThat(root.stats().decodeErrors()).isEqualTo(2);
+    assertThat(root.stats().misses()).isEqualTo(2);
+    assertThat(TRIPWIRE_RUNS).as("Tripwire's static initializer or readObject ran").hasValue(0);
+    // the same shapes with listed classes only are read
+    Shelf fine = new Shelf("top", new Book("Larder", 312));
+    assertThat(readRaw(root, serializedWithTripwire(fine), Shelf.class)).isEqualTo(fine);
+  }
+
   @Test
   void corruptedOrForeignBytesReadAsMissesAndAreCounted() {
     Cache root = newCache(Larder.builder());
