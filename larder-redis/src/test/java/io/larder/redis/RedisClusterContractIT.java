@@ -40,7 +40,7 @@ class RedisClusterContractIT extends StoreContract {
 
   @Override
   protected ServerRequests serverRequests() {
-    return ServerRequests.redisCluster(cluster.nodes, options().contains("hashTag=namespace"));
+    return ServerRequests.redisCluster(cluster.nodes);
   }
 
   @Override

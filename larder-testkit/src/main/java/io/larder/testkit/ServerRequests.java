@@ -70,20 +70,21 @@ public interface ServerRequests {
   }
 
   /**
-   * Counts at every node of a Redis Cluster through {@code INFO commandstats}, added up.
+   * Counts at every node of a Redis Cluster through {@code INFO commandstats}, added up. A bulk
+   * operation may send one command per hash slot its keys fall in (one in all for keys of one
+   * namespace under {@code hashTag=namespace}, but a tagged read also reads the tags'
+   * generations from another slot), so the check is at most one command per key and never a
+   * {@code GET}; the standalone check ({@link #redis}) is the exact one.
    *
    * @param nodes the cluster's nodes
-   * @param oneSlotPerNamespace whether the store keeps a namespace in one slot (its
-   *     {@code hashTag=namespace} option), so that a bulk operation is one command in all
-   *     rather than one per slot the keys fall in
    * @return the counter
    * @throws IllegalArgumentException if {@code nodes} is empty
    */
-  static ServerRequests redisCluster(List<? extends TestServer> nodes, boolean oneSlotPerNamespace) {
+  static ServerRequests redisCluster(List<? extends TestServer> nodes) {
     if (nodes.isEmpty()) {
       throw new IllegalArgumentException("a cluster has nodes; got none");
     }
-    return new RedisRequests(List.copyOf(nodes), oneSlotPerNamespace);
+    return new RedisRequests(List.copyOf(nodes), false);
   }
 
   /**
