@@ -1,6 +1,7 @@
 package io.larder;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.larder.spi.ForwardingStore;
@@ -200,8 +201,30 @@ class FailureModesTest {
     cache.set("k", "v");
     cache.get("k", String.class);
     store.down = true;
-    scope.close(); // storing the learned list fails; the page must not
+    long errors = cache.stats().storeErrors();
+    // storing the learned list fails; the page must not
+    assertThatCode(scope::close).doesNotThrowAnyException();
+    assertThat(cache.stats().storeErrors() - errors).as("close() tried to store the list")
+        .isEqualTo(1);
     store.down = false;
+  }
+
+  @Test
+  void closingALearnedScopeStoresTheKeysItRead() {
+    FlakyStore store = new FlakyStore();
+    Cache cache = Larder.builder().store(store).failOpen(false).build();
+    cache.set("k", "v");
+    try (Preload scope = cache.learnedPreload("page")) {
+      cache.get("k", String.class);
+    }
+    // another server of the app has only the store: it finds the list there
+    Cache other = Larder.builder().store(store).failOpen(false).build();
+    try (Preload scope = other.learnedPreload("page")) {
+      CacheStats before = other.stats();
+      assertThat(other.get("k", String.class)).isEqualTo("v");
+      assertThat(other.stats().minus(before).preloadHits()).isEqualTo(1);
+      assertThat(other.stats().minus(before).roundTrips()).isZero();
+    }
   }
 
   @Test

@@ -75,9 +75,16 @@ public final class Bench {
     Map<String, List<Suite.Result>> all = new LinkedHashMap<>();
     for (String name : names) {
       long t0 = System.nanoTime();
-      List<Suite.Result> results = SUITES.get(name).run(settings);
+      Harness.CHECKED_READS.reset();
+      Suite suite = SUITES.get(name);
+      List<Suite.Result> results = suite.run(settings);
       all.put(name, results);
       print(name, results, (System.nanoTime() - t0) / 1e9);
+      long checked = Harness.CHECKED_READS.sum();
+      System.out.printf(Locale.ROOT, "%s: %,d reads checked%n", name, checked);
+      if (suite.readsCache() && checked == 0) {
+        throw new IllegalStateException("suite " + name + " checked none of its reads");
+      }
       if (json != null) {
         writeJson(json, all); // after every suite, so a later failure keeps what was measured
       }

@@ -99,20 +99,20 @@ final class DatabaseSuite implements Suite {
         for (int threads : new int[] {1, 16}) {
           String suffix = " 1kB, " + threads + " thr, " + label;
           compare(results, settings, threads, "get" + suffix, "ops/s",
-              r -> Harness.require(cache.get(keys[r.nextInt(KEYS)], byte[].class)),
+              r -> Harness.require(cache.get(keys[r.nextInt(KEYS)], byte[].class), value),
               r -> {
                 try (Connection c = pool.getConnection();
                     PreparedStatement s = c.prepareStatement(get)) {
                   s.setBytes(1, rawKeys[r.nextInt(KEYS)]);
                   s.setLong(2, System.currentTimeMillis());
                   try (ResultSet rs = s.executeQuery()) {
-                    Harness.require(rs.next() ? rs.getBytes(1) : null);
+                    Harness.require(rs.next() ? rs.getBytes(1) : null, value);
                   }
                 }
               },
               r -> Harness.require(template.query(get,
                   rs -> rs.next() ? rs.getBytes(1) : null,
-                  rawKeys[r.nextInt(KEYS)], System.currentTimeMillis())));
+                  rawKeys[r.nextInt(KEYS)], System.currentTimeMillis()), value));
           compare(results, settings, threads, "set" + suffix, "ops/s",
               r -> cache.set(keys[r.nextInt(KEYS)], value),
               r -> {
@@ -130,7 +130,7 @@ final class DatabaseSuite implements Suite {
               r -> {
                 int from = r.nextInt(KEYS - BATCH);
                 Harness.requireSize(
-                    cache.getMany(keyList.subList(from, from + BATCH), byte[].class), BATCH);
+                    cache.getMany(keyList.subList(from, from + BATCH), byte[].class), BATCH, value);
               },
               r -> {
                 int from = r.nextInt(KEYS - BATCH);
@@ -145,7 +145,7 @@ final class DatabaseSuite implements Suite {
                           rs.getBytes(2));
                     }
                   }
-                  Harness.requireSize(found, BATCH);
+                  Harness.requireSize(found, BATCH, value);
                 }
               },
               r -> {
@@ -157,7 +157,7 @@ final class DatabaseSuite implements Suite {
                 }, rs -> {
                   found.put(new String(rs.getBytes(1), StandardCharsets.UTF_8), rs.getBytes(2));
                 });
-                Harness.requireSize(found, BATCH);
+                Harness.requireSize(found, BATCH, value);
               });
         }
       }

@@ -129,17 +129,45 @@ final class Harness {
     return keys.subList(from, from + size);
   }
 
-  static void require(Object value) {
-    if (value == null) {
+  /** Reads whose content was checked since {@link Bench} last reset it, for the suite running. */
+  static final LongAdder CHECKED_READS = new LongAdder();
+
+  /**
+   * Checks that a read found the bytes written (a preloaded key must never read as missing,
+   * nor as anything else) and counts the check.
+   */
+  static void require(byte[] found, byte[] expected) {
+    if (found == null) {
       throw new IllegalStateException("a preloaded key read as missing");
     }
+    if (!java.util.Arrays.equals(found, expected)) {
+      throw new IllegalStateException("a read returned " + found.length
+          + " bytes that differ from the " + expected.length + " written");
+    }
+    CHECKED_READS.increment();
   }
 
-  static void requireSize(Map<?, ?> found, int size) {
+  /**
+   * Checks that a bulk read found {@code size} entries and that one of them, picked at random,
+   * holds the bytes written; counts the check.
+   */
+  static void requireSize(Map<?, ?> found, int size, byte[] expected) {
     if (found == null || found.size() != size) {
       throw new IllegalStateException("a bulk read returned " + (found == null ? "null"
           : found.size() + " entries") + ", expected " + size);
     }
+    int pick = ThreadLocalRandom.current().nextInt(size);
+    for (Object v : found.values()) {
+      if (pick-- == 0) {
+        require(v instanceof byte[] b ? b : null, expected);
+        return;
+      }
+    }
+  }
+
+  /** Counts a read whose content the caller checked itself. */
+  static void checked() {
+    CHECKED_READS.increment();
   }
 
   static byte[] value(int bytes) {

@@ -69,9 +69,9 @@ final class MemcachedSuite implements Suite {
         }
         for (int threads : new int[] {1, 16}) {
           compare(results, settings, "get 1kB, " + threads + " thr", threads,
-              r -> Harness.require(cache.get(cacheKeys.get(r.nextInt(KEYS)), byte[].class)),
-              r -> Harness.require(xmc.<byte[]>get(xmcKeys.get(r.nextInt(KEYS)))),
-              r -> Harness.require(spy.get(spyKeys.get(r.nextInt(KEYS)))), "ops/s");
+              r -> Harness.require(cache.get(cacheKeys.get(r.nextInt(KEYS)), byte[].class), value),
+              r -> Harness.require(xmc.<byte[]>get(xmcKeys.get(r.nextInt(KEYS))), value),
+              r -> Harness.require((byte[]) spy.get(spyKeys.get(r.nextInt(KEYS))), value), "ops/s");
           compare(results, settings, "set 1kB, " + threads + " thr", threads,
               r -> cache.set(cacheKeys.get(r.nextInt(KEYS)), value),
               r -> {
@@ -85,15 +85,15 @@ final class MemcachedSuite implements Suite {
                 }
               }, "ops/s");
           compare(results, settings, "getMany(100) 1kB, " + threads + " thr", threads,
-              r -> Harness.requireSize(cache.getMany(Harness.batch(cacheKeys, r, BATCH), byte[].class), BATCH),
-              r -> Harness.requireSize(xmc.<byte[]>get(Harness.batch(xmcKeys, r, BATCH)), BATCH),
-              r -> Harness.requireSize(spy.getBulk(Harness.batch(spyKeys, r, BATCH)), BATCH), "calls/s");
+              r -> Harness.requireSize(cache.getMany(Harness.batch(cacheKeys, r, BATCH), byte[].class), BATCH, value),
+              r -> Harness.requireSize(xmc.<byte[]>get(Harness.batch(xmcKeys, r, BATCH)), BATCH, value),
+              r -> Harness.requireSize(spy.getBulk(Harness.batch(spyKeys, r, BATCH)), BATCH, value), "calls/s");
         }
         Map<String, Harness.Work> contenders = new LinkedHashMap<>();
         contenders.put("three", r -> Harness.requireSize(
-            three.getMany(Harness.batch(cacheKeys, r, BATCH), byte[].class), BATCH));
+            three.getMany(Harness.batch(cacheKeys, r, BATCH), byte[].class), BATCH, value));
         contenders.put("one", r -> Harness.requireSize(
-            cache.getMany(Harness.batch(cacheKeys, r, BATCH), byte[].class), BATCH));
+            cache.getMany(Harness.batch(cacheKeys, r, BATCH), byte[].class), BATCH, value));
         Map<String, Double> m = Harness.throughput(settings, 1, contenders);
         results.add(Result.rate("getMany(100) 3 servers vs 1, 1 thr", m.get("three"),
             m.get("one"), "Larder on 1 server", "calls/s"));

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * {@code memory}: get and put of 100-byte values on a Zipf key distribution (100,000 keys,
@@ -47,9 +48,21 @@ final class MemorySuite implements Suite {
       }
       for (int threads : new int[] {1, 16}) {
         Map<String, Harness.Work> gets = new LinkedHashMap<>();
-        gets.put("larder", r -> cache.get(keys[zipf[r.nextInt(SAMPLES)]], byte[].class));
-        gets.put("caffeine", r -> caffeine.getIfPresent(keys[zipf[r.nextInt(SAMPLES)]]));
+        LongAdder larderHits = new LongAdder();
+        LongAdder larderReads = new LongAdder();
+        gets.put("larder", r -> {
+          hitOrMiss(cache.get(keys[zipf[r.nextInt(SAMPLES)]], byte[].class), value, larderHits);
+          larderReads.increment();
+        });
+        LongAdder caffeineHits = new LongAdder();
+        LongAdder caffeineReads = new LongAdder();
+        gets.put("caffeine", r -> {
+          hitOrMiss(caffeine.getIfPresent(keys[zipf[r.nextInt(SAMPLES)]]), value, caffeineHits);
+          caffeineReads.increment();
+        });
         Map<String, Double> m = Harness.throughput(settings, threads, gets);
+        requireHitRatio("larder", larderHits, larderReads);
+        requireHitRatio("caffeine", caffeineHits, caffeineReads);
         results.add(Result.rate("zipf get 100B, " + threads + " thr", m.get("larder"),
             m.get("caffeine"), "Caffeine (raw)", "ops/s"));
         Map<String, Harness.Work> puts = new LinkedHashMap<>();
@@ -61,6 +74,25 @@ final class MemorySuite implements Suite {
       }
     }
     return results;
+  }
+
+  /** A hit must hold the bytes written; a miss is a valid result (the caches hold half the keys). */
+  private static void hitOrMiss(byte[] found, byte[] value, LongAdder hits) {
+    if (found != null) {
+      Harness.require(found, value);
+      hits.increment();
+    }
+  }
+
+  /**
+   * Fails when a cache holding about half the keys of a Zipf(0.99) workload hits less than a
+   * quarter of the time: a cache that always misses would otherwise look fast.
+   */
+  private static void requireHitRatio(String who, LongAdder hits, LongAdder reads) {
+    if (hits.sum() < reads.sum() / 4) {
+      throw new IllegalStateException(who + " hit " + hits.sum() + " of " + reads.sum()
+          + " reads; a cache holding half the keys of a Zipf workload hits far more");
+    }
   }
 
   /** Draws {@code samples} ranks in [0, n) from a Zipf distribution, by inverse CDF. */

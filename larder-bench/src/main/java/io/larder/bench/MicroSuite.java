@@ -69,6 +69,11 @@ final class MicroSuite implements Suite {
   }
 
   @Override
+  public boolean readsCache() {
+    return false; // JMH measures keys, codecs and the ring; no cache is read
+  }
+
+  @Override
   public List<Result> run(Harness.Settings settings) throws Exception {
     String benchmarks = KeyBenchmarks.class.getPackageName();
     TimeValue period = TimeValue.milliseconds(settings.millis());

@@ -82,9 +82,18 @@ final class PageSuite implements Suite {
              KeepAliveClient fromFile = new KeepAliveClient(staticFile, null,
                 KeepAliveClient.Expect.exactly(page))) {
           Map<String, Harness.Work> contenders = new LinkedHashMap<>();
-          contenders.put("cached", r -> fromCache.get());
-          contenders.put("uncached", r -> rendering.get());
-          contenders.put("static", r -> fromFile.get());
+          contenders.put("cached", r -> {
+            fromCache.get(); // throws unless the body is the expected one
+            Harness.checked();
+          });
+          contenders.put("uncached", r -> {
+            rendering.get(); // throws unless the body is the expected one
+            Harness.checked();
+          });
+          contenders.put("static", r -> {
+            fromFile.get(); // throws unless the body is the expected one
+            Harness.checked();
+          });
           for (Harness.Work work : contenders.values()) {
             Harness.measure(work, CONNECTIONS, WARM_UP_MILLIS);
           }

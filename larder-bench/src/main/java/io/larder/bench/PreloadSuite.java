@@ -67,11 +67,12 @@ final class PreloadSuite implements Suite {
           }
           rawPages.add(raw);
         }
-        results.addAll(compare(settings, "redis", "Lettuce MGET", cache, pages, r -> {
+        results.addAll(compare(settings, "redis", "Lettuce MGET", cache, pages, value, r -> {
           var found = lettuce.mget(rawPages.get(r.nextInt(PAGES)));
           if (found.size() != FRAGMENTS || found.stream().anyMatch(kv -> !kv.hasValue())) {
             throw new IllegalStateException("MGET missed keys");
           }
+          Harness.require(found.get(r.nextInt(FRAGMENTS)).getValue(), value);
         }));
         cache.clear();
       } finally {
@@ -89,9 +90,9 @@ final class PreloadSuite implements Suite {
         }
         List<List<String>> xmcPages = pages.stream()
             .map(p -> p.stream().map(k -> "xmc:" + k).toList()).toList();
-        results.addAll(compare(settings, "memcached", "XMemcached multi-get", cache, pages,
+        results.addAll(compare(settings, "memcached", "XMemcached multi-get", cache, pages, value,
             r -> Harness.requireSize(xmc.<byte[]>get(xmcPages.get(r.nextInt(PAGES))),
-                FRAGMENTS)));
+                FRAGMENTS, value)));
       } finally {
         xmc.shutdown();
       }
@@ -111,25 +112,26 @@ final class PreloadSuite implements Suite {
           .map(p -> p.stream().map(k -> ("~bench::" + k).getBytes(StandardCharsets.UTF_8))
               .toList())
           .toList();
-      results.addAll(compare(settings, "kyototycoon", "raw binary get_bulk", cache, pages,
-          r -> Harness.requireSize(raw.get(0, rawPages.get(r.nextInt(PAGES))), FRAGMENTS)));
+      results.addAll(compare(settings, "kyototycoon", "raw binary get_bulk", cache, pages, value,
+          r -> Harness.requireSize(raw.get(0, rawPages.get(r.nextInt(PAGES))), FRAGMENTS,
+              value)));
     }
     return results;
   }
 
   private static List<Result> compare(Harness.Settings settings, String store, String rawName,
-      Cache cache, List<List<String>> pages, Harness.Work raw) throws InterruptedException {
+      Cache cache, List<List<String>> pages, byte[] value, Harness.Work raw) throws InterruptedException {
     Map<String, Harness.Work> contenders = new LinkedHashMap<>();
     contenders.put("perKey", r -> {
       for (String key : pages.get(r.nextInt(PAGES))) {
-        Harness.require(cache.get(key, byte[].class));
+        Harness.require(cache.get(key, byte[].class), value);
       }
     });
     contenders.put("preload", r -> {
       List<String> page = pages.get(r.nextInt(PAGES));
       try (Preload scope = cache.preload(page)) {
         for (String key : page) {
-          Harness.require(cache.get(key, byte[].class));
+          Harness.require(cache.get(key, byte[].class), value);
         }
       }
     });

@@ -130,15 +130,15 @@ final class RedisSuite implements Suite {
   private static Ops larder(Cache cache, List<String> keys, byte[] value) {
     cache.setMany(seed(keys, value));
     return new Ops(
-        r -> Harness.require(cache.get(keys.get(r.nextInt(KEYS)), byte[].class)),
+        r -> Harness.require(cache.get(keys.get(r.nextInt(KEYS)), byte[].class), value),
         r -> cache.set(keys.get(r.nextInt(KEYS)), value),
-        r -> Harness.requireSize(cache.getMany(Harness.batch(keys, r, BATCH), byte[].class), BATCH));
+        r -> Harness.requireSize(cache.getMany(Harness.batch(keys, r, BATCH), byte[].class), BATCH, value));
   }
 
   private static Ops lettuce(RedisCommands<byte[], byte[]> lettuce, byte[][] keys,
       byte[] value) {
     return new Ops(
-        r -> Harness.require(lettuce.get(keys[r.nextInt(KEYS)])),
+        r -> Harness.require(lettuce.get(keys[r.nextInt(KEYS)]), value),
         r -> lettuce.set(keys[r.nextInt(KEYS)], value),
         r -> {
           int from = r.nextInt(KEYS - BATCH);
@@ -147,6 +147,7 @@ final class RedisSuite implements Suite {
           if (found.size() != BATCH || found.stream().anyMatch(kv -> !kv.hasValue())) {
             throw new IllegalStateException("Lettuce MGET missed keys");
           }
+          Harness.require(found.get(r.nextInt(BATCH)).getValue(), value);
         });
   }
 
@@ -154,7 +155,7 @@ final class RedisSuite implements Suite {
     return new Ops(
         r -> {
           try (Jedis j = pool.getResource()) {
-            Harness.require(j.get(keys[r.nextInt(KEYS)]));
+            Harness.require(j.get(keys[r.nextInt(KEYS)]), value);
           }
         },
         r -> {
@@ -171,6 +172,7 @@ final class RedisSuite implements Suite {
           if (found.size() != BATCH || found.contains(null)) {
             throw new IllegalStateException("Jedis MGET missed keys");
           }
+          Harness.require(found.get(r.nextInt(BATCH)), value);
         });
   }
 
@@ -189,11 +191,11 @@ final class RedisSuite implements Suite {
     }
     keys.forEach(k -> spring.put(k, value));
     return new Ops(
-        r -> Harness.require(spring.get(keys.get(r.nextInt(KEYS)), byte[].class)),
+        r -> Harness.require(spring.get(keys.get(r.nextInt(KEYS)), byte[].class), value),
         r -> spring.put(keys.get(r.nextInt(KEYS)), value),
         r -> {
           for (String k : Harness.batch(keys, r, BATCH)) { // RedisCache has no multi-get
-            Harness.require(spring.get(k, byte[].class));
+            Harness.require(spring.get(k, byte[].class), value);
           }
         });
   }
@@ -208,12 +210,11 @@ final class RedisSuite implements Suite {
     RBuckets buckets = redisson.getBuckets(codec);
     buckets.set(seed(Arrays.asList(keys), value));
     return new Ops(
-        r -> Harness.require(redisson.<byte[]>getBucket(keys[r.nextInt(KEYS)], codec).get()),
+        r -> Harness.require(redisson.<byte[]>getBucket(keys[r.nextInt(KEYS)], codec).get(), value),
         r -> redisson.<byte[]>getBucket(keys[r.nextInt(KEYS)], codec).set(value),
         r -> {
           int from = r.nextInt(KEYS - BATCH);
-          Harness.requireSize(buckets.get(Arrays.copyOfRange(keys, from, from + BATCH)),
-              BATCH);
+          Harness.requireSize(buckets.get(Arrays.copyOfRange(keys, from, from + BATCH)), BATCH, value);
         });
   }
 

@@ -62,11 +62,11 @@ final class SqliteSuite implements Suite {
         upsert.executeUpdate();
       }
       results.add(compare(settings, "get 1kB, 1 thr",
-          r -> Harness.require(cache.get(keys[r.nextInt(KEYS)], byte[].class)),
+          r -> Harness.require(cache.get(keys[r.nextInt(KEYS)], byte[].class), value),
           r -> {
             select.setString(1, keys[r.nextInt(KEYS)]);
             try (ResultSet rs = select.executeQuery()) {
-              Harness.require(rs.next() ? rs.getBytes(1) : null);
+              Harness.require(rs.next() ? rs.getBytes(1) : null, value);
             }
           }, "ops/s"));
       results.add(compare(settings, "set 1kB, 1 thr",
@@ -79,8 +79,7 @@ final class SqliteSuite implements Suite {
       results.add(compare(settings, "getMany(100) 1kB, 1 thr",
           r -> {
             int from = r.nextInt(KEYS - BATCH);
-            Harness.requireSize(cache.getMany(keyList.subList(from, from + BATCH), byte[].class),
-                BATCH);
+            Harness.requireSize(cache.getMany(keyList.subList(from, from + BATCH), byte[].class), BATCH, value);
           },
           r -> {
             int from = r.nextInt(KEYS - BATCH);
@@ -93,7 +92,7 @@ final class SqliteSuite implements Suite {
                 found.put(rs.getString(1), rs.getBytes(2));
               }
             }
-            Harness.requireSize(found, BATCH);
+            Harness.requireSize(found, BATCH, value);
           }, "calls/s"));
       select.close();
       upsert.close();

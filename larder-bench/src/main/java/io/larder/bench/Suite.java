@@ -7,6 +7,14 @@ interface Suite {
   /** The name given on the command line. */
   String name();
 
+  /**
+   * Tells whether the suite reads a cache, so that {@link Bench} requires it to have checked
+   * what it read ({@link Harness#CHECKED_READS}).
+   */
+  default boolean readsCache() {
+    return true;
+  }
+
   /** Runs the suite, starting and stopping any server it needs. */
   List<Result> run(Harness.Settings settings) throws Exception;
 

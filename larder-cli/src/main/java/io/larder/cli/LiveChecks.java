@@ -9,6 +9,7 @@ import io.larder.Larder;
 import io.larder.Preload;
 import io.larder.Versioned;
 import io.larder.spi.StoreUrl;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,6 +102,10 @@ final class LiveChecks {
             out.println("FAIL  " + check.name() + ": " + problem);
           }
         }
+        String seen = serverSeen(url, cache);
+        if (seen != null) {
+          out.println("info  " + seen);
+        }
       } finally {
         try {
           cache.clear();
@@ -142,6 +147,40 @@ final class LiveChecks {
   /** Joins the lines of a message into one. */
   static String oneLine(String message) {
     return message.strip().replaceAll("\\s*\\R\\s*", "; ");
+  }
+
+  /**
+   * Runs a getMany of 101 keys and a setMany of 100 and describes what the servers counted
+   * beside Larder's own count, or returns {@code null} when the servers' counters cannot be
+   * read (other stores, TLS).
+   */
+  private static String serverSeen(String url, Cache cache) {
+    ServerCounts server = ServerCounts.of(url);
+    if (server == null) {
+      return null;
+    }
+    Map<String, Object> entries = new LinkedHashMap<>();
+    for (int i = 0; i < 100; i++) {
+      entries.put("seen:" + i, "v" + i);
+    }
+    List<String> keys = new ArrayList<>(entries.keySet());
+    keys.add("seen:missing");
+    try {
+      Map<String, Long> before = server.read();
+      long trips = cache.stats().roundTrips();
+      cache.setMany(entries);
+      long setTrips = cache.stats().roundTrips() - trips;
+      Map<String, Long> afterSet = server.read();
+      cache.getMany(keys, String.class);
+      long getTrips = cache.stats().roundTrips() - trips - setTrips;
+      Map<String, Long> afterGet = server.read();
+      cache.deleteMany(entries.keySet());
+      return "setMany(100): Larder counted " + setTrips + " round trip(s), the server saw "
+          + server.describe(before, afterSet) + "; getMany(101): Larder counted " + getTrips
+          + ", the server saw " + server.describe(afterSet, afterGet);
+    } catch (IOException | RuntimeException e) {
+      return "the server's own request counts could not be read: " + e.getMessage();
+    }
   }
 
   /** Opens the cache fail-closed, so that store errors fail checks instead of reading as misses. */

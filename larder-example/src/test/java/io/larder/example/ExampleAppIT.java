@@ -11,6 +11,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -163,18 +165,24 @@ class ExampleAppIT {
   @Test
   void runPrintsTheUrlAndServesUntilInterrupted() throws Exception {
     Path other = Files.createDirectories(data.resolve("run"));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    CountDownLatch running = new CountDownLatch(1);
+    ByteArrayOutputStream out = new ByteArrayOutputStream() {
+      @Override
+      public synchronized void write(byte[] b, int off, int len) {
+        super.write(b, off, len);
+        if (toString(StandardCharsets.UTF_8).contains("running at")) {
+          running.countDown();
+        }
+      }
+    };
     PrintStream printed = new PrintStream(out, true, StandardCharsets.UTF_8);
     AtomicInteger status = new AtomicInteger(-1);
     Thread main = new Thread(() -> status.set(ExampleApp.run(
         new String[] {"--port", "0", "--data", other.toString(), "--cache", "mem:"}, printed,
         printed)));
     main.start();
-    String line = "";
-    for (int i = 0; i < 600 && !line.contains("running at"); i++) {
-      Thread.sleep(50);
-      line = out.toString(StandardCharsets.UTF_8);
-    }
+    assertThat(running.await(30, TimeUnit.SECONDS)).as("the app said it runs").isTrue();
+    String line = out.toString(StandardCharsets.UTF_8);
     assertThat(line).startsWith("Larder example running at http://127.0.0.1:");
     String url = line.lines().findFirst().orElseThrow().replace("Larder example running at ", "");
     assertThat(Http.get(URI.create(url), "/books/1").statusCode()).isEqualTo(200);

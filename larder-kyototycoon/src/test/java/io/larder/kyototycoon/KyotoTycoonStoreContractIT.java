@@ -3,6 +3,7 @@ package io.larder.kyototycoon;
 import io.larder.spi.Store;
 import io.larder.testkit.KyotoTycoonServer;
 import io.larder.testkit.ManualClock;
+import io.larder.testkit.ServerRequests;
 import io.larder.testkit.StoreContract;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,6 +27,11 @@ class KyotoTycoonStoreContractIT extends StoreContract {
   @Override
   protected Store createStore(ManualClock clock) {
     return KyotoTycoonStores.builder(server.host(), server.port()).db(1).build();
+  }
+
+  @Override
+  protected ServerRequests serverRequests() {
+    return ServerRequests.kyotoTycoon(server.host(), server.port());
   }
 
   @Override

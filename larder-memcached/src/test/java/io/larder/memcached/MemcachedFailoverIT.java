@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.Cache;
 import io.larder.Larder;
+import io.larder.internal.sharding.ShardedStore;
 import io.larder.testkit.MemcachedServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -54,10 +56,13 @@ class MemcachedFailoverIT {
     for (int i = 0; i < 3; i++) {
       servers.add(builder.start());
     }
-    Cache cache = Larder.open(TestStores.poolUrl(servers)
+    ShardedStore pool = (ShardedStore) TestStores.open(TestStores.poolUrl(servers)
         + "?timeout=5s&failureThreshold=3&retryInterval=100ms");
+    opened.add(pool);
+    Cache cache = Larder.builder().store(pool).build();
     opened.add(cache);
     MemcachedServer victim = servers.get(1);
+    String victimName = victim.host() + ":" + victim.port();
 
     Map<String, String> values = new LinkedHashMap<>();
     for (int i = 0; i < KEYS; i++) {
@@ -71,12 +76,14 @@ class MemcachedFailoverIT {
     Queue<Throwable> escaped = new ConcurrentLinkedQueue<>();
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicLong operations = new AtomicLong();
-    ExecutorService pool = Executors.newFixedThreadPool(16);
+    AtomicLongArray perThread = new AtomicLongArray(16);
+    ExecutorService threads = Executors.newFixedThreadPool(16);
     List<Future<?>> loops = new ArrayList<>();
     long errorsAfterEjection;
     MemcachedStore direct;
     for (int t = 0; t < 16; t++) {
-      loops.add(pool.submit(() -> {
+      int thread = t;
+      loops.add(threads.submit(() -> {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         while (running.get()) {
           try {
@@ -91,6 +98,7 @@ class MemcachedFailoverIT {
           } catch (Throwable e) {
             escaped.add(e);
           }
+          perThread.incrementAndGet(thread);
         }
       }));
     }
@@ -99,19 +107,31 @@ class MemcachedFailoverIT {
       eventually("the loop running", () -> operations.get() > before + 1_000);
 
       victim.kill();
-      // the failures stop once the pool has ejected the server: a quiet half second under load
-      eventually("errors stopping after the ejection", () -> {
-        long errors = cache.stats().storeErrors();
-        long ops = operations.get();
-        sleep(500);
-        return errors > 0 && cache.stats().storeErrors() == errors && operations.get() > ops;
+      // the pool's own state says when it has ejected the server
+      eventually("the pool ejecting " + victimName, () -> !pool.liveServers().contains(victimName));
+      assertThat(pool.liveServers()).hasSize(2);
+      // every thread finishes the call it had under way (which may still have gone to the
+      // victim) before the failures are counted
+      long[] atEjection = new long[16];
+      for (int t = 0; t < 16; t++) {
+        atEjection[t] = perThread.get(t);
+      }
+      eventually("every thread past its call under way", () -> {
+        for (int t = 0; t < 16; t++) {
+          if (perThread.get(t) < atEjection[t] + 2) {
+            return false;
+          }
+        }
+        return true;
       });
       errorsAfterEjection = cache.stats().storeErrors();
+      assertThat(errorsAfterEjection).as("failures before the ejection").isPositive();
 
       victim.restart();
       direct = MemcachedStores.builder(victim.host(), victim.port())
           .timeout(Duration.ofSeconds(5)).build();
       opened.add(direct);
+      eventually("the pool taking " + victimName + " back", () -> pool.liveServers().contains(victimName));
       // once it rejoined, its keys are written to it and read from it again
       eventually("the restarted server holding its keys again", () -> {
         for (String key : victimKeys) {
@@ -126,7 +146,7 @@ class MemcachedFailoverIT {
       for (Future<?> loop : loops) {
         loop.get(30, TimeUnit.SECONDS);
       }
-      pool.shutdownNow();
+      threads.shutdownNow();
     }
     assertThat(escaped).as("exceptions that reached the caller").isEmpty();
     assertThat(cache.stats().storeErrors()).as("no failures after the ejection")
@@ -143,14 +163,6 @@ class MemcachedFailoverIT {
     try (MemcachedStore direct = MemcachedStores.builder(server.host(), server.port())
         .timeout(Duration.ofSeconds(5)).build()) {
       return new ArrayList<>(direct.getMany(values.keySet()).keySet());
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

@@ -3,6 +3,8 @@ package io.larder.memcached;
 import io.larder.spi.Store;
 import io.larder.testkit.ManualClock;
 import io.larder.testkit.MemcachedServer;
+import io.larder.testkit.MemcachedTap;
+import io.larder.testkit.ServerRequests;
 import io.larder.testkit.StoreContract;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,24 +19,34 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class MemcachedPoolContractIT extends StoreContract {
   private static final List<MemcachedServer> servers = new ArrayList<>();
+  private static final List<MemcachedTap> taps = new ArrayList<>();
 
   @BeforeAll
   static void startServers() {
     MemcachedServer.Builder builder = MemcachedServer.builder();
     for (int i = 0; i < 3; i++) {
       servers.add(builder.start());
+      taps.add(MemcachedTap.start(servers.get(i)));
     }
   }
 
   @AfterAll
   static void stopServers() {
+    taps.forEach(MemcachedTap::close);
+    taps.clear();
     servers.forEach(MemcachedServer::stop);
     servers.clear();
   }
 
   @Override
   protected Store createStore(ManualClock clock) {
-    return TestStores.open(TestStores.poolUrl(servers) + "?timeout=5s");
+    return TestStores.open("memcached://" + taps.stream().map(t -> t.host() + ":" + t.port())
+        .collect(java.util.stream.Collectors.joining(",")) + "?timeout=5s");
+  }
+
+  @Override
+  protected ServerRequests serverRequests() {
+    return ServerRequests.memcached(taps);
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.larder.redis;
 
 import io.larder.spi.Store;
 import io.larder.testkit.ManualClock;
+import io.larder.testkit.ServerRequests;
 import io.larder.testkit.StoreContract;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -35,6 +36,11 @@ class RedisClusterContractIT extends StoreContract {
    */
   protected String options() {
     return "";
+  }
+
+  @Override
+  protected ServerRequests serverRequests() {
+    return ServerRequests.redisCluster(cluster.nodes);
   }
 
   @Override

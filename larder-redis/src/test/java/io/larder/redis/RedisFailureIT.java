@@ -48,6 +48,7 @@ class RedisFailureIT {
       int threads = 4;
       AtomicBoolean killed = new AtomicBoolean();
       AtomicLong hitsBefore = new AtomicLong();
+      CountDownLatch warmedUp = new CountDownLatch(200);
       AtomicLong readsAfter = new AtomicLong();
       AtomicLong valuesAfter = new AtomicLong();
       List<Throwable> thrown = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -71,6 +72,7 @@ class RedisFailureIT {
                 }
               } else if (v != null) {
                 hitsBefore.incrementAndGet();
+                warmedUp.countDown();
               }
             } catch (Throwable e) {
               thrown.add(e);
@@ -78,9 +80,7 @@ class RedisFailureIT {
           }
         }));
       }
-      while (hitsBefore.get() < 200 && !allDone(loops)) {
-        Thread.sleep(5);
-      }
+      assertThat(warmedUp.await(2, TimeUnit.MINUTES)).as("200 hits before the kill").isTrue();
       redis.kill();
       killed.set(true);
       for (Future<?> f : loops) {
@@ -185,6 +185,9 @@ class RedisFailureIT {
     int streakAfterRestart = 200;
     try (Cache cache = Larder.open(redis.url() + "?prefix=reconnect&failOpen=false")) {
       AtomicBoolean restarted = new AtomicBoolean();
+      AtomicBoolean killed = new AtomicBoolean();
+      CountDownLatch warmedUp = new CountDownLatch(2_000);
+      CountDownLatch outageSeen = new CountDownLatch(threads);
       AtomicLong hits = new AtomicLong();
       AtomicLong errors = new AtomicLong();
       AtomicLong errorsAfterRestart = new AtomicLong();
@@ -207,6 +210,7 @@ class RedisFailureIT {
               }
               if (("v" + i).equals(cache.get(key, String.class))) {
                 hits.incrementAndGet();
+                warmedUp.countDown();
                 if (after) {
                   streak++;
                   hitsAfterRestart++;
@@ -214,6 +218,9 @@ class RedisFailureIT {
               }
             } catch (CacheConnectionException | CacheTimeoutException e) {
               errors.incrementAndGet();
+              if (killed.get()) {
+                outageSeen.countDown();
+              }
               streak = 0;
               if (after) {
                 errorsAfterRestart.incrementAndGet();
@@ -226,14 +233,10 @@ class RedisFailureIT {
         }));
       }
       start.countDown();
-      while (hits.get() < 2_000) {
-        Thread.sleep(5);
-      }
+      assertThat(warmedUp.await(2, TimeUnit.MINUTES)).as("2,000 hits before the kill").isTrue();
       redis.kill();
-      long errorsBeforeKill = errors.get();
-      while (errors.get() < errorsBeforeKill + threads) {
-        Thread.sleep(5);
-      }
+      killed.set(true);
+      assertThat(outageSeen.await(2, TimeUnit.MINUTES)).as("the outage seen by the loops").isTrue();
       redis.restart();
       restarted.set(true);
       List<Long> hitsAfterRestart = new ArrayList<>();
@@ -252,9 +255,5 @@ class RedisFailureIT {
     } catch (CacheException e) {
       throw new AssertionError("a store failure escaped the loop", e);
     }
-  }
-
-  private static boolean allDone(List<Future<?>> futures) {
-    return futures.stream().allMatch(Future::isDone);
   }
 }

@@ -3,6 +3,7 @@ package io.larder.redis;
 import io.larder.spi.Store;
 import io.larder.testkit.ManualClock;
 import io.larder.testkit.RedisServer;
+import io.larder.testkit.ServerRequests;
 import io.larder.testkit.StoreContract;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -27,6 +28,11 @@ class RedisStoreContractIT extends StoreContract {
     // generous timeouts: the contract checks meaning, and a 256-thread burst on a loaded
     // 2-core machine can outlast the 250 ms default (RedisFailureIT covers timeouts)
     return RedisStores.open(redis.url() + "?timeout=5s&writeTimeout=5s");
+  }
+
+  @Override
+  protected ServerRequests serverRequests() {
+    return ServerRequests.redis(redis);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.larder.redis;
 import io.larder.spi.Store;
 import io.larder.testkit.ManualClock;
 import io.larder.testkit.RedisServer;
+import io.larder.testkit.ServerRequests;
 import io.larder.testkit.StoreContract;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,11 @@ class RedisTlsContractIT extends StoreContract {
     // generous timeouts, as in RedisStoreContractIT
     return RedisStores.open(redis.tlsUrl() + "?tlsCaFile=" + tls.caCert
         + "&timeout=5s&writeTimeout=5s");
+  }
+
+  @Override
+  protected ServerRequests serverRequests() {
+    return ServerRequests.redis(redis);
   }
 
   @Override

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.Larder;
 import io.larder.jackson.JsonCodec;
+import io.larder.testkit.CallerThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -39,7 +39,7 @@ abstract class CachingScenarios {
     private final AtomicInteger finds = new AtomicInteger();
     private final AtomicInteger reports = new AtomicInteger();
     private final AtomicInteger counts = new AtomicInteger();
-    private volatile CountDownLatch reportGate = new CountDownLatch(0);
+    private volatile Runnable reportGate = () -> {};
 
     public int finds() {
       return finds.get();
@@ -53,7 +53,8 @@ abstract class CachingScenarios {
       return counts.get();
     }
 
-    public void gateReports(CountDownLatch gate) {
+    /** Runs {@code gate} inside each computation of a report, before it returns. */
+    public void gateReports(Runnable gate) {
       reportGate = gate;
     }
 
@@ -88,8 +89,7 @@ abstract class CachingScenarios {
     @Cacheable(cacheNames = "reports", sync = true)
     public String report(String day) throws InterruptedException {
       reports.incrementAndGet();
-      reportGate.await(10, TimeUnit.SECONDS);
-      Thread.sleep(200); // lets late callers reach the single flight rather than the value
+      reportGate.run();
       return "report of " + day;
     }
   }
@@ -201,16 +201,14 @@ abstract class CachingScenarios {
   @Test
   void sixtyFourConcurrentSyncCallsComputeOnce() throws Exception {
     int callers = 64;
-    CountDownLatch calling = new CountDownLatch(callers);
-    books.gateReports(calling);
-    ExecutorService pool = Executors.newFixedThreadPool(callers);
+    CallerThreads threads = new CallerThreads();
+    // the computation returns only once every other caller waits for it
+    books.gateReports(() -> threads.awaitOthersBlocked(callers, Duration.ofSeconds(30)));
+    ExecutorService pool = Executors.newFixedThreadPool(callers, threads);
     try {
       List<Future<String>> results = new ArrayList<>();
       for (int i = 0; i < callers; i++) {
-        results.add(pool.submit(() -> {
-          calling.countDown();
-          return books.report("2025-01-02");
-        }));
+        results.add(pool.submit(() -> books.report("2025-01-02")));
       }
       for (Future<String> f : results) {
         assertThat(f.get(30, TimeUnit.SECONDS)).isEqualTo("report of 2025-01-02");

@@ -9,6 +9,7 @@ import io.larder.Larder;
 import io.larder.Stores;
 import io.larder.jackson.JsonCodec;
 import io.larder.spi.Store;
+import io.larder.testkit.CallerThreads;
 import io.larder.testkit.ManualClock;
 import java.io.IOException;
 import java.io.Serializable;
@@ -300,21 +301,18 @@ class LarderCacheTest {
           LarderCacheManager.builder(serverA).cache("reports", leased).build().getCache("reports"),
           LarderCacheManager.builder(serverB).cache("reports", leased).build().getCache("reports"));
       AtomicInteger computations = new AtomicInteger();
-      CountDownLatch calling = new CountDownLatch(16);
-      ExecutorService pool = Executors.newFixedThreadPool(16);
+      CallerThreads threads = new CallerThreads();
+      ExecutorService pool = Executors.newFixedThreadPool(16, threads);
       try {
         List<Future<String>> results = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
           LarderCache cache = caches.get(i % 2);
-          results.add(pool.submit(() -> {
-            calling.countDown();
-            return cache.get("today", () -> {
-              computations.incrementAndGet();
-              calling.await(10, TimeUnit.SECONDS);
-              Thread.sleep(200); // lets the others reach the lease or the single flight
-              return "report";
-            });
-          }));
+          results.add(pool.submit(() -> cache.get("today", () -> {
+            computations.incrementAndGet();
+            // returns once every other caller waits in the lease or the single flight
+            threads.awaitOthersBlocked(16, Duration.ofSeconds(30));
+            return "report";
+          })));
         }
         for (Future<String> f : results) {
           assertThat(f.get(30, TimeUnit.SECONDS)).isEqualTo("report");

@@ -32,7 +32,18 @@ class ExpiryTest {
   @Test
   void anAbsoluteTimeIsKeptByNegatingItAndNeverByOmittingIt() {
     assertThat(Expiry.keep(1_700_000_000L)).isEqualTo("-1700000000");
-    assertThat(Expiry.keep(Expiry.XT_MAX)).isNull();
-    assertThat(Expiry.XT_MAX).isEqualTo(1_099_511_627_775L);
+    // the last second the server can store is a real time; from 2^40 - 1 on it means never
+    assertThat(Expiry.keep((1L << 40) - 2)).isEqualTo("-1099511627774");
+    assertThat(Expiry.keep((1L << 40) - 1)).as("the server's never").isNull();
+    assertThat(Expiry.keep(Long.MAX_VALUE)).isNull();
+    assertThat(Expiry.keep(0)).as("no time read").isNull();
+  }
+
+  @Test
+  void noTtlEverBecomesZeroWhichExpiresAtOnce() {
+    for (long ms = 1; ms <= 5_000; ms++) {
+      assertThat(Expiry.binary(ms)).as("%d ms", ms).isPositive();
+      assertThat(Long.parseLong(Expiry.http(ms))).as("%d ms", ms).isPositive();
+    }
   }
 }

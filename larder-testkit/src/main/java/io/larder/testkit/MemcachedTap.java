@@ -1,0 +1,258 @@
+package io.larder.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A loopback relay in front of a real memcached that counts the commands passing through it:
+ * each command by name ({@code "mg"}, {@code "ms"}, {@code "mn"}, ...), and {@code "quiet"}
+ * for meta commands with the {@code q} flag. memcached itself counts keys read and written
+ * ({@code stats}) but not meta commands or batches; the tap tells one pipelined batch ended
+ * by {@code mn} from a request per key. Point the store at {@link #port()}:
+ *
+ * <pre>{@code
+ * MemcachedTap tap = MemcachedTap.start(server);
+ * Store store = MemcachedStores.builder(tap.host(), tap.port()).build();
+ * }</pre>
+ *
+ * <p>A command is counted before its bytes go on to the server, so by the time the client has
+ * a reply the command is counted. Thread-safe; {@link #close()} drops every relayed
+ * connection.
+ */
+public final class MemcachedTap implements AutoCloseable {
+  private static final Set<String> STORAGE = Set.of("set", "add", "replace", "append", "prepend",
+      "cas");
+
+  private final MemcachedServer server;
+  private final ServerSocket listener;
+  private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+  private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  private MemcachedTap(MemcachedServer server, ServerSocket listener) {
+    this.server = server;
+    this.listener = listener;
+  }
+
+  /**
+   * Starts a tap on a free loopback port in front of {@code server}.
+   *
+   * @param server the memcached to relay to
+   * @return the running tap
+   * @throws IllegalStateException if no loopback port can be bound
+   */
+  public static MemcachedTap start(MemcachedServer server) {
+    try {
+      ServerSocket listener = new ServerSocket();
+      listener.bind(new InetSocketAddress(FreePorts.LOOPBACK, 0));
+      MemcachedTap tap = new MemcachedTap(server, listener);
+      Thread accept = new Thread(tap::acceptLoop, "memcached-tap-" + listener.getLocalPort());
+      accept.setDaemon(true);
+      accept.start();
+      return tap;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot bind a loopback port for a memcached tap", e);
+    }
+  }
+
+  /**
+   * Returns the host the tap listens on.
+   *
+   * @return always {@code "127.0.0.1"}
+   */
+  public String host() {
+    return TestServer.HOST;
+  }
+
+  /**
+   * Returns the port to point the store at.
+   *
+   * @return the tap's port
+   */
+  public int port() {
+    return listener.getLocalPort();
+  }
+
+  /**
+   * Returns the server behind the tap.
+   *
+   * @return the server
+   */
+  public MemcachedServer server() {
+    return server;
+  }
+
+  /**
+   * Returns the commands counted so far.
+   *
+   * @return the counts by command name, and {@code "quiet"}
+   */
+  public RequestCounts counts() {
+    Map<String, Long> snapshot = new TreeMap<>();
+    counts.forEach((name, n) -> snapshot.put(name, n.sum()));
+    return RequestCounts.of(snapshot);
+  }
+
+  /**
+   * Reads the server's own {@code stats} counters ({@code cmd_get}, {@code get_hits},
+   * {@code cmd_set}, ...) over a connection that bypasses the tap.
+   *
+   * @return the numeric stats, each under its own name
+   * @throws IllegalStateException if the server cannot be reached
+   */
+  public RequestCounts serverStats() {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(server.host(), server.port()), 5_000);
+      s.setSoTimeout(5_000);
+      s.getOutputStream().write("stats\r\n".getBytes(StandardCharsets.US_ASCII));
+      InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+      Map<String, Long> stats = new TreeMap<>();
+      for (String line = Lines.read(in); !line.equals("END"); line = Lines.read(in)) {
+        String[] parts = line.split(" ");
+        if (parts.length == 3 && parts[0].equals("STAT") && parts[2].matches("\\d+")) {
+          stats.put(parts[1], Long.parseLong(parts[2]));
+        }
+      }
+      return RequestCounts.of(stats);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read stats from memcached " + server, e);
+    }
+  }
+
+  /** Stops listening and drops every relayed connection. Idempotent. */
+  @Override
+  public void close() {
+    closed = true;
+    closeQuietly(listener);
+    sockets.forEach(MemcachedTap::closeQuietly);
+    sockets.clear();
+  }
+
+  @Override
+  public String toString() {
+    return "MemcachedTap[" + port() + " -> " + server + "]";
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      try {
+        Socket client = listener.accept();
+        Socket upstream = new Socket();
+        sockets.add(client);
+        sockets.add(upstream);
+        try {
+          upstream.connect(new InetSocketAddress(server.host(), server.port()), 5_000);
+        } catch (IOException e) {
+          // the server is down: the client sees its connection dropped, as it would
+          closeQuietly(client);
+          closeQuietly(upstream);
+          continue;
+        }
+        client.setTcpNoDelay(true);
+        upstream.setTcpNoDelay(true);
+        relay("up", client, upstream, true);
+        relay("down", upstream, client, false);
+      } catch (IOException e) {
+        if (!closed) {
+          closeQuietly(listener);
+        }
+        return;
+      }
+    }
+  }
+
+  private void relay(String direction, Socket from, Socket to, boolean parse) {
+    Thread t = new Thread(() -> {
+      CommandCounter counter = parse ? new CommandCounter() : null;
+      byte[] buf = new byte[64 * 1024];
+      try {
+        InputStream in = from.getInputStream();
+        OutputStream out = to.getOutputStream();
+        for (int n; (n = in.read(buf)) >= 0; ) {
+          if (counter != null) {
+            counter.feed(buf, n);
+          }
+          out.write(buf, 0, n);
+          out.flush();
+        }
+      } catch (IOException e) {
+        // one side closed: close the other too
+      } finally {
+        closeQuietly(from);
+        closeQuietly(to);
+        sockets.remove(from);
+        sockets.remove(to);
+      }
+    }, "memcached-tap-" + port() + "-" + direction);
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private void count(String name) {
+    counts.computeIfAbsent(name, k -> new LongAdder()).increment();
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      // closing is best effort
+    }
+  }
+
+  /** Splits the client's byte stream into command lines, skipping the data blocks of stores. */
+  private final class CommandCounter {
+    private final StringBuilder line = new StringBuilder();
+    private long skip;
+
+    void feed(byte[] buf, int n) {
+      for (int i = 0; i < n; i++) {
+        if (skip > 0) {
+          long take = Math.min(skip, n - i);
+          skip -= take;
+          i += (int) take - 1;
+          continue;
+        }
+        char c = (char) (buf[i] & 0xFF);
+        if (c == '\n') {
+          command(line.toString().strip());
+          line.setLength(0);
+        } else {
+          line.append(c);
+        }
+      }
+    }
+
+    private void command(String text) {
+      if (text.isEmpty()) {
+        return;
+      }
+      String[] tokens = text.split(" ");
+      String verb = tokens[0];
+      count(verb);
+      if (verb.length() == 2 && verb.charAt(0) == 'm') {
+        for (int t = 2; t < tokens.length; t++) {
+          if (tokens[t].equals("q")) {
+            count("quiet");
+          }
+        }
+      }
+      // a data block follows: ms <key> <datalen> ... and set <key> <flags> <exptime> <bytes>
+      if (verb.equals("ms") && tokens.length > 2) {
+        skip = Long.parseLong(tokens[2]) + 2;
+      } else if (STORAGE.contains(verb) && tokens.length > 4) {
+        skip = Long.parseLong(tokens[4]) + 2;
+      }
+    }
+  }
+}
