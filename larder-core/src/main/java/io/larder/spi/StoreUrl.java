@@ -1,5 +1,6 @@
 package io.larder.spi;
 
+import org.jspecify.annotations.Nullable;
 import java.io.ByteArrayOutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -159,6 +160,36 @@ public final class StoreUrl {
               "option '" + name + "' must be true or false, was '" + v + "'");
       }
     });
+  }
+
+  /**
+   * An authority ({@code user:password@host:port,...}) split at its last {@code @}.
+   *
+   * @param user the user as written before {@code :} or {@code @}, decoded; "" if empty;
+   *     {@code null} if there is no {@code @}
+   * @param password the password after the {@code :}, decoded; {@code null} if none was given
+   * @param hosts what follows the {@code @}, or the whole authority without one
+   */
+  public record Authority(@Nullable String user, @Nullable String password, String hosts) {}
+
+  /**
+   * Splits an authority of this URL into its user, password and hosts, decoding the user and
+   * password ({@link #decode}).
+   *
+   * @param authority the part of the body between {@code //} and the path
+   * @return the parts
+   * @throws IllegalArgumentException if an escape in the user or password is malformed
+   */
+  public Authority authority(String authority) {
+    int at = authority.lastIndexOf('@');
+    if (at < 0) {
+      return new Authority(null, null, authority);
+    }
+    String info = authority.substring(0, at);
+    int colon = info.indexOf(':');
+    return new Authority(decode(colon < 0 ? info : info.substring(0, colon), "user"),
+        colon < 0 ? null : decode(info.substring(colon + 1), "password"),
+        authority.substring(at + 1));
   }
 
   /**

@@ -3,9 +3,8 @@ package io.larder.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.larder.CacheConnectionException;
+import io.larder.spi.HostPort;
 import io.larder.spi.StoreUrl;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -54,37 +53,20 @@ final class DatabaseUrls {
           + "://user:password@host:port/database");
     }
     String authority = rest.substring(0, slash);
-    String database = decode(rest.substring(slash + 1));
+    String database = url.decode(rest.substring(slash + 1), "database");
     if (database.contains("/")) {
       throw bad(url, "has a database name with '/'");
     }
-    String user = null;
-    String password = null;
-    int at = authority.lastIndexOf('@');
-    if (at >= 0) {
-      String info = authority.substring(0, at);
-      authority = authority.substring(at + 1);
-      int colon = info.indexOf(':');
-      user = decode(colon < 0 ? info : info.substring(0, colon));
-      password = colon < 0 ? null : decode(info.substring(colon + 1));
-    }
-    String host = authority;
-    int port = defaultPort;
-    int portColon = authority.lastIndexOf(':');
-    if (portColon >= 0 && authority.indexOf(']', portColon) < 0) {
-      host = authority.substring(0, portColon);
-      try {
-        port = Integer.parseInt(authority.substring(portColon + 1));
-      } catch (NumberFormatException e) {
-        throw bad(url, "has a port that is not a number");
-      }
-      if (port < 1 || port > 65535) {
-        throw bad(url, "has port " + port + ", outside 1..65535");
-      }
-    }
-    if (host.isEmpty()) {
+    StoreUrl.Authority parts = url.authority(authority);
+    if (parts.hosts().isEmpty()) {
       throw bad(url, "names no host");
     }
+    HostPort address = HostPort.parse(parts.hosts(), defaultPort, url.redacted());
+    String user = parts.user();
+    String password = parts.password();
+    // a JDBC URL writes an IPv6 address in brackets
+    String host = address.host().indexOf(':') >= 0 ? "[" + address.host() + "]" : address.host();
+    int port = address.port();
     return new Target(user, password, host, port, database);
   }
 
@@ -185,10 +167,6 @@ final class DatabaseUrls {
     for (String name : names) {
       url.option(name).ifPresent(value -> driver.setProperty(name, value));
     }
-  }
-
-  private static String decode(String text) {
-    return URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   private static IllegalArgumentException bad(StoreUrl url, String why) {

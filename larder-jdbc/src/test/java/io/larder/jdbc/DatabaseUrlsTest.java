@@ -48,7 +48,7 @@ class DatabaseUrlsTest {
         .hasMessageContaining("names no database")
         .hasMessageNotContaining("secret");
     assertThatThrownBy(() -> parse("postgresql://u:secret@host:99999/db"))
-        .hasMessageContaining("outside 1..65535");
+        .hasMessageContaining("outside 1 to 65535");
     assertThatThrownBy(() -> parse("postgresql://u:secret@host:x/db"))
         .hasMessageContaining("not a number");
     assertThatThrownBy(() -> parse("postgresql:db"))

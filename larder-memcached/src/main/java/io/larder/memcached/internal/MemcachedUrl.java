@@ -47,20 +47,14 @@ record MemcachedUrl(List<Server> servers, String user, String password) {
       throw new IllegalArgumentException("memcached URLs take no path (memcached has no "
           + "databases): '" + url.redacted() + "'");
     }
-    String user = null;
-    String password = null;
-    int at = authority.lastIndexOf('@');
-    if (at >= 0) {
-      String info = authority.substring(0, at);
-      authority = authority.substring(at + 1);
-      int colon = info.indexOf(':');
-      if (colon < 0) {
-        throw new IllegalArgumentException("memcached authentication needs user:password@ in '"
-            + url.redacted() + "'");
-      }
-      user = url.decode(info.substring(0, colon), "user");
-      password = url.decode(info.substring(colon + 1), "password");
+    StoreUrl.Authority parts = url.authority(authority);
+    if (parts.user() != null && parts.password() == null) {
+      throw new IllegalArgumentException("memcached authentication needs user:password@ in '"
+          + url.redacted() + "'");
     }
+    String user = parts.user();
+    String password = parts.password();
+    authority = parts.hosts();
     List<Server> servers = new ArrayList<>();
     for (String part : authority.split(",", -1)) {
       Server s = server(part.trim(), url);

@@ -106,18 +106,11 @@ record RedisConfig(
     int slash = rest.indexOf('/');
     String authority = slash < 0 ? rest : rest.substring(0, slash);
     String path = slash < 0 ? "" : rest.substring(slash + 1);
-    int at = authority.lastIndexOf('@');
-    String userInfo = at < 0 ? null : authority.substring(0, at);
-    String hostList = authority.substring(at + 1);
-
-    String user = null;
-    String password = null;
-    if (userInfo != null) {
-      int colon = userInfo.indexOf(':');
-      String rawUser = colon < 0 ? userInfo : userInfo.substring(0, colon);
-      user = rawUser.isEmpty() ? null : url.decode(rawUser, "user");
-      password = colon < 0 ? (user == null ? null : "") : url.decode(userInfo.substring(colon + 1), "password");
-    }
+    StoreUrl.Authority parts = url.authority(authority);
+    String hostList = parts.hosts();
+    // redis://:secret@host gives a password alone; redis://user@host a user with no password
+    String user = parts.user() == null || parts.user().isEmpty() ? null : parts.user();
+    String password = parts.password() != null ? parts.password() : user == null ? null : "";
 
     List<HostPort> hosts = new ArrayList<>();
     for (String hp : hostList.split(",", -1)) {
