@@ -42,7 +42,7 @@ final class CacheRuntime {
     this.codecs = codecs;
     this.calls = new StoreCalls(store, description, failOpen);
     ScopedReads scoped = new ScopedReads(calls, traits.readsReturnCopies());
-    EntryCodec entries = new EntryCodec(compressAbove);
+    EntryCodec entries = new EntryCodec(compressAbove, failOpen);
     this.tags = new Tags(calls, scoped, rules, rootPrefix);
     this.reads = new Reads(scoped, entries, tags, calls);
     this.writes = new Writes(calls, entries, scoped, tags, reads);

@@ -7,16 +7,23 @@ import java.util.Objects;
  * Turns values into stored bytes and back: the codec's payload inside an {@link Envelope}
  * (compression, key check, freshness, tags, cached nulls), and counters as the plain decimal
  * text a server can increment. Bytes that cannot be opened read as absent and are counted,
- * never thrown.
+ * never thrown; in fail-open mode that holds for any failure of decoding, an {@link Error}
+ * included, while in fail-closed mode a failure other than a {@link RuntimeException} reaches
+ * the caller as a {@link CacheCodecException}.
  */
 final class EntryCodec {
   private static final System.Logger LOG = System.getLogger(Cache.class.getName());
 
   private final int compressAbove;
+  private final boolean failOpen;
 
-  /** @param compressAbove deflate payloads of at least this many bytes; 0 for never */
-  EntryCodec(int compressAbove) {
+  /**
+   * @param compressAbove deflate payloads of at least this many bytes; 0 for never
+   * @param failOpen whether every decoding failure, an {@link Error} included, reads as absent
+   */
+  EntryCodec(int compressAbove, boolean failOpen) {
     this.compressAbove = compressAbove;
+    this.failOpen = failOpen;
   }
 
   /**
@@ -43,10 +50,20 @@ final class EntryCodec {
       }
       return new Entry<>(true, value, opened.meta());
     } catch (RuntimeException e) {
-      stats.inc(StatsCounter.Kind.DECODE_ERROR);
-      LOG.log(Level.DEBUG, () -> "undecodable value under " + k.full() + " read as a miss", e);
-      return Entry.absent();
+      return undecodable(k, stats, e);
+    } catch (Throwable e) {
+      // an OutOfMemoryError or StackOverflowError from a codec given hostile bytes
+      if (!failOpen) {
+        throw new CacheCodecException("decoding the value under " + k.full() + " failed", e);
+      }
+      return undecodable(k, stats, e);
     }
+  }
+
+  private static <T> Entry<T> undecodable(Keys.StoreKey k, StatsCounter stats, Throwable e) {
+    stats.inc(StatsCounter.Kind.DECODE_ERROR);
+    LOG.log(Level.DEBUG, () -> "undecodable value under " + k.full() + " read as a miss", e);
+    return Entry.absent();
   }
 
   /** Seals a value, or a cached {@code null} when {@code meta} says so. */
