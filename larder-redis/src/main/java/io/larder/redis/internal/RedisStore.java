@@ -661,12 +661,13 @@ final class RedisStore implements RedisCacheStore {
 
   /**
    * Any key; milliseconds; new arrays per reply (Lettuce decodes each); counters as the
-   * server's {@code INCRBY} keeps them; {@code add} as {@code SET NX}.
+   * server's {@code INCRBY} keeps them; {@code add} as {@code SET NX}; values up to Redis's
+   * string limit of 512 MiB.
    */
   @Override
   public StoreTraits traits() {
     return StoreTraits.DEFAULT.withReadsReturnCopies(true).withServerCounters(true)
-        .withNativeAdd(true);
+        .withNativeAdd(true).withMaxValueBytes(512L << 20);
   }
 
   @Override
