@@ -16,14 +16,17 @@ final class EntryCodec {
 
   private final int compressAbove;
   private final boolean failOpen;
+  private final long maxValueBytes;
 
   /**
    * @param compressAbove deflate payloads of at least this many bytes; 0 for never
    * @param failOpen whether every decoding failure, an {@link Error} included, reads as absent
+   * @param maxValueBytes the largest stored value the store holds
    */
-  EntryCodec(int compressAbove, boolean failOpen) {
+  EntryCodec(int compressAbove, boolean failOpen, long maxValueBytes) {
     this.compressAbove = compressAbove;
     this.failOpen = failOpen;
+    this.maxValueBytes = maxValueBytes;
   }
 
   /**
@@ -66,7 +69,13 @@ final class EntryCodec {
     return Entry.absent();
   }
 
-  /** Seals a value, or a cached {@code null} when {@code meta} says so. */
+  /**
+   * Seals a value, or a cached {@code null} when {@code meta} says so.
+   *
+   * @throws ValueTooLargeException if the codec's bytes exceed {@link Envelope#MAX_INFLATED}
+   *     or the sealed bytes exceed what the store holds: stored, the value could not be read
+   * @throws CacheCodecException if the codec fails
+   */
   <T> byte[] seal(Keys.StoreKey k, T value, Codec<T> codec, Envelope.Meta meta) {
     if (meta.nullValue()) {
       return Envelope.seal(new byte[0], 0, k.checkedKey(), meta);
@@ -76,10 +85,20 @@ final class EntryCodec {
     if (payload == null) {
       throw new CacheCodecException(codec + " encoded a value as null");
     }
-    if (meta.equals(Envelope.Meta.NONE) && uncheckedCounter(k, payload)) {
-      return Envelope.seal(payload, 0, null);
+    if (payload.length > Envelope.MAX_INFLATED) {
+      throw new ValueTooLargeException("value of " + payload.length + " bytes for key '"
+          + k.userKey() + "' is over Larder's cap of " + Envelope.MAX_INFLATED
+          + " bytes; not stored");
     }
-    return Envelope.seal(payload, compressAbove, k.checkedKey(), meta);
+    byte[] sealed = meta.equals(Envelope.Meta.NONE) && uncheckedCounter(k, payload)
+        ? Envelope.seal(payload, 0, null)
+        : Envelope.seal(payload, compressAbove, k.checkedKey(), meta);
+    if (sealed.length > maxValueBytes) {
+      throw new ValueTooLargeException("value of " + sealed.length + " stored bytes for key '"
+          + k.userKey() + "' is over the store's limit of " + maxValueBytes
+          + " bytes; not stored");
+    }
+    return sealed;
   }
 
   /**

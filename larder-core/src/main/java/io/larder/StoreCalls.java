@@ -33,6 +33,11 @@ final class StoreCalls {
     return description;
   }
 
+  /** Whether store failures are answered with a fallback rather than thrown. */
+  boolean failOpen() {
+    return failOpen;
+  }
+
   /** Marks the cache closed; {@code true} only for the call that closed it. */
   boolean close() {
     return closed.compareAndSet(false, true);
