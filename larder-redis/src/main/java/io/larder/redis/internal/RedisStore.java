@@ -666,9 +666,12 @@ final class RedisStore implements RedisCacheStore {
    */
   @Override
   public StoreTraits traits() {
-    return StoreTraits.DEFAULT.withReadsReturnCopies(true).withServerCounters(true)
-        .withNativeAdd(true).withMaxValueBytes(512L << 20);
+    return TRAITS;
   }
+
+  /** The traits of every Redis store; see {@link #traits()}. */
+  static final StoreTraits TRAITS = StoreTraits.DEFAULT.withReadsReturnCopies(true)
+      .withServerCounters(true).withNativeAdd(true).withMaxValueBytes(512L << 20);
 
   @Override
   public void close() {
