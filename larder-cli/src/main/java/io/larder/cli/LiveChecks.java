@@ -7,6 +7,7 @@ import io.larder.Codec;
 import io.larder.Larder;
 import io.larder.Preload;
 import io.larder.Versioned;
+import io.larder.spi.StoreUrl;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,7 +69,7 @@ final class LiveChecks {
     try {
       root = open(url);
     } catch (RuntimeException e) {
-      out.println("FAIL  open " + url + ": " + e.getMessage());
+      out.println("FAIL  open " + redacted(url) + ": " + e.getMessage());
       out.println("0 passed, 1 failed");
       return 1;
     }
@@ -111,6 +112,15 @@ final class LiveChecks {
   }
 
   /** Opens the cache fail-closed, so that store errors fail checks instead of reading as misses. */
+  /** The URL as it may be printed: its password masked, or nothing of it if it is malformed. */
+  private static String redacted(String url) {
+    try {
+      return StoreUrl.parse(url).redacted();
+    } catch (IllegalArgumentException e) {
+      return "the cache URL";
+    }
+  }
+
   private static Cache open(String url) {
     try {
       return Larder.builder().url(url).failOpen(false).build();
