@@ -49,8 +49,10 @@ public final class DecompressionBomb {
    * @param throwables how many reads threw anything, an {@link Error} included
    * @param decodeErrors the decode errors its cache counted
    * @param hits the hits its cache counted
+   * @param storeErrors the store errors its cache counted (a read that timed out)
    */
-  public record Result(int reads, int throwables, long decodeErrors, long hits) {}
+  public record Result(int reads, int throwables, long decodeErrors, long hits,
+      long storeErrors) {}
 
   /**
    * Writes the bombs, runs the reading JVM and removes the bombs.
@@ -114,7 +116,7 @@ public final class DecompressionBomb {
       }
       String[] f = result.split(" ");
       return new Result(Integer.parseInt(value(f[0])), Integer.parseInt(value(f[1])),
-          Long.parseLong(value(f[2])), Long.parseLong(value(f[3])));
+          Long.parseLong(value(f[2])), Long.parseLong(value(f[3])), Long.parseLong(value(f[4])));
     } finally {
       p.destroyForcibly();
     }
@@ -215,7 +217,8 @@ public final class DecompressionBomb {
       }
       CacheStats stats = cache.stats();
       System.out.println("reads=" + threads * reads + " throwables=" + throwables.get()
-          + " decodeErrors=" + stats.decodeErrors() + " hits=" + stats.hits());
+          + " decodeErrors=" + stats.decodeErrors() + " hits=" + stats.hits()
+          + " storeErrors=" + stats.storeErrors());
       System.out.flush();
     }
   }
