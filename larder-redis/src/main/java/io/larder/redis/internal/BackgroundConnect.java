@@ -2,6 +2,7 @@ package io.larder.redis.internal;
 
 import io.larder.CacheConnectionException;
 import io.larder.redis.RedisCacheStore;
+import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
@@ -17,7 +18,7 @@ import java.util.function.Supplier;
  * then on calls go to the connected store. {@code traits()} answers before the connection,
  * since every Redis store has the same traits.
  */
-final class BackgroundConnect {
+final class BackgroundConnect implements InvocationHandler {
   /** Seconds between attempts to connect. */
   static final long RETRY_SECONDS = 1;
 
@@ -56,12 +57,12 @@ final class BackgroundConnect {
     } catch (CacheConnectionException e) {
       BackgroundConnect pending = new BackgroundConnect(opener, server, e);
       return (RedisCacheStore) Proxy.newProxyInstance(RedisCacheStore.class.getClassLoader(),
-          new Class<?>[] {RedisCacheStore.class}, (proxy, method, args) ->
-              pending.invoke(proxy, method, args));
+          new Class<?>[] {RedisCacheStore.class}, pending);
     }
   }
 
-  private synchronized void tryConnect() {
+  /** Tries once to connect, unless connected or closed; the background thread calls this. */
+  synchronized void tryConnect() {
     if (connected != null || closed) {
       return;
     }
@@ -73,7 +74,9 @@ final class BackgroundConnect {
     }
   }
 
-  private Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+  /** Answers a call on the store: traits at once, the rest once connected. */
+  @Override
+  public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
     switch (method.getName()) {
       case "traits":
         if (method.getParameterCount() == 0) {
