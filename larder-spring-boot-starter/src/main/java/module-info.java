@@ -1,6 +1,6 @@
 /**
  * Spring Boot auto-configuration of Larder's cache manager, in {@code io.larder.spring.boot};
- * Jackson codecs and Micrometer metrics when those libraries are present.
+ * Jackson codecs, Micrometer metrics and a health indicator when those libraries are present.
  */
 module io.larder.spring.boot {
   requires transitive io.larder.spring;
@@ -9,6 +9,7 @@ module io.larder.spring.boot {
   requires spring.boot.autoconfigure;
   requires spring.context;
   requires spring.core;
+  requires static spring.boot.actuator;
   requires static com.fasterxml.jackson.databind;
   requires static io.larder.jackson;
   requires static io.larder.micrometer;

@@ -24,6 +24,7 @@ final class CacheRuntime {
   final Tags tags;
   final Loader loader;
   final Preloads preloads;
+  final DroppedWrites dropped;
 
   /**
    * @param store the store, already decorated
@@ -41,8 +42,9 @@ final class CacheRuntime {
     this.rules = traits.keyRules();
     this.codecs = codecs;
     this.calls = new StoreCalls(store, description, failOpen);
-    ScopedReads scoped = new ScopedReads(calls, traits.readsReturnCopies());
-    EntryCodec entries = new EntryCodec(compressAbove);
+    this.dropped = new DroppedWrites(store, clock);
+    ScopedReads scoped = new ScopedReads(calls, traits.readsReturnCopies(), dropped);
+    EntryCodec entries = new EntryCodec(compressAbove, failOpen, traits.maxValueBytes());
     this.tags = new Tags(calls, scoped, rules, rootPrefix);
     this.reads = new Reads(scoped, entries, tags, calls);
     this.writes = new Writes(calls, entries, scoped, tags, reads);
@@ -59,6 +61,7 @@ final class CacheRuntime {
   void close() {
     if (calls.close()) {
       loader.close();
+      dropped.close();
       if (ownsStore) {
         store.close();
       }

@@ -8,16 +8,26 @@ import java.util.Objects;
  * Turns values into stored bytes and back: the codec's payload inside an {@link Envelope}
  * (compression, key check, freshness, tags, cached nulls), and counters as the plain decimal
  * text a server can increment. Bytes that cannot be opened read as absent and are counted,
- * never thrown.
+ * never thrown; in fail-open mode that holds for any failure of decoding, an {@link Error}
+ * included, while in fail-closed mode a failure other than a {@link RuntimeException} reaches
+ * the caller as a {@link CacheCodecException}.
  */
 final class EntryCodec {
   private static final System.Logger LOG = System.getLogger(Cache.class.getName());
 
   private final int compressAbove;
+  private final boolean failOpen;
+  private final long maxValueBytes;
 
-  /** @param compressAbove deflate payloads of at least this many bytes; 0 for never */
-  EntryCodec(int compressAbove) {
+  /**
+   * @param compressAbove deflate payloads of at least this many bytes; 0 for never
+   * @param failOpen whether every decoding failure, an {@link Error} included, reads as absent
+   * @param maxValueBytes the largest stored value the store holds
+   */
+  EntryCodec(int compressAbove, boolean failOpen, long maxValueBytes) {
     this.compressAbove = compressAbove;
+    this.failOpen = failOpen;
+    this.maxValueBytes = maxValueBytes;
   }
 
   /**
@@ -44,13 +54,29 @@ final class EntryCodec {
       }
       return new Entry<>(true, value, opened.meta());
     } catch (RuntimeException e) {
-      stats.inc(StatsCounter.Kind.DECODE_ERROR);
-      LOG.log(Level.DEBUG, () -> "undecodable value under " + k.full() + " read as a miss", e);
-      return Entry.absent();
+      return undecodable(k, stats, e);
+    } catch (Throwable e) {
+      // an OutOfMemoryError or StackOverflowError from a codec given hostile bytes
+      if (!failOpen) {
+        throw new CacheCodecException("decoding the value under " + k.full() + " failed", e);
+      }
+      return undecodable(k, stats, e);
     }
   }
 
-  /** Seals a value, or a cached {@code null} when {@code meta} says so. */
+  private static <T> Entry<T> undecodable(Keys.StoreKey k, StatsCounter stats, Throwable e) {
+    stats.inc(StatsCounter.Kind.DECODE_ERROR);
+    LOG.log(Level.DEBUG, () -> "undecodable value under " + k.full() + " read as a miss", e);
+    return Entry.absent();
+  }
+
+  /**
+   * Seals a value, or a cached {@code null} when {@code meta} says so.
+   *
+   * @throws ValueTooLargeException if the codec's bytes exceed {@link Envelope#MAX_INFLATED}
+   *     or the sealed bytes exceed what the store holds: stored, the value could not be read
+   * @throws CacheCodecException if the codec fails
+   */
   <T> byte[] seal(Keys.StoreKey k, T value, Codec<T> codec, Envelope.Meta meta) {
     if (meta.nullValue()) {
       return Envelope.seal(new byte[0], 0, k.checkedKey(), meta);
@@ -60,10 +86,20 @@ final class EntryCodec {
     if (payload == null) {
       throw new CacheCodecException(codec + " encoded a value as null");
     }
-    if (meta.equals(Envelope.Meta.NONE) && uncheckedCounter(k, payload)) {
-      return Envelope.seal(payload, 0, null);
+    if (payload.length > Envelope.MAX_INFLATED) {
+      throw new ValueTooLargeException("value of " + payload.length + " bytes for key '"
+          + k.userKey() + "' is over Larder's cap of " + Envelope.MAX_INFLATED
+          + " bytes; not stored");
     }
-    return Envelope.seal(payload, compressAbove, k.checkedKey(), meta);
+    byte[] sealed = meta.equals(Envelope.Meta.NONE) && uncheckedCounter(k, payload)
+        ? Envelope.seal(payload, 0, null)
+        : Envelope.seal(payload, compressAbove, k.checkedKey(), meta);
+    if (sealed.length > maxValueBytes) {
+      throw new ValueTooLargeException("value of " + sealed.length + " stored bytes for key '"
+          + k.userKey() + "' is over the store's limit of " + maxValueBytes
+          + " bytes; not stored");
+    }
+    return sealed;
   }
 
   /**

@@ -27,7 +27,11 @@ import java.util.zip.Inflater;
  *       stale-while-revalidate);</li>
  *   <li>bit 3: tags follow: a varint count, then per tag its varint length, UTF-8 name and
  *       the varint generation it was written under;</li>
- *   <li>bit 4: the value is a cached {@code null} (the payload is empty).</li>
+ *   <li>bit 4: the value is a cached {@code null} (the payload is empty);</li>
+ *   <li>bit 5: the inflated length follows as a varint, just before a deflated payload.
+ *       Every deflated value written since it exists carries it; a read checks it against
+ *       {@link #MAX_INFLATED} before allocating and allocates exactly that. Deflated values
+ *       written without it still read, in two passes (the first counts, with a fixed buffer).</li>
  * </ul>
  * A codec payload that itself starts with {@code 0xFF} is escaped with {@code flags = 0}.
  * Unknown flag bits make the bytes undecodable (a miss), never a wrong value.
@@ -39,10 +43,15 @@ final class Envelope {
   static final int FRESHNESS = 4;
   static final int TAGS = 8;
   static final int NULL_VALUE = 16;
-  private static final int KNOWN = DEFLATED | KEY_CHECK | FRESHNESS | TAGS | NULL_VALUE;
+  static final int LENGTH = 32;
+  private static final int KNOWN = DEFLATED | KEY_CHECK | FRESHNESS | TAGS | NULL_VALUE | LENGTH;
 
-  /** Inflated payloads larger than this are refused, against decompression bombs. */
-  static final int MAX_INFLATED = 32 << 20;
+  /**
+   * The largest payload Larder stores or inflates, 64 MiB: a larger value is refused when it
+   * is written, and a stored value claiming more is refused when read, against decompression
+   * bombs.
+   */
+  static final int MAX_INFLATED = 64 << 20;
 
   private Envelope() {}
 
@@ -94,7 +103,7 @@ final class Envelope {
       byte[] deflated = deflate(payload);
       if (deflated.length < payload.length) {
         body = deflated;
-        flags |= DEFLATED;
+        flags |= DEFLATED | LENGTH;
       }
     }
     byte[] key = checkedKey == null ? null : checkedKey.getBytes(StandardCharsets.UTF_8);
@@ -130,6 +139,9 @@ final class Envelope {
         writeBytes(out, tag.getKey().getBytes(StandardCharsets.UTF_8));
         writeVarint(out, tag.getValue());
       }
+    }
+    if ((flags & LENGTH) != 0) {
+      writeVarint(out, payload.length);
     }
     out.write(body, 0, body.length);
     return out.toByteArray();
@@ -189,8 +201,19 @@ final class Envelope {
       }
       tags = read;
     }
-    byte[] body = Arrays.copyOfRange(stored, in.pos, stored.length);
-    byte[] payload = (flags & DEFLATED) != 0 ? inflate(body) : body;
+    long length = -1;
+    if ((flags & LENGTH) != 0) {
+      if ((flags & DEFLATED) == 0) {
+        throw new CacheCodecException("an inflated length on a value that is not deflated");
+      }
+      length = in.varint();
+    }
+    byte[] payload;
+    if ((flags & DEFLATED) != 0) {
+      payload = length >= 0 ? inflate(stored, in.pos, length) : inflate(stored, in.pos);
+    } else {
+      payload = Arrays.copyOfRange(stored, in.pos, stored.length);
+    }
     boolean nullValue = (flags & NULL_VALUE) != 0;
     if (nullValue && payload.length != 0) {
       throw new CacheCodecException("a cached null carries a payload");
@@ -215,30 +238,85 @@ final class Envelope {
     }
   }
 
+  /** Inflates a whole deflated array; see {@link #inflate(byte[], int, long)}. */
   static byte[] inflate(byte[] data) {
+    return inflate(data, 0);
+  }
+
+  /**
+   * Inflates a deflated payload stored without its length: a first pass counts the inflated
+   * bytes with a fixed buffer (stopping at {@link #MAX_INFLATED}), then the payload is
+   * inflated into an array of exactly that size.
+   *
+   * @throws CacheCodecException if the payload is corrupt or inflates beyond the cap
+   */
+  static byte[] inflate(byte[] data, int offset) {
     Inflater inflater = new Inflater();
+    long length = 0;
     try {
-      inflater.setInput(data);
-      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(data.length * 3, 1 << 16));
-      byte[] buf = new byte[8192];
+      inflater.setInput(data, offset, data.length - offset);
+      byte[] scratch = new byte[8192];
       while (!inflater.finished()) {
-        int n = inflater.inflate(buf);
+        int n = inflater.inflate(scratch);
         if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
           throw new CacheCodecException("truncated compressed value");
         }
-        if (out.size() + n > MAX_INFLATED) {
-          throw new CacheCodecException("compressed value inflates beyond " + MAX_INFLATED + " bytes");
+        length += n;
+        if (length > MAX_INFLATED) {
+          throw new CacheCodecException("compressed value inflates beyond " + MAX_INFLATED
+              + " bytes");
         }
-        out.write(buf, 0, n);
       }
-      if (inflater.getRemaining() != 0) {
-        throw new CacheCodecException("trailing bytes after compressed value");
-      }
-      return out.toByteArray();
     } catch (DataFormatException e) {
       throw new CacheCodecException("corrupt compressed value", e);
     } finally {
       inflater.end();
+    }
+    return inflate(data, offset, length);
+  }
+
+  /**
+   * Inflates a deflated payload whose inflated length is known, into an array of exactly that
+   * length, holding that many bytes of the process-wide {@link InflationBudget} meanwhile.
+   *
+   * @throws CacheCodecException if the length exceeds {@link #MAX_INFLATED}, the payload is
+   *     corrupt or inflates to another length, or the budget stays exhausted
+   */
+  static byte[] inflate(byte[] data, int offset, long length) {
+    if (length > MAX_INFLATED) {
+      throw new CacheCodecException("compressed value claims " + length
+          + " inflated bytes, beyond " + MAX_INFLATED);
+    }
+    int size = (int) length;
+    InflationBudget.acquire(size);
+    Inflater inflater = new Inflater();
+    try {
+      inflater.setInput(data, offset, data.length - offset);
+      byte[] out = new byte[size];
+      int filled = 0;
+      while (filled < size) {
+        int n = inflater.inflate(out, filled, size - filled);
+        if (n == 0 && (inflater.finished() || inflater.needsInput()
+            || inflater.needsDictionary())) {
+          throw new CacheCodecException("compressed value is shorter than its recorded length");
+        }
+        filled += n;
+      }
+      if (!inflater.finished()) {
+        // the stream must end exactly here: one more byte means it is longer than recorded
+        if (inflater.inflate(new byte[1]) != 0 || !inflater.finished()) {
+          throw new CacheCodecException("compressed value does not end at its recorded length");
+        }
+      }
+      if (inflater.getRemaining() != 0) {
+        throw new CacheCodecException("trailing bytes after compressed value");
+      }
+      return out;
+    } catch (DataFormatException e) {
+      throw new CacheCodecException("corrupt compressed value", e);
+    } finally {
+      inflater.end();
+      InflationBudget.release(size);
     }
   }
 

@@ -12,16 +12,23 @@ import java.util.function.Consumer;
  * The one path by which stored bytes are read: through the thread's open preload scopes
  * first (hits and known misses), then from the store in one bulk call for the rest; and the
  * way writes keep open scopes true. Every read is recorded in the thread's learning scopes.
+ * Keys whose write failed in fail-open mode ({@link DroppedWrites}) read as misses here,
+ * without asking the store.
  */
 final class ScopedReads {
   private final Scopes scopes = new Scopes();
   private final StoreCalls calls;
   private final boolean ownedReads;
+  private final DroppedWrites dropped;
 
-  /** @param ownedReads whether the store's reads return arrays no one else holds */
-  ScopedReads(StoreCalls calls, boolean ownedReads) {
+  /**
+   * @param ownedReads whether the store's reads return arrays no one else holds
+   * @param dropped the keys whose failed write must not be answered with the old value
+   */
+  ScopedReads(StoreCalls calls, boolean ownedReads, DroppedWrites dropped) {
     this.calls = calls;
     this.ownedReads = ownedReads;
+    this.dropped = dropped;
   }
 
   /** Whether the store's reads return arrays no one else holds. */
@@ -47,6 +54,9 @@ final class ScopedReads {
    */
   byte[] lookup(String storeKey, StatsCounter stats, boolean userRead) {
     scopes.recordRead(storeKey);
+    if (dropped.hides(storeKey)) {
+      return Scopes.MISSING;
+    }
     byte[] known = scopes.lookup(storeKey);
     if (known != null && userRead) {
       stats.inc(StatsCounter.Kind.PRELOAD_HIT);
@@ -104,7 +114,7 @@ final class ScopedReads {
       StatsCounter stats) {
     List<String> toFetch = new ArrayList<>();
     for (String k : storeKeys) {
-      byte[] known = scopes.lookup(k);
+      byte[] known = dropped.hides(k) ? Scopes.MISSING : scopes.lookup(k);
       if (known != null) {
         entries.put(k, known);
       } else {
@@ -129,9 +139,25 @@ final class ScopedReads {
     return scopes.open(userKeys, entries, onClose);
   }
 
-  /** Records a write (or, with {@link Scopes#MISSING}, a delete) in the thread's scopes. */
+  /**
+   * Records a write (or, with {@link Scopes#MISSING}, a delete) that succeeded, in the thread's
+   * scopes and by forgetting an earlier failed write of the key.
+   */
   void written(String storeKey, byte[] bytes) {
     scopes.written(storeKey, bytes);
+    dropped.written(storeKey);
+  }
+
+  /**
+   * Records a write or delete that failed: the thread's scopes forget the key, and in fail-open
+   * mode reads of it miss for {@code ttlMillis} ({@link io.larder.spi.Store#NO_EXPIRY} for a
+   * delete: until a write, delete or background delete succeeds).
+   */
+  void writeFailed(String storeKey, long ttlMillis) {
+    scopes.forget(storeKey);
+    if (calls.failOpen()) {
+      dropped.remember(storeKey, ttlMillis);
+    }
   }
 
   /** Makes the thread's scopes forget a key whose state is no longer known. */

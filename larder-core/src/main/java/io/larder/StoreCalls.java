@@ -10,7 +10,8 @@ import java.util.function.Function;
  * Every call into the store goes through here, and only here are its failures decided: the
  * round trip counted, a store's runtime failure wrapped as {@link CacheException}, and in
  * fail-open mode a failure counted, logged (at most once a second) and answered with a
- * fallback; in fail-closed mode rethrown.
+ * fallback; in fail-closed mode rethrown. The log record is written by {@link ErrorLog}'s
+ * thread, never the caller's, with a stack trace only when debug logging is on.
  */
 final class StoreCalls {
   private static final System.Logger LOG = System.getLogger(Cache.class.getName());
@@ -30,6 +31,11 @@ final class StoreCalls {
 
   String description() {
     return description;
+  }
+
+  /** Whether store failures are answered with a fallback rather than thrown. */
+  boolean failOpen() {
+    return failOpen;
   }
 
   /** Marks the cache closed; {@code true} only for the call that closed it. */
@@ -81,15 +87,28 @@ final class StoreCalls {
     return fallback;
   }
 
-  /** Logs store failures at most once per second, counting the ones it holds back. */
+  /**
+   * Logs store failures at most once per second, counting the ones it holds back or the
+   * logging thread could not take; the caller only queues the record.
+   */
   private void log(String op, RuntimeException e) {
     long now = System.nanoTime();
     long last = lastErrorLog.get();
     if (now - last >= 1_000_000_000L && lastErrorLog.compareAndSet(last, now)) {
       long suppressed = suppressedErrors.getAndSet(0);
-      LOG.log(Level.WARNING, () -> "cache store " + description + " failed in " + op
-          + (suppressed > 0 ? " (" + suppressed + " more failures not logged)" : "")
-          + (failOpen ? "; answering as a miss" : ""), e);
+      boolean queued = ErrorLog.submit(() -> {
+        String message = "cache store " + description + " failed in " + op + ": " + e
+            + (suppressed > 0 ? " (" + suppressed + " more failures not logged)" : "")
+            + (failOpen ? "; answering as a miss" : "");
+        if (LOG.isLoggable(Level.DEBUG)) {
+          LOG.log(Level.WARNING, message, e);
+        } else {
+          LOG.log(Level.WARNING, message);
+        }
+      });
+      if (!queued) {
+        suppressedErrors.addAndGet(suppressed + 1);
+      }
     } else {
       suppressedErrors.incrementAndGet();
     }

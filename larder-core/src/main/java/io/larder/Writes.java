@@ -2,6 +2,7 @@ package io.larder;
 
 import io.larder.spi.CasLoop;
 import io.larder.spi.Counters;
+import io.larder.spi.Store;
 import io.larder.spi.StoredValue;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,13 +10,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
  * Every write: values sealed by {@link EntryCodec} with the view's tag generations, sent
  * through {@link StoreCalls}, counted, and reflected in the thread's open preload scopes (a
  * write that failed makes the scopes forget the key, so that they never serve what the store
- * may no longer hold). Counters, compare-and-set and the update loop live here too.
+ * may no longer hold, and in fail-open mode makes reads of it miss: see {@link DroppedWrites}).
+ * Counters, compare-and-set and the update loop live here too.
  */
 final class Writes {
   private final StoreCalls calls;
@@ -38,6 +41,24 @@ final class Writes {
   }
 
   /**
+   * Seals a value for a write, or refuses it: a value too large to be read back is never
+   * stored. Fail-closed, the refusal is thrown; fail-open, it counts as a store error and the
+   * key's old value is deleted, so that a read never returns what the write meant to replace.
+   *
+   * @return the sealed bytes, or {@code null} if the value was refused (fail-open)
+   * @throws ValueTooLargeException if the value is refused (fail-closed)
+   */
+  private byte[] sealOrRefuse(View view, Keys.StoreKey k, Supplier<byte[]> sealer, String op) {
+    try {
+      return sealer.get();
+    } catch (ValueTooLargeException e) {
+      calls.failed(view.stats(), op, e, null);
+      delete(view, k);
+      return null;
+    }
+  }
+
+  /**
    * Stores a computed value (or a cached {@code null}) with its cost and freshness.
    *
    * @return the entry as it was stored, for the callers waiting on the computation
@@ -46,7 +67,10 @@ final class Writes {
       long computeMillis, long freshUntil, long ms) {
     Envelope.Meta meta = new Envelope.Meta(computeMillis, freshUntil,
         tags.writeMeta(view).tags(), value == null);
-    store(view, k, entries.seal(k, value, codec, meta), ms, "set");
+    byte[] bytes = sealOrRefuse(view, k, () -> entries.seal(k, value, codec, meta), "set");
+    if (bytes != null) {
+      store(view, k, bytes, ms, "set");
+    }
     return new Entry<>(true, value, meta);
   }
 
@@ -58,14 +82,24 @@ final class Writes {
     Envelope.Meta meta = new Envelope.Meta(computeMillis, freshUntil,
         tags.writeMeta(view).tags(), false);
     Map<Keys.StoreKey, byte[]> sealed = new LinkedHashMap<>(Reads.capacity(values.size()));
-    values.forEach((k, v) -> sealed.put(k, entries.seal(k, v, codec,
-        v == null ? meta.asNull() : meta)));
-    storeAll(view, sealed, ms, "setMany");
+    values.forEach((k, v) -> {
+      byte[] bytes = sealOrRefuse(view, k, () -> entries.seal(k, v, codec,
+          v == null ? meta.asNull() : meta), "setMany");
+      if (bytes != null) {
+        sealed.put(k, bytes);
+      }
+    });
+    if (!sealed.isEmpty()) {
+      storeAll(view, sealed, ms, "setMany");
+    }
   }
 
   /** Stores a value; a TTL that has passed already ({@code ms < 0}) deletes the key. */
   <T> void set(View view, Keys.StoreKey k, T value, Codec<T> codec, long ms) {
-    byte[] bytes = seal(view, k, value, codec);
+    byte[] bytes = sealOrRefuse(view, k, () -> seal(view, k, value, codec), "set");
+    if (bytes == null) {
+      return;
+    }
     if (ms < 0) {
       delete(view, k);
       return;
@@ -79,7 +113,7 @@ final class Writes {
       s.set(k.store(), bytes, ms);
       return Boolean.TRUE;
     }, null);
-    afterWrite(view, k, ok, bytes);
+    afterWrite(view, k, ok, bytes, ms);
   }
 
   /**
@@ -97,7 +131,14 @@ final class Writes {
     for (Map.Entry<String, ? extends T> e : values.entrySet()) {
       Keys.StoreKey k = resolve.apply(e.getKey());
       T value = Objects.requireNonNull(e.getValue(), () -> "value for key " + e.getKey());
-      sealed.put(k, entries.seal(k, value, codecOf.apply(value), meta));
+      byte[] bytes = sealOrRefuse(view, k,
+          () -> entries.seal(k, value, codecOf.apply(value), meta), "setMany");
+      if (bytes != null) {
+        sealed.put(k, bytes);
+      }
+    }
+    if (sealed.isEmpty()) {
+      return;
     }
     if (ms < 0) {
       deleteMany(view, new ArrayList<>(sealed.keySet()));
@@ -114,24 +155,42 @@ final class Writes {
       s.setMany(byStoreKey, ms);
       return Boolean.TRUE;
     }, null);
-    sealed.forEach((k, bytes) -> afterWrite(view, k, ok, bytes));
+    sealed.forEach((k, bytes) -> afterWrite(view, k, ok, bytes, ms));
   }
 
   /** Stores a value only if the key is missing. */
   <T> boolean add(View view, Keys.StoreKey k, T value, Codec<T> codec, long ms) {
-    byte[] bytes = seal(view, k, value, codec);
+    byte[] bytes;
+    try {
+      bytes = seal(view, k, value, codec);
+    } catch (ValueTooLargeException e) {
+      // add never replaces a value, so the one there (if any) stays
+      return calls.failed(view.stats(), "add", e, false);
+    }
     if (ms < 0) {
       return false;
     }
     Boolean added = calls.call(view.stats(), "add", s -> s.add(k.store(), bytes, ms), null);
-    afterWrite(view, k, added, bytes);
+    if (Boolean.TRUE.equals(added)) {
+      view.stats().inc(StatsCounter.Kind.WRITE);
+      scoped.written(k.store(), bytes);
+    } else {
+      // a failed add replaced nothing: what the store holds is still current
+      scoped.forget(k.store());
+    }
     return Boolean.TRUE.equals(added);
   }
 
-  private void afterWrite(View view, Keys.StoreKey k, Boolean ok, byte[] bytes) {
+  /**
+   * Records the outcome of a write: {@code ok} true for stored, {@code false} for refused (a
+   * compare-and-set that lost), {@code null} for failed.
+   */
+  private void afterWrite(View view, Keys.StoreKey k, Boolean ok, byte[] bytes, long ms) {
     if (Boolean.TRUE.equals(ok)) {
       view.stats().inc(StatsCounter.Kind.WRITE);
       scoped.written(k.store(), bytes);
+    } else if (ok == null) {
+      scoped.writeFailed(k.store(), ms);
     } else {
       scoped.forget(k.store());
     }
@@ -140,7 +199,7 @@ final class Writes {
   boolean delete(View view, Keys.StoreKey k) {
     Boolean removed = calls.call(view.stats(), "delete", s -> s.delete(k.store()), null);
     if (removed == null) {
-      scoped.forget(k.store());
+      scoped.writeFailed(k.store(), Store.NO_EXPIRY);
       return false;
     }
     scoped.written(k.store(), Scopes.MISSING);
@@ -159,7 +218,7 @@ final class Writes {
     Integer removed = calls.call(view.stats(), "deleteMany", s -> s.deleteMany(storeKeys), null);
     for (String k : storeKeys) {
       if (removed == null) {
-        scoped.forget(k);
+        scoped.writeFailed(k, Store.NO_EXPIRY);
       } else {
         scoped.written(k, Scopes.MISSING);
       }
@@ -192,7 +251,7 @@ final class Writes {
       throw e;
     }
     if (value == null) {
-      scoped.forget(k.store());
+      scoped.writeFailed(k.store(), ms);
       return 0;
     }
     view.stats().inc(StatsCounter.Kind.WRITE);
@@ -201,10 +260,14 @@ final class Writes {
   }
 
   <T> boolean compareAndSet(View view, Versioned<T> read, T value, long ms) {
-    byte[] bytes = seal(view, read.key, value, read.codec);
+    byte[] bytes = sealOrRefuse(view, read.key, () -> seal(view, read.key, value, read.codec),
+        "compareAndSet");
+    if (bytes == null) {
+      return false;
+    }
     Boolean ok = calls.call(view.stats(), "compareAndSet",
         s -> s.compareAndSet(read.key.store(), read.stored, bytes, ms), null);
-    afterWrite(view, read.key, ok, bytes);
+    afterWrite(view, read.key, ok, bytes, ms);
     return Boolean.TRUE.equals(ok);
   }
 
@@ -224,9 +287,12 @@ final class Writes {
         if (next == null) {
           return null;
         }
-        byte[] bytes = seal(view, k, next, codec);
+        byte[] bytes = sealOrRefuse(view, k, () -> seal(view, k, next, codec), "update");
+        if (bytes == null) {
+          return null;
+        }
         if (calls.raw(view.stats(), s -> s.compareAndSet(k.store(), stored, bytes, ms))) {
-          afterWrite(view, k, true, bytes);
+          afterWrite(view, k, true, bytes, ms);
           return next;
         }
         CasLoop.backoff(attempt);
@@ -234,7 +300,7 @@ final class Writes {
     } catch (CacheCodecException e) {
       throw e;
     } catch (CacheException e) {
-      scoped.forget(k.store());
+      scoped.writeFailed(k.store(), ms);
       return calls.failed(view.stats(), "update", e, null);
     }
     scoped.forget(k.store());

@@ -153,8 +153,12 @@ class EnginesTest {
       store.down = true;
       rt.writes.set(root, a, "new", Codec.utf8(), Store.NO_EXPIRY);
       store.down = false;
-      // the scope no longer claims to know "a": the read asks the store, which kept "old"
-      assertThat(rt.reads.entry(root, a, Codec.utf8()).value()).isEqualTo("old");
+      // the failed write is remembered: "a" misses without asking the store, which kept "old"
+      assertThat(rt.reads.entry(root, a, Codec.utf8()).present()).isFalse();
+      assertThat(store.count("get")).isZero();
+      // once the background delete removed "old", the scope still does not claim to know "a"
+      rt.dropped.retryDeletes();
+      assertThat(rt.reads.entry(root, a, Codec.utf8()).present()).isFalse();
       assertThat(store.count("get")).isEqualTo(1);
     }
   }

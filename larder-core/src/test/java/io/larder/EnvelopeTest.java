@@ -67,7 +67,7 @@ class EnvelopeTest {
     byte[] sealed = Envelope.seal(repetitive, 100, null);
     assertThat(sealed.length).isLessThan(100);
     assertThat(sealed[0] & 0xFF).isEqualTo(0xFF);
-    assertThat(sealed[1]).isEqualTo((byte) Envelope.DEFLATED);
+    assertThat(sealed[1]).isEqualTo((byte) (Envelope.DEFLATED | Envelope.LENGTH));
 
     byte[] random = new byte[200];
     new java.util.Random(7).nextBytes(random);
@@ -89,9 +89,83 @@ class EnvelopeTest {
 
   @Test
   void aDecompressionBombIsRefused() {
-    byte[] zeros = new byte[Envelope.MAX_INFLATED + 1];
-    byte[] bomb = Envelope.seal(zeros, 1, null);
+    byte[] bomb = legacyDeflated(Envelope.MAX_INFLATED + 1);
     assertThat(bomb.length).isLessThan(1 << 20);
     assertThatThrownBy(() -> Envelope.open(bomb, null)).hasMessageContaining("inflates beyond");
+  }
+
+  @Test
+  void aDeflatedValueRecordsItsInflatedLength() {
+    byte[] payload = "abc".repeat(1000).getBytes(StandardCharsets.UTF_8);
+    byte[] sealed = Envelope.seal(payload, 16, null);
+    assertThat(sealed[1] & Envelope.LENGTH).isEqualTo(Envelope.LENGTH);
+    assertThat(sealed[2] & 0xFF).isEqualTo(0x80 | (3000 & 0x7F));
+    assertThat(Envelope.open(sealed, null)).containsExactly(payload);
+  }
+
+  @Test
+  void aDeflatedValueWithoutItsLengthStillReads() {
+    byte[] payload = "old value ".repeat(500).getBytes(StandardCharsets.UTF_8);
+    byte[] deflated = Envelope.deflate(payload);
+    byte[] old = new byte[deflated.length + 2];
+    old[0] = (byte) Envelope.MARK;
+    old[1] = Envelope.DEFLATED;
+    System.arraycopy(deflated, 0, old, 2, deflated.length);
+    assertThat(Envelope.open(old, null)).containsExactly(payload);
+  }
+
+  @Test
+  void aRecordedLengthBeyondTheCapIsRefusedBeforeInflating() {
+    byte[] small = Envelope.deflate(new byte[10]);
+    byte[] lying = withLength(small, Envelope.MAX_INFLATED + 1L);
+    assertThatThrownBy(() -> Envelope.open(lying, null))
+        .isInstanceOf(CacheCodecException.class).hasMessageContaining("beyond");
+  }
+
+  @Test
+  void inflatingPastOrShortOfTheRecordedLengthIsADecodeError() {
+    byte[] deflated = Envelope.deflate(new byte[5000]);
+    assertThatThrownBy(() -> Envelope.open(withLength(deflated, 4999), null))
+        .isInstanceOf(CacheCodecException.class).hasMessageContaining("recorded length");
+    assertThatThrownBy(() -> Envelope.open(withLength(deflated, 5001), null))
+        .isInstanceOf(CacheCodecException.class).hasMessageContaining("recorded length");
+    assertThat(Envelope.open(withLength(deflated, 5000), null)).hasSize(5000);
+  }
+
+  /** A deflated value as written before the length header: zeros, streamed, never held. */
+  static byte[] legacyDeflated(long zeros) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write(Envelope.MARK);
+    out.write(Envelope.DEFLATED);
+    java.util.zip.Deflater deflater = new java.util.zip.Deflater(9);
+    byte[] chunk = new byte[1 << 16];
+    byte[] buf = new byte[1 << 16];
+    for (long left = zeros; left > 0; left -= chunk.length) {
+      deflater.setInput(chunk, 0, (int) Math.min(chunk.length, left));
+      while (!deflater.needsInput()) {
+        out.write(buf, 0, deflater.deflate(buf));
+      }
+    }
+    deflater.finish();
+    while (!deflater.finished()) {
+      out.write(buf, 0, deflater.deflate(buf));
+    }
+    deflater.end();
+    return out.toByteArray();
+  }
+
+  private static byte[] withLength(byte[] deflated, long length) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write(Envelope.MARK);
+    out.write(Envelope.DEFLATED | Envelope.LENGTH);
+    for (long v = length; ; v >>>= 7) {
+      if ((v & ~0x7FL) == 0) {
+        out.write((int) v);
+        break;
+      }
+      out.write((int) ((v & 0x7F) | 0x80));
+    }
+    out.write(deflated, 0, deflated.length);
+    return out.toByteArray();
   }
 }

@@ -101,6 +101,9 @@ class StoreUrlTest {
 
   @Test
   void redactsPasswords() {
+    assertThatThrownBy(() -> StoreUrl.parse("//user:s3cret@host:6379/0"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageNotContaining("s3cret").hasMessageContaining("user:***@");
     assertThat(StoreUrl.parse("redis://user:s3cret@host:6379/0?password=x&ttl=1s").redacted())
         .isEqualTo("redis://user:***@host:6379/0?password=***&ttl=1s");
     assertThat(StoreUrl.parse("redis://:s3cret@host/0").redacted()).isEqualTo("redis://:***@host/0");

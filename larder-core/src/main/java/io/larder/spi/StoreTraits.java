@@ -31,23 +31,31 @@ import java.util.Objects;
  *     with Larder's
  * @param nativeAdd whether {@link Store#add} is one server command rather than the default
  *     compare-and-set on an absent key
+ * @param maxValueBytes the largest stored value (the bytes given to {@link Store#set}) the store
+ *     holds, so that the facade refuses a larger one at {@code set} rather than have the store
+ *     fail or keep it unreadable: {@link Long#MAX_VALUE} for no limit of the store's own (the
+ *     facade's cap on inflated values still applies), 512 MiB for Redis, memcached's item size
  */
 public record StoreTraits(KeyRules keyRules, Duration ttlResolution, boolean readsReturnCopies,
-    boolean serverCounters, boolean nativeAdd) {
+    boolean serverCounters, boolean nativeAdd, long maxValueBytes) {
 
-  /** The traits a store has unless it says otherwise: any key, 1 ms, shared arrays. */
+  /** The traits a store has unless it says otherwise: any key, 1 ms, shared arrays, any size. */
   public static final StoreTraits DEFAULT =
-      new StoreTraits(KeyRules.ANY, Duration.ofMillis(1), false, false, false);
+      new StoreTraits(KeyRules.ANY, Duration.ofMillis(1), false, false, false, Long.MAX_VALUE);
 
   /**
    * Creates traits.
    *
    * @throws NullPointerException if {@code keyRules} or {@code ttlResolution} is null
-   * @throws IllegalArgumentException if {@code ttlResolution} is not positive
+   * @throws IllegalArgumentException if {@code ttlResolution} or {@code maxValueBytes} is not
+   *     positive
    */
   public StoreTraits {
     Objects.requireNonNull(keyRules, "keyRules");
     Durations.requirePositive(ttlResolution, "ttlResolution");
+    if (maxValueBytes <= 0) {
+      throw new IllegalArgumentException("maxValueBytes must be positive, was " + maxValueBytes);
+    }
   }
 
   /**
@@ -57,7 +65,8 @@ public record StoreTraits(KeyRules keyRules, Duration ttlResolution, boolean rea
    * @return the new traits
    */
   public StoreTraits withKeyRules(KeyRules rules) {
-    return new StoreTraits(rules, ttlResolution, readsReturnCopies, serverCounters, nativeAdd);
+    return new StoreTraits(rules, ttlResolution, readsReturnCopies, serverCounters, nativeAdd,
+        maxValueBytes);
   }
 
   /**
@@ -67,7 +76,8 @@ public record StoreTraits(KeyRules keyRules, Duration ttlResolution, boolean rea
    * @return the new traits
    */
   public StoreTraits withTtlResolution(Duration resolution) {
-    return new StoreTraits(keyRules, resolution, readsReturnCopies, serverCounters, nativeAdd);
+    return new StoreTraits(keyRules, resolution, readsReturnCopies, serverCounters, nativeAdd,
+        maxValueBytes);
   }
 
   /**
@@ -77,7 +87,8 @@ public record StoreTraits(KeyRules keyRules, Duration ttlResolution, boolean rea
    * @return the new traits
    */
   public StoreTraits withReadsReturnCopies(boolean copies) {
-    return new StoreTraits(keyRules, ttlResolution, copies, serverCounters, nativeAdd);
+    return new StoreTraits(keyRules, ttlResolution, copies, serverCounters, nativeAdd,
+        maxValueBytes);
   }
 
   /**
@@ -87,7 +98,8 @@ public record StoreTraits(KeyRules keyRules, Duration ttlResolution, boolean rea
    * @return the new traits
    */
   public StoreTraits withServerCounters(boolean server) {
-    return new StoreTraits(keyRules, ttlResolution, readsReturnCopies, server, nativeAdd);
+    return new StoreTraits(keyRules, ttlResolution, readsReturnCopies, server, nativeAdd,
+        maxValueBytes);
   }
 
   /**
@@ -97,6 +109,19 @@ public record StoreTraits(KeyRules keyRules, Duration ttlResolution, boolean rea
    * @return the new traits
    */
   public StoreTraits withNativeAdd(boolean nativeAdd) {
-    return new StoreTraits(keyRules, ttlResolution, readsReturnCopies, serverCounters, nativeAdd);
+    return new StoreTraits(keyRules, ttlResolution, readsReturnCopies, serverCounters, nativeAdd,
+        maxValueBytes);
+  }
+
+  /**
+   * Returns these traits with another largest value size.
+   *
+   * @param bytes the largest stored value, in bytes
+   * @return the new traits
+   * @throws IllegalArgumentException if {@code bytes} is not positive
+   */
+  public StoreTraits withMaxValueBytes(long bytes) {
+    return new StoreTraits(keyRules, ttlResolution, readsReturnCopies, serverCounters, nativeAdd,
+        bytes);
   }
 }

@@ -56,7 +56,7 @@ public final class StoreUrl {
     int colon = url.indexOf(':');
     if (colon <= 0 || !url.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*")) {
       throw new IllegalArgumentException(
-          "cache URL has no scheme: '" + url + "' (expected e.g. mem:, sqlite:file.db)");
+          "cache URL has no scheme: '" + redact(url) + "' (expected e.g. mem:, sqlite:file.db)");
     }
     String scheme = url.substring(0, colon).toLowerCase(Locale.ROOT);
     String rest = url.substring(colon + 1);

@@ -265,9 +265,11 @@ class StoreDefaultsTest {
     assertThat(new KernelOnlyStore(true).traits()).isEqualTo(StoreTraits.DEFAULT);
     StoreTraits t = StoreTraits.DEFAULT.withKeyRules(new KeyRules(250, true))
         .withTtlResolution(java.time.Duration.ofSeconds(1)).withReadsReturnCopies(true)
-        .withServerCounters(true).withNativeAdd(true);
+        .withServerCounters(true).withNativeAdd(true).withMaxValueBytes(1 << 20);
     assertThat(t).isEqualTo(new StoreTraits(new KeyRules(250, true),
-        java.time.Duration.ofSeconds(1), true, true, true));
+        java.time.Duration.ofSeconds(1), true, true, true, 1 << 20));
+    assertThatThrownBy(() -> StoreTraits.DEFAULT.withMaxValueBytes(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxValueBytes");
     assertThatThrownBy(() -> StoreTraits.DEFAULT.withTtlResolution(java.time.Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ttlResolution");
   }

@@ -491,11 +491,13 @@ final class SqliteStore implements SqliteCacheStore {
    */
   /**
    * Any key; milliseconds; new arrays per read (JDBC returns a new array for every column);
-   * {@code add} as one {@code INSERT}.
+   * {@code add} as one {@code INSERT}; values up to SQLite's default blob limit
+   * ({@code SQLITE_MAX_LENGTH}, 10^9 bytes).
    */
   @Override
   public StoreTraits traits() {
-    return StoreTraits.DEFAULT.withReadsReturnCopies(true).withNativeAdd(true);
+    return StoreTraits.DEFAULT.withReadsReturnCopies(true).withNativeAdd(true)
+        .withMaxValueBytes(1_000_000_000L);
   }
 
   @Override

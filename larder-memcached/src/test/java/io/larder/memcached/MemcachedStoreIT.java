@@ -119,9 +119,12 @@ class MemcachedStoreIT {
 
     Cache cache = cache(store);
     cache.set("facade", "old");
+    // the facade refuses it before it reaches the server: a fail-closed caller is told, and
+    // the old value stays (fail-open deletes it: see StoreContract's ValueSizes)
     assertThatThrownBy(() -> cache.set("facade", "x".repeat(3 << 20)))
-        .isInstanceOf(CacheException.class).hasMessageContaining("item size limit");
-    assertThat(cache.get("facade", String.class)).isNull();
+        .isInstanceOf(CacheCodecException.class).hasMessageContaining("over the store's limit")
+        .hasMessageContaining("2097152");
+    assertThat(cache.get("facade", String.class)).isEqualTo("old");
   }
 
   @Test

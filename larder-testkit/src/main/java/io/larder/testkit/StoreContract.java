@@ -27,7 +27,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -1144,6 +1146,45 @@ public abstract class StoreContract {
       return Collections.unmodifiableList(results);
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  // ---- value sizes (issue 14) --------------------------------------------------------------
+
+  /**
+   * Larder never stores a value it could not read back: up to its 64 MiB cap a compressible
+   * value round-trips; past the cap, or past the store's own limit, {@code set} refuses it.
+   */
+  @Nested
+  class ValueSizes {
+    private Cache failOpen() {
+      Larder.Builder builder = Larder.builder().prefix(prefix).compressAbove(256);
+      if (usesInjectedClock()) {
+        builder.clock(clock);
+      }
+      Cache c = builder.store(store).failOpen(true).build();
+      opened.add(c);
+      return c;
+    }
+
+    @Test
+    void aFortyMebibyteCompressibleValueRoundTrips() {
+      ValueSizeChecks.fortyMebibytesRoundTrip(
+          newCache(Larder.builder().prefix(prefix).compressAbove(256)));
+    }
+
+    @Test
+    void aValueOverTheCapIsRefusedAtSet() {
+      ValueSizeChecks.refusedAtSet(newCache(Larder.builder().prefix(prefix).compressAbove(256)),
+          failOpen(), ValueSizeChecks.CAP + 1, true);
+    }
+
+    @Test
+    void aValueOverTheStoresLimitIsRefusedAtSet() {
+      long limit = store.traits().maxValueBytes();
+      Assumptions.assumeTrue(limit < ValueSizeChecks.CAP, "the store holds any value Larder does");
+      ValueSizeChecks.refusedAtSet(newCache(Larder.builder().prefix(prefix).compressAbove(256)),
+          failOpen(), (int) limit + 1, false);
     }
   }
 }

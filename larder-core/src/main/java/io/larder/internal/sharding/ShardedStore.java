@@ -224,7 +224,8 @@ public final class ShardedStore implements Store {
 
   /**
    * The traits of the pool: the strictest key rules (the shortest limit, printable if any
-   * server is), the coarsest TTL resolution, and each property only if every server has it.
+   * server is), the coarsest TTL resolution, the smallest value limit, and each property only
+   * if every server has it.
    */
   private static StoreTraits strictest(List<Shard> shards) {
     int maxBytes = Integer.MAX_VALUE;
@@ -233,6 +234,7 @@ public final class ShardedStore implements Store {
     boolean copies = true;
     boolean serverCounters = true;
     boolean nativeAdd = true;
+    long maxValueBytes = Long.MAX_VALUE;
     for (Shard shard : shards) {
       StoreTraits t = Objects.requireNonNull(shard.store.traits(), "traits of " + shard.name());
       maxBytes = Math.min(maxBytes, t.keyRules().maxBytes());
@@ -241,10 +243,12 @@ public final class ShardedStore implements Store {
       copies &= t.readsReturnCopies();
       serverCounters &= t.serverCounters();
       nativeAdd &= t.nativeAdd();
+      maxValueBytes = Math.min(maxValueBytes, t.maxValueBytes());
     }
     KeyRules rules = maxBytes == Integer.MAX_VALUE && !printable ? KeyRules.ANY
         : new KeyRules(maxBytes, printable);
-    return new StoreTraits(rules, resolution, copies, serverCounters, nativeAdd);
+    return new StoreTraits(rules, resolution, copies, serverCounters, nativeAdd,
+        maxValueBytes);
   }
 
   // ---- routing ------------------------------------------------------------------------------

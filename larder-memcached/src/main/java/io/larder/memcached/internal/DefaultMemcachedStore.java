@@ -109,11 +109,13 @@ public final class DefaultMemcachedStore implements MemcachedStore {
 
   /**
    * Keys of at most 250 printable ASCII bytes; whole seconds; new arrays per reply; counters
-   * in the server's own {@code incr} form; {@code add} as one {@code ms} in add mode.
+   * in the server's own {@code incr} form; {@code add} as one {@code ms} in add mode; values up
+   * to the server's item size ({@code -I}, 1 MiB unless raised), once the connection knows it.
    */
   @Override
   public StoreTraits traits() {
-    return TRAITS;
+    ServerInfo info = connection.info();
+    return info == null ? TRAITS : TRAITS.withMaxValueBytes(info.itemSizeMax());
   }
 
   // ---- keys and namespaces -----------------------------------------------------------------

@@ -17,6 +17,13 @@ record MemcachedUrl(List<Server> servers, String user, String password) {
   /** memcached's port when a server has none. */
   static final int DEFAULT_PORT = 11211;
 
+  /** Describes the URL for messages and logs, with the password masked. */
+  @Override
+  public String toString() {
+    return "MemcachedUrl[servers=" + servers + ", user=" + user
+        + ", password=" + (password == null ? null : "***") + "]";
+  }
+
   /**
    * One server of a URL.
    *

@@ -44,5 +44,7 @@ class MemcachedUrlTest {
   void messagesNeverShowThePassword() {
     assertThatThrownBy(() -> parse("memcached://u:secret@h:99999"))
         .hasMessageNotContaining("secret");
+    assertThat(parse("memcached://u:secret@h:1").toString())
+        .doesNotContain("secret").contains("password=***");
   }
 }

@@ -661,13 +661,17 @@ final class RedisStore implements RedisCacheStore {
 
   /**
    * Any key; milliseconds; new arrays per reply (Lettuce decodes each); counters as the
-   * server's {@code INCRBY} keeps them; {@code add} as {@code SET NX}.
+   * server's {@code INCRBY} keeps them; {@code add} as {@code SET NX}; values up to Redis's
+   * string limit of 512 MiB.
    */
   @Override
   public StoreTraits traits() {
-    return StoreTraits.DEFAULT.withReadsReturnCopies(true).withServerCounters(true)
-        .withNativeAdd(true);
+    return TRAITS;
   }
+
+  /** The traits of every Redis store; see {@link #traits()}. */
+  static final StoreTraits TRAITS = StoreTraits.DEFAULT.withReadsReturnCopies(true)
+      .withServerCounters(true).withNativeAdd(true).withMaxValueBytes(512L << 20);
 
   @Override
   public void close() {

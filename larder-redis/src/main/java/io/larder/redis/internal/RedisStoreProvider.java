@@ -36,12 +36,16 @@ public final class RedisStoreProvider implements StoreProvider {
    * @throws IllegalArgumentException if the URL or an option is malformed
    */
   public void checkUrl(StoreUrl url) {
+    background(url);
     RedisConfig.parse(url);
   }
 
   /**
    * Connects to the server or cluster a URL names. Expiry runs on the server's clock, so
-   * {@code clock} is not used.
+   * {@code clock} is not used. With {@code connect=background} in the URL, a server that
+   * cannot be reached yet is not an error: the store's calls fail with a
+   * {@link io.larder.CacheConnectionException} until a background attempt (once a second)
+   * connects.
    *
    * @param url a Redis URL
    * @param clock ignored
@@ -54,6 +58,21 @@ public final class RedisStoreProvider implements StoreProvider {
   @Override
   public RedisCacheStore open(StoreUrl url, InstantSource clock) {
     Objects.requireNonNull(clock, "clock");
-    return RedisStore.open(RedisConfig.parse(url));
+    boolean background = background(url);
+    RedisConfig config = RedisConfig.parse(url);
+    if (background) {
+      return BackgroundConnect.open(() -> RedisStore.open(config), url.redacted());
+    }
+    return RedisStore.open(config);
+  }
+
+  /** Reads {@code connect}: {@code now} (the default) or {@code background}. */
+  private static boolean background(StoreUrl url) {
+    String connect = url.option("connect").orElse("now");
+    if (!connect.equals("now") && !connect.equals("background")) {
+      throw new IllegalArgumentException("option 'connect' must be 'now' or 'background', was '"
+          + connect + "' in '" + url.redacted() + "'");
+    }
+    return connect.equals("background");
   }
 }

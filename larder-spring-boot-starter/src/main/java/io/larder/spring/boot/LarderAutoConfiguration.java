@@ -1,5 +1,6 @@
 package io.larder.spring.boot;
 
+import io.larder.CacheConnectionException;
 import io.larder.Larder;
 import io.larder.micrometer.LarderMetrics;
 import io.larder.spi.Store;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.cache.CacheAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -43,27 +45,61 @@ public class LarderAutoConfiguration {
   /**
    * Opens the Larder cache of {@code larder.url}; closed with the context.
    *
+   * <p>A fail-open cache (the default) over a Redis server that cannot be reached does not stop
+   * the application: the store connects in the background ({@code connect=background}),
+   * calls read as misses until it does, and the {@code larder} health indicator reports it
+   * DOWN. A fail-closed cache ({@code failOpen=false}) fails the start, explained by
+   * {@link LarderFailureAnalyzer}.
+   *
    * @param properties the {@code larder.*} properties
    * @return the cache
    * @throws IllegalArgumentException if the URL is malformed or its scheme has no store on
    *     the class path
+   * @throws CacheConnectionException if the store cannot be reached and the cache fails
+   *     closed, or its store cannot connect in the background
    */
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean(io.larder.Cache.class)
   public io.larder.Cache larderCache(LarderProperties properties,
       ObjectProvider<LarderStoreDecorator> decorators) {
-    Larder.Builder builder = Larder.builder().url(properties.getUrl());
     List<LarderStoreDecorator> all = decorators.orderedStream().toList();
-    if (!all.isEmpty()) {
+    String url = properties.getUrl();
+    try {
+      return open(url, all);
+    } catch (CacheConnectionException e) {
+      StoreUrl parsed = StoreUrl.parse(url);
+      boolean failOpen = parsed.booleanOption("failOpen").orElse(true);
+      if (!failOpen || !parsed.scheme().startsWith("redis") || parsed.option("connect").isPresent()) {
+        throw e;
+      }
+      return open(url + (url.indexOf('?') < 0 ? "?" : "&") + "connect=background", all);
+    }
+  }
+
+  private static io.larder.Cache open(String url, List<LarderStoreDecorator> decorators) {
+    Larder.Builder builder = Larder.builder().url(url);
+    if (!decorators.isEmpty()) {
       builder.decorateStore(store -> {
         Store decorated = store;
-        for (LarderStoreDecorator d : all) {
+        for (LarderStoreDecorator d : decorators) {
           decorated = d.decorate(decorated);
         }
         return decorated;
       });
     }
     return builder.build();
+  }
+
+  /** Reports the Larder store UP or DOWN to Actuator's health endpoint. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(HealthIndicator.class)
+  static class HealthConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean(name = "larderHealthIndicator")
+    LarderHealthIndicator larderHealthIndicator(io.larder.Cache larder) {
+      return new LarderHealthIndicator(larder);
+    }
   }
 
   /**
