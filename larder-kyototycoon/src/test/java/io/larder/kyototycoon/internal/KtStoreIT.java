@@ -195,7 +195,8 @@ class KtStoreIT {
     long after = nowSeconds();
     assertThat(rawExpiry(ns + "short")).as("1 ms is sent as 1 s")
         .isBetween(before - 1 + 1, after + 1);
-    assertThat(rawExpiry(ns + "s")).as("rounded down").isBetween(before - 1 + 2, after + 2);
+    assertThat(rawExpiry(ns + "s")).as("2,999 ms rounded up to 3 s, as docs/ttl.md says")
+        .isBetween(before - 1 + 3, after + 3);
     assertThat(rawExpiry(ns + "never")).isEqualTo(Expiry.XT_MAX);
     assertThat(rawExpiry(ns + "added")).as("45 days is relative, not a date")
         .isBetween(before - 1 + 45L * 86_400, after + 45L * 86_400);
