@@ -135,7 +135,7 @@ class MainTest {
   void checkNeverPrintsThePasswordOfAStoreItCannotOpen() {
     assertThat(run("check", "postgresql://app:s3cr3t@127.0.0.1:1/db?connectTimeout=1s"))
         .isEqualTo(1);
-    assertThat(out()).startsWith("FAIL  open postgresql://app:***@127.0.0.1:1/db")
+    assertThat(out()).startsWith("FAIL  ").contains("postgresql://app:***@127.0.0.1:1/db")
         .doesNotContain("s3cr3t");
   }
 
