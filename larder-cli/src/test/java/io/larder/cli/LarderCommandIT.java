@@ -64,8 +64,8 @@ class LarderCommandIT {
     String[] result = run("--help");
     assertThat(result[0]).isEqualTo("0");
     assertThat(result[1]).contains("\n  check URL ").contains("\n  example ").contains("\n  bench ")
-        .containsPattern("URL schemes here: kt: mem: memcached: memcacheds: none: redis:"
-            + " redis-cluster: rediss: sqlite:\n")
+        .containsPattern("URL schemes here: kt: mariadb: mem: memcached: memcacheds: mysql: none:"
+            + " postgres: postgresql: redis: redis-cluster: rediss: sqlite:\n")
         .contains("exit status: 0 success");
   }
 
