@@ -1,7 +1,7 @@
 package io.larder;
 
-import org.jspecify.annotations.Nullable;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A function whose results are cached under a key made of the function's name and its

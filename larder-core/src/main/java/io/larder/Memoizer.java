@@ -1,6 +1,5 @@
 package io.larder;
 
-import org.jspecify.annotations.Nullable;
 import io.larder.spi.KeyLayout;
 import io.larder.spi.KeyRules;
 import java.time.Duration;
@@ -9,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Configures a memoized function: its freshness, whether {@code null} results are cached,

@@ -1,7 +1,7 @@
 package io.larder;
 
-import org.jspecify.annotations.Nullable;
 import io.larder.spi.StoredValue;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A value read for a compare-and-set: the value (or its absence) and the store's version

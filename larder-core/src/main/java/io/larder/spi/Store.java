@@ -1,9 +1,9 @@
 package io.larder.spi;
 
-import org.jspecify.annotations.Nullable;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one interface a storage backend implements: bytes in, bytes out.

@@ -1,6 +1,5 @@
 package io.larder.spi;
 
-import org.jspecify.annotations.Nullable;
 import java.io.ByteArrayOutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +17,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A cache URL split into scheme, body and options: {@code scheme:body?name=value&...}.
