@@ -186,7 +186,7 @@ final class DatabaseStore implements DatabaseCacheStore {
     Objects.requireNonNull(keys, "keys");
     LinkedHashSet<String> distinct = new LinkedHashSet<>(keys.size() * 2);
     for (String key : keys) {
-      Keys.check(key, "key");
+      SqlKeys.check(key, "key");
       distinct.add(key);
     }
     if (distinct.isEmpty()) {
@@ -237,7 +237,7 @@ final class DatabaseStore implements DatabaseCacheStore {
     // key order, so that two setMany over the same keys lock them in the same order
     TreeMap<String, byte[]> sorted = new TreeMap<>();
     entries.forEach((key, value) -> {
-      Keys.check(key, "key");
+      SqlKeys.check(key, "key");
       sorted.put(key, Objects.requireNonNull(value, () -> "value of key '" + key + "'"));
     });
     long now = clock.millis();
@@ -314,7 +314,7 @@ final class DatabaseStore implements DatabaseCacheStore {
   public int deleteMany(Collection<String> keys) {
     Objects.requireNonNull(keys, "keys");
     List<String> sorted = new ArrayList<>(new TreeSet<>(keys.stream()
-        .map(key -> Keys.check(key, "key")).toList()));
+        .map(key -> SqlKeys.check(key, "key")).toList()));
     if (sorted.isEmpty()) {
       return 0;
     }
@@ -502,7 +502,7 @@ final class DatabaseStore implements DatabaseCacheStore {
 
   @Override
   public void clear(String prefix) {
-    Keys.check(prefix, "prefix");
+    SqlKeys.check(prefix, "prefix");
     if (prefix.isEmpty()) {
       call("clear", c -> {
         try (PreparedStatement s = prepare(c, dialect.clearAll())) {
@@ -513,7 +513,7 @@ final class DatabaseStore implements DatabaseCacheStore {
       return;
     }
     // a range of the primary key: UTF-8 byte order is code point order, as successor() counts
-    Optional<String> upper = Keys.successor(prefix);
+    Optional<String> upper = SqlKeys.successor(prefix);
     call("clear", c -> {
       try (PreparedStatement s =
           prepare(c, upper.isPresent() ? dialect.clearRange() : dialect.clearFrom())) {
@@ -788,7 +788,7 @@ final class DatabaseStore implements DatabaseCacheStore {
   }
 
   private static byte[] key(String key) {
-    return Keys.check(key, "key").getBytes(UTF_8);
+    return SqlKeys.check(key, "key").getBytes(UTF_8);
   }
 
   private static byte[][] utf8(Collection<String> keys) {

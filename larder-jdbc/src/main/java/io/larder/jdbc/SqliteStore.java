@@ -220,7 +220,7 @@ final class SqliteStore implements SqliteCacheStore {
 
   @Override
   public byte[] get(String key) {
-    Keys.check(key, "key");
+    SqlKeys.check(key, "key");
     long now = clock.millis();
     byte[] value = read("get", c -> {
       try (ResultSet row = c.prepare(GET, key, now).executeQuery()) {
@@ -236,12 +236,12 @@ final class SqliteStore implements SqliteCacheStore {
   @Override
   public Map<String, byte[]> getMany(Collection<String> keys) {
     Objects.requireNonNull(keys, "keys");
-    keys.forEach(key -> Keys.check(key, "key"));
+    keys.forEach(key -> SqlKeys.check(key, "key"));
     if (keys.isEmpty()) {
       return new HashMap<>();
     }
     long now = clock.millis();
-    String json = Keys.jsonArray(keys);
+    String json = SqlKeys.jsonArray(keys);
     Map<String, byte[]> found = read("getMany", c -> {
       Map<String, byte[]> values = new HashMap<>();
       try (ResultSet rows = c.prepare(GET_MANY, json, now).executeQuery()) {
@@ -257,7 +257,7 @@ final class SqliteStore implements SqliteCacheStore {
 
   @Override
   public void set(String key, byte[] value, long ttlMillis) {
-    Keys.check(key, "key");
+    SqlKeys.check(key, "key");
     Objects.requireNonNull(value, "value");
     long now = clock.millis();
     long expiresAt = Rows.expiresAt(now, ttlMillis);
@@ -272,7 +272,7 @@ final class SqliteStore implements SqliteCacheStore {
   public void setMany(Map<String, byte[]> entries, long ttlMillis) {
     Objects.requireNonNull(entries, "entries");
     entries.forEach((key, value) -> {
-      Keys.check(key, "key");
+      SqlKeys.check(key, "key");
       Objects.requireNonNull(value, () -> "value of key '" + key + "'");
     });
     long now = clock.millis();
@@ -298,7 +298,7 @@ final class SqliteStore implements SqliteCacheStore {
   }
 
   private boolean add(String operation, String key, byte[] value, long ttlMillis) {
-    Keys.check(key, "key");
+    SqlKeys.check(key, "key");
     Objects.requireNonNull(value, "value");
     long now = clock.millis();
     long expiresAt = Rows.expiresAt(now, ttlMillis);
@@ -314,7 +314,7 @@ final class SqliteStore implements SqliteCacheStore {
 
   @Override
   public boolean delete(String key) {
-    Keys.check(key, "key");
+    SqlKeys.check(key, "key");
     long now = clock.millis();
     return write("delete", c -> Rows.deleteReturningLive(c.prepare(DELETE, key), now)) > 0;
   }
@@ -322,18 +322,18 @@ final class SqliteStore implements SqliteCacheStore {
   @Override
   public int deleteMany(Collection<String> keys) {
     Objects.requireNonNull(keys, "keys");
-    keys.forEach(key -> Keys.check(key, "key"));
+    keys.forEach(key -> SqlKeys.check(key, "key"));
     if (keys.isEmpty()) {
       return 0;
     }
     long now = clock.millis();
-    String json = Keys.jsonArray(keys);
+    String json = SqlKeys.jsonArray(keys);
     return write("deleteMany", c -> Rows.deleteReturningLive(c.prepare(DELETE_MANY, json), now));
   }
 
   @Override
   public boolean exists(String key) {
-    Keys.check(key, "key");
+    SqlKeys.check(key, "key");
     long now = clock.millis();
     return read("exists", c -> {
       try (ResultSet row = c.prepare(EXISTS, key, now).executeQuery()) {
@@ -344,7 +344,7 @@ final class SqliteStore implements SqliteCacheStore {
 
   @Override
   public boolean touch(String key, long ttlMillis) {
-    Keys.check(key, "key");
+    SqlKeys.check(key, "key");
     long now = clock.millis();
     long expiresAt = Rows.expiresAt(now, ttlMillis);
     return write("touch", c -> c.update(TOUCH, expiresAt, now, key, now) > 0);
@@ -352,7 +352,7 @@ final class SqliteStore implements SqliteCacheStore {
 
   @Override
   public long incr(String key, long delta, long ttlMillis) {
-    Keys.check(key, "key");
+    SqlKeys.check(key, "key");
     long now = clock.millis();
     long expiresAt = Rows.expiresAt(now, ttlMillis);
     return write("incr", c -> {
@@ -377,7 +377,7 @@ final class SqliteStore implements SqliteCacheStore {
 
   @Override
   public StoredValue getVersioned(String key) {
-    Keys.check(key, "key");
+    SqlKeys.check(key, "key");
     long now = clock.millis();
     StoredValue value = read("getVersioned", c -> {
       try (ResultSet row = c.prepare(GET_VERSIONED, key, now).executeQuery()) {
@@ -395,7 +395,7 @@ final class SqliteStore implements SqliteCacheStore {
     if (expected == null) {
       return add("compareAndSet", key, value, ttlMillis);
     }
-    Keys.check(key, "key");
+    SqlKeys.check(key, "key");
     Objects.requireNonNull(value, "value");
     long now = clock.millis();
     long expiresAt = Rows.expiresAt(now, ttlMillis);
@@ -405,14 +405,14 @@ final class SqliteStore implements SqliteCacheStore {
 
   @Override
   public void clear(String prefix) {
-    Keys.check(prefix, "prefix");
+    SqlKeys.check(prefix, "prefix");
     if (prefix.isEmpty()) {
       write("clear", c -> c.update(CLEAR_ALL));
       recentReads.forget("");
       return;
     }
     // a range over the primary key index; LIKE or GLOB would need the prefix escaped
-    Optional<String> upper = Keys.successor(prefix);
+    Optional<String> upper = SqlKeys.successor(prefix);
     write("clear", c -> upper.isPresent()
         ? c.update(CLEAR_RANGE, prefix, upper.get())
         : c.update(CLEAR_FROM, prefix));

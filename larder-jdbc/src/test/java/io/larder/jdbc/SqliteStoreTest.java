@@ -442,7 +442,7 @@ class SqliteStoreTest {
       // the last character, and the prefix's own proper prefix
       String stem = prefix.substring(0, prefix.offsetByCodePoints(prefix.length(), -1));
       List<String> outside = new ArrayList<>(List.of(
-          stem, stem + "!", stem + Keys.successor(prefix.substring(stem.length())).orElse("")
+          stem, stem + "!", stem + SqlKeys.successor(prefix.substring(stem.length())).orElse("")
               + "1", "x" + prefix, "50x:", "a_c:", "axb:", "notes;", "note:", "\u00fcbe:",
           "\u65e5\u672d:", "a\uE000", "z"));
       outside.removeIf(key -> key.startsWith(prefix));

@@ -5,9 +5,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /** Pure functions over keys: validation, prefix ranges and bulk parameters. */
-final class Keys {
+final class SqlKeys {
 
-  private Keys() {}
+  private SqlKeys() {}
 
   /**
    * Checks that a key can be stored without colliding with another.

@@ -6,55 +6,55 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class KeysTest {
+class SqlKeysTest {
 
   @Test
   void successorIncrementsTheLastCodePoint() {
-    assertThat(Keys.successor("notes:")).hasValue("notes;");
-    assertThat(Keys.successor("a%")).hasValue("a&");
-    assertThat(Keys.successor("\u00fc")).hasValue("\u00fd");
-    assertThat(Keys.successor("x\u007f")).hasValue("x\u0080");
+    assertThat(SqlKeys.successor("notes:")).hasValue("notes;");
+    assertThat(SqlKeys.successor("a%")).hasValue("a&");
+    assertThat(SqlKeys.successor("\u00fc")).hasValue("\u00fd");
+    assertThat(SqlKeys.successor("x\u007f")).hasValue("x\u0080");
   }
 
   @Test
   void successorSkipsTheSurrogateBlock() {
-    assertThat(Keys.successor("a\uD7FF")).hasValue("a\uE000");
+    assertThat(SqlKeys.successor("a\uD7FF")).hasValue("a\uE000");
   }
 
   @Test
   void successorOfTheLastBmpCharIsTheFirstSupplementaryOne() {
-    assertThat(Keys.successor("a\uFFFF")).hasValue("a" + new String(Character.toChars(0x10000)));
+    assertThat(SqlKeys.successor("a\uFFFF")).hasValue("a" + new String(Character.toChars(0x10000)));
   }
 
   @Test
   void successorIncrementsSurrogatePairsAsOneCodePoint() {
     String grinning = new String(Character.toChars(0x1F600));
     String next = new String(Character.toChars(0x1F601));
-    assertThat(Keys.successor("a" + grinning)).hasValue("a" + next);
+    assertThat(SqlKeys.successor("a" + grinning)).hasValue("a" + next);
   }
 
   @Test
   void successorDropsTrailingMaxCodePoints() {
     String max = new String(Character.toChars(Character.MAX_CODE_POINT));
-    assertThat(Keys.successor("ab" + max + max)).hasValue("ac");
-    assertThat(Keys.successor(max + max)).isEmpty();
+    assertThat(SqlKeys.successor("ab" + max + max)).hasValue("ac");
+    assertThat(SqlKeys.successor(max + max)).isEmpty();
   }
 
   @Test
   void unpairedSurrogatesAreRefused() {
-    assertThatThrownBy(() -> Keys.check("a\uD800", "key"))
+    assertThatThrownBy(() -> SqlKeys.check("a\uD800", "key"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unpaired surrogate at index 1");
-    assertThatThrownBy(() -> Keys.check("\uDC00a", "prefix"))
+    assertThatThrownBy(() -> SqlKeys.check("\uDC00a", "prefix"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("prefix");
-    assertThat(Keys.check("a\uD83D\uDE00", "key")).isEqualTo("a\uD83D\uDE00");
+    assertThat(SqlKeys.check("a\uD83D\uDE00", "key")).isEqualTo("a\uD83D\uDE00");
   }
 
   @Test
   void jsonArrayEscapesQuotesBackslashesAndControlCharacters() {
-    assertThat(Keys.jsonArray(List.of("a\"b", "c\\d", "e\u0000f\n", "\u00e9")))
+    assertThat(SqlKeys.jsonArray(List.of("a\"b", "c\\d", "e\u0000f\n", "\u00e9")))
         .isEqualTo("[\"a\\\"b\",\"c\\\\d\",\"e\\u0000f\\u000a\",\"\u00e9\"]");
-    assertThat(Keys.jsonArray(List.of())).isEqualTo("[]");
+    assertThat(SqlKeys.jsonArray(List.of())).isEqualTo("[]");
   }
 }
