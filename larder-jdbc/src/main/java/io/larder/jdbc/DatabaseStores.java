@@ -1,5 +1,6 @@
 package io.larder.jdbc;
 
+import io.larder.spi.Durations;
 import io.larder.spi.StoreUrl;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -212,11 +213,7 @@ public final class DatabaseStores {
     public Builder purgeInterval(Duration interval) {
       Objects.requireNonNull(interval, "purgeInterval");
       checkUnset("purgeInterval", this.purgeInterval);
-      if (interval.isNegative()) {
-        throw new IllegalArgumentException(
-            "purgeInterval must be zero (no schedule) or positive, was " + interval);
-      }
-      this.purgeInterval = interval;
+      this.purgeInterval = Durations.requireNonNegative(interval, "purgeInterval");
       return this;
     }
 
@@ -234,10 +231,7 @@ public final class DatabaseStores {
     public Builder statementTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "statementTimeout");
       checkUnset("statementTimeout", this.statementTimeout);
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("statementTimeout must be positive, was " + timeout);
-      }
-      this.statementTimeout = timeout;
+      this.statementTimeout = Durations.requirePositive(timeout, "statementTimeout");
       return this;
     }
 
