@@ -12,6 +12,10 @@ import io.larder.Preload;
 import io.larder.Versioned;
 import io.larder.spi.Store;
 import java.io.Serializable;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +35,10 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -61,6 +69,32 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 public abstract class StoreContract {
   private static final int THREADS = 16;
+
+  /** What {@link Waits} tests share and {@link CountsAtServer} tests hold alone. */
+  private static final String SERVER_COUNTS = "io.larder.testkit.StoreContract.serverCounts";
+
+  /**
+   * Marks a test that mostly waits for TTLs to pass (on a server's clock, whole seconds): such
+   * tests run at the same time as each other and as the unmarked tests, so that a contract's
+   * waits overlap rather than add up. Each works in a namespace of its own; only the tests that
+   * read the server's global request counters ({@link CountsAtServer}) must not overlap them.
+   * Takes effect where JUnit's parallel execution is enabled (the build's surefire and failsafe
+   * configuration); elsewhere the tests run one after another as before.
+   */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.METHOD)
+  @Execution(ExecutionMode.CONCURRENT)
+  @ResourceLock(value = SERVER_COUNTS, mode = ResourceAccessMode.READ)
+  private @interface Waits {}
+
+  /**
+   * Marks a test that compares the server's request counters before and after a call: it runs
+   * while no {@link Waits} test is sending requests.
+   */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.METHOD)
+  @ResourceLock(value = SERVER_COUNTS, mode = ResourceAccessMode.READ_WRITE)
+  private @interface CountsAtServer {}
 
   /** The clock given to {@link #createStore}; advanced by {@link #elapse}. */
   protected ManualClock clock;
@@ -289,6 +323,7 @@ public abstract class StoreContract {
   }
 
   @Test
+  @CountsAtServer
   void getManyReadsEverythingInOneRoundTripAndOmitsMisses() {
     cache.set("a", "1");
     cache.set("c", "3");
@@ -299,6 +334,7 @@ public abstract class StoreContract {
   }
 
   @Test
+  @CountsAtServer
   void setManyWritesEverythingInOneRoundTrip() {
     Map<String, Object> entries = new LinkedHashMap<>();
     for (int i = 0; i < 100; i++) {
@@ -312,6 +348,7 @@ public abstract class StoreContract {
   }
 
   @Test
+  @CountsAtServer
   void deleteManyRemovesInOneRoundTripAndCounts() {
     cache.setMany(Map.of("a", "1", "b", "2", "c", "3"));
     int[] removed = new int[1];
@@ -338,6 +375,7 @@ public abstract class StoreContract {
   // ---- TTL ---------------------------------------------------------------------------------
 
   @Test
+  @Waits
   void entriesExpireAfterTheirTtl() throws Exception {
     // margins of whole units: a store counting whole seconds may expire up to a unit early
     cache.set("short", "v", units(3));
@@ -351,6 +389,7 @@ public abstract class StoreContract {
   }
 
   @Test
+  @Waits
   void theDefaultTtlAppliesToWritesWithoutOne() throws Exception {
     Cache withTtl = newCache(Larder.builder().prefix(unique("ttl")).defaultTtl(units(2)));
     withTtl.set("k", "v");
@@ -362,6 +401,7 @@ public abstract class StoreContract {
   }
 
   @Test
+  @Waits
   void setManyGivesEveryKeyItsTtl() throws Exception {
     cache.setMany(Map.of("x", "1", "y", "2"), units(2));
     elapse(units(3));
@@ -389,6 +429,7 @@ public abstract class StoreContract {
   }
 
   @Test
+  @Waits
   void aTtlOverThirtyDaysIsATtlNotADate() throws Exception {
     // memcached reads a TTL over 30 days as a Unix time; the store must convert it
     cache.set("k", "v", Duration.ofDays(45));
@@ -402,6 +443,7 @@ public abstract class StoreContract {
   }
 
   @Test
+  @Waits
   void aTtlOfAHundredYearsOrMoreNeverExpires() throws Exception {
     cache.set("forever", "v", Cache.FOREVER);
     cache.set("century", "v", Duration.ofDays(365 * 200));
@@ -427,6 +469,7 @@ public abstract class StoreContract {
   }
 
   @Test
+  @Waits
   void touchGivesANewTtlAndKeepsTheValue() throws Exception {
     cache.set("k", "v", units(3));
     elapse(units(1));
@@ -439,6 +482,7 @@ public abstract class StoreContract {
   }
 
   @Test
+  @Waits
   void addSucceedsOnceTheOldValueHasExpired() throws Exception {
     cache.set("k", "old", units(1));
     elapse(units(2));
@@ -489,6 +533,7 @@ public abstract class StoreContract {
   }
 
   @Test
+  @Waits
   void aCounterTakesItsTtlWhenCreatedAndKeepsIt() throws Exception {
     cache.incr("c", 1, units(3));
     elapse(units(1));
@@ -555,6 +600,7 @@ public abstract class StoreContract {
   }
 
   @Test
+  @Waits
   void updateWritesWithTheTtlItIsGiven() throws Exception {
     cache.incr("n", 1, units(100));
     cache.update("n", Codec.longs(), units(3), v -> v + 1);
@@ -673,6 +719,7 @@ public abstract class StoreContract {
   // ---- preload scopes ----------------------------------------------------------------------
 
   @Test
+  @CountsAtServer
   void aScopeLoadsInOneRoundTripAndAnswersHitsAndMissesWithoutAnother() {
     cache.set("a", "1");
     cache.set("b", "2");
@@ -697,6 +744,7 @@ public abstract class StoreContract {
   }
 
   @Test
+  @CountsAtServer
   void writesInsideAScopeKeepItTrue() {
     cache.set("s", "old");
     cache.set("d", "doomed");
@@ -947,6 +995,7 @@ public abstract class StoreContract {
   // ---- getOrCompute, memoize, tags, learned preload ----------------------------------------
 
   @Test
+  @Waits
   void getOrComputeServesTheCachedValueUntilItExpires() throws Exception {
     java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
     io.larder.Freshness f = io.larder.Freshness.of(units(3)).earlyRecompute(0);
@@ -1047,6 +1096,7 @@ public abstract class StoreContract {
   }
 
   @Test
+  @CountsAtServer
   void aTaggedReadGetsItsGenerationsInTheSameRoundTrip() {
     Cache note = cache.tagged("note:1", "note:2", "user:9");
     note.set("k", "v");
