@@ -78,8 +78,9 @@ public abstract class StoreContract {
    * tests run at the same time as each other and as the unmarked tests, so that a contract's
    * waits overlap rather than add up. Each works in a namespace of its own; only the tests that
    * read the server's global request counters ({@link CountsAtServer}) must not overlap them.
-   * Takes effect where JUnit's parallel execution is enabled (the build's surefire and failsafe
-   * configuration); elsewhere the tests run one after another as before.
+   * Takes effect where JUnit's parallel execution is enabled: the build enables it in the
+   * modules that set {@code larder.overlapWaits} (memcached, Kyoto Tycoon), whose stores expire
+   * by the server's clock; elsewhere the tests run one after another.
    */
   @Retention(RetentionPolicy.RUNTIME)
   @Target(ElementType.METHOD)
