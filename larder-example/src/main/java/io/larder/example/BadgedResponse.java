@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 final class BadgedResponse extends HttpServletResponseWrapper {
   /** Where a page wants its badge; {@code layout.peb} writes it. */
   static final String MARKER = "<!--larder-badge-->";
+  private static final byte[] MARKER_BYTES = MARKER.getBytes(StandardCharsets.US_ASCII);
 
   private final ByteArrayOutputStream body = new ByteArrayOutputStream();
   private ServletOutputStream stream;
@@ -161,17 +162,39 @@ final class BadgedResponse extends HttpServletResponseWrapper {
     }
     byte[] bytes = body.toByteArray();
     String type = getContentType();
-    if (badge != null && type != null && type.startsWith("text/html")) {
-      Charset cs = charset();
-      String html = new String(bytes, cs);
-      int at = html.indexOf(MARKER);
-      if (at >= 0) {
-        bytes = (html.substring(0, at) + badge + html.substring(at + MARKER.length())).getBytes(cs);
-      }
+    int at = badge != null && type != null && type.startsWith("text/html") ? indexOf(bytes) : -1;
+    if (at >= 0) {
+      // the marker is ASCII, so its bytes are the same in UTF-8 and ISO-8859-1: no decoding
+      byte[] inserted = badge.getBytes(charset());
+      getResponse().setContentLength(bytes.length - MARKER_BYTES.length + inserted.length);
+      ServletOutputStream out = getResponse().getOutputStream();
+      out.write(bytes, 0, at);
+      out.write(inserted);
+      int rest = at + MARKER_BYTES.length;
+      out.write(bytes, rest, bytes.length - rest);
+      return;
     }
     if (bytes.length > 0) {
       getResponse().setContentLength(bytes.length);
       getResponse().getOutputStream().write(bytes);
     }
+  }
+
+  /** Where the marker starts in {@code bytes}, or -1. */
+  static int indexOf(byte[] bytes) {
+    byte first = MARKER_BYTES[0];
+    outer:
+    for (int i = 0, last = bytes.length - MARKER_BYTES.length; i <= last; i++) {
+      if (bytes[i] != first) {
+        continue;
+      }
+      for (int j = 1; j < MARKER_BYTES.length; j++) {
+        if (bytes[i + j] != MARKER_BYTES[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
   }
 }
