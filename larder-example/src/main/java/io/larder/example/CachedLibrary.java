@@ -1,11 +1,9 @@
 package io.larder.example;
 
 import io.larder.Cache;
-import io.larder.CacheStats;
 import io.larder.Codec;
 import io.larder.Memoized;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
@@ -21,7 +19,8 @@ import java.util.function.Function;
  * </ul>
  *
  * <p>Each function has a namespace of its own under {@code data} (or {@code markup}), so its
- * hits, misses and measured time saved are that namespace's {@link CacheStats}.
+ * hits, misses, measured time saved and entries are that namespace's
+ * {@link io.larder.CacheStats}.
  */
 final class CachedLibrary {
   static final Duration DATA_TTL = Duration.ofMinutes(10);
@@ -67,20 +66,17 @@ final class CachedLibrary {
     }
   }
 
-  /** One row per function: its own counters and its namespace's, if cached. */
-  record FunctionRow(FunctionStats.Snapshot calls, CacheStats cache) {}
+  /**
+   * One function: its own counters, and the namespace its results are kept in ({@code null}
+   * without a cache), whose stats are the function's.
+   */
+  record FunctionRow(FunctionStats.Snapshot calls, Cache namespace) {}
 
   List<FunctionRow> stats() {
-    List<FunctionRow> rows = new ArrayList<>();
-    rows.add(new FunctionRow(booksStats.snapshot(), stats(booksData)));
-    rows.add(new FunctionRow(bookStats.snapshot(), stats(bookData)));
-    rows.add(new FunctionRow(reviewsStats.snapshot(), stats(reviewsData)));
-    rows.add(new FunctionRow(htmlStats.snapshot(), stats(markup)));
-    return rows;
-  }
-
-  private static CacheStats stats(Cache ns) {
-    return ns == null ? null : ns.stats();
+    return List.of(new FunctionRow(booksStats.snapshot(), booksData),
+        new FunctionRow(bookStats.snapshot(), bookData),
+        new FunctionRow(reviewsStats.snapshot(), reviewsData),
+        new FunctionRow(htmlStats.snapshot(), markup));
   }
 
   /** The tag of everything shown about one book. */

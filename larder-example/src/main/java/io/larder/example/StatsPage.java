@@ -1,6 +1,8 @@
 package io.larder.example;
 
+import io.larder.Cache;
 import io.larder.CacheStats;
+import io.larder.spi.StoreSize;
 import io.larder.web.PageCacheStats;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,9 +30,12 @@ final class StatsPage {
    * @param computed how often the work ran ({@code -} where not counted)
    * @param hitRatio hits over all reads
    * @param saved the time the hits saved, measured
+   * @param entries the entries the store holds for this part ({@code -} if it cannot count
+   *     by prefix)
+   * @param bytes their bytes, as the store counts them
    */
   record Row(String part, String how, String hits, String misses, String computed,
-      String hitRatio, String saved) {}
+      String hitRatio, String saved, String entries, String bytes) {}
 
   /**
    * Round trips per request of one kind, over the last requests.
@@ -47,39 +52,53 @@ final class StatsPage {
   static Map<String, Object> model(ExampleApp app) {
     Map<String, Object> m = new HashMap<>();
     List<Row> rows = new ArrayList<>();
-    Duration total = Duration.ZERO;
+    Duration totalSaved = Duration.ZERO;
+
+    // the store counts per prefix (memory, SQLite) or only everything it holds (Redis,
+    // memcached): then the parts' sizes are left blank and the total says whose it is
+    StoreSize total = app.cache() == null ? null : app.cache().storeSize();
+    boolean perPart = total != null && !total.wholeStore() && total.entries() >= 0;
 
     if (app.pages() != null) {
       PageCacheStats pages = app.pages().stats();
       Duration saved = app.requestLog().pageTimeSaved();
-      rows.add(new Row("whole pages", "PageCacheFilter", count(pages.hits()),
-          count(pages.misses()), count(pages.stores()), percent(pages.hitRatio()),
-          millis(saved)));
-      total = total.plus(saved);
+      rows.add(row("whole pages", "PageCacheFilter", count(pages.hits()),
+          count(pages.misses()), count(pages.stores()), percent(pages.hitRatio()), saved,
+          perPart ? app.cache().namespace("pages") : null));
+      totalSaved = totalSaved.plus(saved);
     }
 
     for (CachedLibrary.FunctionRow f : app.library().stats()) {
-      CacheStats c = f.cache();
-      if (c == null) {
+      Cache ns = f.namespace();
+      if (ns == null) {
         rows.add(new Row(f.calls().name(), "called directly", "-", "-",
-            count(f.calls().computes()), "-", "-"));
+            count(f.calls().computes()), "-", "-", "-", "-"));
         continue;
       }
+      CacheStats c = ns.stats();
       Duration saved = Duration.ofMillis(c.timeSavedMillis());
-      rows.add(new Row(f.calls().name(), "memoize", count(c.hits()), count(c.misses()),
-          count(f.calls().computes()), percent(c.hitRatio()), millis(saved)));
-      total = total.plus(saved);
+      rows.add(row(f.calls().name(), "memoize", count(c.hits()), count(c.misses()),
+          count(f.calls().computes()), percent(c.hitRatio()), saved, perPart ? ns : null));
+      totalSaved = totalSaved.plus(saved);
     }
 
     if (app.fragments() != null) {
       CacheStats fragments = app.fragments().stats();
       Duration saved = Duration.ofMillis(fragments.timeSavedMillis());
-      rows.add(new Row("comments block", "{% cache %} fragment", count(fragments.hits()),
-          count(fragments.misses()), "-", percent(fragments.hitRatio()), millis(saved)));
-      total = total.plus(saved);
+      rows.add(row("comments block", "{% cache %} fragment", count(fragments.hits()),
+          count(fragments.misses()), "-", percent(fragments.hitRatio()), saved,
+          perPart ? app.fragments() : null));
+      totalSaved = totalSaved.plus(saved);
+    }
+    if (total != null) {
+      m.put("entries", total.entries() < 0 ? "unknown" : count(total.entries()));
+      m.put("bytes", total.bytes() < 0 ? "unknown" : bytes(total.bytes()));
+      m.put("sizeOf", total.entries() < 0 ? "the store cannot tell"
+          : total.wholeStore() ? "the whole server, the keys of other applications included"
+          : "the keys of this cache");
     }
     m.put("rows", rows);
-    m.put("saved", millis(total));
+    m.put("saved", millis(totalSaved));
 
     RequestLog log = app.requestLog();
     m.put("requests", count(log.requests()));
@@ -105,6 +124,15 @@ final class StatsPage {
     return m;
   }
 
+  /** A row, with the part's entries and bytes when {@code ns} is given. */
+  private static Row row(String part, String how, String hits, String misses, String computed,
+      String hitRatio, Duration saved, Cache ns) {
+    StoreSize size = ns == null ? StoreSize.UNKNOWN : ns.storeSize();
+    return new Row(part, how, hits, misses, computed, hitRatio, millis(saved),
+        size.entries() < 0 ? "-" : count(size.entries()),
+        size.bytes() < 0 ? "-" : bytes(size.bytes()));
+  }
+
   private static Trips trips(String kind, Recent.Summary s) {
     return new Trips(kind, count(s.count()), count(s.window()), s.p50(), s.p95(), s.max());
   }
@@ -126,6 +154,12 @@ final class StatsPage {
 
   static String count(long n) {
     return String.format(Locale.ROOT, "%,d", n);
+  }
+
+  static String bytes(long n) {
+    return n >= 10L << 20 ? String.format(Locale.ROOT, "%.1f MB", n / 1048576.0)
+        : n >= 10L << 10 ? String.format(Locale.ROOT, "%.1f kB", n / 1024.0)
+        : count(n) + " B";
   }
 
   static String percent(double ratio) {

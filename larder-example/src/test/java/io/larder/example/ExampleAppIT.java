@@ -203,7 +203,12 @@ class ExampleAppIT {
         .contains("<td>page from the cache (HIT)</td><td class=\"n\">1</td>"
             + "<td class=\"n\">1</td><td class=\"n\">1</td><td class=\"n\">1</td>"
             + "<td class=\"n\">1</td>")
-        .contains("<svg").contains("GET /books/1: HIT, 1 round trip");
+        .contains("<svg").contains("GET /books/1: HIT, 1 round trip")
+        .containsPattern("It holds <strong>\\d+</strong> entries in <strong>[0-9.,]+ (B|kB|MB)"
+            + "</strong>: the keys of this cache");
+    // SQLite counts per prefix: one page stored, with its size
+    assertThat(stats.body()).containsPattern("<td>whole pages</td>(<td[^>]*>[^<]*</td>){6}"
+        + "<td class=\"n\">1</td><td class=\"n\">[0-9.,]+ (B|kB)</td>");
     assertThat(app.pages().stats().hitRatio()).isEqualTo(0.5);
   }
 

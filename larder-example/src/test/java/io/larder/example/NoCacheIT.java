@@ -33,7 +33,7 @@ class NoCacheIT {
       // the book, its reviews and its comments: all asked again
       assertThat(queries).isEqualTo(3);
       assertThat(app.library().library().queries() - queries).isEqualTo(3);
-      assertThat(app.library().stats()).allSatisfy(f -> assertThat(f.cache()).isNull());
+      assertThat(app.library().stats()).allSatisfy(f -> assertThat(f.namespace()).isNull());
       assertThat(Http.get(app.uri(), "/books/1/views.svg").body()).contains("1 view<");
       HttpResponse<String> stats = Http.get(app.uri(), "/stats");
       assertThat(stats.body()).contains("no cache (--no-cache)").contains("called directly")
