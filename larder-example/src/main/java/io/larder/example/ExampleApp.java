@@ -199,8 +199,7 @@ public final class ExampleApp implements AutoCloseable {
    * process is interrupted (Ctrl-C) or the thread is.
    *
    * @param args {@code [--cache URL | --no-cache] [--port N] [--data DIR] [--static DIR]};
-   *     {@code --help}
-   *     prints usage
+   *     {@code --help} prints usage
    * @return the exit status: 0 after a clean stop or {@code --help}, 2 for a bad argument,
    *     1 if the site could not start
    */

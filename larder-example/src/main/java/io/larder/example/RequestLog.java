@@ -18,12 +18,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Measures each request (but {@code /stats} and files): its store round trips, counted on
+ * Measures each request (but {@code /stats}): its store round trips, counted on
  * its own thread so that concurrent requests do not mix; its time; and the page cache's
  * verdict. Keeps the last {@value #WINDOW} round-trip counts of page hits, of page misses and
  * of the rest for their distributions, the last {@value #KEEP} requests for the chart, and
  * the time the page cache saved, measured: each hit adds what the miss that stored that page
- * took, less what the hit itself took. Puts the HIT/MISS badge into each page.
+ * took, less what the hit itself took. Puts the HIT/MISS badge into each page (not into
+ * files under {@code /static/}).
  */
 final class RequestLog implements Filter {
   static final int KEEP = 40;
@@ -63,13 +64,14 @@ final class RequestLog implements Filter {
       throws IOException, ServletException {
     HttpServletRequest req = (HttpServletRequest) request;
     String path = req.getRequestURI();
-    if (path.equals("/stats") || path.startsWith("/static/")) {
+    if (path.equals("/stats")) {
       chain.doFilter(request, response);
       return;
     }
     HttpServletResponse res = (HttpServletResponse) response;
-    // HEAD has no body to badge; its length is the container's to set
-    BadgedResponse badged = req.getMethod().equals("GET") ? new BadgedResponse(res) : null;
+    // HEAD has no body to badge, and files are served as they are
+    BadgedResponse badged = req.getMethod().equals("GET") && !path.startsWith("/static/")
+        ? new BadgedResponse(res) : null;
     long before = roundTrips();
     long start = System.nanoTime();
     try {
