@@ -1,5 +1,6 @@
 package io.larder;
 
+import io.larder.spi.StoreSize;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Collection;
@@ -681,11 +682,40 @@ public interface Cache extends AutoCloseable {
   Preload learnedPreload(String name);
 
   /**
-   * Returns a snapshot of this cache's counters.
+   * Returns a snapshot of this cache's counters, without asking the store anything: its
+   * {@link CacheStats#entries()} and {@link CacheStats#bytes()} are {@code -1}.
    *
    * @return the stats
    */
   CacheStats stats();
+
+  /**
+   * Returns a snapshot of this cache's counters with the entries and bytes the store holds
+   * under this cache's prefix (a namespace: that namespace's keys), where the store can tell
+   * ({@link io.larder.spi.Store#size(String)}); one call to the store, counted as a round
+   * trip. For a stats page, not for every request. A store that can count only everything it
+   * holds reports that; see {@link #storeSize()}.
+   *
+   * <p>The default asks {@link #storeSize()}.
+   *
+   * @return the stats, with {@code -1} for what the store cannot tell (or, failing open, what
+   *     it failed to answer)
+   * @throws CacheException if the store fails and the cache fails closed
+   */
+  default CacheStats statsWithSize() {
+    return stats().withSize(storeSize());
+  }
+
+  /**
+   * Asks the store how many entries and bytes it holds under this cache's prefix, and whether
+   * it could count only everything it holds ({@link StoreSize#wholeStore()});
+   * one call to the store, counted as a round trip.
+   *
+   * @return the size; {@link StoreSize#UNKNOWN} if the store cannot tell or,
+   *     failing open, failed
+   * @throws CacheException if the store fails and the cache fails closed
+   */
+  StoreSize storeSize();
 
   /**
    * Returns this cache's default TTL.

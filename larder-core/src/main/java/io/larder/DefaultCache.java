@@ -2,6 +2,7 @@ package io.larder;
 
 import io.larder.spi.KeyLayout;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.larder.spi.StoreSize;
 import io.larder.spi.StoredValue;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -258,6 +259,12 @@ final class DefaultCache implements Cache {
   @Override
   public CacheStats stats() {
     return view.stats().snapshot();
+  }
+
+  @Override
+  public StoreSize storeSize() {
+    return runtime.calls.call(view.stats(), "size", s -> s.size(view.prefix()),
+        StoreSize.UNKNOWN);
   }
 
   @Override

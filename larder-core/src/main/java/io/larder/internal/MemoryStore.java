@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.larder.spi.Counters;
 import io.larder.spi.Store;
+import io.larder.spi.StoreSize;
 import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
 import java.time.InstantSource;
@@ -49,8 +50,7 @@ public final class MemoryStore implements Store {
         : () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
     this.cache = Caffeine.newBuilder()
         .maximumWeight(maxBytes)
-        .weigher((String k, Entry e) -> (int) Math.min(Integer.MAX_VALUE,
-            2L * k.length() + e.value.length + ENTRY_OVERHEAD))
+        .weigher((String k, Entry e) -> (int) Math.min(Integer.MAX_VALUE, weight(k, e)))
         .expireAfter(new Expiry<String, Entry>() {
           @Override
           public long expireAfterCreate(String key, Entry e, long now) {
@@ -222,6 +222,33 @@ public final class MemoryStore implements Store {
     } else {
       map.keySet().removeIf(k -> k.startsWith(prefix));
     }
+  }
+
+  /**
+   * Counts the live entries under {@code prefix} and their bytes as this store weighs them
+   * against its {@code maxBytes} (key, value and a fixed overhead per entry); for the whole
+   * store, from the eviction policy's own totals, else by walking the entries.
+   */
+  @Override
+  public StoreSize size(String prefix) {
+    if (prefix.isEmpty()) {
+      cache.cleanUp(); // drops what has expired, so the totals count live entries
+      long bytes = cache.policy().eviction().map(e -> e.weightedSize().orElse(-1)).orElse(-1L);
+      return new StoreSize(cache.estimatedSize(), bytes, false);
+    }
+    long entries = 0;
+    long bytes = 0;
+    for (Map.Entry<String, Entry> e : map.entrySet()) {
+      if (e.getKey().startsWith(prefix) && live(e.getValue())) {
+        entries++;
+        bytes += weight(e.getKey(), e.getValue());
+      }
+    }
+    return StoreSize.ofPrefix(entries, bytes);
+  }
+
+  private static long weight(String key, Entry e) {
+    return 2L * key.length() + e.value.length + ENTRY_OVERHEAD;
   }
 
   /**

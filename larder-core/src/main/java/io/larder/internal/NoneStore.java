@@ -1,6 +1,7 @@
 package io.larder.internal;
 
 import io.larder.spi.Store;
+import io.larder.spi.StoreSize;
 import io.larder.spi.StoredValue;
 import java.util.Collection;
 import java.util.Map;
@@ -10,8 +11,9 @@ import java.util.Objects;
  * The store behind {@code none:}: a cache that evicts every entry the instant it is written.
  * Not public API; open it with {@code Larder.open("none:")}.
  *
- * <p>It turns caching off without changing code, and gives a benchmark its uncached
- * baseline. Every operation answers as a store would whose entry was written and then
+ * <p>It turns storage off without changing code: nothing is stored, but the facade above it
+ * still runs (single flight, preload scopes), so it is not a baseline for "no Larder".
+ * Every operation answers as a store would whose entry was written and then
  * evicted at once, so the facade above it behaves as it does on a cold cache, never as on a
  * failing one:
  * <ul>
@@ -112,6 +114,12 @@ public final class NoneStore implements Store {
   @Override
   public void clear(String prefix) {
     Objects.requireNonNull(prefix, "prefix");
+  }
+
+  /** Holds nothing: no entries, no bytes. */
+  @Override
+  public StoreSize size(String prefix) {
+    return StoreSize.ofPrefix(0, 0);
   }
 
   @Override

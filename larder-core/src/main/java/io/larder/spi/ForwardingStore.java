@@ -109,6 +109,11 @@ public abstract class ForwardingStore implements Store {
   }
 
   @Override
+  public StoreSize size(String prefix) {
+    return delegate.size(prefix);
+  }
+
+  @Override
   public java.util.List<String> diagnose() {
     return delegate.diagnose();
   }

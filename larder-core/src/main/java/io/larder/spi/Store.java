@@ -249,4 +249,18 @@ public interface Store extends AutoCloseable {
   default List<String> diagnose() {
     return List.of();
   }
+
+  /**
+   * Tells how many entries and bytes the store holds under {@code prefix}, where it can tell
+   * cheaply: a count kept in process, one query, one server command. A store that can only
+   * count everything it holds says so with {@link StoreSize#wholeStore()}. For stats pages,
+   * not for hot paths.
+   *
+   * @param prefix the key prefix, as {@link #clear(String)} takes it; {@code ""} for all keys
+   * @return the size; {@link StoreSize#UNKNOWN} unless overridden
+   * @throws io.larder.CacheException if the server cannot be asked
+   */
+  default StoreSize size(String prefix) {
+    return StoreSize.UNKNOWN;
+  }
 }

@@ -14,9 +14,15 @@ import java.net.BindException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -48,8 +54,13 @@ import org.eclipse.jetty.server.ServerConnector;
  *       rendered through {@code memoize}), its comments (a {@code {% cache %}} fragment) and
  *       a hit counter ({@code incr}), the whole page through {@link PageCacheFilter};</li>
  *   <li>{@code /books/{id}/edit} changes a book and invalidates its tag;</li>
- *   <li>{@code /stats} shows hit ratios, round trips per request and time saved.</li>
+ *   <li>{@code /stats} shows hit ratios, round trips per request, time saved and what the
+ *       store holds.</li>
  * </ul>
+ *
+ * <p>Each page carries a badge: HIT (served whole from the cache, with its age) or MISS
+ * (rendered now, with the time and round trips it took). With {@code --no-cache} the site
+ * runs without Larder at all, as the uncached baseline of {@code larder bench page}.
  */
 public final class ExampleApp implements AutoCloseable {
   /** Jetty's and Pebble's loggers, kept so their level is not lost to garbage collection. */
@@ -57,11 +68,15 @@ public final class ExampleApp implements AutoCloseable {
       Logger.getLogger("io.pebbletemplates")};
 
   private final Options options;
+  /** The cache and its parts; all null with {@code --no-cache}. */
   private final Cache cache;
+  private final ThreadRoundTrips store;
   private final Cache fragments;
   private final Cache counters;
-  private final CachedLibrary library;
   private final PageCacheFilter pages;
+  /** The hit counters with {@code --no-cache}, in this process; else null. */
+  private final Map<Long, AtomicLong> localViews;
+  private final CachedLibrary library;
   private final RequestLog requestLog;
   private final Server server;
   private final int port;
@@ -74,25 +89,42 @@ public final class ExampleApp implements AutoCloseable {
     }
     Files.createDirectories(options.data());
     Library books = Library.open(options.data().resolve("larder-example-books.db"), 20, 50);
-    this.cache = Larder.open(options.cacheUrl());
+    if (options.noCache()) {
+      this.cache = null;
+      this.store = null;
+    } else {
+      ThreadRoundTrips[] counting = new ThreadRoundTrips[1];
+      this.cache = Larder.builder().url(options.cacheUrl())
+          .decorateStore(s -> counting[0] = new ThreadRoundTrips(s))
+          .build();
+      this.store = counting[0];
+    }
     this.server = new Server();
     try {
-      this.fragments = cache.namespace("fragments");
-      this.counters = cache.namespace("counters");
-      this.library = new CachedLibrary(books, cache.namespace("data"), cache.namespace("markup"));
-      this.pages = PageCacheFilter.builder(cache.namespace("pages"))
-          .route(PageRoute.of("/").ttl(Duration.ofMinutes(10)).tags("books"))
-          .route(PageRoute.of("/books/{id}").ttl(Duration.ofMinutes(10)).tags("book:{id}"))
-          .route(PageRoute.of("/books/**").bypass()) // the edit form, the counter
-          .route(PageRoute.of("/stats").bypass())
-          .route(PageRoute.of("/favicon.ico").bypass())
-          .route(PageRoute.of("/static/**").bypass()) // files, served as they are
-          .build();
-      this.requestLog = new RequestLog(cache);
-      PebbleEngine templates = new PebbleEngine.Builder()
-          .loader(templateLoader())
-          .extension(new LarderExtension(fragments))
-          .build();
+      PebbleEngine.Builder templates = new PebbleEngine.Builder().loader(templateLoader());
+      if (cache == null) {
+        this.fragments = null;
+        this.counters = null;
+        this.pages = null;
+        this.localViews = new ConcurrentHashMap<>();
+        this.library = new CachedLibrary(books, null, null);
+      } else {
+        this.fragments = cache.namespace("fragments");
+        this.counters = cache.namespace("counters");
+        this.localViews = null;
+        this.library = new CachedLibrary(books, cache.namespace("data"),
+            cache.namespace("markup"));
+        this.pages = PageCacheFilter.builder(cache.namespace("pages"))
+            .route(PageRoute.of("/").ttl(Duration.ofMinutes(10)).tags("books"))
+            .route(PageRoute.of("/books/{id}").ttl(Duration.ofMinutes(10)).tags("book:{id}"))
+            .route(PageRoute.of("/books/**").bypass()) // the edit form, the counter
+            .route(PageRoute.of("/stats").bypass())
+            .route(PageRoute.of("/favicon.ico").bypass())
+            .route(PageRoute.of("/static/**").bypass()) // files, served as they are
+            .build();
+        templates.extension(new LarderExtension(fragments));
+      }
+      this.requestLog = new RequestLog(store);
 
       ServerConnector connector = new ServerConnector(server);
       connector.setHost("127.0.0.1");
@@ -101,8 +133,10 @@ public final class ExampleApp implements AutoCloseable {
       ServletContextHandler context = new ServletContextHandler();
       context.setContextPath("/");
       context.addFilter(new FilterHolder(requestLog), "/*", EnumSet.of(DispatcherType.REQUEST));
-      context.addFilter(new FilterHolder(pages), "/*", EnumSet.of(DispatcherType.REQUEST));
-      context.addServlet(new ServletHolder(new SiteServlet(this, templates)), "/*");
+      if (pages != null) {
+        context.addFilter(new FilterHolder(pages), "/*", EnumSet.of(DispatcherType.REQUEST));
+      }
+      context.addServlet(new ServletHolder(new SiteServlet(this, templates.build())), "/*");
       if (options.staticDir() != null) {
         ServletHolder files = new ServletHolder(new ResourceServlet());
         files.setInitParameter("baseResource", options.staticDir().toUri().toString());
@@ -119,7 +153,9 @@ public final class ExampleApp implements AutoCloseable {
       } catch (Exception stopping) {
         e.addSuppressed(stopping);
       }
-      cache.close();
+      if (cache != null) {
+        cache.close();
+      }
       throw e;
     }
   }
@@ -162,8 +198,8 @@ public final class ExampleApp implements AutoCloseable {
    * Runs the example from the command line: starts it, prints its URL, and serves until the
    * process is interrupted (Ctrl-C) or the thread is.
    *
-   * @param args {@code [--cache URL] [--port N] [--data DIR] [--static DIR]}; {@code --help}
-   *     prints usage
+   * @param args {@code [--cache URL | --no-cache] [--port N] [--data DIR] [--static DIR]};
+   *     {@code --help} prints usage
    * @return the exit status: 0 after a clean stop or {@code --help}, 2 for a bad argument,
    *     1 if the site could not start
    */
@@ -263,8 +299,58 @@ public final class ExampleApp implements AutoCloseable {
     return port;
   }
 
+  /** The cache, or {@code null} with {@code --no-cache}. */
   Cache cache() {
     return cache;
+  }
+
+  /** The cache's store, counting round trips per thread; {@code null} with {@code --no-cache}. */
+  ThreadRoundTrips store() {
+    return store;
+  }
+
+  /** Whether the site runs without Larder ({@code --no-cache}). */
+  boolean uncached() {
+    return cache == null;
+  }
+
+  /** Counts a view of a book and returns its views so far. */
+  long countView(long bookId) {
+    return counters == null ? localViews.computeIfAbsent(bookId, id -> new AtomicLong())
+        .incrementAndGet() : counters.incr(viewsKey(bookId));
+  }
+
+  /** Each book's views, read in one round trip; books never viewed are left out. */
+  Map<Long, Long> views(List<Long> bookIds) {
+    Map<Long, Long> views = new HashMap<>();
+    if (counters == null) {
+      for (long id : bookIds) {
+        AtomicLong n = localViews.get(id);
+        if (n != null) {
+          views.put(id, n.get());
+        }
+      }
+      return views;
+    }
+    List<String> keys = new ArrayList<>();
+    bookIds.forEach(id -> keys.add(viewsKey(id)));
+    Map<String, Long> counts = counters.getMany(keys, Long.class);
+    for (long id : bookIds) {
+      Long n = counts.get(viewsKey(id));
+      if (n != null) {
+        views.put(id, n);
+      }
+    }
+    return views;
+  }
+
+  /** Drops everything cached under the tags (nothing to do with {@code --no-cache}). */
+  void invalidate(String... tags) {
+    if (cache != null) {
+      for (String tag : tags) {
+        cache.invalidateTag(tag);
+      }
+    }
   }
 
   Cache fragments() {
@@ -287,8 +373,11 @@ public final class ExampleApp implements AutoCloseable {
     return requestLog;
   }
 
-  /** The cache URL without its password. */
+  /** The cache URL without its password, or that there is none. */
   String storeDescription() {
+    if (options.noCache()) {
+      return "no cache (--no-cache)";
+    }
     return options.cacheUrl().replaceAll("(//[^/@:]*):[^/@]*@", "$1:***@");
   }
 
@@ -303,6 +392,8 @@ public final class ExampleApp implements AutoCloseable {
     } catch (Exception e) {
       System.err.println("larder example: stopping the server: " + e);
     }
-    cache.close();
+    if (cache != null) {
+      cache.close();
+    }
   }
 }

@@ -1,10 +1,13 @@
 package io.larder.example;
 
-import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
-/** Counts calls of a memoized function and how many of them had to compute. */
+/**
+ * Counts calls of a memoized function and how many of them ran it. A call that neither ran
+ * it nor found it cached waited for another caller's computation of the same value (single
+ * flight); such waits are not counted as hits, and save no time on {@code /stats}.
+ */
 final class FunctionStats {
   final String name;
   private final LongAdder calls = new LongAdder();
@@ -41,26 +44,12 @@ final class FunctionStats {
    *
    * @param name the function's name
    * @param calls how often it was called
-   * @param computes how often it computed (the rest were answered by the cache)
-   * @param computeNanos time spent computing
+   * @param computes how often it ran
+   * @param computeNanos time spent running it
    */
   record Snapshot(String name, long calls, long computes, long computeNanos) {
-    long hits() {
-      return Math.max(0, calls - computes);
-    }
-
-    double hitRatio() {
-      return calls == 0 ? 0 : (double) hits() / calls;
-    }
-
     double meanComputeMillis() {
       return computes == 0 ? 0 : computeNanos / 1e6 / computes;
-    }
-
-    /** Each call answered by the cache saved a mean computation. */
-    Duration timeSaved() {
-      return computes == 0 ? Duration.ZERO
-          : Duration.ofNanos((long) ((double) computeNanos / computes * hits()));
     }
   }
 }

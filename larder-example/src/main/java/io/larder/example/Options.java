@@ -11,14 +11,19 @@ import java.util.Objects;
  * @param data the folder for the book database (and the default SQLite cache)
  * @param staticDir the folder served as files under {@code /static/}, or {@code null} for none
  * @param help whether {@code --help} was asked for
+ * @param noCache whether the site runs without Larder at all ({@code --no-cache}): no page
+ *     cache, no fragments, no memoize, no single flight; the uncached baseline to compare with
  */
-record Options(String cacheUrl, int port, Path data, Path staticDir, boolean help) {
+record Options(String cacheUrl, int port, Path data, Path staticDir, boolean help,
+    boolean noCache) {
   static final String USAGE = String.join("\n",
-      "usage: larder example [--cache URL] [--port N] [--data DIR] [--static DIR]",
+      "usage: larder example [--cache URL | --no-cache] [--port N] [--data DIR] [--static DIR]",
       "",
       "Starts the example book site on http://127.0.0.1:N/ (8080 by default; 0 picks a free port).",
       "  --cache URL  the cache: sqlite:PATH (the default, DIR/larder-example-cache.db), mem:,",
-      "               redis://host:6379/0, memcached://host:11211,..., or none: for no cache",
+      "               redis://host:6379/0, memcached://host:11211,..., or none: (nothing stored)",
+      "  --no-cache   run without Larder at all: every page rendered, every query run (the",
+      "               uncached baseline; none: still shares concurrent computations)",
       "  --data DIR   where the book database lives (./data by default; created if missing)",
       "  --port N     the port to listen on, on 127.0.0.1 only",
       "  --static DIR serve the files of DIR under /static/ (a site's CSS and images), as Jetty",
@@ -40,6 +45,7 @@ record Options(String cacheUrl, int port, Path data, Path staticDir, boolean hel
     Path data = null;
     Path staticDir = null;
     boolean help = false;
+    boolean noCache = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String value = null;
@@ -50,6 +56,12 @@ record Options(String cacheUrl, int port, Path data, Path staticDir, boolean hel
       }
       switch (a) {
         case "--help", "-h" -> help = true;
+        case "--no-cache" -> {
+          if (value != null) {
+            throw new IllegalArgumentException("--no-cache takes no value");
+          }
+          noCache = true;
+        }
         case "--cache" -> {
           if (cache != null) {
             throw new IllegalArgumentException("--cache was given twice");
@@ -88,13 +100,18 @@ record Options(String cacheUrl, int port, Path data, Path staticDir, boolean hel
         default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
       }
     }
+    if (noCache && cache != null) {
+      throw new IllegalArgumentException("--no-cache and --cache " + cache + " contradict each other");
+    }
     if (data == null) {
       data = Path.of("data");
     }
-    if (cache == null) {
+    if (noCache) {
+      cache = "none:";
+    } else if (cache == null) {
       cache = "sqlite:" + data.resolve("larder-example-cache.db");
     }
-    return new Options(cache, port == null ? 8080 : port, data, staticDir, help);
+    return new Options(cache, port == null ? 8080 : port, data, staticDir, help, noCache);
   }
 
   private static String next(String[] args, int i, String option) {

@@ -125,7 +125,7 @@ final class SiteServlet extends HttpServlet {
   }
 
   private void views(long id, HttpServletResponse res) throws IOException {
-    long views = app.counters().incr(ExampleApp.viewsKey(id));
+    long views = app.countView(id);
     res.setHeader("Cache-Control", "no-store");
     res.setContentType("image/svg+xml;charset=utf-8");
     res.getWriter().write(Svg.counter(views));
@@ -160,8 +160,7 @@ final class SiteServlet extends HttpServlet {
       return;
     }
     // everything shown about the book: its page, its data, its comments block; and the list
-    app.cache().invalidateTag(CachedLibrary.bookTag(id));
-    app.cache().invalidateTag("books");
+    app.invalidate(CachedLibrary.bookTag(id), "books");
     res.setStatus(303);
     res.setHeader("Location", "/books/" + id);
   }
@@ -175,7 +174,7 @@ final class SiteServlet extends HttpServlet {
       return;
     }
     app.library().addComment(id, author, body);
-    app.cache().invalidateTag(CachedLibrary.bookTag(id));
+    app.invalidate(CachedLibrary.bookTag(id));
     res.setStatus(303);
     res.setHeader("Location", "/books/" + id + "#comments");
   }
@@ -189,6 +188,7 @@ final class SiteServlet extends HttpServlet {
       throws IOException {
     res.setContentType("text/html;charset=utf-8");
     model.put("store", app.storeDescription());
+    model.put("cached", !app.uncached());
     templates.getTemplate(template).evaluate(res.getWriter(), model);
   }
 

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real browser on the example: headless Chromium opens {@code /books/1} twice and sees
- * the same page, the second time answered whole from the cache.
+ * the same page, the second time answered whole from the cache, the badge reading MISS and
+ * then HIT; the screenshot shows the HIT.
  */
 class BrowserIT {
   @TempDir
@@ -55,12 +56,16 @@ class BrowserIT {
     String first = chromium.dumpDom(profiles.resolve("first"), url);
     assertThat(first).contains("<h1>Frankenstein</h1>").contains("masterpiece");
     assertThat(pageRequests()).containsExactly("MISS");
+    assertThat(Http.badge(first)).as("the badge of the first view").isEqualTo("MISS");
+    assertThat(first).containsPattern("rendered now in [0-9.]+ ms · \\d+ round trips");
 
     HttpResponse<String> plain = Http.get(uri, "/books/1");
     assertThat(Http.xCache(plain)).isEqualTo("HIT");
 
     String second = chromium.dumpDom(profiles.resolve("second"), url);
-    assertThat(second).isEqualTo(first);
+    assertThat(Http.badge(second)).as("the badge of the second view").isEqualTo("HIT");
+    assertThat(second).containsPattern("served from the cache, stored \\d+ s ago");
+    assertThat(Http.withoutBadge(second)).isEqualTo(Http.withoutBadge(first));
     // what the server answered each request for the page: Chromium, the client, Chromium
     assertThat(pageRequests()).containsExactly("MISS", "HIT", "HIT");
 

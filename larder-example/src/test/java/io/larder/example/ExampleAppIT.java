@@ -11,7 +11,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -74,9 +80,51 @@ class ExampleAppIT {
     HttpResponse<String> second = Http.get(uri, "/books/1");
     CacheStats delta = app.cache().stats().minus(before);
     assertThat(Http.xCache(second)).isEqualTo("HIT");
-    assertThat(second.body()).isEqualTo(first.body());
+    assertThat(Http.withoutBadge(second.body())).isEqualTo(Http.withoutBadge(first.body()));
     assertThat(delta.roundTrips()).isEqualTo(1);
     assertThat(app.library().library().queries()).isEqualTo(queries);
+    // the request counted its own round trips, and the page says so
+    List<RequestLog.Entry> last = app.requestLog().last();
+    assertThat(last.get(last.size() - 1).roundTrips()).isEqualTo(1);
+    assertThat(Http.badge(first.body())).isEqualTo("MISS");
+    assertThat(Http.badge(second.body())).isEqualTo("HIT");
+    assertThat(second.body()).containsPattern("served from the cache, stored \\d+ s ago")
+        .contains("· 1 round trip</span>");
+    assertThat(first.body()).containsPattern("rendered now in [0-9.]+ ms · \\d+ round trips");
+  }
+
+  @Test
+  void concurrentRequestsEachCountOnlyTheirOwnRoundTrips() throws Exception {
+    Http.get(uri, "/books/7"); // stored: from now on every view is a hit of one round trip
+    int threads = 8;
+    int each = 10;
+    CyclicBarrier start = new CyclicBarrier(threads);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<List<String>>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        done.add(pool.submit(() -> {
+          start.await();
+          List<String> badges = new ArrayList<>();
+          for (int i = 0; i < each; i++) {
+            badges.add(Http.xCache(Http.get(uri, "/books/7")));
+          }
+          return badges;
+        }));
+      }
+      for (Future<List<String>> f : done) {
+        assertThat(f.get(60, TimeUnit.SECONDS)).containsOnly("HIT");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    Recent.Summary hits = app.requestLog().hitTrips();
+    assertThat(hits.count()).isEqualTo(threads * each);
+    // a shared counter read before and after each request would mix the others' trips in
+    assertThat(hits.p50()).isEqualTo(1);
+    assertThat(hits.max()).isEqualTo(1);
+    assertThat(app.requestLog().missTrips().count()).isEqualTo(1);
+    assertThat(app.requestLog().missTrips().max()).isGreaterThan(1);
   }
 
   @Test
@@ -151,8 +199,16 @@ class ExampleAppIT {
     assertThat(stats.headers().firstValue("Cache-Control")).hasValue("no-store");
     assertThat(stats.body()).contains("Store: <code>sqlite:")
         .contains("whole pages").contains("Markdown.html").contains("comments block")
-        .contains("store round trips per request").contains("time saved")
-        .contains("<svg").contains("GET /books/1: HIT, 1 round trip");
+        .contains("Round trips per request").contains("p95").contains("time saved")
+        .contains("<td>page from the cache (HIT)</td><td class=\"n\">1</td>"
+            + "<td class=\"n\">1</td><td class=\"n\">1</td><td class=\"n\">1</td>"
+            + "<td class=\"n\">1</td>")
+        .contains("<svg").contains("GET /books/1: HIT, 1 round trip")
+        .containsPattern("It holds <strong>\\d+</strong> entries in <strong>[0-9.,]+ (B|kB|MB)"
+            + "</strong>: the keys of this cache");
+    // SQLite counts per prefix: one page stored, with its size
+    assertThat(stats.body()).containsPattern("<td>whole pages</td>(<td[^>]*>[^<]*</td>){6}"
+        + "<td class=\"n\">1</td><td class=\"n\">[0-9.,]+ (B|kB)</td>");
     assertThat(app.pages().stats().hitRatio()).isEqualTo(0.5);
   }
 

@@ -27,6 +27,18 @@ final class Http {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /** The page's HIT/MISS badge: its label, such as {@code HIT}, or null if it has none. */
+  static String badge(String body) {
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("<span class=\"badge [a-z]+\">([A-Z ]+)</span>").matcher(body);
+    return m.find() ? m.group(1) : null;
+  }
+
+  /** The page without its badge, which differs from one request to the next. */
+  static String withoutBadge(String body) {
+    return body.replaceAll("<p class=\"badges\">.*?</p>", "");
+  }
+
   static String xCache(HttpResponse<?> r) {
     return r.headers().firstValue("X-Cache").orElse(null);
   }

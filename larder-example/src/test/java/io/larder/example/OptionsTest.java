@@ -77,4 +77,17 @@ class OptionsTest {
     assertThat(err.toString(StandardCharsets.UTF_8))
         .contains("larder example: --port needs a number").contains("usage:");
   }
+
+  @Test
+  void noCacheRunsWithoutLarderAndCannotBeGivenWithACache() {
+    assertThat(Options.parse().noCache()).isFalse();
+    Options o = Options.parse("--no-cache");
+    assertThat(o.noCache()).isTrue();
+    assertThat(o.cacheUrl()).isEqualTo("none:");
+    assertThatThrownBy(() -> Options.parse("--no-cache", "--cache", "mem:"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--no-cache")
+        .hasMessageContaining("mem:");
+    assertThatThrownBy(() -> Options.parse("--no-cache=yes"))
+        .hasMessageContaining("--no-cache takes no value");
+  }
 }

@@ -4,6 +4,7 @@ import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
 import io.larder.spi.Counters;
+import io.larder.spi.StoreSize;
 import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
 import java.io.IOException;
@@ -118,6 +119,13 @@ final class SqliteStore implements SqliteCacheStore {
       "DELETE FROM larder_entries WHERE key >= ? AND key < ?";
   private static final String CLEAR_FROM = "DELETE FROM larder_entries WHERE key >= ?";
   private static final String COUNT = "SELECT entries FROM larder_meta WHERE id = 0";
+  // the size of a prefix: live rows in a range of the primary key, keys and values in bytes
+  private static final String SIZE_WHERE = " FROM larder_entries WHERE " + LIVE;
+  private static final String SIZE_ENTRIES = "SELECT count(*)" + SIZE_WHERE;
+  private static final String SIZE_BYTES =
+      "SELECT coalesce(sum(length(CAST(key AS BLOB)) + length(value)), 0)" + SIZE_WHERE;
+  private static final String RANGE = " AND key >= ? AND key < ?";
+  private static final String FROM = " AND key >= ?";
   private static final String PURGE_ALL =
       "DELETE FROM larder_entries WHERE expires_at > 0 AND expires_at <= ?";
   private static final String PURGE_SOME = "DELETE FROM larder_entries WHERE rowid IN"
@@ -417,6 +425,23 @@ final class SqliteStore implements SqliteCacheStore {
         ? c.update(CLEAR_RANGE, prefix, upper.get())
         : c.update(CLEAR_FROM, prefix));
     recentReads.forget(prefix);
+  }
+
+  /**
+   * Counts the live rows under {@code prefix} and the bytes of their keys and values (the
+   * file also holds indexes and free pages); two scans of the key range, in one read.
+   */
+  @Override
+  public StoreSize size(String prefix) {
+    SqlKeys.check(prefix, "prefix");
+    long now = clock.millis();
+    Optional<String> upper = prefix.isEmpty() ? Optional.empty() : SqlKeys.successor(prefix);
+    String range = prefix.isEmpty() ? "" : upper.isPresent() ? RANGE : FROM;
+    Object[] params = prefix.isEmpty() ? new Object[] {now}
+        : upper.isPresent() ? new Object[] {now, prefix, upper.get()}
+        : new Object[] {now, prefix};
+    return read("size", c -> StoreSize.ofPrefix(c.queryLong(0, SIZE_ENTRIES + range, params),
+        c.queryLong(0, SIZE_BYTES + range, params)));
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.larder.CacheConnectionException;
 import io.larder.CacheTimeoutException;
 import io.larder.testkit.ManualClock;
 import io.larder.spi.Store;
+import io.larder.spi.StoreSize;
 import io.larder.spi.StoredValue;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,6 +64,21 @@ class SqliteStoreTest {
 
   private static String text(byte[] b) {
     return b == null ? null : new String(b, UTF_8);
+  }
+
+  // ---- size
+
+  @Test
+  void sizeCountsTheLiveRowsUnderAPrefixAndTheirKeyAndValueBytes() {
+    store.set("~a:1", bytes("12345"), Store.NO_EXPIRY);
+    store.set("~a:2", bytes("12"), 1_000);
+    store.set("~ab:3", bytes("xyz"), Store.NO_EXPIRY);
+    store.set("~b:4", bytes("1234567890"), Store.NO_EXPIRY);
+    assertThat(store.size("~a:")).isEqualTo(StoreSize.ofPrefix(2, 4 + 5 + 4 + 2));
+    assertThat(store.size("")).isEqualTo(StoreSize.ofPrefix(4, 4 + 4 + 5 + 4 + 5 + 2 + 3 + 10));
+    clock.advance(Duration.ofSeconds(2)); // ~a:2 expires, though its row is still there
+    assertThat(store.size("~a:")).isEqualTo(StoreSize.ofPrefix(1, 4 + 5));
+    assertThat(store.size("~c:")).isEqualTo(StoreSize.ofPrefix(0, 0));
   }
 
   // ---- get / set

@@ -11,6 +11,7 @@ import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.Larder;
 import io.larder.spi.Store;
+import io.larder.spi.StoreSize;
 import io.larder.testkit.MemcachedServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -454,5 +455,17 @@ class MemcachedStoreIT {
   void aDirectReadOfTheGenerationKeyShowsADecimal() {
     store.set(ns + ":k", bytes("v"), 0);
     assertThat(new String(store.get("~@" + ns), US_ASCII)).matches("[0-9]+");
+  }
+
+  @Test
+  void sizeIsTheServersOwnCountOfItemsAndBytes() {
+    StoreSize before = store.size(ns);
+    assertThat(before.wholeStore()).as("memcached cannot count a prefix").isTrue();
+    for (int i = 0; i < 3; i++) {
+      store.set(ns + "size" + i, new byte[1000], Store.NO_EXPIRY);
+    }
+    StoreSize after = store.size(ns);
+    assertThat(after.entries()).isEqualTo(before.entries() + 3);
+    assertThat(after.bytes()).isGreaterThanOrEqualTo(before.bytes() + 3 * 1000);
   }
 }

@@ -1,6 +1,9 @@
 package io.larder.redis;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.larder.spi.Store;
+import io.larder.spi.StoreSize;
 import io.larder.testkit.ManualClock;
 import io.larder.testkit.RedisServer;
 import io.larder.testkit.ServerRequests;
@@ -8,6 +11,7 @@ import io.larder.testkit.StoreContract;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The whole store contract against one real redis-server. */
 class RedisStoreContractIT extends StoreContract {
@@ -43,5 +47,20 @@ class RedisStoreContractIT extends StoreContract {
   @Override
   protected Duration ttlUnit() {
     return Duration.ofMillis(250);
+  }
+
+  @Test
+  void sizeIsTheDatabasesKeysAndTheServersMemory() {
+    try (Store store = createStore(null)) {
+      StoreSize before = store.size("size:");
+      assertThat(before.wholeStore()).as("a prefix would take a SCAN of every key").isTrue();
+      for (int i = 0; i < 3; i++) {
+        store.set("size:" + i, new byte[1000], Store.NO_EXPIRY);
+      }
+      StoreSize after = store.size("size:");
+      assertThat(after.entries()).isEqualTo(before.entries() + 3);
+      assertThat(after.bytes()).isGreaterThan(0);
+      store.deleteMany(java.util.List.of("size:0", "size:1", "size:2"));
+    }
   }
 }

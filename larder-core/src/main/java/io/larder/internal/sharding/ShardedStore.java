@@ -8,6 +8,7 @@ import io.larder.spi.Durations;
 import io.larder.spi.HostPort;
 import io.larder.spi.KeyRules;
 import io.larder.spi.Store;
+import io.larder.spi.StoreSize;
 import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
 import java.lang.System.Logger.Level;
@@ -627,6 +628,33 @@ public final class ShardedStore implements Store {
       store.clear(p);
       return null;
     });
+  }
+
+  /**
+   * Adds up the live servers' sizes, asked in parallel; a count any server cannot tell is
+   * unknown. Ejected servers are not counted.
+   */
+  @Override
+  public StoreSize size(String prefix) {
+    Objects.requireNonNull(prefix, "prefix");
+    Ring r;
+    synchronized (lock) {
+      r = ring();
+    }
+    if (r.live().isEmpty()) {
+      throw allEjected();
+    }
+    Map<Shard, String> all = new LinkedHashMap<>();
+    r.live().forEach(shard -> all.put(shard, prefix));
+    long entries = 0;
+    long bytes = 0;
+    boolean whole = false;
+    for (StoreSize size : onEach(all, Store::size)) {
+      entries = entries < 0 || size.entries() < 0 ? -1 : entries + size.entries();
+      bytes = bytes < 0 || size.bytes() < 0 ? -1 : bytes + size.bytes();
+      whole |= size.wholeStore();
+    }
+    return new StoreSize(entries, bytes, whole);
   }
 
   /** Returns the traits every server shares: see {@code strictest}. */

@@ -10,6 +10,7 @@ import io.larder.spi.CasLoop;
 import io.larder.spi.Counters;
 import io.larder.spi.KeyLayout;
 import io.larder.spi.KeyRules;
+import io.larder.spi.StoreSize;
 import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
 import io.netty.buffer.ByteBuf;
@@ -757,6 +758,28 @@ public final class DefaultMemcachedStore implements MemcachedStore {
     long g = generationOf(one("clear", buf), prefix);
     if (generations != null) {
       generations.put(prefix, g);
+    }
+  }
+
+  /**
+   * Reports the server's own counts, from {@code stats}: {@code curr_items} and {@code bytes}
+   * (memcached's accounting of its items, overhead included). memcached cannot count by
+   * prefix, so this is the whole server, every application's items included.
+   */
+  @Override
+  public StoreSize size(String prefix) {
+    ByteBuf buf = Connection.buffer(16);
+    MetaCommands.line(buf, "stats");
+    List<Reply> lines = connection.execute(Request.stats("stats", buf));
+    return new StoreSize(count(Hello.stat(lines, "curr_items")),
+        count(Hello.stat(lines, "bytes")), true);
+  }
+
+  private static long count(String stat) {
+    try {
+      return stat == null ? -1 : Math.max(-1, Long.parseLong(stat));
+    } catch (NumberFormatException e) {
+      return -1;
     }
   }
 

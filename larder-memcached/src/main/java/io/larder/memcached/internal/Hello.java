@@ -133,7 +133,8 @@ final class Hello {
     return new ServerInfo(version, itemSizeMax, offset);
   }
 
-  private static String stat(List<Reply> lines, String name) {
+  /** The value of {@code STAT name value} among {@code lines}, or null if none. */
+  static String stat(List<Reply> lines, String name) {
     String prefix = "STAT " + name + " ";
     for (Reply r : lines) {
       if (r.text != null && r.text.startsWith(prefix)) {

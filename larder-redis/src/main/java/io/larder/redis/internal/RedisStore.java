@@ -6,6 +6,7 @@ import io.larder.redis.RedisCacheStore;
 import io.larder.spi.Backoff;
 import io.larder.spi.Counters;
 import io.larder.spi.HostPort;
+import io.larder.spi.StoreSize;
 import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
 import io.lettuce.core.AbstractRedisClient;
@@ -463,6 +464,39 @@ final class RedisStore implements RedisCacheStore {
       }
     }
     return warnings;
+  }
+
+  /**
+   * Reports the keys of the database ({@code DBSIZE}) and the memory of the server
+   * ({@code INFO memory}'s {@code used_memory}), summed over a cluster's primaries: counting
+   * one prefix would take a {@code SCAN} of every key, so this covers the whole store.
+   */
+  @Override
+  public StoreSize size(String prefix) {
+    requireOpen();
+    long entries = 0;
+    long bytes = 0;
+    for (Transport.Node node : transport.primaries(config.connectTimeout())) {
+      List<Op<?>> ops = List.of(
+          new Op<>(CommandType.DBSIZE, Op.newArgs(), () -> new IntegerOutput<>(CODEC), null),
+          new Op<>(CommandType.INFO, Op.newArgs().add("memory"),
+              () -> new StatusOutput<>(CODEC), null));
+      List<Object> replies = await(node.sendAll(ops), config.readTimeout(), "DBSIZE, INFO",
+          node.name());
+      entries += (Long) replies.get(0);
+      bytes += usedMemory((String) replies.get(1));
+    }
+    return new StoreSize(entries, bytes, true);
+  }
+
+  /** The {@code used_memory} field of an {@code INFO} reply, or 0 if it has none. */
+  static long usedMemory(String info) {
+    for (String line : info.split("\r?\n")) {
+      if (line.startsWith("used_memory:")) {
+        return Long.parseLong(line.substring("used_memory:".length()).strip());
+      }
+    }
+    return 0;
   }
 
   private List<String> settingsWarnings(Transport.Node node) {
