@@ -155,9 +155,35 @@ final class Connection implements AutoCloseable {
    * @throws CacheException if the thread is interrupted (the flag stays set)
    */
   List<Reply> execute(Request request) {
+    return await(start(request));
+  }
+
+  /**
+   * Sends a request without waiting for its replies; {@link #await} waits for them, until the
+   * timeout counted from now.
+   *
+   * @param request the request
+   * @return the request
+   */
+  Request start(Request request) {
+    request.deadlineNanos = System.nanoTime() + timeoutNanos;
     send(request);
+    return request;
+  }
+
+  /**
+   * Waits for the replies of a request sent by {@link #start}.
+   *
+   * @param request the request
+   * @return its replies, in order
+   * @throws CacheTimeoutException if they do not come within the timeout of its start
+   * @throws CacheConnectionException if the connection is down or breaks meanwhile
+   * @throws CacheException if the thread is interrupted (the flag stays set)
+   */
+  List<Reply> await(Request request) {
     try {
-      return request.result().get(timeoutNanos, TimeUnit.NANOSECONDS);
+      return request.result().get(request.deadlineNanos - System.nanoTime(),
+          TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       request.abandoned = true;
       Channel ch = channel;
