@@ -269,24 +269,37 @@ final class Connection implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes everything queued as one message and one flush: the requests of all the threads
+   * that called meanwhile go out in one system call, their replies matched by order.
+   */
   private void drain() {
     drainScheduled.set(false);
     Channel ch = channel; // the current one: a reconnection may have replaced the caller's
     boolean active = ch != null && ch.isActive();
-    int written = 0;
-    Request r;
-    while ((r = outbox.poll()) != null) {
-      if (active) {
-        write(ch, r);
-        written++;
-      } else {
+    Request first = outbox.poll();
+    if (first == null) {
+      return;
+    }
+    Request next = outbox.poll();
+    if (!active) {
+      for (Request r = first; r != null; r = next, next = outbox.poll()) {
         r.fail(new CacheConnectionException("the connection to memcached " + server
             + " closed"));
       }
+      return;
     }
-    if (written > 0) {
-      ch.flush();
+    if (next == null) {
+      write(ch, first);
+    } else {
+      List<Request> batch = new ArrayList<>();
+      batch.add(first);
+      for (; next != null; next = outbox.poll()) {
+        batch.add(next);
+      }
+      ch.write(new ClientHandler.Batch(batch), ch.voidPromise());
     }
+    ch.flush();
   }
 
   private static void write(Channel ch, Request request) {
