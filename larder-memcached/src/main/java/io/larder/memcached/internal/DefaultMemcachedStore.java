@@ -14,9 +14,6 @@ import io.larder.spi.KeyRules;
 import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +23,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -56,7 +52,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
       .withServerCounters(true).withNativeAdd(true);
 
   private final Connection connection;
-  private final EventLoopGroup group;
+  private final EventLoops loops;
   private final Cache<String, Long> generations; // null: read every time
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -73,9 +69,8 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
    */
   public DefaultMemcachedStore(String host, int port, ClientOptions options,
       Duration namespaceCacheTime, boolean awaitConnection) {
-    this.group = new NioEventLoopGroup(1,
-        new DefaultThreadFactory("larder-memcached-" + host + ":" + port, true));
-    this.connection = new Connection(host, port, options, group);
+    this.loops = EventLoops.forStore("larder-memcached-" + host + ":" + port);
+    this.connection = new Connection(host, port, options, loops.group());
     this.generations = namespaceCacheTime.isZero() ? null : Caffeine.newBuilder()
         .expireAfterWrite(namespaceCacheTime)
         .maximumSize(10_000)
@@ -853,7 +848,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
     try {
       connection.close();
     } finally {
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+      loops.release();
     }
   }
 
