@@ -1,5 +1,7 @@
 package io.larder.memcached;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.larder.spi.Store;
 import io.larder.testkit.ManualClock;
 import io.larder.testkit.MemcachedServer;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The whole store contract against a ring of three real memcached servers, opened from a
@@ -36,6 +39,13 @@ class MemcachedPoolContractIT extends StoreContract {
     taps.clear();
     servers.forEach(MemcachedServer::stop);
     servers.clear();
+  }
+
+  @Test
+  void concurrentCallsOverThePoolEachGetTheirOwnAnswer() throws Exception {
+    try (Store pool = TestStores.open(TestStores.poolUrl(servers) + "?timeout=5s")) {
+      assertThat(ConcurrentCalls.check(pool, 16, 300)).isGreaterThan(2_000);
+    }
   }
 
   @Override

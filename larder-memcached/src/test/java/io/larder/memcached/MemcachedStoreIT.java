@@ -101,6 +101,11 @@ class MemcachedStoreIT {
   // ---- item size limit ---------------------------------------------------------------------
 
   @Test
+  void concurrentCallsMergedOnOneConnectionEachGetTheirOwnAnswer() throws Exception {
+    assertThat(ConcurrentCalls.check(store, 16, 400)).isGreaterThan(3_000);
+  }
+
+  @Test
   void theItemSizeLimitIsReadFromTheServer() {
     byte[] big = new byte[(3 << 20) / 2]; // 1.5 MiB: over memcached's default 1 MiB, under -I 2m
     String key = ns + ":big";

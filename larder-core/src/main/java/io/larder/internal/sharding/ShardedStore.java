@@ -4,6 +4,7 @@ import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
 import io.larder.Hashing;
+import io.larder.spi.AsyncBulkStore;
 import io.larder.spi.Durations;
 import io.larder.spi.HostPort;
 import io.larder.spi.KeyRules;
@@ -48,8 +49,11 @@ import java.util.function.Supplier;
  *
  * <p>Single-key calls go to the key's server on the caller's thread. Bulk calls
  * ({@link #getMany}, {@link #setMany}, {@link #deleteMany}) and {@link #clear} send one call
- * to each server involved, in parallel on a pool this store owns, and merge the answers; a bulk
- * call in which any server failed throws that failure once every server has answered.
+ * to each server involved, all at once, and merge the answers: a server whose store is an
+ * {@link AsyncBulkStore} (memcached's) gets its call started from the caller's thread, which
+ * then waits for all, so the call takes the time of the slowest server and no thread hand-off;
+ * other stores' calls run in parallel on a pool this store owns. A bulk call in which any
+ * server failed throws that failure once every server has answered.
  *
  * <p>Failover: a server whose calls throw {@link CacheConnectionException} or
  * {@link CacheTimeoutException} {@code failureThreshold} times in a row is ejected: the ring is
@@ -441,11 +445,16 @@ public final class ShardedStore implements Store {
   }
 
   /**
-   * Makes one call per shard, all but the first on the pool, the first on this thread, and
-   * returns their results once all have answered; if any failed, throws the first failure
-   * with the others suppressed.
+   * Makes one call per shard at once and returns their results once all have answered; if any
+   * failed, throws the first failure with the others suppressed. A shard whose store is an
+   * {@link AsyncBulkStore} gets its call started on this thread and answered without another
+   * thread; of the others, the first runs on this thread and the rest on the pool.
+   *
+   * @param start how to start the call on an {@link AsyncBulkStore}, or {@code null} if the
+   *     call has no asynchronous form
    */
-  private <G, R> List<R> onEach(Map<Shard, G> groups, BiFunction<Store, G, R> call) {
+  private <G, R> List<R> onEach(Map<Shard, G> groups, BiFunction<Store, G, R> call,
+      BiFunction<AsyncBulkStore, G, AsyncBulkStore.Pending<R>> start) {
     List<Map.Entry<Shard, G>> entries = new ArrayList<>(groups.entrySet());
     if (entries.size() == 1) {
       Map.Entry<Shard, G> only = entries.get(0);
@@ -453,43 +462,48 @@ public final class ShardedStore implements Store {
       return Collections.singletonList(
           run(only.getKey(), () -> call.apply(only.getKey().store, only.getValue())));
     }
-    List<Future<R>> futures = new ArrayList<>(entries.size() - 1);
-    try {
-      for (Map.Entry<Shard, G> e : entries.subList(1, entries.size())) {
-        futures.add(fanOut.submit(() -> run(e.getKey(), () -> call.apply(e.getKey().store,
-            e.getValue()))));
+    List<AsyncBulkStore.Pending<R>> pending = new ArrayList<>(entries.size());
+    List<Future<R>> futures = new ArrayList<>();
+    AsyncBulkStore.Pending<R> onThisThread = null;
+    for (Map.Entry<Shard, G> e : entries) {
+      Shard shard = e.getKey();
+      G group = e.getValue();
+      if (start != null && shard.store instanceof AsyncBulkStore async) {
+        pending.add(started(shard, () -> start.apply(async, group)));
+      } else if (onThisThread == null) {
+        onThisThread = () -> run(shard, () -> call.apply(shard.store, group));
+      } else {
+        Future<R> f;
+        try {
+          f = fanOut.submit(() -> run(shard, () -> call.apply(shard.store, group)));
+        } catch (RejectedExecutionException rejected) {
+          futures.forEach(other -> other.cancel(true));
+          throw new IllegalStateException("sharded store " + this + " is closed", rejected);
+        }
+        futures.add(f);
+        pending.add(() -> answer(f, futures));
       }
-    } catch (RejectedExecutionException e) {
-      futures.forEach(f -> f.cancel(true));
-      throw new IllegalStateException("sharded store " + this + " is closed", e);
+    }
+    if (onThisThread != null) {
+      pending.add(0, onThisThread); // its work is done while the others are in flight
     }
     List<R> results = new ArrayList<>(entries.size());
     RuntimeException failure = null;
-    Map.Entry<Shard, G> first = entries.get(0);
-    try {
-      results.add(run(first.getKey(), () -> call.apply(first.getKey().store, first.getValue())));
-    } catch (RuntimeException e) {
-      failure = e;
-    }
-    for (Future<R> f : futures) {
+    for (AsyncBulkStore.Pending<R> p : pending) {
       try {
-        results.add(f.get());
-      } catch (InterruptedException e) {
-        futures.forEach(other -> other.cancel(true));
-        Thread.currentThread().interrupt();
-        CacheException interrupted = new CacheException(
-            "interrupted while waiting for the servers of sharded store " + this);
-        if (failure != null) {
-          interrupted.addSuppressed(failure);
+        results.add(p.await());
+      } catch (RuntimeException e) {
+        if (Thread.currentThread().isInterrupted()) {
+          futures.forEach(other -> other.cancel(true));
+          if (failure != null) {
+            e.addSuppressed(failure);
+          }
+          throw e;
         }
-        throw interrupted;
-      } catch (ExecutionException e) {
-        RuntimeException cause = e.getCause() instanceof RuntimeException re ? re
-            : new CacheException("a server of sharded store " + this + " failed", e.getCause());
         if (failure == null) {
-          failure = cause;
+          failure = e;
         } else {
-          failure.addSuppressed(cause);
+          failure.addSuppressed(e);
         }
       }
     }
@@ -497,6 +511,35 @@ public final class ShardedStore implements Store {
       throw failure;
     }
     return results;
+  }
+
+  /** Starts an asynchronous call on a shard; its answer keeps the shard's failure count. */
+  private <R> AsyncBulkStore.Pending<R> started(Shard shard,
+      Supplier<AsyncBulkStore.Pending<R>> start) {
+    AsyncBulkStore.Pending<R> p;
+    try {
+      p = start.get();
+    } catch (RuntimeException e) {
+      return () -> run(shard, () -> {
+        throw e;
+      });
+    }
+    return () -> run(shard, p::await);
+  }
+
+  /** Waits for a call on the pool, unwrapping its failure. */
+  private <R> R answer(Future<R> f, List<Future<R>> all) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      all.forEach(other -> other.cancel(true));
+      Thread.currentThread().interrupt();
+      throw new CacheException("interrupted while waiting for the servers of sharded store "
+          + this);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException re ? re
+          : new CacheException("a server of sharded store " + this + " failed", e.getCause());
+    }
   }
 
   // ---- Store --------------------------------------------------------------------------------
@@ -514,7 +557,8 @@ public final class ShardedStore implements Store {
       return new HashMap<>();
     }
     Map<String, byte[]> merged = new HashMap<>();
-    for (Map<String, byte[]> part : onEach(byShard(r, keys, k -> k), Store::getMany)) {
+    for (Map<String, byte[]> part : onEach(byShard(r, keys, k -> k), Store::getMany,
+        AsyncBulkStore::startGetMany)) {
       merged.putAll(part);
     }
     return merged;
@@ -538,11 +582,15 @@ public final class ShardedStore implements Store {
     Map<Shard, List<Map.Entry<String, byte[]>>> groups =
         byShard(r, entries.entrySet(), Map.Entry::getKey);
     onEach(groups, (store, list) -> {
-      Map<String, byte[]> part = new LinkedHashMap<>();
-      list.forEach(e -> part.put(e.getKey(), e.getValue()));
-      store.setMany(part, ttlMillis);
+      store.setMany(toMap(list), ttlMillis);
       return null;
-    });
+    }, (store, list) -> store.startSetMany(toMap(list), ttlMillis));
+  }
+
+  private static Map<String, byte[]> toMap(List<Map.Entry<String, byte[]>> entries) {
+    Map<String, byte[]> map = new LinkedHashMap<>();
+    entries.forEach(e -> map.put(e.getKey(), e.getValue()));
+    return map;
   }
 
   @Override
@@ -563,7 +611,8 @@ public final class ShardedStore implements Store {
       return 0;
     }
     int removed = 0;
-    for (int n : onEach(byShard(r, keys, k -> k), Store::deleteMany)) {
+    for (int n : onEach(byShard(r, keys, k -> k), Store::deleteMany,
+        AsyncBulkStore::startDeleteMany)) {
       removed += n;
     }
     return removed;
@@ -627,7 +676,7 @@ public final class ShardedStore implements Store {
     onEach(all, (store, p) -> {
       store.clear(p);
       return null;
-    });
+    }, null); // rare: on the pool for every store
   }
 
   /**

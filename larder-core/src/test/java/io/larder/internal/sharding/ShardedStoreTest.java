@@ -8,6 +8,7 @@ import io.larder.CacheConnectionException;
 import io.larder.CacheTimeoutException;
 import io.larder.Hashing;
 import io.larder.Stores;
+import io.larder.spi.AsyncBulkStore;
 import io.larder.spi.ForwardingStore;
 import io.larder.spi.KeyRules;
 import io.larder.spi.Store;
@@ -16,9 +17,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -463,7 +466,108 @@ class ShardedStoreTest {
     m2.close();
   }
 
+  // ---- asynchronous fan-out -----------------------------------------------------------------
+
+  private ShardedStore openAsync(List<String> log, String... names) {
+    List<ShardedStore.Server> list = new ArrayList<>();
+    for (String name : names) {
+      list.add(new ShardedStore.Server(name, 1, new AsyncServer(name, log)));
+    }
+    store = new ShardedStore(Hashing.KETAMA_WEIGHTED, list, 2, NEVER);
+    return store;
+  }
+
+  @Test
+  void bulkCallsOnAsyncStoresStartEveryServerBeforeWaitingForAny() {
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
+    openAsync(log, "a:11211", "b:11211", "c:11211");
+    List<String> keys = new ArrayList<>();
+    for (String server : List.of("a:11211", "b:11211", "c:11211")) {
+      keys.addAll(keysOn(server, 4));
+    }
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    keys.forEach(k -> entries.put(k, k.getBytes(StandardCharsets.UTF_8)));
+
+    for (Runnable call : List.<Runnable>of(
+        () -> store.setMany(entries, Store.NO_EXPIRY),
+        () -> assertThat(store.getMany(keys)).containsOnlyKeys(keys),
+        () -> assertThat(store.deleteMany(keys)).isEqualTo(keys.size()))) {
+      log.clear();
+      call.run();
+      assertThat(log).hasSize(6);
+      assertThat(log.subList(0, 3)).allMatch(e -> e.startsWith("start "));
+      assertThat(log.subList(3, 6)).allMatch(e -> e.startsWith("await "));
+    }
+  }
+
+  @Test
+  void aFailedAsyncServerFailsTheCallOnceAllAnsweredAndCountsTowardEjection() {
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
+    openAsync(log, "a:11211", "b:11211", "c:11211");
+    List<String> keys = new ArrayList<>();
+    for (String server : List.of("a:11211", "b:11211", "c:11211")) {
+      keys.addAll(keysOn(server, 2));
+    }
+    AsyncServer.failing.add("b:11211");
+    try {
+      for (int i = 0; i < 2; i++) {
+        log.clear();
+        assertThatThrownBy(() -> store.getMany(keys))
+            .isInstanceOf(CacheTimeoutException.class).hasMessageContaining("b:11211");
+        assertThat(log).filteredOn(e -> e.startsWith("await ")).hasSize(3);
+      }
+      assertThat(store.liveServers()).containsExactly("a:11211", "c:11211");
+    } finally {
+      AsyncServer.failing.remove("b:11211");
+    }
+  }
+
   // ---- test servers -------------------------------------------------------------------------
+
+  /**
+   * A memory store whose bulk calls are started, logged, and answered only when awaited; a
+   * server named in {@link #failing} times out in its await.
+   */
+  private static final class AsyncServer extends ForwardingStore implements AsyncBulkStore {
+    static final Set<String> failing = ConcurrentHashMap.newKeySet();
+    final String name;
+    final List<String> log;
+
+    AsyncServer(String name, List<String> log) {
+      super(Stores.memory());
+      this.name = name;
+      this.log = log;
+    }
+
+    private <T> Pending<T> start(String op, Supplier<T> call) {
+      log.add("start " + op + " " + name);
+      return () -> {
+        log.add("await " + op + " " + name);
+        if (failing.contains(name)) {
+          throw new CacheTimeoutException(op + " on " + name + " timed out");
+        }
+        return call.get();
+      };
+    }
+
+    @Override
+    public Pending<Map<String, byte[]>> startGetMany(Collection<String> keys) {
+      return start("getMany", () -> getMany(keys));
+    }
+
+    @Override
+    public Pending<Void> startSetMany(Map<String, byte[]> entries, long ttlMillis) {
+      return start("setMany", () -> {
+        setMany(entries, ttlMillis);
+        return null;
+      });
+    }
+
+    @Override
+    public Pending<Integer> startDeleteMany(Collection<String> keys) {
+      return start("deleteMany", () -> deleteMany(keys));
+    }
+  }
 
   /** A memory store that counts calls per operation and can be switched to fail. */
   private static final class Server extends ForwardingStore {

@@ -4,12 +4,14 @@ import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
@@ -33,31 +35,62 @@ final class ClientHandler extends ChannelDuplexHandler {
     this.decoder = decoder;
   }
 
+  /**
+   * Requests from several callers written as one message: their bytes go out as one buffer,
+   * in list order, and their replies are matched in that order.
+   */
+  record Batch(List<Request> requests) {}
+
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (!(msg instanceof Request request)) {
+    if (msg instanceof Request request) {
+      ByteBuf payload = take(ctx, request);
+      if (payload == null) {
+        promise.trySuccess();
+      } else {
+        ctx.write(payload, promise);
+      }
+    } else if (msg instanceof Batch batch) {
+      CompositeByteBuf out = ctx.alloc().compositeDirectBuffer(batch.requests().size());
+      for (Request r : batch.requests()) {
+        ByteBuf payload = take(ctx, r);
+        if (payload != null) {
+          out.addComponent(true, payload);
+        }
+      }
+      if (out.numComponents() == 0) {
+        out.release();
+        promise.trySuccess();
+      } else {
+        // a failed write closes the connection, which fails every pending request
+        ctx.write(out, promise);
+      }
+    } else {
       ctx.write(msg, promise);
-      return;
     }
+  }
+
+  /**
+   * Queues a request for its replies and returns its bytes to write, or {@code null} if it is
+   * not to be written (failed, its caller gone, or the connection closed).
+   */
+  private ByteBuf take(ChannelHandlerContext ctx, Request request) {
     if (inactive || !ctx.channel().isActive()) {
       request.fail(lost());
-      promise.trySuccess();
-      return;
+      return null;
     }
     ByteBuf payload = request.takePayload();
     if (payload == null) {
-      promise.trySuccess(); // failed before it could be written
-      return;
+      return null; // failed before it could be written
     }
     if (request.abandoned) {
       // its caller gave up before the bytes left: nobody wants the answer
       ReferenceCountUtil.safeRelease(payload);
-      promise.trySuccess();
-      return;
+      return null;
     }
     request.writtenNanos = System.nanoTime();
     pending.add(request);
-    ctx.write(payload, promise);
+    return payload;
   }
 
   @Override

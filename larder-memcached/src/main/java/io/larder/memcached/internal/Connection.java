@@ -155,9 +155,35 @@ final class Connection implements AutoCloseable {
    * @throws CacheException if the thread is interrupted (the flag stays set)
    */
   List<Reply> execute(Request request) {
+    return await(start(request));
+  }
+
+  /**
+   * Sends a request without waiting for its replies; {@link #await} waits for them, until the
+   * timeout counted from now.
+   *
+   * @param request the request
+   * @return the request
+   */
+  Request start(Request request) {
+    request.deadlineNanos = System.nanoTime() + timeoutNanos;
     send(request);
+    return request;
+  }
+
+  /**
+   * Waits for the replies of a request sent by {@link #start}.
+   *
+   * @param request the request
+   * @return its replies, in order
+   * @throws CacheTimeoutException if they do not come within the timeout of its start
+   * @throws CacheConnectionException if the connection is down or breaks meanwhile
+   * @throws CacheException if the thread is interrupted (the flag stays set)
+   */
+  List<Reply> await(Request request) {
     try {
-      return request.result().get(timeoutNanos, TimeUnit.NANOSECONDS);
+      return request.result().get(request.deadlineNanos - System.nanoTime(),
+          TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       request.abandoned = true;
       Channel ch = channel;
@@ -243,24 +269,37 @@ final class Connection implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes everything queued as one message and one flush: the requests of all the threads
+   * that called meanwhile go out in one system call, their replies matched by order.
+   */
   private void drain() {
     drainScheduled.set(false);
     Channel ch = channel; // the current one: a reconnection may have replaced the caller's
     boolean active = ch != null && ch.isActive();
-    int written = 0;
-    Request r;
-    while ((r = outbox.poll()) != null) {
-      if (active) {
-        write(ch, r);
-        written++;
-      } else {
+    Request first = outbox.poll();
+    if (first == null) {
+      return;
+    }
+    Request next = outbox.poll();
+    if (!active) {
+      for (Request r = first; r != null; r = next, next = outbox.poll()) {
         r.fail(new CacheConnectionException("the connection to memcached " + server
             + " closed"));
       }
+      return;
     }
-    if (written > 0) {
-      ch.flush();
+    if (next == null) {
+      write(ch, first);
+    } else {
+      List<Request> batch = new ArrayList<>();
+      batch.add(first);
+      for (; next != null; next = outbox.poll()) {
+        batch.add(next);
+      }
+      ch.write(new ClientHandler.Batch(batch), ch.voidPromise());
     }
+    ch.flush();
   }
 
   private static void write(Channel ch, Request request) {

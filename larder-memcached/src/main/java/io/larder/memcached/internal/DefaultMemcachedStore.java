@@ -6,6 +6,7 @@ import io.larder.CacheCodecException;
 import io.larder.CacheException;
 import io.larder.memcached.MemcachedStore;
 import io.larder.memcached.RecacheRead;
+import io.larder.spi.AsyncBulkStore;
 import io.larder.spi.CasLoop;
 import io.larder.spi.Counters;
 import io.larder.spi.KeyLayout;
@@ -14,9 +15,6 @@ import io.larder.spi.StoreSize;
 import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,12 +24,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The {@link MemcachedStore}: every {@link io.larder.spi.Store} operation as meta commands on
- * one pipelined {@link Connection}. Not public API; built by
+ * one pipelined {@link Connection}; bulk calls can also be started without waiting
+ * ({@link AsyncBulkStore}), which a pool's fan-out uses. Not public API; built by
  * {@code io.larder.memcached.MemcachedStores}.
  *
  * <h2>Namespaces</h2>
@@ -47,7 +45,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * See {@link #incr}: {@code ma} for the common case, two's complement for decrements,
  * compare-and-set for counters already below zero.
  */
-public final class DefaultMemcachedStore implements MemcachedStore {
+public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkStore {
   private static final System.Logger LOG = System.getLogger(MemcachedStore.class.getName());
   static final KeyRules KEY_RULES = new KeyRules(WireKey.MAX_BYTES, true);
   static final StoreTraits TRAITS = StoreTraits.DEFAULT.withKeyRules(KEY_RULES)
@@ -55,7 +53,7 @@ public final class DefaultMemcachedStore implements MemcachedStore {
       .withServerCounters(true).withNativeAdd(true);
 
   private final Connection connection;
-  private final EventLoopGroup group;
+  private final EventLoops loops;
   private final Cache<String, Long> generations; // null: read every time
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -72,9 +70,8 @@ public final class DefaultMemcachedStore implements MemcachedStore {
    */
   public DefaultMemcachedStore(String host, int port, ClientOptions options,
       Duration namespaceCacheTime, boolean awaitConnection) {
-    this.group = new NioEventLoopGroup(1,
-        new DefaultThreadFactory("larder-memcached-" + host + ":" + port, true));
-    this.connection = new Connection(host, port, options, group);
+    this.loops = EventLoops.forStore("larder-memcached-" + host + ":" + port);
+    this.connection = new Connection(host, port, options, loops.group());
     this.generations = namespaceCacheTime.isZero() ? null : Caffeine.newBuilder()
         .expireAfterWrite(namespaceCacheTime)
         .maximumSize(10_000)
@@ -288,9 +285,14 @@ public final class DefaultMemcachedStore implements MemcachedStore {
 
   @Override
   public Map<String, byte[]> getMany(Collection<String> keys) {
+    return startGetMany(keys).await();
+  }
+
+  @Override
+  public Pending<Map<String, byte[]>> startGetMany(Collection<String> keys) {
     List<String> distinct = new ArrayList<>(new LinkedHashSet<>(keys));
     if (distinct.isEmpty()) {
-      return new HashMap<>();
+      return HashMap::new;
     }
     WireKey[] wire = wireAll(distinct);
     ByteBuf buf = Connection.buffer(distinct.size() * 40 + 8);
@@ -302,10 +304,14 @@ public final class DefaultMemcachedStore implements MemcachedStore {
       MetaCommands.end(buf);
     }
     MetaCommands.noop(buf);
-    List<Reply> replies = connection.execute(Request.batch("getMany", buf));
+    Request request = connection.start(Request.batch("getMany", buf));
+    return () -> found(distinct, connection.await(request));
+  }
+
+  private Map<String, byte[]> found(List<String> distinct, List<Reply> replies) {
     Map<String, byte[]> found = new HashMap<>(Math.max(4, replies.size() * 2));
     for (Reply r : replies) {
-      if (r.code == Reply.VA && r.opaque >= 0 && r.opaque < wire.length) {
+      if (r.code == Reply.VA && r.opaque >= 0 && r.opaque < distinct.size()) {
         if (!r.isVivifiedStub()) {
           found.put(distinct.get(r.opaque), r.value);
         }
@@ -393,8 +399,13 @@ public final class DefaultMemcachedStore implements MemcachedStore {
 
   @Override
   public void setMany(Map<String, byte[]> entries, long ttlMillis) {
+    startSetMany(entries, ttlMillis).await();
+  }
+
+  @Override
+  public Pending<Void> startSetMany(Map<String, byte[]> entries, long ttlMillis) {
     if (entries.isEmpty()) {
-      return;
+      return () -> null;
     }
     List<String> keys = new ArrayList<>(entries.keySet());
     WireKey[] wire = wireAll(keys);
@@ -422,7 +433,14 @@ public final class DefaultMemcachedStore implements MemcachedStore {
       }
     }
     MetaCommands.noop(buf);
-    List<Reply> replies = connection.execute(Request.batch("setMany", buf));
+    Request request = connection.start(Request.batch("setMany", buf));
+    return () -> {
+      setManyAnswered(wire, oversized, connection.await(request));
+      return null;
+    };
+  }
+
+  private void setManyAnswered(WireKey[] wire, List<String> oversized, List<Reply> replies) {
     Reply failure = null;
     for (Reply r : replies) {
       if (r.code != Reply.NF) { // NF: an oversized entry had no old value to delete
@@ -521,9 +539,14 @@ public final class DefaultMemcachedStore implements MemcachedStore {
 
   @Override
   public int deleteMany(Collection<String> keys) {
+    return startDeleteMany(keys).await();
+  }
+
+  @Override
+  public Pending<Integer> startDeleteMany(Collection<String> keys) {
     List<String> list = new ArrayList<>(keys);
     if (list.isEmpty()) {
-      return 0;
+      return () -> 0;
     }
     WireKey[] wire = wireAll(list);
     ByteBuf buf = Connection.buffer(wire.length * 40 + 8);
@@ -533,14 +556,17 @@ public final class DefaultMemcachedStore implements MemcachedStore {
       MetaCommands.end(buf);
     }
     MetaCommands.noop(buf);
-    int removed = wire.length;
-    for (Reply r : connection.execute(Request.batch("deleteMany", buf))) {
-      if (r.code != Reply.NF) {
-        throw unexpected(r, "deleteMany", null);
+    Request request = connection.start(Request.batch("deleteMany", buf));
+    return () -> {
+      int removed = wire.length;
+      for (Reply r : connection.await(request)) {
+        if (r.code != Reply.NF) {
+          throw unexpected(r, "deleteMany", null);
+        }
+        removed--;
       }
-      removed--;
-    }
-    return removed;
+      return removed;
+    };
   }
 
   @Override
@@ -845,7 +871,7 @@ public final class DefaultMemcachedStore implements MemcachedStore {
     try {
       connection.close();
     } finally {
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+      loops.release();
     }
   }
 

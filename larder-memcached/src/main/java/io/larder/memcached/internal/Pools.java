@@ -17,6 +17,9 @@ import java.util.Locale;
  * exactly as the URL writes it, so that the ring matches other clients' (see
  * {@code docs/sharding.md}). Not public API.
  *
+ * <p>The servers' connections share a few event-loop threads (one per two cores, at most one
+ * per server), so that a bulk call over the pool wakes as few threads as it can.
+ *
  * <p>Options: {@code hashing} ({@code ketama_weighted}, the default, or {@code ketama}),
  * {@code weights} (one positive integer per server, in URL order), {@code failureThreshold}
  * and {@code retryInterval}.
@@ -35,7 +38,16 @@ final class Pools {
         "failureThreshold", t, url)));
     url.durationOption("retryInterval").ifPresent(sharded::retryInterval);
 
-    List<MemcachedStore> stores = MemcachedStoreProvider.openAll(servers, settings);
+    // one event-loop thread per two cores at most, shared by the servers' connections
+    int threads = Math.max(1, Math.min(servers.size(),
+        Runtime.getRuntime().availableProcessors() / 2));
+    EventLoops loops = EventLoops.create("larder-memcached-pool", threads);
+    List<MemcachedStore> stores;
+    try {
+      stores = EventLoops.sharing(loops, () -> MemcachedStoreProvider.openAll(servers, settings));
+    } finally {
+      loops.release(); // each store holds the loops until it closes
+    }
     try {
       // the connections were started together; wait for each first attempt in turn
       List<String> failures = new ArrayList<>();

@@ -33,6 +33,8 @@ final class Request {
   private ByteBuf payload;
   private final List<Reply> replies;
   private final CompletableFuture<List<Reply>> result = new CompletableFuture<>();
+  /** When the caller stops waiting, in {@link System#nanoTime()}; set by its thread. */
+  long deadlineNanos;
   /** Set on the event loop when written; read by the timeout check on the event loop. */
   long writtenNanos;
   /** Set by a caller that stopped waiting; a request not yet written is then dropped. */

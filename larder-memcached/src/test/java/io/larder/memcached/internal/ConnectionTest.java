@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
+import io.larder.Cache;
+import io.larder.Larder;
 import io.larder.memcached.MemcachedStore;
 import io.larder.memcached.MemcachedStores;
 import java.net.InetAddress;
@@ -15,11 +17,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,6 +82,54 @@ class ConnectionTest {
         return false;
       }
     });
+  }
+
+  /** Makes {@code n} calls on the pool, released together so that they share a batch. */
+  private static <T> List<Future<T>> atOnce(ExecutorService pool, int n, IntFunction<T> call) {
+    CyclicBarrier start = new CyclicBarrier(n);
+    List<Future<T>> calls = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int caller = i;
+      calls.add(pool.submit(() -> {
+        start.await(30, TimeUnit.SECONDS);
+        return call.apply(caller);
+      }));
+    }
+    return calls;
+  }
+
+  @Test
+  void aMergedBatchThatTimesOutFailsEachOfItsCallersOnce() throws Exception {
+    MemcachedStore store = store(Duration.ofMillis(300));
+    assertThat(store.get("k")).isNull();
+    fake.answer = line -> null;
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      for (Future<byte[]> call : atOnce(pool, 16, i -> store.get("k" + i))) {
+        assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(CacheTimeoutException.class);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aMergedBatchThatTimesOutGivesEachFailOpenCallerItsFallback() throws Exception {
+    MemcachedStore store = store(Duration.ofMillis(300));
+    Cache cache = Larder.builder().store(store).failOpen(true).build();
+    opened.add(cache);
+    fake.answer = line -> null;
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<String>> calls = atOnce(pool, 16, i -> cache.getOrCompute("k" + i,
+          String.class, Duration.ofMinutes(1), () -> "computed k" + i));
+      for (int i = 0; i < 16; i++) {
+        assertThat(calls.get(i).get(30, TimeUnit.SECONDS)).isEqualTo("computed k" + i);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test

@@ -1,0 +1,88 @@
+package io.larder.memcached;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.larder.spi.Store;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Drives many threads' mixed calls at one store at once, each thread on keys of its own with
+ * values no other call writes, and checks every answer against what that thread wrote: a
+ * reply handed to the wrong caller of a merged batch shows up as another thread's value.
+ */
+final class ConcurrentCalls {
+  private ConcurrentCalls() {}
+
+  /**
+   * Runs the calls and returns how many answers were checked.
+   *
+   * @throws AssertionError if any answer is not the caller's own
+   */
+  static int check(Store store, int threads, int callsPerThread) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CyclicBarrier start = new CyclicBarrier(threads);
+    try {
+      List<Future<Integer>> workers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        workers.add(pool.submit(() -> {
+          start.await(30, TimeUnit.SECONDS);
+          return calls(store, thread, callsPerThread);
+        }));
+      }
+      int checked = 0;
+      for (Future<Integer> w : workers) {
+        checked += w.get(2, TimeUnit.MINUTES);
+      }
+      return checked;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static int calls(Store store, int thread, int count) {
+    Map<String, byte[]> mine = new HashMap<>();
+    Random random = new Random(thread);
+    int checked = 0;
+    for (int i = 0; i < count; i++) {
+      String key = "merged:" + thread + ":" + random.nextInt(16);
+      switch (random.nextInt(6)) {
+        case 0, 1 -> {
+          byte[] value = ("value " + thread + "/" + i).getBytes(StandardCharsets.UTF_8);
+          store.set(key, value, Store.NO_EXPIRY);
+          mine.put(key, value);
+        }
+        case 2, 3 -> {
+          assertThat(store.get(key)).as("get %s", key).isEqualTo(mine.get(key));
+          checked++;
+        }
+        case 4 -> {
+          assertThat(store.delete(key)).as("delete %s", key).isEqualTo(mine.remove(key) != null);
+          checked++;
+        }
+        default -> {
+          List<String> keys = new ArrayList<>();
+          for (int k = 0; k < 4; k++) {
+            keys.add("merged:" + thread + ":" + random.nextInt(16));
+          }
+          Map<String, byte[]> got = store.getMany(keys);
+          for (String k : keys) {
+            assertThat(got.get(k)).as("getMany %s", k).isEqualTo(mine.get(k));
+            checked++;
+          }
+        }
+      }
+    }
+    return checked;
+  }
+}
