@@ -24,6 +24,7 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.output.BooleanOutput;
 import io.lettuce.core.output.CommandOutput;
 import io.lettuce.core.output.IntegerOutput;
 import io.lettuce.core.output.KeyScanOutput;
@@ -38,6 +39,7 @@ import io.lettuce.core.resource.ClientResources;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -52,9 +54,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
- * The Redis store on Lettuce: one connection per server shared by all threads; reads are
- * plain {@code GET}, {@code MGET} and {@code EXISTS}, writes Lua scripts that also drop the
- * key's version tag; the commands of a bulk call are pipelined.
+ * The Redis store on Lettuce: one connection per server shared by all threads; reads and
+ * writes are plain commands ({@code GET}, {@code MGET}, {@code SET PX}, {@code UNLINK}), the
+ * read-modify-write calls small Lua scripts; the commands of a bulk call are pipelined.
+ * Versions for compare-and-set travel inside the value ({@link Versions}).
  *
  * <p>Every call waits at most its timeout ({@code timeout} for reads, {@code writeTimeout}
  * for writes), all the commands of one call sharing that one deadline. While a connection is
@@ -65,9 +68,8 @@ final class RedisStore implements RedisCacheStore {
   private static final ByteArrayCodec CODEC = ByteArrayCodec.INSTANCE;
   /** Keys per MGET, UNLINK or SCAN page: large enough to amortise, small enough not to stall Redis. */
   static final int BATCH = 1000;
-  private static final byte[] ZERO = {'0'};
-  private static final byte[] ONE = {'1'};
-  private static final byte[] EMPTY = {};
+  private static final byte[] PX = {'P', 'X'};
+  private static final byte[] NX = {'N', 'X'};
 
   private final RedisConfig config;
   private final ClientResources resources;
@@ -216,8 +218,9 @@ final class RedisStore implements RedisCacheStore {
   @Override
   public byte[] get(String key) {
     byte[] k = keys.key(key);
-    return call(op(CommandType.GET, () -> new ValueOutput<>(CODEC), k, Op.newArgs().addKey(k)),
-        config.readTimeout(), "GET of " + describe(key));
+    return Versions.value(call(
+        op(CommandType.GET, () -> new ValueOutput<>(CODEC), k, Op.newArgs().addKey(k)),
+        config.readTimeout(), "GET of " + describe(key)));
   }
 
   @Override
@@ -247,7 +250,7 @@ final class RedisStore implements RedisCacheStore {
       List<String> group = groups.get(g);
       for (int i = 0; i < group.size(); i++) {
         if (values.get(i) != null) {
-          found.put(group.get(i), values.get(i));
+          found.put(group.get(i), Versions.value(values.get(i)));
         }
       }
     }
@@ -263,69 +266,47 @@ final class RedisStore implements RedisCacheStore {
 
   @Override
   public StoredValue getVersioned(String key) {
-    long token = ThreadLocalRandom.current().nextLong();
     List<Object> reply = script(Script.GET_VERSIONED, key, () -> new NestedMultiOutput<>(CODEC),
-        config.readTimeout(), decimal(token == 0 ? 1 : token));
+        config.readTimeout(), Versions.header(ThreadLocalRandom.current().nextLong()));
     if (reply == null || reply.isEmpty()) {
       return null;
     }
-    String version = new String((byte[]) reply.get(1), StandardCharsets.US_ASCII);
-    try {
-      return new StoredValue((byte[]) reply.get(0), Long.parseLong(version));
-    } catch (NumberFormatException e) {
-      throw new CacheException("the version tag of " + describe(key) + " on " + config
-          + " holds '" + version + "', not a version; delete the key", e);
-    }
+    byte[] stored = (byte[]) reply.get(0);
+    long pttl = (Long) reply.get(1);
+    return new StoredValue(Arrays.copyOfRange(stored, Versions.FRAME, stored.length),
+        Versions.token(stored), pttl > 0 ? pttl : pttl == -1 ? NO_EXPIRY : StoredValue.UNKNOWN_TTL);
   }
 
   // ---- writes ----------------------------------------------------------------------------
-  // Every write runs a script that also drops the key's version tag, atomically: one command
-  // per call (per slot in a cluster), which measured faster than pipelining each Redis
-  // command with an UNLINK of the tag.
+  // Plain commands, one per key, pipelined; only the read-modify-write calls run a script.
 
   @Override
   public void set(String key, byte[] value, long ttlMillis) {
-    byte[] k = keys.key(key);
-    call(Op.script(Script.SET, List.of(k, RedisKeys.versionKey(k)),
-        List.of(decimal(ttlMillis), value), () -> new IntegerOutput<>(CODEC)),
-        config.writeTimeout(), "SET of " + describe(key));
+    call(setOp(keys.key(key), Versions.plain(value), ttlMillis, false), config.writeTimeout(),
+        "SET of " + describe(key));
   }
 
   @Override
   public void setMany(Map<String, byte[]> entries, long ttlMillis) {
-    Map<String, byte[]> encoded = new LinkedHashMap<>();
-    for (String key : entries.keySet()) {
-      encoded.put(key, keys.key(key));
-    }
-    if (encoded.isEmpty()) {
+    if (entries.isEmpty()) {
       return;
     }
-    List<Op<?>> ops = new ArrayList<>();
-    for (List<String> group : groups(encoded)) {
-      List<byte[]> ks = new ArrayList<>(2 * group.size());
-      List<byte[]> args = new ArrayList<>(group.size() + 1);
-      args.add(decimal(ttlMillis));
-      for (String key : group) {
-        byte[] k = encoded.get(key);
-        ks.add(k);
-        ks.add(RedisKeys.versionKey(k));
-        args.add(entries.get(key));
-      }
-      ops.add(Op.script(Script.SET, ks, args, () -> new IntegerOutput<>(CODEC)));
-    }
-    callAll(ops, config.writeTimeout(), "SET of " + encoded.size() + " keys");
+    List<Op<?>> ops = new ArrayList<>(entries.size());
+    entries.forEach((key, value) ->
+        ops.add(setOp(keys.key(key), Versions.plain(value), ttlMillis, false)));
+    callAll(ops, config.writeTimeout(), "SET of " + ops.size() + " keys");
   }
 
   @Override
   public boolean add(String key, byte[] value, long ttlMillis) {
-    return script(Script.ADD, key, () -> new IntegerOutput<>(CODEC), config.writeTimeout(),
-        value, decimal(ttlMillis)) == 1L;
+    return call(setOp(keys.key(key), Versions.plain(value), ttlMillis, true),
+        config.writeTimeout(), "SET NX of " + describe(key)) != null;
   }
 
   @Override
   public boolean delete(String key) {
-    return script(Script.DELETE, key, () -> new IntegerOutput<>(CODEC), config.writeTimeout())
-        > 0;
+    return call(unlink(List.of(keys.key(key))), config.writeTimeout(),
+        "UNLINK of " + describe(key)) > 0;
   }
 
   @Override
@@ -339,14 +320,11 @@ final class RedisStore implements RedisCacheStore {
     }
     List<Op<?>> ops = new ArrayList<>();
     for (List<String> group : groups(encoded)) {
-      List<byte[]> ks = new ArrayList<>(2 * group.size());
+      List<byte[]> ks = new ArrayList<>(group.size());
       for (String key : group) {
         ks.add(encoded.get(key));
       }
-      for (String key : group) {
-        ks.add(RedisKeys.versionKey(encoded.get(key)));
-      }
-      ops.add(Op.script(Script.DELETE, ks, List.of(), () -> new IntegerOutput<>(CODEC)));
+      ops.add(unlink(ks));
     }
     long removed = 0;
     for (Object n : callAll(ops, config.writeTimeout(), "UNLINK of " + encoded.size() + " keys")) {
@@ -357,8 +335,14 @@ final class RedisStore implements RedisCacheStore {
 
   @Override
   public boolean touch(String key, long ttlMillis) {
-    return script(Script.TOUCH, key, () -> new IntegerOutput<>(CODEC), config.writeTimeout(),
-        decimal(ttlMillis)) == 1L;
+    if (ttlMillis == NO_EXPIRY) {
+      return script(Script.PERSIST, key, () -> new IntegerOutput<>(CODEC),
+          config.writeTimeout()) == 1L;
+    }
+    byte[] k = keys.key(key);
+    return call(op(CommandType.PEXPIRE, () -> new BooleanOutput<>(CODEC), k,
+        Op.newArgs().addKey(k).add(ttlMillis)), config.writeTimeout(),
+        "PEXPIRE of " + describe(key));
   }
 
   @Override
@@ -368,14 +352,19 @@ final class RedisStore implements RedisCacheStore {
     return Counters.parse(key, value);
   }
 
+  /**
+   * Writes if the key still holds the version read: with {@code expected == null}, a
+   * {@code SET NX}; otherwise the script that compares the stored frame. The new value is
+   * written framed with a new token, so the next {@code getVersioned} need not frame it.
+   */
   @Override
   public boolean compareAndSet(String key, StoredValue expected, byte[] value, long ttlMillis) {
+    if (expected == null) {
+      return call(setOp(keys.key(key), Versions.frameNew(value), ttlMillis, true),
+          config.writeTimeout(), "SET NX of " + describe(key)) != null;
+    }
     return script(Script.COMPARE_AND_SET, key, () -> new IntegerOutput<>(CODEC),
-        config.writeTimeout(),
-        expected == null ? ZERO : ONE,
-        expected == null ? EMPTY : expected.bytes(),
-        expected == null ? EMPTY : decimal(expected.version()),
-        value,
+        config.writeTimeout(), Versions.header(expected.version()), Versions.frameNew(value),
         decimal(ttlMillis)) == 1L;
   }
 
@@ -508,6 +497,18 @@ final class RedisStore implements RedisCacheStore {
     return new Op<>(CommandType.UNLINK, args, () -> new IntegerOutput<>(CODEC), ks.get(0));
   }
 
+  /** {@code SET k v [PX ttl] [NX]}: "OK", or {@code null} when NX found the key. */
+  private static Op<String> setOp(byte[] k, byte[] stored, long ttlMillis, boolean onlyIfAbsent) {
+    CommandArgs<byte[], byte[]> args = Op.newArgs().addKey(k).addValue(stored);
+    if (ttlMillis != NO_EXPIRY) {
+      args.add(PX).add(ttlMillis);
+    }
+    if (onlyIfAbsent) {
+      args.add(NX);
+    }
+    return new Op<>(CommandType.SET, args, () -> new StatusOutput<>(CODEC), k);
+  }
+
   private static <T> Op<T> op(CommandType type, Supplier<CommandOutput<byte[], byte[], T>> out,
       byte[] key, CommandArgs<byte[], byte[]> args) {
     return new Op<>(type, args, out, key);
@@ -550,11 +551,11 @@ final class RedisStore implements RedisCacheStore {
     return execute(ops, timeout, what);
   }
 
-  /** Runs a single-key script on a key and its version tag. */
+  /** Runs a single-key script. */
   private <T> T script(Script script, String key,
       Supplier<CommandOutput<byte[], byte[], T>> output, Duration timeout, byte[]... args) {
     byte[] k = keys.key(key);
-    return call(Op.script(script, List.of(k, RedisKeys.versionKey(k)), List.of(args), output),
+    return call(Op.script(script, List.of(k), List.of(args), output),
         timeout, script.name() + " of " + describe(key));
   }
 
