@@ -6,6 +6,7 @@ import io.larder.Versioned;
 import io.larder.spi.Store;
 import io.larder.testkit.ManualClock;
 import io.larder.testkit.RedisServer;
+import io.larder.testkit.RequestCounts;
 import io.larder.testkit.ServerRequests;
 import io.larder.testkit.StoreContract;
 import io.lettuce.core.RedisClient;
@@ -60,6 +61,14 @@ class RedisStoreContractIT extends StoreContract {
       assertThat(raw.sync().get(key)).as("plain decimal text again").isEqualTo("12");
       assertThat(raw.sync().pttl(key)).isPositive();
     }
+  }
+
+  @Test
+  void thousandsOfConcurrentMixedCallsEachGetTheirOwnAnswer() throws Exception {
+    RequestCounts before = serverRequests().read();
+    MixedCalls.run(cache, 16, 200);
+    assertThat(serverRequests().read().minus(before).get("mget"))
+        .as("concurrent reads merged into MGETs").isPositive();
   }
 
   @Override

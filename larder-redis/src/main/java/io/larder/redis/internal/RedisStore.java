@@ -36,6 +36,7 @@ import io.lettuce.core.output.ValueOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.resource.ClientResources;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,6 +70,9 @@ final class RedisStore implements RedisCacheStore {
   /** Keys per MGET, UNLINK or SCAN page: large enough to amortise, small enough not to stall Redis. */
   static final int BATCH = 1000;
   private static final byte[] PX = {'P', 'X'};
+  private static final byte[] GET = {'G', 'E', 'T'};
+  private static final byte[] SET = {'S', 'E', 'T'};
+  private static final byte[] UNLINK = {'U', 'N', 'L', 'I', 'N', 'K'};
   private static final byte[] NX = {'N', 'X'};
 
   private final RedisConfig config;
@@ -76,6 +80,9 @@ final class RedisStore implements RedisCacheStore {
   private final AbstractRedisClient client;
   private final Transport transport;
   private final RedisKeys keys;
+  private final Merger merger;
+  /** The caller-thread path of a plain-TCP single server, or {@code null}. */
+  private final DirectConnection direct;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private RedisStore(RedisConfig config, ClientResources resources, AbstractRedisClient client,
@@ -85,6 +92,9 @@ final class RedisStore implements RedisCacheStore {
     this.client = client;
     this.transport = transport;
     this.keys = new RedisKeys(config.hashTag());
+    this.merger = new Merger(transport);
+    this.direct = config.cluster() || config.tls() ? null
+        : new DirectConnection(config, resources.eventExecutorGroup());
   }
 
   // ---- opening ---------------------------------------------------------------------------
@@ -123,6 +133,9 @@ final class RedisStore implements RedisCacheStore {
       }
       RedisStore store = new RedisStore(config, resources, client, transport);
       store.loadScripts(); // on failure, the catch below closes what was opened
+      if (store.direct != null) {
+        store.direct.connect();
+      }
       return store;
     } catch (RuntimeException e) {
       if (client != null) {
@@ -215,12 +228,24 @@ final class RedisStore implements RedisCacheStore {
 
   // ---- reads -----------------------------------------------------------------------------
 
+  /**
+   * Reads on the caller's thread when the direct connection is free, else merged with the
+   * concurrent calls of other threads.
+   */
   @Override
   public byte[] get(String key) {
+    requireOpen();
     byte[] k = keys.key(key);
-    return Versions.value(call(
-        op(CommandType.GET, () -> new ValueOutput<>(CODEC), k, Op.newArgs().addKey(k)),
-        config.readTimeout(), "GET of " + describe(key)));
+    if (direct != null && direct.tryAcquire()) {
+      try {
+        return Versions.value((byte[]) direct.call(config.readTimeout(), GET, k));
+      } catch (IOException | RuntimeException e) {
+        throw failed(e, "GET", key, config.readTimeout());
+      } finally {
+        direct.release();
+      }
+    }
+    return Versions.value(merged(merger.get(k), config.readTimeout(), "GET", key));
   }
 
   @Override
@@ -280,10 +305,27 @@ final class RedisStore implements RedisCacheStore {
   // ---- writes ----------------------------------------------------------------------------
   // Plain commands, one per key, pipelined; only the read-modify-write calls run a script.
 
+  /** Writes as {@link #get} reads: directly when the connection is free, else merged. */
   @Override
   public void set(String key, byte[] value, long ttlMillis) {
-    call(setOp(keys.key(key), Versions.plain(value), ttlMillis, false), config.writeTimeout(),
-        "SET of " + describe(key));
+    requireOpen();
+    byte[] k = keys.key(key);
+    byte[] stored = Versions.plain(value);
+    if (direct != null && direct.tryAcquire()) {
+      try {
+        if (ttlMillis == NO_EXPIRY) {
+          direct.call(config.writeTimeout(), SET, k, stored);
+        } else {
+          direct.call(config.writeTimeout(), SET, k, stored, PX, decimal(ttlMillis));
+        }
+        return;
+      } catch (IOException | RuntimeException e) {
+        throw failed(e, "SET", key, config.writeTimeout());
+      } finally {
+        direct.release();
+      }
+    }
+    merged(merger.set(k, stored, ttlMillis), config.writeTimeout(), "SET", key);
   }
 
   @Override
@@ -303,10 +345,21 @@ final class RedisStore implements RedisCacheStore {
         config.writeTimeout(), "SET NX of " + describe(key)) != null;
   }
 
+  /** Deletes as {@link #get} reads: directly when the connection is free, else merged. */
   @Override
   public boolean delete(String key) {
-    return call(unlink(List.of(keys.key(key))), config.writeTimeout(),
-        "UNLINK of " + describe(key)) > 0;
+    requireOpen();
+    byte[] k = keys.key(key);
+    if (direct != null && direct.tryAcquire()) {
+      try {
+        return (Long) direct.call(config.writeTimeout(), UNLINK, k) > 0;
+      } catch (IOException | RuntimeException e) {
+        throw failed(e, "UNLINK", key, config.writeTimeout());
+      } finally {
+        direct.release();
+      }
+    }
+    return merged(merger.delete(k), config.writeTimeout(), "UNLINK", key) > 0;
   }
 
   @Override
@@ -604,6 +657,24 @@ final class RedisStore implements RedisCacheStore {
     }
   }
 
+  /**
+   * Waits for a merged call's reply until its timeout; on failure gives the call up (a queued
+   * call is then not sent) and translates the failure.
+   */
+  private <T> T merged(CompletableFuture<T> reply, Duration timeout, String command,
+      String key) {
+    try {
+      return awaitOne(reply, System.nanoTime() + timeout.toNanos());
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      reply.cancel(false);
+      throw failed(e, command, key, timeout);
+    }
+  }
+
+  private CacheException failed(Throwable e, String command, String key, Duration timeout) {
+    return Errors.translate(e, command + " of " + describe(key), config.toString(), timeout);
+  }
+
   private static <T> T awaitOne(CompletableFuture<T> f, long deadline)
       throws ExecutionException, TimeoutException {
     try {
@@ -680,6 +751,9 @@ final class RedisStore implements RedisCacheStore {
       return;
     }
     try {
+      if (direct != null) {
+        direct.close();
+      }
       transport.close();
     } finally {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
