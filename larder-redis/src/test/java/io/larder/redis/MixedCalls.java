@@ -35,39 +35,58 @@ final class MixedCalls {
       shared.put("shared" + i, "shared value " + i);
     }
     cache.setMany(shared);
+    List<Integer> checked = together(threads, thread -> {
+      SplittableRandom random = new SplittableRandom(thread);
+      int n = 0;
+      for (int i = 0; i < calls; i++) {
+        int s = random.nextInt(SHARED);
+        assertThat(cache.get("shared" + s, String.class)).isEqualTo("shared value " + s);
+        String own = "own" + thread + ":" + (i % 10);
+        String value = "thread " + thread + " call " + i;
+        cache.set(own, value);
+        assertThat(cache.get(own, String.class)).isEqualTo(value);
+        n += 2;
+        if (i % 7 == 0) {
+          assertThat(cache.delete(own)).as("%s deleted", own).isTrue();
+          assertThat(cache.get(own, String.class)).isNull();
+          n += 2;
+        }
+      }
+      return n;
+    });
+    assertThat(checked.stream().mapToInt(Integer::intValue).sum())
+        .isGreaterThan(threads * calls * 2);
+  }
+
+  /** A call made on a numbered thread. */
+  @FunctionalInterface
+  interface ThreadCall<T> {
+    T run(int thread) throws Exception;
+  }
+
+  /**
+   * Runs a call on {@code threads} numbered threads released together.
+   *
+   * @return the results, in thread order
+   */
+  static <T> List<T> together(int threads, ThreadCall<T> call) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       CountDownLatch start = new CountDownLatch(1);
-      List<Future<Integer>> loops = new ArrayList<>();
+      List<Future<T>> results = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int thread = t;
-        loops.add(pool.submit(() -> {
+        results.add(pool.submit(() -> {
           start.await();
-          SplittableRandom random = new SplittableRandom(thread);
-          int checked = 0;
-          for (int i = 0; i < calls; i++) {
-            int s = random.nextInt(SHARED);
-            assertThat(cache.get("shared" + s, String.class)).isEqualTo("shared value " + s);
-            String own = "own" + thread + ":" + (i % 10);
-            String value = "thread " + thread + " call " + i;
-            cache.set(own, value);
-            assertThat(cache.get(own, String.class)).isEqualTo(value);
-            checked += 2;
-            if (i % 7 == 0) {
-              assertThat(cache.delete(own)).as("%s deleted", own).isTrue();
-              assertThat(cache.get(own, String.class)).isNull();
-              checked += 2;
-            }
-          }
-          return checked;
+          return call.run(thread);
         }));
       }
       start.countDown();
-      int checked = 0;
-      for (Future<Integer> loop : loops) {
-        checked += loop.get(5, TimeUnit.MINUTES);
+      List<T> out = new ArrayList<>();
+      for (Future<T> f : results) {
+        out.add(f.get(5, TimeUnit.MINUTES));
       }
-      assertThat(checked).isGreaterThan(threads * calls * 2);
+      return out;
     } finally {
       pool.shutdownNow();
     }

@@ -179,7 +179,7 @@ class RedisFailureIT {
       }
       // every client's commands wait until the pause ends; CLIENT PAUSE answers once it holds
       raw.sync().clientPause(2_500);
-      List<String> failClosed = together(threads, t -> {
+      List<String> failClosed = MixedCalls.together(threads, t -> {
         try {
           return "read " + closed.get("k" + t, String.class);
         } catch (CacheTimeoutException e) {
@@ -187,42 +187,17 @@ class RedisFailureIT {
         }
       });
       long errorsBefore = open.stats().storeErrors();
-      List<String> failOpen = together(threads, t -> "read " + open.get("k" + t, String.class));
+      List<String> failOpen = MixedCalls.together(threads, t -> "read " + open.get("k" + t, String.class));
       long errors = open.stats().storeErrors() - errorsBefore;
       raw.sync().ping(); // answered when the pause is over
       assertThat(failClosed).hasSize(threads).containsOnly("timed out");
       assertThat(failOpen).hasSize(threads).containsOnly("read null");
       assertThat(errors).as("one store error per call").isEqualTo(threads);
       // the late replies are skipped: every caller gets its own value again
-      List<String> after = together(threads, t -> closed.get("k" + t, String.class));
+      List<String> after = MixedCalls.together(threads, t -> closed.get("k" + t, String.class));
       for (int t = 0; t < threads; t++) {
         assertThat(after.get(t)).isEqualTo("v" + t);
       }
-    }
-  }
-
-  /** Runs a call on numbered threads released together; returns the results in order. */
-  private static List<String> together(int threads,
-      java.util.function.IntFunction<String> call) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<String>> results = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int thread = t;
-        results.add(pool.submit(() -> {
-          start.await();
-          return call.apply(thread);
-        }));
-      }
-      start.countDown();
-      List<String> out = new ArrayList<>();
-      for (Future<String> f : results) {
-        out.add(f.get(1, TimeUnit.MINUTES));
-      }
-      return out;
-    } finally {
-      pool.shutdownNow();
     }
   }
 
