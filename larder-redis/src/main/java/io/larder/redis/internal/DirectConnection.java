@@ -12,6 +12,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -23,8 +25,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * lone call spends most of its time on when the machine is busy). A thread that finds it taken
  * uses the merged path ({@link Merger}) instead, so it never makes a caller wait for another.
  *
- * <p>It speaks only what it needs of RESP2: commands as arrays of bulk strings; simple-string,
- * error, integer and bulk replies. Plain TCP to a single server only (TLS and Cluster go
+ * <p>It speaks only what it needs of RESP2: commands as arrays of bulk strings, one or a
+ * pipeline in one write; simple-string, error, integer, bulk and array replies. Plain TCP to a single server only (TLS and Cluster go
  * through Lettuce). A call that fails on the socket (a timeout, a reset, a reply it cannot
  * read) closes it, since a late reply would otherwise answer the next call; the connection is
  * opened again in the background after a backoff, and calls use the merged path meanwhile. An
@@ -38,7 +40,9 @@ final class DirectConnection {
   private final Executor background;
   private final Backoff backoff = Backoff.defaults();
   private final ReentrantLock lock = new ReentrantLock();
-  private final byte[] buffer = new byte[8192];
+  private final byte[] buffer = new byte[16384];
+  /** Bytes of {@link #buffer} written and not yet sent. */
+  private int pending;
   private Socket socket;
   private OutputStream out;
   private InputStream in;
@@ -99,20 +103,44 @@ final class DirectConnection {
    * @param timeout how long to wait for the reply
    * @param args the command and its arguments
    * @return the reply: {@code String} for a simple string, {@code Long} for an integer,
-   *     {@code byte[]} or {@code null} for a bulk string
+   *     {@code byte[]} or {@code null} for a bulk string, a {@code List} for an array
    * @throws RedisCommandExecutionException if the server answers with an error
    * @throws IOException if the socket fails or the reply is late; the connection is then closed
    */
   Object call(Duration timeout, byte[]... args) throws IOException {
+    return pipeline(timeout, List.<byte[][]>of(args)).get(0);
+  }
+
+  /**
+   * Sends commands in one write and reads their replies, holding the connection.
+   *
+   * @param timeout how long to wait for the replies
+   * @param commands each command and its arguments
+   * @return the replies, in order, as {@link #call} returns them
+   * @throws RedisCommandExecutionException if the server answers a command with an error (the
+   *     first such error, once every reply is read)
+   * @throws IOException if the socket fails or a reply is late; the connection is then closed
+   */
+  List<Object> pipeline(Duration timeout, List<byte[][]> commands) throws IOException {
     try {
       socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
-      write(args);
-      out.flush();
-      Object reply = read();
-      if (reply instanceof RedisCommandExecutionException e) {
-        throw e;
+      for (byte[][] command : commands) {
+        write(command);
       }
-      return reply;
+      send();
+      List<Object> replies = new ArrayList<>(commands.size());
+      RedisCommandExecutionException error = null;
+      for (int i = 0; i < commands.size(); i++) {
+        Object reply = read();
+        if (reply instanceof RedisCommandExecutionException e && error == null) {
+          error = e;
+        }
+        replies.add(reply);
+      }
+      if (error != null) {
+        throw error;
+      }
+      return replies;
     } catch (IOException | RuntimeException e) {
       if (!(e instanceof RedisCommandExecutionException)) {
         dropped();
@@ -160,7 +188,7 @@ final class DirectConnection {
       }
       write(ascii("CLIENT"), ascii("SETNAME"), ascii("larder"));
       replies++;
-      out.flush();
+      send();
       for (int i = 0; i < replies; i++) {
         if (read() instanceof RedisCommandExecutionException e) {
           throw new IOException("the handshake failed: " + e.getMessage());
@@ -202,6 +230,7 @@ final class DirectConnection {
   private void closeSocket() {
     Socket s = socket;
     socket = null;
+    pending = 0;
     out = null;
     in = null;
     if (s != null) {
@@ -216,7 +245,9 @@ final class DirectConnection {
   // ---- RESP2 -------------------------------------------------------------------------------
 
   private void write(byte[]... args) throws IOException {
-    int n = 0;
+    // commands gather in the buffer, sent when it is full (a large value goes out on its own)
+    // and by send(): a pipeline leaves in one write
+    int n = pending;
     n = put(n, '*');
     n = putDecimal(n, args.length);
     for (byte[] a : args) {
@@ -233,7 +264,14 @@ final class DirectConnection {
       n = put(n, '\r');
       n = put(n, '\n');
     }
-    out.write(buffer, 0, n);
+    pending = n;
+  }
+
+  /** Sends the commands written so far. */
+  private void send() throws IOException {
+    out.write(buffer, 0, pending);
+    pending = 0;
+    out.flush();
   }
 
   private int put(int n, int b) throws IOException {
@@ -276,6 +314,17 @@ final class DirectConnection {
           throw new EOFException("the connection closed in a reply");
         }
         return value;
+      }
+      case '*': {
+        long count = parseLong(line());
+        if (count < 0) {
+          return null;
+        }
+        List<Object> items = new ArrayList<>((int) Math.min(count, 1024));
+        for (long i = 0; i < count; i++) {
+          items.add(read());
+        }
+        return items;
       }
       case -1:
         throw new EOFException("the server closed the connection");

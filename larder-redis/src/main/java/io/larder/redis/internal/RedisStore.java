@@ -71,6 +71,7 @@ final class RedisStore implements RedisCacheStore {
   static final int BATCH = 1000;
   private static final byte[] PX = {'P', 'X'};
   private static final byte[] GET = {'G', 'E', 'T'};
+  private static final byte[] MGET = {'M', 'G', 'E', 'T'};
   private static final byte[] SET = {'S', 'E', 'T'};
   private static final byte[] UNLINK = {'U', 'N', 'L', 'I', 'N', 'K'};
   private static final byte[] NX = {'N', 'X'};
@@ -257,17 +258,39 @@ final class RedisStore implements RedisCacheStore {
     if (encoded.isEmpty()) {
       return new HashMap<>();
     }
+    requireOpen();
     List<List<String>> groups = groups(encoded);
-    List<Op<?>> ops = new ArrayList<>(groups.size());
-    for (List<String> group : groups) {
-      CommandArgs<byte[], byte[]> args = Op.newArgs();
-      for (String key : group) {
-        args.addKey(encoded.get(key));
+    List<Object> replies;
+    if (direct != null && direct.tryAcquire()) {
+      List<byte[][]> commands = new ArrayList<>(groups.size());
+      for (List<String> group : groups) {
+        byte[][] command = new byte[group.size() + 1][];
+        command[0] = MGET;
+        for (int i = 0; i < group.size(); i++) {
+          command[i + 1] = encoded.get(group.get(i));
+        }
+        commands.add(command);
       }
-      ops.add(new Op<>(CommandType.MGET, args, () -> new ValueListOutput<>(CODEC),
-          encoded.get(group.get(0))));
+      try {
+        replies = direct.pipeline(config.readTimeout(), commands);
+      } catch (IOException | RuntimeException e) {
+        throw Errors.translate(e, "MGET of " + encoded.size() + " keys", config.toString(),
+            config.readTimeout());
+      } finally {
+        direct.release();
+      }
+    } else {
+      List<Op<?>> ops = new ArrayList<>(groups.size());
+      for (List<String> group : groups) {
+        CommandArgs<byte[], byte[]> args = Op.newArgs();
+        for (String key : group) {
+          args.addKey(encoded.get(key));
+        }
+        ops.add(new Op<>(CommandType.MGET, args, () -> new ValueListOutput<>(CODEC),
+            encoded.get(group.get(0))));
+      }
+      replies = callAll(ops, config.readTimeout(), "MGET of " + encoded.size() + " keys");
     }
-    List<Object> replies = callAll(ops, config.readTimeout(), "MGET of " + encoded.size() + " keys");
     Map<String, byte[]> found = new HashMap<>();
     for (int g = 0; g < groups.size(); g++) {
       @SuppressWarnings("unchecked")
@@ -332,6 +355,22 @@ final class RedisStore implements RedisCacheStore {
   public void setMany(Map<String, byte[]> entries, long ttlMillis) {
     if (entries.isEmpty()) {
       return;
+    }
+    requireOpen();
+    if (direct != null && direct.tryAcquire()) {
+      List<byte[][]> commands = new ArrayList<>(entries.size());
+      entries.forEach((key, value) -> commands.add(ttlMillis == NO_EXPIRY
+          ? new byte[][] {SET, keys.key(key), Versions.plain(value)}
+          : new byte[][] {SET, keys.key(key), Versions.plain(value), PX, decimal(ttlMillis)}));
+      try {
+        direct.pipeline(config.writeTimeout(), commands);
+        return;
+      } catch (IOException | RuntimeException e) {
+        throw Errors.translate(e, "SET of " + entries.size() + " keys", config.toString(),
+            config.writeTimeout());
+      } finally {
+        direct.release();
+      }
     }
     List<Op<?>> ops = new ArrayList<>(entries.size());
     entries.forEach((key, value) ->
