@@ -1,7 +1,9 @@
 package io.larder.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.larder.CacheException;
 import io.larder.Versioned;
 import io.larder.spi.Store;
 import io.larder.testkit.ManualClock;
@@ -60,6 +62,22 @@ class RedisStoreContractIT extends StoreContract {
       String key = "~" + prefix + "::n";
       assertThat(raw.sync().get(key)).as("plain decimal text again").isEqualTo("12");
       assertThat(raw.sync().pttl(key)).isPositive();
+    }
+  }
+
+  @Test
+  void anErrorReplyFailsItsCallAndTheNextCallsGetTheirOwnReplies() {
+    try (RedisClient client = RedisClient.create(redis.url());
+        StatefulRedisConnection<String, String> raw = client.connect()) {
+      raw.sync().rpush("~" + prefix + "::list", "another program's list");
+    }
+    cache.set("k", "v");
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(() -> cache.get("list", String.class))
+          .isInstanceOf(CacheException.class).hasMessageContaining("WRONGTYPE");
+      assertThat(cache.get("k", String.class)).isEqualTo("v");
+      assertThat(cache.getMany(java.util.List.of("k", "list"), String.class))
+          .as("MGET reads another type as nil").containsOnlyKeys("k");
     }
   }
 
