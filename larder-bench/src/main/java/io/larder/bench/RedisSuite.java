@@ -5,8 +5,12 @@ import io.larder.Larder;
 import io.larder.testkit.RedisServer;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.api.sync.RedisStringCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -49,6 +53,10 @@ import redis.clients.jedis.JedisPoolConfig;
  *
  * <p>Lettuce and Jedis read and write the keys Larder stores under; Spring and Redisson their
  * own keys, seeded before measuring. Every read checks that it found its value.
+ *
+ * <p>After the ceiling, the same get, set and getMany cases against a Redis Cluster of three masters started
+ * by the harness ({@code --cluster-enabled yes}, joined by {@code redis-cli --cluster
+ * create}), Larder's {@code redis-cluster://} beside Lettuce's {@code RedisClusterClient}.
  *
  * <p>Then the ceiling: Redis's own {@code redis-benchmark} on the same server ({@code -c 1},
  * {@code -c 16}, and {@code -c 16 -P 16}, the rate a client that merged concurrent reads into
@@ -97,10 +105,7 @@ final class RedisSuite implements Suite {
            JedisPool jedis = new JedisPool(poolConfig, redis.host(), redis.port(), 10_000)) {
         RedisCommands<byte[], byte[]> lettuce = connection.sync();
         // Lettuce and Jedis use the key Larder stores under prefix "bench"
-        byte[][] rawKeys = new byte[KEYS][];
-        for (int i = 0; i < KEYS; i++) {
-          rawKeys[i] = ("~bench::" + keys.get(i)).getBytes(StandardCharsets.UTF_8);
-        }
+        byte[][] rawKeys = rawKeys(keys);
         Map<String, Ops> contenders = new LinkedHashMap<>();
         Ops larder = larder(cache, keys, value);
         contenders.put("Larder", larder);
@@ -124,7 +129,88 @@ final class RedisSuite implements Suite {
         client.shutdown();
       }
     }
+    cluster(results, settings, keys, value);
     return results;
+  }
+
+  /**
+   * The same cases against a Redis Cluster of three masters started here, Larder beside
+   * Lettuce's cluster client (its {@code MGET} splits the keys by slot, as Larder's does).
+   */
+  private static void cluster(List<Result> results, Harness.Settings settings,
+      List<String> keys, byte[] value) throws Exception {
+    List<RedisServer> nodes = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        nodes.add(RedisServer.builder().args("--cluster-enabled", "yes").start());
+      }
+      List<String> create = new ArrayList<>(List.of("--cluster", "create"));
+      List<RedisURI> seeds = new ArrayList<>();
+      for (RedisServer n : nodes) {
+        create.add(n.host() + ":" + n.port());
+        seeds.add(RedisURI.create(n.host(), n.port()));
+      }
+      create.add("--cluster-yes");
+      redisCli(create);
+      for (RedisServer n : nodes) {
+        awaitClusterOk(n);
+      }
+      String url = "redis-cluster://" + String.join(",", create.subList(2, 5));
+      RedisClusterClient client = RedisClusterClient.create(seeds);
+      try (Cache cache = Larder.open(url + "?prefix=bench&failOpen=false&timeout=10s"
+              + "&writeTimeout=10s");
+          StatefulRedisClusterConnection<byte[], byte[]> connection =
+              client.connect(ByteArrayCodec.INSTANCE)) {
+        Map<String, Ops> contenders = new LinkedHashMap<>();
+        contenders.put("Larder", larder(cache, keys, value));
+        contenders.put("Lettuce cluster (raw)", lettuce(connection.sync(), rawKeys(keys), value));
+        for (int threads : new int[] {1, 16}) {
+          compare(results, settings, "cluster get 1kB, " + threads + " thr", threads,
+              contenders, Ops::get, "ops/s");
+          compare(results, settings, "cluster set 1kB, " + threads + " thr", threads,
+              contenders, Ops::set, "ops/s");
+          compare(results, settings, "cluster getMany(100) 1kB, " + threads + " thr", threads,
+              contenders, Ops::getMany, "calls/s");
+        }
+        cache.clear();
+      } finally {
+        client.shutdown();
+      }
+    } finally {
+      nodes.forEach(RedisServer::stop);
+    }
+  }
+
+  /** The keys Larder stores under prefix "bench", for the raw clients. */
+  private static byte[][] rawKeys(List<String> keys) {
+    byte[][] raw = new byte[keys.size()][];
+    for (int i = 0; i < raw.length; i++) {
+      raw[i] = ("~bench::" + keys.get(i)).getBytes(StandardCharsets.UTF_8);
+    }
+    return raw;
+  }
+
+  /** Waits until a cluster node reports {@code cluster_state:ok}. */
+  private static void awaitClusterOk(RedisServer node) throws Exception {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (!redisCli(List.of("-h", node.host(), "-p", String.valueOf(node.port()), "cluster",
+        "info")).contains("cluster_state:ok")) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("cluster node " + node + " never became ready");
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  private static String redisCli(List<String> args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("redis-cli"));
+    command.addAll(args);
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("redis-cli " + String.join(" ", args) + ": " + output);
+    }
+    return output;
   }
 
   private static Ops larder(Cache cache, List<String> keys, byte[] value) {
@@ -135,7 +221,7 @@ final class RedisSuite implements Suite {
         r -> Harness.requireSize(cache.getMany(Harness.batch(keys, r, BATCH), byte[].class), BATCH, value));
   }
 
-  private static Ops lettuce(RedisCommands<byte[], byte[]> lettuce, byte[][] keys,
+  private static Ops lettuce(RedisStringCommands<byte[], byte[]> lettuce, byte[][] keys,
       byte[] value) {
     return new Ops(
         r -> Harness.require(lettuce.get(keys[r.nextInt(KEYS)]), value),

@@ -35,6 +35,14 @@ class RedisClusterIT {
   }
 
   @Test
+  void thousandsOfConcurrentMixedCallsEachGetTheirOwnAnswer() throws Exception {
+    try (Cache cache = Larder.open(cluster.url() + "?prefix=mixed&failOpen=false&timeout=5s"
+        + "&writeTimeout=5s")) {
+      MixedCalls.run(cache, 16, 200);
+    }
+  }
+
+  @Test
   void bulkOperationsSpanEveryNodeAndMergeAsOneServerWould() throws Exception {
     try (Cache cache = Larder.open(cluster.url() + "?prefix=bulk&failOpen=false")) {
       Map<String, Object> entries = new LinkedHashMap<>();

@@ -99,9 +99,9 @@ class RedisFailureIT {
   }
 
   @Test
-  void writesSendTheirScriptsAgainWhenTheServerForgotThem() throws Exception {
+  void scriptsAreSentAgainWhenTheServerForgotThem() throws Exception {
     try (Cache cache = Larder.open(redis.url() + "?prefix=noscript&failOpen=false")) {
-      cache.set("k", "v");
+      cache.incr("m");
       assertThat(new ProcessBuilder("redis-cli", "-p", String.valueOf(redis.port()), "script",
           "flush").start().waitFor()).isZero();
       cache.set("k", "w");
@@ -163,6 +163,41 @@ class RedisFailureIT {
       cache.set("k2", "v2");
       assertThat(cache.get("k2", String.class)).isEqualTo("v2");
       assertThat(cache.incr("n2")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void concurrentCallsThatTimeOutTogetherFailEachCallerOnce() throws Exception {
+    int threads = 16;
+    String url = redis.url() + "?prefix=paused&timeout=300ms&writeTimeout=300ms";
+    try (Cache closed = Larder.open(url + "&failOpen=false");
+        Cache open = Larder.open(url);
+        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(redis.url());
+        var raw = client.connect()) {
+      for (int t = 0; t < threads; t++) {
+        closed.set("k" + t, "v" + t);
+      }
+      // every client's commands wait until the pause ends; CLIENT PAUSE answers once it holds
+      raw.sync().clientPause(2_500);
+      List<String> failClosed = MixedCalls.together(threads, t -> {
+        try {
+          return "read " + closed.get("k" + t, String.class);
+        } catch (CacheTimeoutException e) {
+          return "timed out";
+        }
+      });
+      long errorsBefore = open.stats().storeErrors();
+      List<String> failOpen = MixedCalls.together(threads, t -> "read " + open.get("k" + t, String.class));
+      long errors = open.stats().storeErrors() - errorsBefore;
+      raw.sync().ping(); // answered when the pause is over
+      assertThat(failClosed).hasSize(threads).containsOnly("timed out");
+      assertThat(failOpen).hasSize(threads).containsOnly("read null");
+      assertThat(errors).as("one store error per call").isEqualTo(threads);
+      // the late replies are skipped: every caller gets its own value again
+      List<String> after = MixedCalls.together(threads, t -> closed.get("k" + t, String.class));
+      for (int t = 0; t < threads; t++) {
+        assertThat(after.get(t)).isEqualTo("v" + t);
+      }
     }
   }
 

@@ -1,13 +1,19 @@
 package io.larder.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.larder.CacheException;
+import io.larder.Versioned;
 import io.larder.spi.Store;
 import io.larder.spi.StoreSize;
 import io.larder.testkit.ManualClock;
 import io.larder.testkit.RedisServer;
+import io.larder.testkit.RequestCounts;
 import io.larder.testkit.ServerRequests;
 import io.larder.testkit.StoreContract;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,6 +38,56 @@ class RedisStoreContractIT extends StoreContract {
     // generous timeouts: the contract checks meaning, and a 256-thread burst on a loaded
     // 2-core machine can outlast the 250 ms default (RedisFailureIT covers timeouts)
     return RedisStores.open(redis.url() + "?timeout=5s&writeTimeout=5s");
+  }
+
+  @Test
+  void compareAndSetFailsAfterAnotherProgramWroteTheSameBytes() {
+    cache.set("k", "same");
+    Versioned<String> read = cache.getVersioned("k", String.class);
+    try (RedisClient client = RedisClient.create(redis.url());
+        StatefulRedisConnection<String, String> raw = client.connect()) {
+      raw.sync().set("~" + prefix + "::k", "same");
+    }
+    assertThat(cache.compareAndSet(read, "mine")).isFalse();
+    assertThat(cache.get("k", String.class)).isEqualTo("same");
+  }
+
+  @Test
+  void aCounterThatUpdateWroteStillIncrementsAndKeepsItsTtl() {
+    cache.incr("n", 1, Duration.ofMinutes(5));
+    assertThat(cache.update("n", io.larder.Codec.longs(), Duration.ofMinutes(5), v -> v + 10))
+        .isEqualTo(11L);
+    assertThat(cache.incr("n")).isEqualTo(12);
+    try (RedisClient client = RedisClient.create(redis.url());
+        StatefulRedisConnection<String, String> raw = client.connect()) {
+      String key = "~" + prefix + "::n";
+      assertThat(raw.sync().get(key)).as("plain decimal text again").isEqualTo("12");
+      assertThat(raw.sync().pttl(key)).isPositive();
+    }
+  }
+
+  @Test
+  void anErrorReplyFailsItsCallAndTheNextCallsGetTheirOwnReplies() {
+    try (RedisClient client = RedisClient.create(redis.url());
+        StatefulRedisConnection<String, String> raw = client.connect()) {
+      raw.sync().rpush("~" + prefix + "::list", "another program's list");
+    }
+    cache.set("k", "v");
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(() -> cache.get("list", String.class))
+          .isInstanceOf(CacheException.class).hasMessageContaining("WRONGTYPE");
+      assertThat(cache.get("k", String.class)).isEqualTo("v");
+      assertThat(cache.getMany(java.util.List.of("k", "list"), String.class))
+          .as("MGET reads another type as nil").containsOnlyKeys("k");
+    }
+  }
+
+  @Test
+  void thousandsOfConcurrentMixedCallsEachGetTheirOwnAnswer() throws Exception {
+    RequestCounts before = serverRequests().read();
+    MixedCalls.run(cache, 16, 200);
+    assertThat(serverRequests().read().minus(before).get("mget"))
+        .as("concurrent reads merged into MGETs").isPositive();
   }
 
   @Override

@@ -53,7 +53,8 @@ final class Errors {
       return c;
     }
     if (t instanceof RedisCommandTimeoutException
-        || t instanceof java.util.concurrent.TimeoutException) {
+        || t instanceof java.util.concurrent.TimeoutException
+        || t instanceof java.net.SocketTimeoutException) {
       return new CacheTimeoutException("Redis " + what + " on " + target + " timed out after "
           + timeout.toMillis() + "ms", t);
     }

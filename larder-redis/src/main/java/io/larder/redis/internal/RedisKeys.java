@@ -2,11 +2,10 @@ package io.larder.redis.internal;
 
 import io.larder.spi.KeyLayout;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * Pure functions from the facade's store keys to the bytes kept in Redis: the optional hash
- * tag, the version tag that compare-and-set checks, hash slots and {@code SCAN} patterns.
+ * tag, hash slots and {@code SCAN} patterns.
  *
  * <h2>Hash tags</h2>
  * With {@link RedisConfig.HashTag#NAMESPACE}, a namespaced key {@code ~shop:notes::312}
@@ -15,25 +14,11 @@ import java.util.Arrays;
  * in one slot. Keys outside namespaces (a cache without a prefix) are stored as they are. The
  * rewrite is injective: the namespace part contains no {@code ::}, so the first {@code ::}
  * of a stored key ends it.
- *
- * <h2>Version tags</h2>
- * Redis keeps no version per key, and comparing bytes alone would let a compare-and-set
- * succeed after another client wrote the same bytes again. So {@link #versionKey} names a
- * small companion key holding a random token: {@code getVersioned} creates it when
- * missing, and every write this store makes to the key deletes it in the same script, so
- * a token read earlier no longer matches. Its name is the key's bytes, then {@code 0xFF 'v'}
- * (never part of a key, since keys are UTF-8), then, only when the key has no hash tag of
- * its own, two bytes chosen so that the companion hashes to the same cluster slot as the key
- * (a Lua script may only touch keys of one slot). It starts with the key, so a namespace's
- * {@code SCAN MATCH prefix*} clears it with the key.
  */
 final class RedisKeys {
   /** Redis Cluster's number of hash slots. */
   static final int SLOTS = 16384;
-  private static final byte[] VERSION_MARK = {(byte) 0xFF, 'v'};
   private static final int[] CRC_TABLE = new int[256];
-  /** INVERSE[c] is the 16-bit y whose two bytes, alone, have CRC16 c. */
-  private static final char[] INVERSE = new char[65536];
 
   static {
     for (int b = 0; b < 256; b++) {
@@ -42,9 +27,6 @@ final class RedisKeys {
         crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
       }
       CRC_TABLE[b] = crc & 0xFFFF;
-    }
-    for (int y = 0; y < 65536; y++) {
-      INVERSE[crc16(0, new byte[] {(byte) (y >> 8), (byte) y}, 0, 2)] = (char) y;
     }
   }
 
@@ -110,38 +92,6 @@ final class RedisKeys {
   }
 
   /**
-   * Returns the name of a key's version tag: in the key's cluster slot, starting with the
-   * key, and never equal to a key or another key's tag.
-   *
-   * @param key a Redis key as {@link #key} returns it
-   * @return the tag's key
-   */
-  static byte[] versionKey(byte[] key) {
-    byte[] base = concat(key, VERSION_MARK);
-    if (hashTagEnd(key) >= 0) {
-      return base; // same tag, same slot
-    }
-    int slot = slot(key);
-    // the tag has no hash tag either (no brace is added), so Redis hashes all of it
-    for (int extra = -1; extra < 256; extra++) {
-      byte[] start = extra < 0 ? base : concat(base, new byte[] {(byte) extra});
-      if (extra == '{' || extra == '}') {
-        continue;
-      }
-      int state = crc16(0, start, 0, start.length);
-      for (int high = 0; high < 4; high++) {
-        int x = state ^ INVERSE[slot | high << 14];
-        byte b1 = (byte) (x >> 8);
-        byte b2 = (byte) x;
-        if (b1 != '{' && b1 != '}' && b2 != '{' && b2 != '}') {
-          return concat(start, new byte[] {b1, b2});
-        }
-      }
-    }
-    throw new IllegalStateException("no version tag found for slot " + slot);
-  }
-
-  /**
    * Returns the Redis Cluster hash slot of a key: CRC16 (XMODEM) of its hash tag, or of all
    * of it when it has none, modulo 16384.
    *
@@ -159,16 +109,6 @@ final class RedisKeys {
     return crc16(0, key, 0, key.length) & (SLOTS - 1);
   }
 
-  /** Returns the index of the brace closing a non-empty hash tag, or -1. */
-  private static int hashTagEnd(byte[] key) {
-    int open = indexOf(key, (byte) '{', 0);
-    if (open < 0) {
-      return -1;
-    }
-    int close = indexOf(key, (byte) '}', open + 1);
-    return close > open + 1 ? close : -1;
-  }
-
   private static int indexOf(byte[] bytes, byte b, int from) {
     for (int i = from; i < bytes.length; i++) {
       if (bytes[i] == b) {
@@ -183,11 +123,5 @@ final class RedisKeys {
       crc = ((crc << 8) ^ CRC_TABLE[((crc >> 8) ^ bytes[i]) & 0xFF]) & 0xFFFF;
     }
     return crc;
-  }
-
-  private static byte[] concat(byte[] a, byte[] b) {
-    byte[] r = Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, r, a.length, b.length);
-    return r;
   }
 }

@@ -25,6 +25,7 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.output.BooleanOutput;
 import io.lettuce.core.output.CommandOutput;
 import io.lettuce.core.output.IntegerOutput;
 import io.lettuce.core.output.KeyScanOutput;
@@ -36,9 +37,11 @@ import io.lettuce.core.output.ValueOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.resource.ClientResources;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -53,9 +56,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
- * The Redis store on Lettuce: one connection per server shared by all threads; reads are
- * plain {@code GET}, {@code MGET} and {@code EXISTS}, writes Lua scripts that also drop the
- * key's version tag; the commands of a bulk call are pipelined.
+ * The Redis store on Lettuce: one connection per server shared by all threads; reads and
+ * writes are plain commands ({@code GET}, {@code MGET}, {@code SET PX}, {@code UNLINK}), the
+ * read-modify-write calls small Lua scripts; the commands of a bulk call are pipelined.
+ * Versions for compare-and-set travel inside the value ({@link Versions}).
  *
  * <p>Every call waits at most its timeout ({@code timeout} for reads, {@code writeTimeout}
  * for writes), all the commands of one call sharing that one deadline. While a connection is
@@ -66,15 +70,21 @@ final class RedisStore implements RedisCacheStore {
   private static final ByteArrayCodec CODEC = ByteArrayCodec.INSTANCE;
   /** Keys per MGET, UNLINK or SCAN page: large enough to amortise, small enough not to stall Redis. */
   static final int BATCH = 1000;
-  private static final byte[] ZERO = {'0'};
-  private static final byte[] ONE = {'1'};
-  private static final byte[] EMPTY = {};
+  private static final byte[] PX = {'P', 'X'};
+  private static final byte[] GET = {'G', 'E', 'T'};
+  private static final byte[] MGET = {'M', 'G', 'E', 'T'};
+  private static final byte[] SET = {'S', 'E', 'T'};
+  private static final byte[] UNLINK = {'U', 'N', 'L', 'I', 'N', 'K'};
+  private static final byte[] NX = {'N', 'X'};
 
   private final RedisConfig config;
   private final ClientResources resources;
   private final AbstractRedisClient client;
   private final Transport transport;
   private final RedisKeys keys;
+  private final Merger merger;
+  /** The caller-thread path of a plain-TCP single server, or {@code null}. */
+  private final DirectConnection direct;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private RedisStore(RedisConfig config, ClientResources resources, AbstractRedisClient client,
@@ -84,6 +94,9 @@ final class RedisStore implements RedisCacheStore {
     this.client = client;
     this.transport = transport;
     this.keys = new RedisKeys(config.hashTag());
+    this.merger = new Merger(transport);
+    this.direct = config.cluster() || config.tls() ? null
+        : new DirectConnection(config, resources.eventExecutorGroup());
   }
 
   // ---- opening ---------------------------------------------------------------------------
@@ -122,6 +135,9 @@ final class RedisStore implements RedisCacheStore {
       }
       RedisStore store = new RedisStore(config, resources, client, transport);
       store.loadScripts(); // on failure, the catch below closes what was opened
+      if (store.direct != null) {
+        store.direct.connect();
+      }
       return store;
     } catch (RuntimeException e) {
       if (client != null) {
@@ -214,11 +230,24 @@ final class RedisStore implements RedisCacheStore {
 
   // ---- reads -----------------------------------------------------------------------------
 
+  /**
+   * Reads on the caller's thread when the direct connection is free, else merged with the
+   * concurrent calls of other threads.
+   */
   @Override
   public byte[] get(String key) {
+    requireOpen();
     byte[] k = keys.key(key);
-    return call(op(CommandType.GET, () -> new ValueOutput<>(CODEC), k, Op.newArgs().addKey(k)),
-        config.readTimeout(), "GET of " + describe(key));
+    if (direct != null && direct.tryAcquire()) {
+      try {
+        return Versions.value((byte[]) direct.call(config.readTimeout(), GET, k));
+      } catch (IOException | RuntimeException e) {
+        throw failed(e, "GET", key, config.readTimeout());
+      } finally {
+        direct.release();
+      }
+    }
+    return Versions.value(merged(merger.get(k), config.readTimeout(), "GET", key));
   }
 
   @Override
@@ -230,17 +259,39 @@ final class RedisStore implements RedisCacheStore {
     if (encoded.isEmpty()) {
       return new HashMap<>();
     }
+    requireOpen();
     List<List<String>> groups = groups(encoded);
-    List<Op<?>> ops = new ArrayList<>(groups.size());
-    for (List<String> group : groups) {
-      CommandArgs<byte[], byte[]> args = Op.newArgs();
-      for (String key : group) {
-        args.addKey(encoded.get(key));
+    List<Object> replies;
+    if (direct != null && direct.tryAcquire()) {
+      List<byte[][]> commands = new ArrayList<>(groups.size());
+      for (List<String> group : groups) {
+        byte[][] command = new byte[group.size() + 1][];
+        command[0] = MGET;
+        for (int i = 0; i < group.size(); i++) {
+          command[i + 1] = encoded.get(group.get(i));
+        }
+        commands.add(command);
       }
-      ops.add(new Op<>(CommandType.MGET, args, () -> new ValueListOutput<>(CODEC),
-          encoded.get(group.get(0))));
+      try {
+        replies = direct.pipeline(config.readTimeout(), commands);
+      } catch (IOException | RuntimeException e) {
+        throw Errors.translate(e, "MGET of " + encoded.size() + " keys", config.toString(),
+            config.readTimeout());
+      } finally {
+        direct.release();
+      }
+    } else {
+      List<Op<?>> ops = new ArrayList<>(groups.size());
+      for (List<String> group : groups) {
+        CommandArgs<byte[], byte[]> args = Op.newArgs();
+        for (String key : group) {
+          args.addKey(encoded.get(key));
+        }
+        ops.add(new Op<>(CommandType.MGET, args, () -> new ValueListOutput<>(CODEC),
+            encoded.get(group.get(0))));
+      }
+      replies = callAll(ops, config.readTimeout(), "MGET of " + encoded.size() + " keys");
     }
-    List<Object> replies = callAll(ops, config.readTimeout(), "MGET of " + encoded.size() + " keys");
     Map<String, byte[]> found = new HashMap<>();
     for (int g = 0; g < groups.size(); g++) {
       @SuppressWarnings("unchecked")
@@ -248,7 +299,7 @@ final class RedisStore implements RedisCacheStore {
       List<String> group = groups.get(g);
       for (int i = 0; i < group.size(); i++) {
         if (values.get(i) != null) {
-          found.put(group.get(i), values.get(i));
+          found.put(group.get(i), Versions.value(values.get(i)));
         }
       }
     }
@@ -264,69 +315,91 @@ final class RedisStore implements RedisCacheStore {
 
   @Override
   public StoredValue getVersioned(String key) {
-    long token = ThreadLocalRandom.current().nextLong();
     List<Object> reply = script(Script.GET_VERSIONED, key, () -> new NestedMultiOutput<>(CODEC),
-        config.readTimeout(), decimal(token == 0 ? 1 : token));
+        config.readTimeout(), Versions.header(ThreadLocalRandom.current().nextLong()));
     if (reply == null || reply.isEmpty()) {
       return null;
     }
-    String version = new String((byte[]) reply.get(1), StandardCharsets.US_ASCII);
-    try {
-      return new StoredValue((byte[]) reply.get(0), Long.parseLong(version));
-    } catch (NumberFormatException e) {
-      throw new CacheException("the version tag of " + describe(key) + " on " + config
-          + " holds '" + version + "', not a version; delete the key", e);
-    }
+    byte[] stored = (byte[]) reply.get(0);
+    long pttl = (Long) reply.get(1);
+    return new StoredValue(Arrays.copyOfRange(stored, Versions.FRAME, stored.length),
+        Versions.token(stored), pttl > 0 ? pttl : pttl == -1 ? NO_EXPIRY : StoredValue.UNKNOWN_TTL);
   }
 
   // ---- writes ----------------------------------------------------------------------------
-  // Every write runs a script that also drops the key's version tag, atomically: one command
-  // per call (per slot in a cluster), which measured faster than pipelining each Redis
-  // command with an UNLINK of the tag.
+  // Plain commands, one per key, pipelined; only the read-modify-write calls run a script.
 
+  /** Writes as {@link #get} reads: directly when the connection is free, else merged. */
   @Override
   public void set(String key, byte[] value, long ttlMillis) {
+    requireOpen();
     byte[] k = keys.key(key);
-    call(Op.script(Script.SET, List.of(k, RedisKeys.versionKey(k)),
-        List.of(decimal(ttlMillis), value), () -> new IntegerOutput<>(CODEC)),
-        config.writeTimeout(), "SET of " + describe(key));
+    byte[] stored = Versions.plain(value);
+    if (direct != null && direct.tryAcquire()) {
+      try {
+        if (ttlMillis == NO_EXPIRY) {
+          direct.call(config.writeTimeout(), SET, k, stored);
+        } else {
+          direct.call(config.writeTimeout(), SET, k, stored, PX, decimal(ttlMillis));
+        }
+        return;
+      } catch (IOException | RuntimeException e) {
+        throw failed(e, "SET", key, config.writeTimeout());
+      } finally {
+        direct.release();
+      }
+    }
+    merged(merger.set(k, stored, ttlMillis), config.writeTimeout(), "SET", key);
   }
 
   @Override
   public void setMany(Map<String, byte[]> entries, long ttlMillis) {
-    Map<String, byte[]> encoded = new LinkedHashMap<>();
-    for (String key : entries.keySet()) {
-      encoded.put(key, keys.key(key));
-    }
-    if (encoded.isEmpty()) {
+    if (entries.isEmpty()) {
       return;
     }
-    List<Op<?>> ops = new ArrayList<>();
-    for (List<String> group : groups(encoded)) {
-      List<byte[]> ks = new ArrayList<>(2 * group.size());
-      List<byte[]> args = new ArrayList<>(group.size() + 1);
-      args.add(decimal(ttlMillis));
-      for (String key : group) {
-        byte[] k = encoded.get(key);
-        ks.add(k);
-        ks.add(RedisKeys.versionKey(k));
-        args.add(entries.get(key));
+    requireOpen();
+    if (direct != null && direct.tryAcquire()) {
+      List<byte[][]> commands = new ArrayList<>(entries.size());
+      entries.forEach((key, value) -> commands.add(ttlMillis == NO_EXPIRY
+          ? new byte[][] {SET, keys.key(key), Versions.plain(value)}
+          : new byte[][] {SET, keys.key(key), Versions.plain(value), PX, decimal(ttlMillis)}));
+      try {
+        direct.pipeline(config.writeTimeout(), commands);
+        return;
+      } catch (IOException | RuntimeException e) {
+        throw Errors.translate(e, "SET of " + entries.size() + " keys", config.toString(),
+            config.writeTimeout());
+      } finally {
+        direct.release();
       }
-      ops.add(Op.script(Script.SET, ks, args, () -> new IntegerOutput<>(CODEC)));
     }
-    callAll(ops, config.writeTimeout(), "SET of " + encoded.size() + " keys");
+    List<Op<?>> ops = new ArrayList<>(entries.size());
+    entries.forEach((key, value) ->
+        ops.add(setOp(keys.key(key), Versions.plain(value), ttlMillis, false)));
+    callAll(ops, config.writeTimeout(), "SET of " + ops.size() + " keys");
   }
 
   @Override
   public boolean add(String key, byte[] value, long ttlMillis) {
-    return script(Script.ADD, key, () -> new IntegerOutput<>(CODEC), config.writeTimeout(),
-        value, decimal(ttlMillis)) == 1L;
+    return call(setOp(keys.key(key), Versions.plain(value), ttlMillis, true),
+        config.writeTimeout(), "SET NX of " + describe(key)) != null;
   }
 
+  /** Deletes as {@link #get} reads: directly when the connection is free, else merged. */
   @Override
   public boolean delete(String key) {
-    return script(Script.DELETE, key, () -> new IntegerOutput<>(CODEC), config.writeTimeout())
-        > 0;
+    requireOpen();
+    byte[] k = keys.key(key);
+    if (direct != null && direct.tryAcquire()) {
+      try {
+        return (Long) direct.call(config.writeTimeout(), UNLINK, k) > 0;
+      } catch (IOException | RuntimeException e) {
+        throw failed(e, "UNLINK", key, config.writeTimeout());
+      } finally {
+        direct.release();
+      }
+    }
+    return merged(merger.delete(k), config.writeTimeout(), "UNLINK", key) > 0;
   }
 
   @Override
@@ -340,14 +413,11 @@ final class RedisStore implements RedisCacheStore {
     }
     List<Op<?>> ops = new ArrayList<>();
     for (List<String> group : groups(encoded)) {
-      List<byte[]> ks = new ArrayList<>(2 * group.size());
+      List<byte[]> ks = new ArrayList<>(group.size());
       for (String key : group) {
         ks.add(encoded.get(key));
       }
-      for (String key : group) {
-        ks.add(RedisKeys.versionKey(encoded.get(key)));
-      }
-      ops.add(Op.script(Script.DELETE, ks, List.of(), () -> new IntegerOutput<>(CODEC)));
+      ops.add(unlink(ks));
     }
     long removed = 0;
     for (Object n : callAll(ops, config.writeTimeout(), "UNLINK of " + encoded.size() + " keys")) {
@@ -358,8 +428,14 @@ final class RedisStore implements RedisCacheStore {
 
   @Override
   public boolean touch(String key, long ttlMillis) {
-    return script(Script.TOUCH, key, () -> new IntegerOutput<>(CODEC), config.writeTimeout(),
-        decimal(ttlMillis)) == 1L;
+    if (ttlMillis == NO_EXPIRY) {
+      return script(Script.PERSIST, key, () -> new IntegerOutput<>(CODEC),
+          config.writeTimeout()) == 1L;
+    }
+    byte[] k = keys.key(key);
+    return call(op(CommandType.PEXPIRE, () -> new BooleanOutput<>(CODEC), k,
+        Op.newArgs().addKey(k).add(ttlMillis)), config.writeTimeout(),
+        "PEXPIRE of " + describe(key));
   }
 
   @Override
@@ -369,14 +445,19 @@ final class RedisStore implements RedisCacheStore {
     return Counters.parse(key, value);
   }
 
+  /**
+   * Writes if the key still holds the version read: with {@code expected == null}, a
+   * {@code SET NX}; otherwise the script that compares the stored frame. The new value is
+   * written framed with a new token, so the next {@code getVersioned} need not frame it.
+   */
   @Override
   public boolean compareAndSet(String key, StoredValue expected, byte[] value, long ttlMillis) {
+    if (expected == null) {
+      return call(setOp(keys.key(key), Versions.frameNew(value), ttlMillis, true),
+          config.writeTimeout(), "SET NX of " + describe(key)) != null;
+    }
     return script(Script.COMPARE_AND_SET, key, () -> new IntegerOutput<>(CODEC),
-        config.writeTimeout(),
-        expected == null ? ZERO : ONE,
-        expected == null ? EMPTY : expected.bytes(),
-        expected == null ? EMPTY : decimal(expected.version()),
-        value,
+        config.writeTimeout(), Versions.header(expected.version()), Versions.frameNew(value),
         decimal(ttlMillis)) == 1L;
   }
 
@@ -542,6 +623,18 @@ final class RedisStore implements RedisCacheStore {
     return new Op<>(CommandType.UNLINK, args, () -> new IntegerOutput<>(CODEC), ks.get(0));
   }
 
+  /** {@code SET k v [PX ttl] [NX]}: "OK", or {@code null} when NX found the key. */
+  private static Op<String> setOp(byte[] k, byte[] stored, long ttlMillis, boolean onlyIfAbsent) {
+    CommandArgs<byte[], byte[]> args = Op.newArgs().addKey(k).addValue(stored);
+    if (ttlMillis != NO_EXPIRY) {
+      args.add(PX).add(ttlMillis);
+    }
+    if (onlyIfAbsent) {
+      args.add(NX);
+    }
+    return new Op<>(CommandType.SET, args, () -> new StatusOutput<>(CODEC), k);
+  }
+
   private static <T> Op<T> op(CommandType type, Supplier<CommandOutput<byte[], byte[], T>> out,
       byte[] key, CommandArgs<byte[], byte[]> args) {
     return new Op<>(type, args, out, key);
@@ -584,11 +677,11 @@ final class RedisStore implements RedisCacheStore {
     return execute(ops, timeout, what);
   }
 
-  /** Runs a single-key script on a key and its version tag. */
+  /** Runs a single-key script. */
   private <T> T script(Script script, String key,
       Supplier<CommandOutput<byte[], byte[], T>> output, Duration timeout, byte[]... args) {
     byte[] k = keys.key(key);
-    return call(Op.script(script, List.of(k, RedisKeys.versionKey(k)), List.of(args), output),
+    return call(Op.script(script, List.of(k), List.of(args), output),
         timeout, script.name() + " of " + describe(key));
   }
 
@@ -635,6 +728,24 @@ final class RedisStore implements RedisCacheStore {
       }
       throw Errors.translate(e, what, config.toString(), timeout);
     }
+  }
+
+  /**
+   * Waits for a merged call's reply until its timeout; on failure gives the call up (a queued
+   * call is then not sent) and translates the failure.
+   */
+  private <T> T merged(CompletableFuture<T> reply, Duration timeout, String command,
+      String key) {
+    try {
+      return awaitOne(reply, System.nanoTime() + timeout.toNanos());
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      reply.cancel(false);
+      throw failed(e, command, key, timeout);
+    }
+  }
+
+  private CacheException failed(Throwable e, String command, String key, Duration timeout) {
+    return Errors.translate(e, command + " of " + describe(key), config.toString(), timeout);
   }
 
   private static <T> T awaitOne(CompletableFuture<T> f, long deadline)
@@ -713,6 +824,9 @@ final class RedisStore implements RedisCacheStore {
       return;
     }
     try {
+      if (direct != null) {
+        direct.close();
+      }
       transport.close();
     } finally {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));

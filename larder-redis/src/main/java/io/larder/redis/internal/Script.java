@@ -6,12 +6,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * The Lua scripts every write runs, so that it drops the key's version tag (see
- * {@link RedisKeys}) in the same atomic step, and read-modify-write operations stay atomic on
- * the server. The single-key ones take {@code KEYS[1]}, the key, and {@code KEYS[2]}, its tag;
- * all keys of one call lie in one cluster slot. TTL arguments are milliseconds, {@code "0"}
- * for none. Numbers travel as decimal strings and never through Lua numbers, which are
- * doubles.
+ * The Lua scripts of the few calls that read and write in one atomic step; plain reads and
+ * writes ({@code get}, {@code set}, {@code add}, {@code delete}) are single commands. Each
+ * takes one key, {@code KEYS[1]}. TTL arguments are milliseconds, {@code "0"} for none.
+ * Numbers travel as decimal strings and never through Lua numbers, which are doubles. A
+ * framed value ({@link Versions}) starts with {@code '\255\254'} and is at least ten bytes.
  *
  * @param name a name for messages
  * @param source the Lua source
@@ -19,129 +18,80 @@ import java.util.HexFormat;
  */
 record Script(String name, byte[] source, String sha1) {
 
-  /**
-   * {@code set} and {@code setMany}: KEYS are key, tag, key, tag…; ARGV[1] the TTL, ARGV[1 + i]
-   * the value of the i-th key. Writes each value and drops its tag. One command instead of a
-   * SET and an UNLINK per key: measured faster than pipelining the two, and atomic.
-   */
-  static final Script SET = of("set", """
-      for i = 1, #KEYS / 2 do
-        if ARGV[1] == '0' then
-          redis.call('SET', KEYS[2 * i - 1], ARGV[i + 1])
-        else
-          redis.call('SET', KEYS[2 * i - 1], ARGV[i + 1], 'PX', ARGV[1])
-        end
-        redis.call('DEL', KEYS[2 * i])
-      end
-      return #KEYS / 2
-      """);
-
-  /**
-   * {@code delete} and {@code deleteMany}: KEYS are the keys, then their tags, in the same
-   * order. Returns how many of the keys existed.
-   */
-  static final Script DELETE = of("delete", """
-      local n = #KEYS / 2
-      local removed = redis.call('UNLINK', unpack(KEYS, 1, n))
-      redis.call('UNLINK', unpack(KEYS, n + 1, #KEYS))
-      return removed
-      """);
-
-  /** {@code touch}: a new TTL (or none) for a live key and its tag. Returns 1 or 0. */
-  static final Script TOUCH = of("touch", """
-      if ARGV[1] == '0' then
-        if redis.call('EXISTS', KEYS[1]) == 0 then
-          return 0
-        end
-        redis.call('PERSIST', KEYS[1])
-        redis.call('PERSIST', KEYS[2])
-        return 1
-      end
-      if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then
+  /** {@code touch} with no expiry: {@code PERSIST} of a live key. Returns 1 or 0. */
+  static final Script PERSIST = of("touch", """
+      if redis.call('EXISTS', KEYS[1]) == 0 then
         return 0
       end
-      redis.call('PEXPIRE', KEYS[2], ARGV[1])
+      redis.call('PERSIST', KEYS[1])
       return 1
       """);
 
-  /** {@code add}: SET NX with a TTL; drops the version tag if written. Returns 1 or 0. */
-  static final Script ADD = of("add", """
-      local ok
-      if ARGV[2] == '0' then
-        ok = redis.call('SET', KEYS[1], ARGV[1], 'NX')
-      else
-        ok = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
-      end
-      if ok then
-        redis.call('DEL', KEYS[2])
-        return 1
-      end
-      return 0
-      """);
-
   /**
-   * {@code incr}: INCRBY, with the TTL set only when the call created the counter. Returns the
-   * new value as a bulk string, exact in 64 bits.
+   * {@code incr}: INCRBY of ARGV[1], with the TTL ARGV[2] set only when the call created the
+   * counter. A counter that compare-and-set left framed becomes plain decimal text first,
+   * keeping its TTL. Returns the new value as a bulk string, exact in 64 bits.
    */
   static final Script INCR = of("incr", """
-      local created = redis.call('EXISTS', KEYS[1]) == 0
+      local v = redis.call('GET', KEYS[1])
+      if v and #v >= 10 and string.sub(v, 1, 2) == '\\255\\254' then
+        local ttl = redis.call('PTTL', KEYS[1])
+        if ttl > 0 then
+          redis.call('SET', KEYS[1], string.sub(v, 11), 'PX', ttl)
+        else
+          redis.call('SET', KEYS[1], string.sub(v, 11))
+        end
+      end
       redis.call('INCRBY', KEYS[1], ARGV[1])
-      if created and ARGV[2] ~= '0' then
+      if not v and ARGV[2] ~= '0' then
         redis.call('PEXPIRE', KEYS[1], ARGV[2])
       end
-      redis.call('DEL', KEYS[2])
       return redis.call('GET', KEYS[1])
       """);
 
   /**
-   * {@code getVersioned}: the value and its version token, creating the token (ARGV[1]) with
-   * the value's remaining TTL when there is none. Returns {@code {value, token}} or an empty
-   * array when the key is missing.
+   * {@code getVersioned}: the stored bytes and the milliseconds they have left (-1 for no
+   * expiry). A plain value is framed first with the header ARGV[1], keeping its TTL, so that
+   * any later write replaces the frame. Returns {@code {stored, pttl}} or an empty array when
+   * the key is missing.
    */
   static final Script GET_VERSIONED = of("getVersioned", """
       local v = redis.call('GET', KEYS[1])
       if not v then
         return {}
       end
-      local t = redis.call('GET', KEYS[2])
-      if not t then
-        t = ARGV[1]
-        local ttl = redis.call('PTTL', KEYS[1])
+      local ttl = redis.call('PTTL', KEYS[1])
+      if #v < 10 or string.sub(v, 1, 2) ~= '\\255\\254' then
+        v = ARGV[1] .. v
         if ttl > 0 then
-          redis.call('SET', KEYS[2], t, 'PX', ttl)
+          redis.call('SET', KEYS[1], v, 'PX', ttl)
         else
-          redis.call('SET', KEYS[2], t)
+          redis.call('SET', KEYS[1], v)
         end
       end
-      return {v, t}
+      return {v, ttl}
       """);
 
   /**
-   * {@code compareAndSet}: writes ARGV[4] with TTL ARGV[5] if the key is missing
-   * (ARGV[1] = '0') or holds exactly the bytes ARGV[2] under the token ARGV[3]
-   * (ARGV[1] = '1'), and drops the token. Returns 1 or 0.
+   * {@code compareAndSet} against a version: writes ARGV[2] with TTL ARGV[3] if the stored
+   * value still starts with the frame ARGV[1]. Reads only the frame's ten bytes, whatever the
+   * value's size. Returns 1 or 0.
    */
   static final Script COMPARE_AND_SET = of("compareAndSet", """
-      local cur = redis.call('GET', KEYS[1])
-      if ARGV[1] == '0' then
-        if cur then
-          return 0
-        end
-      elseif cur ~= ARGV[2] or redis.call('GET', KEYS[2]) ~= ARGV[3] then
+      if redis.call('GETRANGE', KEYS[1], 0, 9) ~= ARGV[1] then
         return 0
       end
-      if ARGV[5] == '0' then
-        redis.call('SET', KEYS[1], ARGV[4])
+      if ARGV[3] == '0' then
+        redis.call('SET', KEYS[1], ARGV[2])
       else
-        redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
+        redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
       end
-      redis.call('DEL', KEYS[2])
       return 1
       """);
 
   /** Every script, for loading them into each server when the store opens. */
   static final java.util.List<Script> ALL =
-      java.util.List.of(SET, DELETE, TOUCH, ADD, INCR, GET_VERSIONED, COMPARE_AND_SET);
+      java.util.List.of(PERSIST, INCR, GET_VERSIONED, COMPARE_AND_SET);
 
   private static Script of(String name, String source) {
     byte[] bytes = source.getBytes(StandardCharsets.UTF_8);
