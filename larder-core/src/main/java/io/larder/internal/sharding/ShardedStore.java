@@ -698,7 +698,7 @@ public final class ShardedStore implements Store {
     long entries = 0;
     long bytes = 0;
     boolean whole = false;
-    for (StoreSize size : onEach(all, Store::size)) {
+    for (StoreSize size : onEach(all, Store::size, null)) {
       entries = entries < 0 || size.entries() < 0 ? -1 : entries + size.entries();
       bytes = bytes < 0 || size.bytes() < 0 ? -1 : bytes + size.bytes();
       whole |= size.wholeStore();
