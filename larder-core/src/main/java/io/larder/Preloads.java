@@ -50,7 +50,12 @@ final class Preloads {
     Map<String, byte[]> entries = new LinkedHashMap<>(Reads.capacity(storeKeys.size()));
     scoped.fetchInto(storeKeys, entries, stats);
     return scoped.open(java.util.Collections.unmodifiableSet(new LinkedHashSet<>(keys.keySet())),
-        entries, null);
+        entries, null, false, stats);
+  }
+
+  /** Opens a request scope that reads nothing and gathers writes; see {@link Cache#gatherWrites}. */
+  Preload gathering(StatsCounter stats) {
+    return scoped.open(Set.of(), Map.of(), null, true, stats);
   }
 
   /** Opens a learned scope; see {@link Cache#learnedPreload}. */
@@ -59,7 +64,10 @@ final class Preloads {
     List<String> learnedKeys = learned.getIfPresent(name);
     Map<String, byte[]> entries = new LinkedHashMap<>();
     List<String> toFetch = new ArrayList<>();
-    toFetch.add(listKey.store());
+    if (learnedKeys == null || !scoped.knowsAll(learnedKeys)) {
+      // the stored list comes along with the data; alone, it is not worth a round trip
+      toFetch.add(listKey.store());
+    }
     if (learnedKeys != null) {
       toFetch.addAll(learnedKeys);
     }
@@ -73,7 +81,9 @@ final class Preloads {
     List<String> previous = fromStore != null ? fromStore : learnedKeys;
     entries.remove(listKey.store());
     return scoped.open(Set.of(), entries,
-        recorded -> remember(name, listKey, recorded, previous, stats));
+        recorded -> remember(name, listKey, recorded, previous, stats),
+        // closing a learned scope never throws, so fail-closed its writes go out at once
+        calls.failOpen(), stats);
   }
 
   /** Keeps what a learned scope read, in this JVM and, when the set changed, in the store. */
@@ -87,6 +97,9 @@ final class Preloads {
       return;
     }
     byte[] bytes = LearnedKeys.encode(now);
+    if (scoped.gather(listKey.store(), bytes, LEARNED_LIST_TTL_MILLIS, stats)) {
+      return;
+    }
     try {
       calls.call(stats, "learnedPreload", s -> {
         s.set(listKey.store(), bytes, LEARNED_LIST_TTL_MILLIS);

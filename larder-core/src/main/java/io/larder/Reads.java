@@ -73,6 +73,7 @@ final class Reads {
 
   /** Reads a key's bytes with their version, for a compare-and-set; {@code null} if absent. */
   StoredValue versioned(View view, Keys.StoreKey k) {
+    scoped.settle(k.store(), view.stats());
     return calls.call(view.stats(), "getVersioned", s -> s.getVersioned(k.store()), null);
   }
 

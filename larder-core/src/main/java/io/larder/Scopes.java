@@ -3,6 +3,7 @@ package io.larder;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -30,21 +31,23 @@ final class Scopes {
 
   /** Opens a scope holding {@code entries} (store key to bytes or {@link #MISSING}). */
   Scope open(Set<String> userKeys, Map<String, byte[]> entries) {
-    return open(userKeys, entries, null);
+    return open(userKeys, entries, null, null);
   }
 
   /**
    * Opens a scope that also records the store keys this thread reads while it is open, and
    * hands them to {@code onClose} when it closes; {@code onClose == null} records nothing.
+   * With a {@code flush}, the scope gathers the thread's writes while it is the outermost
+   * gathering scope, and hands them to {@code flush} once it is closed and off the stack.
    */
   Scope open(Set<String> userKeys, Map<String, byte[]> entries,
-      Consumer<Set<String>> onClose) {
+      Consumer<Set<String>> onClose, Consumer<Map<String, Gathered>> flush) {
     ArrayDeque<Scope> stack = stacks.get();
     if (stack == null) {
       stack = new ArrayDeque<>();
       stacks.set(stack);
     }
-    Scope scope = new Scope(stack, userKeys, entries, onClose);
+    Scope scope = new Scope(stack, userKeys, entries, onClose, flush);
     stack.push(scope);
     open.incrementAndGet();
     return scope;
@@ -118,6 +121,101 @@ final class Scopes {
     }
   }
 
+  /**
+   * A write held back until the request's scope closes.
+   *
+   * @param bytes the sealed bytes
+   * @param ttlMillis the TTL it was written with
+   * @param stats the counters of the view that wrote it
+   */
+  record Gathered(byte[] bytes, long ttlMillis, StatsCounter stats) {}
+
+  /** The outermost scope of this thread that gathers writes, or {@code null}. */
+  Scope gatherer() {
+    ArrayDeque<Scope> stack = stack();
+    if (stack == null) {
+      return null;
+    }
+    for (Iterator<Scope> it = stack.descendingIterator(); it.hasNext(); ) {
+      Scope scope = it.next();
+      if (scope.gathered != null) {
+        return scope;
+      }
+    }
+    return null;
+  }
+
+  /** The bytes of a write this thread's scopes hold back for {@code storeKey}, or null. */
+  byte[] gathered(String storeKey) {
+    ArrayDeque<Scope> stack = stack();
+    if (stack == null) {
+      return null;
+    }
+    for (Scope scope : stack) {
+      if (scope.gathered != null) {
+        Gathered g = scope.gathered(storeKey);
+        if (g != null) {
+          return g.bytes();
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Takes every write this thread's scopes hold back, for a flush before a call that must see
+   * the store as the request left it; empty when none.
+   */
+  Map<String, Gathered> takeGathered() {
+    ArrayDeque<Scope> stack = stack();
+    if (stack == null) {
+      return Map.of();
+    }
+    Map<String, Gathered> all = null;
+    for (Iterator<Scope> it = stack.descendingIterator(); it.hasNext(); ) {
+      Scope scope = it.next();
+      if (scope.gathered != null) {
+        Map<String, Gathered> taken = scope.takeGathered();
+        if (!taken.isEmpty()) {
+          if (all == null) {
+            all = new LinkedHashMap<>(taken);
+          } else {
+            all.putAll(taken);
+          }
+        }
+      }
+    }
+    return all == null ? Map.of() : all;
+  }
+
+  /** Drops held-back writes of keys under {@code prefix} ("" means all): a clear wins. */
+  void dropGathered(String prefix) {
+    ArrayDeque<Scope> stack = stack();
+    if (stack != null) {
+      for (Scope scope : stack) {
+        if (scope.gathered != null) {
+          synchronized (scope.gathered) {
+            scope.gathered.keySet().removeIf(k -> k.startsWith(prefix));
+          }
+        }
+      }
+    }
+  }
+
+  /** Drops a held-back write of one key: a delete or a write that went out at once wins. */
+  void dropGatheredKey(String storeKey) {
+    ArrayDeque<Scope> stack = stack();
+    if (stack != null) {
+      for (Scope scope : stack) {
+        if (scope.gathered != null) {
+          synchronized (scope.gathered) {
+            scope.gathered.remove(storeKey);
+          }
+        }
+      }
+    }
+  }
+
   /** Marks every key under {@code prefix} missing in every scope ("" means all keys). */
   void cleared(String prefix) {
     ArrayDeque<Scope> stack = stack();
@@ -139,11 +237,16 @@ final class Scopes {
     /** The store keys read while open, in order, for a learning scope; else null. */
     final Set<String> recorded;
     private final Consumer<Set<String>> onClose;
+    /** Writes held back while this is the outermost gathering scope; null if it gathers none. */
+    private final Map<String, Gathered> gathered;
+    private final Consumer<Map<String, Gathered>> flush;
 
     Scope(ArrayDeque<Scope> stack, Set<String> userKeys, Map<String, byte[]> entries,
-        Consumer<Set<String>> onClose) {
+        Consumer<Set<String>> onClose, Consumer<Map<String, Gathered>> flush) {
       this.stack = stack;
       this.onClose = onClose;
+      this.flush = flush;
+      this.gathered = flush == null ? null : new LinkedHashMap<>();
       this.recorded = onClose == null ? null : Collections.synchronizedSet(new LinkedHashSet<>());
       this.userKeys = Collections.unmodifiableSet(userKeys);
       // concurrent only so that a close from another thread can empty it safely
@@ -155,19 +258,61 @@ final class Scopes {
       return userKeys;
     }
 
+    /** Holds back a write until this scope closes. */
+    void gather(String storeKey, Gathered write) {
+      synchronized (gathered) {
+        gathered.remove(storeKey); // a rewrite moves the key to the end, as the store sees it
+        gathered.put(storeKey, write);
+      }
+    }
+
+    private Gathered gathered(String storeKey) {
+      synchronized (gathered) {
+        return gathered.get(storeKey);
+      }
+    }
+
+    private Map<String, Gathered> takeGathered() {
+      synchronized (gathered) {
+        if (gathered.isEmpty()) {
+          return Map.of();
+        }
+        Map<String, Gathered> taken = new LinkedHashMap<>(gathered);
+        gathered.clear();
+        return taken;
+      }
+    }
+
     @Override
     public void close() {
-      closed = true;
-      if (counted.compareAndSet(true, false)) {
-        open.decrementAndGet();
+      if (!counted.compareAndSet(true, false)) {
+        closed = true;
+        return;
+      }
+      try {
         if (onClose != null) {
           Set<String> keys;
           synchronized (recorded) {
             keys = new LinkedHashSet<>(recorded);
           }
+          // while this scope is still open, so that what onClose writes is gathered too
           onClose.accept(keys);
         }
+      } finally {
+        closed = true;
+        open.decrementAndGet();
+        leave();
+        if (gathered != null) {
+          Map<String, Gathered> writes = takeGathered();
+          if (!writes.isEmpty()) {
+            flush.accept(writes);
+          }
+        }
       }
+    }
+
+    /** Takes this scope off its thread's stack (or leaves that to the owner) and empties it. */
+    private void leave() {
       if (Thread.currentThread() != owner) {
         entries.clear(); // the owner drops the scope from its stack at its next cache call
         return;
