@@ -53,6 +53,11 @@ final class Scopes {
     return scope;
   }
 
+  /** Whether a scope is open on any thread. */
+  boolean anyOpen() {
+    return open.get() != 0;
+  }
+
   /** Returns this thread's stack without scopes closed elsewhere, or null if none is open. */
   private ArrayDeque<Scope> stack() {
     if (open.get() == 0) {
@@ -301,6 +306,7 @@ final class Scopes {
       } finally {
         closed = true;
         open.decrementAndGet();
+        handDown();
         leave();
         if (gathered != null) {
           Map<String, Gathered> writes = takeGathered();
@@ -308,6 +314,21 @@ final class Scopes {
             flush.accept(writes);
           }
         }
+      }
+    }
+
+    /**
+     * Leaves what this scope knows to the request scope around it, if any: a request is one
+     * snapshot, so a read after an inner scope closed (the page cache reading back the page it
+     * stored, under the tag generations the rendering read) needs no round trip.
+     */
+    private void handDown() {
+      if (Thread.currentThread() != owner) {
+        return;
+      }
+      Scope gatherer = gatherer();
+      if (gatherer != null && gatherer != this) {
+        entries.forEach(gatherer.entries::putIfAbsent);
       }
     }
 
