@@ -58,12 +58,16 @@ final class ScopedReads {
    *     own (a tag generation)
    */
   byte[] lookup(String storeKey, StatsCounter stats, boolean userRead) {
-    scopes.recordRead(storeKey);
-    byte[] known = known(storeKey);
+    byte[] known = recordAndLookUp(storeKey);
     if (known != null && userRead) {
       stats.inc(StatsCounter.Kind.PRELOAD_HIT);
     }
     return known;
+  }
+
+  private byte[] recordAndLookUp(String storeKey) {
+    scopes.recordRead(storeKey);
+    return known(storeKey);
   }
 
   /**
@@ -104,18 +108,31 @@ final class ScopedReads {
    *     Larder's own (tag generations)
    */
   Raw read(Collection<String> storeKeys, StatsCounter stats, boolean userRead) {
+    if (!scopes.anyOpen() && dropped.isEmpty()) {
+      // nothing on any thread could answer: no per-key lookups, no second list
+      Collection<String> all = storeKeys;
+      return new Raw(storeKeys.isEmpty() ? Map.of()
+          : calls.call(stats, "getMany", s -> s.getMany(all), Map.of()), ownedReads);
+    }
     Map<String, byte[]> fromScopes = null;
     List<String> toFetch = new ArrayList<>(storeKeys.size());
+    long preloadHits = 0;
     for (String k : storeKeys) {
-      byte[] known = lookup(k, stats, userRead);
+      byte[] known = recordAndLookUp(k);
       if (known == null) {
         toFetch.add(k);
-      } else if (known != Scopes.MISSING) {
+        continue;
+      }
+      preloadHits++;
+      if (known != Scopes.MISSING) {
         if (fromScopes == null) {
           fromScopes = new HashMap<>();
         }
         fromScopes.put(k, known);
       }
+    }
+    if (userRead) {
+      stats.add(StatsCounter.Kind.PRELOAD_HIT, preloadHits);
     }
     Map<String, byte[]> fetched = toFetch.isEmpty() ? Map.of()
         : calls.call(stats, "getMany", s -> s.getMany(toFetch), Map.of());

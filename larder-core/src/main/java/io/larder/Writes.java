@@ -171,7 +171,12 @@ final class Writes {
       s.setMany(byStoreKey, ms);
       return Boolean.TRUE;
     }, null);
-    sealed.forEach((k, bytes) -> afterWrite(view, k, ok, bytes, ms));
+    if (Boolean.TRUE.equals(ok)) {
+      view.stats().add(StatsCounter.Kind.WRITE, sealed.size()); // once, not per key
+      sealed.forEach((k, bytes) -> scoped.written(k.store(), bytes));
+    } else {
+      sealed.forEach((k, bytes) -> afterWrite(view, k, ok, bytes, ms));
+    }
   }
 
   /** Stores a value only if the key is missing. */
