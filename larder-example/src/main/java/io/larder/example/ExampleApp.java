@@ -263,6 +263,16 @@ public final class ExampleApp implements AutoCloseable {
     return port;
   }
 
+  /**
+   * Returns the store round trips the site's cache has counted since it opened (every
+   * namespace), for a benchmark that compares what one request costs.
+   *
+   * @return the count
+   */
+  public long storeRoundTrips() {
+    return cache.stats().roundTrips();
+  }
+
   Cache cache() {
     return cache;
   }
