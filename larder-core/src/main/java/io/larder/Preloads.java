@@ -8,11 +8,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Opens preload scopes: a listed set of keys in one bulk read, or a learned scope that reads
@@ -47,9 +46,11 @@ final class Preloads {
   Preload open(Map<String, Keys.StoreKey> keys, StatsCounter stats) {
     List<String> storeKeys = new ArrayList<>(keys.size());
     keys.values().forEach(k -> storeKeys.add(k.store()));
-    Map<String, byte[]> entries = new LinkedHashMap<>(Reads.capacity(storeKeys.size()));
+    // the scope keeps this very map: no second copy of the entries
+    Map<String, byte[]> entries = new ConcurrentHashMap<>(Reads.capacity(storeKeys.size()));
     scoped.fetchInto(storeKeys, entries, stats);
-    return scoped.open(java.util.Collections.unmodifiableSet(new LinkedHashSet<>(keys.keySet())),
+    // the map is the caller's own (resolved for this call): its key set needs no copy
+    return scoped.open(java.util.Collections.unmodifiableSet(keys.keySet()),
         entries, null, false, stats);
   }
 
@@ -62,7 +63,7 @@ final class Preloads {
   Preload learned(String name, StatsCounter stats) {
     Keys.StoreKey listKey = Keys.resolve(learnPrefix, name, rules);
     List<String> learnedKeys = learned.getIfPresent(name);
-    Map<String, byte[]> entries = new LinkedHashMap<>();
+    Map<String, byte[]> entries = new ConcurrentHashMap<>();
     List<String> toFetch = new ArrayList<>();
     if (learnedKeys == null || !scoped.knowsAll(learnedKeys)) {
       // the stored list comes along with the data; alone, it is not worth a round trip

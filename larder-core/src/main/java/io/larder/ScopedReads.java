@@ -22,6 +22,7 @@ final class ScopedReads {
   private final boolean ownedReads;
   private final DroppedWrites dropped;
   private final boolean gatherWrites;
+  private final java.util.function.Predicate<String> hidden;
 
   /**
    * @param ownedReads whether the store's reads return arrays no one else holds
@@ -34,6 +35,7 @@ final class ScopedReads {
     this.ownedReads = ownedReads;
     this.dropped = dropped;
     this.gatherWrites = gatherWrites;
+    this.hidden = dropped::hides;
   }
 
   /** Whether the store's reads return arrays no one else holds. */
@@ -66,8 +68,7 @@ final class ScopedReads {
   }
 
   private byte[] recordAndLookUp(String storeKey) {
-    scopes.recordRead(storeKey);
-    return known(storeKey);
+    return scopes.find(storeKey, true, hidden);
   }
 
   /**
@@ -75,11 +76,7 @@ final class ScopedReads {
    * a failed write's miss, or what an open scope read.
    */
   private byte[] known(String storeKey) {
-    byte[] gathered = scopes.gathered(storeKey);
-    if (gathered != null) {
-      return gathered;
-    }
-    return dropped.hides(storeKey) ? Scopes.MISSING : scopes.lookup(storeKey);
+    return scopes.find(storeKey, false, hidden);
   }
 
   /** Whether this thread knows every one of {@code storeKeys} without asking the store. */

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The preload scopes of one root cache, per thread. Each thread's open scopes form a stack
@@ -77,13 +78,29 @@ final class Scopes {
   }
 
   /**
-   * Returns what the innermost scope that knows {@code storeKey} holds: the bytes,
-   * {@link #MISSING}, or {@code null} if no open scope of this thread knows it.
+   * What this thread knows of a store key, in one pass over its scopes: a held-back write's
+   * bytes first, then {@link #MISSING} if {@code hidden} says so (a failed write), then the
+   * innermost scope's entry; {@code null} if none. With {@code record}, the read is noted in
+   * every learning scope first.
    */
-  byte[] lookup(String storeKey) {
+  byte[] find(String storeKey, boolean record, Predicate<String> hidden) {
     ArrayDeque<Scope> stack = stack();
     if (stack == null) {
-      return null;
+      return hidden.test(storeKey) ? MISSING : null;
+    }
+    for (Scope scope : stack) {
+      if (record && scope.recorded != null && scope.recorded.size() < MAX_LEARNED_KEYS) {
+        scope.recorded.add(storeKey);
+      }
+      if (scope.gathered != null) {
+        Gathered g = scope.gathered(storeKey);
+        if (g != null) {
+          return g.bytes();
+        }
+      }
+    }
+    if (hidden.test(storeKey)) {
+      return MISSING;
     }
     for (Scope scope : stack) {
       byte[] b = scope.entries.get(storeKey);
@@ -92,18 +109,6 @@ final class Scopes {
       }
     }
     return null;
-  }
-
-  /** Notes a read of a store key in every learning scope of this thread. */
-  void recordRead(String storeKey) {
-    ArrayDeque<Scope> stack = stack();
-    if (stack != null) {
-      for (Scope scope : stack) {
-        if (scope.recorded != null && scope.recorded.size() < MAX_LEARNED_KEYS) {
-          scope.recorded.add(storeKey);
-        }
-      }
-    }
   }
 
   /** Records a write (or, with {@link #MISSING}, a delete) in every scope holding the key. */
@@ -253,9 +258,11 @@ final class Scopes {
       this.flush = flush;
       this.gathered = flush == null ? null : new LinkedHashMap<>();
       this.recorded = onClose == null ? null : Collections.synchronizedSet(new LinkedHashSet<>());
-      this.userKeys = Collections.unmodifiableSet(userKeys);
-      // concurrent only so that a close from another thread can empty it safely
-      this.entries = new ConcurrentHashMap<>(entries);
+      this.userKeys = userKeys;
+      // concurrent only so that a close from another thread can empty it safely; a concurrent
+      // map the opener made for this scope is kept as it is
+      this.entries = entries instanceof ConcurrentHashMap<String, byte[]> own ? own
+          : new ConcurrentHashMap<>(entries);
     }
 
     @Override
