@@ -299,6 +299,7 @@ final class Scopes {
     public void close() {
       if (!counted.compareAndSet(true, false)) {
         closed = true;
+        leave(); // closed before by another thread: the owner still takes it off its stack
         return;
       }
       try {
