@@ -675,11 +675,46 @@ public interface Cache extends AutoCloseable {
    * }
    * }</pre>
    *
+   * <p>In a fail-open cache (the default) a learned scope is also a request scope: writes are
+   * gathered while it is open, as in {@link #gatherWrites()}. Closing a learned scope never
+   * throws, so in a fail-closed cache it gathers nothing; open {@link #gatherWrites()} around
+   * it there.
+   *
    * @param name the scope's name: a route, a view
    * @return the open scope; {@link Preload#keys()} is empty
    * @throws IllegalArgumentException if {@code name} is empty
    */
   Preload learnedPreload(String name);
+
+  /**
+   * Opens a request scope on this thread: the values this thread writes through this cache
+   * (any namespace of its root; {@code set}, {@code setMany}, memoized results, fragments,
+   * learned key lists) while it is open are held back and sent in one bulk write when the
+   * outermost request scope of the thread closes, rather than one round trip each. Reads on
+   * this thread see the held-back values at once; other threads and servers see them when the
+   * scope closes. Deletes, counters, {@code add}, compare-and-set, {@code touch}, {@code clear}
+   * and leases stay immediate (a held-back write of the same key is sent first, or dropped by
+   * a delete or clear). A failed bulk write counts as a store error for each of its writes,
+   * as a failed {@code set} does; fail-closed, {@link Preload#close()} throws it, after the
+   * scope is torn down. Switched off with the builder's {@code gatherWrites(false)} or the
+   * URL option {@code gatherWrites=false}, when this scope only marks the request.
+   *
+   * <pre>{@code
+   * try (Preload request = cache.gatherWrites()) {
+   *   cache.set("a", "1");
+   *   cache.set("b", "2");   // nothing sent yet; cache.get("a") sees "1"
+   * }                        // one bulk write of a and b
+   * }</pre>
+   *
+   * <p>The default (for other implementations) opens an empty {@link #preload} scope, which
+   * gathers nothing.
+   *
+   * @return the open scope; {@link Preload#keys()} is empty
+   * @throws IllegalStateException if the cache is closed
+   */
+  default Preload gatherWrites() {
+    return preload(java.util.List.of());
+  }
 
   /**
    * Returns a snapshot of this cache's counters, without asking the store anything: its

@@ -2,6 +2,9 @@ package io.larder;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.time.temporal.TemporalAccessor;
@@ -55,25 +58,53 @@ public final class CacheKeys {
   }
 
   /**
-   * Each record class's component accessors, in declaration order, looked up and made
-   * accessible once per class rather than on every key.
+   * How each record class is written, worked out once per class rather than on every key: the
+   * text before its components, and per component an accessor that returns a primitive
+   * unboxed.
    */
-  private static final ClassValue<Method[]> RECORD_ACCESSORS = new ClassValue<>() {
+  private static final ClassValue<RecordShape> RECORD_SHAPES = new ClassValue<>() {
     @Override
-    protected Method[] computeValue(Class<?> type) {
+    protected RecordShape computeValue(Class<?> type) {
       RecordComponent[] components = type.getRecordComponents();
-      Method[] accessors = new Method[components.length];
+      Component[] shape = new Component[components.length];
       for (int i = 0; i < components.length; i++) {
-        accessors[i] = components[i].getAccessor();
-        try {
-          accessors[i].setAccessible(true);
-        } catch (RuntimeException e) {
-          // a record in a module that does not open it: invoking the accessor says so, per key
-        }
+        shape[i] = Component.of(components[i].getAccessor());
       }
-      return accessors;
+      StringBuilder head = new StringBuilder().append('R');
+      text(head, type.getName());
+      head.append(components.length).append('(');
+      return new RecordShape(head.toString(), shape);
     }
   };
+
+  /** A record class's text up to its first component, and its components. */
+  private record RecordShape(String head, Component[] components) {}
+
+  /**
+   * One record component: its accessor, and as a method handle of type {@code (Object)T}
+   * when it could be made accessible ({@code null} otherwise: a record in a module that does
+   * not open it, for which invoking the accessor says so, per key).
+   */
+  private record Component(Method accessor, MethodHandle handle, Class<?> type) {
+    static Component of(Method accessor) {
+      Class<?> type = accessor.getReturnType();
+      MethodHandle handle = null;
+      try {
+        accessor.setAccessible(true);
+        MethodHandle h = MethodHandles.lookup().unreflect(accessor);
+        handle = h.asType(MethodType.methodType(type.isPrimitive() ? type : Object.class,
+            Object.class));
+      } catch (RuntimeException | IllegalAccessException e) {
+        // left to Method.invoke, which reports it for each key
+      }
+      return new Component(accessor, handle, type);
+    }
+
+    IllegalArgumentException unreadable(Object record, Throwable e) {
+      return new IllegalArgumentException("cannot read component " + accessor.getName()
+          + " of " + record.getClass().getName() + " for a cache key", e);
+    }
+  }
 
   private static boolean supported(Class<?> type, List<Class<?>> seen) {
     if (SCALARS.contains(type) || type.isEnum() || type == Object.class
@@ -119,7 +150,7 @@ public final class CacheKeys {
    * @throws IllegalArgumentException if the value holds an unsupported type
    */
   public static String encode(Object value) {
-    return encode(value, UnaryOperator.identity());
+    return encode(value, IDENTITY);
   }
 
   /**
@@ -136,10 +167,13 @@ public final class CacheKeys {
    */
   public static String encode(Object value, UnaryOperator<Object> adapter) {
     Objects.requireNonNull(adapter, "adapter");
-    StringBuilder sb = new StringBuilder();
-    new Writer(adapter).write(sb, value);
+    StringBuilder sb = new StringBuilder(64);
+    (adapter == IDENTITY ? PLAIN : new Writer(adapter)).write(sb, value);
     return sb.toString();
   }
+
+  private static final UnaryOperator<Object> IDENTITY = UnaryOperator.identity();
+  private static final Writer PLAIN = new Writer(IDENTITY);
 
   private static void text(StringBuilder sb, String s) {
     sb.append(s.length()).append(':').append(s);
@@ -157,6 +191,45 @@ public final class CacheKeys {
       StringBuilder sb = new StringBuilder();
       write(sb, v);
       return sb.toString();
+    }
+
+    /**
+     * Writes a record as {@code R<len>:<class><n>(<components>)}; a primitive component is
+     * written as its boxed value would be, without boxing it.
+     */
+    private void writeRecord(StringBuilder sb, Record r) {
+      RecordShape shape = RECORD_SHAPES.get(r.getClass());
+      sb.append(shape.head());
+      for (Component c : shape.components()) {
+        MethodHandle h = c.handle();
+        Object component;
+        try {
+          Class<?> t = c.type();
+          if (h == null) {
+            component = c.accessor().invoke(r);
+          } else if (!t.isPrimitive()) {
+            component = (Object) h.invokeExact((Object) r);
+          } else if (t == long.class) {
+            sb.append('l').append((long) h.invokeExact((Object) r)).append(';');
+            continue;
+          } else if (t == int.class) {
+            sb.append('i').append((int) h.invokeExact((Object) r)).append(';');
+            continue;
+          } else if (t == boolean.class) {
+            sb.append((boolean) h.invokeExact((Object) r) ? 'T' : 'F');
+            continue;
+          } else {
+            // the rarer primitives, boxed as Method.invoke would box them
+            component = c.accessor().invoke(r);
+          }
+        } catch (Error e) {
+          throw e;
+        } catch (Throwable e) {
+          throw c.unreadable(r, e);
+        }
+        write(sb, component);
+      }
+      sb.append(')');
     }
 
     void write(StringBuilder sb, Object v) {
@@ -194,6 +267,8 @@ public final class CacheKeys {
         sb.append('E');
         text(sb, e.getDeclaringClass().getName());
         text(sb, e.name());
+      } else if (v instanceof Record r) {
+        writeRecord(sb, r);
       } else if (isTime(v.getClass())) {
         sb.append('t');
         text(sb, v.getClass().getName());
@@ -201,22 +276,6 @@ public final class CacheKeys {
       } else if (v instanceof Optional<?> o) {
         sb.append('O');
         write(sb, o.orElse(null));
-      } else if (v instanceof Record r) {
-        sb.append('R');
-        text(sb, r.getClass().getName());
-        Method[] accessors = RECORD_ACCESSORS.get(r.getClass());
-        sb.append(accessors.length).append('(');
-        for (Method accessor : accessors) {
-          Object component;
-          try {
-            component = accessor.invoke(r);
-          } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalArgumentException("cannot read component " + accessor.getName()
-                + " of " + r.getClass().getName() + " for a cache key", e);
-          }
-          write(sb, component);
-        }
-        sb.append(')');
       } else if (v instanceof List<?> list) {
         sb.append('L').append(list.size()).append('[');
         for (Object e : list) {

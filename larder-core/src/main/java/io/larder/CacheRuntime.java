@@ -33,9 +33,11 @@ final class CacheRuntime {
    * @param failOpen whether store failures read as misses
    * @param description the store as messages name it (a redacted URL)
    * @param rootPrefix the clear prefix of the root cache: where tags and learned lists live
+   * @param gatherWrites whether request scopes hold writes back until they close
    */
   CacheRuntime(Store store, boolean ownsStore, int compressAbove, boolean failOpen,
-      CodecRegistry codecs, String description, InstantSource clock, String rootPrefix) {
+      CodecRegistry codecs, String description, InstantSource clock, String rootPrefix,
+      boolean gatherWrites) {
     StoreTraits traits = Objects.requireNonNull(store.traits(), "store.traits()");
     this.store = store;
     this.ownsStore = ownsStore;
@@ -43,7 +45,8 @@ final class CacheRuntime {
     this.codecs = codecs;
     this.calls = new StoreCalls(store, description, failOpen);
     this.dropped = new DroppedWrites(store, clock);
-    ScopedReads scoped = new ScopedReads(calls, traits.readsReturnCopies(), dropped);
+    ScopedReads scoped = new ScopedReads(calls, traits.readsReturnCopies(), dropped,
+        gatherWrites);
     EntryCodec entries = new EntryCodec(compressAbove, failOpen, traits.maxValueBytes());
     this.tags = new Tags(calls, scoped, rules, rootPrefix);
     this.reads = new Reads(scoped, entries, tags, calls);

@@ -225,6 +225,12 @@ final class DefaultCache implements Cache {
   }
 
   @Override
+  public Preload gatherWrites() {
+    runtime.calls.requireOpen();
+    return runtime.preloads.gathering(view.stats());
+  }
+
+  @Override
   public Preload learnedPreload(String name) {
     Objects.requireNonNull(name, "name");
     if (name.isEmpty()) {

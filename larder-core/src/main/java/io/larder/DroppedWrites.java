@@ -62,6 +62,11 @@ final class DroppedWrites {
     }
   }
 
+  /** Whether no key is remembered: then no read needs to ask {@link #hides}. */
+  boolean isEmpty() {
+    return until.isEmpty();
+  }
+
   /** Tells whether reads of a key must miss; forgets it once its time has passed. */
   boolean hides(String storeKey) {
     if (until.isEmpty()) {

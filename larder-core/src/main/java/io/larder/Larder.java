@@ -36,7 +36,9 @@ import java.util.TreeMap;
  *   <li>{@code compress} — deflate values of at least this many bytes ({@code 256},
  *       {@code 4k}); off by default;</li>
  *   <li>{@code failOpen} — {@code true} (default): store failures read as misses;
- *       {@code false}: they throw.</li>
+ *       {@code false}: they throw;</li>
+ *   <li>{@code gatherWrites} — {@code true} (default): writes made inside a request scope
+ *       go out in one bulk write when it closes; {@code false}: each at once.</li>
  * </ul>
  * Stores add their own (for example {@code maxBytes} for {@code mem:}); an option nobody
  * knows is an error, not silently ignored.
@@ -122,6 +124,7 @@ public final class Larder {
     private Duration defaultTtl;
     private Integer compressAbove;
     private Boolean failOpen;
+    private Boolean gatherWrites;
     private InstantSource clock;
     private java.util.function.UnaryOperator<Store> decorator;
     private final Set<Class<?>> serializable = new LinkedHashSet<>();
@@ -225,6 +228,22 @@ public final class Larder {
     }
 
     /**
+     * Chooses whether request scopes gather writes: {@code true} (default) holds back the
+     * writes a thread makes inside a learned preload scope or {@link Cache#gatherWrites()}
+     * scope and sends them in one bulk write when the outermost such scope closes;
+     * {@code false} sends each write at once. See {@code docs/preload.md}.
+     *
+     * @param gatherWrites whether to gather writes
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder gatherWrites(boolean gatherWrites) {
+      once("gatherWrites");
+      this.gatherWrites = gatherWrites;
+      return this;
+    }
+
+    /**
      * Sets the time source for freshness decisions ({@link Cache#getOrCompute}) and for the
      * expiry of stores opened from the URL (tests inject a manual clock). Stores expiring on
      * a server use the server's clock; a store passed to {@link #store} keeps its own.
@@ -300,6 +319,7 @@ public final class Larder {
       Duration ttl = defaultTtl;
       Integer compress = compressAbove;
       Boolean open = failOpen;
+      Boolean gather = gatherWrites;
       Store s = store;
       String description = store == null ? null : store.getClass().getSimpleName();
       if (url != null) {
@@ -311,6 +331,8 @@ public final class Larder {
         compress = merge("compress", compress,
             parsed.sizeOption("compress").map(n -> checkCompress(n, parsed)).orElse(null), parsed);
         open = merge("failOpen", open, parsed.booleanOption("failOpen").orElse(null), parsed);
+        gather = merge("gatherWrites", gather,
+            parsed.booleanOption("gatherWrites").orElse(null), parsed);
         if (p != null) {
           Keys.encodeSegment(p);
         }
@@ -342,7 +364,8 @@ public final class Larder {
       CacheRuntime runtime = new CacheRuntime(s, url != null,
           compress == null ? 0 : compress, open == null || open,
           new CodecRegistry(serializable), description,
-          clock != null ? clock : InstantSource.system(), KeyLayout.prefix(path));
+          clock != null ? clock : InstantSource.system(), KeyLayout.prefix(path),
+          gather == null || gather);
       return new DefaultCache(runtime, path, new StatsCounter(null),
           ttl == null ? Cache.FOREVER : ttl, true);
     }

@@ -195,6 +195,8 @@ final class Loader {
           Ttls.freshUntil(load.f(), clock.millis()), Ttls.storeMillis(load.f()));
     } finally {
       if (lease != null) {
+        // the holder's value must be in the store before the lease goes, not in a scope
+        scoped.settle(load.k().store(), stats);
         Keys.StoreKey held = lease;
         calls.call(stats, "lease", s -> s.delete(held.store()), null);
       }

@@ -8,11 +8,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Opens preload scopes: a listed set of keys in one bulk read, or a learned scope that reads
@@ -47,19 +46,29 @@ final class Preloads {
   Preload open(Map<String, Keys.StoreKey> keys, StatsCounter stats) {
     List<String> storeKeys = new ArrayList<>(keys.size());
     keys.values().forEach(k -> storeKeys.add(k.store()));
-    Map<String, byte[]> entries = new LinkedHashMap<>(Reads.capacity(storeKeys.size()));
+    // the scope keeps this very map: no second copy of the entries
+    Map<String, byte[]> entries = new ConcurrentHashMap<>(Reads.capacity(storeKeys.size()));
     scoped.fetchInto(storeKeys, entries, stats);
-    return scoped.open(java.util.Collections.unmodifiableSet(new LinkedHashSet<>(keys.keySet())),
-        entries, null);
+    // the map is the caller's own (resolved for this call): its key set needs no copy
+    return scoped.open(java.util.Collections.unmodifiableSet(keys.keySet()),
+        entries, null, false, stats);
+  }
+
+  /** Opens a request scope that reads nothing and gathers writes; see {@link Cache#gatherWrites}. */
+  Preload gathering(StatsCounter stats) {
+    return scoped.open(Set.of(), Map.of(), null, true, stats);
   }
 
   /** Opens a learned scope; see {@link Cache#learnedPreload}. */
   Preload learned(String name, StatsCounter stats) {
     Keys.StoreKey listKey = Keys.resolve(learnPrefix, name, rules);
     List<String> learnedKeys = learned.getIfPresent(name);
-    Map<String, byte[]> entries = new LinkedHashMap<>();
+    Map<String, byte[]> entries = new ConcurrentHashMap<>();
     List<String> toFetch = new ArrayList<>();
-    toFetch.add(listKey.store());
+    if (learnedKeys == null || !scoped.knowsAll(learnedKeys)) {
+      // the stored list comes along with the data; alone, it is not worth a round trip
+      toFetch.add(listKey.store());
+    }
     if (learnedKeys != null) {
       toFetch.addAll(learnedKeys);
     }
@@ -73,7 +82,9 @@ final class Preloads {
     List<String> previous = fromStore != null ? fromStore : learnedKeys;
     entries.remove(listKey.store());
     return scoped.open(Set.of(), entries,
-        recorded -> remember(name, listKey, recorded, previous, stats));
+        recorded -> remember(name, listKey, recorded, previous, stats),
+        // closing a learned scope never throws, so fail-closed its writes go out at once
+        calls.failOpen(), stats);
   }
 
   /** Keeps what a learned scope read, in this JVM and, when the set changed, in the store. */
@@ -87,6 +98,9 @@ final class Preloads {
       return;
     }
     byte[] bytes = LearnedKeys.encode(now);
+    if (scoped.gather(listKey.store(), bytes, LEARNED_LIST_TTL_MILLIS, stats)) {
+      return;
+    }
     try {
       calls.call(stats, "learnedPreload", s -> {
         s.set(listKey.store(), bytes, LEARNED_LIST_TTL_MILLIS);

@@ -52,13 +52,26 @@ final class Reads {
       bytes.putAll(scoped.read(tags.keys(view.tags()), view.stats(), false).bytes());
     }
     Map<String, T> result = new LinkedHashMap<>(capacity(resolved.size()));
+    // counted once per call, not per key: each count reaches every ancestor's counters
+    long hits = 0;
+    long saved = 0;
     for (Map.Entry<String, Keys.StoreKey> e : resolved.entrySet()) {
       Keys.StoreKey k = e.getValue();
-      T value = open(view, k, bytes.get(k.store()), codec, bytes, raw.owned()).value();
-      if (value != null) {
-        result.put(e.getKey(), value);
+      byte[] b = bytes.get(k.store());
+      Entry<T> entry = b == null ? Entry.absent()
+          : check(view, k, b, codec, bytes, raw.owned());
+      if (entry.present()) {
+        hits++;
+        saved += entry.meta().computeMillis();
+        if (entry.value() != null) {
+          result.put(e.getKey(), entry.value());
+        }
       }
     }
+    StatsCounter stats = view.stats();
+    stats.add(StatsCounter.Kind.HIT, hits);
+    stats.add(StatsCounter.Kind.MISS, resolved.size() - hits);
+    stats.add(StatsCounter.Kind.TIME_SAVED, saved);
     return result;
   }
 
@@ -73,6 +86,7 @@ final class Reads {
 
   /** Reads a key's bytes with their version, for a compare-and-set; {@code null} if absent. */
   StoredValue versioned(View view, Keys.StoreKey k) {
+    scoped.settle(k.store(), view.stats());
     return calls.call(view.stats(), "getVersioned", s -> s.getVersioned(k.store()), null);
   }
 
@@ -92,14 +106,28 @@ final class Reads {
   <T> Entry<T> open(View view, Keys.StoreKey k, byte[] raw, Codec<T> codec,
       Map<String, byte[]> known, boolean owned) {
     StatsCounter stats = view.stats();
-    Entry<T> entry = raw == null ? Entry.absent() : entries.open(k, raw, codec, owned, stats);
-    if (!entry.present()
-        || !entry.meta().tags().isEmpty() && !tags.current(entry.meta().tags(), known, stats)) {
+    Entry<T> entry = raw == null ? Entry.absent() : check(view, k, raw, codec, known, owned);
+    if (!entry.present()) {
       stats.inc(StatsCounter.Kind.MISS);
-      return Entry.absent();
+      return entry;
     }
     stats.inc(StatsCounter.Kind.HIT);
     stats.add(StatsCounter.Kind.TIME_SAVED, entry.meta().computeMillis());
+    return entry;
+  }
+
+  /**
+   * Opens stored bytes without counting the hit or miss: absent if undecodable or written
+   * under a tag generation that has moved on.
+   */
+  private <T> Entry<T> check(View view, Keys.StoreKey k, byte[] raw, Codec<T> codec,
+      Map<String, byte[]> known, boolean owned) {
+    StatsCounter stats = view.stats();
+    Entry<T> entry = entries.open(k, raw, codec, owned, stats);
+    if (!entry.present()
+        || !entry.meta().tags().isEmpty() && !tags.current(entry.meta().tags(), known, stats)) {
+      return Entry.absent();
+    }
     return entry;
   }
 

@@ -3,6 +3,7 @@ package io.larder;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,15 +21,21 @@ final class ScopedReads {
   private final StoreCalls calls;
   private final boolean ownedReads;
   private final DroppedWrites dropped;
+  private final boolean gatherWrites;
+  private final java.util.function.Predicate<String> hidden;
 
   /**
    * @param ownedReads whether the store's reads return arrays no one else holds
    * @param dropped the keys whose failed write must not be answered with the old value
+   * @param gatherWrites whether request scopes hold writes back until they close
    */
-  ScopedReads(StoreCalls calls, boolean ownedReads, DroppedWrites dropped) {
+  ScopedReads(StoreCalls calls, boolean ownedReads, DroppedWrites dropped,
+      boolean gatherWrites) {
     this.calls = calls;
     this.ownedReads = ownedReads;
     this.dropped = dropped;
+    this.gatherWrites = gatherWrites;
+    this.hidden = dropped::hides;
   }
 
   /** Whether the store's reads return arrays no one else holds. */
@@ -53,15 +60,33 @@ final class ScopedReads {
    *     own (a tag generation)
    */
   byte[] lookup(String storeKey, StatsCounter stats, boolean userRead) {
-    scopes.recordRead(storeKey);
-    if (dropped.hides(storeKey)) {
-      return Scopes.MISSING;
-    }
-    byte[] known = scopes.lookup(storeKey);
+    byte[] known = recordAndLookUp(storeKey);
     if (known != null && userRead) {
       stats.inc(StatsCounter.Kind.PRELOAD_HIT);
     }
     return known;
+  }
+
+  private byte[] recordAndLookUp(String storeKey) {
+    return scopes.find(storeKey, true, hidden);
+  }
+
+  /**
+   * What this thread knows of a store key without asking the store: a write it holds back,
+   * a failed write's miss, or what an open scope read.
+   */
+  private byte[] known(String storeKey) {
+    return scopes.find(storeKey, false, hidden);
+  }
+
+  /** Whether this thread knows every one of {@code storeKeys} without asking the store. */
+  boolean knowsAll(Collection<String> storeKeys) {
+    for (String k : storeKeys) {
+      if (known(k) == null) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Reads one store key: from a scope, else from the store. */
@@ -80,18 +105,31 @@ final class ScopedReads {
    *     Larder's own (tag generations)
    */
   Raw read(Collection<String> storeKeys, StatsCounter stats, boolean userRead) {
+    if (!scopes.anyOpen() && dropped.isEmpty()) {
+      // nothing on any thread could answer: no per-key lookups, no second list
+      Collection<String> all = storeKeys;
+      return new Raw(storeKeys.isEmpty() ? Map.of()
+          : calls.call(stats, "getMany", s -> s.getMany(all), Map.of()), ownedReads);
+    }
     Map<String, byte[]> fromScopes = null;
     List<String> toFetch = new ArrayList<>(storeKeys.size());
+    long preloadHits = 0;
     for (String k : storeKeys) {
-      byte[] known = lookup(k, stats, userRead);
+      byte[] known = recordAndLookUp(k);
       if (known == null) {
         toFetch.add(k);
-      } else if (known != Scopes.MISSING) {
+        continue;
+      }
+      preloadHits++;
+      if (known != Scopes.MISSING) {
         if (fromScopes == null) {
           fromScopes = new HashMap<>();
         }
         fromScopes.put(k, known);
       }
+    }
+    if (userRead) {
+      stats.add(StatsCounter.Kind.PRELOAD_HIT, preloadHits);
     }
     Map<String, byte[]> fetched = toFetch.isEmpty() ? Map.of()
         : calls.call(stats, "getMany", s -> s.getMany(toFetch), Map.of());
@@ -114,7 +152,7 @@ final class ScopedReads {
       StatsCounter stats) {
     List<String> toFetch = new ArrayList<>();
     for (String k : storeKeys) {
-      byte[] known = dropped.hides(k) ? Scopes.MISSING : scopes.lookup(k);
+      byte[] known = known(k);
       if (known != null) {
         entries.put(k, known);
       } else {
@@ -133,10 +171,91 @@ final class ScopedReads {
     return fetched;
   }
 
-  /** Opens a scope on this thread; see {@link Scopes#open(Set, Map, Consumer)}. */
+  /**
+   * Opens a scope on this thread; see {@link Scopes#open(Set, Map, Consumer, Consumer)}.
+   *
+   * @param gathers whether it is a request scope, which holds the thread's writes back until
+   *     it closes (when write gathering is on), the store's round trip counted in {@code stats}
+   */
   Preload open(Set<String> userKeys, Map<String, byte[]> entries,
-      Consumer<Set<String>> onClose) {
-    return scopes.open(userKeys, entries, onClose);
+      Consumer<Set<String>> onClose, boolean gathers, StatsCounter stats) {
+    return scopes.open(userKeys, entries, onClose,
+        gathers && gatherWrites ? writes -> flush(writes, stats) : null);
+  }
+
+  /**
+   * Holds a write back in the thread's outermost request scope, if one is open, until it
+   * closes; reads of the key on this thread see it meanwhile.
+   *
+   * @return whether the write was held back; {@code false}: the caller writes now
+   */
+  boolean gather(String storeKey, byte[] bytes, long ttlMillis, StatsCounter stats) {
+    if (!gatherWrites) {
+      return false;
+    }
+    Scopes.Scope gatherer = scopes.gatherer();
+    if (gatherer == null) {
+      return false;
+    }
+    gatherer.gather(storeKey, new Scopes.Gathered(bytes, ttlMillis, stats));
+    scopes.written(storeKey, bytes);
+    return true;
+  }
+
+  /**
+   * Sends the writes this thread holds back, if one of them is for {@code storeKey}: before a
+   * call that reads or changes the key in the store itself (add, counters, compare-and-set,
+   * touch).
+   */
+  void settle(String storeKey, StatsCounter stats) {
+    if (scopes.gathered(storeKey) != null) {
+      flush(scopes.takeGathered(), stats);
+    }
+  }
+
+  /** Forgets held-back writes that a delete of {@code storeKey} replaces. */
+  void dropGathered(String storeKey) {
+    scopes.dropGatheredKey(storeKey);
+  }
+
+  /**
+   * Sends held-back writes in one call ({@link io.larder.spi.Store#setEach}); each counts as
+   * a write of the view that made it, or, if the call fails, as a failed write of its key.
+   *
+   * @throws CacheException if the call fails and the cache fails closed
+   */
+  void flush(Map<String, Scopes.Gathered> writes, StatsCounter stats) {
+    Map<String, byte[]> bytes = new LinkedHashMap<>(Reads.capacity(writes.size()));
+    writes.forEach((k, w) -> bytes.put(k, w.bytes()));
+    Boolean ok = null;
+    try {
+      ok = calls.call(stats, "flush", s -> {
+        s.setEach(bytes, k -> writes.get(k).ttlMillis());
+        return Boolean.TRUE;
+      }, null);
+    } finally {
+      StatsCounter counting = null;
+      long n = 0;
+      for (Map.Entry<String, Scopes.Gathered> e : writes.entrySet()) {
+        Scopes.Gathered w = e.getValue();
+        if (ok == null) {
+          writeFailed(e.getKey(), w.ttlMillis());
+          continue;
+        }
+        dropped.written(e.getKey());
+        if (w.stats() != counting) {
+          if (counting != null) {
+            counting.add(StatsCounter.Kind.WRITE, n);
+          }
+          counting = w.stats();
+          n = 0;
+        }
+        n++;
+      }
+      if (counting != null) {
+        counting.add(StatsCounter.Kind.WRITE, n);
+      }
+    }
   }
 
   /**
@@ -165,8 +284,12 @@ final class ScopedReads {
     scopes.forget(storeKey);
   }
 
-  /** Marks every key under {@code prefix} missing in the thread's scopes. */
+  /**
+   * Marks every key under {@code prefix} missing in the thread's scopes, and forgets the
+   * writes held back for them.
+   */
   void cleared(String prefix) {
+    scopes.dropGathered(prefix);
     scopes.cleared(prefix);
   }
 }

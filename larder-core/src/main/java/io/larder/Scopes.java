@@ -3,6 +3,7 @@ package io.larder;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -10,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The preload scopes of one root cache, per thread. Each thread's open scopes form a stack
@@ -30,24 +32,31 @@ final class Scopes {
 
   /** Opens a scope holding {@code entries} (store key to bytes or {@link #MISSING}). */
   Scope open(Set<String> userKeys, Map<String, byte[]> entries) {
-    return open(userKeys, entries, null);
+    return open(userKeys, entries, null, null);
   }
 
   /**
    * Opens a scope that also records the store keys this thread reads while it is open, and
    * hands them to {@code onClose} when it closes; {@code onClose == null} records nothing.
+   * With a {@code flush}, the scope gathers the thread's writes while it is the outermost
+   * gathering scope, and hands them to {@code flush} once it is closed and off the stack.
    */
   Scope open(Set<String> userKeys, Map<String, byte[]> entries,
-      Consumer<Set<String>> onClose) {
+      Consumer<Set<String>> onClose, Consumer<Map<String, Gathered>> flush) {
     ArrayDeque<Scope> stack = stacks.get();
     if (stack == null) {
       stack = new ArrayDeque<>();
       stacks.set(stack);
     }
-    Scope scope = new Scope(stack, userKeys, entries, onClose);
+    Scope scope = new Scope(stack, userKeys, entries, onClose, flush);
     stack.push(scope);
     open.incrementAndGet();
     return scope;
+  }
+
+  /** Whether a scope is open on any thread. */
+  boolean anyOpen() {
+    return open.get() != 0;
   }
 
   /** Returns this thread's stack without scopes closed elsewhere, or null if none is open. */
@@ -69,13 +78,29 @@ final class Scopes {
   }
 
   /**
-   * Returns what the innermost scope that knows {@code storeKey} holds: the bytes,
-   * {@link #MISSING}, or {@code null} if no open scope of this thread knows it.
+   * What this thread knows of a store key, in one pass over its scopes: a held-back write's
+   * bytes first, then {@link #MISSING} if {@code hidden} says so (a failed write), then the
+   * innermost scope's entry; {@code null} if none. With {@code record}, the read is noted in
+   * every learning scope first.
    */
-  byte[] lookup(String storeKey) {
+  byte[] find(String storeKey, boolean record, Predicate<String> hidden) {
     ArrayDeque<Scope> stack = stack();
     if (stack == null) {
-      return null;
+      return hidden.test(storeKey) ? MISSING : null;
+    }
+    for (Scope scope : stack) {
+      if (record && scope.recorded != null && scope.recorded.size() < MAX_LEARNED_KEYS) {
+        scope.recorded.add(storeKey);
+      }
+      if (scope.gathered != null) {
+        Gathered g = scope.gathered(storeKey);
+        if (g != null) {
+          return g.bytes();
+        }
+      }
+    }
+    if (hidden.test(storeKey)) {
+      return MISSING;
     }
     for (Scope scope : stack) {
       byte[] b = scope.entries.get(storeKey);
@@ -84,18 +109,6 @@ final class Scopes {
       }
     }
     return null;
-  }
-
-  /** Notes a read of a store key in every learning scope of this thread. */
-  void recordRead(String storeKey) {
-    ArrayDeque<Scope> stack = stack();
-    if (stack != null) {
-      for (Scope scope : stack) {
-        if (scope.recorded != null && scope.recorded.size() < MAX_LEARNED_KEYS) {
-          scope.recorded.add(storeKey);
-        }
-      }
-    }
   }
 
   /** Records a write (or, with {@link #MISSING}, a delete) in every scope holding the key. */
@@ -114,6 +127,101 @@ final class Scopes {
     if (stack != null) {
       for (Scope scope : stack) {
         scope.entries.remove(storeKey);
+      }
+    }
+  }
+
+  /**
+   * A write held back until the request's scope closes.
+   *
+   * @param bytes the sealed bytes
+   * @param ttlMillis the TTL it was written with
+   * @param stats the counters of the view that wrote it
+   */
+  record Gathered(byte[] bytes, long ttlMillis, StatsCounter stats) {}
+
+  /** The outermost scope of this thread that gathers writes, or {@code null}. */
+  Scope gatherer() {
+    ArrayDeque<Scope> stack = stack();
+    if (stack == null) {
+      return null;
+    }
+    for (Iterator<Scope> it = stack.descendingIterator(); it.hasNext(); ) {
+      Scope scope = it.next();
+      if (scope.gathered != null) {
+        return scope;
+      }
+    }
+    return null;
+  }
+
+  /** The bytes of a write this thread's scopes hold back for {@code storeKey}, or null. */
+  byte[] gathered(String storeKey) {
+    ArrayDeque<Scope> stack = stack();
+    if (stack == null) {
+      return null;
+    }
+    for (Scope scope : stack) {
+      if (scope.gathered != null) {
+        Gathered g = scope.gathered(storeKey);
+        if (g != null) {
+          return g.bytes();
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Takes every write this thread's scopes hold back, for a flush before a call that must see
+   * the store as the request left it; empty when none.
+   */
+  Map<String, Gathered> takeGathered() {
+    ArrayDeque<Scope> stack = stack();
+    if (stack == null) {
+      return Map.of();
+    }
+    Map<String, Gathered> all = null;
+    for (Iterator<Scope> it = stack.descendingIterator(); it.hasNext(); ) {
+      Scope scope = it.next();
+      if (scope.gathered != null) {
+        Map<String, Gathered> taken = scope.takeGathered();
+        if (!taken.isEmpty()) {
+          if (all == null) {
+            all = new LinkedHashMap<>(taken);
+          } else {
+            all.putAll(taken);
+          }
+        }
+      }
+    }
+    return all == null ? Map.of() : all;
+  }
+
+  /** Drops held-back writes of keys under {@code prefix} ("" means all): a clear wins. */
+  void dropGathered(String prefix) {
+    ArrayDeque<Scope> stack = stack();
+    if (stack != null) {
+      for (Scope scope : stack) {
+        if (scope.gathered != null) {
+          synchronized (scope.gathered) {
+            scope.gathered.keySet().removeIf(k -> k.startsWith(prefix));
+          }
+        }
+      }
+    }
+  }
+
+  /** Drops a held-back write of one key: a delete or a write that went out at once wins. */
+  void dropGatheredKey(String storeKey) {
+    ArrayDeque<Scope> stack = stack();
+    if (stack != null) {
+      for (Scope scope : stack) {
+        if (scope.gathered != null) {
+          synchronized (scope.gathered) {
+            scope.gathered.remove(storeKey);
+          }
+        }
       }
     }
   }
@@ -139,15 +247,22 @@ final class Scopes {
     /** The store keys read while open, in order, for a learning scope; else null. */
     final Set<String> recorded;
     private final Consumer<Set<String>> onClose;
+    /** Writes held back while this is the outermost gathering scope; null if it gathers none. */
+    private final Map<String, Gathered> gathered;
+    private final Consumer<Map<String, Gathered>> flush;
 
     Scope(ArrayDeque<Scope> stack, Set<String> userKeys, Map<String, byte[]> entries,
-        Consumer<Set<String>> onClose) {
+        Consumer<Set<String>> onClose, Consumer<Map<String, Gathered>> flush) {
       this.stack = stack;
       this.onClose = onClose;
+      this.flush = flush;
+      this.gathered = flush == null ? null : new LinkedHashMap<>();
       this.recorded = onClose == null ? null : Collections.synchronizedSet(new LinkedHashSet<>());
-      this.userKeys = Collections.unmodifiableSet(userKeys);
-      // concurrent only so that a close from another thread can empty it safely
-      this.entries = new ConcurrentHashMap<>(entries);
+      this.userKeys = userKeys;
+      // concurrent only so that a close from another thread can empty it safely; a concurrent
+      // map the opener made for this scope is kept as it is
+      this.entries = entries instanceof ConcurrentHashMap<String, byte[]> own ? own
+          : new ConcurrentHashMap<>(entries);
     }
 
     @Override
@@ -155,19 +270,78 @@ final class Scopes {
       return userKeys;
     }
 
+    /** Holds back a write until this scope closes. */
+    void gather(String storeKey, Gathered write) {
+      synchronized (gathered) {
+        gathered.remove(storeKey); // a rewrite moves the key to the end, as the store sees it
+        gathered.put(storeKey, write);
+      }
+    }
+
+    private Gathered gathered(String storeKey) {
+      synchronized (gathered) {
+        return gathered.get(storeKey);
+      }
+    }
+
+    private Map<String, Gathered> takeGathered() {
+      synchronized (gathered) {
+        if (gathered.isEmpty()) {
+          return Map.of();
+        }
+        Map<String, Gathered> taken = new LinkedHashMap<>(gathered);
+        gathered.clear();
+        return taken;
+      }
+    }
+
     @Override
     public void close() {
-      closed = true;
-      if (counted.compareAndSet(true, false)) {
-        open.decrementAndGet();
+      if (!counted.compareAndSet(true, false)) {
+        closed = true;
+        leave(); // closed before by another thread: the owner still takes it off its stack
+        return;
+      }
+      try {
         if (onClose != null) {
           Set<String> keys;
           synchronized (recorded) {
             keys = new LinkedHashSet<>(recorded);
           }
+          // while this scope is still open, so that what onClose writes is gathered too
           onClose.accept(keys);
         }
+      } finally {
+        closed = true;
+        open.decrementAndGet();
+        handDown();
+        leave();
+        if (gathered != null) {
+          Map<String, Gathered> writes = takeGathered();
+          if (!writes.isEmpty()) {
+            flush.accept(writes);
+          }
+        }
       }
+    }
+
+    /**
+     * Leaves what this scope knows to the request scope around it, if any: a request is one
+     * snapshot, so a read after an inner scope closed (the page cache reading back the page it
+     * stored, under the tag generations the rendering read) needs no round trip.
+     */
+    private void handDown() {
+      if (Thread.currentThread() != owner) {
+        return;
+      }
+      Scope gatherer = gatherer();
+      if (gatherer != null && gatherer != this) {
+        entries.forEach(gatherer.entries::putIfAbsent);
+      }
+    }
+
+    /** Takes this scope off its thread's stack (or leaves that to the owner) and empties it. */
+    private void leave() {
       if (Thread.currentThread() != owner) {
         entries.clear(); // the owner drops the scope from its stack at its next cache call
         return;

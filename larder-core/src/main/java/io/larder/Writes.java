@@ -107,8 +107,11 @@ final class Writes {
     store(view, k, bytes, ms, "set");
   }
 
-  /** Stores sealed bytes. */
+  /** Stores sealed bytes, or holds them back in the thread's request scope. */
   void store(View view, Keys.StoreKey k, byte[] bytes, long ms, String op) {
+    if (scoped.gather(k.store(), bytes, ms, view.stats())) {
+      return;
+    }
     Boolean ok = calls.call(view.stats(), op, s -> {
       s.set(k.store(), bytes, ms);
       return Boolean.TRUE;
@@ -147,15 +150,33 @@ final class Writes {
     storeAll(view, sealed, ms, "setMany");
   }
 
-  /** Stores sealed bytes under several keys in one round trip. */
+  /**
+   * Stores sealed bytes under several keys in one round trip, or holds them back in the
+   * thread's request scope.
+   */
   void storeAll(View view, Map<Keys.StoreKey, byte[]> sealed, long ms, String op) {
     Map<String, byte[]> byStoreKey = new LinkedHashMap<>(Reads.capacity(sealed.size()));
-    sealed.forEach((k, b) -> byStoreKey.put(k.store(), b));
+    boolean gathered = true;
+    for (Map.Entry<Keys.StoreKey, byte[]> e : sealed.entrySet()) {
+      String key = e.getKey().store();
+      gathered = gathered && scoped.gather(key, e.getValue(), ms, view.stats());
+      if (!gathered) {
+        byStoreKey.put(key, e.getValue());
+      }
+    }
+    if (gathered) {
+      return;
+    }
     Boolean ok = calls.call(view.stats(), op, s -> {
       s.setMany(byStoreKey, ms);
       return Boolean.TRUE;
     }, null);
-    sealed.forEach((k, bytes) -> afterWrite(view, k, ok, bytes, ms));
+    if (Boolean.TRUE.equals(ok)) {
+      view.stats().add(StatsCounter.Kind.WRITE, sealed.size()); // once, not per key
+      sealed.forEach((k, bytes) -> scoped.written(k.store(), bytes));
+    } else {
+      sealed.forEach((k, bytes) -> afterWrite(view, k, ok, bytes, ms));
+    }
   }
 
   /** Stores a value only if the key is missing. */
@@ -170,6 +191,7 @@ final class Writes {
     if (ms < 0) {
       return false;
     }
+    scoped.settle(k.store(), view.stats());
     Boolean added = calls.call(view.stats(), "add", s -> s.add(k.store(), bytes, ms), null);
     if (Boolean.TRUE.equals(added)) {
       view.stats().inc(StatsCounter.Kind.WRITE);
@@ -197,6 +219,7 @@ final class Writes {
   }
 
   boolean delete(View view, Keys.StoreKey k) {
+    scoped.dropGathered(k.store());
     Boolean removed = calls.call(view.stats(), "delete", s -> s.delete(k.store()), null);
     if (removed == null) {
       scoped.writeFailed(k.store(), Store.NO_EXPIRY);
@@ -214,7 +237,10 @@ final class Writes {
       return 0;
     }
     List<String> storeKeys = new ArrayList<>(keys.size());
-    keys.forEach(k -> storeKeys.add(k.store()));
+    for (Keys.StoreKey k : keys) {
+      storeKeys.add(k.store());
+      scoped.dropGathered(k.store());
+    }
     Integer removed = calls.call(view.stats(), "deleteMany", s -> s.deleteMany(storeKeys), null);
     for (String k : storeKeys) {
       if (removed == null) {
@@ -235,6 +261,7 @@ final class Writes {
     if (ms < 0) {
       return delete(view, k);
     }
+    scoped.settle(k.store(), view.stats());
     boolean touched = calls.call(view.stats(), "touch", s -> s.touch(k.store(), ms), false);
     if (touched) {
       view.stats().inc(StatsCounter.Kind.WRITE);
@@ -244,6 +271,7 @@ final class Writes {
 
   long incr(View view, Keys.StoreKey k, long delta, long ms) {
     Long value;
+    scoped.settle(k.store(), view.stats());
     try {
       value = calls.call(view.stats(), "incr", s -> s.incr(k.store(), delta, ms), null);
     } catch (CacheCodecException e) {
@@ -265,6 +293,7 @@ final class Writes {
     if (bytes == null) {
       return false;
     }
+    scoped.settle(read.key.store(), view.stats());
     Boolean ok = calls.call(view.stats(), "compareAndSet",
         s -> s.compareAndSet(read.key.store(), read.stored, bytes, ms), null);
     afterWrite(view, read.key, ok, bytes, ms);
@@ -277,6 +306,7 @@ final class Writes {
    */
   <T> T update(View view, Keys.StoreKey k, Codec<T> codec, long ms, UnaryOperator<T> fn) {
     try {
+      scoped.settle(k.store(), view.stats());
       for (int attempt = 0; attempt < CasLoop.MAX_ATTEMPTS; attempt++) {
         if (Thread.currentThread().isInterrupted()) {
           // the flag stays set for the caller

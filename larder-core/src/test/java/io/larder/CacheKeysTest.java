@@ -24,6 +24,25 @@ class CacheKeysTest {
 
   record Pair(Object left, Object right) {}
 
+  record Primitives(long l, int i, boolean z, double d, float f, short s, byte b, char c) {}
+
+  record Boxed(Long l, Integer i, Boolean z, Double d, Float f, Short s, Byte b, Character c) {}
+
+  @Test
+  void primitiveRecordComponentsAreWrittenAsTheirBoxedValues() {
+    String name = Primitives.class.getName();
+    String prims = CacheKeys.encode(new Primitives(-312L, 7, true, 3.5, 4.5f, (short) 6,
+        (byte) -7, 'A'));
+    assertThat(prims).isEqualTo("R" + name.length() + ":" + name
+        + "8(l-312;i7;Td3.5;f4.5;h6;b-7;C65;)");
+    String boxed = CacheKeys.encode(new Boxed(-312L, 7, true, 3.5, 4.5f, (short) 6, (byte) -7,
+        'A'));
+    assertThat(boxed.substring(boxed.indexOf("8(")))
+        .isEqualTo(prims.substring(prims.indexOf("8(")));
+    assertThat(CacheKeys.encode(List.of(new Boxed(null, null, false, null, null, null, null,
+        null)))).endsWith("8(NNFNNNNN)]");
+  }
+
   @Provide
   Arbitrary<Object> values() {
     return values(2);

@@ -85,7 +85,7 @@ class EnginesTest {
 
   private CacheRuntime runtime(boolean failOpen) {
     return new CacheRuntime(store, false, 0, failOpen, new CodecRegistry(Set.of()), "test",
-        clock, "");
+        clock, "", true);
   }
 
   private static Keys.StoreKey key(CacheRuntime rt, View view, String key) {

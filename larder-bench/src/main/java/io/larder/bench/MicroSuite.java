@@ -1,5 +1,6 @@
 package io.larder.bench;
 
+import io.larder.bench.micro.BulkBenchmarks;
 import io.larder.bench.micro.CodecBenchmarks;
 import io.larder.bench.micro.KeyBenchmarks;
 import io.larder.bench.micro.RingBenchmarks;
@@ -19,7 +20,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
- * {@code micro}: the JMH benchmarks of {@link io.larder.bench.micro} (key encoding, codecs with
+ * {@code micro}: the JMH benchmarks of {@link io.larder.bench.micro} (key encoding, bulk calls
+ * on {@code mem:} beside the store itself, codecs with
  * and without compression, ring lookup), each Larder beside a raw baseline or a peer doing the
  * same work on one thread, reported as nanoseconds per operation and, from JMH's GC profiler,
  * bytes allocated per operation ({@code gc.alloc.rate.norm}).
@@ -43,6 +45,10 @@ final class MicroSuite implements Suite {
           "KeyBenchmarks.recordRaw", "string concatenation"),
       new Case("key: List.of(312L, \"en\")", "KeyBenchmarks.listLarder",
           "KeyBenchmarks.listRaw", "string concatenation"),
+      new Case("getMany(" + BulkBenchmarks.KEYS + ") on mem:", "BulkBenchmarks.getManyLarder",
+          "BulkBenchmarks.getManyRaw", "the store's getMany + decode"),
+      new Case("setMany(" + BulkBenchmarks.KEYS + ") on mem:", "BulkBenchmarks.setManyLarder",
+          "BulkBenchmarks.setManyRaw", "the store's setMany + encode"),
       new Case("utf8 1 kB ASCII, enc+dec", "CodecBenchmarks.asciiLarder",
           "CodecBenchmarks.asciiRaw", "getBytes/new String"),
       new Case("utf8 1 kB accented, enc+dec", "CodecBenchmarks.accentedLarder",
@@ -79,7 +85,8 @@ final class MicroSuite implements Suite {
     TimeValue period = TimeValue.milliseconds(settings.millis());
     Options options = new OptionsBuilder()
         .include("^" + Pattern.quote(benchmarks + ".") + "(" + String.join("|",
-            KeyBenchmarks.class.getSimpleName(), CodecBenchmarks.class.getSimpleName(),
+            KeyBenchmarks.class.getSimpleName(), BulkBenchmarks.class.getSimpleName(),
+            CodecBenchmarks.class.getSimpleName(),
             RingBenchmarks.class.getSimpleName()) + ")\\.")
         .forks(settings.quick() ? 0 : 1)
         .warmupIterations(settings.quick() ? 1 : 3)

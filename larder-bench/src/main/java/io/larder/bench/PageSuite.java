@@ -108,7 +108,8 @@ final class PageSuite implements Suite {
               Result.rate("cached page vs uncached" + at, m.get("cached"), m.get("uncached"),
                   "same page, --no-cache", "requests/s"),
               Result.rate("cached page vs static file" + at, m.get("cached"), m.get("static"),
-                  "same bytes, Jetty static", "requests/s"));
+                  "same bytes, Jetty static", "requests/s"),
+              ColdPageRoundTrips.measure(root));
         }
       }
     } finally {

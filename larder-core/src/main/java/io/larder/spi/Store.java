@@ -1,8 +1,10 @@
 package io.larder.spi;
 
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -148,6 +150,27 @@ public interface Store extends AutoCloseable {
   void close();
 
   // ---- defaults built on the kernel --------------------------------------------------------
+
+  /**
+   * Stores several entries, each with its own TTL: what a request's gathered writes become
+   * when its scope closes (see {@code docs/preload.md}).
+   *
+   * <p>The default makes one {@link #setMany} call per distinct TTL, in the order the TTLs
+   * first occur; a store that can send entries with different TTLs in one request (a
+   * pipeline of {@code SET … PX}, a batch of memcached {@code ms}) overrides it to make that
+   * one round trip per server.
+   *
+   * @param entries keys and the bytes to store under them, in the order they were written
+   * @param ttlMillis the TTL of each key of {@code entries}: positive milliseconds or
+   *     {@link #NO_EXPIRY}
+   * @throws io.larder.CacheException if the store fails
+   */
+  default void setEach(Map<String, byte[]> entries, ToLongFunction<String> ttlMillis) {
+    Map<Long, Map<String, byte[]>> byTtl = new LinkedHashMap<>();
+    entries.forEach((key, value) -> byTtl.computeIfAbsent(ttlMillis.applyAsLong(key),
+        ttl -> new LinkedHashMap<>()).put(key, value));
+    byTtl.forEach((ttl, group) -> setMany(group, ttl));
+  }
 
   /**
    * Stores bytes under a key only if the key is missing (or expired), atomically.

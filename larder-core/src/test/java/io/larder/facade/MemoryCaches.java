@@ -49,6 +49,17 @@ final class MemoryCaches implements AutoCloseable {
     now.addAndGet(d.toMillis());
   }
 
+  /** Runs a task on a thread of its own (no scope of the caller's) and returns its result. */
+  static <T> T onAnotherThread(java.util.concurrent.Callable<T> task) throws Exception {
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      return pool.submit(task).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Override
   public void close() {
     opened.forEach(Cache::close);

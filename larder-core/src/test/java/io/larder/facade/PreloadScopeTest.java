@@ -7,10 +7,6 @@ import io.larder.CacheStats;
 import io.larder.Preload;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,15 +28,6 @@ class PreloadScopeTest {
     long before = cache.stats().roundTrips();
     r.run();
     return cache.stats().roundTrips() - before;
-  }
-
-  private static <T> T onAnotherThread(Callable<T> task) throws Exception {
-    ExecutorService pool = Executors.newSingleThreadExecutor();
-    try {
-      return pool.submit(task).get(30, TimeUnit.SECONDS);
-    } finally {
-      pool.shutdownNow();
-    }
   }
 
   @Test
@@ -86,7 +73,7 @@ class PreloadScopeTest {
   void aScopeBelongsToItsThread() throws Exception {
     cache.set("k", "before");
     try (Preload scope = cache.preload("k")) {
-      String seen = onAnotherThread(() -> {
+      String seen = MemoryCaches.onAnotherThread(() -> {
         long trips = cache.stats().roundTrips();
         cache.set("k", "from another thread");
         String v = cache.get("k", String.class);
@@ -114,7 +101,7 @@ class PreloadScopeTest {
   void aScopeClosedByAnotherThreadStopsAnsweringOnItsOwn() throws Exception {
     cache.set("k", "old");
     Preload scope = cache.preload("k");
-    onAnotherThread(() -> {
+    MemoryCaches.onAnotherThread(() -> {
       scope.close();
       cache.set("k", "new");
       return null;

@@ -299,6 +299,20 @@ public final class ExampleApp implements AutoCloseable {
     return port;
   }
 
+  /**
+   * Returns the store round trips the site's cache has counted since it opened (every
+   * namespace), for a benchmark that compares what one request costs.
+   *
+   * @return the count
+   * @throws IllegalStateException if the site runs with {@code --no-cache}
+   */
+  public long storeRoundTrips() {
+    if (cache == null) {
+      throw new IllegalStateException("the site runs without a cache (--no-cache)");
+    }
+    return cache.stats().roundTrips();
+  }
+
   /** The cache, or {@code null} with {@code --no-cache}. */
   Cache cache() {
     return cache;

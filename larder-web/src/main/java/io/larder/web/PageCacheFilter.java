@@ -258,30 +258,39 @@ public final class PageCacheFilter implements Filter {
       return;
     }
     CapturingResponse capture = new CapturingResponse(res, maxBodyBytes);
-    try (Preload scope = renderScope(path, route, null)) {
-      chain.doFilter(new CapturingRequest(req, capture), capture);
-    }
-    if (req.isAsyncStarted()) {
-      capture.passThrough("async");
-    }
-    if (capture.passedReason() != null) {
-      missNanos.add(System.nanoTime() - start);
-      return;
-    }
-    PageResponse captured = new PageResponse(capture.getStatus(), capture.fields(), capture.body(),
-        null, capture.addedCookie() || startedSession(req));
-    PagePolicy.Decision decision = policy.decide(pr, captured, route, clock.instant());
-    if (decision.store()) {
-      List<String> tags = tags(req, route, vars);
-      if (store(decision, base, pr, tags)) {
+    PagePolicy.Decision decision = null;
+    // one request scope: what rendering and storing write goes out in one bulk write
+    try (Preload gathering = QuietScope.gathering(cache)) {
+      boolean stored = false;
+      try (Preload scope = renderScope(path, route, null)) {
+        chain.doFilter(new CapturingRequest(req, capture), capture);
+        if (req.isAsyncStarted()) {
+          capture.passThrough("async");
+        }
+        if (capture.passedReason() == null) {
+          PageResponse captured = new PageResponse(capture.getStatus(), capture.fields(),
+              capture.body(), null, capture.addedCookie() || startedSession(req));
+          decision = policy.decide(pr, captured, route, clock.instant());
+          // still in the render scope, whose tag generations the page is written under
+          stored = decision.store() && store(decision, base, pr, tags(req, route, vars));
+        }
+      }
+      if (stored) {
         stores.increment();
         // read it back once in the lookup's scope, so the next request is one round trip
         lookup(lookupName, base, pr);
       }
+    }
+    if (decision == null) {
+      missNanos.add(System.nanoTime() - start);
+      return;
+    }
+    if (decision.store()) {
       missNanos.add(System.nanoTime() - start);
       capture.sendCaptured(decision.page().etag());
     } else {
-      LOG.log(Level.TRACE, () -> "not storing " + req.getRequestURI() + ": " + decision.reason());
+      PagePolicy.Decision d = decision;
+      LOG.log(Level.TRACE, () -> "not storing " + req.getRequestURI() + ": " + d.reason());
       missNanos.add(System.nanoTime() - start);
       capture.sendCaptured(null);
     }

@@ -30,6 +30,19 @@ final class QuietScope implements Preload {
     }
   }
 
+  /**
+   * Opens a request scope that gathers writes ({@link Cache#gatherWrites}), or returns
+   * {@code null} if that fails; a failed flush when it closes is logged, not thrown.
+   */
+  static Preload gathering(Cache cache) {
+    try {
+      return new QuietScope(cache.gatherWrites());
+    } catch (CacheException | IllegalStateException e) {
+      LOG.log(Level.WARNING, "opening a request scope failed; writing at once", e);
+      return null;
+    }
+  }
+
   @Override
   public Set<String> keys() {
     return scope.keys();
