@@ -62,8 +62,11 @@ import java.util.concurrent.atomic.LongAdder;
  *       reads nor fills the shared cache, unless its route {@link PageRoute#shareAuthorized()
  *       says so}.</li>
  *   <li>The key covers GET/HEAD, scheme, host, port, path, the query parameters sorted by
- *       name, and the request's values of every header the response listed in {@code Vary};
- *       every part is length-prefixed, so different requests never share a key.</li>
+ *       name and percent-decoded, and the request's values of every header the response
+ *       listed in {@code Vary}; every part is length-prefixed, so different requests never
+ *       share a key. The key leaves out {@link PageRoute#TRACKING_PARAMS tracking
+ *       parameters} ({@code utm_*}, {@code fbclid}, ...) and those a route
+ *       {@link PageRoute#ignoreParams ignores}; the application still sees them all.</li>
  *   <li>A page lives for the response's {@code s-maxage}, else {@code max-age}, else until
  *       {@code Expires}, else its route's TTL, else {@link Builder#defaultTtl} (60 s).</li>
  * </ul>
@@ -95,6 +98,7 @@ public final class PageCacheFilter implements Filter {
   private final Set<String> sessionCookies;
   private volatile String contextSessionCookie;
   private final InstantSource clock;
+  private final boolean keepTracking;
 
   private final LongAdder hits = new LongAdder();
   private final LongAdder notModified = new LongAdder();
@@ -111,6 +115,7 @@ public final class PageCacheFilter implements Filter {
     this.maxBodyBytes = b.maxBodyBytes;
     this.sessionCookies = Set.copyOf(b.sessionCookies);
     this.clock = b.clock;
+    this.keepTracking = b.keepTracking;
   }
 
   /**
@@ -233,7 +238,8 @@ public final class PageCacheFilter implements Filter {
     }
 
     long start = System.nanoTime();
-    String base = PageKeys.base(pr);
+    QueryRule rule = route != null ? route.query() : QueryRule.DEFAULT;
+    String base = PageKeys.base(pr, keepTracking ? rule.ignoringTracking(false) : rule);
     String lookupName = "larder.page " + base;
     StoredPage.Page page = lookup(lookupName, base, pr);
     if (page != null) {
@@ -415,6 +421,7 @@ public final class PageCacheFilter implements Filter {
     private long maxBodyBytes = 1 << 20;
     private Set<String> sessionCookies = Set.of("JSESSIONID");
     private InstantSource clock = InstantSource.system();
+    private boolean keepTracking;
 
     private Builder(Cache cache) {
       this.cache = cache;
@@ -545,6 +552,20 @@ public final class PageCacheFilter implements Filter {
       Objects.requireNonNull(clock, "clock");
       once("clock");
       this.clock = clock;
+      return this;
+    }
+
+    /**
+     * Puts the {@link PageRoute#TRACKING_PARAMS tracking parameters} back into every page's
+     * key, on every route: for a site whose pages change with {@code utm_*} parameters.
+     * By default they are left out, so a shared link's clicks share one page.
+     *
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder keepTrackingParams() {
+      once("keepTrackingParams");
+      this.keepTracking = true;
       return this;
     }
 

@@ -312,6 +312,35 @@ class PageCacheFilterIT {
   }
 
   @Test
+  void trackingParametersShareOnePageAndStillReachTheApplication() throws Exception {
+    try (Site site = site()) {
+      site.page("/books/1", (req, res) -> html(res, "from " + req.getParameter("utm_source")));
+      RawHttp.Response first = site.get("/books/1?utm_source=news&fbclid=abc");
+      assertThat(first.xCache()).isEqualTo("MISS");
+      assertThat(first.text()).isEqualTo("from news"); // the application saw the parameter
+      assertThat(site.get("/books/1?fbclid=xyz&utm_source=mail").xCache()).isEqualTo("HIT");
+      assertThat(site.get("/books/1").xCache()).isEqualTo("HIT");
+      assertThat(site.runs("/books/1")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aRouteIgnoresItsOwnParametersAndCanKeepTrackingOnes() throws Exception {
+    try (Site site = site(b -> b.route(PageRoute.of("/search").ignoreParams("ref"))
+        .route(PageRoute.of("/campaign").keepTrackingParams()))) {
+      site.page("/search", (req, res) -> html(res, req.getParameter("q") + req.getParameter("ref")));
+      site.page("/campaign", (req, res) -> html(res, "c " + req.getParameter("utm_campaign")));
+      assertThat(site.get("/search?q=dune&ref=home").text()).isEqualTo("duneh" + "ome");
+      assertThat(site.get("/search?ref=nav&q=d%75ne").xCache()).isEqualTo("HIT");
+      assertThat(site.get("/search?q=emma&ref=home").xCache()).isEqualTo("MISS");
+      site.get("/campaign?utm_campaign=spring");
+      RawHttp.Response autumn = site.get("/campaign?utm_campaign=autumn");
+      assertThat(autumn.xCache()).isEqualTo("MISS");
+      assertThat(autumn.text()).isEqualTo("c autumn");
+    }
+  }
+
+  @Test
   void theHostIsPartOfTheKey() throws Exception {
     try (Site site = site()) {
       site.page("/", (req, res) -> html(res, "site " + req.getServerName()));
