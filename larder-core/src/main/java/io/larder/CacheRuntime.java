@@ -25,6 +25,7 @@ final class CacheRuntime {
   final Loader loader;
   final Preloads preloads;
   final DroppedWrites dropped;
+  final Admitter admitter;
 
   /**
    * @param store the store, already decorated
@@ -33,9 +34,18 @@ final class CacheRuntime {
    * @param failOpen whether store failures read as misses
    * @param description the store as messages name it (a redacted URL)
    * @param rootPrefix the clear prefix of the root cache: where tags and learned lists live
+   * @param admission which computed values are stored
    */
   CacheRuntime(Store store, boolean ownsStore, int compressAbove, boolean failOpen,
       CodecRegistry codecs, String description, InstantSource clock, String rootPrefix) {
+    this(store, ownsStore, compressAbove, failOpen, codecs, description, clock, rootPrefix,
+        Admission.off());
+  }
+
+  /** A runtime with an admission policy for computed values. */
+  CacheRuntime(Store store, boolean ownsStore, int compressAbove, boolean failOpen,
+      CodecRegistry codecs, String description, InstantSource clock, String rootPrefix,
+      Admission admission) {
     StoreTraits traits = Objects.requireNonNull(store.traits(), "store.traits()");
     this.store = store;
     this.ownsStore = ownsStore;
@@ -48,7 +58,8 @@ final class CacheRuntime {
     this.tags = new Tags(calls, scoped, rules, rootPrefix);
     this.reads = new Reads(scoped, entries, tags, calls);
     this.writes = new Writes(calls, entries, scoped, tags, reads);
-    this.loader = new Loader(reads, writes, scoped, calls, rules, clock);
+    this.admitter = new Admitter(admission);
+    this.loader = new Loader(reads, writes, scoped, calls, rules, clock, admitter);
     this.preloads = new Preloads(scoped, calls, rules, rootPrefix);
   }
 

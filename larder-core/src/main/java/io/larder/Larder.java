@@ -36,7 +36,11 @@ import java.util.TreeMap;
  *   <li>{@code compress} — deflate values of at least this many bytes ({@code 256},
  *       {@code 4k}); off by default;</li>
  *   <li>{@code failOpen} — {@code true} (default): store failures read as misses;
- *       {@code false}: they throw.</li>
+ *       {@code false}: they throw;</li>
+ *   <li>{@code admit} — which computed values are stored (see {@link Admission}):
+ *       {@code off} (default), {@code on} (after 2 recent misses of the key) or a number
+ *       of misses from 1 to 15; with {@code admitKeys} (the sketch width, {@code 64k} by
+ *       default) and {@code admitWindow} (misses between halvings, 10 × the width).</li>
  * </ul>
  * Stores add their own (for example {@code maxBytes} for {@code mem:}); an option nobody
  * knows is an error, not silently ignored.
@@ -124,6 +128,7 @@ public final class Larder {
     private Boolean failOpen;
     private InstantSource clock;
     private java.util.function.UnaryOperator<Store> decorator;
+    private Admission admission;
     private final Set<Class<?>> serializable = new LinkedHashSet<>();
 
     private Builder() {}
@@ -284,6 +289,22 @@ public final class Larder {
     }
 
     /**
+     * Sets which computed values are stored: every one ({@link Admission#off()}, the
+     * default) or those whose key was missed often enough recently
+     * ({@link Admission#sketch()}). The URL's {@code admit=} says the same.
+     *
+     * @param admission the policy
+     * @return this builder
+     * @throws NullPointerException if {@code admission} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder admission(Admission admission) {
+      once("admission");
+      this.admission = Objects.requireNonNull(admission, "admission");
+      return this;
+    }
+
+    /**
      * Opens the cache.
      *
      * @return the cache
@@ -300,6 +321,7 @@ public final class Larder {
       Duration ttl = defaultTtl;
       Integer compress = compressAbove;
       Boolean open = failOpen;
+      Admission admit = admission;
       Store s = store;
       String description = store == null ? null : store.getClass().getSimpleName();
       if (url != null) {
@@ -311,6 +333,7 @@ public final class Larder {
         compress = merge("compress", compress,
             parsed.sizeOption("compress").map(n -> checkCompress(n, parsed)).orElse(null), parsed);
         open = merge("failOpen", open, parsed.booleanOption("failOpen").orElse(null), parsed);
+        admit = merge("admit", admit, AdmitOption.parse(parsed), parsed);
         if (p != null) {
           Keys.encodeSegment(p);
         }
@@ -342,7 +365,8 @@ public final class Larder {
       CacheRuntime runtime = new CacheRuntime(s, url != null,
           compress == null ? 0 : compress, open == null || open,
           new CodecRegistry(serializable), description,
-          clock != null ? clock : InstantSource.system(), KeyLayout.prefix(path));
+          clock != null ? clock : InstantSource.system(), KeyLayout.prefix(path),
+          admit == null ? Admission.off() : admit);
       return new DefaultCache(runtime, path, new StatsCounter(null),
           ttl == null ? Cache.FOREVER : ttl, true);
     }
