@@ -67,6 +67,9 @@ import java.util.concurrent.atomic.LongAdder;
  *       share a key. The key leaves out {@link PageRoute#TRACKING_PARAMS tracking
  *       parameters} ({@code utm_*}, {@code fbclid}, ...) and those a route
  *       {@link PageRoute#ignoreParams ignores}; the application still sees them all.</li>
+ *   <li>With admission on (the cache's {@code admit=}, or {@link PageRoute#admit(boolean)}),
+ *       a cacheable page is stored only when its key was missed often enough recently: a
+ *       one-off URL is rendered, sent and not stored, and costs no write.</li>
  *   <li>A page lives for the response's {@code s-maxage}, else {@code max-age}, else until
  *       {@code Expires}, else its route's TTL, else {@link Builder#defaultTtl} (60 s).</li>
  * </ul>
@@ -107,6 +110,7 @@ public final class PageCacheFilter implements Filter {
   private final LongAdder bypasses = new LongAdder();
   private final LongAdder missNanos = new LongAdder();
   private final LongAdder hitNanos = new LongAdder();
+  private final LongAdder notAdmitted = new LongAdder();
 
   private PageCacheFilter(Builder b) {
     this.cache = b.cache;
@@ -169,7 +173,7 @@ public final class PageCacheFilter implements Filter {
    */
   public PageCacheStats stats() {
     return new PageCacheStats(hits.sum(), notModified.sum(), misses.sum(), stores.sum(),
-        bypasses.sum(), missNanos.sum(), hitNanos.sum());
+        bypasses.sum(), missNanos.sum(), hitNanos.sum(), notAdmitted.sum());
   }
 
   /**
@@ -277,7 +281,11 @@ public final class PageCacheFilter implements Filter {
     PageResponse captured = new PageResponse(capture.getStatus(), capture.fields(), capture.body(),
         null, capture.addedCookie() || startedSession(req));
     PagePolicy.Decision decision = policy.decide(pr, captured, route, clock.instant());
-    if (decision.store()) {
+    if (decision.store() && !admitted(route, base)) {
+      notAdmitted.increment();
+      missNanos.add(System.nanoTime() - start);
+      capture.sendCaptured(decision.page().etag());
+    } else if (decision.store()) {
       List<String> tags = tags(req, route, vars);
       if (store(decision, base, pr, tags)) {
         stores.increment();
@@ -305,6 +313,16 @@ public final class PageCacheFilter implements Filter {
       LOG.log(Level.WARNING, "page cache lookup failed; rendering the page", e);
       return null;
     }
+  }
+
+  /**
+   * Asks admission, when the route or else the cache wants it, whether a cacheable page is
+   * worth a write: one sketch update, no round trip.
+   */
+  private boolean admitted(PageRoute route, String base) {
+    boolean ask = route != null && route.admits().isPresent() ? route.admits().get()
+        : cache.admission().isOn();
+    return !ask || cache.admit(base);
   }
 
   private boolean store(PagePolicy.Decision d, String base, PageRequest pr, List<String> tags) {

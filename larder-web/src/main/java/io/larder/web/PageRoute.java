@@ -50,11 +50,12 @@ public final class PageRoute {
   private final boolean bypass;
   private final boolean preloadByRoute;
   private final QueryRule query;
+  private final Boolean admit;
   private final Set<String> set;
 
   private PageRoute(String pattern, String[] segments, Duration ttl, List<String> tags,
       boolean shareAuthorized, boolean bypass, boolean preloadByRoute, QueryRule query,
-      Set<String> set) {
+      Boolean admit, Set<String> set) {
     this.pattern = pattern;
     this.segments = segments;
     this.ttl = ttl;
@@ -63,6 +64,7 @@ public final class PageRoute {
     this.bypass = bypass;
     this.preloadByRoute = preloadByRoute;
     this.query = query;
+    this.admit = admit;
     this.set = set;
   }
 
@@ -100,7 +102,7 @@ public final class PageRoute {
       }
     }
     return new PageRoute(pattern, segments, null, List.of(), false, false, false,
-        QueryRule.DEFAULT, Set.of());
+        QueryRule.DEFAULT, null, Set.of());
   }
 
   /**
@@ -119,7 +121,7 @@ public final class PageRoute {
     }
     Durations.requirePositive(ttl, "ttl");
     return new PageRoute(pattern, segments, ttl, tags, shareAuthorized, bypass, preloadByRoute,
-        query, set);
+        query, admit, set);
   }
 
   /**
@@ -151,7 +153,7 @@ public final class PageRoute {
       }
     }
     return new PageRoute(pattern, segments, ttl, List.of(tags), shareAuthorized, bypass,
-        preloadByRoute, query, set);
+        preloadByRoute, query, admit, set);
   }
 
   /**
@@ -166,7 +168,8 @@ public final class PageRoute {
     if (shareAuthorized) {
       throw new IllegalStateException("shareAuthorized was already set on route " + pattern);
     }
-    return new PageRoute(pattern, segments, ttl, tags, true, bypass, preloadByRoute, query, set);
+    return new PageRoute(pattern, segments, ttl, tags, true, bypass, preloadByRoute, query,
+        admit, set);
   }
 
   /**
@@ -182,7 +185,7 @@ public final class PageRoute {
       throw new IllegalStateException("bypass was already set on route " + pattern);
     }
     return new PageRoute(pattern, segments, ttl, tags, shareAuthorized, true, preloadByRoute,
-        query, set);
+        query, admit, set);
   }
 
   /**
@@ -198,7 +201,7 @@ public final class PageRoute {
       throw new IllegalStateException("preloadByRoute was already set on route " + pattern);
     }
     return new PageRoute(pattern, segments, ttl, tags, shareAuthorized, bypass, true, query,
-        set);
+        admit, set);
   }
 
   /**
@@ -247,14 +250,33 @@ public final class PageRoute {
     return withQuery("keepTrackingParams", query.ignoringTracking(false));
   }
 
+  /**
+   * Chooses whether this route's pages go through the cache's {@link io.larder.Admission}
+   * sketch: {@code true} stores a page only when its key was missed often enough recently
+   * (the sketch's settings are the cache's, or the defaults if its admission is off), so
+   * one-off URLs cost no write; {@code false} stores every cacheable page. Without this,
+   * the cache's {@code admit=} decides.
+   *
+   * @param admit whether pages must be admitted to be stored
+   * @return a copy of this route with the choice
+   * @throws IllegalStateException if already set
+   */
+  public PageRoute admit(boolean admit) {
+    return with("admit", query, admit);
+  }
+
   private PageRoute withQuery(String option, QueryRule rule) {
+    return with(option, rule, admit);
+  }
+
+  private PageRoute with(String option, QueryRule rule, Boolean admits) {
     if (set.contains(option)) {
       throw new IllegalStateException(option + " was already set on route " + pattern);
     }
     Set<String> now = new HashSet<>(set);
     now.add(option);
     return new PageRoute(pattern, segments, ttl, tags, shareAuthorized, bypass, preloadByRoute,
-        rule, Set.copyOf(now));
+        rule, admits, Set.copyOf(now));
   }
 
   /**
@@ -311,6 +333,15 @@ public final class PageRoute {
     return preloadByRoute;
   }
 
+  /**
+   * Tells whether this route's pages go through admission, if the route says.
+   *
+   * @return the choice of {@link #admit(boolean)}, or empty to follow the cache
+   */
+  public Optional<Boolean> admits() {
+    return Optional.ofNullable(admit);
+  }
+
   /** Returns which query parameters key this route's pages. */
   QueryRule query() {
     return query;
@@ -360,6 +391,7 @@ public final class PageRoute {
     return "PageRoute[" + pattern + (ttl != null ? ", ttl=" + ttl : "")
         + (tags.isEmpty() ? "" : ", tags=" + tags) + (shareAuthorized ? ", shareAuthorized" : "")
         + (bypass ? ", bypass" : "") + (preloadByRoute ? ", preloadByRoute" : "")
-        + (query == QueryRule.DEFAULT ? "" : ", query " + query) + "]";
+        + (query == QueryRule.DEFAULT ? "" : ", query " + query)
+        + (admit == null ? "" : ", admit=" + admit) + "]";
   }
 }

@@ -341,6 +341,25 @@ class PageCacheFilterIT {
   }
 
   @Test
+  void aRouteWithAdmissionStoresAPageOnItsSecondMissOnly() throws Exception {
+    try (Site site = site(b -> b.route(PageRoute.of("/books/{id}").admit(true)))) {
+      site.page("/books/1", (req, res) -> html(res, "<h1>Dune</h1>"));
+      site.page("/other", (req, res) -> html(res, "other"));
+      RawHttp.Response first = site.get("/books/1");
+      assertThat(first.xCache()).isEqualTo("MISS");
+      assertThat(first.text()).isEqualTo("<h1>Dune</h1>");
+      assertThat(site.get("/books/1?utm_source=x").xCache()).isEqualTo("MISS");
+      assertThat(site.get("/books/1").xCache()).isEqualTo("HIT");
+      assertThat(site.runs("/books/1")).isEqualTo(2);
+      site.get("/other");
+      assertThat(site.get("/other").xCache()).as("no admission off the route").isEqualTo("HIT");
+      assertThat(site.filter.stats().notAdmitted()).isEqualTo(1);
+      assertThat(site.filter.stats().stores()).isEqualTo(2);
+      assertThat(site.cache.admissionStats().rejected()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void theHostIsPartOfTheKey() throws Exception {
     try (Site site = site()) {
       site.page("/", (req, res) -> html(res, "site " + req.getServerName()));
