@@ -645,11 +645,12 @@ public interface Cache extends AutoCloseable {
   Admission admission();
 
   /**
-   * Counts a miss of {@code key} in this cache's admission sketch and tells whether the
-   * value computed for it should be stored. For code that computes and stores values
-   * itself, as the page cache of {@code larder-web} does; it asks the sketch whether
-   * admission is on by default or not (a cache without {@code admit=} makes a sketch with
-   * the default settings on first use). Costs no round trip.
+   * Counts one use of {@code key} (a miss, or any request) in this cache's admission sketch
+   * and tells whether it was used often enough recently for a value computed for it to be
+   * stored. For code that computes and stores values itself, as the page cache of
+   * {@code larder-web} does; it asks the sketch whether admission is on by default or not
+   * (a cache without {@code admit=} makes a sketch with the default settings on first
+   * use). Costs no round trip.
    *
    * <pre>{@code
    * String html = render(path);

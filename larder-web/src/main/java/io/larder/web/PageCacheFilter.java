@@ -68,8 +68,10 @@ import java.util.concurrent.atomic.LongAdder;
  *       parameters} ({@code utm_*}, {@code fbclid}, ...) and those a route
  *       {@link PageRoute#ignoreParams ignores}; the application still sees them all.</li>
  *   <li>With admission on (the cache's {@code admit=}, or {@link PageRoute#admit(boolean)}),
- *       a cacheable page is stored only when its key was missed often enough recently: a
- *       one-off URL is rendered, sent and not stored, and costs no write.</li>
+ *       each request of a page counts in the cache's admission sketch (no round trip), and a
+ *       page is stored only when its key was asked for often enough recently: a one-off URL
+ *       is looked up with a plain read, rendered without learned scopes, sent and not
+ *       stored, so it costs no write at all.</li>
  *   <li>A page lives for the response's {@code s-maxage}, else {@code max-age}, else until
  *       {@code Expires}, else its route's TTL, else {@link Builder#defaultTtl} (60 s).</li>
  * </ul>
@@ -244,7 +246,10 @@ public final class PageCacheFilter implements Filter {
     long start = System.nanoTime();
     QueryRule rule = route != null ? route.query() : QueryRule.DEFAULT;
     String base = PageKeys.base(pr, keepTracking ? rule.ignoringTracking(false) : rule);
-    String lookupName = "larder.page " + base;
+    // With admission, a page seen too rarely yet is looked up and rendered without learned
+    // scopes: it is most likely not stored, will not be, and should not teach key lists.
+    boolean warm = !admits(route) || cache.admit(base);
+    String lookupName = warm ? "larder.page " + base : null;
     StoredPage.Page page = lookup(lookupName, base, pr);
     if (page != null) {
       PagePolicy.Answer answer = policy.serve(pr, page, clock.instant());
@@ -261,14 +266,14 @@ public final class PageCacheFilter implements Filter {
     misses.increment();
     res.setHeader("X-Cache", "MISS");
     if (pr.isHead()) {
-      try (Preload scope = renderScope(path, route, null)) {
+      try (Preload scope = warm ? renderScope(path, route, null) : null) {
         chain.doFilter(req, res);
       }
       missNanos.add(System.nanoTime() - start);
       return;
     }
     CapturingResponse capture = new CapturingResponse(res, maxBodyBytes);
-    try (Preload scope = renderScope(path, route, null)) {
+    try (Preload scope = warm ? renderScope(path, route, null) : null) {
       chain.doFilter(new CapturingRequest(req, capture), capture);
     }
     if (req.isAsyncStarted()) {
@@ -281,7 +286,7 @@ public final class PageCacheFilter implements Filter {
     PageResponse captured = new PageResponse(capture.getStatus(), capture.fields(), capture.body(),
         null, capture.addedCookie() || startedSession(req));
     PagePolicy.Decision decision = policy.decide(pr, captured, route, clock.instant());
-    if (decision.store() && !admitted(route, base)) {
+    if (decision.store() && !warm) {
       notAdmitted.increment();
       missNanos.add(System.nanoTime() - start);
       capture.sendCaptured(decision.page().etag());
@@ -301,9 +306,10 @@ public final class PageCacheFilter implements Filter {
     }
   }
 
+  /** Reads a stored page, in the learned scope {@code scopeName}, or in none if it is null. */
   @SuppressWarnings("try")
   private StoredPage.Page lookup(String scopeName, String base, PageRequest pr) {
-    try (Preload scope = cache.learnedPreload(scopeName)) {
+    try (Preload scope = scopeName == null ? null : cache.learnedPreload(scopeName)) {
       StoredPage entry = cache.get(base, StoredPageCodec.INSTANCE);
       if (entry instanceof StoredPage.Variants v) {
         entry = cache.get(PageKeys.variant(base, v.headerNames(), pr), StoredPageCodec.INSTANCE);
@@ -315,14 +321,10 @@ public final class PageCacheFilter implements Filter {
     }
   }
 
-  /**
-   * Asks admission, when the route or else the cache wants it, whether a cacheable page is
-   * worth a write: one sketch update, no round trip.
-   */
-  private boolean admitted(PageRoute route, String base) {
-    boolean ask = route != null && route.admits().isPresent() ? route.admits().get()
+  /** Tells whether the route's pages, or else the cache's computed values, go through admission. */
+  private boolean admits(PageRoute route) {
+    return route != null && route.admits().isPresent() ? route.admits().get()
         : cache.admission().isOn();
-    return !ask || cache.admit(base);
   }
 
   private boolean store(PagePolicy.Decision d, String base, PageRequest pr, List<String> tags) {

@@ -345,8 +345,12 @@ class PageCacheFilterIT {
     try (Site site = site(b -> b.route(PageRoute.of("/books/{id}").admit(true)))) {
       site.page("/books/1", (req, res) -> html(res, "<h1>Dune</h1>"));
       site.page("/other", (req, res) -> html(res, "other"));
+      CacheStats before = site.cache.stats();
       RawHttp.Response first = site.get("/books/1");
       assertThat(first.xCache()).isEqualTo("MISS");
+      assertThat(site.cache.stats().minus(before).roundTrips())
+          .as("a page seen for the first time costs one plain read: no key list, no page write")
+          .isEqualTo(1);
       assertThat(first.text()).isEqualTo("<h1>Dune</h1>");
       assertThat(site.get("/books/1?utm_source=x").xCache()).isEqualTo("MISS");
       assertThat(site.get("/books/1").xCache()).isEqualTo("HIT");
