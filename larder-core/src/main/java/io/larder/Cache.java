@@ -642,7 +642,9 @@ public interface Cache extends AutoCloseable {
    *
    * @return the policy
    */
-  Admission admission();
+  default Admission admission() {
+    return Admission.off();
+  }
 
   /**
    * Counts one use of {@code key} (a miss, or any request) in this cache's admission sketch
@@ -663,14 +665,18 @@ public interface Cache extends AutoCloseable {
    * @return whether to store the value
    * @throws IllegalArgumentException if the key is empty or too long for the store
    */
-  boolean admit(String key);
+  default boolean admit(String key) {
+    return true;
+  }
 
   /**
    * Returns what admission decided since the cache opened, across all its namespaces.
    *
    * @return admitted and rejected computed values
    */
-  AdmissionStats admissionStats();
+  default AdmissionStats admissionStats() {
+    return new AdmissionStats(0, 0, 0);
+  }
 
   /**
    * Returns a view of this cache whose writes are tagged: an entry written through it is
