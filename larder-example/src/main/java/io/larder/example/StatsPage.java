@@ -74,7 +74,21 @@ final class StatsPage {
     m.put("chart", Svg.roundTrips(app.requestLog().last()));
     m.put("recent", app.requestLog().last());
     m.put("views", views(app));
+    admission(app, pages, m);
     return m;
+  }
+
+  /**
+   * What admission did for pages (issue 19): misses that were one-hit wonders, and the page
+   * writes it saved. Only with admission on ({@code --cache "mem:?admit=on"}).
+   */
+  private static void admission(ExampleApp app, PageCacheStats pages, Map<String, Object> m) {
+    io.larder.AdmissionStats a = app.cache().admissionStats();
+    m.put("admissionOn", app.cache().admission().isOn());
+    m.put("pageMisses", count(pages.misses()));
+    m.put("pagesNotAdmitted", count(pages.notAdmitted()));
+    m.put("oneHitWonders", count(a.oneHitWonders()));
+    m.put("admitted", count(a.admitted()));
   }
 
   /** Each book's hit counter, read in one round trip. */
