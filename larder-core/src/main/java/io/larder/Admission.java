@@ -65,10 +65,10 @@ public final class Admission {
   }
 
   /**
-   * Sets the sketch's width: about how many distinct keys it tells apart. Size it to the
-   * number of distinct keys missed in one {@link #window}, or to the number of entries
-   * the server holds; each key costs 2 bytes of heap (four 4-bit counters). Too narrow, and
-   * one-hit wonders share counters with each other and look popular.
+   * Sets the sketch's width: about how many distinct keys it tells apart. Size it to a few
+   * times the distinct keys counted in one {@link #window}; each costs 2 bytes of heap
+   * (four 4-bit counters). Too narrow, and one-hit wonders share counters with each other
+   * and look popular.
    *
    * @param keys from 16 to 16,777,216 (rounded up to a power of two)
    * @return a new policy with that width
@@ -85,7 +85,8 @@ public final class Admission {
   /**
    * Sets how many misses are counted before every counter is halved: the sketch's memory.
    * A key must be missed {@link #minMisses} times within about this many misses to be
-   * stored. Ten times {@link #keys} by default.
+   * stored; about ten times the entries the server holds is right (TinyLFU's rule). Ten
+   * times {@link #keys} by default.
    *
    * @param misses at least 1
    * @return a new policy with that window

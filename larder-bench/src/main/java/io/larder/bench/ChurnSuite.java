@@ -40,7 +40,7 @@ import org.eclipse.jetty.server.ServerConnector;
  * 160 MB); all run interleaved in the harness's rounds after {@value #WARM_UP_REQUESTS}
  * requests each to fill their server (none in a quick run, whose numbers mean nothing).
  *
- * <p>Contenders: {@code admit}, the cache opened with {@code admit=on}; {@code plain}, the same
+ * <p>Contenders: {@code admit}, the cache opened with {@value #ADMIT}; {@code plain}, the same
  * without admission; {@code stripped}, like {@code plain} but the stream's tracking parameters
  * left off the URLs; {@code keyed}, like {@code plain} but with
  * {@code keepTrackingParams()}, so that every shared link is a key of its own. Hit ratio and
@@ -54,8 +54,14 @@ final class ChurnSuite implements Suite {
    * Requests each contender serves before the rounds: enough to fill its memcached many
    * times over (about 900 pages fit in 16 MB) and to teach the admission sketch the hot set.
    */
-  private static final long WARM_UP_REQUESTS = 12_000;
+  private static final long WARM_UP_REQUESTS = 40_000;
   private static final double ZIPF_S = 0.9;
+  /**
+   * Admission sized as docs/freshness.md says: a window of about ten times the entries the
+   * server holds (about 1,000 pages of 16 kB in 16 MB), counters for a few times the keys
+   * seen in one window, and a page stored on its third recent request.
+   */
+  static final String ADMIT = "admit=3&admitKeys=8k&admitWindow=10k";
 
   /** Cumulative Zipf weights of the hot pages, rank 1 first, the last one 1.0. */
   private static final double[] ZIPF = zipf(HOT_PAGES, ZIPF_S);
@@ -73,7 +79,7 @@ final class ChurnSuite implements Suite {
     long warmUp = settings.quick() ? 0 : WARM_UP_REQUESTS;
     Map<String, Site> sites = new LinkedHashMap<>();
     try {
-      sites.put("admit", new Site("?admit=on", false, true));
+      sites.put("admit", new Site("?" + ADMIT, false, true));
       sites.put("plain", new Site("", false, true));
       sites.put("stripped", new Site("", false, false));
       sites.put("keyed", new Site("", true, true));
@@ -132,49 +138,48 @@ final class ChurnSuite implements Suite {
 
   /** A contender: memcached -m 16, a cache over it, and a Jetty serving the pages through it. */
   private static final class Site implements AutoCloseable {
-    private final MemcachedServer memcached;
-    private final MemcachedTap stats; // only for the server's counters; traffic goes direct
-    private final Cache cache;
-    private final PageCacheFilter filter;
-    private final Server server;
-    private final KeepAliveClient client;
+    private MemcachedServer memcached;
+    private MemcachedTap stats; // only for the server's counters; traffic goes direct
+    private Cache cache;
+    private PageCacheFilter filter;
+    private Server server;
+    private KeepAliveClient client;
     private final boolean tracking;
 
+    /** Starts the contender; stops what it started so far if a part cannot start. */
     Site(String options, boolean keepTracking, boolean tracking) throws Exception {
       this.tracking = tracking;
-      memcached = MemcachedServer.builder().args("-m", "16").start();
-      stats = MemcachedTap.start(memcached);
-      cache = Larder.open(memcached.url() + (options.isEmpty() ? "?" : options + "&")
-          + "failOpen=false&timeout=5s");
-      PageCacheFilter.Builder b = PageCacheFilter.builder(cache.namespace("pages"));
-      filter = (keepTracking ? b.keepTrackingParams() : b).build();
-      server = new Server();
-      ServerConnector connector = new ServerConnector(server);
-      connector.setHost("127.0.0.1");
-      connector.setPort(0);
-      // the client's idle connections wait while the other contenders run
-      connector.setIdleTimeout(Duration.ofMinutes(30).toMillis());
-      server.addConnector(connector);
-      ServletContextHandler context = new ServletContextHandler();
-      context.setContextPath("/");
-      context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
-      context.addServlet(new ServletHolder(new PageServlet()), "/*");
-      server.setHandler(context);
-      client = new KeepAliveClient(start(connector), null, (body, length) -> {
-        byte[] head = EXPECTED.get();
-        return length == PAGE_BYTES && Arrays.equals(head, 0, head.length, body, 0, head.length);
-      });
-    }
-
-    /** Starts Jetty; stops everything started so far if it cannot. */
-    private URI start(ServerConnector connector) throws Exception {
       try {
+        memcached = MemcachedServer.builder().args("-m", "16").start();
+        stats = MemcachedTap.start(memcached);
+        cache = Larder.open(memcached.url() + (options.isEmpty() ? "?" : options + "&")
+            + "failOpen=false&timeout=5s&connectTimeout=10s");
+        PageCacheFilter.Builder b = PageCacheFilter.builder(cache.namespace("pages"));
+        filter = (keepTracking ? b.keepTrackingParams() : b).build();
+        server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        // the client's idle connections wait while the other contenders run
+        connector.setIdleTimeout(Duration.ofMinutes(30).toMillis());
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler();
+        context.setContextPath("/");
+        context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addServlet(new ServletHolder(new PageServlet()), "/*");
+        server.setHandler(context);
         server.start();
-      } catch (Exception e) {
+        client = new KeepAliveClient(
+            URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/"), null,
+            (body, length) -> {
+              byte[] head = EXPECTED.get();
+              return length == PAGE_BYTES
+                  && Arrays.equals(head, 0, head.length, body, 0, head.length);
+            });
+      } catch (Exception | Error e) {
         close();
         throw e;
       }
-      return URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/");
     }
 
     /** One request of the stream; throws unless the answer is the page asked for. */
