@@ -635,6 +635,51 @@ public interface Cache extends AutoCloseable {
   <A, R> Memoizer<A, R> memoizer(String name, Class<A> argType, Codec<R> codec);
 
   /**
+   * Returns the admission policy this cache was opened with ({@code admit=} in the URL, or
+   * {@link Larder.Builder#admission}); {@link Admission#off()} unless set. When it is on,
+   * {@code getOrCompute} and memoized functions store a computed value only if its key was
+   * missed often enough recently; a memoized function, a page route or a Pebble fragment
+   * may choose otherwise for its own values.
+   *
+   * @return the policy
+   */
+  default Admission admission() {
+    return Admission.off();
+  }
+
+  /**
+   * Counts one use of {@code key} (a miss, or any request) in this cache's admission sketch
+   * and tells whether it was used often enough recently for a value computed for it to be
+   * stored. For code that computes and stores values itself, as the page cache of
+   * {@code larder-web} does; it asks the sketch whether admission is on by default or not
+   * (a cache without {@code admit=} makes a sketch with the default settings on first
+   * use). Costs no round trip.
+   *
+   * <pre>{@code
+   * String html = render(path);
+   * if (pages.admit(path)) {
+   *   pages.set(path, html);
+   * }
+   * }</pre>
+   *
+   * @param key the key the value would be stored under, in this cache's namespace
+   * @return whether to store the value
+   * @throws IllegalArgumentException if the key is empty or too long for the store
+   */
+  default boolean admit(String key) {
+    return true;
+  }
+
+  /**
+   * Returns what admission decided since the cache opened, across all its namespaces.
+   *
+   * @return admitted and rejected computed values
+   */
+  default AdmissionStats admissionStats() {
+    return new AdmissionStats(0, 0, 0);
+  }
+
+  /**
    * Returns a view of this cache whose writes are tagged: an entry written through it is
    * invisible, to every view, once any of its tags is invalidated with
    * {@link #invalidateTag}. Reads through the view get the tags' generations in the same

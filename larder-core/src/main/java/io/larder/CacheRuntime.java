@@ -25,19 +25,50 @@ final class CacheRuntime {
   final Loader loader;
   final Preloads preloads;
   final DroppedWrites dropped;
+  final Admitter admitter;
 
   /**
-   * @param store the store, already decorated
+   * How a root cache was configured: everything its runtime needs besides the store and the
+   * codecs.
+   *
    * @param ownsStore whether closing the cache closes the store (opened from a URL)
    * @param compressAbove deflate values of at least this many bytes; 0 for never
    * @param failOpen whether store failures read as misses
    * @param description the store as messages name it (a redacted URL)
+   * @param clock the clock for TTLs, leases and dropped-write memory
    * @param rootPrefix the clear prefix of the root cache: where tags and learned lists live
    * @param gatherWrites whether request scopes hold writes back until they close
+   * @param admission which computed values are stored
    */
-  CacheRuntime(Store store, boolean ownsStore, int compressAbove, boolean failOpen,
-      CodecRegistry codecs, String description, InstantSource clock, String rootPrefix,
-      boolean gatherWrites) {
+  record Options(boolean ownsStore, int compressAbove, boolean failOpen, String description,
+      InstantSource clock, String rootPrefix, boolean gatherWrites, Admission admission) {
+    Options {
+      Objects.requireNonNull(description, "description");
+      Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(rootPrefix, "rootPrefix");
+      Objects.requireNonNull(admission, "admission");
+    }
+
+    /** The defaults a builder given nothing but a store uses, for tests of the engines. */
+    static Options defaults(boolean failOpen, InstantSource clock) {
+      return new Options(false, 0, failOpen, "test", clock, "", true, Admission.off());
+    }
+  }
+
+  /**
+   * @param store the store, already decorated
+   * @param codecs the codecs the cache knows
+   * @param options the rest of its configuration
+   */
+  CacheRuntime(Store store, CodecRegistry codecs, Options options) {
+    boolean ownsStore = options.ownsStore();
+    int compressAbove = options.compressAbove();
+    boolean failOpen = options.failOpen();
+    String description = options.description();
+    InstantSource clock = options.clock();
+    String rootPrefix = options.rootPrefix();
+    boolean gatherWrites = options.gatherWrites();
+    Admission admission = options.admission();
     StoreTraits traits = Objects.requireNonNull(store.traits(), "store.traits()");
     this.store = store;
     this.ownsStore = ownsStore;
@@ -51,7 +82,8 @@ final class CacheRuntime {
     this.tags = new Tags(calls, scoped, rules, rootPrefix);
     this.reads = new Reads(scoped, entries, tags, calls);
     this.writes = new Writes(calls, entries, scoped, tags, reads);
-    this.loader = new Loader(reads, writes, scoped, calls, rules, clock);
+    this.admitter = new Admitter(admission);
+    this.loader = new Loader(reads, writes, scoped, calls, rules, clock, admitter);
     this.preloads = new Preloads(scoped, calls, rules, rootPrefix);
   }
 

@@ -202,7 +202,8 @@ final class DefaultCache implements Cache {
     Objects.requireNonNull(codec, "codec");
     Objects.requireNonNull(freshness, "freshness");
     Objects.requireNonNull(loader, "loader");
-    return runtime.loader.compute(view, key(key), codec, freshness, loader, false).value();
+    return runtime.loader.compute(view, key(key), codec, freshness, loader, false,
+        runtime.admitter.byDefault()).value();
   }
 
   @Override
@@ -214,7 +215,22 @@ final class DefaultCache implements Cache {
       throw new IllegalArgumentException("memoized function name must not be empty");
     }
     return new Memoizer<>(new Memoizer.Backend(runtime.loader, runtime.writes, view,
-        runtime.rules, defaultTtl), name, argType, codec);
+        runtime.rules, defaultTtl, runtime.admitter.byDefault()), name, argType, codec);
+  }
+
+  @Override
+  public Admission admission() {
+    return runtime.admitter.configured();
+  }
+
+  @Override
+  public boolean admit(String key) {
+    return runtime.admitter.admit(key(key).store());
+  }
+
+  @Override
+  public AdmissionStats admissionStats() {
+    return runtime.admitter.stats();
   }
 
   // ---- preload scopes ----------------------------------------------------------------------

@@ -38,7 +38,11 @@ import java.util.TreeMap;
  *   <li>{@code failOpen} — {@code true} (default): store failures read as misses;
  *       {@code false}: they throw;</li>
  *   <li>{@code gatherWrites} — {@code true} (default): writes made inside a request scope
- *       go out in one bulk write when it closes; {@code false}: each at once.</li>
+ *       go out in one bulk write when it closes; {@code false}: each at once;</li>
+ *   <li>{@code admit} — which computed values are stored (see {@link Admission}):
+ *       {@code off} (default), {@code on} (after 2 recent misses of the key) or a number
+ *       of misses from 1 to 15; with {@code admitKeys} (the sketch width, {@code 64k} by
+ *       default) and {@code admitWindow} (misses between halvings, 10 × the width).</li>
  * </ul>
  * Stores add their own (for example {@code maxBytes} for {@code mem:}); an option nobody
  * knows is an error, not silently ignored.
@@ -127,6 +131,7 @@ public final class Larder {
     private Boolean gatherWrites;
     private InstantSource clock;
     private java.util.function.UnaryOperator<Store> decorator;
+    private Admission admission;
     private final Set<Class<?>> serializable = new LinkedHashSet<>();
 
     private Builder() {}
@@ -303,6 +308,22 @@ public final class Larder {
     }
 
     /**
+     * Sets which computed values are stored: every one ({@link Admission#off()}, the
+     * default) or those whose key was missed often enough recently
+     * ({@link Admission#sketch()}). The URL's {@code admit=} says the same.
+     *
+     * @param admission the policy
+     * @return this builder
+     * @throws NullPointerException if {@code admission} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder admission(Admission admission) {
+      once("admission");
+      this.admission = Objects.requireNonNull(admission, "admission");
+      return this;
+    }
+
+    /**
      * Opens the cache.
      *
      * @return the cache
@@ -320,6 +341,7 @@ public final class Larder {
       Integer compress = compressAbove;
       Boolean open = failOpen;
       Boolean gather = gatherWrites;
+      Admission admit = admission;
       Store s = store;
       String description = store == null ? null : store.getClass().getSimpleName();
       if (url != null) {
@@ -333,6 +355,7 @@ public final class Larder {
         open = merge("failOpen", open, parsed.booleanOption("failOpen").orElse(null), parsed);
         gather = merge("gatherWrites", gather,
             parsed.booleanOption("gatherWrites").orElse(null), parsed);
+        admit = merge("admit", admit, AdmitOption.parse(parsed), parsed);
         if (p != null) {
           Keys.encodeSegment(p);
         }
@@ -361,11 +384,11 @@ public final class Larder {
       if (p != null) {
         path.add(p);
       }
-      CacheRuntime runtime = new CacheRuntime(s, url != null,
-          compress == null ? 0 : compress, open == null || open,
-          new CodecRegistry(serializable), description,
-          clock != null ? clock : InstantSource.system(), KeyLayout.prefix(path),
-          gather == null || gather);
+      CacheRuntime runtime = new CacheRuntime(s, new CodecRegistry(serializable),
+          new CacheRuntime.Options(url != null, compress == null ? 0 : compress,
+              open == null || open, description,
+              clock != null ? clock : InstantSource.system(), KeyLayout.prefix(path),
+              gather == null || gather, admit == null ? Admission.off() : admit));
       return new DefaultCache(runtime, path, new StatsCounter(null),
           ttl == null ? Cache.FOREVER : ttl, true);
     }

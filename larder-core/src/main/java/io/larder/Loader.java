@@ -41,35 +41,45 @@ final class Loader {
   private final StoreCalls calls;
   private final KeyRules rules;
   private final InstantSource clock;
+  private final Admitter admitter;
   /** Computations in flight in this JVM, by store key: one per key (single flight). */
   private final ConcurrentMap<String, CompletableFuture<Object>> inflight =
       new ConcurrentHashMap<>();
   private volatile ExecutorService background;
 
   Loader(Reads reads, Writes writes, ScopedReads scoped, StoreCalls calls, KeyRules rules,
-      InstantSource clock) {
+      InstantSource clock, Admitter admitter) {
     this.reads = reads;
     this.writes = writes;
     this.scoped = scoped;
     this.calls = calls;
     this.rules = rules;
     this.clock = clock;
+    this.admitter = admitter;
+  }
+
+  /** As the other {@code compute}, storing every computed value (no admission). */
+  <T> Entry<T> compute(View view, Keys.StoreKey k, Codec<T> codec, Freshness f,
+      Supplier<? extends T> loader, boolean cacheNulls) {
+    return compute(view, k, codec, f, loader, cacheNulls, false);
   }
 
   /**
    * A fresh value from the cache, or one computation per key in this JVM (and, with a lease,
    * in the fleet), with early recomputation and stale-while-revalidate.
    *
+   * @param admit whether a value computed on a miss is stored only if {@link Admitter} admits
+   *     it (a refresh of a stored value is always stored)
    * @return the entry; absent only if the loader returned {@code null} and nulls are not
    *     cached
    */
   <T> Entry<T> compute(View view, Keys.StoreKey k, Codec<T> codec, Freshness f,
-      Supplier<? extends T> loader, boolean cacheNulls) {
+      Supplier<? extends T> loader, boolean cacheNulls, boolean admit) {
     Entry<T> cached = reads.entry(view, k, codec);
     LoadDecision decision = LoadDecision.decide(cached.present(), cached.meta().freshUntil(),
         cached.meta().computeMillis(), clock.millis(), f.beta(), !f.staleTime().isZero(),
         1.0 - ThreadLocalRandom.current().nextDouble());
-    Load<T> load = new Load<>(view, k, codec, f, loader, cacheNulls);
+    Load<T> load = new Load<>(view, k, codec, f, loader, cacheNulls, admit);
     switch (decision) {
       case SERVE:
         return cached;
@@ -90,7 +100,7 @@ final class Loader {
 
   /** One call's computation: what to compute, for whom, how fresh. */
   private record Load<T>(View view, Keys.StoreKey k, Codec<T> codec, Freshness f,
-      Supplier<? extends T> loader, boolean cacheNulls) {}
+      Supplier<? extends T> loader, boolean cacheNulls, boolean admit) {}
 
   /** Waits for another caller's computation of the same key. */
   @SuppressWarnings("unchecked")
@@ -153,6 +163,13 @@ final class Loader {
 
   private <T> Entry<T> computeAndStore(Load<T> load, Entry<T> current) {
     StatsCounter stats = load.view().stats();
+    if (current == null && load.admit() && !admitter.admit(load.k().store())) {
+      // Not worth a write: compute for this caller (and those waiting in this JVM) only. No
+      // lease either: it exists to share a stored value, and this one will not be stored.
+      T value = load.loader().get();
+      return value == null && !load.cacheNulls() ? Entry.absent()
+          : new Entry<>(true, value, Envelope.Meta.NONE);
+    }
     Keys.StoreKey lease = null;
     if (!load.f().leaseTime().isZero()) {
       Keys.StoreKey leaseKey = Keys.resolve(KeyLayout.internalPrefix(load.view().prefix(), "lease"),
@@ -235,12 +252,19 @@ final class Loader {
     return null;
   }
 
-  /**
-   * Reads memoized results in one round trip, computes the missing ones with one call, and
-   * stores them in one round trip.
-   */
+  /** As the other {@code computeAll}, storing every computed value (no admission). */
   <K, V> Map<K, V> computeAll(View view, Map<K, Keys.StoreKey> keys, Codec<V> codec,
       Freshness f, boolean cacheNulls,
+      Function<? super Set<K>, ? extends Map<K, ? extends V>> fn) {
+    return computeAll(view, keys, codec, f, cacheNulls, false, fn);
+  }
+
+  /**
+   * Reads memoized results in one round trip, computes the missing ones with one call, and
+   * stores them in one round trip; with {@code admit}, only those {@link Admitter} admits.
+   */
+  <K, V> Map<K, V> computeAll(View view, Map<K, Keys.StoreKey> keys, Codec<V> codec,
+      Freshness f, boolean cacheNulls, boolean admit,
       Function<? super Set<K>, ? extends Map<K, ? extends V>> fn) {
     List<String> storeKeys = new ArrayList<>(keys.size());
     keys.values().forEach(k -> storeKeys.add(k.store()));
@@ -269,13 +293,13 @@ final class Loader {
     Map<Keys.StoreKey, V> toStore = new LinkedHashMap<>();
     for (K key : missing) {
       V value = computed.get(key);
-      if (value == null && !cacheNulls) {
-        continue;
-      }
-      toStore.put(keys.get(key), value);
       if (value != null) {
         result.put(key, value);
       }
+      if (value == null && !cacheNulls || admit && !admitter.admit(keys.get(key).store())) {
+        continue;
+      }
+      toStore.put(keys.get(key), value);
     }
     if (!toStore.isEmpty()) {
       writes.storeAllComputed(view, toStore, codec, computeMillis,

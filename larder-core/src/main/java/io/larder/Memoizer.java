@@ -30,7 +30,8 @@ public final class Memoizer<A, R> {
    * What a memoized function needs of the cache that made it: the loader that computes and
    * stores results, the writes that bust them, and the view whose namespace they live in.
    */
-  record Backend(Loader loader, Writes writes, View view, KeyRules rules, Duration defaultTtl) {
+  record Backend(Loader loader, Writes writes, View view, KeyRules rules, Duration defaultTtl,
+      boolean admitByDefault) {
     /** The store key of a function's result for an encoded argument. */
     Keys.StoreKey key(String name, String encodedArgument) {
       String key = name.length() + ":" + name + encodedArgument;
@@ -45,6 +46,7 @@ public final class Memoizer<A, R> {
   private boolean cacheNulls;
   private boolean cacheNullsSet;
   private Function<? super A, String> keyFunction;
+  private Boolean admit;
 
   Memoizer(Backend cache, String name, Class<A> argType, Codec<R> codec) {
     this.cache = cache;
@@ -114,6 +116,29 @@ public final class Memoizer<A, R> {
     return this;
   }
 
+  /**
+   * Chooses whether this function's results go through the cache's {@link Admission}
+   * sketch: {@code true} stores a result only when its argument was missed often enough
+   * recently (with the cache's sketch settings, or the defaults if the cache has admission
+   * off); {@code false} stores every result. Without this, the cache's {@code admit=}
+   * decides.
+   *
+   * @param admit whether results must be admitted to be stored
+   * @return this memoizer
+   * @throws IllegalStateException if already set
+   */
+  public Memoizer<A, R> admit(boolean admit) {
+    if (this.admit != null) {
+      throw new IllegalStateException("admit was already set");
+    }
+    this.admit = admit;
+    return this;
+  }
+
+  private boolean admits() {
+    return admit != null ? admit : cache.admitByDefault();
+  }
+
   private Freshness freshness() {
     return freshness != null ? freshness : Freshness.of(cache.defaultTtl());
   }
@@ -135,11 +160,12 @@ public final class Memoizer<A, R> {
     Objects.requireNonNull(fn, "fn");
     Freshness f = freshness();
     boolean nulls = cacheNulls;
+    boolean admits = admits();
     final class Single extends Keyed implements Memoized<A, R> {
       @Override
       public R apply(A arg) {
         return cache.loader().compute(cache.view(), storeKey(arg), codec, f, () -> fn.apply(arg),
-            nulls).value();
+            nulls, admits).value();
       }
     }
     return new Single();
@@ -155,6 +181,7 @@ public final class Memoizer<A, R> {
     Objects.requireNonNull(fn, "fn");
     Freshness f = freshness();
     boolean nulls = cacheNulls;
+    boolean admits = admits();
     final class Bulk extends Keyed implements MemoizedAll<A, R> {
       @Override
       public Map<A, R> getAll(java.util.Collection<? extends A> args) {
@@ -162,7 +189,7 @@ public final class Memoizer<A, R> {
         for (A arg : args) {
           keys.computeIfAbsent(arg, a -> storeKey(a));
         }
-        return cache.loader().computeAll(cache.view(), keys, codec, f, nulls, fn);
+        return cache.loader().computeAll(cache.view(), keys, codec, f, nulls, admits, fn);
       }
     }
     return new Bulk();

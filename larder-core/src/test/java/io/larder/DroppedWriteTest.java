@@ -72,8 +72,8 @@ class DroppedWriteTest {
 
   @Test
   void theBackgroundDeleteRemovesTheOldValueOnceTheStoreAnswers() {
-    CacheRuntime rt = new CacheRuntime(store, false, 0, true, new CodecRegistry(Set.of()),
-        "test", clock, "", true);
+    CacheRuntime rt = new CacheRuntime(store, new CodecRegistry(Set.of()),
+        CacheRuntime.Options.defaults(true, clock));
     View root = new View("", new StatsCounter(null), List.of());
     Keys.StoreKey k = rt.key(root, "k");
     rt.writes.set(root, k, "old", Codec.utf8(), Store.NO_EXPIRY);

@@ -84,8 +84,8 @@ class EnginesTest {
   }
 
   private CacheRuntime runtime(boolean failOpen) {
-    return new CacheRuntime(store, false, 0, failOpen, new CodecRegistry(Set.of()), "test",
-        clock, "", true);
+    return new CacheRuntime(store, new CodecRegistry(Set.of()),
+        CacheRuntime.Options.defaults(failOpen, clock));
   }
 
   private static Keys.StoreKey key(CacheRuntime rt, View view, String key) {

@@ -83,13 +83,30 @@ final class KeepAliveClient implements AutoCloseable {
    * @throws IllegalStateException if the response is not a {@code 200} with the expected body
    */
   void get() throws IOException {
+    send(request, target);
+  }
+
+  /**
+   * Sends one request for another path of the same server and reads and checks its response
+   * as {@link #get()} does.
+   *
+   * @param pathAndQuery the request target, as sent: {@code /p/12?utm_source=x}
+   * @throws IOException if the connection fails
+   * @throws IllegalStateException if the response is not a {@code 200} with the expected body
+   */
+  void get(String pathAndQuery) throws IOException {
+    send(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: " + address.getHostString() + ":"
+        + address.getPort() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII), pathAndQuery);
+  }
+
+  private void send(byte[] request, String target) throws IOException {
     Connection c = idle.pollFirst();
     if (c == null) {
       c = new Connection();
     }
     boolean reusable = false;
     try {
-      reusable = c.exchange();
+      reusable = c.exchange(request, target);
     } finally {
       if (reusable) {
         idle.offerFirst(c);
@@ -133,7 +150,7 @@ final class KeepAliveClient implements AutoCloseable {
     }
 
     /** Sends the request, reads the response; returns whether the connection stays open. */
-    boolean exchange() throws IOException {
+    boolean exchange(byte[] request, String target) throws IOException {
       out.write(request);
       out.flush();
       String status = readLine();

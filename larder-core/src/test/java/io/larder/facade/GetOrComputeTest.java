@@ -2,8 +2,10 @@ package io.larder.facade;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.larder.Admission;
 import io.larder.Cache;
 import io.larder.Freshness;
+import io.larder.Larder;
 import io.larder.spi.ForwardingStore;
 import io.larder.spi.Store;
 import java.time.Duration;
@@ -80,6 +82,24 @@ class GetOrComputeTest {
     assertThat(calls).as("loader runs for callers that all waited for one").hasValue(1);
     assertThat(results).hasSize(callers).containsOnly("computed");
     assertThat(cache.get("cold", String.class)).isEqualTo("computed");
+  }
+
+  @Test
+  void aValueAdmissionRejectsIsStillComputedOnceForAllWaitersAndNotStored() throws Exception {
+    Cache admitting = caches.open(Larder.builder().prefix("admit").admission(Admission.sketch()));
+    int callers = 16;
+    AtomicInteger calls = new AtomicInteger();
+    List<Thread> threads = new CopyOnWriteArrayList<>();
+    List<String> results = run(callers, threads, () -> admitting.getOrCompute("once",
+        String.class, Duration.ofSeconds(60), () -> {
+          calls.incrementAndGet();
+          awaitOthersWaiting(threads, callers);
+          return "computed";
+        }));
+    assertThat(calls).as("single flight holds for a rejected value").hasValue(1);
+    assertThat(results).hasSize(callers).containsOnly("computed");
+    assertThat(admitting.exists("once")).as("a first miss is not stored").isFalse();
+    assertThat(admitting.admissionStats().rejected()).isEqualTo(1);
   }
 
   @Test

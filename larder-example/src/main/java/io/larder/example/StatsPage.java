@@ -120,6 +120,9 @@ final class StatsPage {
       m.put("errors", count(all.storeErrors() + all.decodeErrors()));
       m.put("roundTrips", count(all.roundTrips()));
       m.put("counterWrites", count(app.counters().stats().writes()));
+      if (app.pages() != null) {
+        admission(app, app.pages().stats(), m);
+      }
     }
     return m;
   }
@@ -135,6 +138,19 @@ final class StatsPage {
 
   private static Trips trips(String kind, Recent.Summary s) {
     return new Trips(kind, count(s.count()), count(s.window()), s.p50(), s.p95(), s.max());
+  }
+
+  /**
+   * What admission did for pages (issue 19): misses that were one-hit wonders, and the page
+   * writes it saved. Only with admission on ({@code --cache "mem:?admit=on"}).
+   */
+  private static void admission(ExampleApp app, PageCacheStats pages, Map<String, Object> m) {
+    io.larder.AdmissionStats a = app.cache().admissionStats();
+    m.put("admissionOn", app.cache().admission().isOn());
+    m.put("pageMisses", count(pages.misses()));
+    m.put("pagesNotAdmitted", count(pages.notAdmitted()));
+    m.put("oneHitWonders", count(a.oneHitWonders()));
+    m.put("admitted", count(a.admitted()));
   }
 
   /** Each book's hit counter, read in one round trip. */

@@ -247,4 +247,17 @@ class ExampleAppIT {
     assertThat(main.isAlive()).isFalse();
     assertThat(status.get()).isZero();
   }
+
+  @Test
+  void withAdmissionStatsShowTheWritesItSaved() throws Exception {
+    app.close();
+    app = ExampleApp.start(Options.parse("--port", "0", "--data", data.toString(),
+        "--cache", "mem:?admit=on"));
+    Http.get(app.uri(), "/books/2"); // first sight: rendered, not stored
+    Http.get(app.uri(), "/books/2"); // second: stored
+    assertThat(Http.get(app.uri(), "/books/2").headers().firstValue("X-Cache")).hasValue("HIT");
+    String stats = Http.get(app.uri(), "/stats").body();
+    assertThat(stats).contains("<h2>Admission</h2>").contains("<strong>1</strong> were not stored");
+    assertThat(app.pages().stats().notAdmitted()).isEqualTo(1);
+  }
 }

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Parses {@code {% cache NAME [TTL [VARY...]] [tagged TAGS] %}...{% endcache %}} and
+ * Parses {@code {% cache NAME [TTL [VARY...]] [admit BOOL] [tagged TAGS] %}...{% endcache %}} and
  * {@code {% cache delete NAME [VARY...] %}}.
  */
 final class CacheTagParser implements TokenParser {
@@ -42,7 +42,13 @@ final class CacheTagParser implements TokenParser {
     Expression<?> name = parser.getExpressionParser().parseExpression();
     List<Expression<?>> rest = new ArrayList<>();
     Expression<?> tags = null;
+    Expression<?> admit = null;
     while (!stream.current().test(Token.Type.EXECUTE_END)) {
+      if (stream.current().test(Token.Type.NAME, "admit") && admit == null) {
+        stream.next();
+        admit = parser.getExpressionParser().parseExpression();
+        continue;
+      }
       if (stream.current().test(Token.Type.NAME, "tagged")) {
         stream.next();
         tags = parser.getExpressionParser().parseExpression();
@@ -57,12 +63,12 @@ final class CacheTagParser implements TokenParser {
     stream.expect(Token.Type.EXECUTE_END);
 
     if (delete) {
-      return new FragmentNode(line, extension, name, null, rest, tags, null);
+      return new FragmentNode(line, extension, name, null, rest, tags, null, null);
     }
     Expression<?> ttl = rest.isEmpty() ? null : rest.remove(0);
     BodyNode body = parser.subparse(t -> t.test(Token.Type.NAME, "endcache"));
     stream.next(); // the 'endcache' token
     stream.expect(Token.Type.EXECUTE_END);
-    return new FragmentNode(line, extension, name, ttl, rest, tags, body);
+    return new FragmentNode(line, extension, name, ttl, rest, tags, admit, body);
   }
 }

@@ -24,17 +24,20 @@ final class FragmentNode extends AbstractRenderableNode {
   private final Expression<?> ttl;
   private final List<Expression<?>> vary;
   private final Expression<?> tags;
+  /** Whether the fragment goes through admission; {@code null} to follow the cache. */
+  private final Expression<?> admit;
   /** The body, or {@code null} for the delete form. */
   private final BodyNode body;
 
   FragmentNode(int line, LarderExtension extension, Expression<?> name, Expression<?> ttl,
-      List<Expression<?>> vary, Expression<?> tags, BodyNode body) {
+      List<Expression<?>> vary, Expression<?> tags, Expression<?> admit, BodyNode body) {
     super(line);
     this.extension = extension;
     this.name = name;
     this.ttl = ttl;
     this.vary = List.copyOf(vary);
     this.tags = tags;
+    this.admit = admit;
     this.body = body;
   }
 
@@ -50,7 +53,8 @@ final class FragmentNode extends AbstractRenderableNode {
     List<String> tagList = tags(self, context, fragment);
     Duration time = body == null ? null : ttl(self, context, fragment);
     if (body == null || (time != null && (time.isZero() || time.isNegative()))) {
-      Memoized<List<Object>, String> stored = extension.memoized(fragment, null, List.of(), null);
+      Memoized<List<Object>, String> stored = extension.memoized(fragment, null, List.of(), null,
+          null);
       checkKey(stored, args, self, fragment);
       stored.bust(args);
       if (body != null) {
@@ -59,7 +63,7 @@ final class FragmentNode extends AbstractRenderableNode {
       return;
     }
     Memoized<List<Object>, String> cached = extension.memoized(fragment, time, tagList,
-        a -> renderBody(self, context));
+        admit(self, context, fragment), a -> renderBody(self, context));
     checkKey(cached, args, self, fragment);
     try {
       writer.write(cached.apply(args));
@@ -96,6 +100,18 @@ final class FragmentNode extends AbstractRenderableNode {
           + n, getLineNumber(), self.getName());
     }
     return s;
+  }
+
+  private Boolean admit(PebbleTemplateImpl self, EvaluationContextImpl context, String fragment) {
+    if (admit == null) {
+      return null;
+    }
+    Object a = admit.evaluate(self, context);
+    if (a instanceof Boolean b) {
+      return b;
+    }
+    throw new PebbleException(null, "admit of fragment '" + fragment
+        + "' must be true or false, got " + a, getLineNumber(), self.getName());
   }
 
   private Duration ttl(PebbleTemplateImpl self, EvaluationContextImpl context, String fragment) {

@@ -28,6 +28,7 @@ import java.util.function.Function;
  * {% cache "comments" 60 note.id user.locale %} ...expensive part... {% endcache %}
  * {% cache "comments" 60 note.id tagged "note:" + note.id %} ... {% endcache %}
  * {% cache "menu" %} ...kept for the cache's default TTL... {% endcache %}
+ * {% cache "related" 300 book.id admit true %} ...stored from its second miss on... {% endcache %}
  * {% cache "comments" 0 note.id user.locale %} ...rendered afresh, the old copy dropped... {% endcache %}
  * {% cache delete "comments" note.id user.locale %}
  * }</pre>
@@ -44,6 +45,12 @@ import java.util.function.Function;
  *       sets, maps and arrays of them. Anything else is refused with a
  *       {@link io.pebbletemplates.pebble.error.PebbleException}: vary on {@code note.id},
  *       not {@code note}.</li>
+ *   <li>{@code admit true} stores the fragment only when its key was missed often enough
+ *       recently (the cache's {@link io.larder.Admission} sketch), so fragments of one-off
+ *       pages cost no write; {@code admit false} stores every render even when the cache
+ *       has {@code admit=on}. Without it, the cache decides. It comes after the vary values
+ *       and before {@code tagged}; a vary value called {@code admit} must be written
+ *       {@code (admit)}.</li>
  *   <li>{@code tagged} (last, if present) takes a tag or a list of tags: the fragment is
  *       removed when one of them is invalidated with {@link Cache#invalidateTag}. It is a
  *       keyword there; a vary value called {@code tagged} must be written
@@ -90,7 +97,8 @@ public final class LarderExtension extends AbstractExtension {
    * @throws IllegalArgumentException if a value cannot be part of a key
    */
   public String key(String name, Object... vary) {
-    return memoized(name, null, List.of(), null).key(FragmentValues.of(Arrays.asList(vary)));
+    return memoized(name, null, List.of(), null, null)
+        .key(FragmentValues.of(Arrays.asList(vary)));
   }
 
   /**
@@ -107,15 +115,17 @@ public final class LarderExtension extends AbstractExtension {
    * @throws IllegalArgumentException if a value cannot be part of a key
    */
   public boolean delete(String name, Object... vary) {
-    return memoized(name, null, List.of(), null).bust(FragmentValues.of(Arrays.asList(vary)));
+    return memoized(name, null, List.of(), null, null)
+        .bust(FragmentValues.of(Arrays.asList(vary)));
   }
 
   /**
    * Returns the memoized render of a fragment: keyed by name and values, stored for
-   * {@code ttl} (the cache's default if {@code null}) with {@code tags}.
+   * {@code ttl} (the cache's default if {@code null}) with {@code tags}, through admission
+   * if {@code admit} says so ({@code null}: as the cache says).
    */
   Memoized<List<Object>, String> memoized(String name, Duration ttl, List<String> tags,
-      Function<List<Object>, String> render) {
+      Boolean admit, Function<List<Object>, String> render) {
     Objects.requireNonNull(name, "name");
     Cache target = tags.isEmpty() ? cache : cache.tagged(tags.toArray(String[]::new));
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -123,6 +133,9 @@ public final class LarderExtension extends AbstractExtension {
     Memoizer<List<Object>, String> m = target.memoizer("pebble " + name, listType, Codec.utf8());
     if (ttl != null) {
       m.ttl(ttl);
+    }
+    if (admit != null) {
+      m.admit(admit);
     }
     return m.of(render != null ? render : values -> {
       throw new IllegalStateException("not rendering");

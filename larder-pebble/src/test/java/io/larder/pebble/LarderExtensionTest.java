@@ -256,4 +256,27 @@ class LarderExtensionTest {
   void aVariableNamedDeleteCanNameAFragment() throws IOException {
     assertThat(render("{% cache delete %}x{% endcache %}", "delete", "d")).isEqualTo("x");
   }
+
+  @Test
+  void anAdmittedFragmentIsStoredFromItsSecondMissAndAnotherOptsOut() throws IOException {
+    Counter counter = new Counter();
+    String t = "{% cache \"related\" 60 id admit true tagged \"t\" %}r{{ counter.next() }}{% endcache %}";
+    assertThat(render(t, "counter", counter, "id", 1)).isEqualTo("r1");
+    assertThat(render(t, "counter", counter, "id", 1)).isEqualTo("r2");
+    assertThat(render(t, "counter", counter, "id", 1)).isEqualTo("r2");
+    assertThat(cache.admissionStats().rejected()).isEqualTo(1);
+    try (Cache admitting = Larder.builder().url("mem:?admit=on").clock(clock).build()) {
+      PebbleEngine other = new PebbleEngine.Builder().loader(new StringLoader())
+          .extension(new LarderExtension(admitting)).cacheActive(false).build();
+      StringWriter out = new StringWriter();
+      Counter c = new Counter();
+      for (int i = 0; i < 2; i++) {
+        other.getTemplate("{% cache \"menu\" 60 admit false %}m{{ c.next() }}{% endcache %}")
+            .evaluate(out, Map.of("c", c));
+      }
+      assertThat(out.toString()).isEqualTo("m1m1");
+    }
+    assertThatThrownBy(() -> render("{% cache \"c\" 60 admit \"yes\" %}x{% endcache %}"))
+        .isInstanceOf(PebbleException.class).hasMessageContaining("must be true or false");
+  }
 }

@@ -62,8 +62,16 @@ import java.util.concurrent.atomic.LongAdder;
  *       reads nor fills the shared cache, unless its route {@link PageRoute#shareAuthorized()
  *       says so}.</li>
  *   <li>The key covers GET/HEAD, scheme, host, port, path, the query parameters sorted by
- *       name, and the request's values of every header the response listed in {@code Vary};
- *       every part is length-prefixed, so different requests never share a key.</li>
+ *       name and percent-decoded, and the request's values of every header the response
+ *       listed in {@code Vary}; every part is length-prefixed, so different requests never
+ *       share a key. The key leaves out {@link PageRoute#TRACKING_PARAMS tracking
+ *       parameters} ({@code utm_*}, {@code fbclid}, ...) and those a route
+ *       {@link PageRoute#ignoreParams ignores}; the application still sees them all.</li>
+ *   <li>With admission on (the cache's {@code admit=}, or {@link PageRoute#admit(boolean)}),
+ *       each request of a page counts in the cache's admission sketch (no round trip), and a
+ *       page is stored only when its key was asked for often enough recently: a one-off URL
+ *       is looked up with a plain read, rendered without learned scopes, sent and not
+ *       stored, so it costs no write at all.</li>
  *   <li>A page lives for the response's {@code s-maxage}, else {@code max-age}, else until
  *       {@code Expires}, else its route's TTL, else {@link Builder#defaultTtl} (60 s).</li>
  * </ul>
@@ -95,6 +103,7 @@ public final class PageCacheFilter implements Filter {
   private final Set<String> sessionCookies;
   private volatile String contextSessionCookie;
   private final InstantSource clock;
+  private final boolean keepTracking;
 
   private final LongAdder hits = new LongAdder();
   private final LongAdder notModified = new LongAdder();
@@ -103,6 +112,7 @@ public final class PageCacheFilter implements Filter {
   private final LongAdder bypasses = new LongAdder();
   private final LongAdder missNanos = new LongAdder();
   private final LongAdder hitNanos = new LongAdder();
+  private final LongAdder notAdmitted = new LongAdder();
 
   private PageCacheFilter(Builder b) {
     this.cache = b.cache;
@@ -111,6 +121,7 @@ public final class PageCacheFilter implements Filter {
     this.maxBodyBytes = b.maxBodyBytes;
     this.sessionCookies = Set.copyOf(b.sessionCookies);
     this.clock = b.clock;
+    this.keepTracking = b.keepTracking;
   }
 
   /**
@@ -164,7 +175,7 @@ public final class PageCacheFilter implements Filter {
    */
   public PageCacheStats stats() {
     return new PageCacheStats(hits.sum(), notModified.sum(), misses.sum(), stores.sum(),
-        bypasses.sum(), missNanos.sum(), hitNanos.sum());
+        bypasses.sum(), missNanos.sum(), hitNanos.sum(), notAdmitted.sum());
   }
 
   /**
@@ -233,8 +244,12 @@ public final class PageCacheFilter implements Filter {
     }
 
     long start = System.nanoTime();
-    String base = PageKeys.base(pr);
-    String lookupName = "larder.page " + base;
+    QueryRule rule = route != null ? route.query() : QueryRule.DEFAULT;
+    String base = PageKeys.base(pr, keepTracking ? rule.ignoringTracking(false) : rule);
+    // With admission, a page seen too rarely yet is looked up and rendered without learned
+    // scopes: it is most likely not stored, will not be, and should not teach key lists.
+    boolean warm = !admits(route) || cache.admit(base);
+    String lookupName = warm ? "larder.page " + base : null;
     StoredPage.Page page = lookup(lookupName, base, pr);
     if (page != null) {
       PagePolicy.Answer answer = policy.serve(pr, page, clock.instant());
@@ -251,7 +266,7 @@ public final class PageCacheFilter implements Filter {
     misses.increment();
     res.setHeader("X-Cache", "MISS");
     if (pr.isHead()) {
-      try (Preload scope = renderScope(path, route, null)) {
+      try (Preload scope = warm ? renderScope(path, route, null) : null) {
         chain.doFilter(req, res);
       }
       missNanos.add(System.nanoTime() - start);
@@ -262,7 +277,7 @@ public final class PageCacheFilter implements Filter {
     // one request scope: what rendering and storing write goes out in one bulk write
     try (Preload gathering = QuietScope.gathering(cache)) {
       boolean stored = false;
-      try (Preload scope = renderScope(path, route, null)) {
+      try (Preload scope = warm ? renderScope(path, route, null) : null) {
         chain.doFilter(new CapturingRequest(req, capture), capture);
         if (req.isAsyncStarted()) {
           capture.passThrough("async");
@@ -271,8 +286,10 @@ public final class PageCacheFilter implements Filter {
           PageResponse captured = new PageResponse(capture.getStatus(), capture.fields(),
               capture.body(), null, capture.addedCookie() || startedSession(req));
           decision = policy.decide(pr, captured, route, clock.instant());
-          // still in the render scope, whose tag generations the page is written under
-          stored = decision.store() && store(decision, base, pr, tags(req, route, vars));
+          // still in the render scope, whose tag generations the page is written under; a
+          // page admission turned away is sent but not stored
+          stored = decision.store() && warm
+              && store(decision, base, pr, tags(req, route, vars));
         }
       }
       if (stored) {
@@ -286,6 +303,9 @@ public final class PageCacheFilter implements Filter {
       return;
     }
     if (decision.store()) {
+      if (!warm) {
+        notAdmitted.increment();
+      }
       missNanos.add(System.nanoTime() - start);
       capture.sendCaptured(decision.page().etag());
     } else {
@@ -296,9 +316,10 @@ public final class PageCacheFilter implements Filter {
     }
   }
 
+  /** Reads a stored page, in the learned scope {@code scopeName}, or in none if it is null. */
   @SuppressWarnings("try")
   private StoredPage.Page lookup(String scopeName, String base, PageRequest pr) {
-    try (Preload scope = cache.learnedPreload(scopeName)) {
+    try (Preload scope = scopeName == null ? null : cache.learnedPreload(scopeName)) {
       StoredPage entry = cache.get(base, StoredPageCodec.INSTANCE);
       if (entry instanceof StoredPage.Variants v) {
         entry = cache.get(PageKeys.variant(base, v.headerNames(), pr), StoredPageCodec.INSTANCE);
@@ -308,6 +329,12 @@ public final class PageCacheFilter implements Filter {
       LOG.log(Level.WARNING, "page cache lookup failed; rendering the page", e);
       return null;
     }
+  }
+
+  /** Tells whether the route's pages, or else the cache's computed values, go through admission. */
+  private boolean admits(PageRoute route) {
+    return route != null && route.admits().isPresent() ? route.admits().get()
+        : cache.admission().isOn();
   }
 
   private boolean store(PagePolicy.Decision d, String base, PageRequest pr, List<String> tags) {
@@ -424,6 +451,7 @@ public final class PageCacheFilter implements Filter {
     private long maxBodyBytes = 1 << 20;
     private Set<String> sessionCookies = Set.of("JSESSIONID");
     private InstantSource clock = InstantSource.system();
+    private boolean keepTracking;
 
     private Builder(Cache cache) {
       this.cache = cache;
@@ -554,6 +582,20 @@ public final class PageCacheFilter implements Filter {
       Objects.requireNonNull(clock, "clock");
       once("clock");
       this.clock = clock;
+      return this;
+    }
+
+    /**
+     * Puts the {@link PageRoute#TRACKING_PARAMS tracking parameters} back into every page's
+     * key, on every route: for a site whose pages change with {@code utm_*} parameters.
+     * By default they are left out, so a shared link's clicks share one page.
+     *
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder keepTrackingParams() {
+      once("keepTrackingParams");
+      this.keepTracking = true;
       return this;
     }
 

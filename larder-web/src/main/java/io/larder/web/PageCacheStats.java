@@ -13,9 +13,11 @@ import java.time.Duration;
  *     bypassing routes
  * @param missNanos time spent producing misses, from the lookup to the stored page
  * @param hitNanos time spent answering hits
+ * @param notAdmitted cacheable pages not stored because admission found their key too rarely
+ *     missed: the writes admission saved (see {@link PageRoute#admit(boolean)})
  */
 public record PageCacheStats(long hits, long notModified, long misses, long stores,
-    long bypasses, long missNanos, long hitNanos) {
+    long bypasses, long missNanos, long hitNanos, long notAdmitted) {
 
   /**
    * Returns the fraction of cacheable requests answered from the cache.

@@ -13,14 +13,21 @@ import java.util.Locale;
  *
  * <p>The base key covers the method class (GET and HEAD share pages), scheme, host, port,
  * path and the query parameters sorted by name (parameters of the same name keep their
- * order, which applications may depend on). A variant key adds the values of the request
+ * order, which applications may depend on). A {@link QueryRule} leaves parameters out of the
+ * key (tracking parameters by default); names and values are percent-decoded first, so every
+ * spelling of the same query is one key. A variant key adds the values of the request
  * headers a response listed in {@code Vary}.
  */
 final class PageKeys {
   private PageKeys() {}
 
-  /** Returns the base key of a request's page. */
+  /** Returns the base key of a request's page, with every query parameter in it. */
   static String base(PageRequest r) {
+    return base(r, QueryRule.ALL);
+  }
+
+  /** Returns the base key of a request's page, with the parameters the rule keys. */
+  static String base(PageRequest r, QueryRule rule) {
     StringBuilder sb = new StringBuilder("page1 ");
     // GET and HEAD are one class: a HEAD is answered from the page a GET stored
     part(sb, "GET");
@@ -28,7 +35,7 @@ final class PageKeys {
     part(sb, r.host().toLowerCase(Locale.ROOT));
     sb.append(r.port()).append(';');
     part(sb, r.path());
-    query(sb, r.query());
+    query(sb, r.query(), rule);
     return sb.toString();
   }
 
@@ -54,7 +61,7 @@ final class PageKeys {
     sb.append(s.length()).append(':').append(s);
   }
 
-  private static void query(StringBuilder sb, String query) {
+  private static void query(StringBuilder sb, String query, QueryRule rule) {
     if (query == null || query.isEmpty()) {
       sb.append("q0;");
       return;
@@ -66,9 +73,12 @@ final class PageKeys {
       }
       int eq = piece.indexOf('=');
       try {
-        params.add(eq < 0
+        String[] p = eq < 0
             ? new String[] {decode(piece), null}
-            : new String[] {decode(piece.substring(0, eq)), decode(piece.substring(eq + 1))});
+            : new String[] {decode(piece.substring(0, eq)), decode(piece.substring(eq + 1))};
+        if (rule.keys(p[0])) {
+          params.add(p);
+        }
       } catch (IllegalArgumentException malformed) {
         // a query that does not decode is keyed as it was sent
         sb.append('Q');

@@ -4,18 +4,21 @@ import io.larder.spi.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * How the page cache treats the paths one pattern matches: how long their pages live, which
- * tags they carry, whether requests with credentials may share them, how their preload scope
- * is named. Routes are immutable; each option may be set once.
+ * tags they carry, which query parameters their keys ignore, whether requests with
+ * credentials may share them, how their preload scope is named. Routes are immutable; each
+ * option may be set once.
  *
  * <pre>{@code
  * PageRoute books = PageRoute.of("/books/{id}").ttl(Duration.ofMinutes(10)).tags("book:{id}");
@@ -29,6 +32,14 @@ import java.util.regex.Pattern;
  * including none.
  */
 public final class PageRoute {
+  /**
+   * The tracking parameters every route leaves out of its keys unless told
+   * {@link #keepTrackingParams()}: names and prefixes ({@code utm_*}) that analytics and ad
+   * platforms append to shared links ({@code fbclid}, {@code gclid}, {@code msclkid},
+   * {@code mc_cid}, {@code _ga}, ...).
+   */
+  public static final List<String> TRACKING_PARAMS = QueryRule.TRACKING;
+
   private static final Pattern VARIABLE = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
   private final String pattern;
@@ -38,9 +49,13 @@ public final class PageRoute {
   private final boolean shareAuthorized;
   private final boolean bypass;
   private final boolean preloadByRoute;
+  private final QueryRule query;
+  private final Boolean admit;
+  private final Set<String> set;
 
   private PageRoute(String pattern, String[] segments, Duration ttl, List<String> tags,
-      boolean shareAuthorized, boolean bypass, boolean preloadByRoute) {
+      boolean shareAuthorized, boolean bypass, boolean preloadByRoute, QueryRule query,
+      Boolean admit, Set<String> set) {
     this.pattern = pattern;
     this.segments = segments;
     this.ttl = ttl;
@@ -48,6 +63,9 @@ public final class PageRoute {
     this.shareAuthorized = shareAuthorized;
     this.bypass = bypass;
     this.preloadByRoute = preloadByRoute;
+    this.query = query;
+    this.admit = admit;
+    this.set = set;
   }
 
   /**
@@ -83,7 +101,8 @@ public final class PageRoute {
         names.add(m.group(1));
       }
     }
-    return new PageRoute(pattern, segments, null, List.of(), false, false, false);
+    return new PageRoute(pattern, segments, null, List.of(), false, false, false,
+        QueryRule.DEFAULT, null, Set.of());
   }
 
   /**
@@ -101,7 +120,8 @@ public final class PageRoute {
       throw new IllegalStateException("ttl was already set on route " + pattern);
     }
     Durations.requirePositive(ttl, "ttl");
-    return new PageRoute(pattern, segments, ttl, tags, shareAuthorized, bypass, preloadByRoute);
+    return new PageRoute(pattern, segments, ttl, tags, shareAuthorized, bypass, preloadByRoute,
+        query, admit, set);
   }
 
   /**
@@ -133,7 +153,7 @@ public final class PageRoute {
       }
     }
     return new PageRoute(pattern, segments, ttl, List.of(tags), shareAuthorized, bypass,
-        preloadByRoute);
+        preloadByRoute, query, admit, set);
   }
 
   /**
@@ -148,7 +168,8 @@ public final class PageRoute {
     if (shareAuthorized) {
       throw new IllegalStateException("shareAuthorized was already set on route " + pattern);
     }
-    return new PageRoute(pattern, segments, ttl, tags, true, bypass, preloadByRoute);
+    return new PageRoute(pattern, segments, ttl, tags, true, bypass, preloadByRoute, query,
+        admit, set);
   }
 
   /**
@@ -163,7 +184,8 @@ public final class PageRoute {
     if (bypass) {
       throw new IllegalStateException("bypass was already set on route " + pattern);
     }
-    return new PageRoute(pattern, segments, ttl, tags, shareAuthorized, true, preloadByRoute);
+    return new PageRoute(pattern, segments, ttl, tags, shareAuthorized, true, preloadByRoute,
+        query, admit, set);
   }
 
   /**
@@ -178,7 +200,83 @@ public final class PageRoute {
     if (preloadByRoute) {
       throw new IllegalStateException("preloadByRoute was already set on route " + pattern);
     }
-    return new PageRoute(pattern, segments, ttl, tags, shareAuthorized, bypass, true);
+    return new PageRoute(pattern, segments, ttl, tags, shareAuthorized, bypass, true, query,
+        admit, set);
+  }
+
+  /**
+   * Leaves query parameters out of the key of this route's pages, so that requests differing
+   * only in them share one page. A pattern is a name ({@code "sessionRef"}) or a prefix ending
+   * in {@code *} ({@code "utm_*"}). The parameters still reach the application; only the key
+   * ignores them, so use this for parameters that do not change the page. The
+   * {@link #TRACKING_PARAMS tracking parameters} are ignored already, unless
+   * {@link #keepTrackingParams()} says otherwise.
+   *
+   * @param patterns parameter names or prefixes
+   * @return a copy of this route that ignores the parameters
+   * @throws IllegalArgumentException if a pattern is empty or has a {@code *} anywhere but
+   *     at its end
+   * @throws IllegalStateException if already set, or {@link #onlyParams} was set
+   */
+  public PageRoute ignoreParams(String... patterns) {
+    Objects.requireNonNull(patterns, "patterns");
+    return withQuery("ignoreParams", query.ignoring(List.of(patterns)));
+  }
+
+  /**
+   * Keys this route's pages by the listed query parameters only; every other parameter is
+   * ignored by the key (and still passed to the application). With no pattern, the query
+   * is not part of the key at all.
+   *
+   * @param patterns parameter names or prefixes ending in {@code *}
+   * @return a copy of this route that keys only the listed parameters
+   * @throws IllegalArgumentException if a pattern is empty or has a {@code *} anywhere but
+   *     at its end
+   * @throws IllegalStateException if already set, or {@link #ignoreParams} was set
+   */
+  public PageRoute onlyParams(String... patterns) {
+    Objects.requireNonNull(patterns, "patterns");
+    return withQuery("onlyParams", query.only(List.of(patterns)));
+  }
+
+  /**
+   * Puts the {@link #TRACKING_PARAMS tracking parameters} back into the key of this route's
+   * pages: for a page that really shows something different for {@code utm_campaign}.
+   *
+   * @return a copy of this route that keys tracking parameters like any other
+   * @throws IllegalStateException if already set
+   */
+  public PageRoute keepTrackingParams() {
+    return withQuery("keepTrackingParams", query.ignoringTracking(false));
+  }
+
+  /**
+   * Chooses whether this route's pages go through the cache's {@link io.larder.Admission}
+   * sketch: {@code true} stores a page only when its key was missed often enough recently
+   * (the sketch's settings are the cache's, or the defaults if its admission is off), so
+   * one-off URLs cost no write; {@code false} stores every cacheable page. Without this,
+   * the cache's {@code admit=} decides.
+   *
+   * @param admit whether pages must be admitted to be stored
+   * @return a copy of this route with the choice
+   * @throws IllegalStateException if already set
+   */
+  public PageRoute admit(boolean admit) {
+    return with("admit", query, admit);
+  }
+
+  private PageRoute withQuery(String option, QueryRule rule) {
+    return with(option, rule, admit);
+  }
+
+  private PageRoute with(String option, QueryRule rule, Boolean admits) {
+    if (set.contains(option)) {
+      throw new IllegalStateException(option + " was already set on route " + pattern);
+    }
+    Set<String> now = new HashSet<>(set);
+    now.add(option);
+    return new PageRoute(pattern, segments, ttl, tags, shareAuthorized, bypass, preloadByRoute,
+        rule, admits, Set.copyOf(now));
   }
 
   /**
@@ -235,6 +333,20 @@ public final class PageRoute {
     return preloadByRoute;
   }
 
+  /**
+   * Tells whether this route's pages go through admission, if the route says.
+   *
+   * @return the choice of {@link #admit(boolean)}, or empty to follow the cache
+   */
+  public Optional<Boolean> admits() {
+    return Optional.ofNullable(admit);
+  }
+
+  /** Returns which query parameters key this route's pages. */
+  QueryRule query() {
+    return query;
+  }
+
   /** Matches a path within the context; returns the variables, or {@code null} if no match. */
   Map<String, String> match(String path) {
     if (!path.startsWith("/")) {
@@ -278,6 +390,8 @@ public final class PageRoute {
   public String toString() {
     return "PageRoute[" + pattern + (ttl != null ? ", ttl=" + ttl : "")
         + (tags.isEmpty() ? "" : ", tags=" + tags) + (shareAuthorized ? ", shareAuthorized" : "")
-        + (bypass ? ", bypass" : "") + (preloadByRoute ? ", preloadByRoute" : "") + "]";
+        + (bypass ? ", bypass" : "") + (preloadByRoute ? ", preloadByRoute" : "")
+        + (query == QueryRule.DEFAULT ? "" : ", query " + query)
+        + (admit == null ? "" : ", admit=" + admit) + "]";
   }
 }

@@ -312,6 +312,58 @@ class PageCacheFilterIT {
   }
 
   @Test
+  void trackingParametersShareOnePageAndStillReachTheApplication() throws Exception {
+    try (Site site = site()) {
+      site.page("/books/1", (req, res) -> html(res, "from " + req.getParameter("utm_source")));
+      RawHttp.Response first = site.get("/books/1?utm_source=news&fbclid=abc");
+      assertThat(first.xCache()).isEqualTo("MISS");
+      assertThat(first.text()).isEqualTo("from news"); // the application saw the parameter
+      assertThat(site.get("/books/1?fbclid=xyz&utm_source=mail").xCache()).isEqualTo("HIT");
+      assertThat(site.get("/books/1").xCache()).isEqualTo("HIT");
+      assertThat(site.runs("/books/1")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aRouteIgnoresItsOwnParametersAndCanKeepTrackingOnes() throws Exception {
+    try (Site site = site(b -> b.route(PageRoute.of("/search").ignoreParams("ref"))
+        .route(PageRoute.of("/campaign").keepTrackingParams()))) {
+      site.page("/search", (req, res) -> html(res, req.getParameter("q") + req.getParameter("ref")));
+      site.page("/campaign", (req, res) -> html(res, "c " + req.getParameter("utm_campaign")));
+      assertThat(site.get("/search?q=dune&ref=home").text()).isEqualTo("duneh" + "ome");
+      assertThat(site.get("/search?ref=nav&q=d%75ne").xCache()).isEqualTo("HIT");
+      assertThat(site.get("/search?q=emma&ref=home").xCache()).isEqualTo("MISS");
+      site.get("/campaign?utm_campaign=spring");
+      RawHttp.Response autumn = site.get("/campaign?utm_campaign=autumn");
+      assertThat(autumn.xCache()).isEqualTo("MISS");
+      assertThat(autumn.text()).isEqualTo("c autumn");
+    }
+  }
+
+  @Test
+  void aRouteWithAdmissionStoresAPageOnItsSecondMissOnly() throws Exception {
+    try (Site site = site(b -> b.route(PageRoute.of("/books/{id}").admit(true)))) {
+      site.page("/books/1", (req, res) -> html(res, "<h1>Dune</h1>"));
+      site.page("/other", (req, res) -> html(res, "other"));
+      CacheStats before = site.cache.stats();
+      RawHttp.Response first = site.get("/books/1");
+      assertThat(first.xCache()).isEqualTo("MISS");
+      assertThat(site.cache.stats().minus(before).roundTrips())
+          .as("a page seen for the first time costs one plain read: no key list, no page write")
+          .isEqualTo(1);
+      assertThat(first.text()).isEqualTo("<h1>Dune</h1>");
+      assertThat(site.get("/books/1?utm_source=x").xCache()).isEqualTo("MISS");
+      assertThat(site.get("/books/1").xCache()).isEqualTo("HIT");
+      assertThat(site.runs("/books/1")).isEqualTo(2);
+      site.get("/other");
+      assertThat(site.get("/other").xCache()).as("no admission off the route").isEqualTo("HIT");
+      assertThat(site.filter.stats().notAdmitted()).isEqualTo(1);
+      assertThat(site.filter.stats().stores()).isEqualTo(2);
+      assertThat(site.cache.admissionStats().rejected()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void theHostIsPartOfTheKey() throws Exception {
     try (Site site = site()) {
       site.page("/", (req, res) -> html(res, "site " + req.getServerName()));

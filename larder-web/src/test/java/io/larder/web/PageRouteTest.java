@@ -39,4 +39,21 @@ class PageRouteTest {
     assertThatThrownBy(() -> PageRoute.of("/").ttl(Duration.ofSeconds(1)).ttl(Duration.ofSeconds(2)))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("ttl was already set");
   }
+
+  @Test
+  void queryOptionsAreSetOnceAndKeepTheOtherOptions() {
+    PageRoute r = PageRoute.of("/search").ttl(Duration.ofSeconds(5)).ignoreParams("ref");
+    assertThat(r.ttl()).contains(Duration.ofSeconds(5));
+    assertThat(r.query().keys("ref")).isFalse();
+    assertThat(r.query().keys("utm_source")).isFalse();
+    assertThat(r.tags("t").query().keys("ref")).isFalse();
+    assertThat(r.keepTrackingParams().query().keys("utm_source")).isTrue();
+    assertThat(PageRoute.of("/").onlyParams("q").query().keys("page")).isFalse();
+    assertThat(PageRoute.TRACKING_PARAMS).contains("utm_*", "fbclid", "gclid", "msclkid", "_ga");
+    assertThatThrownBy(() -> r.ignoreParams("x")).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("ignoreParams was already set");
+    assertThatThrownBy(() -> r.onlyParams("x")).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> PageRoute.of("/").keepTrackingParams().keepTrackingParams())
+        .isInstanceOf(IllegalStateException.class);
+  }
 }
