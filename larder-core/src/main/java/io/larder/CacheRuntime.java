@@ -1,10 +1,12 @@
 package io.larder;
 
+import io.larder.internal.NearStore;
 import io.larder.spi.KeyRules;
 import io.larder.spi.Store;
 import io.larder.spi.StoreTraits;
 import java.time.InstantSource;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a root cache and all its views share: the store and how it is called, the codecs, the
@@ -25,6 +27,8 @@ final class CacheRuntime {
   final Loader loader;
   final Preloads preloads;
   final DroppedWrites dropped;
+  /** The near tier, when the store is one. */
+  final @Nullable NearStore near;
 
   /**
    * @param store the store, already decorated
@@ -39,6 +43,7 @@ final class CacheRuntime {
     StoreTraits traits = Objects.requireNonNull(store.traits(), "store.traits()");
     this.store = store;
     this.ownsStore = ownsStore;
+    this.near = store instanceof NearStore n ? n : null;
     this.rules = traits.keyRules();
     this.codecs = codecs;
     this.calls = new StoreCalls(store, description, failOpen);

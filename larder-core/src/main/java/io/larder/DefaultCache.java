@@ -1,7 +1,8 @@
 package io.larder;
 
-import io.larder.spi.KeyLayout;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.larder.internal.NearStore;
+import io.larder.spi.KeyLayout;
 import io.larder.spi.StoredValue;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -258,6 +259,16 @@ final class DefaultCache implements Cache {
   @Override
   public CacheStats stats() {
     return view.stats().snapshot();
+  }
+
+  @Override
+  public NearStats nearStats() {
+    NearStore near = runtime.near;
+    if (near == null) {
+      return NearStats.NONE;
+    }
+    long[] c = near.counters();
+    return new NearStats(true, near.tracking(), c[0], c[1], c[2]);
   }
 
   @Override
