@@ -58,7 +58,7 @@ public final class CacheKeys {
    * Each record class's component accessors, in declaration order, looked up and made
    * accessible once per class rather than on every key.
    */
-  private static final ClassValue<Method[]> RECORD_ACCESSORS = new ClassValue<>() {
+  static final ClassValue<Method[]> RECORD_ACCESSORS = new ClassValue<>() {
     @Override
     protected Method[] computeValue(Class<?> type) {
       RecordComponent[] components = type.getRecordComponents();
@@ -99,7 +99,7 @@ public final class CacheKeys {
     return false;
   }
 
-  private static boolean isTime(Class<?> type) {
+  static boolean isTime(Class<?> type) {
     return TemporalAccessor.class.isAssignableFrom(type) && type.getName().startsWith("java.time.")
         || type == java.time.Duration.class || type == java.time.Period.class
         || type == java.time.ZoneOffset.class;

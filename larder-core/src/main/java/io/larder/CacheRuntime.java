@@ -51,8 +51,9 @@ final class CacheRuntime {
     ScopedReads scoped = new ScopedReads(calls, traits.readsReturnCopies(), dropped);
     EntryCodec entries = new EntryCodec(compressAbove, failOpen, traits.maxValueBytes());
     this.tags = new Tags(calls, scoped, rules, rootPrefix);
-    this.reads = new Reads(scoped, entries, tags, calls);
-    this.writes = new Writes(calls, entries, scoped, tags, reads);
+    ObjectTier tier = new ObjectTier(java.util.Set.of(), false);
+    this.reads = new Reads(scoped, entries, tags, calls, tier);
+    this.writes = new Writes(calls, entries, scoped, tags, reads, tier);
     this.loader = new Loader(reads, writes, scoped, calls, rules, clock);
     this.preloads = new Preloads(scoped, calls, rules, rootPrefix);
   }
