@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.larder.spi.Decoded;
+import io.larder.spi.DecodedValues;
 import io.larder.spi.ForwardingStore;
 import io.larder.spi.Invalidations;
 import io.larder.spi.Store;
@@ -42,11 +44,17 @@ import org.jspecify.annotations.Nullable;
  * reads in flight are evicted with them, so a read that started before the write cannot
  * install what it saw.
  *
+ * <h2>Decoded values</h2>
+ * As a {@link DecodedValues} store, the tier keeps what the facade decoded from a value it
+ * read ({@link #offerDecoded}), so a hot value is decoded once, not on every read; which
+ * decoded values may be handed out as they are is the facade's decision. Writes go to the
+ * remote store as bytes and evict, as above.
+ *
  * <h2>Without server push</h2>
  * An entry lives at most {@code ttl} after it was installed, which bounds how long another
  * process's write can go unseen.
  */
-public final class NearStore extends ForwardingStore {
+public final class NearStore extends ForwardingStore implements DecodedValues {
   /** Bytes charged per entry beyond its key and value, as the memory store charges. */
   static final int ENTRY_OVERHEAD = 96;
   /** The largest value kept near, whatever the bound: bigger ones are cheap to fetch anyway. */
@@ -60,8 +68,8 @@ public final class NearStore extends ForwardingStore {
    */
   public static final Duration TRACKED_TTL = Duration.ofMinutes(1);
 
-  /** A value held near. */
-  private record Held(byte[] value) {}
+  /** A value held near, as bytes or decoded; records compare the {@link Decoded} by identity. */
+  private record Held(Decoded value) {}
 
   /** A read in flight that may install its value; compared by identity. */
   private static final class Fill {}
@@ -106,7 +114,7 @@ public final class NearStore extends ForwardingStore {
     this.cache = Caffeine.newBuilder()
         .maximumWeight(maxBytes)
         .weigher((String k, Object v) -> (int) Math.min(Integer.MAX_VALUE, 2L * k.length()
-            + ENTRY_OVERHEAD + (v instanceof Held h ? h.value.length : 0)))
+            + ENTRY_OVERHEAD + (v instanceof Held h ? h.value.weight() : 0)))
         .expireAfter(new Expiry<String, Object>() {
           @Override
           public long expireAfterCreate(String key, Object value, long now) {
@@ -225,11 +233,11 @@ public final class NearStore extends ForwardingStore {
     return there == null ? mine : there instanceof Fill f ? f : null;
   }
 
-  private void install(String key, @Nullable Fill token, byte @Nullable [] value, long started) {
+  private void install(String key, @Nullable Fill token, @Nullable Decoded value, long started) {
     if (token == null) {
       return;
     }
-    if (value == null || value.length > maxEntryBytes) {
+    if (value == null || value.bytes().length > maxEntryBytes) {
       map.remove(key, token);
       return;
     }
@@ -241,6 +249,12 @@ public final class NearStore extends ForwardingStore {
 
   @Override
   public byte @Nullable [] get(String key) {
+    Decoded read = getDecoded(key);
+    return read == null ? null : read.bytes();
+  }
+
+  @Override
+  public @Nullable Decoded getDecoded(String key) {
     Object there = map.get(key);
     if (there instanceof Held h) {
       hits.increment();
@@ -248,7 +262,8 @@ public final class NearStore extends ForwardingStore {
     }
     long started = epoch.get();
     if (!fillsAllowed()) {
-      return delegate().get(key);
+      byte[] value = delegate().get(key);
+      return value == null ? null : Decoded.ofBytes(value);
     }
     Fill token = there instanceof Fill f ? f : claim(key);
     byte[] value;
@@ -260,8 +275,25 @@ public final class NearStore extends ForwardingStore {
       }
       throw e;
     }
-    install(key, token, value, started);
-    return value;
+    Decoded read = value == null ? null : Decoded.ofBytes(value);
+    install(key, token, read, started);
+    return read;
+  }
+
+  /** Keeps the decoded form in place of the bytes it was read as, if the key still holds them. */
+  @Override
+  public void offerDecoded(String key, Decoded read, Decoded decoded) {
+    map.replace(key, new Held(read), new Held(decoded));
+  }
+
+  @Override
+  public void setDecoded(String key, Decoded value, long ttlMillis) {
+    set(key, value.bytes(), ttlMillis);
+  }
+
+  @Override
+  public boolean addDecoded(String key, Decoded value, long ttlMillis) {
+    return add(key, value.bytes(), ttlMillis);
   }
 
   @Override
@@ -271,7 +303,7 @@ public final class NearStore extends ForwardingStore {
     for (String key : new LinkedHashSet<>(keys)) {
       if (map.get(key) instanceof Held h) {
         hits.increment();
-        found.put(key, h.value);
+        found.put(key, h.value.bytes());
       } else {
         remote.add(key);
       }
@@ -302,7 +334,7 @@ public final class NearStore extends ForwardingStore {
       if (value != null) {
         found.put(key, value);
       }
-      install(key, tokens.get(key), value, started);
+      install(key, tokens.get(key), value == null ? null : Decoded.ofBytes(value), started);
     }
     return found;
   }

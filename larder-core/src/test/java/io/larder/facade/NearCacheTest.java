@@ -274,6 +274,16 @@ class NearCacheTest {
   }
 
   @Test
+  void immutableValuesAreKeptDecodedNear() {
+    try (Cache cache = near("")) {
+      cache.set("k", "a string value");
+      String first = cache.get("k", String.class);
+      assertThat(cache.get("k", String.class)).isEqualTo(first);
+      assertThat(cache.get("k", String.class)).isSameAs(cache.get("k", String.class));
+    }
+  }
+
+  @Test
   void byteArraysHandedOutCannotChangeWhatIsHeldNear() {
     try (Cache cache = near("")) {
       cache.set("k", new byte[] {1, 2, 3});
