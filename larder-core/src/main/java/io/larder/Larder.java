@@ -1,5 +1,6 @@
 package io.larder;
 
+import io.larder.internal.NearStore;
 import io.larder.spi.Durations;
 import io.larder.spi.KeyLayout;
 import io.larder.spi.Store;
@@ -135,6 +136,7 @@ public final class Larder {
     private java.util.function.UnaryOperator<Store> decorator;
     private Long near;
     private Duration nearTtl;
+    private List<List<String>> nearOnly = List.of();
     private final Set<Class<?>> serializable = new LinkedHashSet<>();
 
     private Builder() {}
@@ -309,6 +311,30 @@ public final class Larder {
     }
 
     /**
+     * Keeps only the keys of these namespaces (of the cache's prefix) in the near tier, as the
+     * Spring Boot starter does for the caches given a {@code near} size; other keys are read
+     * from the store every time. Needs {@link #near} (or {@code near=} in the URL).
+     *
+     * @param namespaces one or more namespace names, each as {@link Cache#namespace} takes it
+     * @return this builder
+     * @throws IllegalArgumentException if none is given or one is empty
+     * @throws IllegalStateException if already set
+     */
+    public Builder nearNamespaces(String... namespaces) {
+      once("nearNamespaces");
+      if (namespaces.length == 0) {
+        throw new IllegalArgumentException("nearNamespaces needs at least one namespace");
+      }
+      List<List<String>> paths = new ArrayList<>();
+      for (String ns : namespaces) {
+        Keys.encodeSegment(ns);
+        paths.add(List.of(ns));
+      }
+      this.nearOnly = paths;
+      return this;
+    }
+
+    /**
      * Allows these classes to be stored with Java serialization, so that
      * {@code get(key, Type.class)} and {@code set(key, value)} accept them. Only the listed
      * classes (and strings, boxed primitives and arrays of them) can be read back; see
@@ -394,9 +420,24 @@ public final class Larder {
         path.add(p);
       }
       boolean owns = url != null;
+      if (!nearOnly.isEmpty() && nearBytes == null) {
+        if (url != null) {
+          s.close();
+        }
+        throw new IllegalArgumentException(
+            "nearNamespaces needs option 'near' (the size of the near tier)");
+      }
       if (nearBytes != null) {
-        s = NearTiers.open(opened, s, owns, nearBytes, nearFor, clock, KeyLayout.prefix(path),
-            description);
+        List<String> only = new ArrayList<>();
+        for (List<String> ns : nearOnly) {
+          List<String> full = new ArrayList<>(path);
+          full.addAll(ns);
+          only.add(KeyLayout.prefix(full));
+        }
+        NearStore tier = NearTiers.open(opened, s, owns, nearBytes, nearFor, clock,
+            KeyLayout.prefix(path), description);
+        tier.holdOnly(only);
+        s = tier;
         owns = true; // the tier's subscription is the cache's own; it closes the store if owned
       }
       CacheRuntime runtime = new CacheRuntime(s, owns,

@@ -84,6 +84,7 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
   private volatile Invalidations.@Nullable Subscription subscription;
   private final StoreTraits traits;
   private final boolean ownsRemote;
+  private volatile List<String> onlyPrefixes = List.of();
   private final boolean ttlGiven;
   private volatile long ttlNanos;
 
@@ -186,6 +187,30 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
   }
 
   /**
+   * Keeps only keys under these store-key prefixes near (the namespaces a Spring cache's
+   * {@code near} property names); the others are read from the remote store every time. Called
+   * once, before the store is used.
+   *
+   * @param prefixes namespace prefixes; empty for every key
+   */
+  public void holdOnly(List<String> prefixes) {
+    this.onlyPrefixes = List.copyOf(prefixes);
+  }
+
+  private boolean holds(String key) {
+    List<String> only = onlyPrefixes;
+    if (only.isEmpty()) {
+      return true;
+    }
+    for (String prefix : only) {
+      if (key.startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Returns how long an entry lives after it was installed.
    *
    * @return {@code nearTtl}, or the default of the tier's mode
@@ -261,7 +286,7 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
       return h.value;
     }
     long started = epoch.get();
-    if (!fillsAllowed()) {
+    if (!fillsAllowed() || !holds(key)) {
       byte[] value = delegate().get(key);
       return value == null ? null : Decoded.ofBytes(value);
     }
@@ -316,7 +341,7 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
     Map<String, Fill> tokens = new HashMap<>();
     if (fill) {
       for (String key : remote) {
-        Fill token = claim(key);
+        Fill token = holds(key) ? claim(key) : null;
         if (token != null) {
           tokens.put(key, token);
         }
