@@ -132,11 +132,13 @@ final class NearSuite implements Suite {
     Map<String, Double> m = Harness.throughput(settings, 16, mix);
     NearStats after = cache.nearStats();
     double hitRatio = reads.sum() == 0 ? 0 : (double) (after.hits() - before.hits()) / reads.sum();
+    String note = String.format(java.util.Locale.ROOT, "near hit ratio %.3f, %d stale reads past"
+        + " 50 ms of %d reads, %d invalidations", hitRatio, stale.sum(), reads.sum(),
+        after.invalidations() - before.invalidations());
+    System.out.println("near: 10% writes: " + note);
     return new Result("hot keys 90% get / 10% set by another client, 16 thr",
         m.get("Larder near=32m"), m.get("Lettuce (raw) GET/SET"), "Lettuce (raw) GET/SET",
-        "ops/s", true, String.format("near hit ratio %.3f, %d stale reads past 50 ms of %d reads,"
-            + " %d invalidations", hitRatio, stale.sum(), reads.sum(),
-            after.invalidations() - before.invalidations()));
+        "ops/s", true, note);
   }
 
   /** The value with its write sequence in front. */

@@ -1,7 +1,6 @@
 package io.larder.internal;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.larder.spi.Decoded;
@@ -86,7 +85,6 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
   private final boolean ownsRemote;
   private volatile List<String> onlyPrefixes = List.of();
   private final boolean ttlGiven;
-  private volatile long ttlNanos;
 
   /**
    * Puts a near tier in front of a store.
@@ -110,28 +108,12 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
       throw new IllegalArgumentException("nearTtl must be positive, was " + ttl);
     }
     this.ttlGiven = ttl != null;
-    this.ttlNanos = (ttl != null ? ttl : UNTRACKED_TTL).toNanos();
     this.maxEntryBytes = maxEntryBytes(maxBytes);
     this.cache = Caffeine.newBuilder()
         .maximumWeight(maxBytes)
         .weigher((String k, Object v) -> (int) Math.min(Integer.MAX_VALUE, 2L * k.length()
             + ENTRY_OVERHEAD + (v instanceof Held h ? h.value.weight() : 0)))
-        .expireAfter(new Expiry<String, Object>() {
-          @Override
-          public long expireAfterCreate(String key, Object value, long now) {
-            return ttlNanos;
-          }
-
-          @Override
-          public long expireAfterUpdate(String key, Object value, long now, long left) {
-            return ttlNanos;
-          }
-
-          @Override
-          public long expireAfterRead(String key, Object value, long now, long left) {
-            return left;
-          }
-        })
+        .expireAfterWrite(ttl != null ? ttl : UNTRACKED_TTL)
         .ticker(ticker)
         .evictionListener((String k, Object v, RemovalCause cause) -> {
           if (v instanceof Held) {
@@ -182,7 +164,8 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
       }
     });
     if (!ttlGiven) {
-      ttlNanos = TRACKED_TTL.toNanos();
+      // a fixed expiry, changed in place: cheaper per read than a per-entry one
+      cache.policy().expireAfterWrite().ifPresent(p -> p.setExpiresAfter(TRACKED_TTL));
     }
   }
 
@@ -216,7 +199,7 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
    * @return {@code nearTtl}, or the default of the tier's mode
    */
   public Duration ttl() {
-    return Duration.ofNanos(ttlNanos);
+    return cache.policy().expireAfterWrite().orElseThrow().getExpiresAfter();
   }
 
   /** Whether invalidations come from the server (rather than the time to live alone). */
