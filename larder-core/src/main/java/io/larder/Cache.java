@@ -798,6 +798,15 @@ public interface Cache extends AutoCloseable {
   StoreSize storeSize();
 
   /**
+   * Returns a snapshot of the near tier's counters, shared by the cache and all its views.
+   *
+   * @return the counters; {@link NearStats#NONE} when the cache has no near tier
+   */
+  default NearStats nearStats() {
+    return NearStats.NONE;
+  }
+
+  /**
    * Returns this cache's default TTL.
    *
    * @return the default TTL; {@link #FOREVER} when none was configured

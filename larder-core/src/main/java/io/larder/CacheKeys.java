@@ -81,6 +81,19 @@ public final class CacheKeys {
   private record RecordShape(String head, Component[] components) {}
 
   /**
+   * Returns a record class's component accessors in declaration order, looked up once per
+   * class (for the object tier's weight estimate).
+   */
+  static Method[] recordAccessors(Class<?> type) {
+    Component[] components = RECORD_SHAPES.get(type).components();
+    Method[] accessors = new Method[components.length];
+    for (int i = 0; i < components.length; i++) {
+      accessors[i] = components[i].accessor();
+    }
+    return accessors;
+  }
+
+  /**
    * One record component: its accessor, and as a method handle of type {@code (Object)T}
    * when it could be made accessible ({@code null} otherwise: a record in a module that does
    * not open it, for which invoking the accessor says so, per key).
@@ -130,7 +143,7 @@ public final class CacheKeys {
     return false;
   }
 
-  private static boolean isTime(Class<?> type) {
+  static boolean isTime(Class<?> type) {
     return TemporalAccessor.class.isAssignableFrom(type) && type.getName().startsWith("java.time.")
         || type == java.time.Duration.class || type == java.time.Period.class
         || type == java.time.ZoneOffset.class;

@@ -1,10 +1,12 @@
 package io.larder;
 
+import io.larder.internal.NearStore;
 import io.larder.spi.KeyRules;
 import io.larder.spi.Store;
 import io.larder.spi.StoreTraits;
 import java.time.InstantSource;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a root cache and all its views share: the store and how it is called, the codecs, the
@@ -26,6 +28,8 @@ final class CacheRuntime {
   final Preloads preloads;
   final DroppedWrites dropped;
   final Admitter admitter;
+  /** The near tier, when the store is one. */
+  final @Nullable NearStore near;
 
   /**
    * How a root cache was configured: everything its runtime needs besides the store and the
@@ -72,6 +76,7 @@ final class CacheRuntime {
     StoreTraits traits = Objects.requireNonNull(store.traits(), "store.traits()");
     this.store = store;
     this.ownsStore = ownsStore;
+    this.near = store instanceof NearStore n ? n : null;
     this.rules = traits.keyRules();
     this.codecs = codecs;
     this.calls = new StoreCalls(store, description, failOpen);
@@ -80,8 +85,9 @@ final class CacheRuntime {
         gatherWrites);
     EntryCodec entries = new EntryCodec(compressAbove, failOpen, traits.maxValueBytes());
     this.tags = new Tags(calls, scoped, rules, rootPrefix);
-    this.reads = new Reads(scoped, entries, tags, calls);
-    this.writes = new Writes(calls, entries, scoped, tags, reads);
+    ObjectTier tier = new ObjectTier(java.util.Set.of(), false);
+    this.reads = new Reads(scoped, entries, tags, calls, tier);
+    this.writes = new Writes(calls, entries, scoped, tags, reads, tier);
     this.admitter = new Admitter(admission);
     this.loader = new Loader(reads, writes, scoped, calls, rules, clock, admitter);
     this.preloads = new Preloads(scoped, calls, rules, rootPrefix);

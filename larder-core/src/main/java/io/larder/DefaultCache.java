@@ -1,7 +1,8 @@
 package io.larder;
 
-import io.larder.spi.KeyLayout;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.larder.internal.NearStore;
+import io.larder.spi.KeyLayout;
 import io.larder.spi.StoreSize;
 import io.larder.spi.StoredValue;
 import java.time.Duration;
@@ -287,6 +288,16 @@ final class DefaultCache implements Cache {
   public StoreSize storeSize() {
     return runtime.calls.call(view.stats(), "size", s -> s.size(view.prefix()),
         StoreSize.UNKNOWN);
+  }
+
+  @Override
+  public NearStats nearStats() {
+    NearStore near = runtime.near;
+    if (near == null) {
+      return NearStats.NONE;
+    }
+    long[] c = near.counters();
+    return new NearStats(true, near.tracking(), c[0], c[1], c[2]);
   }
 
   @Override

@@ -64,6 +64,14 @@ final class EntryCodec {
     }
   }
 
+  /**
+   * What a read of an entry whose bytes cannot be made returns (a by-reference value read
+   * with another codec): absent, counted as a decode error.
+   */
+  <T> Entry<T> unencodable(Keys.StoreKey k, StatsCounter stats, RuntimeException e) {
+    return undecodable(k, stats, e);
+  }
+
   private static <T> Entry<T> undecodable(Keys.StoreKey k, StatsCounter stats, Throwable e) {
     stats.inc(StatsCounter.Kind.DECODE_ERROR);
     LOG.log(Level.DEBUG, () -> "undecodable value under " + k.full() + " read as a miss", e);

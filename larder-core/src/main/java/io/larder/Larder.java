@@ -1,5 +1,6 @@
 package io.larder;
 
+import io.larder.internal.NearStore;
 import io.larder.spi.Durations;
 import io.larder.spi.KeyLayout;
 import io.larder.spi.Store;
@@ -42,7 +43,11 @@ import java.util.TreeMap;
  *   <li>{@code admit} — which computed values are stored (see {@link Admission}):
  *       {@code off} (default), {@code on} (after 2 recent misses of the key) or a number
  *       of misses from 1 to 15; with {@code admitKeys} (the sketch width, {@code 64k} by
- *       default) and {@code admitWindow} (misses between halvings, 10 × the width).</li>
+ *       default) and {@code admitWindow} (misses between halvings, 10 × the width);</li>
+ *   <li>{@code near} — keep up to this many bytes of hot values in process, in front of the
+ *       store ({@code 32m}); see {@code docs/near-cache.md};</li>
+ *   <li>{@code nearTtl} — how long a near entry lives ({@code 2s} by default where the server
+ *       pushes no invalidations, {@code 1m} where it does).</li>
  * </ul>
  * Stores add their own (for example {@code maxBytes} for {@code mem:}); an option nobody
  * knows is an error, not silently ignored.
@@ -84,7 +89,8 @@ public final class Larder {
 
   /**
    * Opens the store of a URL, asks it about the server's settings that hurt a cache (see
-   * {@link Store#diagnose()}), and closes it. Options of the cache ({@code prefix},
+   * {@link Store#diagnose()}) and, when the URL has {@code near=}, whether the server can push
+   * invalidations to a near tier, and closes it. Options of the cache ({@code prefix},
    * {@code ttl}, ...) and options nobody knows are ignored.
    *
    * @param url a cache URL
@@ -100,7 +106,11 @@ public final class Larder {
           + parsed.redacted() + "'; available: " + schemes() + Builder.hint(parsed.scheme()));
     }
     try (Store store = provider.open(parsed, InstantSource.system())) {
-      return store.diagnose();
+      List<String> warnings = new ArrayList<>(store.diagnose());
+      if (parsed.option("near").isPresent()) {
+        NearTiers.check(store).ifPresent(warnings::add);
+      }
+      return warnings;
     }
   }
 
@@ -132,6 +142,9 @@ public final class Larder {
     private InstantSource clock;
     private java.util.function.UnaryOperator<Store> decorator;
     private Admission admission;
+    private Long near;
+    private Duration nearTtl;
+    private List<List<String>> nearOnly = List.of();
     private final Set<Class<?>> serializable = new LinkedHashSet<>();
 
     private Builder() {}
@@ -288,6 +301,64 @@ public final class Larder {
     }
 
     /**
+     * Keeps up to {@code bytes} bytes of recently read values in process, in front of the
+     * store (the {@code near} URL option): a read of a value held near costs no round trip.
+     * Where the server pushes invalidations (Redis 6 and later) an entry is dropped as soon as
+     * any client changes its key; elsewhere it lives at most {@link #nearTtl}. This cache's
+     * own writes drop their keys before they return. See {@code docs/near-cache.md}.
+     *
+     * @param bytes the bound on keys, values and per-entry overhead held near
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder near(long bytes) {
+      once("near");
+      this.near = checkNear(bytes, null);
+      return this;
+    }
+
+    /**
+     * Sets how long a near entry lives after it was read from the store (the {@code nearTtl}
+     * URL option): where the server pushes no invalidations, how long another process's write
+     * can go unseen. Needs {@link #near}.
+     *
+     * @param ttl a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if {@code ttl} is zero or negative
+     * @throws IllegalStateException if already set
+     */
+    public Builder nearTtl(Duration ttl) {
+      once("nearTtl");
+      this.nearTtl = Durations.requirePositive(ttl, "nearTtl");
+      return this;
+    }
+
+    /**
+     * Keeps only the keys of these namespaces (of the cache's prefix) in the near tier, as the
+     * Spring Boot starter does for the caches given a {@code near} size; other keys are read
+     * from the store every time. Needs {@link #near} (or {@code near=} in the URL).
+     *
+     * @param namespaces one or more namespace names, each as {@link Cache#namespace} takes it
+     * @return this builder
+     * @throws IllegalArgumentException if none is given or one is empty
+     * @throws IllegalStateException if already set
+     */
+    public Builder nearNamespaces(String... namespaces) {
+      once("nearNamespaces");
+      if (namespaces.length == 0) {
+        throw new IllegalArgumentException("nearNamespaces needs at least one namespace");
+      }
+      List<List<String>> paths = new ArrayList<>();
+      for (String ns : namespaces) {
+        Keys.encodeSegment(ns);
+        paths.add(List.of(ns));
+      }
+      this.nearOnly = paths;
+      return this;
+    }
+
+    /**
      * Allows these classes to be stored with Java serialization, so that
      * {@code get(key, Type.class)} and {@code set(key, value)} accept them. Only the listed
      * classes (and strings, boxed primitives and arrays of them) can be read back; see
@@ -342,6 +413,8 @@ public final class Larder {
       Boolean open = failOpen;
       Boolean gather = gatherWrites;
       Admission admit = admission;
+      Long nearBytes = near;
+      Duration nearFor = nearTtl;
       Store s = store;
       String description = store == null ? null : store.getClass().getSimpleName();
       if (url != null) {
@@ -356,9 +429,14 @@ public final class Larder {
         gather = merge("gatherWrites", gather,
             parsed.booleanOption("gatherWrites").orElse(null), parsed);
         admit = merge("admit", admit, AdmitOption.parse(parsed), parsed);
+        nearBytes = merge("near", nearBytes,
+            parsed.sizeOption("near").map(n -> checkNear(n, parsed)).orElse(null), parsed);
+        nearFor = merge("nearTtl", nearFor, parsed.durationOption("nearTtl")
+            .map(d -> requireNearTtl(d, parsed)).orElse(null), parsed);
         if (p != null) {
           Keys.encodeSegment(p);
         }
+        checkNearTtl(nearBytes, nearFor);
         StoreProvider provider = providers().get(parsed.scheme());
         if (provider == null) {
           throw new IllegalArgumentException("no store for scheme '" + parsed.scheme() + ":' in '"
@@ -370,6 +448,8 @@ public final class Larder {
           throw new IllegalArgumentException(parsed.unknownOptionsMessage());
         }
       }
+      checkNearTtl(nearBytes, nearFor);
+      Store opened = s;
       if (decorator != null) {
         Store decorated = decorator.apply(s);
         if (decorated == null) {
@@ -384,13 +464,64 @@ public final class Larder {
       if (p != null) {
         path.add(p);
       }
+      boolean owns = url != null;
+      if (!nearOnly.isEmpty() && nearBytes == null) {
+        if (url != null) {
+          s.close();
+        }
+        throw new IllegalArgumentException(
+            "nearNamespaces needs option 'near' (the size of the near tier)");
+      }
+      if (nearBytes != null) {
+        List<String> only = new ArrayList<>();
+        for (List<String> ns : nearOnly) {
+          List<String> full = new ArrayList<>(path);
+          full.addAll(ns);
+          only.add(KeyLayout.prefix(full));
+        }
+        NearStore tier = NearTiers.open(opened, s, owns, nearBytes, nearFor, clock,
+            KeyLayout.prefix(path), description);
+        tier.holdOnly(only);
+        s = tier;
+        owns = true; // the tier's subscription is the cache's own; it closes the store if owned
+      }
       CacheRuntime runtime = new CacheRuntime(s, new CodecRegistry(serializable),
-          new CacheRuntime.Options(url != null, compress == null ? 0 : compress,
+          new CacheRuntime.Options(owns, compress == null ? 0 : compress,
               open == null || open, description,
               clock != null ? clock : InstantSource.system(), KeyLayout.prefix(path),
               gather == null || gather, admit == null ? Admission.off() : admit));
       return new DefaultCache(runtime, path, new StatsCounter(null),
           ttl == null ? Cache.FOREVER : ttl, true);
+    }
+
+    private static long checkNear(long bytes, StoreUrl url) {
+      String where = url == null ? "" : " in '" + url.redacted() + "'";
+      if (bytes < 1) {
+        throw new IllegalArgumentException(
+            "option 'near' must be a positive size, was " + bytes + where);
+      }
+      long heap = Runtime.getRuntime().maxMemory();
+      if (heap != Long.MAX_VALUE && bytes > heap / 2) {
+        throw new IllegalArgumentException("option 'near' asks for " + bytes
+            + " bytes, more than half the heap (-Xmx: " + heap + " bytes)" + where
+            + "; give a smaller near= or a larger heap");
+      }
+      return bytes;
+    }
+
+    private static Duration requireNearTtl(Duration ttl, StoreUrl url) {
+      if (ttl.isZero()) {
+        throw new IllegalArgumentException(
+            "option 'nearTtl' must be positive, was 0 in '" + url.redacted() + "'");
+      }
+      return ttl;
+    }
+
+    private static void checkNearTtl(Long nearBytes, Duration nearFor) {
+      if (nearFor != null && nearBytes == null) {
+        throw new IllegalArgumentException(
+            "option 'nearTtl' needs option 'near' (the size of the near tier)");
+      }
     }
 
     private static int checkCompress(long n, StoreUrl url) {

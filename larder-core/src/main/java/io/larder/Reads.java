@@ -1,5 +1,6 @@
 package io.larder;
 
+import io.larder.spi.Decoded;
 import io.larder.spi.StoredValue;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,19 +11,24 @@ import java.util.Map;
 /**
  * Reads values: bytes through {@link ScopedReads}, opened by {@link EntryCodec}, checked
  * against the tags' current generations, and counted as hits or misses (with the time the
- * value once took to compute as time saved).
+ * value once took to compute as time saved). Over a store with an object tier
+ * ({@link io.larder.spi.DecodedValues}) a single-key read takes the entry decoded when the same
+ * codec wrote it, and offers back what it had to decode when the value may be shared
+ * ({@link ObjectTier}).
  */
 final class Reads {
   private final ScopedReads scoped;
   private final EntryCodec entries;
   private final Tags tags;
   private final StoreCalls calls;
+  private final ObjectTier tier;
 
-  Reads(ScopedReads scoped, EntryCodec entries, Tags tags, StoreCalls calls) {
+  Reads(ScopedReads scoped, EntryCodec entries, Tags tags, StoreCalls calls, ObjectTier tier) {
     this.scoped = scoped;
     this.entries = entries;
     this.tags = tags;
     this.calls = calls;
+    this.tier = tier;
   }
 
   /**
@@ -31,6 +37,9 @@ final class Reads {
    */
   <T> Entry<T> entry(View view, Keys.StoreKey k, Codec<T> codec) {
     if (!view.tagged()) {
+      if (calls.objects() != null) {
+        return object(view, k, codec);
+      }
       ScopedReads.One one = scoped.readOne(k.store(), view.stats());
       return open(view, k, one.bytes(), codec, Map.of(), one.owned());
     }
@@ -39,6 +48,41 @@ final class Reads {
     keys.addAll(tags.keys(view.tags()));
     ScopedReads.Raw raw = scoped.read(keys, view.stats(), true);
     return open(view, k, raw.bytes().get(k.store()), codec, raw.bytes(), raw.owned());
+  }
+
+  /**
+   * Reads one key of an untagged view from the store's object tier: what a scope knows first,
+   * then the kept entry if {@code codec} decoded it, else the bytes, decoded and offered back.
+   */
+  private <T> Entry<T> object(View view, Keys.StoreKey k, Codec<T> codec) {
+    StatsCounter stats = view.stats();
+    byte[] known = scoped.lookup(k.store(), stats, true);
+    if (known != null) {
+      return open(view, k, known == Scopes.MISSING ? null : known, codec, Map.of(), false);
+    }
+    Decoded read = calls.callObjects(stats, "get", s -> s.getDecoded(k.store()), null);
+    if (read == null) {
+      return counted(view, Entry.absent(), Map.of());
+    }
+    @SuppressWarnings("unchecked")
+    Entry<T> kept = (Entry<T>) read.entryFor(codec);
+    if (kept != null) {
+      return counted(view, kept, Map.of());
+    }
+    byte[] raw;
+    try {
+      raw = read.bytes();
+    } catch (RuntimeException e) {
+      // written decoded by another codec that cannot encode it (a by-reference value)
+      return counted(view, entries.unencodable(k, stats, e), Map.of());
+    }
+    Entry<T> opened = entries.open(k, raw, codec, false, stats);
+    if (opened.present() && (opened.value() == null || tier.shared(opened.value()))) {
+      Decoded decoded = Decoded.of(opened, codec,
+          opened.value() == null ? 0 : ObjectTier.weight(opened.value()), raw);
+      calls.objects().offerDecoded(k.store(), read, decoded);
+    }
+    return counted(view, opened, Map.of());
   }
 
   /** Reads several keys in one round trip; the result holds the keys found, in input order. */
@@ -105,11 +149,21 @@ final class Reads {
    */
   <T> Entry<T> open(View view, Keys.StoreKey k, byte[] raw, Codec<T> codec,
       Map<String, byte[]> known, boolean owned) {
+    Entry<T> entry = raw == null ? Entry.absent()
+        : entries.open(k, raw, codec, owned, view.stats());
+    return counted(view, entry, known);
+  }
+
+  /**
+   * Counts an opened entry as a hit or a miss: values written under a tag generation that has
+   * moved on read as absent.
+   */
+  private <T> Entry<T> counted(View view, Entry<T> entry, Map<String, byte[]> known) {
     StatsCounter stats = view.stats();
-    Entry<T> entry = raw == null ? Entry.absent() : check(view, k, raw, codec, known, owned);
-    if (!entry.present()) {
+    if (!entry.present()
+        || !entry.meta().tags().isEmpty() && !tags.current(entry.meta().tags(), known, stats)) {
       stats.inc(StatsCounter.Kind.MISS);
-      return entry;
+      return Entry.absent();
     }
     stats.inc(StatsCounter.Kind.HIT);
     stats.add(StatsCounter.Kind.TIME_SAVED, entry.meta().computeMillis());

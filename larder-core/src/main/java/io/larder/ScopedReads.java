@@ -1,5 +1,6 @@
 package io.larder;
 
+import io.larder.spi.Decoded;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -264,6 +265,28 @@ final class ScopedReads {
    */
   void written(String storeKey, byte[] bytes) {
     scopes.written(storeKey, bytes);
+    dropped.written(storeKey);
+  }
+
+  /**
+   * Records a write to the store's object tier that succeeded, as {@link #written(String,
+   * byte[])} does; the entry is encoded only if a scope of this thread holds the key, and a
+   * scope forgets the key if it cannot be.
+   */
+  void written(String storeKey, Decoded value) {
+    if (scopes.holds(storeKey)) {
+      byte[] bytes;
+      try {
+        bytes = value.bytes();
+      } catch (RuntimeException e) {
+        bytes = null;
+      }
+      if (bytes == null) {
+        scopes.forget(storeKey);
+      } else {
+        scopes.written(storeKey, bytes);
+      }
+    }
     dropped.written(storeKey);
   }
 

@@ -121,6 +121,19 @@ final class Scopes {
     }
   }
 
+  /** Whether a scope of this thread holds a key, so that a write of it must be recorded. */
+  boolean holds(String storeKey) {
+    ArrayDeque<Scope> stack = stack();
+    if (stack != null) {
+      for (Scope scope : stack) {
+        if (scope.entries.containsKey(storeKey)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** Makes every scope forget a key whose state is no longer known. */
   void forget(String storeKey) {
     ArrayDeque<Scope> stack = stack();

@@ -1,5 +1,6 @@
 package io.larder;
 
+import io.larder.spi.DecodedValues;
 import io.larder.spi.Store;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,6 +18,7 @@ final class StoreCalls {
   private static final System.Logger LOG = System.getLogger(Cache.class.getName());
 
   private final Store store;
+  private final DecodedValues objects;
   private final String description;
   private final boolean failOpen;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -27,6 +29,22 @@ final class StoreCalls {
     this.store = store;
     this.description = description;
     this.failOpen = failOpen;
+    // found once here, so that no call asks the store what it is
+    this.objects = store instanceof DecodedValues d ? d : null;
+  }
+
+  /** The store's object tier, or {@code null} if it keeps bytes only. */
+  DecodedValues objects() {
+    return objects;
+  }
+
+  /**
+   * Runs a call on the store's object tier as {@link #call} runs a store call; only when
+   * {@link #objects()} is not {@code null}.
+   */
+  <R> R callObjects(StatsCounter stats, String op, Function<DecodedValues, R> call,
+      R fallback) {
+    return call(stats, op, s -> call.apply(objects), fallback);
   }
 
   String description() {

@@ -2,6 +2,7 @@ package io.larder;
 
 import io.larder.spi.CasLoop;
 import io.larder.spi.Counters;
+import io.larder.spi.Decoded;
 import io.larder.spi.Store;
 import io.larder.spi.StoredValue;
 import java.util.ArrayList;
@@ -18,7 +19,9 @@ import java.util.function.UnaryOperator;
  * through {@link StoreCalls}, counted, and reflected in the thread's open preload scopes (a
  * write that failed makes the scopes forget the key, so that they never serve what the store
  * may no longer hold, and in fail-open mode makes reads of it miss: see {@link DroppedWrites}).
- * Counters, compare-and-set and the update loop live here too.
+ * Counters, compare-and-set and the update loop live here too. Over a store with an object
+ * tier ({@link io.larder.spi.DecodedValues}), a value that may be shared ({@link ObjectTier})
+ * is written decoded with its metadata, and encoded only when someone needs its bytes.
  */
 final class Writes {
   private final StoreCalls calls;
@@ -26,13 +29,53 @@ final class Writes {
   private final ScopedReads scoped;
   private final Tags tags;
   private final Reads reads;
+  private final ObjectTier tier;
 
-  Writes(StoreCalls calls, EntryCodec entries, ScopedReads scoped, Tags tags, Reads reads) {
+  Writes(StoreCalls calls, EntryCodec entries, ScopedReads scoped, Tags tags, Reads reads,
+      ObjectTier tier) {
     this.calls = calls;
     this.entries = entries;
     this.scoped = scoped;
     this.tags = tags;
     this.reads = reads;
+    this.tier = tier;
+  }
+
+  /**
+   * Makes the entry an object tier keeps for a value (a {@code null} one for a cached
+   * {@code null}), encoded when its bytes are first needed; or returns {@code null} when the
+   * value goes as bytes: the store has no object tier, the value must not be shared, or it is
+   * estimated at more than {@link ObjectTier#KEPT_UP_TO} bytes (kept as bytes, compressed
+   * where the cache compresses, and refused now if too large to store, as ever).
+   */
+  private <T> Decoded decoded(Keys.StoreKey k, T value, Codec<T> codec, Envelope.Meta meta) {
+    if (calls.objects() == null || value != null && !tier.shared(value)) {
+      return null;
+    }
+    long weight = value == null ? 0 : ObjectTier.weight(value);
+    if (weight > ObjectTier.KEPT_UP_TO && !tier.byReference()) {
+      return null;
+    }
+    Entry<T> entry = new Entry<>(true, value, meta);
+    return Decoded.lazy(entry, codec, weight, () -> entries.seal(k, value, codec, meta));
+  }
+
+  /**
+   * Stores an entry in the store's object tier, at once: a write of the key that the thread's
+   * request scope holds back is older, and dropped.
+   */
+  private void storeDecoded(View view, Keys.StoreKey k, Decoded value, long ms, String op) {
+    scoped.dropGathered(k.store());
+    Boolean ok = calls.callObjects(view.stats(), op, s -> {
+      s.setDecoded(k.store(), value, ms);
+      return Boolean.TRUE;
+    }, null);
+    if (Boolean.TRUE.equals(ok)) {
+      view.stats().inc(StatsCounter.Kind.WRITE);
+      scoped.written(k.store(), value);
+    } else {
+      scoped.writeFailed(k.store(), ms);
+    }
   }
 
   /** Seals a value with a view's current tag generations. */
@@ -67,6 +110,11 @@ final class Writes {
       long computeMillis, long freshUntil, long ms) {
     Envelope.Meta meta = new Envelope.Meta(computeMillis, freshUntil,
         tags.writeMeta(view).tags(), value == null);
+    Decoded decoded = decoded(k, value, codec, meta);
+    if (decoded != null) {
+      storeDecoded(view, k, decoded, ms, "set");
+      return new Entry<>(true, value, meta);
+    }
     byte[] bytes = sealOrRefuse(view, k, () -> entries.seal(k, value, codec, meta), "set");
     if (bytes != null) {
       store(view, k, bytes, ms, "set");
@@ -96,6 +144,16 @@ final class Writes {
 
   /** Stores a value; a TTL that has passed already ({@code ms < 0}) deletes the key. */
   <T> void set(View view, Keys.StoreKey k, T value, Codec<T> codec, long ms) {
+    Objects.requireNonNull(value, "value");
+    Decoded decoded = decoded(k, value, codec, tags.writeMeta(view));
+    if (decoded != null) {
+      if (ms < 0) {
+        delete(view, k);
+      } else {
+        storeDecoded(view, k, decoded, ms, "set");
+      }
+      return;
+    }
     byte[] bytes = sealOrRefuse(view, k, () -> seal(view, k, value, codec), "set");
     if (bytes == null) {
       return;
@@ -181,9 +239,11 @@ final class Writes {
 
   /** Stores a value only if the key is missing. */
   <T> boolean add(View view, Keys.StoreKey k, T value, Codec<T> codec, long ms) {
+    Objects.requireNonNull(value, "value");
+    Decoded decoded = decoded(k, value, codec, tags.writeMeta(view));
     byte[] bytes;
     try {
-      bytes = seal(view, k, value, codec);
+      bytes = decoded == null ? seal(view, k, value, codec) : null;
     } catch (ValueTooLargeException e) {
       // add never replaces a value, so the one there (if any) stays
       return calls.failed(view.stats(), "add", e, false);
@@ -192,10 +252,16 @@ final class Writes {
       return false;
     }
     scoped.settle(k.store(), view.stats());
-    Boolean added = calls.call(view.stats(), "add", s -> s.add(k.store(), bytes, ms), null);
+    Boolean added = decoded != null
+        ? calls.callObjects(view.stats(), "add", s -> s.addDecoded(k.store(), decoded, ms), null)
+        : calls.call(view.stats(), "add", s -> s.add(k.store(), bytes, ms), null);
     if (Boolean.TRUE.equals(added)) {
       view.stats().inc(StatsCounter.Kind.WRITE);
-      scoped.written(k.store(), bytes);
+      if (decoded != null) {
+        scoped.written(k.store(), decoded);
+      } else {
+        scoped.written(k.store(), bytes);
+      }
     } else {
       // a failed add replaced nothing: what the store holds is still current
       scoped.forget(k.store());

@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.larder.spi.Counters;
+import io.larder.spi.Decoded;
+import io.larder.spi.DecodedValues;
 import io.larder.spi.Store;
 import io.larder.spi.StoreSize;
 import io.larder.spi.StoreTraits;
@@ -21,15 +23,40 @@ import java.util.concurrent.atomic.AtomicLong;
  * The in-process store: a Caffeine cache bounded by the total bytes of keys and values,
  * with a per-entry expiry. Not public API; obtain it from {@code io.larder.Stores.memory()}
  * or the {@code mem:} URL.
+ *
+ * <p>Its object tier ({@link DecodedValues}): an entry is either bytes, or a {@link Decoded}
+ * entry the facade wrote or offered, charged at the facade's estimate of its heap size
+ * ({@link Decoded#weight()}) rather than by its bytes, which may never be made.
  */
-public final class MemoryStore implements Store {
+public final class MemoryStore implements Store, DecodedValues {
   /** Bytes charged per entry beyond its key and value: object headers and map nodes. */
   static final int ENTRY_OVERHEAD = 96;
 
   private static final StoreTraits TRAITS = StoreTraits.DEFAULT.withNativeAdd(true);
 
-  /** An entry; {@code deadline} is in ticker nanoseconds, {@link Long#MAX_VALUE} for never. */
-  private record Entry(byte[] value, long deadline, long version) {}
+  /**
+   * An entry: {@code bytes}, or else {@code decoded}; {@code deadline} is in ticker
+   * nanoseconds, {@link Long#MAX_VALUE} for never.
+   */
+  private record Entry(byte[] bytes, Decoded decoded, long deadline, long version) {
+    /** The stored bytes, encoding a lazily written entry first. */
+    byte[] value() {
+      return bytes != null ? bytes : decoded.bytes();
+    }
+
+    long weight() {
+      return bytes != null ? bytes.length : decoded.weight();
+    }
+
+    Decoded asDecoded() {
+      return decoded != null ? decoded : Decoded.ofBytes(bytes);
+    }
+
+    /** Whether this is the entry {@link #asDecoded} gave {@code read} for. */
+    boolean holds(Decoded read) {
+      return decoded != null ? decoded == read : !read.isDecoded() && read.bytes() == bytes;
+    }
+  }
 
   private final com.github.benmanes.caffeine.cache.Cache<String, Entry> cache;
   private final ConcurrentMap<String, Entry> map;
@@ -90,13 +117,35 @@ public final class MemoryStore implements Store {
   }
 
   private Entry entry(byte[] value, long ttlMillis) {
-    return new Entry(value, deadline(ttlMillis), versions.incrementAndGet());
+    return new Entry(value, null, deadline(ttlMillis), versions.incrementAndGet());
   }
 
   @Override
   public byte[] get(String key) {
     Entry e = cache.getIfPresent(key);
-    return live(e) ? e.value : null;
+    return live(e) ? e.value() : null;
+  }
+
+  @Override
+  public Decoded getDecoded(String key) {
+    Entry e = cache.getIfPresent(key);
+    return live(e) ? e.asDecoded() : null;
+  }
+
+  @Override
+  public void setDecoded(String key, Decoded value, long ttlMillis) {
+    map.put(key, new Entry(null, value, deadline(ttlMillis), versions.incrementAndGet()));
+  }
+
+  @Override
+  public boolean addDecoded(String key, Decoded value, long ttlMillis) {
+    return add(key, new Entry(null, value, deadline(ttlMillis), versions.incrementAndGet()));
+  }
+
+  @Override
+  public void offerDecoded(String key, Decoded read, Decoded decoded) {
+    map.computeIfPresent(key, (k, old) -> old.holds(read) && live(old)
+        ? new Entry(null, decoded, old.deadline, old.version) : old);
   }
 
   @Override
@@ -104,7 +153,7 @@ public final class MemoryStore implements Store {
     Map<String, byte[]> result = new HashMap<>();
     cache.getAllPresent(keys).forEach((k, e) -> {
       if (live(e)) {
-        result.put(k, e.value);
+        result.put(k, e.value());
       }
     });
     return result;
@@ -122,13 +171,17 @@ public final class MemoryStore implements Store {
 
   @Override
   public boolean add(String key, byte[] value, long ttlMillis) {
+    return add(key, entry(value, ttlMillis));
+  }
+
+  private boolean add(String key, Entry entry) {
     boolean[] added = {false};
     map.compute(key, (k, old) -> {
       if (live(old)) {
         return old;
       }
       added[0] = true;
-      return entry(value, ttlMillis);
+      return entry;
     });
     return added[0];
   }
@@ -162,7 +215,7 @@ public final class MemoryStore implements Store {
         return null;
       }
       touched[0] = true;
-      return new Entry(old.value, deadline(ttlMillis), old.version);
+      return new Entry(old.bytes, old.decoded, deadline(ttlMillis), old.version);
     });
     return touched[0];
   }
@@ -175,8 +228,9 @@ public final class MemoryStore implements Store {
         result[0] = delta;
         return entry(Counters.format(delta), ttlMillis);
       }
-      result[0] = Counters.add(key, Counters.parse(key, old.value), delta);
-      return new Entry(Counters.format(result[0]), old.deadline, versions.incrementAndGet());
+      result[0] = Counters.add(key, Counters.parse(key, old.value()), delta);
+      return new Entry(Counters.format(result[0]), null, old.deadline,
+          versions.incrementAndGet());
     });
     return result[0];
   }
@@ -189,7 +243,7 @@ public final class MemoryStore implements Store {
     }
     long ttl = e.deadline == Long.MAX_VALUE ? NO_EXPIRY
         : Math.max(1, TimeUnit.NANOSECONDS.toMillis(e.deadline - ticker.read() + 999_999));
-    return new StoredValue(e.value, e.version, ttl);
+    return new StoredValue(e.value(), e.version, ttl);
   }
 
   /** Any key; milliseconds; the very arrays it keeps; {@code add} and counters atomic in-process. */
@@ -204,7 +258,7 @@ public final class MemoryStore implements Store {
     map.compute(key, (k, old) -> {
       boolean matches = live(old)
           ? expected != null && old.version == expected.version()
-              && Arrays.equals(old.value, expected.bytes())
+              && Arrays.equals(old.value(), expected.bytes())
           : expected == null;
       if (!matches) {
         return live(old) ? old : null;
@@ -248,7 +302,7 @@ public final class MemoryStore implements Store {
   }
 
   private static long weight(String key, Entry e) {
-    return 2L * key.length() + e.value.length + ENTRY_OVERHEAD;
+    return 2L * key.length() + e.weight() + ENTRY_OVERHEAD;
   }
 
   /**

@@ -59,6 +59,12 @@ public abstract class ForwardingStore implements Store {
   }
 
   @Override
+  public void setEach(Map<String, byte[]> entries,
+      java.util.function.ToLongFunction<String> ttlMillis) {
+    delegate.setEach(entries, ttlMillis);
+  }
+
+  @Override
   public boolean add(String key, byte[] value, long ttlMillis) {
     return delegate.add(key, value, ttlMillis);
   }

@@ -2,13 +2,17 @@ package io.larder.micrometer;
 
 import io.larder.Cache;
 import io.larder.CacheStats;
+import io.larder.NearStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.cache.CacheMeterBinder;
 import java.util.function.ToLongFunction;
 
-/** Micrometer's standard cache meters, plus Larder's own, read from {@link Cache#stats()}. */
+/**
+ * Micrometer's standard cache meters, plus Larder's own, read from {@link Cache#stats()}, and
+ * the near tier's from {@link Cache#nearStats()} when the cache has one.
+ */
 final class LarderCacheMeterBinder extends CacheMeterBinder<Cache> {
 
   LarderCacheMeterBinder(Cache cache, String cacheName, Iterable<Tag> tags) {
@@ -57,6 +61,23 @@ final class LarderCacheMeterBinder extends CacheMeterBinder<Cache> {
         "Stored values that could not be decoded and were read as misses");
     counter(registry, "larder.cache.round.trips", CacheStats::roundTrips,
         "Calls made to the store; a bulk call counts once");
+    Cache cache = getCache();
+    if (cache != null && cache.nearStats().enabled()) {
+      nearCounter(registry, cache, "larder.cache.near.hits", NearStats::hits,
+          "Store reads answered by the near tier without a round trip");
+      nearCounter(registry, cache, "larder.cache.near.evictions", NearStats::evictions,
+          "Near entries dropped for room or because their nearTtl ended");
+      nearCounter(registry, cache, "larder.cache.near.invalidations", NearStats::invalidations,
+          "Invalidations the server pushed to the near tier (a key each, or one for all)");
+    }
+  }
+
+  private void nearCounter(MeterRegistry registry, Cache cache, String name,
+      ToLongFunction<NearStats> counter, String description) {
+    FunctionCounter.builder(name, cache, c -> counter.applyAsLong(c.nearStats()))
+        .tags(getTagsWithCacheName())
+        .description(description)
+        .register(registry);
   }
 
   private void counter(MeterRegistry registry, String name, ToLongFunction<CacheStats> counter,

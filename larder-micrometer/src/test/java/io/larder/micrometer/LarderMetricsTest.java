@@ -99,6 +99,26 @@ class LarderMetricsTest {
   }
 
   @Test
+  void nearTierCountersFollowTheNearTier() {
+    try (Cache cache = Larder.open("mem:?near=1m&nearTtl=1m")) {
+      LarderMetrics.bind(cache, registry, "near", "mem");
+      cache.set("a", "1");
+      cache.get("a", String.class);                                 // fills the near tier
+      cache.get("a", String.class);                                 // a near hit
+      cache.get("a", String.class);                                 // another
+      String[] tags = {"cache", "near", "store", "mem"};
+      assertThat(counter("larder.cache.near.hits", tags)).isEqualTo(2);
+      assertThat(counter("larder.cache.near.evictions", tags)).isZero();
+      assertThat(counter("larder.cache.near.invalidations", tags)).isZero();
+    }
+    try (Cache plain = Larder.open("mem:")) {
+      LarderMetrics.bind(plain, registry, "plain", "mem");
+      assertThat(registry.find("larder.cache.near.hits").tags("cache", "plain").meters())
+          .isEmpty();
+    }
+  }
+
+  @Test
   void namespacesAreBoundUnderTheirOwnNames() {
     try (Cache cache = Larder.open("mem:")) {
       Cache books = cache.namespace("books");

@@ -6,6 +6,7 @@ import io.larder.redis.RedisCacheStore;
 import io.larder.spi.Backoff;
 import io.larder.spi.Counters;
 import io.larder.spi.HostPort;
+import io.larder.spi.Invalidations;
 import io.larder.spi.StoreSize;
 import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
@@ -66,7 +67,7 @@ import java.util.function.Supplier;
  * down, Lettuce rejects commands at once (no queue that grows while the server is away) and
  * reconnects in the background with a jittered backoff of 10 ms doubling up to one second.
  */
-final class RedisStore implements RedisCacheStore {
+final class RedisStore implements RedisCacheStore, Invalidations {
   private static final ByteArrayCodec CODEC = ByteArrayCodec.INSTANCE;
   /** Keys per MGET, UNLINK or SCAN page: large enough to amortise, small enough not to stall Redis. */
   static final int BATCH = 1000;
@@ -165,7 +166,7 @@ final class RedisStore implements RedisCacheStore {
     }
   }
 
-  private static RedisURI uri(RedisConfig config, HostPort hp) {
+  static RedisURI uri(RedisConfig config, HostPort hp) {
     RedisURI.Builder b = RedisURI.builder()
         .withHost(hp.host())
         .withPort(hp.port())
@@ -190,7 +191,7 @@ final class RedisStore implements RedisCacheStore {
     return b.build();
   }
 
-  private static <B extends ClientOptions.Builder> B options(RedisConfig config, B b) {
+  static <B extends ClientOptions.Builder> B options(RedisConfig config, B b) {
     Duration slowest = config.readTimeout().compareTo(config.writeTimeout()) > 0
         ? config.readTimeout() : config.writeTimeout();
     b.autoReconnect(true)
@@ -226,6 +227,14 @@ final class RedisStore implements RedisCacheStore {
             .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(5))
             .build())
         .build();
+  }
+
+  // ---- invalidations for a near tier (RedisTracking) ----------------------------------------
+
+  @Override
+  public Subscription subscribe(String prefix, Listener listener) {
+    requireOpen();
+    return RedisTracking.start(config, resources, client, prefix, listener);
   }
 
   // ---- reads -----------------------------------------------------------------------------

@@ -65,19 +65,22 @@ public class LarderAutoConfiguration {
     List<LarderStoreDecorator> all = decorators.orderedStream().toList();
     String url = properties.getUrl();
     try {
-      return open(url, all);
+      return open(url, all, properties);
     } catch (CacheConnectionException e) {
       StoreUrl parsed = StoreUrl.parse(url);
       boolean failOpen = parsed.booleanOption("failOpen").orElse(true);
       if (!failOpen || !parsed.scheme().startsWith("redis") || parsed.option("connect").isPresent()) {
         throw e;
       }
-      return open(url + (url.indexOf('?') < 0 ? "?" : "&") + "connect=background", all);
+      return open(url + (url.indexOf('?') < 0 ? "?" : "&") + "connect=background", all,
+          properties);
     }
   }
 
-  private static io.larder.Cache open(String url, List<LarderStoreDecorator> decorators) {
+  private static io.larder.Cache open(String url, List<LarderStoreDecorator> decorators,
+      LarderProperties properties) {
     Larder.Builder builder = Larder.builder().url(url);
+    nearTier(builder, properties);
     if (!decorators.isEmpty()) {
       builder.decorateStore(store -> {
         Store decorated = store;
@@ -88,6 +91,30 @@ public class LarderAutoConfiguration {
       });
     }
     return builder.build();
+  }
+
+  /**
+   * Gives the caches with {@code larder.caches.NAME.near} a near tier: its size the sum of
+   * theirs, holding only their namespaces.
+   */
+  private static void nearTier(Larder.Builder builder, LarderProperties properties) {
+    long bytes = 0;
+    List<String> namespaces = new java.util.ArrayList<>();
+    for (Map.Entry<String, CacheSettings> e : properties.getCaches().entrySet()) {
+      if (e.getValue().getNear() != null) {
+        long size = e.getValue().getNear().toBytes();
+        if (size <= 0) {
+          throw new IllegalArgumentException("larder.caches." + e.getKey()
+              + ".near must be a positive size, was " + e.getValue().getNear());
+        }
+        bytes += size;
+        String ns = e.getValue().getNamespace();
+        namespaces.add(ns != null ? ns : e.getKey());
+      }
+    }
+    if (bytes > 0) {
+      builder.near(bytes).nearNamespaces(namespaces.toArray(String[]::new));
+    }
   }
 
   /** Reports the Larder store UP or DOWN to Actuator's health endpoint. */

@@ -299,6 +299,31 @@ public class LarderProperties {
     public void setNamespace(String namespace) {
       this.namespace = namespace;
     }
+
+    /**
+     * The size of this cache's share of the near tier, such as 8MB: its hot values are kept in
+     * process in front of the store (see docs/near-cache.md). The tier's size is the sum over
+     * the caches that set it; caches without it read the store every time.
+     */
+    private org.springframework.util.unit.DataSize near;
+
+    /**
+     * Returns the near-tier size of this cache.
+     *
+     * @return the size, or {@code null} for no near tier
+     */
+    public org.springframework.util.unit.DataSize getNear() {
+      return near;
+    }
+
+    /**
+     * Sets the near-tier size of this cache.
+     *
+     * @param near the size
+     */
+    public void setNear(org.springframework.util.unit.DataSize near) {
+      this.near = near;
+    }
   }
 
   /** Metrics settings. */

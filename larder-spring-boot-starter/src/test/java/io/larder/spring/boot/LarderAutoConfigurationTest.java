@@ -130,6 +130,28 @@ class LarderAutoConfigurationTest {
   }
 
   @Test
+  void aCacheWithNearKeepsItsHotValuesNearAndTheOthersDoNot() {
+    runner.withPropertyValues("larder.url=mem:", "larder.caches.books.near=1MB",
+        "larder.caches.authors.ttl=1m").run(context -> {
+          io.larder.Cache larder = context.getBean(io.larder.Cache.class);
+          assertThat(larder.nearStats().enabled()).isTrue();
+          LarderCacheManager manager = context.getBean(LarderCacheManager.class);
+          manager.getCache("books").put("1", "Dune");
+          manager.getCache("authors").put("1", "Herbert");
+          manager.getCache("books").get("1");                      // fills the near tier
+          long hits = larder.nearStats().hits();
+          assertThat(manager.getCache("books").get("1").get()).isEqualTo("Dune");
+          assertThat(larder.nearStats().hits()).isEqualTo(hits + 1);
+          manager.getCache("authors").get("1");
+          assertThat(manager.getCache("authors").get("1").get()).isEqualTo("Herbert");
+          assertThat(larder.nearStats().hits()).isEqualTo(hits + 1);
+        });
+    runner.withPropertyValues("larder.url=mem:", "larder.caches.books.near=0")
+        .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
+            .hasMessageContaining("larder.caches.books.near"));
+  }
+
+  @Test
   void conflictingSettingsFailNamingTheProperty() {
     runner.withPropertyValues("larder.url=mem:", "larder.caches.books.codec=json")
         .run(context -> assertThat(context).hasFailed().getFailure()

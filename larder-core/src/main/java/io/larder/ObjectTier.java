@@ -1,0 +1,122 @@
+package io.larder;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.RecordComponent;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The facade's side of a store's object tier ({@link io.larder.spi.DecodedValues}): which
+ * values may be kept decoded and handed to every reader as they are, and what a kept value is
+ * estimated to weigh.
+ *
+ * <p>Immutable, and so shared: strings, boxed primitives, {@link BigInteger} and
+ * {@link BigDecimal} (exactly those classes, not subclasses), enums, {@link UUID},
+ * {@code java.time} values, records whose components are all of these types (or such records),
+ * the classes the user declared immutable, and, in by-reference mode, everything. Any other
+ * value (a byte array, a collection, a serializable object) is mutable: it is stored as bytes and
+ * decoded afresh for every read, so that no caller can change what another reads.
+ *
+ * <p>The weight estimate, in bytes of heap: a string 40 plus 2 per char (an upper bound: a
+ * Latin-1 string takes 1); a boxed number, enum, UUID or {@code java.time} value 32; a record
+ * 16 plus 8 per component plus the estimate of each component's value (strings by length, nested
+ * records likewise, to a depth of 4); any other object 64. It is an estimate, made without
+ * encoding, so that a write of an object costs no encoding; the memory store adds the key and
+ * its fixed per-entry overhead. A value estimated above 64 KiB is stored as its bytes (which
+ * the cache may compress), never kept as an object.
+ */
+final class ObjectTier {
+  static final long SMALL = 32;
+  static final long OTHER = 64;
+  /** A value estimated above this many bytes is stored as bytes, never kept as an object. */
+  static final long KEPT_UP_TO = 64 << 10;
+  private static final int MAX_DEPTH = 4;
+
+  private static final Set<Class<?>> SCALARS = Set.of(String.class, Boolean.class,
+      Character.class, Byte.class, Short.class, Integer.class, Long.class, Float.class,
+      Double.class, BigInteger.class, BigDecimal.class, UUID.class);
+
+  /** Whether instances of a class are immutable by the rules above (declared ones aside). */
+  private static final ClassValue<Boolean> IMMUTABLE = new ClassValue<>() {
+    @Override
+    protected Boolean computeValue(Class<?> type) {
+      return immutable(type, 0);
+    }
+  };
+
+  private final Set<Class<?>> declared;
+  private final boolean byReference;
+
+  /**
+   * @param declared classes the user declared immutable
+   * @param byReference whether every value is kept and handed out as it is
+   */
+  ObjectTier(Set<Class<?>> declared, boolean byReference) {
+    this.declared = Set.copyOf(declared);
+    this.byReference = byReference;
+  }
+
+  /** Whether every value is kept as it is, with no codec. */
+  boolean byReference() {
+    return byReference;
+  }
+
+  /** Whether a value may be kept and handed to every reader as it is. */
+  boolean shared(Object value) {
+    return byReference || IMMUTABLE.get(value.getClass()) || declared.contains(value.getClass());
+  }
+
+  private static boolean immutable(Class<?> type, int depth) {
+    if (type.isPrimitive() || SCALARS.contains(type) || type.isEnum()
+        || type.getSuperclass() != null && type.getSuperclass().isEnum()
+        || CacheKeys.isTime(type) && java.lang.reflect.Modifier.isFinal(type.getModifiers())) {
+      return true;
+    }
+    if (!type.isRecord() || depth >= MAX_DEPTH) {
+      return false;
+    }
+    for (RecordComponent c : type.getRecordComponents()) {
+      Class<?> t = c.getType();
+      // a component of a non-final type may hold a mutable subclass
+      if (!t.isPrimitive() && !java.lang.reflect.Modifier.isFinal(t.getModifiers())
+          && !t.isEnum() || !immutable(t, depth + 1)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Estimates the heap bytes a kept value takes; see the class comment. */
+  static long weight(Object value) {
+    return weight(value, 0);
+  }
+
+  private static long weight(Object value, int depth) {
+    if (value instanceof String s) {
+      return 40 + 2L * s.length();
+    }
+    Class<?> type = value.getClass();
+    if (!type.isRecord()) {
+      return SCALARS.contains(type) || type.isEnum() || CacheKeys.isTime(type) ? SMALL : OTHER;
+    }
+    Method[] accessors = CacheKeys.recordAccessors(type);
+    long total = 16 + 8L * accessors.length;
+    if (depth >= MAX_DEPTH) {
+      return total;
+    }
+    for (Method accessor : accessors) {
+      if (accessor.getReturnType().isPrimitive()) {
+        continue;
+      }
+      try {
+        Object component = accessor.invoke(value);
+        total += component == null ? 0 : weight(component, depth + 1);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        total += OTHER;
+      }
+    }
+    return total;
+  }
+}

@@ -1,0 +1,134 @@
+package io.larder.facade;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.larder.Cache;
+import io.larder.Codec;
+import io.larder.Freshness;
+import io.larder.spi.Decoded;
+import io.larder.spi.DecodedValues;
+import io.larder.spi.KeyLayout;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The memory store's object tier: immutable values come back as the very objects written,
+ * mutable ones never let a caller change what another reads, and the bytes stay readable
+ * through the plain store API.
+ */
+class ObjectTierTest {
+  private final MemoryCaches caches = new MemoryCaches();
+  private final Cache cache = caches.cache("obj");
+
+  /** A record of immutable components: shared as it is. */
+  record Book(String title, long id, Instant published) implements java.io.Serializable {}
+
+  private static String storeKey(String key) {
+    return KeyLayout.key(KeyLayout.prefix(List.of("obj")), key);
+  }
+
+  @AfterEach
+  void close() {
+    caches.close();
+  }
+
+  @Test
+  void anImmutableValueComesBackAsTheObjectWritten() {
+    String value = new String("hello, object tier");
+    cache.set("s", value);
+    assertThat(cache.get("s", String.class)).isSameAs(value);
+    Long big = 123_456_789L;
+    cache.set("n", big);
+    assertThat(cache.get("n", Long.class)).isSameAs(big);
+  }
+
+  @Test
+  void aRecordOfImmutablesComesBackAsTheObjectWritten() {
+    Codec<Book> codec = Codec.serialized(Book.class, Instant.class);
+    Book book = new Book("Dune", 312, Instant.parse("1965-08-01T00:00:00Z"));
+    cache.set("b", book, codec, Duration.ofMinutes(1));
+    assertThat(cache.get("b", codec)).isSameAs(book);
+  }
+
+  @Test
+  void aByteArrayIsNeverSharedBetweenCallers() {
+    byte[] written = {1, 2, 3};
+    cache.set("bytes", written);
+    written[0] = 9;
+    byte[] first = cache.get("bytes", byte[].class);
+    assertThat(first).containsExactly(1, 2, 3);
+    first[1] = 9;
+    assertThat(cache.get("bytes", byte[].class)).containsExactly(1, 2, 3).isNotSameAs(first);
+  }
+
+  @Test
+  void aMutableSerializableValueIsDecodedAfreshForEveryRead() {
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Codec<ArrayList<String>> codec = (Codec) Codec.serialized(ArrayList.class);
+    ArrayList<String> list = new ArrayList<>(List.of("a", "b"));
+    cache.set("list", list, codec, Duration.ofMinutes(1));
+    list.add("written later");
+    ArrayList<String> read = cache.get("list", codec);
+    assertThat(read).containsExactly("a", "b").isNotSameAs(list);
+    read.add("changed by a reader");
+    assertThat(cache.get("list", codec)).containsExactly("a", "b");
+  }
+
+  @Test
+  void aValueWrittenAsAnObjectReadsAsItsBytesThroughTheStore() {
+    cache.set("s", "plain text");
+    String storeKey = storeKey("s");
+    assertThat(new String(caches.store.get(storeKey), StandardCharsets.UTF_8))
+        .isEqualTo("plain text");
+    assertThat(caches.store.getVersioned(storeKey)).isNotNull();
+  }
+
+  @Test
+  void bytesWrittenThroughTheStoreAreDecodedOnceThenKept() {
+    caches.store.set(storeKey("k"), "from bytes".getBytes(StandardCharsets.UTF_8), 0);
+    String first = cache.get("k", String.class);
+    assertThat(first).isEqualTo("from bytes");
+    assertThat(cache.get("k", String.class)).isSameAs(first);
+    Decoded kept = ((DecodedValues) caches.store).getDecoded(storeKey("k"));
+    assertThat(kept.isDecoded()).isTrue();
+  }
+
+  @Test
+  void aTaggedObjectReadsAsAbsentOnceItsTagMovesOn() {
+    cache.tagged("books").set("t", "tagged value");
+    assertThat(cache.get("t", String.class)).isEqualTo("tagged value");
+    cache.invalidateTag("books");
+    assertThat(cache.get("t", String.class)).isNull();
+  }
+
+  @Test
+  void getOrComputeKeepsTheComputedObjectAndItsFreshness() {
+    AtomicInteger calls = new AtomicInteger();
+    Freshness fresh = Freshness.of(Duration.ofSeconds(10));
+    String first = cache.getOrCompute("c", Codec.utf8(), fresh, () -> {
+      calls.incrementAndGet();
+      return new String("computed");
+    });
+    assertThat(cache.getOrCompute("c", Codec.utf8(), fresh, () -> "again")).isSameAs(first);
+    caches.elapse(Duration.ofSeconds(11));
+    assertThat(cache.getOrCompute("c", Codec.utf8(), fresh, () -> {
+      calls.incrementAndGet();
+      return "recomputed";
+    })).isEqualTo("recomputed");
+    assertThat(calls).hasValue(2);
+  }
+
+  @Test
+  void anotherCodecReadsTheBytesOfAnObject() {
+    cache.set("n", 42L);
+    assertThat(cache.get("n", Codec.utf8())).isEqualTo("42");
+    assertThat(cache.incr("n")).isEqualTo(43);
+    assertThat(cache.get("n", Long.class)).isEqualTo(43L);
+  }
+}
