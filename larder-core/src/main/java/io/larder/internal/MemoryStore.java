@@ -1,7 +1,6 @@
 package io.larder.internal;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.larder.spi.Counters;
 import io.larder.spi.Decoded;
@@ -20,7 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The in-process store: a Caffeine cache bounded by the total bytes of keys and values,
- * with a per-entry expiry. Not public API; obtain it from {@code io.larder.Stores.memory()}
+ * with a per-entry expiry. An expired entry is never returned; it is removed when a read finds
+ * it, and otherwise keeps its room until Caffeine evicts it for weight (it is read no more, so
+ * it is among the first to go). Not public API; obtain it from {@code io.larder.Stores.memory()}
  * or the {@code mem:} URL.
  *
  * <p>Its object tier ({@link DecodedValues}): an entry is either bytes, or a {@link Decoded}
@@ -74,34 +75,17 @@ public final class MemoryStore implements Store, DecodedValues {
     }
     this.ticker = clock == null ? Ticker.systemTicker()
         : () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
-    this.cache = Caffeine.newBuilder()
+    Caffeine<String, Entry> builder = Caffeine.newBuilder()
         .maximumWeight(maxBytes)
         .weigher((String k, Entry e) -> (int) Math.min(Integer.MAX_VALUE,
-            2L * k.length() + e.weight() + ENTRY_OVERHEAD))
-        .expireAfter(new Expiry<String, Entry>() {
-          @Override
-          public long expireAfterCreate(String key, Entry e, long now) {
-            return remaining(e, now);
-          }
-
-          @Override
-          public long expireAfterUpdate(String key, Entry e, long now, long current) {
-            return remaining(e, now);
-          }
-
-          @Override
-          public long expireAfterRead(String key, Entry e, long now, long current) {
-            return current;
-          }
-        })
-        .ticker(ticker)
-        .executor(Runnable::run)
-        .build();
+            2L * k.length() + e.weight() + ENTRY_OVERHEAD));
+    if (clock != null) {
+      // a store on a test's clock evicts at once, so that what it holds is known when a call
+      // returns; otherwise Caffeine's own executor does that work off the caller's thread
+      builder.executor(Runnable::run);
+    }
+    this.cache = builder.build();
     this.map = cache.asMap();
-  }
-
-  private static long remaining(Entry e, long now) {
-    return e.deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, e.deadline - now);
   }
 
   private long deadline(long ttlMillis) {
@@ -116,20 +100,34 @@ public final class MemoryStore implements Store, DecodedValues {
     return e != null && (e.deadline == Long.MAX_VALUE || e.deadline > ticker.read());
   }
 
+  /**
+   * Returns the live entry under a key, removing an expired one: expiry is checked here rather
+   * than by Caffeine's per-entry expiry, whose upkeep on every read cost more than the rest of
+   * a read (see docs/BENCHMARKS.md, {@code memory}).
+   */
+  private Entry read(String key) {
+    Entry e = cache.getIfPresent(key);
+    if (e == null || live(e)) {
+      return e;
+    }
+    map.remove(key, e);
+    return null;
+  }
+
   private Entry entry(byte[] value, long ttlMillis) {
     return new Entry(value, null, deadline(ttlMillis), versions.incrementAndGet());
   }
 
   @Override
   public byte[] get(String key) {
-    Entry e = cache.getIfPresent(key);
-    return live(e) ? e.value() : null;
+    Entry e = read(key);
+    return e != null ? e.value() : null;
   }
 
   @Override
   public Decoded getDecoded(String key) {
-    Entry e = cache.getIfPresent(key);
-    return live(e) ? e.asDecoded() : null;
+    Entry e = read(key);
+    return e != null ? e.asDecoded() : null;
   }
 
   @Override
@@ -204,7 +202,7 @@ public final class MemoryStore implements Store, DecodedValues {
 
   @Override
   public boolean exists(String key) {
-    return live(cache.getIfPresent(key));
+    return read(key) != null;
   }
 
   @Override
@@ -237,8 +235,8 @@ public final class MemoryStore implements Store, DecodedValues {
 
   @Override
   public StoredValue getVersioned(String key) {
-    Entry e = cache.getIfPresent(key);
-    if (!live(e)) {
+    Entry e = read(key);
+    if (e == null) {
       return null;
     }
     long ttl = e.deadline == Long.MAX_VALUE ? NO_EXPIRY
