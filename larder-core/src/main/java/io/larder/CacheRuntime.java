@@ -46,7 +46,7 @@ final class CacheRuntime {
     ScopedReads scoped = new ScopedReads(calls, traits.readsReturnCopies(), dropped);
     EntryCodec entries = new EntryCodec(compressAbove, failOpen, traits.maxValueBytes());
     this.tags = new Tags(calls, scoped, rules, rootPrefix);
-    ObjectTier tier = new ObjectTier(java.util.Set.of(), false);
+    ObjectTier tier = codecs.objectTier();
     this.reads = new Reads(scoped, entries, tags, calls, tier);
     this.writes = new Writes(calls, entries, scoped, tags, reads, tier);
     this.loader = new Loader(reads, writes, scoped, calls, rules, clock);

@@ -125,6 +125,8 @@ public final class Larder {
     private InstantSource clock;
     private java.util.function.UnaryOperator<Store> decorator;
     private final Set<Class<?>> serializable = new LinkedHashSet<>();
+    private final Set<Class<?>> immutable = new LinkedHashSet<>();
+    private Boolean byReference;
 
     private Builder() {}
 
@@ -284,6 +286,44 @@ public final class Larder {
     }
 
     /**
+     * Declares classes immutable, so that a store with an object tier ({@code mem:}) keeps
+     * their values decoded and hands every reader the very object written, as it does for
+     * strings, boxed numbers, enums, {@code java.time} values and records of those. Declare
+     * only classes whose instances no one changes once written: a reader could otherwise see
+     * another's change.
+     *
+     * @param classes the immutable classes (exactly these; not their subclasses)
+     * @return this builder
+     * @throws NullPointerException if a class is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder immutable(Class<?>... classes) {
+      once("immutable");
+      for (Class<?> c : classes) {
+        immutable.add(Objects.requireNonNull(c, "class"));
+      }
+      return this;
+    }
+
+    /**
+     * Keeps every value as the very object written, with no codec and no copy, as Caffeine
+     * and Spring's {@code ConcurrentMapCacheManager} do (JCache's {@code storeByValue=false});
+     * the URL option {@code byReference=true} does the same. Only for a store that keeps
+     * objects ({@code mem:}). A value of a class with no codec of its own then has no bytes:
+     * compare-and-set, {@code update} and counters do not reach it, and a reader who changes a
+     * value changes it for every reader.
+     *
+     * @param byReference whether to keep values by reference
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder byReference(boolean byReference) {
+      once("byReference");
+      this.byReference = byReference;
+      return this;
+    }
+
+    /**
      * Opens the cache.
      *
      * @return the cache
@@ -300,6 +340,7 @@ public final class Larder {
       Duration ttl = defaultTtl;
       Integer compress = compressAbove;
       Boolean open = failOpen;
+      Boolean byRef = byReference;
       Store s = store;
       String description = store == null ? null : store.getClass().getSimpleName();
       if (url != null) {
@@ -311,6 +352,8 @@ public final class Larder {
         compress = merge("compress", compress,
             parsed.sizeOption("compress").map(n -> checkCompress(n, parsed)).orElse(null), parsed);
         open = merge("failOpen", open, parsed.booleanOption("failOpen").orElse(null), parsed);
+        byRef = merge("byReference", byRef, parsed.booleanOption("byReference").orElse(null),
+            parsed);
         if (p != null) {
           Keys.encodeSegment(p);
         }
@@ -335,13 +378,20 @@ public final class Larder {
         }
         s = decorated;
       }
+      if (Boolean.TRUE.equals(byRef) && !(s instanceof io.larder.spi.DecodedValues)) {
+        if (url != null) {
+          s.close();
+        }
+        throw new IllegalArgumentException("option 'byReference' needs a store that keeps "
+            + "objects, such as mem:; " + description + " keeps bytes");
+      }
       List<String> path = new ArrayList<>();
       if (p != null) {
         path.add(p);
       }
       CacheRuntime runtime = new CacheRuntime(s, url != null,
           compress == null ? 0 : compress, open == null || open,
-          new CodecRegistry(serializable), description,
+          new CodecRegistry(serializable, immutable, Boolean.TRUE.equals(byRef)), description,
           clock != null ? clock : InstantSource.system(), KeyLayout.prefix(path));
       return new DefaultCache(runtime, path, new StatsCounter(null),
           ttl == null ? Cache.FOREVER : ttl, true);

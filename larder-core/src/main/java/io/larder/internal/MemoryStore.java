@@ -39,9 +39,19 @@ public final class MemoryStore implements Store, DecodedValues {
    * nanoseconds, {@link Long#MAX_VALUE} for never.
    */
   private record Entry(byte[] bytes, Decoded decoded, long deadline, long version) {
-    /** The stored bytes, encoding a lazily written entry first. */
+    /**
+     * The stored bytes, encoding a lazily written entry first; {@code null} for one that cannot
+     * be encoded (a value kept by reference), which byte reads see as absent.
+     */
     byte[] value() {
-      return bytes != null ? bytes : decoded.bytes();
+      if (bytes != null) {
+        return bytes;
+      }
+      try {
+        return decoded.bytes();
+      } catch (RuntimeException e) {
+        return null;
+      }
     }
 
     long weight() {
@@ -150,8 +160,9 @@ public final class MemoryStore implements Store, DecodedValues {
   public Map<String, byte[]> getMany(Collection<String> keys) {
     Map<String, byte[]> result = new HashMap<>();
     cache.getAllPresent(keys).forEach((k, e) -> {
-      if (live(e)) {
-        result.put(k, e.value());
+      byte[] value = live(e) ? e.value() : null;
+      if (value != null) {
+        result.put(k, value);
       }
     });
     return result;
@@ -226,7 +237,9 @@ public final class MemoryStore implements Store, DecodedValues {
         result[0] = delta;
         return entry(Counters.format(delta), ttlMillis);
       }
-      result[0] = Counters.add(key, Counters.parse(key, old.value()), delta);
+      byte[] value = old.value();
+      result[0] = Counters.add(key, Counters.parse(key, value == null ? new byte[0] : value),
+          delta);
       return new Entry(Counters.format(result[0]), null, old.deadline,
           versions.incrementAndGet());
     });
@@ -236,12 +249,13 @@ public final class MemoryStore implements Store, DecodedValues {
   @Override
   public StoredValue getVersioned(String key) {
     Entry e = read(key);
-    if (e == null) {
+    byte[] value = e == null ? null : e.value();
+    if (value == null) {
       return null;
     }
     long ttl = e.deadline == Long.MAX_VALUE ? NO_EXPIRY
         : Math.max(1, TimeUnit.NANOSECONDS.toMillis(e.deadline - ticker.read() + 999_999));
-    return new StoredValue(e.value(), e.version, ttl);
+    return new StoredValue(value, e.version, ttl);
   }
 
   /** Any key; milliseconds; the very arrays it keeps; {@code add} and counters atomic in-process. */
