@@ -16,6 +16,9 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code Cache} facade: prefix, envelope, codec, stats) beside a raw Caffeine cache bounded by
  * the same weight (key and value bytes plus 96 per entry, as Larder's store weighs them). Both
  * are sized to hold about half the keys, so gets miss sometimes; a miss is a valid result.
+ * Byte arrays are mutable, so Larder copies each one read; a last case reads 100-char strings,
+ * which {@code mem:}'s object tier hands back as the very objects written (Caffeine holding the
+ * same strings, weighed as Larder estimates them).
  */
 final class MemorySuite implements Suite {
   private static final int KEYS = 100_000;
@@ -72,8 +75,63 @@ final class MemorySuite implements Suite {
         results.add(Result.rate("zipf put 100B, " + threads + " thr", m.get("larder"),
             m.get("caffeine"), "Caffeine (raw)", "ops/s"));
       }
+      results.addAll(strings(settings, keys, zipf));
     }
     return results;
+  }
+
+  /** Zipf gets of 100-char strings, at 1 and 16 threads: the object tier's case. */
+  private static List<Result> strings(Harness.Settings settings, String[] keys, int[] zipf)
+      throws Exception {
+    String value = "x".repeat(100);
+    com.github.benmanes.caffeine.cache.Cache<String, String> caffeine = Caffeine.newBuilder()
+        .maximumWeight(MAX_BYTES)
+        .weigher((String k, String v) -> 2 * k.length() + 40 + 2 * v.length() + 96)
+        .build();
+    List<Result> results = new ArrayList<>();
+    try (Cache cache = Larder.open("mem:?maxBytes=" + MAX_BYTES)) {
+      for (int i = 0; i < SAMPLES; i++) {
+        String k = keys[zipf[i]];
+        cache.set(k, value);
+        caffeine.put(k, value);
+      }
+      for (int threads : new int[] {1, 16}) {
+        Map<String, Harness.Work> gets = new LinkedHashMap<>();
+        LongAdder larderHits = new LongAdder();
+        LongAdder larderReads = new LongAdder();
+        gets.put("larder", r -> {
+          String found = cache.get(keys[zipf[r.nextInt(SAMPLES)]], String.class);
+          if (found != null) {
+            requireSame(found, value);
+            larderHits.increment();
+          }
+          larderReads.increment();
+        });
+        LongAdder caffeineHits = new LongAdder();
+        LongAdder caffeineReads = new LongAdder();
+        gets.put("caffeine", r -> {
+          String found = caffeine.getIfPresent(keys[zipf[r.nextInt(SAMPLES)]]);
+          if (found != null) {
+            requireSame(found, value);
+            caffeineHits.increment();
+          }
+          caffeineReads.increment();
+        });
+        Map<String, Double> m = Harness.throughput(settings, threads, gets);
+        requireHitRatio("larder", larderHits, larderReads);
+        requireHitRatio("caffeine", caffeineHits, caffeineReads);
+        results.add(Result.rate("zipf get 100-char String, " + threads + " thr",
+            m.get("larder"), m.get("caffeine"), "Caffeine (raw)", "ops/s"));
+      }
+    }
+    return results;
+  }
+
+  /** A string hit must be the very object written (the object tier), not only equal to it. */
+  private static void requireSame(String found, String value) {
+    if (found != value) {
+      throw new IllegalStateException("a string read back is a copy, not the object written");
+    }
   }
 
   /** A hit must hold the bytes written; a miss is a valid result (the caches hold half the keys). */
