@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.larder.Larder;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.cache.Cache;
@@ -34,9 +35,9 @@ import org.springframework.context.annotation.Configuration;
  * identity check fails if the cache hands back a copy.
  */
 class ByReferenceAnnotationTest {
-  private AnnotationConfigApplicationContext ctx;
-  private Service service;
-  private CacheManager cm;
+  private static AnnotationConfigApplicationContext ctx;
+  private static Service service;
+  private static CacheManager cm;
 
   /** A mutable entity with no codec: only a cache by reference can keep it. */
   static final class Entity {
@@ -141,15 +142,21 @@ class ByReferenceAnnotationTest {
     }
   }
 
-  @BeforeEach
-  void start() {
+  @BeforeAll
+  static void start() {
     ctx = new AnnotationConfigApplicationContext(Config.class);
     service = ctx.getBean(Service.class);
     cm = ctx.getBean(CacheManager.class);
   }
 
-  @AfterEach
-  void stop() {
+  /** One context for the class (as Spring's fixture shares one per test class's config). */
+  @BeforeEach
+  void emptyCaches() {
+    cm.getCacheNames().forEach(name -> cm.getCache(name).clear());
+  }
+
+  @AfterAll
+  static void stop() {
     ctx.close();
   }
 
