@@ -61,7 +61,7 @@ final class Reads {
     if (known != null && !(known == Scopes.MISSING && tier.byReference())) {
       return open(view, k, known == Scopes.MISSING ? null : known, codec, Map.of(), false);
     }
-    Decoded read = calls.callObjects(stats, "get", s -> s.getDecoded(k.store()), null);
+    Decoded read = calls.getDecoded(stats, k.store());
     if (read == null) {
       return counted(view, Entry.absent(), Map.of());
     }
