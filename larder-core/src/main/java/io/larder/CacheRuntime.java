@@ -85,7 +85,7 @@ final class CacheRuntime {
         gatherWrites);
     EntryCodec entries = new EntryCodec(compressAbove, failOpen, traits.maxValueBytes());
     this.tags = new Tags(calls, scoped, rules, rootPrefix);
-    ObjectTier tier = new ObjectTier(java.util.Set.of(), false);
+    ObjectTier tier = codecs.objectTier();
     this.reads = new Reads(scoped, entries, tags, calls, tier);
     this.writes = new Writes(calls, entries, scoped, tags, reads, tier);
     this.admitter = new Admitter(admission);

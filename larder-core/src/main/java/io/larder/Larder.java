@@ -146,6 +146,8 @@ public final class Larder {
     private Duration nearTtl;
     private List<List<String>> nearOnly = List.of();
     private final Set<Class<?>> serializable = new LinkedHashSet<>();
+    private final Set<Class<?>> immutable = new LinkedHashSet<>();
+    private Boolean byReference;
 
     private Builder() {}
 
@@ -395,6 +397,44 @@ public final class Larder {
     }
 
     /**
+     * Declares classes immutable, so that a store with an object tier ({@code mem:}) keeps
+     * their values decoded and hands every reader the very object written, as it does for
+     * strings, boxed numbers, enums, {@code java.time} values and records of those. Declare
+     * only classes whose instances no one changes once written: a reader could otherwise see
+     * another's change.
+     *
+     * @param classes the immutable classes (exactly these; not their subclasses)
+     * @return this builder
+     * @throws NullPointerException if a class is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder immutable(Class<?>... classes) {
+      once("immutable");
+      for (Class<?> c : classes) {
+        immutable.add(Objects.requireNonNull(c, "class"));
+      }
+      return this;
+    }
+
+    /**
+     * Keeps every value as the very object written, with no codec and no copy, as Caffeine
+     * and Spring's {@code ConcurrentMapCacheManager} do (JCache's {@code storeByValue=false});
+     * the URL option {@code byReference=true} does the same. Only for a store that keeps
+     * objects ({@code mem:}). A value of a class with no codec of its own then has no bytes:
+     * compare-and-set, {@code update} and counters do not reach it, and a reader who changes a
+     * value changes it for every reader.
+     *
+     * @param byReference whether to keep values by reference
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder byReference(boolean byReference) {
+      once("byReference");
+      this.byReference = byReference;
+      return this;
+    }
+
+    /**
      * Opens the cache.
      *
      * @return the cache
@@ -415,6 +455,7 @@ public final class Larder {
       Admission admit = admission;
       Long nearBytes = near;
       Duration nearFor = nearTtl;
+      Boolean byRef = byReference;
       Store s = store;
       String description = store == null ? null : store.getClass().getSimpleName();
       if (url != null) {
@@ -433,6 +474,8 @@ public final class Larder {
             parsed.sizeOption("near").map(n -> checkNear(n, parsed)).orElse(null), parsed);
         nearFor = merge("nearTtl", nearFor, parsed.durationOption("nearTtl")
             .map(d -> requireNearTtl(d, parsed)).orElse(null), parsed);
+        byRef = merge("byReference", byRef, parsed.booleanOption("byReference").orElse(null),
+            parsed);
         if (p != null) {
           Keys.encodeSegment(p);
         }
@@ -460,6 +503,13 @@ public final class Larder {
         }
         s = decorated;
       }
+      if (Boolean.TRUE.equals(byRef) && !(s instanceof io.larder.spi.DecodedValues)) {
+        if (url != null) {
+          s.close();
+        }
+        throw new IllegalArgumentException("option 'byReference' needs a store that keeps "
+            + "objects, such as mem:; " + description + " keeps bytes");
+      }
       List<String> path = new ArrayList<>();
       if (p != null) {
         path.add(p);
@@ -485,7 +535,8 @@ public final class Larder {
         s = tier;
         owns = true; // the tier's subscription is the cache's own; it closes the store if owned
       }
-      CacheRuntime runtime = new CacheRuntime(s, new CodecRegistry(serializable),
+      CacheRuntime runtime = new CacheRuntime(s,
+          new CodecRegistry(serializable, immutable, Boolean.TRUE.equals(byRef)),
           new CacheRuntime.Options(owns, compress == null ? 0 : compress,
               open == null || open, description,
               clock != null ? clock : InstantSource.system(), KeyLayout.prefix(path),

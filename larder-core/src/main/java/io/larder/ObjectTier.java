@@ -63,6 +63,15 @@ final class ObjectTier {
     return byReference;
   }
 
+  /**
+   * Whether a kept value may be given to a reader with {@code codec}: always, but for a reader
+   * by reference of a class the value is not an instance of.
+   */
+  boolean fits(Codec<?> codec, Object value) {
+    return !byReference || value == null || !(codec instanceof ReferenceCodec<?> r)
+        || r.accepts(value);
+  }
+
   /** Whether a value may be kept and handed to every reader as it is. */
   boolean shared(Object value) {
     return byReference || IMMUTABLE.get(value.getClass()) || declared.contains(value.getClass());

@@ -36,10 +36,10 @@ final class Reads {
    * trip as the value.
    */
   <T> Entry<T> entry(View view, Keys.StoreKey k, Codec<T> codec) {
+    if (calls.objects() != null && (!view.tagged() || tier.byReference())) {
+      return object(view, k, codec);
+    }
     if (!view.tagged()) {
-      if (calls.objects() != null) {
-        return object(view, k, codec);
-      }
       ScopedReads.One one = scoped.readOne(k.store(), view.stats());
       return open(view, k, one.bytes(), codec, Map.of(), one.owned());
     }
@@ -51,23 +51,24 @@ final class Reads {
   }
 
   /**
-   * Reads one key of an untagged view from the store's object tier: what a scope knows first,
+   * Reads one key of an untagged view (or any view kept by reference) from the store's object tier: what a scope knows first,
    * then the kept entry if {@code codec} decoded it, else the bytes, decoded and offered back.
    */
   private <T> Entry<T> object(View view, Keys.StoreKey k, Codec<T> codec) {
     StatsCounter stats = view.stats();
     byte[] known = scoped.lookup(k.store(), stats, true);
-    if (known != null) {
+    // a value kept by reference has no bytes, so a scope holds it as missing: ask the store
+    if (known != null && !(known == Scopes.MISSING && tier.byReference())) {
       return open(view, k, known == Scopes.MISSING ? null : known, codec, Map.of(), false);
     }
-    Decoded read = calls.callObjects(stats, "get", s -> s.getDecoded(k.store()), null);
+    Decoded read = calls.getDecoded(stats, k.store());
     if (read == null) {
       return counted(view, Entry.absent(), Map.of());
     }
     @SuppressWarnings("unchecked")
     Entry<T> kept = (Entry<T>) read.entryFor(codec);
     if (kept != null) {
-      return counted(view, kept, Map.of());
+      return counted(view, tier.fits(codec, kept.value()) ? kept : Entry.absent(), Map.of());
     }
     byte[] raw;
     try {
@@ -87,6 +88,9 @@ final class Reads {
 
   /** Reads several keys in one round trip; the result holds the keys found, in input order. */
   <T> Map<String, T> many(View view, Map<String, Keys.StoreKey> resolved, Codec<T> codec) {
+    if (tier.byReference()) {
+      return manyByReference(view, resolved, codec);
+    }
     List<String> storeKeys = new ArrayList<>(resolved.size());
     resolved.values().forEach(k -> storeKeys.add(k.store()));
     ScopedReads.Raw raw = scoped.read(storeKeys, view.stats(), true);
@@ -116,6 +120,22 @@ final class Reads {
     stats.add(StatsCounter.Kind.HIT, hits);
     stats.add(StatsCounter.Kind.MISS, resolved.size() - hits);
     stats.add(StatsCounter.Kind.TIME_SAVED, saved);
+    return result;
+  }
+
+  /**
+   * Reads several keys of a cache kept by reference one by one from its in-process store, as
+   * values kept by reference have no bytes for a bulk read to carry.
+   */
+  private <T> Map<String, T> manyByReference(View view, Map<String, Keys.StoreKey> resolved,
+      Codec<T> codec) {
+    Map<String, T> result = new LinkedHashMap<>(capacity(resolved.size()));
+    resolved.forEach((key, k) -> {
+      T value = entry(view, k, codec).value();
+      if (value != null) {
+        result.put(key, value);
+      }
+    });
     return result;
   }
 

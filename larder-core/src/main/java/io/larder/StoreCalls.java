@@ -1,5 +1,6 @@
 package io.larder;
 
+import io.larder.spi.Decoded;
 import io.larder.spi.DecodedValues;
 import io.larder.spi.Store;
 import java.lang.System.Logger.Level;
@@ -36,6 +37,25 @@ final class StoreCalls {
   /** The store's object tier, or {@code null} if it keeps bytes only. */
   DecodedValues objects() {
     return objects;
+  }
+
+  /**
+   * Reads one entry from the store's object tier as {@link #call} would, written out without
+   * the lambdas of {@link #call}: this is the memory store's every read.
+   */
+  Decoded getDecoded(StatsCounter stats, String storeKey) {
+    requireOpen();
+    stats.inc(StatsCounter.Kind.ROUND_TRIP);
+    try {
+      return objects.getDecoded(storeKey);
+    } catch (CacheCodecException e) {
+      throw e;
+    } catch (CacheException e) {
+      return failed(stats, "get", e, null);
+    } catch (RuntimeException e) {
+      return failed(stats, "get",
+          new CacheException("store " + description + " failed: " + e, e), null);
+    }
   }
 
   /**

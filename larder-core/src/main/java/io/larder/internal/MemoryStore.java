@@ -1,7 +1,6 @@
 package io.larder.internal;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.larder.spi.Counters;
 import io.larder.spi.Decoded;
@@ -21,7 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The in-process store: a Caffeine cache bounded by the total bytes of keys and values,
- * with a per-entry expiry. Not public API; obtain it from {@code io.larder.Stores.memory()}
+ * with a per-entry expiry. An expired entry is never returned; it is removed when a read finds
+ * it, and otherwise keeps its room until Caffeine evicts it for weight (it is read no more, so
+ * it is among the first to go). Not public API; obtain it from {@code io.larder.Stores.memory()}
  * or the {@code mem:} URL.
  *
  * <p>Its object tier ({@link DecodedValues}): an entry is either bytes, or a {@link Decoded}
@@ -39,9 +40,19 @@ public final class MemoryStore implements Store, DecodedValues {
    * nanoseconds, {@link Long#MAX_VALUE} for never.
    */
   private record Entry(byte[] bytes, Decoded decoded, long deadline, long version) {
-    /** The stored bytes, encoding a lazily written entry first. */
+    /**
+     * The stored bytes, encoding a lazily written entry first; {@code null} for one that cannot
+     * be encoded (a value kept by reference), which byte reads see as absent.
+     */
     byte[] value() {
-      return bytes != null ? bytes : decoded.bytes();
+      if (bytes != null) {
+        return bytes;
+      }
+      try {
+        return decoded.bytes();
+      } catch (RuntimeException e) {
+        return null;
+      }
     }
 
     long weight() {
@@ -75,33 +86,16 @@ public final class MemoryStore implements Store, DecodedValues {
     }
     this.ticker = clock == null ? Ticker.systemTicker()
         : () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
-    this.cache = Caffeine.newBuilder()
+    Caffeine<String, Entry> builder = Caffeine.newBuilder()
         .maximumWeight(maxBytes)
-        .weigher((String k, Entry e) -> (int) Math.min(Integer.MAX_VALUE, weight(k, e)))
-        .expireAfter(new Expiry<String, Entry>() {
-          @Override
-          public long expireAfterCreate(String key, Entry e, long now) {
-            return remaining(e, now);
-          }
-
-          @Override
-          public long expireAfterUpdate(String key, Entry e, long now, long current) {
-            return remaining(e, now);
-          }
-
-          @Override
-          public long expireAfterRead(String key, Entry e, long now, long current) {
-            return current;
-          }
-        })
-        .ticker(ticker)
-        .executor(Runnable::run)
-        .build();
+        .weigher((String k, Entry e) -> (int) Math.min(Integer.MAX_VALUE, weight(k, e)));
+    if (clock != null) {
+      // a store on a test's clock evicts at once, so that what it holds is known when a call
+      // returns; otherwise Caffeine's own executor does that work off the caller's thread
+      builder.executor(Runnable::run);
+    }
+    this.cache = builder.build();
     this.map = cache.asMap();
-  }
-
-  private static long remaining(Entry e, long now) {
-    return e.deadline == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, e.deadline - now);
   }
 
   private long deadline(long ttlMillis) {
@@ -116,20 +110,34 @@ public final class MemoryStore implements Store, DecodedValues {
     return e != null && (e.deadline == Long.MAX_VALUE || e.deadline > ticker.read());
   }
 
+  /**
+   * Returns the live entry under a key, removing an expired one: expiry is checked here rather
+   * than by Caffeine's per-entry expiry, whose upkeep on every read cost more than the rest of
+   * a read (see docs/BENCHMARKS.md, {@code memory}).
+   */
+  private Entry read(String key) {
+    Entry e = cache.getIfPresent(key);
+    if (e == null || live(e)) {
+      return e;
+    }
+    map.remove(key, e);
+    return null;
+  }
+
   private Entry entry(byte[] value, long ttlMillis) {
     return new Entry(value, null, deadline(ttlMillis), versions.incrementAndGet());
   }
 
   @Override
   public byte[] get(String key) {
-    Entry e = cache.getIfPresent(key);
-    return live(e) ? e.value() : null;
+    Entry e = read(key);
+    return e != null ? e.value() : null;
   }
 
   @Override
   public Decoded getDecoded(String key) {
-    Entry e = cache.getIfPresent(key);
-    return live(e) ? e.asDecoded() : null;
+    Entry e = read(key);
+    return e != null ? e.asDecoded() : null;
   }
 
   @Override
@@ -152,8 +160,9 @@ public final class MemoryStore implements Store, DecodedValues {
   public Map<String, byte[]> getMany(Collection<String> keys) {
     Map<String, byte[]> result = new HashMap<>();
     cache.getAllPresent(keys).forEach((k, e) -> {
-      if (live(e)) {
-        result.put(k, e.value());
+      byte[] value = live(e) ? e.value() : null;
+      if (value != null) {
+        result.put(k, value);
       }
     });
     return result;
@@ -204,7 +213,7 @@ public final class MemoryStore implements Store, DecodedValues {
 
   @Override
   public boolean exists(String key) {
-    return live(cache.getIfPresent(key));
+    return read(key) != null;
   }
 
   @Override
@@ -228,7 +237,9 @@ public final class MemoryStore implements Store, DecodedValues {
         result[0] = delta;
         return entry(Counters.format(delta), ttlMillis);
       }
-      result[0] = Counters.add(key, Counters.parse(key, old.value()), delta);
+      byte[] value = old.value();
+      result[0] = Counters.add(key, Counters.parse(key, value == null ? new byte[0] : value),
+          delta);
       return new Entry(Counters.format(result[0]), null, old.deadline,
           versions.incrementAndGet());
     });
@@ -237,13 +248,14 @@ public final class MemoryStore implements Store, DecodedValues {
 
   @Override
   public StoredValue getVersioned(String key) {
-    Entry e = cache.getIfPresent(key);
-    if (!live(e)) {
+    Entry e = read(key);
+    byte[] value = e == null ? null : e.value();
+    if (value == null) {
       return null;
     }
     long ttl = e.deadline == Long.MAX_VALUE ? NO_EXPIRY
         : Math.max(1, TimeUnit.NANOSECONDS.toMillis(e.deadline - ticker.read() + 999_999));
-    return new StoredValue(e.value(), e.version, ttl);
+    return new StoredValue(value, e.version, ttl);
   }
 
   /** Any key; milliseconds; the very arrays it keeps; {@code add} and counters atomic in-process. */
@@ -285,11 +297,7 @@ public final class MemoryStore implements Store, DecodedValues {
    */
   @Override
   public StoreSize size(String prefix) {
-    if (prefix.isEmpty()) {
-      cache.cleanUp(); // drops what has expired, so the totals count live entries
-      long bytes = cache.policy().eviction().map(e -> e.weightedSize().orElse(-1)).orElse(-1L);
-      return new StoreSize(cache.estimatedSize(), bytes, false);
-    }
+    // an expired entry stays until a read or eviction finds it, so live ones are counted
     long entries = 0;
     long bytes = 0;
     for (Map.Entry<String, Entry> e : map.entrySet()) {

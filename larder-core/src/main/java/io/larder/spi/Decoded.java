@@ -84,13 +84,14 @@ public final class Decoded {
   }
 
   /**
-   * Returns the decoded entry if {@code reader} is the codec that decoded it.
+   * Returns the decoded entry if {@code reader} is the codec that decoded it (the same
+   * instance, or one equal to it).
    *
    * @param reader the codec of the read
    * @return the entry, or {@code null} if this holds bytes only or was decoded by another codec
    */
   public @Nullable Object entryFor(Object reader) {
-    return reader == codec ? entry : null;
+    return reader == codec || codec != null && reader.equals(codec) ? entry : null;
   }
 
   /**

@@ -124,6 +124,26 @@ class ObjectTierTest {
     assertThat(calls).hasValue(2);
   }
 
+  /** A class of the user's, immutable but not a record. */
+  static final class Isbn implements java.io.Serializable {
+    final String code;
+
+    Isbn(String code) {
+      this.code = code;
+    }
+  }
+
+  @Test
+  void aClassDeclaredImmutableIsSharedAndOthersAreNot() {
+    Codec<Isbn> codec = Codec.serialized(Isbn.class);
+    Isbn isbn = new Isbn("978-0441013593");
+    Cache declared = caches.open(io.larder.Larder.builder().prefix("decl").immutable(Isbn.class));
+    declared.set("i", isbn, codec, Duration.ofMinutes(1));
+    assertThat(declared.get("i", codec)).isSameAs(isbn);
+    cache.set("i", isbn, codec, Duration.ofMinutes(1));
+    assertThat(cache.get("i", codec)).isNotSameAs(isbn).isNotSameAs(cache.get("i", codec));
+  }
+
   @Test
   void anotherCodecReadsTheBytesOfAnObject() {
     cache.set("n", 42L);

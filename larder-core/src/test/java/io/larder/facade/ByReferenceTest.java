@@ -1,0 +1,78 @@
+package io.larder.facade;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.larder.Cache;
+import io.larder.Freshness;
+import io.larder.Larder;
+import io.larder.Preload;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** {@code mem:?byReference=true}: any object kept as it is, with no codec. */
+class ByReferenceTest {
+  private final Cache cache = Larder.open("mem:?byReference=true");
+
+  /** A mutable class with no codec and not serializable. */
+  static final class Basket {
+    final List<String> items = new ArrayList<>();
+  }
+
+  @AfterEach
+  void close() {
+    cache.close();
+  }
+
+  @Test
+  void anyObjectComesBackAsTheVeryObjectWritten() {
+    Basket basket = new Basket();
+    cache.set("basket", basket);
+    assertThat(cache.get("basket", Basket.class)).isSameAs(basket);
+    ArrayList<String> list = new ArrayList<>(List.of("a"));
+    cache.set("list", list);
+    assertThat(cache.get("list", List.class)).isSameAs(list);
+    assertThat(cache.getMany(List.of("basket", "list", "none"), Object.class))
+        .containsExactly(Map.entry("basket", basket), Map.entry("list", list));
+  }
+
+  @Test
+  void aReadForAnotherTypeMisses() {
+    cache.set("basket", new Basket());
+    assertThat(cache.get("basket", ArrayList.class)).isNull();
+  }
+
+  @Test
+  void addAndGetOrComputeKeepTheObject() {
+    Basket first = new Basket();
+    assertThat(cache.add("b", first)).isTrue();
+    assertThat(cache.add("b", new Basket())).isFalse();
+    assertThat(cache.get("b", Basket.class)).isSameAs(first);
+    Basket computed = new Basket();
+    Freshness f = Freshness.of(Duration.ofMinutes(1));
+    assertThat(cache.getOrCompute("c", cache.codecFor(Basket.class), f, () -> computed))
+        .isSameAs(computed);
+    assertThat(cache.getOrCompute("c", cache.codecFor(Basket.class), f, Basket::new))
+        .isSameAs(computed);
+  }
+
+  @Test
+  void aPreloadScopeStillReadsObjectsKeptByReference() {
+    Basket basket = new Basket();
+    cache.set("basket", basket);
+    try (Preload scope = cache.preload(List.of("basket", "none"))) {
+      assertThat(cache.get("basket", Basket.class)).isSameAs(basket);
+      assertThat(cache.get("none", Basket.class)).isNull();
+    }
+  }
+
+  @Test
+  void aStoreThatKeepsBytesRefusesByReference() {
+    assertThatThrownBy(() -> Larder.open("none:?byReference=true"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("byReference");
+  }
+}
