@@ -123,8 +123,7 @@ public final class MariaDbServer extends TestServer {
 
     /**
      * Adds server options after the launcher's own, for example
-     * {@code args("--innodb-flush-log-at-trx-commit=1")} to flush the log at each commit, which
-     * the launcher turns off (as it does the doublewrite buffer) for speed.
+     * {@code args("--innodb-flush-log-at-trx-commit=2")}.
      *
      * @param args the options
      * @return this builder
@@ -180,8 +179,6 @@ public final class MariaDbServer extends TestServer {
             "--pid-file=" + dir.resolve("mariadb.pid"), "--init-file=" + init));
         a.addAll(List.of("--skip-name-resolve", "--skip-log-bin", "--max-connections=300",
             "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=48M"));
-        // a throwaway server: crash safety is not worth a disk flush per commit here
-        a.addAll(List.of("--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0"));
         a.addAll(extra);
         return a;
       };
