@@ -10,6 +10,14 @@ import java.nio.charset.StandardCharsets;
 final class BuiltinCodecs {
   private BuiltinCodecs() {}
 
+  /**
+   * Tells whether a codec is one of these, which encode every value of their type: a write
+   * through one may leave the encoding for later.
+   */
+  static boolean neverRefuses(Codec<?> codec) {
+    return codec == UTF8 || codec == LONGS || codec == INTS;
+  }
+
   static final Codec<String> UTF8 = new Codec<>() {
     @Override
     public byte[] encode(String value) {

@@ -57,7 +57,12 @@ final class Writes {
       return null;
     }
     Entry<T> entry = new Entry<>(true, value, meta);
-    return Decoded.lazy(entry, codec, weight, () -> entries.seal(k, value, codec, meta));
+    if (tier.byReference() || value == null || BuiltinCodecs.neverRefuses(codec)) {
+      return Decoded.lazy(entry, codec, weight, () -> entries.seal(k, value, codec, meta));
+    }
+    // a codec that may refuse the value (an allow list, a user's codec) says so now, as it
+    // would for a write of bytes, rather than as a miss on some later read
+    return Decoded.of(entry, codec, weight, entries.seal(k, value, codec, meta));
   }
 
   /**
