@@ -213,26 +213,22 @@ final class Scopes {
 
   /** Drops held-back writes of keys under {@code prefix} ("" means all): a clear wins. */
   void dropGathered(String prefix) {
-    ArrayDeque<Scope> stack = stack();
-    if (stack != null) {
-      for (Scope scope : stack) {
-        if (scope.gathered != null) {
-          synchronized (scope.gathered) {
-            scope.gathered.keySet().removeIf(k -> k.startsWith(prefix));
-          }
-        }
-      }
-    }
+    inGathered(gathered -> gathered.keySet().removeIf(k -> k.startsWith(prefix)));
   }
 
   /** Drops a held-back write of one key: a delete or a write that went out at once wins. */
   void dropGatheredKey(String storeKey) {
+    inGathered(gathered -> gathered.remove(storeKey));
+  }
+
+  /** Changes the held-back writes of each of this thread's gathering scopes, under its lock. */
+  private void inGathered(java.util.function.Consumer<Map<String, Gathered>> change) {
     ArrayDeque<Scope> stack = stack();
     if (stack != null) {
       for (Scope scope : stack) {
         if (scope.gathered != null) {
           synchronized (scope.gathered) {
-            scope.gathered.remove(storeKey);
+            change.accept(scope.gathered);
           }
         }
       }
