@@ -52,8 +52,9 @@ import javax.sql.DataSource;
  * keep their clocks in step (NTP). A daemon thread purges expired rows on a schedule and, when
  * the store has an entry limit, culls: every so many writes of this process it counts the rows
  * and, over the limit, deletes expired then least recently used rows in batches. Reads are
- * remembered in memory and written to {@code accessed_at} in batches before each cull, so that
- * a read never costs a write.
+ * remembered in memory, so that a read never costs a write, and written to {@code accessed_at}
+ * in batches when a cull is about to delete: after it counted, so that a cull that ran late
+ * still sees the reads made while it waited.
  */
 final class DatabaseStore implements DatabaseCacheStore {
   private static final System.Logger LOG = System.getLogger(DatabaseStore.class.getName());
@@ -558,7 +559,6 @@ final class DatabaseStore implements DatabaseCacheStore {
    * other processes skip the rows this one has locked.
    */
   private synchronized int cull(long now) {
-    flushReads();
     long count = call("cull", c -> {
       try (PreparedStatement s = prepare(c, dialect.count());
           ResultSet r = s.executeQuery()) {
@@ -568,6 +568,9 @@ final class DatabaseStore implements DatabaseCacheStore {
     if (count <= maxEntries) {
       return 0;
     }
+    // read times are written after the count, not before it: a cull that runs late (the
+    // maintenance thread waits for a CPU) must not evict rows read while it waited
+    flushReads();
     int removed = deleteInBatches(dialect.purgeBatch(), now);
     long excess = count - removed - cullTarget;
     while (excess > 0) {
