@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToLongFunction;
 
 /**
  * The {@link MemcachedStore}: every {@link io.larder.spi.Store} operation as meta commands on
@@ -404,12 +405,24 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
 
   @Override
   public Pending<Void> startSetMany(Map<String, byte[]> entries, long ttlMillis) {
+    return startSetEach(entries, key -> ttlMillis);
+  }
+
+  /** Sends a request scope's gathered writes, each {@code ms} with its own TTL. */
+  @Override
+  public void setEach(Map<String, byte[]> entries, ToLongFunction<String> ttlMillis) {
+    startSetEach(entries, ttlMillis).await();
+  }
+
+  /** Starts one batch of quiet {@code ms}, each with its key's {@code T}, ended by {@code mn}. */
+  @Override
+  public Pending<Void> startSetEach(Map<String, byte[]> entries,
+      ToLongFunction<String> ttlMillis) {
     if (entries.isEmpty()) {
       return () -> null;
     }
     List<String> keys = new ArrayList<>(entries.keySet());
     WireKey[] wire = wireAll(keys);
-    long exptime = exptime(ttlMillis);
     int bytes = 8;
     for (int i = 0; i < wire.length; i++) {
       bytes += wire[i].text().length() + 40 + entries.get(keys.get(i)).length;
@@ -419,7 +432,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
     for (int i = 0; i < wire.length; i++) {
       byte[] value = entries.get(keys.get(i));
       if (fits(wire[i], value)) {
-        set(buf, wire[i], value, exptime);
+        set(buf, wire[i], value, exptime(ttlMillis.applyAsLong(keys.get(i))));
         MetaCommands.flag(buf, 'q');
         MetaCommands.flag(buf, 'O', i);
         MetaCommands.end(buf);
