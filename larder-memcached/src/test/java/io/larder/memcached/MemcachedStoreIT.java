@@ -12,6 +12,7 @@ import io.larder.CacheException;
 import io.larder.Larder;
 import io.larder.spi.Store;
 import io.larder.spi.StoreSize;
+import io.larder.testkit.ConcurrentCalls;
 import io.larder.testkit.MemcachedServer;
 import io.larder.testkit.MemcachedTap;
 import io.larder.testkit.RequestCounts;
@@ -104,7 +105,7 @@ class MemcachedStoreIT {
 
   @Test
   void concurrentCallsMergedOnOneConnectionEachGetTheirOwnAnswer() throws Exception {
-    assertThat(ConcurrentCalls.check(store, 16, 400)).isGreaterThan(3_000);
+    assertThat(ConcurrentCalls.check(store, "merged:", 16, 400)).isGreaterThan(3_000);
   }
 
   @Test
