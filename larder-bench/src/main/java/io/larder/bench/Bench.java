@@ -25,7 +25,8 @@ public final class Bench {
   static {
     for (Suite s : List.of(new RedisSuite(), new MemcachedSuite(), new PreloadSuite(),
         new MemorySuite(), new SqliteSuite(), new DatabaseSuite(), new StampedeSuite(),
-        new PageSuite(), new MicroSuite(), new ChurnSuite(), new NearSuite())) {
+        new PageSuite(), new MicroSuite(), new ChurnSuite(), new NearSuite(),
+        new KyotoTycoonSuite())) {
       SUITES.put(s.name(), s);
     }
   }

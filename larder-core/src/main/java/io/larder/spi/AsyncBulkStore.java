@@ -1,7 +1,11 @@
 package io.larder.spi;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.ToLongFunction;
 
 /**
  * A {@link Store} that can send a bulk call and return before its answer comes, so that a
@@ -51,6 +55,34 @@ public interface AsyncBulkStore extends Store {
    * @throws io.larder.CacheException if the call cannot be sent
    */
   Pending<Void> startSetMany(Map<String, byte[]> entries, long ttlMillis);
+
+  /**
+   * Starts {@link #setEach}: several entries, each with its own TTL.
+   *
+   * <p>The default starts one {@link #startSetMany} per distinct TTL, all before waiting for
+   * any, and its answer waits for each; a store that can send entries with different TTLs in
+   * one request overrides it to make that one round trip.
+   *
+   * @param entries the keys and values to write
+   * @param ttlMillis the TTL of each key of {@code entries}: positive milliseconds or
+   *     {@link #NO_EXPIRY}
+   * @return the call, whose answer is {@code null}
+   * @throws io.larder.CacheException if the call cannot be sent
+   */
+  default Pending<Void> startSetEach(Map<String, byte[]> entries,
+      ToLongFunction<String> ttlMillis) {
+    Map<Long, Map<String, byte[]>> byTtl = new LinkedHashMap<>();
+    entries.forEach((key, value) -> byTtl.computeIfAbsent(ttlMillis.applyAsLong(key),
+        ttl -> new LinkedHashMap<>()).put(key, value));
+    List<Pending<Void>> parts = new ArrayList<>(byTtl.size());
+    byTtl.forEach((ttl, group) -> parts.add(startSetMany(group, ttl)));
+    return () -> {
+      for (Pending<Void> part : parts) {
+        part.await();
+      }
+      return null;
+    };
+  }
 
   /**
    * Starts {@link #deleteMany}.

@@ -75,6 +75,7 @@ public final class KyotoTycoonStores {
     private Integer db;
     private Duration timeout;
     private Boolean noReplyWrites;
+    private Boolean merge;
 
     private Builder(String host, int port) {
       Objects.requireNonNull(host, "host");
@@ -149,6 +150,23 @@ public final class KyotoTycoonStores {
     }
 
     /**
+     * Merges the single-key {@code get}s and {@code set}s that threads make at the same time
+     * into one {@code get_bulk} and one {@code set_bulk} per round trip; {@code true} by
+     * default. A call made while no other is in flight goes out at once; each caller gets its
+     * own answer and keeps its own timeout. Switching it off sends each call as its own
+     * request, for comparison.
+     *
+     * @param merge whether concurrent single-key calls are merged
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder merge(boolean merge) {
+      once(this.merge, "merge");
+      this.merge = merge;
+      return this;
+    }
+
+    /**
      * Connects and checks the database index against the server's report.
      *
      * @return the open store, owned by the caller
@@ -160,7 +178,7 @@ public final class KyotoTycoonStores {
     public Store build() {
       return KtStore.open(new KtConfig(host, port, db == null ? 0 : db,
           timeout == null ? DEFAULT_TIMEOUT : timeout,
-          noReplyWrites != null && noReplyWrites));
+          noReplyWrites != null && noReplyWrites, merge == null || merge));
     }
   }
 }

@@ -3,14 +3,20 @@ package io.larder.memcached;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.spi.Store;
+import io.larder.testkit.ConcurrentCalls;
 import io.larder.testkit.ManualClock;
 import io.larder.testkit.MemcachedServer;
 import io.larder.testkit.MemcachedTap;
+import io.larder.testkit.RequestCounts;
 import io.larder.testkit.ServerRequests;
 import io.larder.testkit.StoreContract;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.ToLongFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,7 +50,46 @@ class MemcachedPoolContractIT extends StoreContract {
   @Test
   void concurrentCallsOverThePoolEachGetTheirOwnAnswer() throws Exception {
     try (Store pool = TestStores.open(TestStores.poolUrl(servers) + "?timeout=5s")) {
-      assertThat(ConcurrentCalls.check(pool, 16, 300)).isGreaterThan(2_000);
+      assertThat(ConcurrentCalls.check(pool, "merged:", 16, 300)).isGreaterThan(2_000);
+    }
+  }
+
+  @Test
+  void gatheredWritesWithFourTtlsAreOneBatchPerServer() throws Exception {
+    long[] ttls = {Store.NO_EXPIRY, 60_000, 120_000, 600_000};
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    for (int i = 0; i < 12; i++) {
+      entries.put("each" + i, ("v" + i).getBytes(StandardCharsets.UTF_8));
+    }
+    ToLongFunction<String> ttlOf = key -> ttls[Integer.parseInt(key.substring(4)) % 4];
+    try (Store pool = createStore(null)) {
+      pool.getMany(List.of("warm-up")); // each server's handshake, before counting
+      List<RequestCounts> before = new ArrayList<>();
+      taps.forEach(t -> before.add(t.counts()));
+      pool.setEach(entries, ttlOf);
+      long sets = 0;
+      int serversWritten = 0;
+      for (int i = 0; i < taps.size(); i++) {
+        RequestCounts seen = taps.get(i).counts().minus(before.get(i));
+        sets += seen.get("ms");
+        assertThat(seen.get("quiet")).as("server %d saw %s", i, seen).isEqualTo(seen.get("ms"));
+        if (seen.get("ms") > 0) {
+          serversWritten++;
+          assertThat(seen.get("mn")).as("one batch; server %d saw %s", i, seen).isEqualTo(1);
+        }
+      }
+      assertThat(sets).isEqualTo(12);
+      assertThat(serversWritten).as("servers the 12 keys fell on").isGreaterThan(1);
+      for (int i = 0; i < 12; i++) {
+        Long ttl = null;
+        for (MemcachedServer server : servers) {
+          Long t = RawMeta.ttlSeconds(server, "each" + i);
+          ttl = t != null ? t : ttl;
+        }
+        long expected = ttls[i % 4] == Store.NO_EXPIRY ? -1 : ttls[i % 4] / 1000;
+        assertThat(ttl).as("TTL of each%d", i).isBetween(expected - 30, expected);
+      }
+      assertThat(pool.getMany(entries.keySet())).hasSize(12);
     }
   }
 

@@ -12,7 +12,10 @@ import io.larder.CacheException;
 import io.larder.Larder;
 import io.larder.spi.Store;
 import io.larder.spi.StoreSize;
+import io.larder.testkit.ConcurrentCalls;
 import io.larder.testkit.MemcachedServer;
+import io.larder.testkit.MemcachedTap;
+import io.larder.testkit.RequestCounts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -102,7 +105,35 @@ class MemcachedStoreIT {
 
   @Test
   void concurrentCallsMergedOnOneConnectionEachGetTheirOwnAnswer() throws Exception {
-    assertThat(ConcurrentCalls.check(store, 16, 400)).isGreaterThan(3_000);
+    assertThat(ConcurrentCalls.check(store, "merged:", 16, 400)).isGreaterThan(3_000);
+  }
+
+  @Test
+  void gatheredWritesWithFourTtlsAreOneBatch() throws Exception {
+    long[] ttls = {Store.NO_EXPIRY, 60_000, 120_000, 40L * DAY * 1000};
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    for (int i = 0; i < ttls.length; i++) {
+      entries.put("each" + i, bytes("v" + i));
+    }
+    try (MemcachedTap tap = MemcachedTap.start(server);
+        MemcachedStore s = MemcachedStores.builder(tap.host(), tap.port())
+            .timeout(Duration.ofSeconds(5)).build()) {
+      s.get("warm-up"); // the connection's handshake, before counting
+      RequestCounts before = tap.counts();
+      s.setEach(entries, key -> ttls[key.charAt(4) - '0']);
+      RequestCounts seen = tap.counts().minus(before);
+      assertThat(seen.get("ms")).as("server saw %s", seen).isEqualTo(4);
+      assertThat(seen.get("quiet")).as("server saw %s", seen).isEqualTo(4);
+      assertThat(seen.get("mn")).as("one batch; server saw %s", seen).isEqualTo(1);
+    }
+    assertThat(RawMeta.ttlSeconds(server, "each0")).isEqualTo(-1);
+    assertThat(RawMeta.ttlSeconds(server, "each1")).isBetween(30L, 60L);
+    assertThat(RawMeta.ttlSeconds(server, "each2")).isBetween(90L, 120L);
+    assertThat(RawMeta.ttlSeconds(server, "each3")).as("over 30 days: sent as a Unix time")
+        .isBetween(40 * DAY - 30, 40 * DAY + 1);
+    for (int i = 0; i < ttls.length; i++) {
+      assertThat(text(store.get("each" + i))).isEqualTo("v" + i);
+    }
   }
 
   @Test

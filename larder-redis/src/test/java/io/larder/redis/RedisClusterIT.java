@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.Cache;
 import io.larder.Larder;
+import io.larder.spi.Store;
+import io.larder.testkit.RedisServer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToLongFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,6 +65,50 @@ class RedisClusterIT {
           .doesNotContainKey("missing");
       assertThat(cache.deleteMany(keys)).isEqualTo(600);
       assertThat(cache.getMany(keys, String.class)).isEmpty();
+    }
+  }
+
+  @Test
+  void gatheredWritesWithFourTtlsAreOneRoundTripPerNode() throws Exception {
+    long[] ttls = {Store.NO_EXPIRY, 60_000, 120_000, 600_000};
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    for (int i = 0; i < 12; i++) {
+      entries.put("each" + i, ("v" + i).getBytes(StandardCharsets.UTF_8));
+    }
+    ToLongFunction<String> ttlOf = key -> ttls[Integer.parseInt(key.substring(4)) % 4];
+    List<ServerReads> reads = new ArrayList<>();
+    try (Store store = RedisStores.open(cluster.url() + "?timeout=5s&writeTimeout=5s")) {
+      store.setEach(entries, ttlOf); // opens the connection to each node
+      for (RedisServer node : cluster.nodes) {
+        reads.add(new ServerReads(node));
+      }
+      List<ServerReads.Snapshot> before = new ArrayList<>();
+      for (ServerReads r : reads) {
+        before.add(r.snapshot());
+      }
+      store.setEach(entries, ttlOf);
+      long sets = 0;
+      int nodesWritten = 0;
+      for (int node = 0; node < reads.size(); node++) {
+        ServerReads.Snapshot after = reads.get(node).snapshot();
+        long nodeSets = after.sets() - before.get(node).sets();
+        sets += nodeSets;
+        if (nodeSets > 0) {
+          nodesWritten++;
+          assertThat(after.reads() - before.get(node).reads())
+              .as("reads on node %d: its part of the batch and this INFO", node).isEqualTo(2);
+        }
+      }
+      assertThat(sets).isEqualTo(12);
+      assertThat(nodesWritten).as("nodes the 12 keys fell on").isGreaterThan(1);
+      assertThat(Long.parseLong(cluster.onNode(0, "-c", "pttl", "each0").trim())).isEqualTo(-1);
+      assertThat(Long.parseLong(cluster.onNode(0, "-c", "pttl", "each3").trim()))
+          .isBetween(570_000L, 600_000L);
+      assertThat(store.getMany(entries.keySet())).hasSize(12);
+    } finally {
+      for (ServerReads r : reads) {
+        r.close();
+      }
     }
   }
 

@@ -14,7 +14,11 @@ import io.larder.testkit.ServerRequests;
 import io.larder.testkit.StoreContract;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -88,6 +92,36 @@ class RedisStoreContractIT extends StoreContract {
     MixedCalls.run(cache, 16, 200);
     assertThat(serverRequests().read().minus(before).get("mget"))
         .as("concurrent reads merged into MGETs").isPositive();
+  }
+
+  @Test
+  void gatheredWritesWithFourTtlsAreOneRoundTripOfPlainSets() throws Exception {
+    long[] ttls = {Store.NO_EXPIRY, 60_000, 120_000, 600_000};
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    Map<String, Long> ttlOf = new HashMap<>();
+    for (int i = 0; i < ttls.length; i++) {
+      entries.put("each:" + i, ("v" + i).getBytes(StandardCharsets.UTF_8));
+      ttlOf.put("each:" + i, ttls[i]);
+    }
+    try (Store store = createStore(null); ServerReads reads = new ServerReads(redis)) {
+      ServerReads.Snapshot before = reads.snapshot();
+      store.setEach(entries, ttlOf::get);
+      ServerReads.Snapshot after = reads.snapshot();
+      assertThat(after.sets() - before.sets()).as("SETs").isEqualTo(4);
+      assertThat(after.reads() - before.reads()).as("reads: the batch's and this INFO's")
+          .isEqualTo(2);
+      try (RedisClient client = RedisClient.create(redis.url());
+          StatefulRedisConnection<String, String> raw = client.connect()) {
+        assertThat(raw.sync().pttl("each:0")).isEqualTo(-1);
+        for (int i = 1; i < ttls.length; i++) {
+          assertThat(raw.sync().pttl("each:" + i)).as("PTTL of each:%d", i)
+              .isBetween(ttls[i] - 30_000, ttls[i]);
+        }
+      }
+      for (int i = 0; i < ttls.length; i++) {
+        assertThat(store.get("each:" + i)).isEqualTo(entries.get("each:" + i));
+      }
+    }
   }
 
   @Override

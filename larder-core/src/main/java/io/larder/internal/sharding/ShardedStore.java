@@ -40,6 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * A store that spreads keys over several stores ("servers") with a Ketama consistent-hash
@@ -48,9 +49,10 @@ import java.util.function.Supplier;
  * {@code io.larder.Stores.sharded()}.
  *
  * <p>Single-key calls go to the key's server on the caller's thread. Bulk calls
- * ({@link #getMany}, {@link #setMany}, {@link #deleteMany}) and {@link #clear} send one call
- * to each server involved, all at once, and merge the answers: a server whose store is an
- * {@link AsyncBulkStore} (memcached's) gets its call started from the caller's thread, which
+ * ({@link #getMany}, {@link #setMany}, {@link #setEach}, {@link #deleteMany}) and
+ * {@link #clear} send one call to each server involved, all at once, and merge the answers:
+ * a server whose store is an {@link AsyncBulkStore} (memcached's) gets its call started from
+ * the caller's thread, which
  * then waits for all, so the call takes the time of the slowest server and no thread hand-off;
  * other stores' calls run in parallel on a pool this store owns. A bulk call in which any
  * server failed throws that failure once every server has answered.
@@ -585,6 +587,20 @@ public final class ShardedStore implements Store {
       store.setMany(toMap(list), ttlMillis);
       return null;
     }, (store, list) -> store.startSetMany(toMap(list), ttlMillis));
+  }
+
+  /** Sends each server its part of the entries, every TTL in one call, all servers at once. */
+  @Override
+  public void setEach(Map<String, byte[]> entries, ToLongFunction<String> ttlMillis) {
+    Objects.requireNonNull(entries, "entries");
+    Ring r = ring();
+    if (entries.isEmpty()) {
+      return;
+    }
+    onEach(byShard(r, entries.entrySet(), Map.Entry::getKey), (store, list) -> {
+      store.setEach(toMap(list), ttlMillis);
+      return null;
+    }, (store, list) -> store.startSetEach(toMap(list), ttlMillis));
   }
 
   private static Map<String, byte[]> toMap(List<Map.Entry<String, byte[]>> entries) {

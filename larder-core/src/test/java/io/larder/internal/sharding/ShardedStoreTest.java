@@ -501,6 +501,25 @@ class ShardedStoreTest {
   }
 
   @Test
+  void setEachStartsEveryServersPartsBeforeWaitingForAny() {
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
+    openAsync(log, "a:11211", "b:11211", "c:11211");
+    List<String> keys = new ArrayList<>();
+    for (String server : List.of("a:11211", "b:11211", "c:11211")) {
+      keys.addAll(keysOn(server, 4));
+    }
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    keys.forEach(k -> entries.put(k, k.getBytes(StandardCharsets.UTF_8)));
+
+    store.setEach(entries, k -> keys.indexOf(k) % 2 == 0 ? 60_000 : Store.NO_EXPIRY);
+    // the default startSetEach: one startSetMany per TTL on each server, all started first
+    assertThat(log).hasSize(12);
+    assertThat(log.subList(0, 6)).allMatch(e -> e.startsWith("start setMany"));
+    assertThat(log.subList(6, 12)).allMatch(e -> e.startsWith("await setMany"));
+    assertThat(store.getMany(keys)).containsOnlyKeys(keys);
+  }
+
+  @Test
   void aFailedAsyncServerFailsTheCallOnceAllAnsweredAndCountsTowardEjection() {
     List<String> log = Collections.synchronizedList(new ArrayList<>());
     openAsync(log, "a:11211", "b:11211", "c:11211");

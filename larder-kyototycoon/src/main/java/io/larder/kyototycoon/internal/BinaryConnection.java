@@ -118,7 +118,6 @@ final class BinaryConnection implements AutoCloseable {
   private static final class Pending {
     final String what;
     final CompletableFuture<Reply> result = new CompletableFuture<>();
-    final long sentAtNanos = System.nanoTime();
     long wire;
 
     Pending(String what) {
@@ -138,6 +137,21 @@ final class BinaryConnection implements AutoCloseable {
    * @throws CacheException if the thread is interrupted (the flag stays set)
    */
   Reply call(String what, int size, Consumer<ByteBuf> writer) {
+    long sentAt = System.nanoTime();
+    return await(start(what, size, writer), what, sentAt, sentAt + timeoutNanos);
+  }
+
+  /**
+   * Sends a request and returns at once; may be called on the event loop while the connection
+   * is open.
+   *
+   * @param what the request, for messages
+   * @param size the request's size in bytes
+   * @param writer writes the request into the buffer it is given
+   * @return the reply when it comes, or the connection's failure
+   * @throws CacheConnectionException if the server cannot be reached
+   */
+  CompletableFuture<Reply> start(String what, int size, Consumer<ByteBuf> writer) {
     Channel ch = channel();
     Pending pending = new Pending(what);
     ChannelFuture written = ch.writeAndFlush(new Outgoing(encode(ch, size, writer), pending));
@@ -147,10 +161,32 @@ final class BinaryConnection implements AutoCloseable {
             "sending " + what + " to Kyoto Tycoon " + server + " failed", f.cause()));
       }
     });
+    return pending.result;
+  }
+
+  /**
+   * Waits for the answer to a request until a deadline. If it does not come and the server has
+   * sent nothing since the request was made, the connection is closed as stuck (its calls fail
+   * and the next call reconnects).
+   *
+   * @param result the answer to come
+   * @param what the request, for messages
+   * @param sentAtNanos when the request was made ({@link System#nanoTime()})
+   * @param deadlineNanos when to give up ({@link System#nanoTime()})
+   * @param <T> the answer's type
+   * @return the answer
+   * @throws CacheTimeoutException if it does not come by the deadline
+   * @throws CacheConnectionException if the connection breaks
+   * @throws CacheException if the request failed otherwise, or the thread is interrupted (the
+   *     flag stays set)
+   */
+  <T> T await(CompletableFuture<T> result, String what, long sentAtNanos, long deadlineNanos) {
     try {
-      return pending.result.get(timeoutNanos, TimeUnit.NANOSECONDS);
+      return result.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      if (lastReadNanos - pending.sentAtNanos < 0) {
+      result.cancel(false);
+      Channel ch = channel;
+      if (ch != null && lastReadNanos - sentAtNanos < 0) {
         // not a byte since the request went out: the server or the path to it is stuck
         ch.close();
       }
@@ -160,8 +196,29 @@ final class BinaryConnection implements AutoCloseable {
       throw rethrow(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      result.cancel(false);
       throw new CacheException(what + " on Kyoto Tycoon " + server + " interrupted", e);
     }
+  }
+
+  /**
+   * Tells whether the connection is open, so that a request may be started from the event
+   * loop (which must never wait for a connection).
+   *
+   * @return {@code true} if connected
+   */
+  boolean isOpen() {
+    Channel ch = channel;
+    return ch != null && ch.isActive();
+  }
+
+  /**
+   * Returns how long a call waits for its reply.
+   *
+   * @return the timeout in nanoseconds
+   */
+  long timeoutNanos() {
+    return timeoutNanos;
   }
 
   /**

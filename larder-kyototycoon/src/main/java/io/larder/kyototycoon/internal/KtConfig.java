@@ -13,8 +13,11 @@ import java.util.Objects;
  * @param db the database index, 0 to 65535
  * @param timeout how long a call waits for the server
  * @param noReplyWrites whether {@code set} and {@code setMany} use the no-reply flag
+ * @param merge whether concurrent single-key {@code get}s and {@code set}s are merged
+ *     ({@link Merger})
  */
-public record KtConfig(String host, int port, int db, Duration timeout, boolean noReplyWrites) {
+public record KtConfig(String host, int port, int db, Duration timeout, boolean noReplyWrites,
+    boolean merge) {
   /**
    * Creates the settings.
    *
@@ -23,11 +26,26 @@ public record KtConfig(String host, int port, int db, Duration timeout, boolean 
    * @param db the database index
    * @param timeout how long a call waits
    * @param noReplyWrites whether plain writes are fire-and-forget
+   * @param merge whether concurrent single-key calls are merged
    * @throws NullPointerException if {@code host} or {@code timeout} is null
    */
   public KtConfig {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(timeout, "timeout");
+  }
+
+  /**
+   * Creates the settings with concurrent calls merged.
+   *
+   * @param host the server's host name or address
+   * @param port its port
+   * @param db the database index
+   * @param timeout how long a call waits
+   * @param noReplyWrites whether plain writes are fire-and-forget
+   * @throws NullPointerException if {@code host} or {@code timeout} is null
+   */
+  public KtConfig(String host, int port, int db, Duration timeout, boolean noReplyWrites) {
+    this(host, port, db, timeout, noReplyWrites, true);
   }
 
   /**

@@ -58,6 +58,8 @@ public final class KtStore implements Store {
   private final EventLoopGroup group;
   private final BinaryConnection binary;
   private final RpcClient rpc;
+  /** Merges concurrent gets and sets, or {@code null} when the option is off. */
+  private final Merger merger;
   private final CounterCombiner counters =
       new CounterCombiner(new CounterBackend(), COUNTER_STRIPES, CasLoop.MAX_ATTEMPTS);
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -68,6 +70,7 @@ public final class KtStore implements Store {
     this.group = new NioEventLoopGroup(1, new DefaultThreadFactory("larder-kt", true));
     this.binary = new BinaryConnection(config, group);
     this.rpc = new RpcClient(config);
+    this.merger = config.merge() ? new Merger(binary, config.db(), config.server()) : null;
   }
 
   /**
@@ -126,7 +129,7 @@ public final class KtStore implements Store {
 
   @Override
   public byte[] get(String key) {
-    BinaryProtocol.Found f = getOne(key);
+    BinaryProtocol.Found f = merger == null ? getOne(key) : merger.get(utf8(key));
     return f == null ? null : Versions.value(f.value());
   }
 
@@ -171,6 +174,10 @@ public final class KtStore implements Store {
 
   @Override
   public void set(String key, byte[] value, long ttlMillis) {
+    if (merger != null && !config.noReplyWrites()) {
+      merger.set(utf8(key), Versions.forWrite(value), Expiry.binary(ttlMillis));
+      return;
+    }
     store(List.of(new BinaryProtocol.SetRecord(config.db(), utf8(key), Versions.forWrite(value),
         Expiry.binary(ttlMillis))));
   }
@@ -293,6 +300,11 @@ public final class KtStore implements Store {
     if (!keys.isEmpty()) {
       remove(keys);
     }
+  }
+
+  /** Returns how many single-key calls went out merged with others ({@link Merger}). */
+  long mergedCalls() {
+    return merger == null ? 0 : merger.merged();
   }
 
   // ---- helpers ------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ import java.util.Set;
  * Opens {@code kt:} URLs: {@code kt://host:port?db=0}, the port 1978 when omitted.
  *
  * <p>Options: {@code db} (the database index, default 0), {@code timeout} (a duration such as
- * {@code 500ms}, default 2 s) and {@code noReplyWrites} (a boolean, default false), as on
+ * {@code 500ms}, default 2 s), {@code noReplyWrites} (a boolean, default false) and
+ * {@code merge} (a boolean, default true), as on
  * {@link KyotoTycoonStores.Builder}. The facade reads {@code prefix}, {@code ttl},
  * {@code compress} and {@code failOpen} itself.
  */
@@ -53,6 +54,7 @@ public final class KyotoTycoonStoreProvider implements StoreProvider {
     url.option("db").ifPresent(v -> builder.db(db(url, v)));
     url.durationOption("timeout").ifPresent(builder::timeout);
     url.booleanOption("noReplyWrites").ifPresent(builder::noReplyWrites);
+    url.booleanOption("merge").ifPresent(builder::merge);
     return builder.build();
   }
 

@@ -12,6 +12,7 @@ import io.larder.kyototycoon.KyotoTycoonStores;
 import io.larder.kyototycoon.SharedKyotoTycoon;
 import io.larder.spi.Store;
 import io.larder.spi.StoredValue;
+import io.larder.testkit.ConcurrentCalls;
 import io.larder.testkit.KyotoTycoonServer;
 import java.time.Duration;
 import java.util.List;
@@ -62,6 +63,20 @@ class KtStoreIT {
       store.close();
     } finally {
       raw.close();
+    }
+  }
+
+  @Test
+  void thousandsOfConcurrentMixedCallsAreMergedAndEachGetsItsOwnAnswer() throws Exception {
+    try (Store merging = builder(server).db(DB).timeout(Duration.ofSeconds(5)).build()) {
+      assertThat(ConcurrentCalls.check(merging, ns + ":merged:", 16, 400)).isGreaterThan(3_000);
+      assertThat(((KtStore) merging).mergedCalls()).as("calls sent in a batch with others")
+          .isPositive();
+    }
+    try (Store plain = builder(server).db(DB).timeout(Duration.ofSeconds(5)).merge(false)
+        .build()) {
+      assertThat(ConcurrentCalls.check(plain, ns + ":plain:", 16, 100)).isGreaterThan(700);
+      assertThat(((KtStore) plain).mergedCalls()).isZero();
     }
   }
 

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToLongFunction;
 
 /**
  * The {@link MemcachedStore}: every {@link io.larder.spi.Store} operation as meta commands on
@@ -128,32 +129,57 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
     return new WireKey(fold(key, prefixes, gens), false);
   }
 
-  /** The wire keys of several store keys, reading all missing generations in one round trip. */
+  /**
+   * The wire keys of several store keys, reading all missing generations in one round trip.
+   * Keys of one namespace path share its folded start, made once per call rather than per key.
+   */
   private WireKey[] wireAll(List<String> keys) {
     WireKey[] wire = new WireKey[keys.size()];
-    List<List<String>> prefixesOf = new ArrayList<>(keys.size());
+    String[] rests = new String[keys.size()];
+    String[] paths = new String[keys.size()];
+    Map<String, List<String>> prefixesOf = new HashMap<>();
     LinkedHashSet<String> all = new LinkedHashSet<>();
-    for (String key : keys) {
-      List<String> prefixes = KeyLayout.namespacePrefixes(key);
-      prefixesOf.add(prefixes);
-      all.addAll(prefixes);
-    }
-    Map<String, Long> gens = all.isEmpty() ? Map.of() : generations(all);
     for (int i = 0; i < wire.length; i++) {
-      List<String> prefixes = prefixesOf.get(i);
       String key = keys.get(i);
-      wire[i] = prefixes.isEmpty() ? WireKey.of(key)
-          : new WireKey(fold(key, prefixes, gens), false);
+      KeyLayout.Namespaced n = KeyLayout.split(key);
+      if (n == null) {
+        wire[i] = WireKey.of(key);
+        continue;
+      }
+      paths[i] = n.path();
+      rests[i] = n.rest();
+      if (!prefixesOf.containsKey(n.path())) {
+        List<String> prefixes = KeyLayout.namespacePrefixes(key);
+        prefixesOf.put(n.path(), prefixes);
+        all.addAll(prefixes);
+      }
+    }
+    if (all.isEmpty()) {
+      return wire;
+    }
+    Map<String, Long> gens = generations(all);
+    Map<String, String> folded = new HashMap<>();
+    prefixesOf.forEach((path, prefixes) -> folded.put(path,
+        NamespaceKeys.foldNames(KeyLayout.NAMESPACE_MARK + path, prefixes,
+            generationsOf(prefixes, gens))));
+    for (int i = 0; i < wire.length; i++) {
+      if (wire[i] == null) {
+        wire[i] = new WireKey(NamespaceKeys.onWire(folded.get(paths[i]) + rests[i]), false);
+      }
     }
     return wire;
   }
 
-  private static String fold(String key, List<String> prefixes, Map<String, Long> gens) {
+  private static long[] generationsOf(List<String> prefixes, Map<String, Long> gens) {
     long[] g = new long[prefixes.size()];
     for (int i = 0; i < g.length; i++) {
       g[i] = gens.get(prefixes.get(i));
     }
-    return NamespaceKeys.fold(key, prefixes, g);
+    return g;
+  }
+
+  private static String fold(String key, List<String> prefixes, Map<String, Long> gens) {
+    return NamespaceKeys.fold(key, prefixes, generationsOf(prefixes, gens));
   }
 
   /** Returns the generation of each prefix: cached, or all missing ones read in one request. */
@@ -404,12 +430,24 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
 
   @Override
   public Pending<Void> startSetMany(Map<String, byte[]> entries, long ttlMillis) {
+    return startSetEach(entries, key -> ttlMillis);
+  }
+
+  /** Sends a request scope's gathered writes, each {@code ms} with its own TTL. */
+  @Override
+  public void setEach(Map<String, byte[]> entries, ToLongFunction<String> ttlMillis) {
+    startSetEach(entries, ttlMillis).await();
+  }
+
+  /** Starts one batch of quiet {@code ms}, each with its key's {@code T}, ended by {@code mn}. */
+  @Override
+  public Pending<Void> startSetEach(Map<String, byte[]> entries,
+      ToLongFunction<String> ttlMillis) {
     if (entries.isEmpty()) {
       return () -> null;
     }
     List<String> keys = new ArrayList<>(entries.keySet());
     WireKey[] wire = wireAll(keys);
-    long exptime = exptime(ttlMillis);
     int bytes = 8;
     for (int i = 0; i < wire.length; i++) {
       bytes += wire[i].text().length() + 40 + entries.get(keys.get(i)).length;
@@ -419,7 +457,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
     for (int i = 0; i < wire.length; i++) {
       byte[] value = entries.get(keys.get(i));
       if (fits(wire[i], value)) {
-        set(buf, wire[i], value, exptime);
+        set(buf, wire[i], value, exptime(ttlMillis.applyAsLong(keys.get(i))));
         MetaCommands.flag(buf, 'q');
         MetaCommands.flag(buf, 'O', i);
         MetaCommands.end(buf);

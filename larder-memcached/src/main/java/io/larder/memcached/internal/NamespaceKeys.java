@@ -48,6 +48,21 @@ final class NamespaceKeys {
    * @return the key to store under: printable ASCII of at most 250 bytes
    */
   static String fold(String key, List<String> prefixes, long[] generations) {
+    return onWire(foldNames(key, prefixes, generations));
+  }
+
+  /**
+   * Folds generations into a key, or into the start of keys that all lie in the same
+   * namespaces ({@code ~shop:notes}, which every key of {@code ~shop:notes::} begins with),
+   * without making the result fit the wire: a bulk call folds each distinct namespace path
+   * once and appends each key's rest ({@code ::312}), then passes it to {@link #onWire}.
+   *
+   * @param key a store key with namespace prefixes, or the start of one up to its last segment
+   * @param prefixes the prefixes, outermost first
+   * @param generations the generation of each prefix
+   * @return the folded text
+   */
+  static String foldNames(String key, List<String> prefixes, long[] generations) {
     StringBuilder sb = new StringBuilder(key.length() + 12 * prefixes.size());
     int from = 0;
     for (int i = 0; i < prefixes.size(); i++) {
@@ -56,7 +71,17 @@ final class NamespaceKeys {
       from = colon;
     }
     sb.append(key, from, key.length());
-    String folded = sb.toString();
+    return sb.toString();
+  }
+
+  /**
+   * Returns a folded key as it goes on the wire: as it is when it is printable ASCII of at
+   * most 250 bytes, else replaced by the hash form.
+   *
+   * @param folded a key from {@link #foldNames}
+   * @return the key to store under
+   */
+  static String onWire(String folded) {
     return WireKey.isPlain(folded) ? folded : "~#" + sha256(folded) + "::";
   }
 

@@ -56,6 +56,18 @@ class NamespaceKeysTest {
   }
 
   @Test
+  void aFoldedNamespacePathFollowedByTheRestIsTheFoldedKey() {
+    long[] g = {7, 9};
+    for (String key : List.of("~shop:notes::312", "~shop:notes::" + "x".repeat(300),
+        "~shop:notes::caf\u00e9", "~shop:notes::")) {
+      KeyLayout.Namespaced n = KeyLayout.split(key);
+      List<String> prefixes = KeyLayout.namespacePrefixes(key);
+      assertThat(NamespaceKeys.onWire(NamespaceKeys.foldNames("~" + n.path(), prefixes, g)
+          + n.rest())).as(key).isEqualTo(NamespaceKeys.fold(key, prefixes, g));
+    }
+  }
+
+  @Test
   void generationKeysAreApartFromDataKeys() {
     assertThat(NamespaceKeys.generationKey("~shop:notes:")).isEqualTo("~@~shop:notes:");
     String longPrefix = "~" + "p".repeat(260) + ":";

@@ -55,6 +55,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The Redis store on Lettuce: one connection per server shared by all threads; reads and
@@ -363,15 +364,27 @@ final class RedisStore implements RedisCacheStore, Invalidations {
 
   @Override
   public void setMany(Map<String, byte[]> entries, long ttlMillis) {
+    setEach(entries, key -> ttlMillis);
+  }
+
+  /**
+   * Writes a request scope's gathered writes as {@link #setMany} does, each {@code SET} with
+   * its own {@code PX}: one pipeline, one round trip (in a cluster, one per node, all at once).
+   */
+  @Override
+  public void setEach(Map<String, byte[]> entries, ToLongFunction<String> ttlOf) {
     if (entries.isEmpty()) {
       return;
     }
     requireOpen();
     if (direct != null && direct.tryAcquire()) {
       List<byte[][]> commands = new ArrayList<>(entries.size());
-      entries.forEach((key, value) -> commands.add(ttlMillis == NO_EXPIRY
-          ? new byte[][] {SET, keys.key(key), Versions.plain(value)}
-          : new byte[][] {SET, keys.key(key), Versions.plain(value), PX, decimal(ttlMillis)}));
+      entries.forEach((key, value) -> {
+        long ttlMillis = ttlOf.applyAsLong(key);
+        commands.add(ttlMillis == NO_EXPIRY
+            ? new byte[][] {SET, keys.key(key), Versions.plain(value)}
+            : new byte[][] {SET, keys.key(key), Versions.plain(value), PX, decimal(ttlMillis)});
+      });
       try {
         direct.pipeline(config.writeTimeout(), commands);
         return;
@@ -384,7 +397,7 @@ final class RedisStore implements RedisCacheStore, Invalidations {
     }
     List<Op<?>> ops = new ArrayList<>(entries.size());
     entries.forEach((key, value) ->
-        ops.add(setOp(keys.key(key), Versions.plain(value), ttlMillis, false)));
+        ops.add(setOp(keys.key(key), Versions.plain(value), ttlOf.applyAsLong(key), false)));
     callAll(ops, config.writeTimeout(), "SET of " + ops.size() + " keys");
   }
 

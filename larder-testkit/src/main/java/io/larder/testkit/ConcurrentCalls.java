@@ -1,4 +1,4 @@
-package io.larder.memcached;
+package io.larder.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,17 +18,29 @@ import java.util.concurrent.TimeUnit;
 /**
  * Drives many threads' mixed calls at one store at once, each thread on keys of its own with
  * values no other call writes, and checks every answer against what that thread wrote: a
- * reply handed to the wrong caller of a merged batch shows up as another thread's value.
+ * reply handed to the wrong caller of a merged batch shows up as another thread's value. For
+ * stores that merge concurrent calls (memcached, Kyoto Tycoon):
+ *
+ * <pre>{@code
+ * assertThat(ConcurrentCalls.check(store, "merged:", 16, 400)).isGreaterThan(3_000);
+ * }</pre>
  */
-final class ConcurrentCalls {
+public final class ConcurrentCalls {
   private ConcurrentCalls() {}
 
   /**
    * Runs the calls and returns how many answers were checked.
    *
+   * @param store the store, whose keys under {@code prefix} must be absent at the start
+   * @param prefix what every key the calls use starts with
+   * @param threads how many threads call at once
+   * @param callsPerThread how many calls each makes: sets, gets, deletes, getMany of 4 keys
+   * @return how many answers were checked
    * @throws AssertionError if any answer is not the caller's own
+   * @throws Exception if a thread fails otherwise (a store failure) or takes over 2 minutes
    */
-  static int check(Store store, int threads, int callsPerThread) throws Exception {
+  public static int check(Store store, String prefix, int threads, int callsPerThread)
+      throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     CyclicBarrier start = new CyclicBarrier(threads);
     try {
@@ -37,7 +49,7 @@ final class ConcurrentCalls {
         int thread = t;
         workers.add(pool.submit(() -> {
           start.await(30, TimeUnit.SECONDS);
-          return calls(store, thread, callsPerThread);
+          return calls(store, prefix, thread, callsPerThread);
         }));
       }
       int checked = 0;
@@ -50,12 +62,12 @@ final class ConcurrentCalls {
     }
   }
 
-  private static int calls(Store store, int thread, int count) {
+  private static int calls(Store store, String prefix, int thread, int count) {
     Map<String, byte[]> mine = new HashMap<>();
     Random random = new Random(thread);
     int checked = 0;
     for (int i = 0; i < count; i++) {
-      String key = "merged:" + thread + ":" + random.nextInt(16);
+      String key = prefix + thread + ":" + random.nextInt(16);
       switch (random.nextInt(6)) {
         case 0, 1 -> {
           byte[] value = ("value " + thread + "/" + i).getBytes(StandardCharsets.UTF_8);
@@ -73,7 +85,7 @@ final class ConcurrentCalls {
         default -> {
           List<String> keys = new ArrayList<>();
           for (int k = 0; k < 4; k++) {
-            keys.add("merged:" + thread + ":" + random.nextInt(16));
+            keys.add(prefix + thread + ":" + random.nextInt(16));
           }
           Map<String, byte[]> got = store.getMany(keys);
           for (String k : keys) {

@@ -1,0 +1,244 @@
+package io.larder.kyototycoon.internal;
+
+import io.larder.CacheConnectionException;
+import io.larder.CacheException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Merges the single-key {@code get}s and {@code set}s that threads make at the same time on
+ * one {@link BinaryConnection}: the reads of a batch go out as one {@code get_bulk}, its writes
+ * as one {@code set_bulk}, written together.
+ *
+ * <p>No window and no sleep, as Redis's merger: a call made while no batch is in flight is
+ * sent at once, alone. Calls made while a batch is in flight queue up and go out together the
+ * moment that batch is answered (from the event loop, with no thread hand-off), so a batch
+ * holds what arrived during one round trip: one call when a thread is alone, about one per
+ * thread under load.
+ *
+ * <p>Each caller waits for its own answer under its own deadline: its own record (matched by
+ * key in the {@code get_bulk} reply; two callers reading one key share one record of the
+ * request), or the batch's failure, once. A caller that gave up cancels its call, which is then
+ * not sent if it is still queued. A {@code set_bulk} that stored fewer records than it carried
+ * (the database went away) fails each of its writers. Calls queued when the connection broke
+ * fail with that failure rather than reconnect from the event loop; the next call reconnects.
+ */
+final class Merger {
+  private final BinaryConnection binary;
+  private final int db;
+  private final String server;
+  private final ConcurrentLinkedQueue<Call> queue = new ConcurrentLinkedQueue<>();
+  /** Whether a batch is in flight: the next one goes out when it is answered. */
+  private final AtomicBoolean inFlight = new AtomicBoolean();
+  /** Calls that went out in a batch with others. */
+  private final AtomicLong merged = new AtomicLong();
+
+  /**
+   * Creates the merger of one connection's calls.
+   *
+   * @param binary the connection
+   * @param db the database the calls read and write
+   * @param server the server, for messages
+   */
+  Merger(BinaryConnection binary, int db, String server) {
+    this.binary = binary;
+    this.db = db;
+    this.server = server;
+  }
+
+  /** One caller's call and the future that answers it. */
+  private static class Call {
+    final byte[] key;
+    final CompletableFuture<BinaryProtocol.Found> result = new CompletableFuture<>();
+
+    Call(byte[] key) {
+      this.key = key;
+    }
+  }
+
+  /** A write; its future completes with {@code null}. */
+  private static final class Write extends Call {
+    final byte[] value;
+    final long xt;
+
+    Write(byte[] key, byte[] value, long xt) {
+      super(key);
+      this.value = value;
+      this.xt = xt;
+    }
+  }
+
+  /**
+   * Reads a key, merged with concurrent calls, waiting at most the connection's timeout.
+   *
+   * @param key the key's bytes
+   * @return the record, or {@code null} if the key is missing
+   * @throws io.larder.CacheTimeoutException if the answer does not come in time
+   * @throws CacheException if the call fails
+   */
+  BinaryProtocol.Found get(byte[] key) {
+    return run(new Call(key), "get_bulk of 1 key");
+  }
+
+  /**
+   * Writes a key, merged with concurrent calls, waiting at most the connection's timeout.
+   *
+   * @param key the key's bytes
+   * @param value the bytes to store
+   * @param xt the binary protocol's expiration time
+   * @throws io.larder.CacheTimeoutException if the answer does not come in time
+   * @throws CacheException if the call fails or the server did not store the record
+   */
+  void set(byte[] key, byte[] value, long xt) {
+    run(new Write(key, value, xt), "set_bulk of 1 record");
+  }
+
+  /**
+   * Returns how many calls went out in a batch with others so far.
+   *
+   * @return the count
+   */
+  long merged() {
+    return merged.get();
+  }
+
+  private BinaryProtocol.Found run(Call call, String what) {
+    long start = System.nanoTime();
+    queue.add(call);
+    sendQueued(false);
+    return binary.await(call.result, what, start, start + binary.timeoutNanos());
+  }
+
+  /**
+   * Sends what is queued as one batch unless a batch is in flight; when a batch is answered,
+   * sends what queued meanwhile. Loops rather than recursing when a batch is answered at once.
+   *
+   * @param onEventLoop whether this runs where no connection may be awaited
+   */
+  private void sendQueued(boolean onEventLoop) {
+    while (!queue.isEmpty() && inFlight.compareAndSet(false, true)) {
+      List<Call> reads = new ArrayList<>();
+      List<Write> writes = new ArrayList<>();
+      for (Call c; (c = queue.poll()) != null; ) {
+        if (c.result.isDone()) {
+          continue; // its caller gave up
+        }
+        if (c instanceof Write w) {
+          writes.add(w);
+        } else {
+          reads.add(c);
+        }
+      }
+      if (reads.size() + writes.size() > 1) {
+        merged.addAndGet(reads.size() + writes.size());
+      }
+      CompletableFuture<Void> answered;
+      try {
+        if (onEventLoop && !binary.isOpen()) {
+          throw new CacheConnectionException("the connection to Kyoto Tycoon " + server
+              + " closed while the call was queued");
+        }
+        answered = CompletableFuture.allOf(read(reads), write(writes));
+      } catch (RuntimeException e) {
+        reads.forEach(c -> c.result.completeExceptionally(e));
+        writes.forEach(c -> c.result.completeExceptionally(e));
+        answered = CompletableFuture.completedFuture(null);
+      }
+      if (!answered.isDone()) {
+        answered.whenComplete((ignored, failure) -> {
+          inFlight.set(false);
+          sendQueued(true);
+        });
+        return;
+      }
+      inFlight.set(false);
+    }
+  }
+
+  /** Sends the batch's reads as one {@code get_bulk} of their distinct keys. */
+  private CompletableFuture<Void> read(List<Call> reads) {
+    if (reads.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Map<String, List<Call>> byKey = new HashMap<>();
+    List<byte[]> keys = new ArrayList<>(reads.size());
+    for (Call c : reads) {
+      List<Call> same = byKey.computeIfAbsent(latin1(c.key), k -> new ArrayList<>(1));
+      if (same.isEmpty()) {
+        keys.add(c.key);
+      }
+      same.add(c);
+    }
+    String what = "get_bulk of " + keys.size() + (keys.size() == 1 ? " key" : " keys");
+    return binary.start(what, BinaryProtocol.keyRequestSize(keys),
+        out -> BinaryProtocol.getBulk(out, db, keys)).handle((reply, failure) -> {
+          if (failure == null && !(reply instanceof Reply.Records)) {
+            failure = unexpected(reply, what);
+          }
+          if (failure != null) {
+            for (Call c : reads) {
+              c.result.completeExceptionally(failure);
+            }
+            return null;
+          }
+          for (BinaryProtocol.Found f : ((Reply.Records) reply).records()) {
+            List<Call> callers = byKey.remove(latin1(f.key()));
+            if (callers != null) {
+              callers.forEach(c -> c.result.complete(f));
+            }
+          }
+          byKey.values().forEach(callers -> callers.forEach(c -> c.result.complete(null)));
+          return null;
+        });
+  }
+
+  /** Sends the batch's writes as one {@code set_bulk}, in the order they were made. */
+  private CompletableFuture<Void> write(List<Write> writes) {
+    if (writes.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    List<BinaryProtocol.SetRecord> records = new ArrayList<>(writes.size());
+    for (Write w : writes) {
+      records.add(new BinaryProtocol.SetRecord(db, w.key, w.value, w.xt));
+    }
+    String what = "set_bulk of " + records.size()
+        + (records.size() == 1 ? " record" : " records");
+    return binary.start(what, BinaryProtocol.setBulkSize(records),
+        out -> BinaryProtocol.setBulk(out, false, records)).handle((reply, failure) -> {
+          if (failure == null) {
+            if (!(reply instanceof Reply.Count c) || c.magic() != BinaryProtocol.SET_BULK) {
+              failure = unexpected(reply, what);
+            } else if (c.hits() != records.size()) {
+              failure = new CacheException("Kyoto Tycoon " + server + " stored " + c.hits()
+                  + " of " + records.size() + " records; does database " + db
+                  + " still exist?");
+            }
+          }
+          for (Write w : writes) {
+            if (failure == null) {
+              w.result.complete(null);
+            } else {
+              w.result.completeExceptionally(failure);
+            }
+          }
+          return null;
+        });
+  }
+
+  private CacheException unexpected(Reply reply, String what) {
+    return new CacheException("Kyoto Tycoon " + server + " answered " + what + " with "
+        + (reply instanceof Reply.Error ? "an error (0xBF); see the server's log"
+        : reply + "; the connection is out of step"));
+  }
+
+  private static String latin1(byte[] key) {
+    return new String(key, StandardCharsets.ISO_8859_1);
+  }
+}
