@@ -200,8 +200,9 @@ final class LiveChecks {
       return null;
     }
     return near.tracking()
-        ? "near: tracking: the server pushes invalidations (CLIENT TRACKING); a near value is"
-            + " served only while they are confirmed within nearLag (50 ms by default)"
+        ? "near: tracking: the store reports other clients' writes (Redis CLIENT TRACKING,"
+            + " SQLite PRAGMA data_version); a near value is served only while they are"
+            + " confirmed within nearLag (50 ms by default)"
         : "near: TTL-bounded: the server pushes no invalidations; another process's write can go"
             + " unseen for up to nearTtl (2 s by default)";
   }

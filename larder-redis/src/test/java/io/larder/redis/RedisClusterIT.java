@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.Cache;
 import io.larder.Larder;
+import io.larder.testkit.Eventually;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -146,7 +147,7 @@ class RedisClusterIT {
 
   /** Reads until the read is a near hit: the echo of a write may evict a first fill. */
   private static void awaitNearHit(Cache cache, String key, String value) {
-    RedisNearInvalidationIT.await("a near hit of " + key, () -> {
+    Eventually.await("a near hit of " + key, () -> {
       long hits = cache.nearStats().hits();
       return value.equals(cache.get(key, String.class)) && cache.nearStats().hits() > hits;
     });
@@ -168,7 +169,7 @@ class RedisClusterIT {
       }
       // each master pushes its key; nearTtl (10 minutes) cannot be what ends the entries
       BooleanSupplier allPushed = () -> cache.nearStats().invalidations() >= invalidations + 3;
-      RedisNearInvalidationIT.await("an invalidation from each master", allPushed);
+      Eventually.await("an invalidation from each master", allPushed);
       for (String key : keys) {
         awaitNearHit(cache, key, "v2");
       }
@@ -193,7 +194,7 @@ class RedisClusterIT {
       assertThat(killed).as("tracking connections killed on master 1").isEqualTo(1);
       // master 0's key goes too: nothing told it, but its entry is no longer held near
       String onMaster0 = keys.get(0);
-      RedisNearInvalidationIT.await("master 0's key dropped from the tier", () -> {
+      Eventually.await("master 0's key dropped from the tier", () -> {
         long hits = cache.nearStats().hits();
         long behind = cache.nearStats().behind();
         cache.get(onMaster0, String.class);
