@@ -48,8 +48,9 @@ import java.util.TreeMap;
  *       store ({@code 32m}); see {@code docs/near-cache.md};</li>
  *   <li>{@code nearTtl} — how long a near entry lives ({@code 2s} by default where the server
  *       pushes no invalidations, {@code 1m} where it does);</li>
- *   <li>{@code nearLag} — where the server pushes invalidations, how far behind them a near
- *       read may be ({@code 50ms} by default); a read further behind goes to the store.</li>
+ *   <li>{@code nearLag} — where the store reports other clients' writes (Redis, SQLite), how
+ *       far behind them a near read may be ({@code 50ms} by default); a read further behind
+ *       goes to the store.</li>
  * </ul>
  * Stores add their own (for example {@code maxBytes} for {@code mem:}); an option nobody
  * knows is an error, not silently ignored.
@@ -340,10 +341,11 @@ public final class Larder {
     }
 
     /**
-     * Sets the staleness bound of a near tier whose server pushes invalidations (the
-     * {@code nearLag} URL option, {@code 50ms} by default): a value is served near only while
-     * the server's invalidations are confirmed through a time at most this long ago, so a
-     * process short of CPU reads from the store rather than stale. Needs {@link #near}.
+     * Sets the staleness bound of a near tier whose store reports other clients' writes (Redis
+     * tracking, SQLite's {@code data_version} watch; the {@code nearLag} URL option,
+     * {@code 50ms} by default): a value is served near only while those reports are confirmed
+     * through a time at most this long ago, so a process short of CPU reads from the store
+     * rather than stale. Needs {@link #near}.
      *
      * @param lag a positive duration
      * @return this builder
