@@ -297,7 +297,7 @@ final class DefaultCache implements Cache {
       return NearStats.NONE;
     }
     long[] c = near.counters();
-    return new NearStats(true, near.tracking(), c[0], c[1], c[2]);
+    return new NearStats(true, near.tracking(), c[0], c[1], c[2], c[3]);
   }
 
   @Override

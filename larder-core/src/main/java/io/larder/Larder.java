@@ -47,7 +47,10 @@ import java.util.TreeMap;
  *   <li>{@code near} — keep up to this many bytes of hot values in process, in front of the
  *       store ({@code 32m}); see {@code docs/near-cache.md};</li>
  *   <li>{@code nearTtl} — how long a near entry lives ({@code 2s} by default where the server
- *       pushes no invalidations, {@code 1m} where it does).</li>
+ *       pushes no invalidations, {@code 1m} where it does);</li>
+ *   <li>{@code nearLag} — where the store reports other clients' writes (Redis, SQLite), how
+ *       far behind them a near read may be ({@code 50ms} by default); a read further behind
+ *       goes to the store.</li>
  * </ul>
  * Stores add their own (for example {@code maxBytes} for {@code mem:}); an option nobody
  * knows is an error, not silently ignored.
@@ -144,6 +147,7 @@ public final class Larder {
     private Admission admission;
     private Long near;
     private Duration nearTtl;
+    private Duration nearLag;
     private List<List<String>> nearOnly = List.of();
     private final Set<Class<?>> serializable = new LinkedHashSet<>();
     private final Set<Class<?>> immutable = new LinkedHashSet<>();
@@ -337,6 +341,24 @@ public final class Larder {
     }
 
     /**
+     * Sets the staleness bound of a near tier whose store reports other clients' writes (Redis
+     * tracking, SQLite's {@code data_version} watch; the {@code nearLag} URL option,
+     * {@code 50ms} by default): a value is served near only while those reports are confirmed
+     * through a time at most this long ago, so a process short of CPU reads from the store
+     * rather than stale. Needs {@link #near}.
+     *
+     * @param lag a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if {@code lag} is zero or negative
+     * @throws IllegalStateException if already set
+     */
+    public Builder nearLag(Duration lag) {
+      once("nearLag");
+      this.nearLag = Durations.requirePositive(lag, "nearLag");
+      return this;
+    }
+
+    /**
      * Keeps only the keys of these namespaces (of the cache's prefix) in the near tier, as the
      * Spring Boot starter does for the caches given a {@code near} size; other keys are read
      * from the store every time. Needs {@link #near} (or {@code near=} in the URL).
@@ -455,6 +477,7 @@ public final class Larder {
       Admission admit = admission;
       Long nearBytes = near;
       Duration nearFor = nearTtl;
+      Duration nearBehind = nearLag;
       Boolean byRef = byReference;
       Store s = store;
       String description = store == null ? null : store.getClass().getSimpleName();
@@ -473,13 +496,16 @@ public final class Larder {
         nearBytes = merge("near", nearBytes,
             parsed.sizeOption("near").map(n -> checkNear(n, parsed)).orElse(null), parsed);
         nearFor = merge("nearTtl", nearFor, parsed.durationOption("nearTtl")
-            .map(d -> requireNearTtl(d, parsed)).orElse(null), parsed);
+            .map(d -> requirePositive("nearTtl", d, parsed)).orElse(null), parsed);
+        nearBehind = merge("nearLag", nearBehind, parsed.durationOption("nearLag")
+            .map(d -> requirePositive("nearLag", d, parsed)).orElse(null), parsed);
         byRef = merge("byReference", byRef, parsed.booleanOption("byReference").orElse(null),
             parsed);
         if (p != null) {
           Keys.encodeSegment(p);
         }
-        checkNearTtl(nearBytes, nearFor);
+        checkNeedsNear("nearTtl", nearBytes, nearFor);
+        checkNeedsNear("nearLag", nearBytes, nearBehind);
         StoreProvider provider = providers().get(parsed.scheme());
         if (provider == null) {
           throw new IllegalArgumentException("no store for scheme '" + parsed.scheme() + ":' in '"
@@ -491,7 +517,8 @@ public final class Larder {
           throw new IllegalArgumentException(parsed.unknownOptionsMessage());
         }
       }
-      checkNearTtl(nearBytes, nearFor);
+      checkNeedsNear("nearTtl", nearBytes, nearFor);
+      checkNeedsNear("nearLag", nearBytes, nearBehind);
       Store opened = s;
       if (decorator != null) {
         Store decorated = decorator.apply(s);
@@ -529,7 +556,7 @@ public final class Larder {
           full.addAll(ns);
           only.add(KeyLayout.prefix(full));
         }
-        NearStore tier = NearTiers.open(opened, s, owns, nearBytes, nearFor, clock,
+        NearStore tier = NearTiers.open(opened, s, owns, nearBytes, nearFor, nearBehind, clock,
             KeyLayout.prefix(path), description);
         tier.holdOnly(only);
         s = tier;
@@ -560,18 +587,18 @@ public final class Larder {
       return bytes;
     }
 
-    private static Duration requireNearTtl(Duration ttl, StoreUrl url) {
-      if (ttl.isZero()) {
+    private static Duration requirePositive(String option, Duration d, StoreUrl url) {
+      if (d.isZero()) {
         throw new IllegalArgumentException(
-            "option 'nearTtl' must be positive, was 0 in '" + url.redacted() + "'");
+            "option '" + option + "' must be positive, was 0 in '" + url.redacted() + "'");
       }
-      return ttl;
+      return d;
     }
 
-    private static void checkNearTtl(Long nearBytes, Duration nearFor) {
-      if (nearFor != null && nearBytes == null) {
+    private static void checkNeedsNear(String option, Long nearBytes, Object value) {
+      if (value != null && nearBytes == null) {
         throw new IllegalArgumentException(
-            "option 'nearTtl' needs option 'near' (the size of the near tier)");
+            "option '" + option + "' needs option 'near' (the size of the near tier)");
       }
     }
 

@@ -12,10 +12,13 @@ package io.larder;
  *     ended
  * @param invalidations invalidations received from the server: one per key, and one for each
  *     "everything" (a lost tracking connection, a flush, a restart)
+ * @param behind reads of a key held near that went to the store instead, because the server's
+ *     invalidations were confirmed only through a time more than {@code nearLag} ago (a
+ *     process short of CPU, a slow tracking connection)
  */
 public record NearStats(boolean enabled, boolean tracking, long hits, long evictions,
-    long invalidations) {
+    long invalidations, long behind) {
 
   /** The stats of a cache without a near tier. */
-  public static final NearStats NONE = new NearStats(false, false, 0, 0, 0);
+  public static final NearStats NONE = new NearStats(false, false, 0, 0, 0, 0);
 }

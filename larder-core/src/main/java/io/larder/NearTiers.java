@@ -27,6 +27,7 @@ final class NearTiers {
    * @param ownsStore whether closing the tier closes {@code store}
    * @param bytes the tier's bound
    * @param ttl {@code nearTtl}, or {@code null} for the mode's default
+   * @param lag {@code nearLag}, or {@code null} for {@link NearStore#DEFAULT_LAG}
    * @param clock the builder's clock, or {@code null} for the system's
    * @param prefix the cache's root store-key prefix
    * @param description the store as messages name it
@@ -34,11 +35,11 @@ final class NearTiers {
    * @throws CacheException if the server's invalidations cannot be subscribed to
    */
   static NearStore open(Store opened, Store store, boolean ownsStore, long bytes, Duration ttl,
-      InstantSource clock, String prefix, String description) {
+      Duration lag, InstantSource clock, String prefix, String description) {
     Ticker ticker = clock == null ? Ticker.systemTicker()
         : () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
     NearStore near = new NearStore(store, ownsStore, bytes, ttl, ticker);
-    Optional<String> why = subscribe(opened, near, prefix);
+    Optional<String> why = subscribe(opened, near, prefix, lag);
     if (why.isPresent()) {
       LOG.log(System.Logger.Level.WARNING, "cache " + description + ": option 'near': "
           + why.get() + "; near entries live at most nearTtl (" + near.ttl().toMillis()
@@ -51,12 +52,13 @@ final class NearTiers {
    * Subscribes; returns why the tier runs on its TTL alone when the store could push
    * invalidations but its server cannot.
    */
-  private static Optional<String> subscribe(Store opened, NearStore near, String prefix) {
+  private static Optional<String> subscribe(Store opened, NearStore near, String prefix,
+      Duration lag) {
     if (!(opened instanceof Invalidations source)) {
       return Optional.empty(); // TTL-bounded by design (memcached, SQLite): nothing to warn of
     }
     try {
-      near.track(source, prefix);
+      near.track(source, prefix, lag);
       return Optional.empty();
     } catch (UnsupportedOperationException e) {
       return Optional.of("the server cannot push invalidations (" + e.getMessage() + ")");

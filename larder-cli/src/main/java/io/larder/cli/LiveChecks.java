@@ -6,6 +6,7 @@ import io.larder.CacheException;
 import io.larder.CacheStats;
 import io.larder.Codec;
 import io.larder.Larder;
+import io.larder.NearStats;
 import io.larder.Preload;
 import io.larder.Versioned;
 import io.larder.spi.StoreUrl;
@@ -106,6 +107,10 @@ final class LiveChecks {
         if (seen != null) {
           out.println("info  " + seen);
         }
+        String near = nearMode(root.nearStats());
+        if (near != null) {
+          out.println("info  " + near);
+        }
       } finally {
         try {
           cache.clear();
@@ -184,6 +189,24 @@ final class LiveChecks {
   }
 
   /** Opens the cache fail-closed, so that store errors fail checks instead of reading as misses. */
+  /**
+   * Says which mode a URL's near tier runs in.
+   *
+   * @param near the near tier's stats
+   * @return one line, or {@code null} when the URL has no {@code near=}
+   */
+  static String nearMode(NearStats near) {
+    if (!near.enabled()) {
+      return null;
+    }
+    return near.tracking()
+        ? "near: tracking: the store reports other clients' writes (Redis CLIENT TRACKING,"
+            + " SQLite PRAGMA data_version); a near value is served only while they are"
+            + " confirmed within nearLag (50 ms by default)"
+        : "near: TTL-bounded: the server pushes no invalidations; another process's write can go"
+            + " unseen for up to nearTtl (2 s by default)";
+  }
+
   private static Cache open(String url) {
     try {
       return Larder.builder().url(url).failOpen(false).build();

@@ -130,6 +130,18 @@ class LarderCommandIT {
   }
 
   @Test
+  void checkSaysANearTierFallsBackToNearTtlOnARedisThatCannotTrack() throws Exception {
+    try (RedisServer noResp3 = RedisServer.builder().args("--rename-command", "HELLO", "")
+        .start()) {
+      String[] result = run("check", noResp3.url() + "?near=1m");
+      assertThat(result[1]).as(result[1]).contains("\ninfo  near: TTL-bounded: ")
+          .contains("\nwarn  near=: the server cannot push invalidations")
+          .doesNotContain("near: tracking");
+      assertThat(result[0]).as(result[1]).isEqualTo("0");
+    }
+  }
+
+  @Test
   void anUnknownSchemeListsTheAvailableOnes() throws Exception {
     // a scheme no module will ever bring; the list shows the jar found every provider
     String[] result = run("check", "nosuchstore://127.0.0.1:1/0");

@@ -2,6 +2,7 @@ package io.larder.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.larder.NearStats;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +51,15 @@ class MainTest {
 
   private String err() {
     return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void theNearLineSaysWhetherTheServerPushesOrTheTtlBounds() {
+    assertThat(LiveChecks.nearMode(NearStats.NONE)).isNull();
+    assertThat(LiveChecks.nearMode(new NearStats(true, true, 0, 0, 0, 0)))
+        .startsWith("near: tracking: ").contains("nearLag");
+    assertThat(LiveChecks.nearMode(new NearStats(true, false, 0, 0, 0, 0)))
+        .startsWith("near: TTL-bounded: ").contains("nearTtl");
   }
 
   @Test

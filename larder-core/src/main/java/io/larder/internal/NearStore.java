@@ -37,6 +37,14 @@ import org.jspecify.annotations.Nullable;
  * installed unless the subscription was {@linkplain Invalidations.Subscription#active() active}
  * when the read started and still is when it lands.
  *
+ * <h2>A bound on staleness that holds by construction</h2>
+ * With a server that pushes, a value is served near only while the subscription's
+ * {@linkplain Invalidations.Subscription#reportedThrough() confirmed time} is within
+ * {@code nearLag} of now: every change made by a call that returned before that time has
+ * already been applied here. When the process is starved of CPU and its invalidations wait,
+ * the confirmed time falls behind too, and reads go to the store (counted as
+ * {@linkplain #counters() behind}) rather than return what may be stale.
+ *
  * <h2>This process's writes</h2>
  * Every write, delete, counter, compare-and-set, touch and clear evicts the keys it touched
  * after the remote call returns (or fails), so a read after it goes to the store: tokens of
@@ -66,6 +74,8 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
    * a backstop for an expiry the server reports late.
    */
   public static final Duration TRACKED_TTL = Duration.ofMinutes(1);
+  /** How far behind the server's pushes may be for a near hit, unless {@code nearLag} says. */
+  public static final Duration DEFAULT_LAG = Duration.ofMillis(50);
 
   /** A value held near, as bytes or decoded; records compare the {@link Decoded} by identity. */
   private record Held(Decoded value) {}
@@ -80,6 +90,8 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
   private final LongAdder hits = new LongAdder();
   private final LongAdder evictions = new LongAdder();
   private final LongAdder invalidations = new LongAdder();
+  private final LongAdder behind = new LongAdder();
+  private long lagNanos = Long.MAX_VALUE;
   private volatile Invalidations.@Nullable Subscription subscription;
   private final StoreTraits traits;
   private final boolean ownsRemote;
@@ -144,11 +156,19 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
    *
    * @param source the remote store's invalidations
    * @param prefix the store-key prefix of the cache, {@code ""} for all keys
+   * @param lag how far behind the server's pushes may be for a value to be served near
+   *     ({@code nearLag}); {@code null} for {@link #DEFAULT_LAG}
+   * @throws IllegalArgumentException if {@code lag} is not positive
    * @throws UnsupportedOperationException if the server cannot push invalidations
    * @throws io.larder.CacheException if the server cannot be reached
    */
-  public void track(Invalidations source, String prefix) {
-    subscription = source.subscribe(prefix, new Invalidations.Listener() {
+  public void track(Invalidations source, String prefix, @Nullable Duration lag) {
+    Duration bound = lag == null ? DEFAULT_LAG : lag;
+    if (bound.isNegative() || bound.isZero()) {
+      throw new IllegalArgumentException("nearLag must be positive, was " + bound);
+    }
+    lagNanos = bound.toNanos();
+    subscription = source.subscribe(prefix, bound, new Invalidations.Listener() {
       @Override
       public void invalidated(Collection<String> keys) {
         invalidations.add(keys.size());
@@ -216,17 +236,28 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
   /**
    * Returns the tier's counters.
    *
-   * @return near hits, entries evicted for room or age, and invalidations received (a key
-   *     each, or one for "everything")
+   * @return near hits, entries evicted for room or age, invalidations received (a key each,
+   *     or one for "everything"), and near entries read from the store instead because the
+   *     server's pushes were more than {@code nearLag} behind
    */
   public long[] counters() {
-    return new long[] {hits.sum(), evictions.sum(), invalidations.sum()};
+    return new long[] {hits.sum(), evictions.sum(), invalidations.sum(), behind.sum()};
   }
 
   /** The number of entries held (values and reads in flight), for tests. */
   public long size() {
     cache.cleanUp();
     return map.size();
+  }
+
+  /**
+   * Whether a held value may be served: the server's pushes are confirmed through a time no
+   * more than {@code nearLag} ago. Read before the map, so that an invalidation the confirmed
+   * time covers has already removed its key.
+   */
+  private boolean caughtUp() {
+    Invalidations.Subscription s = subscription;
+    return s == null || System.nanoTime() - s.reportedThrough() <= lagNanos;
   }
 
   private boolean fillsAllowed() {
@@ -239,6 +270,12 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
     Fill mine = new Fill();
     Object there = map.putIfAbsent(key, mine);
     return there == null ? mine : there instanceof Fill f ? f : null;
+  }
+
+  /** Claims a key whose held value may be stale, so that a fresh read replaces it. */
+  private @Nullable Fill reclaim(String key, Held held) {
+    Fill mine = new Fill();
+    return map.replace(key, held, mine) ? mine : null;
   }
 
   private void install(String key, @Nullable Fill token, @Nullable Decoded value, long started) {
@@ -263,17 +300,22 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
 
   @Override
   public @Nullable Decoded getDecoded(String key) {
+    boolean current = caughtUp();
     Object there = map.get(key);
     if (there instanceof Held h) {
-      hits.increment();
-      return h.value;
+      if (current) {
+        hits.increment();
+        return h.value;
+      }
+      behind.increment();
     }
     long started = epoch.get();
     if (!fillsAllowed() || !holds(key)) {
       byte[] value = delegate().get(key);
       return value == null ? null : Decoded.ofBytes(value);
     }
-    Fill token = there instanceof Fill f ? f : claim(key);
+    Fill token = there instanceof Fill f ? f : there instanceof Held h ? reclaim(key, h)
+        : claim(key);
     byte[] value;
     try {
       value = delegate().get(key);
@@ -308,13 +350,18 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
   public Map<String, byte[]> getMany(Collection<String> keys) {
     Map<String, byte[]> found = new HashMap<>();
     List<String> remote = new ArrayList<>();
+    boolean current = caughtUp();
     for (String key : new LinkedHashSet<>(keys)) {
       if (map.get(key) instanceof Held h) {
-        hits.increment();
-        found.put(key, h.value.bytes());
-      } else {
-        remote.add(key);
+        if (current) {
+          hits.increment();
+          found.put(key, h.value.bytes());
+          continue;
+        }
+        behind.increment();
+        map.remove(key, h);
       }
+      remote.add(key);
     }
     if (remote.isEmpty()) {
       return found;
@@ -349,7 +396,7 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
 
   @Override
   public boolean exists(String key) {
-    if (map.get(key) instanceof Held) {
+    if (caughtUp() && map.get(key) instanceof Held) {
       hits.increment();
       return true;
     }

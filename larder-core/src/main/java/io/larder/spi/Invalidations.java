@@ -1,5 +1,6 @@
 package io.larder.spi;
 
+import java.time.Duration;
 import java.util.Collection;
 
 /**
@@ -41,6 +42,23 @@ public interface Invalidations {
    */
   Subscription subscribe(String prefix, Listener listener);
 
+  /**
+   * Starts listening, as {@link #subscribe(String, Listener)}, and asks the source to confirm
+   * often enough that {@link Subscription#reportedThrough()} stays within {@code lag} of the
+   * present while the process gets CPU (Redis: a {@code PING} on the tracking connection every
+   * quarter of it). A source that reports as it changes keys ignores {@code lag}.
+   *
+   * @param prefix the store-key prefix, or {@code ""} for every key
+   * @param lag how far behind the present a reader accepts the reported changes to be
+   * @param listener told of changed keys, as above
+   * @return the subscription; close it to stop
+   * @throws UnsupportedOperationException if the server cannot push invalidations
+   * @throws io.larder.CacheException if the server cannot be reached
+   */
+  default Subscription subscribe(String prefix, Duration lag, Listener listener) {
+    return subscribe(prefix, listener);
+  }
+
   /** Hears of keys that changed on the server. Implementations must be fast and never throw. */
   interface Listener {
 
@@ -70,6 +88,20 @@ public interface Invalidations {
      * @return {@code true} while invalidations flow
      */
     boolean active();
+
+    /**
+     * Returns a {@link System#nanoTime()} reading {@code t} such that every change the server
+     * made in reply to a call that returned before {@code t} has already been reported to the
+     * listener (the listener's work for it done before this method returns {@code t}). A near
+     * tier serves a value only while {@code t} is recent, so a process starved of CPU, whose
+     * invalidations wait, misses instead of reading stale.
+     *
+     * @return the time through which changes are reported; by default now, for a source that
+     *     reports every change before the call that made it returns
+     */
+    default long reportedThrough() {
+      return System.nanoTime();
+    }
 
     /** Stops listening and releases the connections. Idempotent. */
     @Override

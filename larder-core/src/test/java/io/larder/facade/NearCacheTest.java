@@ -44,6 +44,9 @@ class NearCacheTest {
     volatile boolean active = true;
     volatile boolean supported = true;
     volatile Listener listener;
+    /** The {@code nanoTime} through which pushes are confirmed; {@code null}: always now. */
+    volatile Long confirmedThrough;
+    Duration lag;
     volatile CountDownLatch reading;
     volatile CountDownLatch release;
     String prefix;
@@ -75,6 +78,12 @@ class NearCacheTest {
     }
 
     @Override
+    public Subscription subscribe(String prefix, Duration lag, Listener listener) {
+      this.lag = lag;
+      return subscribe(prefix, listener);
+    }
+
+    @Override
     public Subscription subscribe(String prefix, Listener listener) {
       if (!supported) {
         throw new UnsupportedOperationException("tracking disabled");
@@ -85,6 +94,12 @@ class NearCacheTest {
         @Override
         public boolean active() {
           return active;
+        }
+
+        @Override
+        public long reportedThrough() {
+          Long confirmed = confirmedThrough;
+          return confirmed == null ? System.nanoTime() : confirmed;
         }
 
         @Override
@@ -161,6 +176,35 @@ class NearCacheTest {
       remote.writeByOther("~app::k", "v2");
       assertThat(cache.get("k", String.class)).isEqualTo("v2");
       assertThat(cache.nearStats().invalidations()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void whileThePushesAreConfirmedOnlyPastNearLagReadsGoToTheStore() {
+    try (Cache cache = Larder.builder().store(remote).clock(clock).failOpen(false).prefix("app")
+        .near(1 << 20).nearLag(Duration.ofMillis(20)).build()) {
+      assertThat(remote.lag).isEqualTo(Duration.ofMillis(20));
+      cache.set("k", "v1");
+      cache.set("j", "v1");
+      cache.get("k", String.class);
+      cache.getMany(List.of("j"), String.class);
+      // the server changed both, but this process has not heard yet: its pushes are behind
+      server.set("~app::k", "v2".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0);
+      server.set("~app::j", "v2".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0);
+      remote.confirmedThrough = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(21);
+      int before = remote.gets.get();
+      assertThat(cache.get("k", String.class)).isEqualTo("v2");
+      assertThat(remote.gets.get()).isEqualTo(before + 1);
+      assertThat(cache.getMany(List.of("j"), String.class)).containsEntry("j", "v2");
+      assertThat(cache.nearStats().behind()).isEqualTo(2);
+      // caught up again: the value read from the store is served near
+      remote.confirmedThrough = null;
+      long hits = cache.nearStats().hits();
+      assertThat(cache.get("k", String.class)).isEqualTo("v2");
+      assertThat(cache.nearStats().hits()).isEqualTo(hits + 1);
+    }
+    try (Cache cache = near("")) {
+      assertThat(remote.lag).isEqualTo(Duration.ofMillis(50));
     }
   }
 
@@ -311,6 +355,10 @@ class NearCacheTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'nearTtl' needs");
     assertThatThrownBy(() -> Larder.open("mem:?near=1m&nearTtl=0s"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'nearTtl'");
+    assertThatThrownBy(() -> Larder.open("mem:?nearLag=5ms"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'nearLag' needs");
+    assertThatThrownBy(() -> Larder.open("mem:?near=1m&nearLag=0s"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'nearLag'");
     assertThatThrownBy(() -> Larder.builder().url("mem:?near=1m").near(1024).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("both");
     try (Cache cache = Larder.open("mem:?near=1m&nearTtl=5s")) {

@@ -4,6 +4,7 @@ import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
 import io.larder.spi.Counters;
+import io.larder.spi.Invalidations;
 import io.larder.spi.StoreSize;
 import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
@@ -15,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -49,7 +51,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code BEGIN IMMEDIATE} transaction that takes it up front: a deferred transaction that
  * reads and then writes can fail when another writer commits in between.
  */
-final class SqliteStore implements SqliteCacheStore {
+final class SqliteStore implements SqliteCacheStore, Invalidations {
   private static final System.Logger LOG = System.getLogger(SqliteStore.class.getName());
 
   private static final int SCHEMA_VERSION = 1;
@@ -132,6 +134,9 @@ final class SqliteStore implements SqliteCacheStore {
       + " (SELECT rowid FROM larder_entries WHERE expires_at > 0 AND expires_at <= ? LIMIT ?)";
   private static final String EVICT_LEAST_RECENT = "DELETE FROM larder_entries WHERE rowid IN"
       + " (SELECT rowid FROM larder_entries ORDER BY accessed_at, version LIMIT ?)";
+  private static final String DATA_VERSION = "PRAGMA data_version";
+  private static final String EXPIRED_BETWEEN = "SELECT key FROM larder_entries"
+      + " WHERE expires_at > 0 AND expires_at > ? AND expires_at <= ?";
   private static final String RECORD_READ =
       "UPDATE larder_entries SET accessed_at = ? WHERE key = ? AND accessed_at < ?";
 
@@ -550,6 +555,49 @@ final class SqliteStore implements SqliteCacheStore {
   @Override
   public String toString() {
     return "SqliteStore[" + file + "]";
+  }
+
+  // ---- invalidations for a near tier (SqliteWatch)
+
+  @Override
+  public Subscription subscribe(String prefix, Listener listener) {
+    return subscribe(prefix, SqliteWatch.DEFAULT_LAG, listener);
+  }
+
+  @Override
+  public Subscription subscribe(String prefix, Duration lag, Listener listener) {
+    Objects.requireNonNull(prefix, "prefix");
+    Objects.requireNonNull(listener, "listener");
+    checkOpen();
+    return SqliteWatch.start(this, prefix, lag, listener);
+  }
+
+  /** The store's clock, in the milliseconds of {@code expires_at}. */
+  long millis() {
+    return clock.millis();
+  }
+
+  /**
+   * Looks at the file for a near tier: {@code PRAGMA data_version} on the writer connection
+   * (it moves only for other connections' commits), and the keys under {@code prefix} whose
+   * expiry time lies in {@code (fromMillis, toMillis]}.
+   */
+  SqliteWatch.Look look(String prefix, long fromMillis, long toMillis) {
+    return write("watch", c -> {
+      long version = c.queryLong(0, DATA_VERSION);
+      List<String> expired = new ArrayList<>();
+      if (toMillis > fromMillis) {
+        try (ResultSet rows = c.prepare(EXPIRED_BETWEEN, fromMillis, toMillis).executeQuery()) {
+          while (rows.next()) {
+            String key = rows.getString(1);
+            if (key.startsWith(prefix)) {
+              expired.add(key);
+            }
+          }
+        }
+      }
+      return new SqliteWatch.Look(version, expired);
+    });
   }
 
   // ---- connections and transactions

@@ -69,6 +69,8 @@ final class LarderCacheMeterBinder extends CacheMeterBinder<Cache> {
           "Near entries dropped for room or because their nearTtl ended");
       nearCounter(registry, cache, "larder.cache.near.invalidations", NearStats::invalidations,
           "Invalidations the server pushed to the near tier (a key each, or one for all)");
+      nearCounter(registry, cache, "larder.cache.near.behind", NearStats::behind,
+          "Near reads sent to the store because the server's pushes were behind nearLag");
     }
   }
 

@@ -110,6 +110,7 @@ class LarderMetricsTest {
       assertThat(counter("larder.cache.near.hits", tags)).isEqualTo(2);
       assertThat(counter("larder.cache.near.evictions", tags)).isZero();
       assertThat(counter("larder.cache.near.invalidations", tags)).isZero();
+      assertThat(counter("larder.cache.near.behind", tags)).isZero();
     }
     try (Cache plain = Larder.open("mem:")) {
       LarderMetrics.bind(plain, registry, "plain", "mem");

@@ -225,7 +225,7 @@ final class NearStalenessRace implements AutoCloseable {
     Path logFile = Paths.get(args[3]);
     BufferedReader commands = new BufferedReader(
         new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    String plain = url.replaceAll("[&?]near(Ttl)?=[^&]*", "");
+    String plain = url.replaceAll("[&?]near(Ttl|Lag)?=[^&]*", "");
     try (Cache cache = Larder.builder().url(url).failOpen(false).build();
         Cache server = Larder.builder().url(plain).failOpen(false).build()) {
       for (int i = 0; i < 300; i++) { // loads the classes and scripts before the clock runs
@@ -283,7 +283,8 @@ final class NearStalenessRace implements AutoCloseable {
       for (Thread t : threads) {
         t.join();
       }
-      System.out.println("done " + Arrays.toString(sizes) + " errors=" + errors);
+      System.out.println("done " + Arrays.toString(sizes) + " errors=" + errors + " "
+          + cache.nearStats());
       System.out.flush();
       if (!"check".equals(commands.readLine())) {
         return;

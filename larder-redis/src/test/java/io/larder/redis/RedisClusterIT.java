@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.larder.Cache;
 import io.larder.Larder;
 import io.larder.spi.Store;
+import io.larder.testkit.Eventually;
 import io.larder.testkit.RedisServer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.ToLongFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Redis Cluster specifics on a real 3-master cluster: bulk operations spread over every node
- * and merged, the namespace hash tag, and bulk operations that meet a topology changed under
- * them.
+ * and merged, the namespace hash tag, bulk operations that meet a topology changed under
+ * them, and the near tier's tracking of every master.
  */
 class RedisClusterIT {
   private static TestCluster cluster;
@@ -168,6 +170,88 @@ class RedisClusterIT {
       assertThat(cache.getMany(entries.keySet(), String.class)).hasSize(300)
           .containsEntry("k0", "w");
       assertThat(cache.deleteMany(entries.keySet())).isEqualTo(300);
+    }
+  }
+
+  /**
+   * Returns, for each master, a key of the cache (prefix {@code prefix}) that lives on it,
+   * after writing 60 keys through {@code cache}.
+   */
+  private static List<String> keyOnEachMaster(Cache cache, String prefix) throws Exception {
+    Map<String, Object> entries = new LinkedHashMap<>();
+    for (int i = 0; i < 60; i++) {
+      entries.put("k" + i, "v1");
+    }
+    cache.setMany(entries);
+    List<String> keys = new ArrayList<>();
+    for (int node = 0; node < 3; node++) {
+      // KEYS on a cluster node lists that node's keys only
+      String first = cluster.onNode(node, "keys", "~" + prefix + ":*").lines().findFirst()
+          .orElseThrow(() -> new AssertionError("no key on a master"));
+      keys.add(first.substring(first.lastIndexOf(':') + 1));
+    }
+    return keys;
+  }
+
+  /** Reads until the read is a near hit: the echo of a write may evict a first fill. */
+  private static void awaitNearHit(Cache cache, String key, String value) {
+    Eventually.await("a near hit of " + key, () -> {
+      long hits = cache.nearStats().hits();
+      return value.equals(cache.get(key, String.class)) && cache.nearStats().hits() > hits;
+    });
+  }
+
+  @Test
+  void nearTierHearsAnotherClientsWriteToAKeyOnEachMaster() throws Exception {
+    try (Cache cache = Larder.open(cluster.url() + "?prefix=cnear&near=4m&nearTtl=10m"
+        + "&failOpen=false");
+        Cache other = Larder.open(cluster.url() + "?prefix=cnear&failOpen=false")) {
+      assertThat(cache.nearStats().tracking()).isTrue();
+      List<String> keys = keyOnEachMaster(other, "cnear");
+      for (String key : keys) {
+        awaitNearHit(cache, key, "v1");
+      }
+      long invalidations = cache.nearStats().invalidations();
+      for (String key : keys) {
+        other.set(key, "v2");
+      }
+      // each master pushes its key; nearTtl (10 minutes) cannot be what ends the entries
+      BooleanSupplier allPushed = () -> cache.nearStats().invalidations() >= invalidations + 3;
+      Eventually.await("an invalidation from each master", allPushed);
+      for (String key : keys) {
+        awaitNearHit(cache, key, "v2");
+      }
+    }
+  }
+
+  @Test
+  void aKilledNearTrackingConnectionOnOneMasterEmptiesTheWholeTier() throws Exception {
+    try (Cache cache = Larder.open(cluster.url() + "?prefix=ckill&near=4m&nearTtl=10m"
+        + "&failOpen=false")) {
+      List<String> keys = keyOnEachMaster(cache, "ckill");
+      for (String key : keys) {
+        awaitNearHit(cache, key, "v1");
+      }
+      int killed = 0;
+      for (String line : cluster.onNode(1, "client", "list").split("\n")) {
+        if (line.contains("name=larder-near")) {
+          String id = line.substring(line.indexOf("id=") + 3, line.indexOf(' '));
+          killed += Integer.parseInt(cluster.onNode(1, "client", "kill", "id", id).trim());
+        }
+      }
+      assertThat(killed).as("tracking connections killed on master 1").isEqualTo(1);
+      // master 0's key goes too: nothing told it, but its entry is no longer held near
+      String onMaster0 = keys.get(0);
+      Eventually.await("master 0's key dropped from the tier", () -> {
+        long hits = cache.nearStats().hits();
+        long behind = cache.nearStats().behind();
+        cache.get(onMaster0, String.class);
+        return cache.nearStats().hits() == hits && cache.nearStats().behind() == behind;
+      });
+      // tracking comes back by itself and the tier fills again
+      for (String key : keys) {
+        awaitNearHit(cache, key, "v1");
+      }
     }
   }
 }

@@ -4,15 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.Cache;
 import io.larder.Larder;
+import io.larder.testkit.Eventually;
 import io.larder.testkit.RedisServer;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,17 +41,6 @@ class RedisNearInvalidationIT {
     redis.stop();
   }
 
-  /** Waits for something the server pushes, up to ten seconds; the test fails after that. */
-  static void await(String what, BooleanSupplier done) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      LockSupport.parkNanos(200_000);
-    }
-  }
-
   private Cache near(String prefix) {
     return Larder.open(redis.url() + "?prefix=" + prefix + "&near=4m");
   }
@@ -64,12 +51,12 @@ class RedisNearInvalidationIT {
       assertThat(cache.nearStats().tracking()).isTrue();
       cache.set("k", "v1");
       // the echo of our own write may evict the first fill; then the value stays near
-      await("a near hit", () -> {
+      Eventually.await("a near hit", () -> {
         long hits = cache.nearStats().hits();
         return "v1".equals(cache.get("k", String.class)) && cache.nearStats().hits() > hits;
       });
       other.set("k", "v2");
-      await("the near tier sees v2", () -> "v2".equals(cache.get("k", String.class)));
+      Eventually.await("the near tier sees v2", () -> "v2".equals(cache.get("k", String.class)));
       assertThat(cache.nearStats().invalidations()).isPositive();
     }
   }
@@ -82,15 +69,15 @@ class RedisNearInvalidationIT {
       long invalidations = cache.nearStats().invalidations();
       long killed = trackingClientId();
       admin.clientKill(KillArgs.Builder.id(killed));
-      await("the tier hears of the lost connection",
+      Eventually.await("the tier hears of the lost connection",
           () -> cache.nearStats().invalidations() > invalidations);
-      await("a new tracking connection", () -> {
+      Eventually.await("a new tracking connection", () -> {
         long id = trackingClientId();
         return id > 0 && id != killed;
       });
       assertThat(cache.get("k", String.class)).isEqualTo("v1");
       other.set("k", "v2");
-      await("the tier sees the write", () -> "v2".equals(cache.get("k", String.class)));
+      Eventually.await("the tier sees the write", () -> "v2".equals(cache.get("k", String.class)));
     }
   }
 
@@ -100,7 +87,7 @@ class RedisNearInvalidationIT {
       cache.set("k", "v1");
       cache.get("k", String.class);
       admin.flushall();
-      await("the tier hears of the flush", () -> cache.get("k", String.class) == null);
+      Eventually.await("the tier hears of the flush", () -> cache.get("k", String.class) == null);
     }
   }
 

@@ -234,8 +234,13 @@ final class RedisStore implements RedisCacheStore, Invalidations {
 
   @Override
   public Subscription subscribe(String prefix, Listener listener) {
+    return subscribe(prefix, RedisTracking.DEFAULT_LAG, listener);
+  }
+
+  @Override
+  public Subscription subscribe(String prefix, Duration lag, Listener listener) {
     requireOpen();
-    return RedisTracking.start(config, resources, client, prefix, listener);
+    return RedisTracking.start(config, resources, client, prefix, lag, listener);
   }
 
   // ---- reads -----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Server-assisted invalidation for a near tier: Redis {@code CLIENT TRACKING} in broadcast
@@ -48,6 +49,17 @@ import java.util.concurrent.TimeUnit;
  * independent of the data connections; the price is a message for changed keys the tier does
  * not hold, which for a cache's own prefix are few.
  *
+ * <h2>How far behind the pushes are</h2>
+ * Every quarter of the reader's lag bound, each tracking connection is sent a {@code PING},
+ * remembering when. Redis queues a BCAST invalidation into the tracking client's output
+ * buffer in {@code beforeSleep}, before it writes any reply of that event-loop turn, so the
+ * writer cannot have seen its reply before the invalidation was queued; a {@code PING} sent
+ * after that is answered behind it on the same connection, and Lettuce hands push messages to
+ * the listener on its I/O thread, in order, before it completes the {@code PING}. So once the
+ * reply to a {@code PING} sent at {@code t} is processed, every write that returned before
+ * {@code t} has been reported: {@link #reportedThrough()} is the oldest such {@code t} over the
+ * primaries. A half-open connection shows as a {@code t} that stops moving.
+ *
  * <h2>When invalidations may have been lost</h2>
  * A tracking connection that drops (a {@code CLIENT KILL}, a restart, a network failure or a
  * missed heartbeat), a flush (Redis sends a null key list) or a cluster topology that no
@@ -58,6 +70,10 @@ import java.util.concurrent.TimeUnit;
 final class RedisTracking implements Invalidations.Subscription {
   private static final System.Logger LOG = System.getLogger(RedisTracking.class.getName());
   private static final Duration HEARTBEAT = Duration.ofSeconds(1);
+  /** The lag bound when the subscriber gives none. */
+  static final Duration DEFAULT_LAG = Duration.ofMillis(50);
+  /** The shortest interval between two pings of a connection, whatever the bound. */
+  private static final long MIN_PING_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   private final RedisConfig config;
   private final ClientResources resources;
@@ -69,14 +85,22 @@ final class RedisTracking implements Invalidations.Subscription {
   /** The tracking connection to each primary, by {@code host:port}; all or nothing. */
   private final Map<String, Tracked> nodes = new ConcurrentHashMap<>();
   private volatile boolean active;
+  private volatile long reportedThrough;
+  private final long pingNanos;
   private volatile boolean closed;
   private int attempt;
 
-  /** One primary's tracking client and connection. */
-  private record Tracked(RedisClient client, StatefulRedisConnection<byte[], byte[]> connection) {}
+  /**
+   * One primary's tracking client and connection, and when the newest {@code PING} it answered
+   * was sent.
+   */
+  private record Tracked(RedisClient client, StatefulRedisConnection<byte[], byte[]> connection,
+      AtomicLong answered) {}
 
   private RedisTracking(RedisConfig config, ClientResources resources,
-      AbstractRedisClient dataClient, String storePrefix, Invalidations.Listener listener) {
+      AbstractRedisClient dataClient, String storePrefix, Duration lag,
+      Invalidations.Listener listener) {
+    this.pingNanos = Math.max(MIN_PING_NANOS, lag.toNanos() / 4);
     this.config = config;
     this.resources = resources;
     this.dataClient = dataClient;
@@ -93,13 +117,16 @@ final class RedisTracking implements Invalidations.Subscription {
   /**
    * Starts tracking every primary.
    *
+   * @param lag how far behind the present {@link #reportedThrough()} may fall while this
+   *     process gets CPU: the connections are pinged every quarter of it
    * @throws UnsupportedOperationException if the server cannot track (Redis before 6, no
    *     RESP3, or {@code CLIENT} denied)
    * @throws CacheException if a primary cannot be reached
    */
   static RedisTracking start(RedisConfig config, ClientResources resources,
-      AbstractRedisClient dataClient, String storePrefix, Invalidations.Listener listener) {
-    RedisTracking tracking = new RedisTracking(config, resources, dataClient, storePrefix,
+      AbstractRedisClient dataClient, String storePrefix, Duration lag,
+      Invalidations.Listener listener) {
+    RedisTracking tracking = new RedisTracking(config, resources, dataClient, storePrefix, lag,
         listener);
     try {
       tracking.connectAll();
@@ -109,6 +136,8 @@ final class RedisTracking implements Invalidations.Subscription {
     }
     tracking.thread.scheduleWithFixedDelay(tracking::heartbeat, HEARTBEAT.toMillis(),
         HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+    tracking.thread.scheduleAtFixedRate(tracking::ping, tracking.pingNanos, tracking.pingNanos,
+        TimeUnit.NANOSECONDS);
     return tracking;
   }
 
@@ -140,6 +169,11 @@ final class RedisTracking implements Invalidations.Subscription {
     return active;
   }
 
+  @Override
+  public long reportedThrough() {
+    return reportedThrough;
+  }
+
   /** The primaries to track: the server, or every cluster node serving slots. */
   private Set<String> primaries() {
     Set<String> names = new TreeSet<>();
@@ -162,6 +196,7 @@ final class RedisTracking implements Invalidations.Subscription {
       }
     }
     attempt = 0;
+    updateReportedThrough();
     active = !closed;
     // a connection that dropped before we were active told a listener that found nothing to
     // stop: look again now that a later drop will be heard
@@ -192,7 +227,7 @@ final class RedisTracking implements Invalidations.Subscription {
       }
       throw OpenErrors.translate(e, config);
     }
-    Tracked tracked = new Tracked(client, connection);
+    Tracked tracked = new Tracked(client, connection, new AtomicLong());
     nodes.put(name, tracked);
     connection.addListener((PushMessage message) -> pushed(name, message));
     client.addListener(new RedisConnectionStateListener() {
@@ -208,6 +243,8 @@ final class RedisTracking implements Invalidations.Subscription {
       if (!redisPrefix.isEmpty()) {
         args.prefixes(StandardCharsets.UTF_8, redisPrefix);
       }
+      // the answer to the tracking command stands for the first PING's
+      tracked.answered.set(System.nanoTime());
       connection.sync().clientTracking(args);
     } catch (RedisCommandExecutionException e) {
       nodes.remove(name, tracked);
@@ -303,28 +340,59 @@ final class RedisTracking implements Invalidations.Subscription {
     }
   }
 
+  /** Sends every tracking connection a {@code PING}, without waiting for the answers. */
+  private void ping() {
+    if (closed || !active) {
+      return;
+    }
+    long sent = System.nanoTime();
+    for (Tracked t : nodes.values()) {
+      try {
+        t.connection.async().ping().thenRun(() -> answered(t, sent));
+      } catch (RuntimeException e) {
+        // a closed connection: its loss is being handled
+      }
+    }
+  }
+
+  /** Runs on Lettuce's I/O thread once every push received before the {@code PONG} is handled. */
+  private void answered(Tracked t, long sent) {
+    t.answered.accumulateAndGet(sent, (a, b) -> b - a > 0 ? b : a);
+    updateReportedThrough();
+  }
+
+  private void updateReportedThrough() {
+    long oldest = 0;
+    boolean any = false;
+    for (Tracked t : nodes.values()) {
+      long answered = t.answered.get();
+      if (!any || answered - oldest < 0) {
+        oldest = answered;
+        any = true;
+      }
+    }
+    if (any) {
+      reportedThrough = oldest;
+    }
+  }
+
   /**
-   * Pings every tracking connection (a half-open one, whose server vanished without a reset,
-   * would otherwise stay "active" with nothing arriving) and checks that the cluster's
+   * Checks that the pings are answered (a half-open connection, whose server vanished without
+   * a reset, would otherwise stay "active" with nothing arriving) and that the cluster's
    * primaries are still the ones tracked.
    */
   private void heartbeat() {
     if (closed || !active) {
       return;
     }
-    try {
-      if (!primaries().equals(nodes.keySet())) {
-        lost("the cluster's primaries changed");
-        return;
-      }
-      for (Tracked t : nodes.values()) {
-        t.connection.async().ping().get(config.readTimeout().toMillis() + HEARTBEAT.toMillis(),
-            TimeUnit.MILLISECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Exception e) {
-      lost("a tracking connection of " + config.redacted() + " did not answer: " + e);
+    if (!primaries().equals(nodes.keySet())) {
+      lost("the cluster's primaries changed");
+      return;
+    }
+    long silent = System.nanoTime() - reportedThrough;
+    if (silent > config.readTimeout().toNanos() + HEARTBEAT.toNanos()) {
+      lost("a tracking connection of " + config.redacted() + " did not answer a PING for "
+          + TimeUnit.NANOSECONDS.toMillis(silent) + " ms");
     }
   }
 

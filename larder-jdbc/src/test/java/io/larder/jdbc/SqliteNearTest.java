@@ -1,0 +1,72 @@
+package io.larder.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.larder.Cache;
+import io.larder.Larder;
+import io.larder.testkit.Eventually;
+import io.larder.testkit.ManualClock;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A near tier in front of an SQLite file that another connection writes too (as another
+ * process would): {@code PRAGMA data_version} empties the tier when the other connection
+ * commits, this process's own writes do not, and an entry whose expiry passes in the file ends
+ * near as well. {@code nearTtl} is ten minutes of a clock that the test moves, so only the
+ * watch can end an entry.
+ */
+class SqliteNearTest {
+  @TempDir Path dir;
+  private final ManualClock clock = new ManualClock();
+
+  private Cache open(String options) {
+    return Larder.builder().url("sqlite:" + dir.resolve("shared.db") + "?prefix=app" + options)
+        .clock(clock).failOpen(false).build();
+  }
+
+  /** Reads until a read of {@code key} is answered near with {@code value}. */
+  private static void awaitNearHit(Cache cache, String key, String value) {
+    Eventually.await("a near hit of " + key + " = " + value, () -> {
+      long hits = cache.nearStats().hits();
+      return value.equals(cache.get(key, String.class)) && cache.nearStats().hits() > hits;
+    });
+  }
+
+  @Test
+  void anotherConnectionsCommitEmptiesTheNearTierAndOwnWritesDoNot() {
+    try (Cache near = open("&near=1m&nearTtl=10m"); Cache other = open("")) {
+      assertThat(near.nearStats().tracking()).as("watched through data_version").isTrue();
+      other.set("k", "v1");
+      other.set("j", "v1");
+      awaitNearHit(near, "k", "v1");
+      awaitNearHit(near, "j", "v1");
+      long invalidations = near.nearStats().invalidations();
+      // this process's own write: its key is evicted, the rest of the tier stays
+      near.set("k", "v2");
+      assertThat(near.get("k", String.class)).isEqualTo("v2");
+      awaitNearHit(near, "k", "v2");
+      awaitNearHit(near, "j", "v1");
+      assertThat(near.nearStats().invalidations()).as("own writes move no data_version")
+          .isEqualTo(invalidations);
+      // the other connection's commit: seen without any nearTtl passing
+      other.set("j", "v3");
+      Eventually.await("the watch sees the other connection's commit",
+          () -> near.nearStats().invalidations() > invalidations);
+      awaitNearHit(near, "j", "v3");
+      awaitNearHit(near, "k", "v2");
+    }
+  }
+
+  @Test
+  void anEntryThatExpiresInTheFileEndsNearToo() {
+    try (Cache near = open("&near=1m&nearTtl=10m"); Cache other = open("")) {
+      other.set("t", "v1", Duration.ofSeconds(5));
+      awaitNearHit(near, "t", "v1");
+      clock.advance(Duration.ofSeconds(6));
+      Eventually.await("the expired entry is gone near", () -> near.get("t", String.class) == null);
+    }
+  }
+}
