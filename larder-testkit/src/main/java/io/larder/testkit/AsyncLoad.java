@@ -156,10 +156,28 @@ public final class AsyncLoad {
    * @throws AssertionError if a call succeeds or fails otherwise
    */
   public static void timeouts(AsyncStore store, String prefix, int calls) {
+    timeouts(store, prefix, calls, 4);
+  }
+
+  /**
+   * As {@link #timeouts(AsyncStore, String, int)}, with single-key calls only: for a scripted
+   * server that answers the end of a bulk batch even while it ignores everything else.
+   *
+   * @param store the store, whose timeouts are short
+   * @param prefix a prefix for the keys
+   * @param calls how many calls to send
+   * @throws AssertionError if a call succeeds or fails otherwise
+   */
+  public static void singleKeyTimeouts(AsyncStore store, String prefix, int calls) {
+    timeouts(store, prefix, calls, 2);
+  }
+
+  private static void timeouts(AsyncStore store, String prefix, int calls, int kinds) {
     List<CompletableFuture<?>> sent = new ArrayList<>(calls);
     for (int i = 0; i < calls; i++) {
       String key = prefix + "t" + i;
-      sent.add(switch (i % 4) {
+      int kind = i % kinds;
+      sent.add(switch (kinds == 2 && kind == 1 ? 3 : kind) {
         case 0 -> store.getAsync(key);
         case 1 -> store.setAsync(key, bytes("v" + i), 0);
         case 2 -> store.getManyAsync(List.of(key, key + "b"));
