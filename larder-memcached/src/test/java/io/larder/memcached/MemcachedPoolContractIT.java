@@ -2,7 +2,9 @@ package io.larder.memcached;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.larder.spi.AsyncStore;
 import io.larder.spi.Store;
+import io.larder.testkit.AsyncLoad;
 import io.larder.testkit.ManualClock;
 import io.larder.testkit.MemcachedServer;
 import io.larder.testkit.MemcachedTap;
@@ -45,6 +47,16 @@ class MemcachedPoolContractIT extends StoreContract {
   void concurrentCallsOverThePoolEachGetTheirOwnAnswer() throws Exception {
     try (Store pool = TestStores.open(TestStores.poolUrl(servers) + "?timeout=5s")) {
       assertThat(ConcurrentCalls.check(pool, 16, 300)).isGreaterThan(2_000);
+    }
+  }
+
+  @Test
+  void thousandsOfConcurrentAsyncCallsOverThePoolEachGetTheirOwnAnswer() {
+    try (Store pool = TestStores.open(TestStores.poolUrl(servers) + "?timeout=5s")) {
+      assertThat(pool).isInstanceOf(AsyncStore.class);
+      // bulk reads span the three servers; namespaced keys read generations on each
+      assertThat(AsyncLoad.mixedCalls((AsyncStore) pool, "~pool" + System.nanoTime() + "::",
+          4, 125)).isGreaterThan(4 * 125 * 10);
     }
   }
 
