@@ -53,7 +53,8 @@ final class DefaultCache implements Cache {
     return runtime.key(view, key);
   }
 
-  private Map<String, Keys.StoreKey> resolveAll(Collection<String> keys) {
+  /** Resolves user keys in order, each once; shared with this cache's asynchronous view. */
+  Map<String, Keys.StoreKey> resolveAll(Collection<String> keys) {
     Objects.requireNonNull(keys, "keys");
     Map<String, Keys.StoreKey> resolved = new LinkedHashMap<>(Reads.capacity(keys.size()));
     for (String key : keys) {
@@ -255,6 +256,11 @@ final class DefaultCache implements Cache {
     }
     runtime.calls.requireOpen();
     return runtime.preloads.learned(name, view.stats());
+  }
+
+  @Override
+  public AsyncCache async() {
+    return new DefaultAsyncCache(this, runtime, view);
   }
 
   // ---- namespaces and lifecycle ------------------------------------------------------------
