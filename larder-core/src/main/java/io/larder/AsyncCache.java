@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
@@ -450,6 +452,99 @@ public interface AsyncCache extends AutoCloseable {
    */
   <T> CompletableFuture<@Nullable T> update(String key, Codec<T> codec, Duration ttl,
       UnaryOperator<@Nullable T> fn);
+
+  // ---- getOrCompute and memoize ------------------------------------------------------------
+
+  /**
+   * Returns the value under {@code key}, or computes it with an asynchronous loader: one
+   * computation per key in this JVM at a time, whose future every concurrent caller shares,
+   * and early recomputation (XFetch, β = 1); see {@link Cache#getOrCompute}.
+   *
+   * <pre>{@code
+   * async.getOrCompute("report:today", Report.class, Duration.ofMinutes(10),
+   *     key -> reports.buildAsync());
+   * }</pre>
+   *
+   * @param key the key
+   * @param type the value type
+   * @param ttl how long a computed value is fresh; positive
+   * @param loader computes the value from the key, on the cache's executor; a {@code null}
+   *     result is returned and not cached
+   * @param <T> the value type
+   * @return the cached or computed value; completes exceptionally with what the loader failed
+   *     with, for every caller sharing its computation (then nothing is cached)
+   * @throws IllegalArgumentException if the key is empty, no codec serves {@code type} or
+   *     {@code ttl} is not positive
+   * @throws IllegalStateException if the cache is closed
+   */
+  default <T> CompletableFuture<@Nullable T> getOrCompute(String key, Class<T> type,
+      Duration ttl,
+      Function<String, ? extends CompletionStage<? extends @Nullable T>> loader) {
+    return getOrCompute(key, synchronous().codecFor(type), Freshness.of(ttl), loader);
+  }
+
+  /**
+   * Returns the value under {@code key}, or computes it, with the stampede protections of
+   * {@code freshness}: a lease for one computation across all servers (waited for without a
+   * blocked thread), a stale period served while one caller refreshes in the background,
+   * early recomputation.
+   *
+   * @param key the key
+   * @param type the value type
+   * @param freshness TTL and protections
+   * @param loader computes the value from the key, on the cache's executor
+   * @param <T> the value type
+   * @return the cached or computed value
+   * @throws IllegalArgumentException if the key is empty or no codec serves {@code type}
+   * @throws IllegalStateException if the cache is closed
+   */
+  default <T> CompletableFuture<@Nullable T> getOrCompute(String key, Class<T> type,
+      Freshness freshness,
+      Function<String, ? extends CompletionStage<? extends @Nullable T>> loader) {
+    return getOrCompute(key, synchronous().codecFor(type), freshness, loader);
+  }
+
+  /**
+   * Returns the value under {@code key}, or computes it, with a codec and the stampede
+   * protections of {@code freshness}; see {@link Freshness}.
+   *
+   * @param key the key
+   * @param codec the codec
+   * @param freshness TTL and protections
+   * @param loader computes the value from the key, on the cache's executor
+   * @param <T> the value type
+   * @return the cached or computed value
+   * @throws IllegalArgumentException if the key is empty
+   * @throws IllegalStateException if the cache is closed
+   */
+  <T> CompletableFuture<@Nullable T> getOrCompute(String key, Codec<T> codec,
+      Freshness freshness,
+      Function<String, ? extends CompletionStage<? extends @Nullable T>> loader);
+
+  /**
+   * Memoizes an asynchronous function: results are cached for {@code ttl} under a key made of
+   * {@code name} and the argument, the keys of {@link Cache#memoize}. For more options
+   * (freshness, cached nulls, a key function) use {@link Cache#memoizer} and
+   * {@link Memoizer#ofAsync}.
+   *
+   * @param name the function's name
+   * @param argType the argument type, checked now
+   * @param resultType the result type, which chooses the codec
+   * @param fn the function, called on the cache's executor
+   * @param ttl how long results are fresh
+   * @param <A> the argument type
+   * @param <R> the result type
+   * @return the memoized function
+   * @throws IllegalArgumentException if {@code name} is empty, no key can be made of
+   *     {@code argType}, or no codec serves {@code resultType}
+   */
+  default <A, R> AsyncMemoized<A, R> memoize(String name, Class<A> argType,
+      Class<R> resultType,
+      Function<? super A, ? extends CompletionStage<? extends @Nullable R>> fn,
+      Duration ttl) {
+    return synchronous().memoizer(name, argType, synchronous().codecFor(resultType)).ttl(ttl)
+        .ofAsync(fn);
+  }
 
   // ---- tags, namespaces and lifecycle ------------------------------------------------------
 

@@ -181,20 +181,26 @@ final class AsyncCalls {
   /**
    * Runs {@code next} with what {@code source} completed with, on the executor, and completes
    * the returned future with its result, or with what it threw (not wrapped): user code
-   * attached to the result never runs on the store's I/O thread.
+   * attached to the result never runs on the store's I/O thread. For a store in this process
+   * a future that is complete already goes on at once, on the calling thread.
    */
   <S, R> CompletableFuture<R> then(CompletableFuture<S> source,
       BiFunction<? super S, @Nullable Throwable, ? extends R> next) {
     CompletableFuture<R> result = new CompletableFuture<>();
+    if (inProcess && source.isDone()) {
+      S value = null;
+      Throwable failure = null;
+      try {
+        value = source.join();
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+      finish(result, next, value, failure);
+      return result;
+    }
     source.whenComplete((value, failure) -> {
       try {
-        executor().execute(() -> {
-          try {
-            result.complete(next.apply(value, failure));
-          } catch (Throwable e) {
-            result.completeExceptionally(unwrap(e));
-          }
-        });
+        executor().execute(() -> finish(result, next, value, failure));
       } catch (RuntimeException e) {
         result.completeExceptionally(closed(e));
       }
@@ -202,17 +208,84 @@ final class AsyncCalls {
     return result;
   }
 
+  private static <S, R> void finish(CompletableFuture<R> result,
+      BiFunction<? super S, @Nullable Throwable, ? extends R> next, S value,
+      @Nullable Throwable failure) {
+    try {
+      result.complete(next.apply(value, failure));
+    } catch (Throwable e) {
+      result.completeExceptionally(unwrap(e));
+    }
+  }
+
   /**
-   * Completes {@code result} on the executor as {@code source} completed: for a future that
-   * may complete on a store's or a user's thread.
+   * Runs {@code next} on what {@code source} completed with normally, on the executor as
+   * {@link #then} does, and completes the returned future as the future {@code next} returns
+   * does; a failure of {@code source} or of {@code next} skips the rest, unwrapped.
    */
-  <R> CompletableFuture<R> handOver(CompletableFuture<R> source) {
-    return then(source, (value, failure) -> {
+  <S, R> CompletableFuture<R> compose(CompletableFuture<S> source,
+      Function<? super S, ? extends CompletableFuture<R>> next) {
+    CompletableFuture<R> result = new CompletableFuture<>();
+    then(source, (value, failure) -> {
       if (failure != null) {
         throw rethrow(failure);
       }
-      return value;
+      return next.apply(value);
+    }).whenComplete((inner, failure) -> {
+      if (failure != null) {
+        result.completeExceptionally(unwrap(failure));
+      } else {
+        relay(inner, result);
+      }
     });
+    return result;
+  }
+
+  /**
+   * Maps what {@code source} completes with on the thread that completes it: only for
+   * Larder's own cheap functions, never user code.
+   */
+  static <S, R> CompletableFuture<R> map(CompletableFuture<S> source,
+      Function<? super S, ? extends R> fn) {
+    CompletableFuture<R> result = new CompletableFuture<>();
+    source.whenComplete((value, failure) -> {
+      if (failure != null) {
+        result.completeExceptionally(unwrap(failure));
+        return;
+      }
+      try {
+        result.complete(fn.apply(value));
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    });
+    return result;
+  }
+
+  /** Completes {@code to} as {@code from} completes, with its failure unwrapped. */
+  static <R> void relay(CompletableFuture<? extends R> from, CompletableFuture<R> to) {
+    from.whenComplete((value, failure) -> {
+      if (failure != null) {
+        to.completeExceptionally(unwrap(failure));
+      } else {
+        to.complete(value);
+      }
+    });
+  }
+
+  /**
+   * One store call by whichever way the store takes it: natively if it can, else the
+   * blocking call through {@link StoreCalls#call} on the executor; with the failure policy
+   * and the fallback either way.
+   */
+  <R> CompletableFuture<R> either(StatsCounter stats, String op,
+      Function<AsyncStore, CompletableFuture<R>> nativeCall, Function<Store, R> blockingCall,
+      R fallback) {
+    if (store == null) {
+      return offload(() -> calls.call(stats, op, blockingCall, fallback));
+    }
+    return then(call(stats, nativeCall),
+        (value, failure) -> outcome(stats, op, value, failure, fallback));
   }
 
   private IllegalStateException closed(RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.larder;
 
+import io.larder.spi.AsyncCasLoop;
 import io.larder.spi.Counters;
 import io.larder.spi.Store;
 import io.larder.spi.StoredValue;
@@ -30,10 +31,12 @@ final class AsyncEngine {
   private final Reads reads;
   private final Writes writes;
   private final DroppedWrites dropped;
+  private final EntryCodec entries;
 
   AsyncEngine(AsyncCalls async, StoreCalls calls, ScopedReads scoped, Reads reads,
-      Writes writes, DroppedWrites dropped) {
+      Writes writes, DroppedWrites dropped, EntryCodec entries) {
     this.async = async;
+    this.entries = entries;
     this.calls = calls;
     this.scoped = scoped;
     this.reads = reads;
@@ -41,9 +44,14 @@ final class AsyncEngine {
     this.dropped = dropped;
   }
 
-  /** Whether a view's calls go to the store natively. */
+  /** Whether the store has a native asynchronous face. */
+  boolean nativeStore() {
+    return async.store() != null;
+  }
+
+  /** Whether a view's calls go to the store natively: its store has that face, it no tags. */
   boolean handles(View view) {
-    return async.store() != null && !view.tagged();
+    return nativeStore() && !view.tagged();
   }
 
   /** Whether reads of a key must miss without asking the store: its write failed. */
@@ -54,14 +62,20 @@ final class AsyncEngine {
   // ---- reads -------------------------------------------------------------------------------
 
   <T> CompletableFuture<T> get(View view, Keys.StoreKey k, Codec<T> codec) {
+    return entry(view, k, codec, Entry::value);
+  }
+
+  /** Reads and opens one key, counting the hit or miss, and hands the entry to {@code then}. */
+  <T, R> CompletableFuture<R> entry(View view, Keys.StoreKey k, Codec<T> codec,
+      Function<Entry<T>, R> then) {
     StatsCounter stats = view.stats();
     if (hidden(k.store())) {
       return CompletableFuture.completedFuture(
-          reads.open(view, k, null, codec, Map.of(), false).value());
+          then.apply(reads.open(view, k, null, codec, Map.of(), false)));
     }
     return async.then(async.call(stats, s -> s.getAsync(k.store())), (bytes, failure) -> {
       byte[] found = async.outcome(stats, "get", bytes, failure, null);
-      return reads.open(view, k, found, codec, Map.of(), scoped.ownedReads()).value();
+      return then.apply(reads.open(view, k, found, codec, Map.of(), scoped.ownedReads()));
     });
   }
 
@@ -120,14 +134,39 @@ final class AsyncEngine {
     if (ms < 0) {
       return done(delete(view, k));
     }
+    return store(view, k, bytes, ms, "set");
+  }
+
+  /** Stores sealed bytes. */
+  private CompletableFuture<Void> store(View view, Keys.StoreKey k, byte[] bytes, long ms,
+      String op) {
     StatsCounter stats = view.stats();
     replacing(k.store());
     return async.then(async.call(stats, s -> s.setAsync(k.store(), bytes, ms)),
         (v, failure) -> {
-          written(view, k.store(), async.outcome(stats, "set", Boolean.TRUE, failure, null),
+          written(view, k.store(), async.outcome(stats, op, Boolean.TRUE, failure, null),
               bytes, ms);
           return null;
         });
+  }
+
+  /**
+   * Stores a computed value (or a cached {@code null}) with its cost and freshness, as
+   * {@link Writes#storeComputed} does for an untagged view.
+   *
+   * @return the entry as it was stored, for the callers waiting on the computation
+   */
+  <T> CompletableFuture<Entry<T>> storeComputed(View view, Keys.StoreKey k, T value,
+      Codec<T> codec, long computeMillis, long freshUntil, long ms) {
+    Envelope.Meta meta = new Envelope.Meta(computeMillis, freshUntil, Map.of(), value == null);
+    Entry<T> entry = new Entry<>(true, value, meta);
+    byte[] bytes;
+    try {
+      bytes = entries.seal(k, value, codec, meta);
+    } catch (ValueTooLargeException e) {
+      return done(refused(view, k, e, "set"), entry);
+    }
+    return done(store(view, k, bytes, ms, "set"), entry);
   }
 
   <T> CompletableFuture<Void> setMany(View view, Map<String, ? extends T> values,
@@ -291,6 +330,95 @@ final class AsyncEngine {
           Boolean ok = async.outcome(stats, op, swapped, failure, null);
           written(view, k.store(), ok, bytes, ms);
           return Boolean.TRUE.equals(ok);
+        });
+  }
+
+  /**
+   * The read-modify-write loop of {@link Writes#update} without a blocked thread: each
+   * attempt reads with a version and writes if unchanged; a conflict is tried again after a
+   * back-off by {@link AsyncCasLoop}. {@code fn} runs on the executor.
+   */
+  <T> CompletableFuture<T> update(View view, Keys.StoreKey k, Codec<T> codec, long ms,
+      java.util.function.UnaryOperator<T> fn) {
+    StatsCounter stats = view.stats();
+    changing(k.store());
+    CompletableFuture<Updated<T>> loop = AsyncCasLoop.run(
+        "update of key '" + k.userKey() + "'", () -> async.compose(
+            raw(async.call(stats, s -> s.getVersionedAsync(k.store()))), read -> {
+              T next = fn.apply(reads.value(view, k, read, codec));
+              if (next == null) {
+                return CompletableFuture.completedFuture(new Updated<T>(null));
+              }
+              byte[] bytes;
+              try {
+                bytes = writes.seal(view, k, next, codec);
+              } catch (ValueTooLargeException e) {
+                return done(refused(view, k, e, "update"), new Updated<T>(null));
+              }
+              return async.then(
+                  raw(async.call(stats, s -> s.compareAndSetAsync(k.store(), read, bytes, ms))),
+                  (swapped, failure) -> {
+                    if (failure != null) {
+                      throw AsyncCalls.rethrow(failure);
+                    }
+                    if (!swapped) {
+                      return null;
+                    }
+                    written(view, k.store(), Boolean.TRUE, bytes, ms);
+                    return new Updated<>(next);
+                  });
+            }));
+    return async.then(loop, (updated, failure) -> {
+      if (failure == null) {
+        return updated.value();
+      }
+      Throwable cause = AsyncCalls.unwrap(failure);
+      if (cause instanceof StoreFailed store) {
+        scoped.writeFailed(k.store(), ms);
+        return async.outcome(stats, "update", null, store.getCause(), null);
+      }
+      throw AsyncCalls.rethrow(cause); // the codec's failure, fn's, or too many conflicts
+    });
+  }
+
+  /** What an update attempt wrote: {@code null} if {@code fn} chose not to write. */
+  private record Updated<T>(T value) {}
+
+  /** A store call's failure inside the update loop, told apart from the loop giving up. */
+  private static final class StoreFailed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    StoreFailed(Throwable cause) {
+      super(cause.toString(), cause, false, false);
+    }
+  }
+
+  /** A store call whose failures (not a codec's) come out as {@link StoreFailed}. */
+  private static <R> CompletableFuture<R> raw(CompletableFuture<R> call) {
+    CompletableFuture<R> result = new CompletableFuture<>();
+    call.whenComplete((value, failure) -> {
+      if (failure == null) {
+        result.complete(value);
+      } else {
+        Throwable cause = AsyncCalls.unwrap(failure);
+        result.completeExceptionally(
+            cause instanceof CacheCodecException ? cause : new StoreFailed(cause));
+      }
+    });
+    return result;
+  }
+
+  /** Moves a tag to a new generation, as {@link Tags#invalidate} does. */
+  CompletableFuture<Void> invalidateTag(StatsCounter stats, Keys.StoreKey tag) {
+    return async.then(async.call(stats, s -> s.incrAsync(tag.store(), 1, Store.NO_EXPIRY)),
+        (generation, failure) -> {
+          Long moved = async.outcome(stats, "invalidateTag", generation, failure, null);
+          if (moved == null) {
+            scoped.forget(tag.store());
+          } else {
+            scoped.written(tag.store(), Counters.format(moved));
+          }
+          return null;
         });
   }
 

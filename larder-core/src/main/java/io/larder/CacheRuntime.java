@@ -28,6 +28,7 @@ final class CacheRuntime {
   final Preloads preloads;
   final AsyncCalls async;
   final AsyncEngine asyncEngine;
+  final AsyncLoader asyncLoader;
   final DroppedWrites dropped;
   final Admitter admitter;
   /** The near tier, when the store is one. */
@@ -104,7 +105,9 @@ final class CacheRuntime {
     this.loader = new Loader(reads, writes, scoped, calls, rules, clock, admitter);
     this.preloads = new Preloads(scoped, calls, rules, rootPrefix);
     this.async = new AsyncCalls(store, calls, scoped, asyncSetup);
-    this.asyncEngine = new AsyncEngine(async, calls, scoped, reads, writes, dropped);
+    this.asyncEngine = new AsyncEngine(async, calls, scoped, reads, writes, dropped, entries);
+    this.asyncLoader = new AsyncLoader(async, asyncEngine, reads, writes, scoped, rules, clock,
+        admitter);
   }
 
   /** Resolves a user key under a view's prefix for the store. */

@@ -6,6 +6,8 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -226,9 +228,27 @@ final class DefaultAsyncCache implements AsyncCache {
       UnaryOperator<T> fn) {
     Objects.requireNonNull(codec, "codec");
     Objects.requireNonNull(fn, "fn");
-    runtime.asyncEngine.changing(key(key).store());
-    Ttls.positive(ttl, "update");
+    Keys.StoreKey k = key(key);
+    long ms = Ttls.positive(ttl, "update");
+    if (natively()) {
+      return runtime.asyncEngine.update(view, k, codec, ms, fn);
+    }
+    runtime.asyncEngine.changing(k.store());
     return offload(() -> sync.update(key, codec, ttl, fn));
+  }
+
+  // ---- getOrCompute ------------------------------------------------------------------------
+
+  @Override
+  public <T> CompletableFuture<T> getOrCompute(String key, Codec<T> codec, Freshness freshness,
+      Function<String, ? extends CompletionStage<? extends T>> loader) {
+    Objects.requireNonNull(codec, "codec");
+    Objects.requireNonNull(freshness, "freshness");
+    Objects.requireNonNull(loader, "loader");
+    Keys.StoreKey k = key(key);
+    runtime.calls.requireOpen();
+    return AsyncCalls.map(runtime.asyncLoader.compute(view, k, codec, freshness, loader, false,
+        runtime.admitter.byDefault()), Entry::value);
   }
 
   // ---- tags, namespaces --------------------------------------------------------------------
@@ -240,7 +260,11 @@ final class DefaultAsyncCache implements AsyncCache {
 
   @Override
   public CompletableFuture<Void> invalidateTag(String tag) {
-    runtime.tags.key(tag);
+    Keys.StoreKey k = runtime.tags.key(tag);
+    if (runtime.asyncEngine.nativeStore()) {
+      runtime.calls.requireOpen();
+      return runtime.asyncEngine.invalidateTag(view.stats(), k);
+    }
     return offload(() -> {
       sync.invalidateTag(tag);
       return null;

@@ -217,7 +217,8 @@ final class DefaultCache implements Cache {
       throw new IllegalArgumentException("memoized function name must not be empty");
     }
     return new Memoizer<>(new Memoizer.Backend(runtime.loader, runtime.writes, view,
-        runtime.rules, defaultTtl, runtime.admitter.byDefault()), name, argType, codec);
+        runtime.rules, defaultTtl, runtime.admitter.byDefault(), runtime.asyncLoader), name,
+        argType, codec);
   }
 
   @Override

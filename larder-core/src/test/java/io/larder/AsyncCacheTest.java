@@ -46,7 +46,7 @@ class AsyncCacheTest {
       this(new FlakyStore());
     }
 
-    private IoThreadStore(FlakyStore flaky) {
+    IoThreadStore(FlakyStore flaky) {
       super(flaky);
       this.flaky = flaky;
     }
