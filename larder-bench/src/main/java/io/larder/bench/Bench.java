@@ -25,7 +25,7 @@ public final class Bench {
   static {
     for (Suite s : List.of(new RedisSuite(), new MemcachedSuite(), new PreloadSuite(),
         new MemorySuite(), new SqliteSuite(), new DatabaseSuite(), new StampedeSuite(),
-        new PageSuite(), new MicroSuite(), new ChurnSuite(), new NearSuite())) {
+        new PageSuite(), new MicroSuite(), new ChurnSuite(), new NearSuite(), new AsyncSuite())) {
       SUITES.put(s.name(), s);
     }
   }
