@@ -437,7 +437,8 @@ public interface AsyncCache extends AutoCloseable {
    * Runs a read-modify-write loop: reads the value with its version, applies {@code fn}
    * (given {@code null} when missing), writes the result if no one wrote meanwhile, and
    * tries again after a back-off if someone did, with no thread waiting between attempts.
-   * {@code fn} may run more than once, on the cache's executor; returning {@code null}
+   * {@code fn} may run more than once, on the cache's executor (or, for {@code mem:} and
+   * {@code none:}, the calling thread); returning {@code null}
    * stops without writing.
    *
    * @param key the key
@@ -468,7 +469,8 @@ public interface AsyncCache extends AutoCloseable {
    * @param key the key
    * @param type the value type
    * @param ttl how long a computed value is fresh; positive
-   * @param loader computes the value from the key, on the cache's executor; a {@code null}
+   * @param loader computes the value from the key, on the cache's executor (on the calling
+   *     thread for {@code mem:} and {@code none:}, which answer at once); a {@code null}
    *     result is returned and not cached
    * @param <T> the value type
    * @return the cached or computed value; completes exceptionally with what the loader failed

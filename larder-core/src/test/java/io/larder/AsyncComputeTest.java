@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * {@link AsyncCache#getOrCompute}, the asynchronous update loop and memoize with asynchronous
  * functions, over a native asynchronous store and over a blocking one: single flight with a
- * shared future, leases waited for without a thread, stale-while-revalidate, failures.
+ * shared future, stale-while-revalidate, failures (leases: the async contract, on every
+ * store).
  */
 class AsyncComputeTest {
   private final AtomicLong now = new AtomicLong(Instant.parse("2026-01-01T00:00:00Z")
@@ -128,32 +129,6 @@ class AsyncComputeTest {
       seen = await(read.get());
     }
     assertThat(seen).isEqualTo("v2");
-    assertThat(calls).hasValue(1);
-  }
-
-  @ParameterizedTest
-  @ValueSource(strings = {"native", "blocking"})
-  void aLeaseMakesAnotherProcessWaitForTheHoldersValue(String kind) throws Exception {
-    Store store = store(kind);
-    AsyncCache first = cache(store);
-    AsyncCache second = cache(store); // another runtime: another process, as far as it knows
-    Freshness f = Freshness.of(Duration.ofMinutes(1)).lease(Duration.ofSeconds(30));
-    CompletableFuture<String> computation = new CompletableFuture<>();
-    AtomicInteger calls = new AtomicInteger();
-    CountDownLatch started = new CountDownLatch(1);
-    CompletableFuture<String> holder = first.getOrCompute("k", String.class, f, key -> {
-      calls.incrementAndGet();
-      started.countDown();
-      return computation;
-    });
-    assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
-    CompletableFuture<String> waiter = second.getOrCompute("k", String.class, f, key -> {
-      calls.incrementAndGet();
-      return CompletableFuture.completedFuture("second");
-    });
-    computation.complete("first");
-    assertThat(await(holder)).isEqualTo("first");
-    assertThat(await(waiter)).isEqualTo("first");
     assertThat(calls).hasValue(1);
   }
 
