@@ -7,6 +7,7 @@
 module io.larder.redis {
   requires transitive io.larder;
   requires lettuce.core;
+  requires io.netty.common;
   requires io.netty.transport;
 
   exports io.larder.redis;

@@ -814,6 +814,18 @@ public interface Cache extends AutoCloseable {
   Duration defaultTtl();
 
   /**
+   * Returns the asynchronous view of this cache: the same keys, namespace, tags, stats and
+   * failure policy, with every operation returning a future; see {@link AsyncCache}.
+   *
+   * <pre>{@code
+   * cache.async().get("greeting", String.class).thenAccept(System.out::println);
+   * }</pre>
+   *
+   * @return the view
+   */
+  AsyncCache async();
+
+  /**
    * Closes the store if this cache opened it (from a URL); a store passed to the builder is
    * borrowed and left open. Namespace views close nothing. Idempotent.
    */

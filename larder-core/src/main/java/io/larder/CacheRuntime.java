@@ -26,6 +26,9 @@ final class CacheRuntime {
   final Tags tags;
   final Loader loader;
   final Preloads preloads;
+  final AsyncCalls async;
+  final AsyncEngine asyncEngine;
+  final AsyncLoader asyncLoader;
   final DroppedWrites dropped;
   final Admitter admitter;
   /** The near tier, when the store is one. */
@@ -65,6 +68,16 @@ final class CacheRuntime {
    * @param options the rest of its configuration
    */
   CacheRuntime(Store store, CodecRegistry codecs, Options options) {
+    this(store, codecs, options, AsyncCalls.Setup.DEFAULT);
+  }
+
+  /**
+   * @param store the store, already decorated
+   * @param codecs the codecs the cache knows
+   * @param options the rest of its configuration
+   * @param asyncSetup the executor of its {@link AsyncCache}
+   */
+  CacheRuntime(Store store, CodecRegistry codecs, Options options, AsyncCalls.Setup asyncSetup) {
     boolean ownsStore = options.ownsStore();
     int compressAbove = options.compressAbove();
     boolean failOpen = options.failOpen();
@@ -91,6 +104,10 @@ final class CacheRuntime {
     this.admitter = new Admitter(admission);
     this.loader = new Loader(reads, writes, scoped, calls, rules, clock, admitter);
     this.preloads = new Preloads(scoped, calls, rules, rootPrefix);
+    this.async = new AsyncCalls(store, calls, scoped, asyncSetup);
+    this.asyncEngine = new AsyncEngine(async, calls, scoped, reads, writes, dropped, entries);
+    this.asyncLoader = new AsyncLoader(async, asyncEngine, reads, writes, scoped, rules, clock,
+        admitter);
   }
 
   /** Resolves a user key under a view's prefix for the store. */
@@ -103,6 +120,7 @@ final class CacheRuntime {
     if (calls.close()) {
       loader.close();
       dropped.close();
+      async.close();
       if (ownsStore) {
         store.close();
       }

@@ -53,7 +53,8 @@ final class DefaultCache implements Cache {
     return runtime.key(view, key);
   }
 
-  private Map<String, Keys.StoreKey> resolveAll(Collection<String> keys) {
+  /** Resolves user keys in order, each once; shared with this cache's asynchronous view. */
+  Map<String, Keys.StoreKey> resolveAll(Collection<String> keys) {
     Objects.requireNonNull(keys, "keys");
     Map<String, Keys.StoreKey> resolved = new LinkedHashMap<>(Reads.capacity(keys.size()));
     for (String key : keys) {
@@ -216,7 +217,8 @@ final class DefaultCache implements Cache {
       throw new IllegalArgumentException("memoized function name must not be empty");
     }
     return new Memoizer<>(new Memoizer.Backend(runtime.loader, runtime.writes, view,
-        runtime.rules, defaultTtl, runtime.admitter.byDefault()), name, argType, codec);
+        runtime.rules, defaultTtl, runtime.admitter.byDefault(), runtime.asyncLoader), name,
+        argType, codec);
   }
 
   @Override
@@ -255,6 +257,11 @@ final class DefaultCache implements Cache {
     }
     runtime.calls.requireOpen();
     return runtime.preloads.learned(name, view.stats());
+  }
+
+  @Override
+  public AsyncCache async() {
+    return new DefaultAsyncCache(this, runtime, view);
   }
 
   // ---- namespaces and lifecycle ------------------------------------------------------------

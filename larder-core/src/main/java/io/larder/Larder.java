@@ -152,6 +152,8 @@ public final class Larder {
     private final Set<Class<?>> serializable = new LinkedHashSet<>();
     private final Set<Class<?>> immutable = new LinkedHashSet<>();
     private Boolean byReference;
+    private Integer asyncThreads;
+    private java.util.concurrent.Executor asyncExecutor;
 
     private Builder() {}
 
@@ -457,10 +459,61 @@ public final class Larder {
     }
 
     /**
+     * Sets how many threads the cache's own executor for {@link AsyncCache} has (default 8,
+     * started on first use, stopping when idle for 30 s): the threads on which asynchronous
+     * calls complete, and on which a store without an asynchronous face (SQLite, the database
+     * store) is called, so at most this many of its calls run at once. URL option
+     * {@code asyncThreads=}.
+     *
+     * @param threads the number of threads, 1 to 10,000
+     * @return this builder
+     * @throws IllegalArgumentException if {@code threads} is out of range
+     * @throws IllegalStateException if already set
+     */
+    public Builder asyncThreads(int threads) {
+      once("asyncThreads");
+      this.asyncThreads = checkAsyncThreads(String.valueOf(threads));
+      return this;
+    }
+
+    /**
+     * Gives {@link AsyncCache} an executor of the caller's instead of the cache's own: it
+     * completes asynchronous calls and calls blocking stores. It is borrowed: closing the
+     * cache does not shut it down. It must not run tasks on the submitting thread (as
+     * {@code Runnable::run} does), or callbacks may run on a store's I/O thread.
+     *
+     * @param executor the executor
+     * @return this builder
+     * @throws NullPointerException if {@code executor} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder asyncExecutor(java.util.concurrent.Executor executor) {
+      once("asyncExecutor");
+      this.asyncExecutor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Opens the cache and returns its asynchronous view, as {@code build().async()}; closing
+     * the view closes the cache.
+     *
+     * @return the asynchronous cache
+     * @throws IllegalStateException if neither or both of a URL and a store were given, or
+     *     both {@link #asyncThreads} and {@link #asyncExecutor} were
+     * @throws IllegalArgumentException if the URL is malformed, names an unknown scheme or
+     *     option, or sets an option also set on this builder
+     * @throws CacheException if the store cannot be opened
+     */
+    public AsyncCache buildAsync() {
+      return build().async();
+    }
+
+    /**
      * Opens the cache.
      *
      * @return the cache
-     * @throws IllegalStateException if neither or both of a URL and a store were given
+     * @throws IllegalStateException if neither or both of a URL and a store were given, or
+     *     both {@link #asyncThreads} and {@link #asyncExecutor} were
      * @throws IllegalArgumentException if the URL is malformed, names an unknown scheme or
      *     option, or sets an option also set on this builder
      * @throws CacheException if the store cannot be opened
@@ -479,6 +532,11 @@ public final class Larder {
       Duration nearFor = nearTtl;
       Duration nearBehind = nearLag;
       Boolean byRef = byReference;
+      Integer threads = asyncThreads;
+      if (threads != null && asyncExecutor != null) {
+        throw new IllegalStateException("give at most one of asyncThreads(...) and "
+            + "asyncExecutor(...)");
+      }
       Store s = store;
       String description = store == null ? null : store.getClass().getSimpleName();
       if (url != null) {
@@ -501,6 +559,12 @@ public final class Larder {
             .map(d -> requirePositive("nearLag", d, parsed)).orElse(null), parsed);
         byRef = merge("byReference", byRef, parsed.booleanOption("byReference").orElse(null),
             parsed);
+        threads = merge("asyncThreads", threads, parsed.option("asyncThreads")
+            .map(Builder::checkAsyncThreads).orElse(null), parsed);
+        if (threads != null && asyncExecutor != null) {
+          throw new IllegalArgumentException("option 'asyncThreads' in '" + parsed.redacted()
+              + "' conflicts with the builder's asyncExecutor(...)");
+        }
         if (p != null) {
           Keys.encodeSegment(p);
         }
@@ -567,7 +631,9 @@ public final class Larder {
           new CacheRuntime.Options(owns, compress == null ? 0 : compress,
               open == null || open, description,
               clock != null ? clock : InstantSource.system(), KeyLayout.prefix(path),
-              gather == null || gather, admit == null ? Admission.off() : admit));
+              gather == null || gather, admit == null ? Admission.off() : admit),
+          new AsyncCalls.Setup(asyncExecutor,
+              threads == null ? AsyncCalls.DEFAULT_THREADS : threads));
       return new DefaultCache(runtime, path, new StatsCounter(null),
           ttl == null ? Cache.FOREVER : ttl, true);
     }
@@ -585,6 +651,20 @@ public final class Larder {
             + "; give a smaller near= or a larger heap");
       }
       return bytes;
+    }
+
+    private static int checkAsyncThreads(String text) {
+      int threads;
+      try {
+        threads = Integer.parseInt(text.trim());
+      } catch (NumberFormatException e) {
+        threads = 0;
+      }
+      if (threads < 1 || threads > 10_000) {
+        throw new IllegalArgumentException(
+            "option 'asyncThreads' must be a number from 1 to 10000, was '" + text + "'");
+      }
+      return threads;
     }
 
     private static Duration requirePositive(String option, Duration d, StoreUrl url) {

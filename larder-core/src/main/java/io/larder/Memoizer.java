@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -31,7 +33,7 @@ public final class Memoizer<A, R> {
    * stores results, the writes that bust them, and the view whose namespace they live in.
    */
   record Backend(Loader loader, Writes writes, View view, KeyRules rules, Duration defaultTtl,
-      boolean admitByDefault) {
+      boolean admitByDefault, AsyncLoader asyncLoader) {
     /** The store key of a function's result for an encoded argument. */
     Keys.StoreKey key(String name, String encodedArgument) {
       String key = name.length() + ":" + name + encodedArgument;
@@ -169,6 +171,50 @@ public final class Memoizer<A, R> {
       }
     }
     return new Single();
+  }
+
+  /**
+   * Wraps an asynchronous function: results are cached as {@link #of} caches them (same
+   * keys, freshness and options), and concurrent calls for one argument share one future.
+   *
+   * <pre>{@code
+   * AsyncMemoized<Long, String> markup = cache.memoizer("Notes.markup", Long.class, Codec.utf8())
+   *     .freshness(Freshness.of(Duration.ofMinutes(5)).staleFor(Duration.ofMinutes(1)))
+   *     .ofAsync(id -> renderLater(id));
+   * }</pre>
+   *
+   * @param fn the function to memoize; called on the cache's executor
+   * @return the memoized function
+   */
+  public AsyncMemoized<A, R> ofAsync(
+      Function<? super A, ? extends CompletionStage<? extends @Nullable R>> fn) {
+    Objects.requireNonNull(fn, "fn");
+    Freshness f = freshness();
+    boolean nulls = cacheNulls;
+    boolean admits = admits();
+    AsyncLoader loader = cache.asyncLoader();
+    return new AsyncMemoized<A, R>() {
+      @Override
+      public CompletableFuture<R> apply(A arg) {
+        return AsyncCalls.map(loader.compute(cache.view(), storeKey(arg), codec, f,
+            key -> fn.apply(arg), nulls, admits), Entry::value);
+      }
+
+      @Override
+      public CompletableFuture<Boolean> bust(A arg) {
+        return loader.bust(cache.view(), storeKey(arg));
+      }
+
+      @Override
+      public String key(A arg) {
+        return storeKey(arg).full();
+      }
+
+      @Override
+      public String toString() {
+        return "AsyncMemoized[" + name + "]";
+      }
+    };
   }
 
   /**

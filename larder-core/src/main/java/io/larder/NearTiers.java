@@ -38,7 +38,7 @@ final class NearTiers {
       Duration lag, InstantSource clock, String prefix, String description) {
     Ticker ticker = clock == null ? Ticker.systemTicker()
         : () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
-    NearStore near = new NearStore(store, ownsStore, bytes, ttl, ticker);
+    NearStore near = NearStore.create(store, ownsStore, bytes, ttl, ticker);
     Optional<String> why = subscribe(opened, near, prefix, lag);
     if (why.isPresent()) {
       LOG.log(System.Logger.Level.WARNING, "cache " + description + ": option 'near': "

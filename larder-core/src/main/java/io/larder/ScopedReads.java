@@ -302,6 +302,11 @@ final class ScopedReads {
     }
   }
 
+  /** Runs {@code call} out of sight of this thread's scopes ({@link Scopes#outside}). */
+  <R> R outsideScopes(java.util.function.Supplier<R> call) {
+    return scopes.outside(call);
+  }
+
   /** Makes the thread's scopes forget a key whose state is no longer known. */
   void forget(String storeKey) {
     scopes.forget(storeKey);

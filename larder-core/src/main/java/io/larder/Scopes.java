@@ -54,6 +54,23 @@ final class Scopes {
     return scope;
   }
 
+  /**
+   * Runs {@code call} as if this thread had no open scope, and puts its scopes back after:
+   * for asynchronous calls, which never read from or write into a scope.
+   */
+  <R> R outside(java.util.function.Supplier<R> call) {
+    ArrayDeque<Scope> stack = open.get() == 0 ? null : stacks.get();
+    if (stack == null) {
+      return call.get();
+    }
+    stacks.remove();
+    try {
+      return call.get();
+    } finally {
+      stacks.set(stack);
+    }
+  }
+
   /** Whether a scope is open on any thread. */
   boolean anyOpen() {
     return open.get() != 0;

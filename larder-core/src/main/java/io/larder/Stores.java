@@ -255,7 +255,7 @@ public final class Stores {
         throw new IllegalStateException("a sharded store needs at least one server; add one "
             + "with server(name, store)");
       }
-      return new ShardedStore(hashing == null ? Hashing.KETAMA_WEIGHTED : hashing, servers,
+      return ShardedStore.create(hashing == null ? Hashing.KETAMA_WEIGHTED : hashing, servers,
           failureThreshold == 0 ? DEFAULT_FAILURE_THRESHOLD : failureThreshold,
           retryInterval == null ? DEFAULT_RETRY_INTERVAL : retryInterval);
     }

@@ -26,7 +26,7 @@ public final class Bench {
     for (Suite s : List.of(new RedisSuite(), new MemcachedSuite(), new PreloadSuite(),
         new MemorySuite(), new SqliteSuite(), new DatabaseSuite(), new StampedeSuite(),
         new PageSuite(), new MicroSuite(), new ChurnSuite(), new NearSuite(),
-        new KyotoTycoonSuite())) {
+        new KyotoTycoonSuite(), new AsyncSuite())) {
       SUITES.put(s.name(), s);
     }
   }

@@ -3,6 +3,7 @@ package io.larder.internal;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.larder.spi.AsyncStore;
 import io.larder.spi.Decoded;
 import io.larder.spi.DecodedValues;
 import io.larder.spi.ForwardingStore;
@@ -17,9 +18,11 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -61,7 +64,7 @@ import org.jspecify.annotations.Nullable;
  * An entry lives at most {@code ttl} after it was installed, which bounds how long another
  * process's write can go unseen.
  */
-public final class NearStore extends ForwardingStore implements DecodedValues {
+public class NearStore extends ForwardingStore implements DecodedValues {
   /** Bytes charged per entry beyond its key and value, as the memory store charges. */
   static final int ENTRY_OVERHEAD = 96;
   /** The largest value kept near, whatever the bound: bigger ones are cheap to fetch anyway. */
@@ -137,6 +140,25 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
     this.map = cache.asMap();
     // the tier hands out the arrays it keeps: the facade must copy before a caller may change one
     this.traits = remote.traits().withReadsReturnCopies(false);
+  }
+
+  /**
+   * Puts a near tier in front of a store: one whose calls also have a non-blocking form when
+   * the store's have ({@link AsyncStore}), else a blocking one. Arguments as the constructor's.
+   *
+   * @param remote the store to read through and write to
+   * @param ownsRemote whether closing this store closes {@code remote}
+   * @param maxBytes the bound on keys, values and per-entry overhead held near
+   * @param ttl how long an entry lives after it was installed, or {@code null}
+   * @param ticker the clock of that lifetime
+   * @return the near tier
+   * @throws IllegalArgumentException if {@code maxBytes} or {@code ttl} is not positive
+   */
+  public static NearStore create(Store remote, boolean ownsRemote, long maxBytes,
+      @Nullable Duration ttl, Ticker ticker) {
+    return remote instanceof AsyncStore async
+        ? new AsyncNearStore(async, ownsRemote, maxBytes, ttl, ticker)
+        : new NearStore(remote, ownsRemote, maxBytes, ttl, ticker);
   }
 
   /**
@@ -498,6 +520,103 @@ public final class NearStore extends ForwardingStore implements DecodedValues {
     for (String key : keys) {
       map.remove(key);
     }
+  }
+
+  // ---- the same rules without a waiting thread, for AsyncNearStore -------------------------
+
+  /**
+   * Reads a key as {@link #get} does, asking the remote store with {@code remote}: a value
+   * held near is a completed future; a miss claims the key, and the remote answer is
+   * installed only if nothing touched the key while it was on its way.
+   */
+  CompletableFuture<byte @Nullable []> getThrough(String key,
+      Function<String, CompletableFuture<byte @Nullable []>> remote) {
+    Object there = map.get(key);
+    if (there instanceof Held h) {
+      hits.increment();
+      return CompletableFuture.completedFuture(h.value.bytes());
+    }
+    if (!fillsAllowed() || !holds(key)) {
+      return remote.apply(key);
+    }
+    long started = epoch.get();
+    Fill token = there instanceof Fill f ? f : claim(key);
+    return filled(remote, key, (value, failure) -> {
+      if (failure != null) {
+        if (token != null) {
+          map.remove(key, token);
+        }
+      } else {
+        install(key, token, value == null ? null : Decoded.ofBytes(value), started);
+      }
+    });
+  }
+
+  /** Reads keys as {@link #getMany} does, the misses with one {@code remote} call. */
+  CompletableFuture<Map<String, byte[]>> getManyThrough(Collection<String> keys,
+      Function<List<String>, CompletableFuture<Map<String, byte[]>>> remote) {
+    Map<String, byte[]> found = new HashMap<>();
+    List<String> missed = new ArrayList<>();
+    for (String key : new LinkedHashSet<>(keys)) {
+      if (map.get(key) instanceof Held h) {
+        hits.increment();
+        found.put(key, h.value.bytes());
+      } else {
+        missed.add(key);
+      }
+    }
+    if (missed.isEmpty()) {
+      return CompletableFuture.completedFuture(found);
+    }
+    long started = epoch.get();
+    Map<String, Fill> tokens = new HashMap<>();
+    if (fillsAllowed()) {
+      for (String key : missed) {
+        Fill token = holds(key) ? claim(key) : null;
+        if (token != null) {
+          tokens.put(key, token);
+        }
+      }
+    }
+    return filled(remote, missed, (read, failure) -> {
+      if (failure != null) {
+        tokens.forEach(map::remove);
+        return;
+      }
+      for (String key : missed) {
+        byte[] value = read.get(key);
+        install(key, tokens.get(key), value == null ? null : Decoded.ofBytes(value), started);
+      }
+    }).thenApply(read -> {
+      found.putAll(read);
+      return found;
+    });
+  }
+
+  private static <K, V> CompletableFuture<V> filled(Function<K, CompletableFuture<V>> remote,
+      K keys, java.util.function.BiConsumer<V, Throwable> then) {
+    CompletableFuture<V> read;
+    try {
+      read = remote.apply(keys);
+    } catch (RuntimeException e) {
+      then.accept(null, e);
+      throw e;
+    }
+    return read.whenComplete(then);
+  }
+
+  /** Whether a value is held near for the key, counted as a hit. */
+  boolean holdsValue(String key) {
+    if (map.get(key) instanceof Held) {
+      hits.increment();
+      return true;
+    }
+    return false;
+  }
+
+  /** Evicts keys once a remote write has completed, whether it succeeded or failed. */
+  <T> CompletableFuture<T> evictAfter(Collection<String> keys, CompletableFuture<T> write) {
+    return write.whenComplete((value, failure) -> evict(keys));
   }
 
   @Override

@@ -7,6 +7,10 @@ import java.util.Map;
  * A store that forwards every call to another; extend it to change a few calls (to count,
  * check, or fail them) and keep the rest.
  *
+ * <p>It is never an {@link AsyncStore}, even over one, so that the calls a subclass changes
+ * are all the calls there are; {@link ForwardingAsyncStore} forwards the non-blocking calls
+ * too.
+ *
  * <pre>{@code
  * Store counting = new ForwardingStore(Stores.memory()) {
  *   public byte[] get(String key) {

@@ -1,5 +1,6 @@
 package io.larder.memcached;
 
+import io.larder.spi.AsyncStore;
 import io.larder.spi.Store;
 import io.larder.spi.StoredValue;
 
@@ -12,10 +13,13 @@ import io.larder.spi.StoredValue;
  * protection, for the freshness work to build on. Those two methods are
  * <strong>experimental</strong>: their shape may change.
  *
+ * <p>Every operation also has a non-blocking form ({@link AsyncStore}): the same commands on
+ * the same connection, each future completed on its event loop.
+ *
  * <p>Keys inside namespaces carry their namespace generations (see {@code docs/memcached.md});
  * these methods apply the same folding, so they see the same entries as {@link #get}.
  */
-public interface MemcachedStore extends Store {
+public interface MemcachedStore extends AsyncStore {
 
   /**
    * Returns the server this store talks to.

@@ -2,7 +2,9 @@ package io.larder.memcached;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.larder.spi.AsyncStore;
 import io.larder.spi.Store;
+import io.larder.testkit.AsyncLoad;
 import io.larder.testkit.ConcurrentCalls;
 import io.larder.testkit.ManualClock;
 import io.larder.testkit.MemcachedServer;
@@ -90,6 +92,16 @@ class MemcachedPoolContractIT extends StoreContract {
         assertThat(ttl).as("TTL of each%d", i).isBetween(expected - 30, expected);
       }
       assertThat(pool.getMany(entries.keySet())).hasSize(12);
+    }
+  }
+
+  @Test
+  void thousandsOfConcurrentAsyncCallsOverThePoolEachGetTheirOwnAnswer() {
+    try (Store pool = TestStores.open(TestStores.poolUrl(servers) + "?timeout=5s")) {
+      assertThat(pool).isInstanceOf(AsyncStore.class);
+      // bulk reads span the three servers; namespaced keys read generations on each
+      assertThat(AsyncLoad.mixedCalls((AsyncStore) pool, "~pool" + System.nanoTime() + "::",
+          4, 125)).isGreaterThan(4 * 125 * 10);
     }
   }
 

@@ -12,6 +12,7 @@ import io.larder.CacheException;
 import io.larder.Larder;
 import io.larder.spi.Store;
 import io.larder.spi.StoreSize;
+import io.larder.testkit.AsyncLoad;
 import io.larder.testkit.ConcurrentCalls;
 import io.larder.testkit.MemcachedServer;
 import io.larder.testkit.MemcachedTap;
@@ -102,6 +103,12 @@ class MemcachedStoreIT {
   }
 
   // ---- item size limit ---------------------------------------------------------------------
+
+  @Test
+  void thousandsOfConcurrentAsyncCallsEachGetTheirOwnAnswer() {
+    // keys in a namespace: the calls read its generation asynchronously first
+    assertThat(AsyncLoad.mixedCalls(store, ns + ":", 4, 125)).isGreaterThan(4 * 125 * 10);
+  }
 
   @Test
   void concurrentCallsMergedOnOneConnectionEachGetTheirOwnAnswer() throws Exception {

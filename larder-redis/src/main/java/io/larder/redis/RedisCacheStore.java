@@ -1,5 +1,6 @@
 package io.larder.redis;
 
+import io.larder.spi.AsyncStore;
 import io.larder.spi.Store;
 import java.util.List;
 
@@ -12,8 +13,11 @@ import java.util.List;
  * the URL's {@code timeout} (reads) or {@code writeTimeout} (writes) and fails with a
  * {@link io.larder.CacheTimeoutException} or {@link io.larder.CacheConnectionException} rather
  * than wait; the connection comes back by itself when the server does.
+ *
+ * <p>Every call also has a non-blocking form ({@link AsyncStore}): the same commands, with the
+ * same timeouts counted from the call, answered on Lettuce's I/O threads.
  */
-public interface RedisCacheStore extends Store {
+public interface RedisCacheStore extends AsyncStore {
 
   /**
    * Checks the server's settings for what hurts a cache, without changing anything:

@@ -1,12 +1,16 @@
 package io.larder.redis;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.larder.spi.Store;
+import io.larder.testkit.AsyncLoad;
 import io.larder.testkit.ManualClock;
 import io.larder.testkit.ServerRequests;
 import io.larder.testkit.StoreContract;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The whole store contract against a real Redis Cluster of three masters. */
 class RedisClusterContractIT extends StoreContract {
@@ -20,6 +24,15 @@ class RedisClusterContractIT extends StoreContract {
   @AfterAll
   static void stopCluster() {
     cluster.close();
+  }
+
+  @Test
+  void concurrentAsyncCallsOverTheClusterEachGetTheirOwnAnswer() {
+    try (RedisCacheStore store = RedisStores.open(cluster.url() + "?timeout=10s"
+        + "&writeTimeout=10s" + options())) {
+      // bulk calls and merged reads span the three masters' slots
+      assertThat(AsyncLoad.mixedCalls(store, "~async:n::", 4, 50)).isGreaterThan(4 * 50 * 10);
+    }
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.larder.CacheException;
 import io.larder.Versioned;
 import io.larder.spi.Store;
 import io.larder.spi.StoreSize;
+import io.larder.testkit.AsyncLoad;
 import io.larder.testkit.ManualClock;
 import io.larder.testkit.RedisServer;
 import io.larder.testkit.RequestCounts;
@@ -42,6 +43,13 @@ class RedisStoreContractIT extends StoreContract {
     // generous timeouts: the contract checks meaning, and a 256-thread burst on a loaded
     // 2-core machine can outlast the 250 ms default (RedisFailureIT covers timeouts)
     return RedisStores.open(redis.url() + "?timeout=5s&writeTimeout=5s");
+  }
+
+  @Test
+  void thousandsOfConcurrentAsyncCallsEachGetTheirOwnAnswer() {
+    try (RedisCacheStore store = RedisStores.open(redis.url() + "?timeout=10s&writeTimeout=10s")) {
+      assertThat(AsyncLoad.mixedCalls(store, "async:", 4, 250)).isGreaterThan(4 * 250 * 10);
+    }
   }
 
   @Test

@@ -5,9 +5,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.springframework.cache.support.AbstractValueAdaptingCache;
 import org.springframework.cache.support.NullValue;
@@ -22,8 +19,10 @@ import org.springframework.cache.support.NullValue;
  *       and across servers when the cache has a {@link LarderCacheConfig#lease lease}.</li>
  *   <li>{@link #putIfAbsent} is atomic, through the store's add.</li>
  *   <li>{@link #clear()} removes this cache's namespace only.</li>
- *   <li>{@link #retrieve(Object)} and {@link #retrieve(Object, Supplier)} read and write the
- *       store on the manager's executor, never on the calling thread.</li>
+ *   <li>{@link #retrieve(Object)} and {@link #retrieve(Object, Supplier)} go through the
+ *       Larder cache's {@link io.larder.AsyncCache}: no thread waits on a store with an
+ *       asynchronous client, and {@code @Cacheable} methods returning
+ *       {@code CompletableFuture} or {@code Mono} are cached without blocking.</li>
  * </ul>
  *
  * <p>Keys are made collision-free strings: a string key is used as it is (unless it starts
@@ -40,12 +39,10 @@ public final class LarderCache extends AbstractValueAdaptingCache {
   private final ValueCodec codec;
   private final Duration ttl;
   private final Freshness freshness;
-  private final Executor executor;
+  private final io.larder.AsyncCache async;
   private final LarderCacheConfig config;
-  /** Loads of {@link #retrieve(Object, Supplier)} under way, by key: one per key. */
-  private final ConcurrentMap<String, CompletableFuture<Object>> loading = new ConcurrentHashMap<>();
 
-  LarderCache(String name, io.larder.Cache root, LarderCacheConfig config, Executor executor) {
+  LarderCache(String name, io.larder.Cache root, LarderCacheConfig config) {
     super(config.cacheNulls());
     this.name = name;
     this.config = config;
@@ -54,7 +51,7 @@ public final class LarderCache extends AbstractValueAdaptingCache {
     this.ttl = config.ttl().orElse(cache.defaultTtl());
     Freshness f = Freshness.of(ttl);
     this.freshness = config.lease().map(f::lease).orElse(f);
-    this.executor = executor;
+    this.async = cache.async();
   }
 
   /**
@@ -224,7 +221,9 @@ public final class LarderCache extends AbstractValueAdaptingCache {
   }
 
   /**
-   * Reads a value without blocking the caller: the read runs on the manager's executor.
+   * Reads a value without blocking the caller, through the Larder cache's
+   * {@link io.larder.AsyncCache}: natively on Redis, memcached and Kyoto Tycoon, on the
+   * Larder cache's executor for other stores. The future completes on that executor.
    *
    * @param key the key
    * @return a future of the value, {@code null} on a miss; in a cache that caches nulls the
@@ -233,20 +232,19 @@ public final class LarderCache extends AbstractValueAdaptingCache {
    */
   @Override
   public CompletableFuture<?> retrieve(Object key) {
-    String k = larderKey(key);
-    return CompletableFuture.supplyAsync(() -> {
-      Object stored = cache.get(k, codec);
+    return async.get(larderKey(key), codec).thenApply(stored -> {
       if (stored == null) {
         return null;
       }
       return isAllowNullValues() ? toValueWrapper(stored) : fromStoreValue(stored);
-    }, executor);
+    });
   }
 
   /**
    * Reads a value without blocking the caller, or loads it with {@code valueLoader} and stores
-   * it; concurrent calls for the same key in this cache share one load. Reads and writes run
-   * on the manager's executor.
+   * it, through {@link io.larder.AsyncCache#getOrCompute}: concurrent calls for the same key
+   * in this JVM share one load (and, with a {@link LarderCacheConfig#lease lease}, callers on
+   * other servers wait for it).
    *
    * @param key the key
    * @param valueLoader starts loading the value
@@ -259,47 +257,12 @@ public final class LarderCache extends AbstractValueAdaptingCache {
   @SuppressWarnings("unchecked")
   public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader) {
     Objects.requireNonNull(valueLoader, "valueLoader");
-    String k = larderKey(key);
-    return CompletableFuture.supplyAsync(() -> cache.get(k, codec), executor)
-        .thenCompose(stored -> stored != null
-            ? CompletableFuture.completedFuture((T) fromStoreValue(stored))
-            : load(k, valueLoader));
-  }
-
-  /** Loads a missing value once per key in this cache, storing it on the executor. */
-  @SuppressWarnings("unchecked")
-  private <T> CompletableFuture<T> load(String k, Supplier<CompletableFuture<T>> valueLoader) {
-    CompletableFuture<Object> mine = new CompletableFuture<>();
-    CompletableFuture<Object> running = loading.putIfAbsent(k, mine);
-    if (running != null) {
-      return running.thenApply(v -> (T) v); // a copy: callers must not complete the shared one
-    }
-    CompletableFuture<T> loaded;
-    try {
-      loaded = Objects.requireNonNull(valueLoader.get(), "valueLoader returned null");
-    } catch (RuntimeException | Error e) {
-      loading.remove(k, mine);
-      mine.completeExceptionally(e);
-      return mine.thenApply(v -> (T) v);
-    }
-    loaded.whenCompleteAsync((value, failure) -> {
-      Throwable outcome = failure;
-      try {
-        if (failure == null && (value != null || isAllowNullValues())) {
-          cache.set(k, toStoreValue(value), codec, ttl);
-        }
-      } catch (RuntimeException e) {
-        outcome = e;
-      } finally {
-        loading.remove(k, mine);
-      }
-      if (outcome != null) {
-        mine.completeExceptionally(outcome);
-      } else {
-        mine.complete(value);
-      }
-    }, executor);
-    return mine.thenApply(v -> (T) v);
+    return async.getOrCompute(larderKey(key), codec, freshness, k -> {
+      CompletableFuture<T> loading =
+          Objects.requireNonNull(valueLoader.get(), "valueLoader returned null");
+      return loading.thenApply(
+          value -> value != null ? value : isAllowNullValues() ? NullValue.INSTANCE : null);
+    }).thenApply(stored -> (T) fromStoreValue(stored));
   }
 
   @Override

@@ -10,13 +10,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.springframework.cache.CacheManager;
 
@@ -56,17 +49,13 @@ public final class LarderCacheManager implements CacheManager, AutoCloseable {
   private final LarderCacheConfig defaults;
   private final boolean dynamic;
   private final List<Consumer<? super LarderCache>> listeners;
-  private final Executor givenExecutor;
   private final ConcurrentMap<String, LarderCache> caches = new ConcurrentHashMap<>();
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private volatile ExecutorService ownExecutor;
 
   private LarderCacheManager(Builder b) {
     this.larder = b.larder;
     this.defaults = b.defaults != null ? b.defaults : LarderCacheConfig.defaults();
     this.dynamic = b.dynamic == null || b.dynamic;
     this.listeners = List.copyOf(b.listeners);
-    this.givenExecutor = b.executor;
     for (Map.Entry<String, LarderCacheConfig> e : b.caches.entrySet()) {
       caches.put(e.getKey(), create(e.getKey(), e.getValue()));
     }
@@ -96,7 +85,7 @@ public final class LarderCacheManager implements CacheManager, AutoCloseable {
   }
 
   private LarderCache create(String name, LarderCacheConfig config) {
-    return new LarderCache(name, larder, config, this::executeAsync);
+    return new LarderCache(name, larder, config);
   }
 
   private void created(LarderCache cache) {
@@ -158,50 +147,15 @@ public final class LarderCacheManager implements CacheManager, AutoCloseable {
     return larder;
   }
 
-  private void executeAsync(Runnable task) {
-    Executor e = givenExecutor != null ? givenExecutor : ownExecutor();
-    e.execute(task);
-  }
-
-  private ExecutorService ownExecutor() {
-    ExecutorService e = ownExecutor;
-    if (e == null) {
-      synchronized (this) {
-        e = ownExecutor;
-        if (e == null) {
-          if (closed.get()) {
-            throw new IllegalStateException("cache manager is closed");
-          }
-          AtomicLong n = new AtomicLong();
-          int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
-          ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-              new LinkedBlockingQueue<>(), r -> {
-                Thread t = new Thread(r, "larder-spring-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-              });
-          pool.allowCoreThreadTimeOut(true);
-          e = pool;
-          ownExecutor = e;
-        }
-      }
-    }
-    return e;
-  }
-
   /**
-   * Stops the threads this manager started for {@code retrieve}; an executor given to the
-   * builder, and the Larder cache, are borrowed and left alone. Idempotent.
+   * Closes the manager. It holds nothing of its own: the Larder cache is borrowed and left
+   * open, and {@code retrieve} runs on the Larder cache's executor
+   * ({@link io.larder.Larder.Builder#asyncThreads(int)}). Idempotent.
    */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      synchronized (this) {
-        if (ownExecutor != null) {
-          ownExecutor.shutdown();
-        }
-      }
-    }
+    // nothing to release: kept so that @Bean(destroyMethod = "close") and try-with-resources
+    // keep working
   }
 
   @Override
@@ -219,7 +173,6 @@ public final class LarderCacheManager implements CacheManager, AutoCloseable {
     private final List<Consumer<? super LarderCache>> listeners = new ArrayList<>();
     private LarderCacheConfig defaults;
     private Boolean dynamic;
-    private Executor executor;
 
     private Builder(io.larder.Cache larder) {
       this.larder = larder;
@@ -289,23 +242,6 @@ public final class LarderCacheManager implements CacheManager, AutoCloseable {
         throw new IllegalStateException("dynamic was already set");
       }
       this.dynamic = dynamic;
-      return this;
-    }
-
-    /**
-     * Sets the executor {@code retrieve} reads and writes the store on; by default the
-     * manager starts daemon threads of its own, stopped by {@link LarderCacheManager#close()}.
-     *
-     * @param executor the executor; borrowed, never shut down by the manager
-     * @return this builder
-     * @throws NullPointerException if {@code executor} is null
-     * @throws IllegalStateException if already set
-     */
-    public Builder executor(Executor executor) {
-      if (this.executor != null) {
-        throw new IllegalStateException("executor was already set");
-      }
-      this.executor = Objects.requireNonNull(executor, "executor");
       return this;
     }
 

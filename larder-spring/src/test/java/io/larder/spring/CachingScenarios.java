@@ -8,6 +8,7 @@ import io.larder.testkit.CallerThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -23,6 +24,7 @@ import org.springframework.cache.annotation.EnableCaching;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import reactor.core.publisher.Mono;
 
 /**
  * A Spring context with {@code @Cacheable}, {@code @CachePut}, {@code @CacheEvict} and
@@ -84,6 +86,25 @@ abstract class CachingScenarios {
     public long count(String shelf, int floor) {
       counts.incrementAndGet();
       return shelf.length() * 100L + floor;
+    }
+
+    @Cacheable("books")
+    public CompletableFuture<Book> findLater(String isbn) {
+      finds.incrementAndGet();
+      return CompletableFuture.supplyAsync(() -> new Book(isbn, "Title " + isbn));
+    }
+
+    @Cacheable(cacheNames = "books", sync = true)
+    public CompletableFuture<Book> findLaterSync(String isbn) {
+      return findLater(isbn);
+    }
+
+    @Cacheable("books")
+    public Mono<Book> findMono(String isbn) {
+      return Mono.fromSupplier(() -> {
+        finds.incrementAndGet();
+        return new Book(isbn, "Title " + isbn);
+      });
     }
 
     @Cacheable(cacheNames = "reports", sync = true)
@@ -188,6 +209,36 @@ abstract class CachingScenarios {
     assertThat(books.count("top", 1)).isEqualTo(301L);
     assertThat(books.count("to", 1)).isEqualTo(201L);
     assertThat(books.counts()).isEqualTo(3);
+  }
+
+  @Test
+  void cacheableMethodsReturningFuturesAndMonosComputeOnceAndShareEntries() throws Exception {
+    assertThat(books.findLater("1").get(10, TimeUnit.SECONDS)).isEqualTo(new Book("1", "Title 1"));
+    assertThat(books.findLater("1").get(10, TimeUnit.SECONDS)).isEqualTo(new Book("1", "Title 1"));
+    assertThat(books.findMono("1").block(Duration.ofSeconds(10)))
+        .isEqualTo(new Book("1", "Title 1"));
+    assertThat(books.find("1")).isEqualTo(new Book("1", "Title 1"));
+    assertThat(books.finds()).isEqualTo(1);
+    assertThat(larder.namespace("books").get("1", JsonCodec.of(Book.class)))
+        .isEqualTo(new Book("1", "Title 1"));
+
+    assertThat(books.findMono("2").block(Duration.ofSeconds(10)))
+        .isEqualTo(new Book("2", "Title 2"));
+    assertThat(books.findMono("2").block(Duration.ofSeconds(10)))
+        .isEqualTo(new Book("2", "Title 2"));
+    assertThat(books.finds()).isEqualTo(2);
+
+    List<CompletableFuture<Book>> concurrent = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      concurrent.add(books.findLaterSync("3"));
+    }
+    for (CompletableFuture<Book> f : concurrent) {
+      assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo(new Book("3", "Title 3"));
+    }
+    assertThat(books.finds()).as("sync = true: one load shared by concurrent callers")
+        .isEqualTo(3);
+    assertThat(books.findSync("3")).isEqualTo(new Book("3", "Title 3"));
+    assertThat(books.finds()).isEqualTo(3);
   }
 
   @Test

@@ -1238,4 +1238,25 @@ public abstract class StoreContract {
           failOpen(), (int) limit + 1, false);
     }
   }
+
+  // ---- asynchronous operations (issue 18) --------------------------------------------------
+
+  /** The contract's operations through {@link io.larder.AsyncCache}, on the same store. */
+  @Nested
+  class Async extends AsyncContract {
+    @Override
+    protected Cache cache() {
+      return cache;
+    }
+
+    @Override
+    protected Cache newCache(Larder.Builder builder) {
+      return StoreContract.this.newCache(builder);
+    }
+
+    @Override
+    protected String prefix() {
+      return prefix;
+    }
+  }
 }

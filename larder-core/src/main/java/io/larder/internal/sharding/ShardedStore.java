@@ -5,6 +5,7 @@ import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
 import io.larder.Hashing;
 import io.larder.spi.AsyncBulkStore;
+import io.larder.spi.AsyncStore;
 import io.larder.spi.Durations;
 import io.larder.spi.HostPort;
 import io.larder.spi.KeyRules;
@@ -68,7 +69,7 @@ import java.util.function.ToLongFunction;
  * <p>Thread-safe: calls read an immutable ring snapshot from a volatile field; ejection and
  * rejoin replace it under a lock.
  */
-public final class ShardedStore implements Store {
+public class ShardedStore implements Store {
   /** The key an ejected server is probed with; it is only read. */
   public static final String PROBE_KEY = "larder-probe";
 
@@ -113,7 +114,7 @@ public final class ShardedStore implements Store {
   }
 
   /** A configured server and its failure state. */
-  private static final class Shard {
+  static final class Shard {
     final KetamaRing.Node node;
     final Store store;
     final AtomicInteger failures = new AtomicInteger();
@@ -132,7 +133,7 @@ public final class ShardedStore implements Store {
   }
 
   /** An immutable snapshot: the ring over the live shards, indexed as the ring's servers. */
-  private record Ring(KetamaRing ring, List<Shard> live) {}
+  record Ring(KetamaRing ring, List<Shard> live) {}
 
   private final Hashing hashing;
   private final boolean weightedPoints;
@@ -147,6 +148,24 @@ public final class ShardedStore implements Store {
   /** Guards ejection and rejoin, which rebuild {@link #ring}. */
   private final Object lock = new Object();
   private volatile Ring ring;
+
+  /**
+   * Creates a sharded store over servers: one whose calls also have a non-blocking form
+   * ({@link AsyncStore}) when every server's store has one, else a blocking one.
+   *
+   * @param hashing how keys are placed
+   * @param servers the servers, in configured order
+   * @param failureThreshold consecutive failures that eject a server, at least 1
+   * @param retryInterval how long an ejected server waits between probes, positive
+   * @return the store, which owns the servers' stores
+   * @throws IllegalArgumentException as the constructor does
+   */
+  public static ShardedStore create(Hashing hashing, List<Server> servers, int failureThreshold,
+      Duration retryInterval) {
+    return servers.stream().allMatch(s -> s.store() instanceof AsyncStore)
+        ? new AsyncShardedStore(hashing, servers, failureThreshold, retryInterval)
+        : new ShardedStore(hashing, servers, failureThreshold, retryInterval);
+  }
 
   /**
    * Creates a sharded store; it takes ownership of the servers' stores.
@@ -260,14 +279,14 @@ public final class ShardedStore implements Store {
 
   // ---- routing ------------------------------------------------------------------------------
 
-  private Ring ring() {
+  Ring ring() {
     if (closed.get()) {
       throw new IllegalStateException("sharded store " + this + " is closed");
     }
     return ring;
   }
 
-  private Shard shardFor(Ring r, String key) {
+  Shard shardFor(Ring r, String key) {
     int index = r.ring().serverFor(key.getBytes(StandardCharsets.UTF_8));
     if (index < 0) {
       throw allEjected();
@@ -325,13 +344,13 @@ public final class ShardedStore implements Store {
     return result;
   }
 
-  private void succeeded(Shard shard) {
+  void succeeded(Shard shard) {
     if (shard.failures.get() != 0) {
       shard.failures.set(0);
     }
   }
 
-  private void failed(Shard shard, CacheException e) {
+  void failed(Shard shard, CacheException e) {
     int failures = shard.failures.incrementAndGet();
     if (failures >= failureThreshold && !shard.ejected) {
       eject(shard, failures, e);
@@ -434,7 +453,7 @@ public final class ShardedStore implements Store {
   // ---- fan-out ------------------------------------------------------------------------------
 
   /** Groups keys by the shard they live on, dropping duplicate keys. */
-  private <K> Map<Shard, List<K>> byShard(Ring r, Collection<K> items,
+  <K> Map<Shard, List<K>> byShard(Ring r, Collection<K> items,
       Function<K, String> keyOf) {
     Map<Shard, Set<K>> groups = new LinkedHashMap<>();
     for (K item : items) {
@@ -603,7 +622,7 @@ public final class ShardedStore implements Store {
     }, (store, list) -> store.startSetEach(toMap(list), ttlMillis));
   }
 
-  private static Map<String, byte[]> toMap(List<Map.Entry<String, byte[]>> entries) {
+  static Map<String, byte[]> toMap(List<Map.Entry<String, byte[]>> entries) {
     Map<String, byte[]> map = new LinkedHashMap<>();
     entries.forEach(e -> map.put(e.getKey(), e.getValue()));
     return map;

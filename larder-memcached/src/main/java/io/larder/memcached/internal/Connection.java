@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -185,18 +186,7 @@ final class Connection implements AutoCloseable {
       return request.result().get(request.deadlineNanos - System.nanoTime(),
           TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      request.abandoned = true;
-      Channel ch = channel;
-      if (ch != null) {
-        ch.eventLoop().execute(() -> {
-          ChannelHandlerContext ctx = ch.pipeline().context(ClientHandler.class);
-          if (ctx != null) {
-            ((ClientHandler) ctx.handler()).checkStuck(ctx, request, timeoutNanos);
-          }
-        });
-      }
-      throw new CacheTimeoutException(request + " on memcached " + server + " timed out after "
-          + options.timeout().toMillis() + " ms");
+      throw abandon(request);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       String message = cause.getMessage();
@@ -212,6 +202,59 @@ final class Connection implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new CacheException(request + " on memcached " + server + " interrupted", e);
     }
+  }
+
+  /**
+   * Sends a request without waiting: its future completes with the replies on the event loop,
+   * or fails as {@link #await} would throw, with {@link CacheTimeoutException} once the timeout
+   * counted from now has passed.
+   *
+   * @param request the request
+   * @return its replies, in order, when they come
+   */
+  CompletableFuture<List<Reply>> call(Request request) {
+    return timed(start(request));
+  }
+
+  /**
+   * Bounds a request sent by {@link #start} by its deadline without a waiting thread: the
+   * event loop fails it when the deadline passes.
+   *
+   * @param request the started request
+   * @return its replies, when they come
+   */
+  CompletableFuture<List<Reply>> timed(Request request) {
+    CompletableFuture<List<Reply>> result = request.result();
+    if (!result.isDone()) {
+      ScheduledFuture<?> timer = bootstrap.config().group().next().schedule(() -> {
+        if (!result.isDone()) {
+          request.fail(abandon(request));
+        }
+      }, request.deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+      result.whenComplete((replies, failure) -> timer.cancel(false));
+    }
+    return result;
+  }
+
+  /**
+   * Gives up a request whose deadline passed: it is not written if it has not been yet, and
+   * the connection is closed if the server has sent nothing for a whole timeout.
+   *
+   * @return the timeout to fail the caller with
+   */
+  private CacheTimeoutException abandon(Request request) {
+    request.abandoned = true;
+    Channel ch = channel;
+    if (ch != null) {
+      ch.eventLoop().execute(() -> {
+        ChannelHandlerContext ctx = ch.pipeline().context(ClientHandler.class);
+        if (ctx != null) {
+          ((ClientHandler) ctx.handler()).checkStuck(ctx, request, timeoutNanos);
+        }
+      });
+    }
+    return new CacheTimeoutException(request + " on memcached " + server + " timed out after "
+        + options.timeout().toMillis() + " ms");
   }
 
   private void send(Request request) {

@@ -23,14 +23,17 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
 /**
  * The {@link MemcachedStore}: every {@link io.larder.spi.Store} operation as meta commands on
  * one pipelined {@link Connection}; bulk calls can also be started without waiting
- * ({@link AsyncBulkStore}), which a pool's fan-out uses. Not public API; built by
+ * ({@link AsyncBulkStore}), which a pool's fan-out uses; every call has a non-blocking form
+ * ({@link io.larder.spi.AsyncStore}, see {@link AsyncCalls}). Not public API; built by
  * {@code io.larder.memcached.MemcachedStores}.
  *
  * <h2>Namespaces</h2>
@@ -53,10 +56,11 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
       .withTtlResolution(Duration.ofSeconds(1)).withReadsReturnCopies(true)
       .withServerCounters(true).withNativeAdd(true);
 
-  private final Connection connection;
+  final Connection connection;
   private final EventLoops loops;
   private final Cache<String, Long> generations; // null: read every time
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AsyncCalls async;
 
   /**
    * Connects to a server.
@@ -77,6 +81,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
         .expireAfterWrite(namespaceCacheTime)
         .maximumSize(10_000)
         .build();
+    this.async = new AsyncCalls(this);
     connection.start();
     if (awaitConnection) {
       CacheException failure = connection.awaitFirstAttempt();
@@ -120,7 +125,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
   // ---- keys and namespaces -----------------------------------------------------------------
 
   /** The wire key of one store key, reading namespace generations if needed. */
-  private WireKey wire(String key) {
+  WireKey wire(String key) {
     List<String> prefixes = KeyLayout.namespacePrefixes(key);
     if (prefixes.isEmpty()) {
       return WireKey.of(key);
@@ -130,10 +135,11 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
   }
 
   /**
-   * The wire keys of several store keys, reading all missing generations in one round trip.
-   * Keys of one namespace path share its folded start, made once per call rather than per key.
+   * The wire keys of several store keys, reading all missing generations in one round trip
+   * unless they are {@code known}. Keys of one namespace path share its folded start, made
+   * once per call rather than per key.
    */
-  private WireKey[] wireAll(List<String> keys) {
+  private WireKey[] wireAll(List<String> keys, Map<String, Long> known) {
     WireKey[] wire = new WireKey[keys.size()];
     String[] rests = new String[keys.size()];
     String[] paths = new String[keys.size()];
@@ -157,7 +163,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
     if (all.isEmpty()) {
       return wire;
     }
-    Map<String, Long> gens = generations(all);
+    Map<String, Long> gens = known != null ? known : generations(all);
     Map<String, String> folded = new HashMap<>();
     prefixesOf.forEach((path, prefixes) -> folded.put(path,
         NamespaceKeys.foldNames(KeyLayout.NAMESPACE_MARK + path, prefixes,
@@ -178,13 +184,22 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
     return g;
   }
 
-  private static String fold(String key, List<String> prefixes, Map<String, Long> gens) {
+  static String fold(String key, List<String> prefixes, Map<String, Long> gens) {
     return NamespaceKeys.fold(key, prefixes, generationsOf(prefixes, gens));
   }
 
   /** Returns the generation of each prefix: cached, or all missing ones read in one request. */
-  private Map<String, Long> generations(Collection<String> prefixes) {
+  Map<String, Long> generations(Collection<String> prefixes) {
     Map<String, Long> result = new HashMap<>();
+    List<String> missing = cachedGenerations(prefixes, result);
+    if (!missing.isEmpty()) {
+      learnGenerations(missing, connection.execute(generationsRequest(missing)), result);
+    }
+    return result;
+  }
+
+  /** Puts the cached generations into {@code result} and returns the prefixes missing. */
+  List<String> cachedGenerations(Collection<String> prefixes, Map<String, Long> result) {
     List<String> missing = new ArrayList<>();
     for (String p : prefixes) {
       Long g = generations == null ? null : generations.getIfPresent(p);
@@ -194,15 +209,20 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
         missing.add(p);
       }
     }
-    if (missing.isEmpty()) {
-      return result;
-    }
+    return missing;
+  }
+
+  /** The request reading the generations of {@code missing}. */
+  static Request generationsRequest(List<String> missing) {
     ByteBuf buf = Connection.buffer(64 * missing.size());
     for (String p : missing) {
       generationCommand(buf, p, 0);
     }
-    List<Reply> replies = connection.execute(Request.counted("namespace generations", buf,
-        missing.size()));
+    return Request.counted("namespace generations", buf, missing.size());
+  }
+
+  /** Puts the generations read into {@code result}, and into the cache. */
+  void learnGenerations(List<String> missing, List<Reply> replies, Map<String, Long> result) {
     for (int i = 0; i < missing.size(); i++) {
       String p = missing.get(i);
       long g = generationOf(replies.get(i), p);
@@ -213,7 +233,6 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
       }
       result.put(p, g);
     }
-    return result;
   }
 
   /**
@@ -249,21 +268,42 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
         + (info == null ? 0 : info.clockOffsetSeconds());
   }
 
-  private long exptime(long ttlMillis) {
+  long exptime(long ttlMillis) {
     return Expiry.exptime(ttlMillis, serverNow());
   }
 
   // ---- requests ----------------------------------------------------------------------------
 
+  /**
+   * A bulk call sent, and how its replies become its answer: {@link #await} waits for them on
+   * the caller's thread, {@link AsyncCalls} without a thread.
+   *
+   * @param connection the connection it went to
+   * @param request the request sent
+   * @param answer makes the answer of the replies, or throws as the blocking call would
+   * @param <T> the answer
+   */
+  record Started<T>(Connection connection, Request request, Function<List<Reply>, T> answer)
+      implements Pending<T> {
+    @Override
+    public T await() {
+      return answer.apply(connection.await(request));
+    }
+  }
+
+  private <T> Started<T> started(Request request, Function<List<Reply>, T> answer) {
+    return new Started<>(connection, request, answer);
+  }
+
   private Reply one(String what, ByteBuf buf) {
     return connection.execute(Request.counted(what, buf, 1)).get(0);
   }
 
-  private static ByteBuf buffer(WireKey key, int extra) {
+  static ByteBuf buffer(WireKey key, int extra) {
     return Connection.buffer(key.text().length() + 48 + extra);
   }
 
-  private CacheException unexpected(Reply r, String op, String key) {
+  CacheException unexpected(Reply r, String op, String key) {
     return new CacheException("memcached " + server() + " failed " + op
         + (key == null ? "" : " of key '" + key + "'") + ": " + describe(r));
   }
@@ -273,12 +313,12 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
   }
 
   /** Tells whether a value fits under the server's item size limit, when that is known. */
-  private boolean fits(WireKey key, byte[] value) {
+  boolean fits(WireKey key, byte[] value) {
     ServerInfo info = connection.info();
     return info == null || value.length <= info.maxValueBytes(key.text().length());
   }
 
-  private CacheException tooLarge(String key, byte[] value, boolean deleted) {
+  CacheException tooLarge(String key, byte[] value, boolean deleted) {
     ServerInfo info = connection.info();
     return new CacheException("value of " + value.length + " bytes for key '" + key
         + "' is over the item size limit of memcached " + server() + " ("
@@ -287,7 +327,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
         + (deleted ? "; the old value, if any, was deleted" : ""));
   }
 
-  private static boolean isTooLargeError(Reply r) {
+  static boolean isTooLargeError(Reply r) {
     return r.code == Reply.TEXT && r.text.startsWith("SERVER_ERROR")
         && r.text.contains("too large");
   }
@@ -316,11 +356,16 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
 
   @Override
   public Pending<Map<String, byte[]>> startGetMany(Collection<String> keys) {
+    return startGetMany(keys, null);
+  }
+
+  /** Starts {@link #getMany} with the namespace generations of the keys {@code known}. */
+  Pending<Map<String, byte[]>> startGetMany(Collection<String> keys, Map<String, Long> known) {
     List<String> distinct = new ArrayList<>(new LinkedHashSet<>(keys));
     if (distinct.isEmpty()) {
       return HashMap::new;
     }
-    WireKey[] wire = wireAll(distinct);
+    WireKey[] wire = wireAll(distinct, known);
     ByteBuf buf = Connection.buffer(distinct.size() * 40 + 8);
     for (int i = 0; i < wire.length; i++) {
       MetaCommands.start(buf, "mg", wire[i]);
@@ -331,7 +376,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
     }
     MetaCommands.noop(buf);
     Request request = connection.start(Request.batch("getMany", buf));
-    return () -> found(distinct, connection.await(request));
+    return started(request, replies -> found(distinct, replies));
   }
 
   private Map<String, byte[]> found(List<String> distinct, List<Reply> replies) {
@@ -382,7 +427,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
   // ---- writes ------------------------------------------------------------------------------
 
   /** Writes {@code ms <key> <len> [T<exp>] [extra flags]} and the data block. */
-  private static void set(ByteBuf buf, WireKey k, byte[] value, long exptime) {
+  static void set(ByteBuf buf, WireKey k, byte[] value, long exptime) {
     MetaCommands.startSet(buf, k, value.length);
     if (exptime != 0) {
       MetaCommands.flag(buf, 'T', exptime);
@@ -430,7 +475,13 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
 
   @Override
   public Pending<Void> startSetMany(Map<String, byte[]> entries, long ttlMillis) {
-    return startSetEach(entries, key -> ttlMillis);
+    return startSetEach(entries, key -> ttlMillis, null);
+  }
+
+  /** Starts {@link #setMany} with the namespace generations of the keys {@code known}. */
+  Pending<Void> startSetMany(Map<String, byte[]> entries, long ttlMillis,
+      Map<String, Long> known) {
+    return startSetEach(entries, key -> ttlMillis, known);
   }
 
   /** Sends a request scope's gathered writes, each {@code ms} with its own TTL. */
@@ -439,15 +490,23 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
     startSetEach(entries, ttlMillis).await();
   }
 
-  /** Starts one batch of quiet {@code ms}, each with its key's {@code T}, ended by {@code mn}. */
   @Override
   public Pending<Void> startSetEach(Map<String, byte[]> entries,
       ToLongFunction<String> ttlMillis) {
+    return startSetEach(entries, ttlMillis, null);
+  }
+
+  /**
+   * Starts one batch of quiet {@code ms}, each with its key's {@code T}, ended by {@code mn},
+   * with the namespace generations of the keys {@code known} (or read first if {@code null}).
+   */
+  Pending<Void> startSetEach(Map<String, byte[]> entries, ToLongFunction<String> ttlMillis,
+      Map<String, Long> known) {
     if (entries.isEmpty()) {
       return () -> null;
     }
     List<String> keys = new ArrayList<>(entries.keySet());
-    WireKey[] wire = wireAll(keys);
+    WireKey[] wire = wireAll(keys, known);
     int bytes = 8;
     for (int i = 0; i < wire.length; i++) {
       bytes += wire[i].text().length() + 40 + entries.get(keys.get(i)).length;
@@ -472,10 +531,10 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
     }
     MetaCommands.noop(buf);
     Request request = connection.start(Request.batch("setMany", buf));
-    return () -> {
-      setManyAnswered(wire, oversized, connection.await(request));
+    return started(request, replies -> {
+      setManyAnswered(wire, oversized, replies);
       return null;
-    };
+    });
   }
 
   private void setManyAnswered(WireKey[] wire, List<String> oversized, List<Reply> replies) {
@@ -582,11 +641,16 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
 
   @Override
   public Pending<Integer> startDeleteMany(Collection<String> keys) {
+    return startDeleteMany(keys, null);
+  }
+
+  /** Starts {@link #deleteMany} with the namespace generations of the keys {@code known}. */
+  Pending<Integer> startDeleteMany(Collection<String> keys, Map<String, Long> known) {
     List<String> list = new ArrayList<>(keys);
     if (list.isEmpty()) {
       return () -> 0;
     }
-    WireKey[] wire = wireAll(list);
+    WireKey[] wire = wireAll(list, known);
     ByteBuf buf = Connection.buffer(wire.length * 40 + 8);
     for (WireKey k : wire) {
       MetaCommands.start(buf, "md", k);
@@ -595,16 +659,16 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
     }
     MetaCommands.noop(buf);
     Request request = connection.start(Request.batch("deleteMany", buf));
-    return () -> {
+    return started(request, replies -> {
       int removed = wire.length;
-      for (Reply r : connection.await(request)) {
+      for (Reply r : replies) {
         if (r.code != Reply.NF) {
           throw unexpected(r, "deleteMany", null);
         }
         removed--;
       }
       return removed;
-    };
+    });
   }
 
   @Override
@@ -651,26 +715,10 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
     long exptime = exptime(ttlMillis);
     for (int attempt = 0; attempt < CasLoop.MAX_ATTEMPTS; attempt++) {
       ByteBuf buf = buffer(k, 64);
-      MetaCommands.start(buf, "ma", k);
-      MetaCommands.flag(buf, 'N', exptime);
-      MetaCommands.unsignedFlag(buf, 'J', delta);
-      MetaCommands.unsignedFlag(buf, 'D', delta);
-      MetaCommands.flag(buf, 'v');
-      MetaCommands.flag(buf, 'c');
-      MetaCommands.flag(buf, 't');
-      MetaCommands.end(buf);
+      counterCommand(buf, k, delta, exptime);
       Reply r = one("incr", buf);
       if (r.code == Reply.VA) {
-        long result = parseCounterReply(r, key);
-        if (SignedCounters.overflowed(delta, result)) {
-          undo(k, key, delta);
-          throw new CacheCodecException("cannot increment key '" + key + "': " + (result - delta)
-              + " + " + delta + " overflows 64 bits");
-        }
-        if (result < 0) {
-          rewriteNegative(k, key, r, result);
-        }
-        return result;
+        return settleIncrement(k, key, delta, r, parseCounterReply(r, key));
       }
       if (r.code == Reply.NS || r.code == Reply.NF) {
         CasLoop.backoff(attempt); // created or deleted by someone else meanwhile
@@ -689,7 +737,38 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
         + " gave up after " + CasLoop.MAX_ATTEMPTS + " conflicting writes");
   }
 
-  private long parseCounterReply(Reply r, String key) {
+  /** Writes {@code ma <key> N<exptime> J<delta> D<delta> v c t}, deltas as unsigned. */
+  static void counterCommand(ByteBuf buf, WireKey k, long delta, long exptime) {
+    MetaCommands.start(buf, "ma", k);
+    MetaCommands.flag(buf, 'N', exptime);
+    MetaCommands.unsignedFlag(buf, 'J', delta);
+    MetaCommands.unsignedFlag(buf, 'D', delta);
+    MetaCommands.flag(buf, 'v');
+    MetaCommands.flag(buf, 'c');
+    MetaCommands.flag(buf, 't');
+    MetaCommands.end(buf);
+  }
+
+  /**
+   * Finishes an increment that {@code ma} made: undoes one that overflowed and throws;
+   * rewrites a result below zero as signed text.
+   *
+   * @return the counter's value
+   * @throws CacheCodecException if the increment overflowed
+   */
+  long settleIncrement(WireKey k, String key, long delta, Reply r, long result) {
+    if (SignedCounters.overflowed(delta, result)) {
+      undo(k, key, delta);
+      throw new CacheCodecException("cannot increment key '" + key + "': " + (result - delta)
+          + " + " + delta + " overflows 64 bits");
+    }
+    if (result < 0) {
+      rewriteNegative(k, key, r, result);
+    }
+    return result;
+  }
+
+  long parseCounterReply(Reply r, String key) {
     try {
       return Counters.parseWrapping(key, r.value);
     } catch (CacheCodecException e) {
@@ -897,6 +976,69 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
       case Reply.NF -> false;
       default -> throw unexpected(r, "markStale", key);
     };
+  }
+
+  // ---- asynchronous calls (AsyncCalls) -------------------------------------------------------
+
+  @Override
+  public CompletableFuture<byte[]> getAsync(String key) {
+    return async.get(key);
+  }
+
+  @Override
+  public CompletableFuture<Map<String, byte[]>> getManyAsync(Collection<String> keys) {
+    return async.getMany(keys);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> existsAsync(String key) {
+    return async.exists(key);
+  }
+
+  @Override
+  public CompletableFuture<StoredValue> getVersionedAsync(String key) {
+    return async.getVersioned(key);
+  }
+
+  @Override
+  public CompletableFuture<Void> setAsync(String key, byte[] value, long ttlMillis) {
+    return async.set(key, value, ttlMillis);
+  }
+
+  @Override
+  public CompletableFuture<Void> setManyAsync(Map<String, byte[]> entries, long ttlMillis) {
+    return async.setMany(entries, ttlMillis);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> addAsync(String key, byte[] value, long ttlMillis) {
+    return async.add(key, value, ttlMillis);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> deleteAsync(String key) {
+    return async.delete(key);
+  }
+
+  @Override
+  public CompletableFuture<Integer> deleteManyAsync(Collection<String> keys) {
+    return async.deleteMany(keys);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> touchAsync(String key, long ttlMillis) {
+    return async.touch(key, ttlMillis);
+  }
+
+  @Override
+  public CompletableFuture<Long> incrAsync(String key, long delta, long ttlMillis) {
+    return async.incr(key, delta, ttlMillis);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> compareAndSetAsync(String key, StoredValue expected,
+      byte[] value, long ttlMillis) {
+    return async.compareAndSet(key, expected, value, ttlMillis);
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------

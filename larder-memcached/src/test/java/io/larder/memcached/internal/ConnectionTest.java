@@ -10,6 +10,7 @@ import io.larder.Cache;
 import io.larder.Larder;
 import io.larder.memcached.MemcachedStore;
 import io.larder.memcached.MemcachedStores;
+import io.larder.testkit.AsyncLoad;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -82,6 +83,14 @@ class ConnectionTest {
         return false;
       }
     });
+  }
+
+  @Test
+  void asyncCallsTheServerNeverAnswersEachTimeOutOnce() {
+    MemcachedStore store = store(Duration.ofMillis(200));
+    assertThat(store.get("k")).isNull();
+    fake.answer = line -> null;
+    AsyncLoad.singleKeyTimeouts(store, "", 400);
   }
 
   /** Makes {@code n} calls on the pool, released together so that they share a batch. */

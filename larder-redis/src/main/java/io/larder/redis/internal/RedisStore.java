@@ -3,6 +3,7 @@ package io.larder.redis.internal;
 import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.redis.RedisCacheStore;
+import io.larder.spi.AsyncStore;
 import io.larder.spi.Backoff;
 import io.larder.spi.Counters;
 import io.larder.spi.HostPort;
@@ -67,8 +68,11 @@ import java.util.function.ToLongFunction;
  * for writes), all the commands of one call sharing that one deadline. While a connection is
  * down, Lettuce rejects commands at once (no queue that grows while the server is away) and
  * reconnects in the background with a jittered backoff of 10 ms doubling up to one second.
+ *
+ * <p>The asynchronous calls ({@link AsyncStore}) send the same commands without a waiting
+ * thread; see {@link AsyncCalls}.
  */
-final class RedisStore implements RedisCacheStore, Invalidations {
+final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
   private static final ByteArrayCodec CODEC = ByteArrayCodec.INSTANCE;
   /** Keys per MGET, UNLINK or SCAN page: large enough to amortise, small enough not to stall Redis. */
   static final int BATCH = 1000;
@@ -87,6 +91,7 @@ final class RedisStore implements RedisCacheStore, Invalidations {
   private final Merger merger;
   /** The caller-thread path of a plain-TCP single server, or {@code null}. */
   private final DirectConnection direct;
+  private final AsyncCalls async;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private RedisStore(RedisConfig config, ClientResources resources, AbstractRedisClient client,
@@ -99,6 +104,7 @@ final class RedisStore implements RedisCacheStore, Invalidations {
     this.merger = new Merger(transport);
     this.direct = config.cluster() || config.tls() ? null
         : new DirectConnection(config, resources.eventExecutorGroup());
+    this.async = new AsyncCalls(this, config, transport, keys, merger, resources.timer());
   }
 
   // ---- opening ---------------------------------------------------------------------------
@@ -296,17 +302,28 @@ final class RedisStore implements RedisCacheStore, Invalidations {
         direct.release();
       }
     } else {
-      List<Op<?>> ops = new ArrayList<>(groups.size());
-      for (List<String> group : groups) {
-        CommandArgs<byte[], byte[]> args = Op.newArgs();
-        for (String key : group) {
-          args.addKey(encoded.get(key));
-        }
-        ops.add(new Op<>(CommandType.MGET, args, () -> new ValueListOutput<>(CODEC),
-            encoded.get(group.get(0))));
-      }
-      replies = callAll(ops, config.readTimeout(), "MGET of " + encoded.size() + " keys");
+      replies = callAll(mgets(groups, encoded), config.readTimeout(),
+          "MGET of " + encoded.size() + " keys");
     }
+    return found(groups, replies);
+  }
+
+  /** One {@code MGET} per group of keys. */
+  static List<Op<?>> mgets(List<List<String>> groups, Map<String, byte[]> encoded) {
+    List<Op<?>> ops = new ArrayList<>(groups.size());
+    for (List<String> group : groups) {
+      CommandArgs<byte[], byte[]> args = Op.newArgs();
+      for (String key : group) {
+        args.addKey(encoded.get(key));
+      }
+      ops.add(new Op<>(CommandType.MGET, args, () -> new ValueListOutput<>(CODEC),
+          encoded.get(group.get(0))));
+    }
+    return ops;
+  }
+
+  /** The values of each group's {@code MGET} reply, by key, without their frames. */
+  static Map<String, byte[]> found(List<List<String>> groups, List<Object> replies) {
     Map<String, byte[]> found = new HashMap<>();
     for (int g = 0; g < groups.size(); g++) {
       @SuppressWarnings("unchecked")
@@ -332,6 +349,11 @@ final class RedisStore implements RedisCacheStore, Invalidations {
   public StoredValue getVersioned(String key) {
     List<Object> reply = script(Script.GET_VERSIONED, key, () -> new NestedMultiOutput<>(CODEC),
         config.readTimeout(), Versions.header(ThreadLocalRandom.current().nextLong()));
+    return versioned(reply);
+  }
+
+  /** The value and version in a {@link Script#GET_VERSIONED} reply, or {@code null}. */
+  static StoredValue versioned(List<Object> reply) {
     if (reply == null || reply.isEmpty()) {
       return null;
     }
@@ -642,7 +664,7 @@ final class RedisStore implements RedisCacheStore, Invalidations {
 
   // ---- commands --------------------------------------------------------------------------
 
-  private static Op<Long> unlink(List<byte[]> ks) {
+  static Op<Long> unlink(List<byte[]> ks) {
     CommandArgs<byte[], byte[]> args = Op.newArgs();
     for (byte[] k : ks) {
       args.addKey(k);
@@ -651,7 +673,7 @@ final class RedisStore implements RedisCacheStore, Invalidations {
   }
 
   /** {@code SET k v [PX ttl] [NX]}: "OK", or {@code null} when NX found the key. */
-  private static Op<String> setOp(byte[] k, byte[] stored, long ttlMillis, boolean onlyIfAbsent) {
+  static Op<String> setOp(byte[] k, byte[] stored, long ttlMillis, boolean onlyIfAbsent) {
     CommandArgs<byte[], byte[]> args = Op.newArgs().addKey(k).addValue(stored);
     if (ttlMillis != NO_EXPIRY) {
       args.add(PX).add(ttlMillis);
@@ -671,7 +693,7 @@ final class RedisStore implements RedisCacheStore, Invalidations {
    * Splits keys into groups that one multi-key command may take: by hash slot in a cluster,
    * and at most {@link #BATCH} keys each.
    */
-  private List<List<String>> groups(Map<String, byte[]> encoded) {
+  List<List<String>> groups(Map<String, byte[]> encoded) {
     List<List<String>> groups = new ArrayList<>();
     if (!transport.clustered()) {
       chunk(new ArrayList<>(encoded.keySet()), groups);
@@ -813,11 +835,11 @@ final class RedisStore implements RedisCacheStore, Invalidations {
     }
   }
 
-  private static byte[] decimal(long n) {
+  static byte[] decimal(long n) {
     return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
   }
 
-  private static String describe(String key) {
+  static String describe(String key) {
     return "key '" + (key.length() > 100 ? key.substring(0, 100) + "…" : key) + "'";
   }
 
@@ -827,6 +849,88 @@ final class RedisStore implements RedisCacheStore, Invalidations {
       u = u.getCause();
     }
     return String.valueOf(u.getMessage());
+  }
+
+  // ---- asynchronous calls (AsyncCalls) ---------------------------------------------------
+
+  @Override
+  public CompletableFuture<byte[]> getAsync(String key) {
+    requireOpen();
+    return async.get(key);
+  }
+
+  @Override
+  public CompletableFuture<Map<String, byte[]>> getManyAsync(Collection<String> keyList) {
+    requireOpen();
+    return async.getMany(keyList);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> existsAsync(String key) {
+    requireOpen();
+    return async.exists(key);
+  }
+
+  @Override
+  public CompletableFuture<StoredValue> getVersionedAsync(String key) {
+    requireOpen();
+    return async.getVersioned(key);
+  }
+
+  @Override
+  public CompletableFuture<Void> setAsync(String key, byte[] value, long ttlMillis) {
+    requireOpen();
+    return async.set(key, value, ttlMillis);
+  }
+
+  @Override
+  public CompletableFuture<Void> setManyAsync(Map<String, byte[]> entries, long ttlMillis) {
+    requireOpen();
+    return async.setMany(entries, ttlMillis);
+  }
+
+  @Override
+  public CompletableFuture<Void> setEachAsync(Map<String, byte[]> entries,
+      ToLongFunction<String> ttlMillis) {
+    requireOpen();
+    return async.setEach(entries, ttlMillis);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> addAsync(String key, byte[] value, long ttlMillis) {
+    requireOpen();
+    return async.add(key, value, ttlMillis);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> deleteAsync(String key) {
+    requireOpen();
+    return async.delete(key);
+  }
+
+  @Override
+  public CompletableFuture<Integer> deleteManyAsync(Collection<String> keyList) {
+    requireOpen();
+    return async.deleteMany(keyList);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> touchAsync(String key, long ttlMillis) {
+    requireOpen();
+    return async.touch(key, ttlMillis);
+  }
+
+  @Override
+  public CompletableFuture<Long> incrAsync(String key, long delta, long ttlMillis) {
+    requireOpen();
+    return async.incr(key, delta, ttlMillis);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> compareAndSetAsync(String key, StoredValue expected,
+      byte[] value, long ttlMillis) {
+    requireOpen();
+    return async.compareAndSet(key, expected, value, ttlMillis);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
