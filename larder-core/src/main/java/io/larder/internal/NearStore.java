@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -370,50 +371,9 @@ public class NearStore extends ForwardingStore implements DecodedValues {
 
   @Override
   public Map<String, byte[]> getMany(Collection<String> keys) {
-    Map<String, byte[]> found = new HashMap<>();
-    List<String> remote = new ArrayList<>();
-    boolean current = caughtUp();
-    for (String key : new LinkedHashSet<>(keys)) {
-      if (map.get(key) instanceof Held h) {
-        if (current) {
-          hits.increment();
-          found.put(key, h.value.bytes());
-          continue;
-        }
-        behind.increment();
-        map.remove(key, h);
-      }
-      remote.add(key);
-    }
-    if (remote.isEmpty()) {
-      return found;
-    }
-    long started = epoch.get();
-    boolean fill = fillsAllowed();
-    Map<String, Fill> tokens = new HashMap<>();
-    if (fill) {
-      for (String key : remote) {
-        Fill token = holds(key) ? claim(key) : null;
-        if (token != null) {
-          tokens.put(key, token);
-        }
-      }
-    }
-    Map<String, byte[]> read;
-    try {
-      read = delegate().getMany(remote);
-    } catch (RuntimeException e) {
-      tokens.forEach(map::remove);
-      throw e;
-    }
-    for (String key : remote) {
-      byte[] value = read.get(key);
-      if (value != null) {
-        found.put(key, value);
-      }
-      install(key, tokens.get(key), value == null ? null : Decoded.ofBytes(value), started);
-    }
-    return found;
+    // the remote read throws on this thread, before any future exists
+    return getManyThrough(keys,
+        missed -> CompletableFuture.completedFuture(delegate().getMany(missed))).join();
   }
 
   @Override
@@ -531,16 +491,21 @@ public class NearStore extends ForwardingStore implements DecodedValues {
    */
   CompletableFuture<byte @Nullable []> getThrough(String key,
       Function<String, CompletableFuture<byte @Nullable []>> remote) {
+    boolean current = caughtUp();
     Object there = map.get(key);
     if (there instanceof Held h) {
-      hits.increment();
-      return CompletableFuture.completedFuture(h.value.bytes());
+      if (current) {
+        hits.increment();
+        return CompletableFuture.completedFuture(h.value.bytes());
+      }
+      behind.increment();
     }
+    long started = epoch.get();
     if (!fillsAllowed() || !holds(key)) {
       return remote.apply(key);
     }
-    long started = epoch.get();
-    Fill token = there instanceof Fill f ? f : claim(key);
+    Fill token = there instanceof Fill f ? f : there instanceof Held h ? reclaim(key, h)
+        : claim(key);
     return filled(remote, key, (value, failure) -> {
       if (failure != null) {
         if (token != null) {
@@ -557,13 +522,18 @@ public class NearStore extends ForwardingStore implements DecodedValues {
       Function<List<String>, CompletableFuture<Map<String, byte[]>>> remote) {
     Map<String, byte[]> found = new HashMap<>();
     List<String> missed = new ArrayList<>();
+    boolean current = caughtUp();
     for (String key : new LinkedHashSet<>(keys)) {
       if (map.get(key) instanceof Held h) {
-        hits.increment();
-        found.put(key, h.value.bytes());
-      } else {
-        missed.add(key);
+        if (current) {
+          hits.increment();
+          found.put(key, h.value.bytes());
+          continue;
+        }
+        behind.increment();
+        map.remove(key, h);
       }
+      missed.add(key);
     }
     if (missed.isEmpty()) {
       return CompletableFuture.completedFuture(found);
@@ -594,7 +564,7 @@ public class NearStore extends ForwardingStore implements DecodedValues {
   }
 
   private static <K, V> CompletableFuture<V> filled(Function<K, CompletableFuture<V>> remote,
-      K keys, java.util.function.BiConsumer<V, Throwable> then) {
+      K keys, BiConsumer<V, Throwable> then) {
     CompletableFuture<V> read;
     try {
       read = remote.apply(keys);
@@ -607,7 +577,7 @@ public class NearStore extends ForwardingStore implements DecodedValues {
 
   /** Whether a value is held near for the key, counted as a hit. */
   boolean holdsValue(String key) {
-    if (map.get(key) instanceof Held) {
+    if (caughtUp() && map.get(key) instanceof Held) {
       hits.increment();
       return true;
     }
