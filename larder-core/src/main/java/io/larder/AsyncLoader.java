@@ -1,5 +1,6 @@
 package io.larder;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.larder.spi.KeyLayout;
 import io.larder.spi.KeyRules;
 import java.lang.System.Logger.Level;
@@ -12,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -42,13 +43,17 @@ final class AsyncLoader {
   /** Computations in flight in this JVM, by store key: one per key (single flight). */
   private final ConcurrentMap<String, CompletableFuture<Entry<?>>> inflight =
       new ConcurrentHashMap<>();
+  /** Numbers computations in the order they finish. */
+  private final AtomicLong finishes = new AtomicLong();
   /**
-   * How many computations have finished, by slot of their key's hash: a caller whose read
-   * raced a computation finishing (read before its write, decided after it left
-   * {@link #inflight}) sees its slot moved and reads again rather than compute a second time.
+   * When each recently computed key's computation finished ({@link #finishes}): a caller whose
+   * read raced a computation of its key finishing (read before its write, decided after it
+   * left {@link #inflight}) reads again rather than compute a second time. Bounded: a key
+   * pushed out by 16,384 later ones is no longer rechecked, as the synchronous loader never
+   * is.
    */
-  private final AtomicLongArray finished = new AtomicLongArray(SLOTS);
-  private static final int SLOTS = 256;
+  private final com.github.benmanes.caffeine.cache.Cache<String, Long> finishedAt =
+      Caffeine.newBuilder().maximumSize(16_384).executor(Runnable::run).build();
 
   AsyncLoader(AsyncCalls async, AsyncEngine engine, Reads reads, Writes writes,
       ScopedReads scoped, KeyRules rules, InstantSource clock, Admitter admitter) {
@@ -85,8 +90,7 @@ final class AsyncLoader {
 
   private <T> CompletableFuture<Entry<T>> readAndDecide(Load<T> load, boolean recheck) {
     View view = load.view();
-    int slot = load.k().store().hashCode() & (SLOTS - 1);
-    long stamp = recheck ? finished.get(slot) : -1;
+    long stamp = recheck ? finishes.get() : Long.MAX_VALUE;
     CompletableFuture<Entry<T>> read = engine.handles(view)
         ? engine.entry(view, load.k(), load.codec(), e -> e)
         : async.offload(() -> reads.entry(view, load.k(), load.codec()));
@@ -95,7 +99,9 @@ final class AsyncLoader {
           cached.meta().freshUntil(), cached.meta().computeMillis(), clock.millis(),
           load.f().beta(), !load.f().staleTime().isZero(),
           1.0 - ThreadLocalRandom.current().nextDouble());
-      if (decision != LoadDecision.SERVE && recheck && finished.get(slot) != stamp) {
+      Long finished = decision == LoadDecision.SERVE ? null
+          : finishedAt.getIfPresent(load.k().store());
+      if (finished != null && finished > stamp) {
         return readAndDecide(load, false); // a computation finished meanwhile: read its value
       }
       return decide(load, cached, decision);
@@ -157,7 +163,7 @@ final class AsyncLoader {
       done = CompletableFuture.failedFuture(e);
     }
     done.whenComplete((entry, failure) -> {
-      finished.incrementAndGet(load.k().store().hashCode() & (SLOTS - 1));
+      finishedAt.put(load.k().store(), finishes.incrementAndGet());
       inflight.remove(load.k().store(), mine);
       if (failure != null) {
         mine.completeExceptionally(AsyncCalls.unwrap(failure));

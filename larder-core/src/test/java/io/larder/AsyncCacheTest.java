@@ -188,6 +188,12 @@ class AsyncCacheTest {
     assertThat(set).isDone();
     assertThat(get).isCompletedWithValue("v");
     assertThat(cache.get("k", String.class)).isEqualTo("v");
+
+    AsyncCache none = open(Larder.builder().url("none:")).async();
+    assertThat(none.set("k", "v")).isDone();
+    assertThat(none.get("k", String.class)).isCompletedWithValue(null);
+    assertThat(none.getOrCompute("k", String.class, Duration.ofMinutes(1),
+        key -> CompletableFuture.completedFuture("computed"))).isCompletedWithValue("computed");
   }
 
   @Test

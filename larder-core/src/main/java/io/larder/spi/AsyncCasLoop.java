@@ -11,7 +11,9 @@ import java.util.function.Supplier;
 /**
  * {@link CasLoop} without a blocked thread: each attempt is a future, and a conflicting one is
  * tried again after the same back-off, waited for by a delayed executor rather than a parked
- * thread. Used by the {@link AsyncStore} defaults and by the asynchronous {@code update}.
+ * thread. Used by the {@link AsyncStore} defaults and by the asynchronous {@code update}. An
+ * attempt after a back-off starts on {@link CompletableFuture}'s timer thread, so an attempt
+ * must not block: it sends its calls and returns their future.
  */
 public final class AsyncCasLoop {
   private AsyncCasLoop() {}
@@ -63,6 +65,8 @@ public final class AsyncCasLoop {
       return Runnable::run;
     }
     long nanos = CasLoop.parkNanos(attempt, ThreadLocalRandom.current().nextDouble());
-    return CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS);
+    // the next attempt only sends a request, so it starts on the delay's own timer thread:
+    // the default (the common pool) is a new thread per task where it has one core to use
+    return CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS, Runnable::run);
   }
 }
