@@ -44,6 +44,13 @@ final class CodecRegistry {
 
   @SuppressWarnings("unchecked")
   <T> Codec<T> forClass(Class<T> type) {
+    // the two commonest, by identity: every get(key, type) and set(key, value) asks
+    if (type == String.class) {
+      return (Codec<T>) BuiltinCodecs.UTF8;
+    }
+    if (type == byte[].class) {
+      return (Codec<T>) BuiltinCodecs.BYTES;
+    }
     Codec<?> codec = BUILT_IN.get(type);
     if (codec == null && serializable.contains(type)) {
       codec = serializedCodecs.computeIfAbsent(type,

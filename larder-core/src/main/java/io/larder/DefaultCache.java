@@ -57,10 +57,10 @@ final class DefaultCache implements Cache {
   Map<String, Keys.StoreKey> resolveAll(Collection<String> keys) {
     Objects.requireNonNull(keys, "keys");
     Map<String, Keys.StoreKey> resolved = new LinkedHashMap<>(Reads.capacity(keys.size()));
+    java.util.function.Function<String, Keys.StoreKey> resolve = this::key;
     for (String key : keys) {
-      if (!resolved.containsKey(key)) {
-        resolved.put(key, key(key));
-      }
+      // one hash lookup per key; a repeated key is resolved once
+      resolved.computeIfAbsent(key, resolve);
     }
     return resolved;
   }

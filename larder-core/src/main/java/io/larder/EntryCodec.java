@@ -40,6 +40,10 @@ final class EntryCodec {
   <T> Entry<T> open(Keys.StoreKey k, byte[] raw, Codec<T> codec, boolean owned,
       StatsCounter stats) {
     try {
+      if (!k.hashed() && Envelope.bare(raw)) {
+        // the codec's bytes as they are, the commonest case: nothing to take apart
+        return new Entry<>(true, decode(raw, codec, owned), Envelope.Meta.NONE);
+      }
       Envelope.Opened opened = Envelope.unseal(raw,
           uncheckedCounter(k, raw) ? null : k.checkedKey());
       if (opened.meta().nullValue()) {
@@ -47,12 +51,7 @@ final class EntryCodec {
       }
       byte[] payload = opened.payload();
       // a payload behind a header is always a new array
-      T value = codec instanceof BuiltinCodecs.Adopting<T> adopting && (owned || payload != raw)
-          ? adopting.adopt(payload) : codec.decode(payload);
-      if (value == null) {
-        throw new CacheCodecException(codec + " returned null");
-      }
-      return new Entry<>(true, value, opened.meta());
+      return new Entry<>(true, decode(payload, codec, owned || payload != raw), opened.meta());
     } catch (RuntimeException e) {
       return undecodable(k, stats, e);
     } catch (Throwable e) {
@@ -62,6 +61,16 @@ final class EntryCodec {
       }
       return undecodable(k, stats, e);
     }
+  }
+
+  /** Decodes a payload; {@code owned}: no one else holds it, so a byte-array codec may keep it. */
+  private static <T> T decode(byte[] payload, Codec<T> codec, boolean owned) {
+    T value = owned && codec instanceof BuiltinCodecs.Adopting<T> adopting
+        ? adopting.adopt(payload) : codec.decode(payload);
+    if (value == null) {
+      throw new CacheCodecException(codec + " returned null");
+    }
+    return value;
   }
 
   /**

@@ -147,6 +147,14 @@ final class Envelope {
     return out.toByteArray();
   }
 
+  /**
+   * Tells whether stored bytes are a codec's bytes as they are, with no header: what
+   * {@link #unseal} returns unchanged, with {@link Meta#NONE}, for a key that is not hashed.
+   */
+  static boolean bare(byte[] stored) {
+    return stored.length == 0 || (stored[0] & 0xFF) != MARK;
+  }
+
   /** Returns the codec payload of stored bytes, ignoring metadata. */
   static byte[] open(byte[] stored, String checkedKey) {
     return unseal(stored, checkedKey).payload();
@@ -161,7 +169,7 @@ final class Envelope {
    * @throws CacheCodecException if the bytes are not a valid envelope for this key
    */
   static Opened unseal(byte[] stored, String checkedKey) {
-    if (stored.length == 0 || (stored[0] & 0xFF) != MARK) {
+    if (bare(stored)) {
       if (checkedKey != null) {
         throw new CacheCodecException("value under a hashed key carries no key check");
       }

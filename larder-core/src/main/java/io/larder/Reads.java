@@ -63,19 +63,19 @@ final class Reads {
     }
     Decoded read = calls.getDecoded(stats, k.store());
     if (read == null) {
-      return counted(view, Entry.absent(), Map.of());
+      return countedFromStore(view, Entry.absent());
     }
     @SuppressWarnings("unchecked")
     Entry<T> kept = (Entry<T>) read.entryFor(codec);
     if (kept != null) {
-      return counted(view, tier.fits(codec, kept.value()) ? kept : Entry.absent(), Map.of());
+      return countedFromStore(view, tier.fits(codec, kept.value()) ? kept : Entry.absent());
     }
     byte[] raw;
     try {
       raw = read.bytes();
     } catch (RuntimeException e) {
       // written decoded by another codec that cannot encode it (a by-reference value)
-      return counted(view, entries.unencodable(k, stats, e), Map.of());
+      return countedFromStore(view, entries.unencodable(k, stats, e));
     }
     Entry<T> opened = entries.open(k, raw, codec, false, stats);
     if (opened.present() && (opened.value() == null || tier.shared(opened.value()))) {
@@ -83,7 +83,7 @@ final class Reads {
           opened.value() == null ? 0 : ObjectTier.weight(opened.value()), raw);
       calls.objects().offerDecoded(k.store(), read, decoded);
     }
-    return counted(view, opened, Map.of());
+    return countedFromStore(view, opened);
   }
 
   /** Reads several keys in one round trip; the result holds the keys found, in input order. */
@@ -179,13 +179,27 @@ final class Reads {
    * moved on read as absent.
    */
   private <T> Entry<T> counted(View view, Entry<T> entry, Map<String, byte[]> known) {
+    return counted(view, entry, known, StatsCounter.Kind.HIT, StatsCounter.Kind.MISS);
+  }
+
+  /**
+   * Counts an entry read from the store's object tier as {@link #counted} does, with the
+   * round trip that read it in the same increment.
+   */
+  private <T> Entry<T> countedFromStore(View view, Entry<T> entry) {
+    return counted(view, entry, Map.of(), StatsCounter.Kind.STORE_HIT,
+        StatsCounter.Kind.STORE_MISS);
+  }
+
+  private <T> Entry<T> counted(View view, Entry<T> entry, Map<String, byte[]> known,
+      StatsCounter.Kind hit, StatsCounter.Kind miss) {
     StatsCounter stats = view.stats();
     if (!entry.present()
         || !entry.meta().tags().isEmpty() && !tags.current(entry.meta().tags(), known, stats)) {
-      stats.inc(StatsCounter.Kind.MISS);
+      stats.inc(miss);
       return Entry.absent();
     }
-    stats.inc(StatsCounter.Kind.HIT);
+    stats.inc(hit);
     stats.add(StatsCounter.Kind.TIME_SAVED, entry.meta().computeMillis());
     return entry;
   }

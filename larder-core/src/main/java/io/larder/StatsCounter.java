@@ -2,7 +2,11 @@ package io.larder;
 
 import java.util.concurrent.atomic.LongAdder;
 
-/** The live counters behind {@link CacheStats}; increments reach every ancestor. */
+/**
+ * The live counters behind {@link CacheStats}; increments reach every ancestor. A read that
+ * went to the store counts its round trip and its hit or miss with one increment
+ * ({@link Kind#STORE_HIT}, {@link Kind#STORE_MISS}), split again when a snapshot is taken.
+ */
 final class StatsCounter {
   private final StatsCounter parent;
   final LongAdder hits = new LongAdder();
@@ -14,13 +18,20 @@ final class StatsCounter {
   final LongAdder storeErrors = new LongAdder();
   final LongAdder roundTrips = new LongAdder();
   final LongAdder timeSaved = new LongAdder();
+  /** Round trips that were each one read and its hit, or its miss. */
+  final LongAdder storeHits = new LongAdder();
+  final LongAdder storeMisses = new LongAdder();
 
   StatsCounter(StatsCounter parent) {
     this.parent = parent;
   }
 
+  /**
+   * What a count is of; {@code STORE_HIT} and {@code STORE_MISS} are a round trip and a hit,
+   * or a miss, at once.
+   */
   enum Kind { HIT, MISS, PRELOAD_HIT, WRITE, DELETE, DECODE_ERROR, STORE_ERROR, ROUND_TRIP,
-    TIME_SAVED }
+    TIME_SAVED, STORE_HIT, STORE_MISS }
 
   void add(Kind kind, long n) {
     if (n == 0) {
@@ -45,12 +56,17 @@ final class StatsCounter {
       case DECODE_ERROR: return decodeErrors;
       case STORE_ERROR: return storeErrors;
       case TIME_SAVED: return timeSaved;
+      case STORE_HIT: return storeHits;
+      case STORE_MISS: return storeMisses;
       default: return roundTrips;
     }
   }
 
   CacheStats snapshot() {
-    return new CacheStats(hits.sum(), misses.sum(), preloadHits.sum(), writes.sum(),
-        deletes.sum(), decodeErrors.sum(), storeErrors.sum(), roundTrips.sum(), timeSaved.sum());
+    long storeHit = storeHits.sum();
+    long storeMiss = storeMisses.sum();
+    return new CacheStats(hits.sum() + storeHit, misses.sum() + storeMiss, preloadHits.sum(),
+        writes.sum(), deletes.sum(), decodeErrors.sum(), storeErrors.sum(),
+        roundTrips.sum() + storeHit + storeMiss, timeSaved.sum());
   }
 }

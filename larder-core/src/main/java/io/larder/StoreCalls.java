@@ -41,21 +41,31 @@ final class StoreCalls {
 
   /**
    * Reads one entry from the store's object tier as {@link #call} would, written out without
-   * the lambdas of {@link #call}: this is the memory store's every read.
+   * the lambdas of {@link #call}: this is the memory store's every read. Unlike {@link #call},
+   * a read answered (a failure in fail-open mode included, as {@code null}) leaves its round
+   * trip to the caller, who counts it with the hit or miss in one increment
+   * ({@link StatsCounter.Kind#STORE_HIT}); a read that throws counts it here.
    */
   Decoded getDecoded(StatsCounter stats, String storeKey) {
     requireOpen();
-    stats.inc(StatsCounter.Kind.ROUND_TRIP);
     try {
       return objects.getDecoded(storeKey);
     } catch (CacheCodecException e) {
+      stats.inc(StatsCounter.Kind.ROUND_TRIP);
       throw e;
     } catch (CacheException e) {
-      return failed(stats, "get", e, null);
+      return failedRead(stats, e);
     } catch (RuntimeException e) {
-      return failed(stats, "get",
-          new CacheException("store " + description + " failed: " + e, e), null);
+      return failedRead(stats,
+          new CacheException("store " + description + " failed: " + e, e));
     }
+  }
+
+  private Decoded failedRead(StatsCounter stats, CacheException e) {
+    if (!failOpen) {
+      stats.inc(StatsCounter.Kind.ROUND_TRIP); // thrown: the caller counts nothing
+    }
+    return failed(stats, "get", e, null);
   }
 
   /**

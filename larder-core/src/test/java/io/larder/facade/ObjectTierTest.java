@@ -57,6 +57,25 @@ class ObjectTierTest {
   }
 
   @Test
+  void aReadOfTheObjectTierCountsOneRoundTripAndItsHitOrMissInEveryView() {
+    Cache child = cache.namespace("child");
+    child.set("s", "v");
+    child.set("b", new byte[] {1, 2});
+    var parentBefore = cache.stats();
+    assertThat(child.get("s", String.class)).isEqualTo("v");
+    assertThat(child.get("b", byte[].class)).containsExactly(1, 2);
+    assertThat(child.get("missing", String.class)).isNull();
+    var stats = child.stats();
+    assertThat(stats.hits()).isEqualTo(2);
+    assertThat(stats.misses()).isEqualTo(1);
+    assertThat(stats.roundTrips()).isEqualTo(5); // two writes, three reads
+    var parent = cache.stats();
+    assertThat(parent.hits() - parentBefore.hits()).isEqualTo(2);
+    assertThat(parent.misses() - parentBefore.misses()).isEqualTo(1);
+    assertThat(parent.roundTrips() - parentBefore.roundTrips()).isEqualTo(3);
+  }
+
+  @Test
   void aByteArrayIsNeverSharedBetweenCallers() {
     byte[] written = {1, 2, 3};
     cache.set("bytes", written);
