@@ -63,6 +63,8 @@ public final class AsyncCasLoop {
       return Runnable::run;
     }
     long nanos = CasLoop.parkNanos(attempt, ThreadLocalRandom.current().nextDouble());
-    return CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS);
+    // run on the JDK's delay thread: an attempt only sends a call, and the default executor
+    // (the common pool) is a new thread per task where its parallelism is 1 (2 cores)
+    return CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS, Runnable::run);
   }
 }
