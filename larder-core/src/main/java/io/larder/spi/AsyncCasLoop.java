@@ -63,8 +63,6 @@ public final class AsyncCasLoop {
       return Runnable::run;
     }
     long nanos = CasLoop.parkNanos(attempt, ThreadLocalRandom.current().nextDouble());
-    // run on the JDK's delay thread: an attempt only sends a call, and the default executor
-    // (the common pool) is a new thread per task where its parallelism is 1 (2 cores)
-    return CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS, Runnable::run);
+    return CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS);
   }
 }
