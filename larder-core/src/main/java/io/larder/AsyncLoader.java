@@ -1,6 +1,5 @@
 package io.larder;
 
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.larder.spi.KeyLayout;
 import io.larder.spi.KeyRules;
 import java.lang.System.Logger.Level;
@@ -13,7 +12,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -43,17 +41,8 @@ final class AsyncLoader {
   /** Computations in flight in this JVM, by store key: one per key (single flight). */
   private final ConcurrentMap<String, CompletableFuture<Entry<?>>> inflight =
       new ConcurrentHashMap<>();
-  /** Numbers computations in the order they finish. */
-  private final AtomicLong finishes = new AtomicLong();
-  /**
-   * When each recently computed key's computation finished ({@link #finishes}): a caller whose
-   * read raced a computation of its key finishing (read before its write, decided after it
-   * left {@link #inflight}) reads again rather than compute a second time. Bounded: a key
-   * pushed out by 16,384 later ones is no longer rechecked, as the synchronous loader never
-   * is.
-   */
-  private final com.github.benmanes.caffeine.cache.Cache<String, Long> finishedAt =
-      Caffeine.newBuilder().maximumSize(16_384).executor(Runnable::run).build();
+  /** When recent computations finished: see {@link Finishes}. */
+  private final Finishes finishes = new Finishes();
 
   AsyncLoader(AsyncCalls async, AsyncEngine engine, Reads reads, Writes writes,
       ScopedReads scoped, KeyRules rules, InstantSource clock, Admitter admitter) {
@@ -85,30 +74,27 @@ final class AsyncLoader {
   <T> CompletableFuture<Entry<T>> compute(View view, Keys.StoreKey k, Codec<T> codec,
       Freshness f, Function<String, ? extends CompletionStage<? extends T>> loader,
       boolean cacheNulls, boolean admit) {
-    return readAndDecide(new Load<>(view, k, codec, f, loader, cacheNulls, admit), true);
+    return readAndDecide(new Load<>(view, k, codec, f, loader, cacheNulls, admit));
   }
 
-  private <T> CompletableFuture<Entry<T>> readAndDecide(Load<T> load, boolean recheck) {
+  private <T> CompletableFuture<Entry<T>> readAndDecide(Load<T> load) {
     View view = load.view();
-    long stamp = recheck ? finishes.get() : Long.MAX_VALUE;
+    long stamp = finishes.stamp();
     CompletableFuture<Entry<T>> read = engine.handles(view)
         ? engine.entry(view, load.k(), load.codec(), e -> e)
         : async.offload(() -> reads.entry(view, load.k(), load.codec()));
-    return async.compose(read, cached -> {
-      LoadDecision decision = LoadDecision.decide(cached.present(),
-          cached.meta().freshUntil(), cached.meta().computeMillis(), clock.millis(),
-          load.f().beta(), !load.f().staleTime().isZero(),
-          1.0 - ThreadLocalRandom.current().nextDouble());
-      Long finished = decision == LoadDecision.SERVE ? null
-          : finishedAt.getIfPresent(load.k().store());
-      if (finished != null && finished > stamp) {
-        return readAndDecide(load, false); // a computation finished meanwhile: read its value
-      }
-      return decide(load, cached, decision);
-    });
+    return async.compose(read, cached -> decide(load, cached, stamp, LoadDecision.decide(
+        cached.present(), cached.meta().freshUntil(), cached.meta().computeMillis(),
+        clock.millis(), load.f().beta(), !load.f().staleTime().isZero(),
+        1.0 - ThreadLocalRandom.current().nextDouble())));
   }
 
-  private <T> CompletableFuture<Entry<T>> decide(Load<T> load, Entry<T> cached,
+  /**
+   * Acts on the decision about what a read found. A caller that registers to compute after a
+   * computation of its key finished since {@code stamp} (taken before its read) does not
+   * repeat it: a refresh is skipped, a miss reads the store again ({@link Finishes}).
+   */
+  private <T> CompletableFuture<Entry<T>> decide(Load<T> load, Entry<T> cached, long stamp,
       LoadDecision decision) {
     String key = load.k().store();
     switch (decision) {
@@ -116,12 +102,12 @@ final class AsyncLoader {
         return CompletableFuture.completedFuture(cached);
       case REFRESH_EARLY: {
         CompletableFuture<Entry<?>> mine = new CompletableFuture<>();
-        return inflight.putIfAbsent(key, mine) == null ? lead(load, mine, cached)
-            : CompletableFuture.completedFuture(cached);
+        return inflight.putIfAbsent(key, mine) != null || raced(key, stamp, mine, cached)
+            ? CompletableFuture.completedFuture(cached) : lead(load, mine, cached);
       }
       case SERVE_STALE: {
         CompletableFuture<Entry<?>> mine = new CompletableFuture<>();
-        if (inflight.putIfAbsent(key, mine) == null) {
+        if (inflight.putIfAbsent(key, mine) == null && !raced(key, stamp, mine, cached)) {
           lead(load, mine, cached).whenComplete((refreshed, failure) -> {
             if (failure != null) {
               LOG.log(Level.WARNING, () -> "background refresh of " + load.k().full()
@@ -134,9 +120,47 @@ final class AsyncLoader {
       default: {
         CompletableFuture<Entry<?>> mine = new CompletableFuture<>();
         CompletableFuture<Entry<?>> running = inflight.putIfAbsent(key, mine);
-        return running != null ? shared(running) : lead(load, mine, null);
+        if (running != null) {
+          return shared(running);
+        }
+        if (!finishes.since(key, stamp)) {
+          return lead(load, mine, null);
+        }
+        // a computation finished after our read: its value is in the store now, unless it was
+        // not stored (null, not admitted), and then this caller computes its own
+        CompletableFuture<Entry<T>> again;
+        try {
+          again = readStored(load).exceptionally(failure -> Entry.absent());
+        } catch (RuntimeException e) {
+          again = CompletableFuture.completedFuture(Entry.absent()); // then compute, as before
+        }
+        return async.compose(again, stored -> {
+          if (!stored.present()) {
+            return lead(load, mine, null);
+          }
+          unregister(key, mine, stored);
+          return CompletableFuture.completedFuture(stored);
+        });
       }
     }
+  }
+
+  /**
+   * Whether a refresh registered as {@code mine} would repeat one that finished after this
+   * caller's read: then it unregisters, answering any caller that joined with {@code cached}.
+   */
+  private boolean raced(String key, long stamp, CompletableFuture<Entry<?>> mine,
+      Entry<?> cached) {
+    if (!finishes.since(key, stamp)) {
+      return false;
+    }
+    unregister(key, mine, cached);
+    return true;
+  }
+
+  private void unregister(String key, CompletableFuture<Entry<?>> mine, Entry<?> answer) {
+    inflight.remove(key, mine);
+    mine.complete(answer);
   }
 
   /** Another caller's computation of the same key, as this caller's own future. */
@@ -163,7 +187,7 @@ final class AsyncLoader {
       done = CompletableFuture.failedFuture(e);
     }
     done.whenComplete((entry, failure) -> {
-      finishedAt.put(load.k().store(), finishes.incrementAndGet());
+      finishes.finished(load.k().store());
       inflight.remove(load.k().store(), mine);
       if (failure != null) {
         mine.completeExceptionally(AsyncCalls.unwrap(failure));

@@ -45,6 +45,7 @@ final class Loader {
   /** Computations in flight in this JVM, by store key: one per key (single flight). */
   private final ConcurrentMap<String, CompletableFuture<Object>> inflight =
       new ConcurrentHashMap<>();
+  private final Finishes finishes = new Finishes();
   private volatile ExecutorService background;
 
   Loader(Reads reads, Writes writes, ScopedReads scoped, StoreCalls calls, KeyRules rules,
@@ -75,6 +76,7 @@ final class Loader {
    */
   <T> Entry<T> compute(View view, Keys.StoreKey k, Codec<T> codec, Freshness f,
       Supplier<? extends T> loader, boolean cacheNulls, boolean admit) {
+    long stamp = finishes.stamp();
     Entry<T> cached = reads.entry(view, k, codec);
     LoadDecision decision = LoadDecision.decide(cached.present(), cached.meta().freshUntil(),
         cached.meta().computeMillis(), clock.millis(), f.beta(), !f.staleTime().isZero(),
@@ -85,17 +87,56 @@ final class Loader {
         return cached;
       case REFRESH_EARLY: {
         CompletableFuture<Object> mine = new CompletableFuture<>();
-        return inflight.putIfAbsent(k.store(), mine) == null ? lead(load, mine, cached) : cached;
+        if (inflight.putIfAbsent(k.store(), mine) != null) {
+          return cached;
+        }
+        return raced(k.store(), stamp, mine, cached) ? cached : lead(load, mine, cached);
       }
       case SERVE_STALE:
-        refreshInBackground(load, cached);
+        refreshInBackground(load, cached, stamp);
         return cached;
       default: {
         CompletableFuture<Object> mine = new CompletableFuture<>();
         CompletableFuture<Object> running = inflight.putIfAbsent(k.store(), mine);
-        return running != null ? await(running) : lead(load, mine, null);
+        if (running != null) {
+          return await(running);
+        }
+        if (finishes.since(k.store(), stamp)) {
+          // a computation finished after our read: its value is in the store now, unless it
+          // was not stored (null, not admitted), and then this caller computes its own
+          Entry<T> stored;
+          try {
+            stored = readStored(load);
+          } catch (RuntimeException | Error e) {
+            inflight.remove(k.store(), mine);
+            mine.completeExceptionally(e);
+            throw e;
+          }
+          if (stored.present()) {
+            unregister(k.store(), mine, stored);
+            return stored;
+          }
+        }
+        return lead(load, mine, null);
       }
     }
+  }
+
+  /**
+   * Whether a refresh registered as {@code mine} would repeat one that finished after this
+   * caller's read: then it unregisters, answering any caller that joined with {@code cached}.
+   */
+  private boolean raced(String key, long stamp, CompletableFuture<Object> mine, Entry<?> cached) {
+    if (!finishes.since(key, stamp)) {
+      return false;
+    }
+    unregister(key, mine, cached);
+    return true;
+  }
+
+  private void unregister(String key, CompletableFuture<Object> mine, Entry<?> answer) {
+    inflight.remove(key, mine);
+    mine.complete(answer);
   }
 
   /** One call's computation: what to compute, for whom, how fresh. */
@@ -122,10 +163,11 @@ final class Loader {
     }
   }
 
-  private <T> void refreshInBackground(Load<T> load, Entry<T> stale) {
+  private <T> void refreshInBackground(Load<T> load, Entry<T> stale, long stamp) {
     CompletableFuture<Object> mine = new CompletableFuture<>();
-    if (inflight.putIfAbsent(load.k().store(), mine) != null) {
-      return; // somebody is refreshing it already
+    if (inflight.putIfAbsent(load.k().store(), mine) != null
+        || raced(load.k().store(), stamp, mine, stale)) {
+      return; // somebody is refreshing it already, or has just refreshed it
     }
     try {
       background().execute(() -> {
@@ -157,6 +199,7 @@ final class Loader {
       mine.completeExceptionally(e);
       throw e;
     } finally {
+      finishes.finished(load.k().store());
       inflight.remove(load.k().store(), mine);
     }
   }
