@@ -19,6 +19,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -50,6 +51,7 @@ final class BinaryConnection implements AutoCloseable {
   private final int port;
   private final long timeoutNanos;
   private final Bootstrap bootstrap;
+  private final EventLoopGroup group;
 
   private final Object lock = new Object();
   private volatile Channel channel;
@@ -75,6 +77,7 @@ final class BinaryConnection implements AutoCloseable {
     this.host = config.host();
     this.port = config.port();
     this.timeoutNanos = config.timeout().toNanos();
+    this.group = group;
     this.bootstrap = new Bootstrap()
         .group(group)
         .channel(NioSocketChannel.class)
@@ -165,6 +168,55 @@ final class BinaryConnection implements AutoCloseable {
   }
 
   /**
+   * Bounds a started request by the store's timeout, counted from {@code sentAtNanos}, without
+   * a waiting thread: the event loop fails the future with {@link CacheTimeoutException} when
+   * the timeout passes, and closes the connection as stuck if the server has sent nothing since
+   * the request was made. A queued call that timed out is not sent (see {@link Merger}).
+   *
+   * @param result the answer to come; failed in place when the timeout passes
+   * @param what the request, for messages
+   * @param sentAtNanos when the request was made ({@link System#nanoTime()})
+   * @param <T> the answer's type
+   * @return {@code result}
+   */
+  <T> CompletableFuture<T> timed(CompletableFuture<T> result, String what, long sentAtNanos) {
+    if (result.isDone()) {
+      return result;
+    }
+    ScheduledFuture<?> timer = group.next().schedule(() -> {
+      if (result.completeExceptionally(timeout(what))) {
+        closeIfStuck(sentAtNanos);
+      }
+    }, sentAtNanos + timeoutNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+    result.whenComplete((answer, failure) -> timer.cancel(false));
+    return result;
+  }
+
+  private CacheTimeoutException timeout(String what) {
+    return new CacheTimeoutException(what + " on Kyoto Tycoon " + server + " timed out after "
+        + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+  }
+
+  /**
+   * Closes the connection if not a byte came since {@code sentAtNanos}: the server or the path
+   * to it is stuck. The calls still waiting on it fail with a timeout, as the one that noticed.
+   */
+  private void closeIfStuck(long sentAtNanos) {
+    Channel ch = channel;
+    if (ch != null && lastReadNanos - sentAtNanos < 0) {
+      ch.eventLoop().execute(() -> {
+        Handler handler = ch.pipeline().get(Handler.class);
+        if (handler != null && handler.closing == null) {
+          handler.closing = new CacheTimeoutException("Kyoto Tycoon " + server + " sent nothing"
+              + " for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms; the connection was"
+              + " closed as stuck");
+        }
+        ch.close();
+      });
+    }
+  }
+
+  /**
    * Waits for the answer to a request until a deadline. If it does not come and the server has
    * sent nothing since the request was made, the connection is closed as stuck (its calls fail
    * and the next call reconnects).
@@ -185,13 +237,8 @@ final class BinaryConnection implements AutoCloseable {
       return result.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       result.cancel(false);
-      Channel ch = channel;
-      if (ch != null && lastReadNanos - sentAtNanos < 0) {
-        // not a byte since the request went out: the server or the path to it is stuck
-        ch.close();
-      }
-      throw new CacheTimeoutException(what + " on Kyoto Tycoon " + server + " timed out after "
-          + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+      closeIfStuck(sentAtNanos);
+      throw timeout(what);
     } catch (ExecutionException e) {
       throw rethrow(e.getCause());
     } catch (InterruptedException e) {
@@ -247,6 +294,31 @@ final class BinaryConnection implements AutoCloseable {
       throw new CacheConnectionException(
           "sending " + what + " to Kyoto Tycoon " + server + " failed", written.cause());
     }
+  }
+
+  /**
+   * Sends a request with the no-reply flag without waiting: the future completes when it is
+   * written to the connection, or fails as {@link #send} would throw.
+   *
+   * @param what the request, for messages
+   * @param size the request's size in bytes
+   * @param writer writes the request into the buffer it is given
+   * @return completes once written
+   * @throws CacheConnectionException if the server cannot be reached
+   */
+  CompletableFuture<Void> sendAsync(String what, int size, Consumer<ByteBuf> writer) {
+    long sentAt = System.nanoTime();
+    Channel ch = channel();
+    CompletableFuture<Void> result = new CompletableFuture<>();
+    ch.writeAndFlush(new Outgoing(encode(ch, size, writer), null)).addListener(f -> {
+      if (f.isSuccess()) {
+        result.complete(null);
+      } else {
+        result.completeExceptionally(new CacheConnectionException(
+            "sending " + what + " to Kyoto Tycoon " + server + " failed", f.cause()));
+      }
+    });
+    return timed(result, "writing " + what, sentAt);
   }
 
   /**
@@ -361,6 +433,8 @@ final class BinaryConnection implements AutoCloseable {
   /** Matches replies to the calls waiting for them; runs on the event loop. */
   private final class Handler extends ChannelDuplexHandler {
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+    /** Why the connection is being closed, when it is closed as stuck. */
+    CacheException closing;
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -394,8 +468,8 @@ final class BinaryConnection implements AutoCloseable {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      failAll(new CacheConnectionException("the connection to Kyoto Tycoon " + server
-          + " closed"));
+      failAll(closing != null ? closing : new CacheConnectionException(
+          "the connection to Kyoto Tycoon " + server + " closed"));
       ctx.fireChannelInactive();
     }
 
