@@ -136,6 +136,11 @@ final class AsyncCalls implements AutoCloseable {
     return binary(() -> binary.timed(binary.start(what, size, writer), what, start));
   }
 
+  /** Returns how many calls were handed to the executor so far (approximately, while busy). */
+  long blockingCalls() {
+    return blocking.getTaskCount();
+  }
+
   /** Stops the executor; blocking calls already running finish. Idempotent. */
   @Override
   public void close() {

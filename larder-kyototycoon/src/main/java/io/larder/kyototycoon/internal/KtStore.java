@@ -405,6 +405,11 @@ public final class KtStore implements AsyncStore {
     return async.blocking(() -> incr(key, delta, ttlMillis));
   }
 
+  /** Returns how many asynchronous calls were run on the store's executor, blocking. */
+  long blockingAsyncCalls() {
+    return async.blockingCalls();
+  }
+
   /** Returns how many single-key calls went out merged with others ({@link Merger}). */
   long mergedCalls() {
     return merger == null ? 0 : merger.merged();

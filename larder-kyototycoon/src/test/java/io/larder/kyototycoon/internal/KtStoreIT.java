@@ -250,6 +250,29 @@ class KtStoreIT {
   }
 
   @Test
+  void binaryProtocolAsyncCallsRunOnNoThreadOfTheirOwn() {
+    binaryCallsWithoutTheExecutor((KtStore) store);
+    try (Store plain = builder(server).db(DB).merge(false).build()) {
+      binaryCallsWithoutTheExecutor((KtStore) plain);
+    }
+  }
+
+  private void binaryCallsWithoutTheExecutor(KtStore s) {
+    s.setAsync(ns + "a", utf8("1"), Store.NO_EXPIRY).join();
+    s.setManyAsync(Map.of(ns + "b", utf8("2"), ns + "c", utf8("3")), 60_000).join();
+    s.setEachAsync(Map.of(ns + "d", utf8("4")), key -> Store.NO_EXPIRY).join();
+    assertThat(s.getAsync(ns + "a").join()).containsExactly('1');
+    assertThat(s.getManyAsync(List.of(ns + "b", ns + "d", ns + "x")).join())
+        .containsOnlyKeys(ns + "b", ns + "d");
+    assertThat(s.deleteAsync(ns + "a").join()).isTrue();
+    assertThat(s.deleteManyAsync(List.of(ns + "b", ns + "c", ns + "x")).join()).isEqualTo(2);
+    assertThat(s.getAsync(ns + "a").join()).isNull();
+    assertThat(s.blockingAsyncCalls()).as("calls run on the executor").isZero();
+    assertThat(s.existsAsync(ns + "d").join()).isTrue(); // HTTP RPC: on the executor
+    assertThat(s.blockingAsyncCalls()).isEqualTo(1);
+  }
+
+  @Test
   void thousandsOfConcurrentAsyncCallsEachGetTheirOwnAnswer() {
     assertThat(AsyncLoad.mixedCalls((AsyncStore) store, ns, 4, 125)).isGreaterThan(4 * 125 * 10);
   }
