@@ -19,6 +19,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
@@ -45,6 +46,9 @@ import java.util.function.Consumer;
  */
 final class BinaryConnection implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(BinaryConnection.class.getName());
+  /** Set on a channel closed because the server sent nothing for a whole timeout. */
+  private static final AttributeKey<CacheTimeoutException> STUCK =
+      AttributeKey.valueOf(BinaryConnection.class, "stuck");
 
   private final String server;
   private final String host;
@@ -160,8 +164,7 @@ final class BinaryConnection implements AutoCloseable {
     ChannelFuture written = ch.writeAndFlush(new Outgoing(encode(ch, size, writer), pending));
     written.addListener(f -> {
       if (!f.isSuccess()) {
-        pending.result.completeExceptionally(new CacheConnectionException(
-            "sending " + what + " to Kyoto Tycoon " + server + " failed", f.cause()));
+        pending.result.completeExceptionally(sendFailure(ch, what, f.cause()));
       }
     });
     return pending.result;
@@ -204,15 +207,10 @@ final class BinaryConnection implements AutoCloseable {
   private void closeIfStuck(long sentAtNanos) {
     Channel ch = channel;
     if (ch != null && lastReadNanos - sentAtNanos < 0) {
-      ch.eventLoop().execute(() -> {
-        Handler handler = ch.pipeline().get(Handler.class);
-        if (handler != null && handler.closing == null) {
-          handler.closing = new CacheTimeoutException("Kyoto Tycoon " + server + " sent nothing"
-              + " for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms; the connection was"
-              + " closed as stuck");
-        }
-        ch.close();
-      });
+      ch.attr(STUCK).setIfAbsent(new CacheTimeoutException("Kyoto Tycoon " + server
+          + " sent nothing for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms; the"
+          + " connection was closed as stuck"));
+      ch.close();
     }
   }
 
@@ -314,8 +312,7 @@ final class BinaryConnection implements AutoCloseable {
       if (f.isSuccess()) {
         result.complete(null);
       } else {
-        result.completeExceptionally(new CacheConnectionException(
-            "sending " + what + " to Kyoto Tycoon " + server + " failed", f.cause()));
+        result.completeExceptionally(sendFailure(ch, what, f.cause()));
       }
     });
     return timed(result, "writing " + what, sentAt);
@@ -337,6 +334,13 @@ final class BinaryConnection implements AutoCloseable {
       throw new CacheException("Kyoto Tycoon " + server + " answered an empty get_bulk with an"
           + " error");
     }
+  }
+
+  /** Why a request could not be written: the connection was closed as stuck, or broke. */
+  private CacheException sendFailure(Channel ch, String what, Throwable cause) {
+    CacheException stuck = ch.attr(STUCK).get();
+    return stuck != null ? stuck : new CacheConnectionException(
+        "sending " + what + " to Kyoto Tycoon " + server + " failed", cause);
   }
 
   private static ByteBuf encode(Channel ch, int size, Consumer<ByteBuf> writer) {
@@ -433,8 +437,6 @@ final class BinaryConnection implements AutoCloseable {
   /** Matches replies to the calls waiting for them; runs on the event loop. */
   private final class Handler extends ChannelDuplexHandler {
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
-    /** Why the connection is being closed, when it is closed as stuck. */
-    CacheException closing;
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -468,7 +470,8 @@ final class BinaryConnection implements AutoCloseable {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      failAll(closing != null ? closing : new CacheConnectionException(
+      CacheException stuck = ctx.channel().attr(STUCK).get();
+      failAll(stuck != null ? stuck : new CacheConnectionException(
           "the connection to Kyoto Tycoon " + server + " closed"));
       ctx.fireChannelInactive();
     }
