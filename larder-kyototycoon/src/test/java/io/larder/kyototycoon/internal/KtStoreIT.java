@@ -245,6 +245,11 @@ class KtStoreIT {
         assertThat(quiet.add(ns + "q" + i, utf8("other"), 60_000)).isFalse();
         quiet.setMany(Map.of(ns + "m" + i, utf8("w")), 60_000);
         assertThat(quiet.get(ns + "m" + i)).containsExactly('w');
+        AsyncStore async = (AsyncStore) quiet;
+        async.setAsync(ns + "a" + i, utf8("x" + i), Store.NO_EXPIRY).join();
+        assertThat(async.existsAsync(ns + "a" + i).join()).as("async, round %d", i).isTrue();
+        async.setManyAsync(Map.of(ns + "b" + i, utf8("y")), 60_000).join();
+        assertThat(async.getAsync(ns + "b" + i).join()).containsExactly('y');
       }
     }
   }
