@@ -3,6 +3,7 @@ package io.larder.bench;
 import io.larder.AsyncCache;
 import io.larder.Cache;
 import io.larder.Larder;
+import io.larder.testkit.KyotoTycoonServer;
 import io.larder.testkit.MemcachedServer;
 import io.larder.testkit.RedisServer;
 import io.lettuce.core.RedisClient;
@@ -38,6 +39,8 @@ import net.rubyeye.xmemcached.MemcachedClient;
  *   <li>10,000 {@code get}s of 1 kB values kept in flight from 16 threads, on Redis beside
  *       Lettuce's async API on its own connection, and on memcached beside XMemcached (which
  *       has no asynchronous get: its 16 threads each wait for their call);</li>
+ *   <li>the same on Kyoto Tycoon beside the same cache's blocking get from 16 threads
+ *       (skipped without a {@code ktserver});</li>
  *   <li>10,000 {@code getOrCompute} calls at once on distinct keys on Redis, each loader
  *       completing after 20 ms without a thread: the peak number of live threads and the time
  *       until all are done, beside the blocking {@code getOrCompute} on a pool of 200
@@ -121,7 +124,35 @@ final class AsyncSuite implements Suite {
         xmc.shutdown();
       }
     }
+    kyotoTycoon(results, settings, window, entries, keys, value);
     return results;
+  }
+
+  /**
+   * Kyoto Tycoon's native asynchronous get (binary protocol, merged) beside the same cache's
+   * blocking get from 16 threads; there is no asynchronous Java client for it to compare with.
+   */
+  private static void kyotoTycoon(List<Result> out, Harness.Settings settings, int window,
+      Map<String, Object> entries, List<String> keys, byte[] value) throws Exception {
+    if (KyotoTycoonServer.locate().isEmpty()) {
+      System.err.println("async: Kyoto Tycoon case skipped: no ktserver found");
+      return;
+    }
+    try (KyotoTycoonServer kt = KyotoTycoonServer.start();
+         Cache cache = Larder.open(kt.url() + "?failOpen=false&timeout=10s")) {
+      cache.setMany(entries);
+      AsyncCache async = cache.async();
+      Map<String, Harness.Timed<InterruptedException>> contenders = new LinkedHashMap<>();
+      contenders.put("larder", millis -> inFlight(millis, window, r ->
+          async.get(keys.get(r.nextInt(KEYS)), byte[].class)
+              .thenAccept(v -> Harness.require(v, value))));
+      contenders.put("blocking", millis -> Harness.measure(
+          r -> Harness.require(cache.get(keys.get(r.nextInt(KEYS)), byte[].class), value),
+          THREADS, millis));
+      Map<String, Double> m = Harness.rounds(settings, contenders);
+      out.add(Result.rate("Kyoto Tycoon get 1kB, " + count(window) + " in flight, 16 thr",
+          m.get("larder"), m.get("blocking"), "Larder's blocking get, 16 thr", "ops/s"));
+    }
   }
 
   /**

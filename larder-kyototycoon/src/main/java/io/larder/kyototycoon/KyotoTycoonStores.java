@@ -169,7 +169,8 @@ public final class KyotoTycoonStores {
     /**
      * Connects and checks the database index against the server's report.
      *
-     * @return the open store, owned by the caller
+     * @return the open store, owned by the caller; also an {@link io.larder.spi.AsyncStore}
+     *     (see docs/kyototycoon.md, "Asynchronous calls")
      * @throws IllegalArgumentException if the server has no database with the chosen index
      * @throws io.larder.CacheConnectionException if the server cannot be reached
      * @throws io.larder.CacheTimeoutException if it does not answer in time

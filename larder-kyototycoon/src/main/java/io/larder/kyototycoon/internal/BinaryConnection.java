@@ -19,6 +19,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -44,12 +46,16 @@ import java.util.function.Consumer;
  */
 final class BinaryConnection implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(BinaryConnection.class.getName());
+  /** Set on a channel closed because the server sent nothing for a whole timeout. */
+  private static final AttributeKey<CacheTimeoutException> STUCK =
+      AttributeKey.valueOf(BinaryConnection.class, "stuck");
 
   private final String server;
   private final String host;
   private final int port;
   private final long timeoutNanos;
   private final Bootstrap bootstrap;
+  private final EventLoopGroup group;
 
   private final Object lock = new Object();
   private volatile Channel channel;
@@ -75,6 +81,7 @@ final class BinaryConnection implements AutoCloseable {
     this.host = config.host();
     this.port = config.port();
     this.timeoutNanos = config.timeout().toNanos();
+    this.group = group;
     this.bootstrap = new Bootstrap()
         .group(group)
         .channel(NioSocketChannel.class)
@@ -157,11 +164,54 @@ final class BinaryConnection implements AutoCloseable {
     ChannelFuture written = ch.writeAndFlush(new Outgoing(encode(ch, size, writer), pending));
     written.addListener(f -> {
       if (!f.isSuccess()) {
-        pending.result.completeExceptionally(new CacheConnectionException(
-            "sending " + what + " to Kyoto Tycoon " + server + " failed", f.cause()));
+        pending.result.completeExceptionally(sendFailure(ch, what, f.cause()));
       }
     });
     return pending.result;
+  }
+
+  /**
+   * Bounds a started request by the store's timeout, counted from {@code sentAtNanos}, without
+   * a waiting thread: the event loop fails the future with {@link CacheTimeoutException} when
+   * the timeout passes, and closes the connection as stuck if the server has sent nothing since
+   * the request was made. A queued call that timed out is not sent (see {@link Merger}).
+   *
+   * @param result the answer to come; failed in place when the timeout passes
+   * @param what the request, for messages
+   * @param sentAtNanos when the request was made ({@link System#nanoTime()})
+   * @param <T> the answer's type
+   * @return {@code result}
+   */
+  <T> CompletableFuture<T> timed(CompletableFuture<T> result, String what, long sentAtNanos) {
+    if (result.isDone()) {
+      return result;
+    }
+    ScheduledFuture<?> timer = group.next().schedule(() -> {
+      if (result.completeExceptionally(timeout(what))) {
+        closeIfStuck(sentAtNanos);
+      }
+    }, sentAtNanos + timeoutNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+    result.whenComplete((answer, failure) -> timer.cancel(false));
+    return result;
+  }
+
+  private CacheTimeoutException timeout(String what) {
+    return new CacheTimeoutException(what + " on Kyoto Tycoon " + server + " timed out after "
+        + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+  }
+
+  /**
+   * Closes the connection if not a byte came since {@code sentAtNanos}: the server or the path
+   * to it is stuck. The calls still waiting on it fail with a timeout, as the one that noticed.
+   */
+  private void closeIfStuck(long sentAtNanos) {
+    Channel ch = channel;
+    if (ch != null && lastReadNanos - sentAtNanos < 0) {
+      ch.attr(STUCK).setIfAbsent(new CacheTimeoutException("Kyoto Tycoon " + server
+          + " sent nothing for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms; the"
+          + " connection was closed as stuck"));
+      ch.close();
+    }
   }
 
   /**
@@ -185,13 +235,8 @@ final class BinaryConnection implements AutoCloseable {
       return result.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       result.cancel(false);
-      Channel ch = channel;
-      if (ch != null && lastReadNanos - sentAtNanos < 0) {
-        // not a byte since the request went out: the server or the path to it is stuck
-        ch.close();
-      }
-      throw new CacheTimeoutException(what + " on Kyoto Tycoon " + server + " timed out after "
-          + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+      closeIfStuck(sentAtNanos);
+      throw timeout(what);
     } catch (ExecutionException e) {
       throw rethrow(e.getCause());
     } catch (InterruptedException e) {
@@ -250,6 +295,30 @@ final class BinaryConnection implements AutoCloseable {
   }
 
   /**
+   * Sends a request with the no-reply flag without waiting: the future completes when it is
+   * written to the connection, or fails as {@link #send} would throw.
+   *
+   * @param what the request, for messages
+   * @param size the request's size in bytes
+   * @param writer writes the request into the buffer it is given
+   * @return completes once written
+   * @throws CacheConnectionException if the server cannot be reached
+   */
+  CompletableFuture<Void> sendAsync(String what, int size, Consumer<ByteBuf> writer) {
+    long sentAt = System.nanoTime();
+    Channel ch = channel();
+    CompletableFuture<Void> result = new CompletableFuture<>();
+    ch.writeAndFlush(new Outgoing(encode(ch, size, writer), null)).addListener(f -> {
+      if (f.isSuccess()) {
+        result.complete(null);
+      } else {
+        result.completeExceptionally(sendFailure(ch, what, f.cause()));
+      }
+    });
+    return timed(result, "writing " + what, sentAt);
+  }
+
+  /**
    * Waits until the server has taken every no-reply write already written: at once if a
    * reply to a later request has come, else by one empty {@code get_bulk}.
    *
@@ -265,6 +334,13 @@ final class BinaryConnection implements AutoCloseable {
       throw new CacheException("Kyoto Tycoon " + server + " answered an empty get_bulk with an"
           + " error");
     }
+  }
+
+  /** Why a request could not be written: the connection was closed as stuck, or broke. */
+  private CacheException sendFailure(Channel ch, String what, Throwable cause) {
+    CacheException stuck = ch.attr(STUCK).get();
+    return stuck != null ? stuck : new CacheConnectionException(
+        "sending " + what + " to Kyoto Tycoon " + server + " failed", cause);
   }
 
   private static ByteBuf encode(Channel ch, int size, Consumer<ByteBuf> writer) {
@@ -394,8 +470,9 @@ final class BinaryConnection implements AutoCloseable {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      failAll(new CacheConnectionException("the connection to Kyoto Tycoon " + server
-          + " closed"));
+      CacheException stuck = ctx.channel().attr(STUCK).get();
+      failAll(stuck != null ? stuck : new CacheConnectionException(
+          "the connection to Kyoto Tycoon " + server + " closed"));
       ctx.fireChannelInactive();
     }
 

@@ -2,6 +2,7 @@ package io.larder.kyototycoon.internal;
 
 import io.larder.CacheException;
 import java.time.Duration;
+import io.larder.spi.AsyncStore;
 import io.larder.spi.CasLoop;
 import io.larder.spi.Store;
 import io.larder.spi.StoreTraits;
@@ -18,8 +19,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -43,9 +46,13 @@ import java.util.regex.Pattern;
  *       stamping {@code getVersioned} does (see {@link Versions}).</li>
  * </ul>
  *
+ * <p>Every call also has a non-blocking form ({@link AsyncStore}, see {@link AsyncCalls}): the
+ * binary-protocol calls complete from the connection's event loop with no thread waiting; the
+ * HTTP RPC ones run their blocking form on a small executor of the store's own.
+ *
  * <p>Expiry follows {@link Expiry}: whole seconds of the server's clock.
  */
-public final class KtStore implements Store {
+public final class KtStore implements AsyncStore {
   private static final System.Logger LOG = System.getLogger(KtStore.class.getName());
   /** How many keys one {@code remove_bulk} of a namespace clear carries. */
   static final int CLEAR_BATCH = 10_000;
@@ -62,6 +69,7 @@ public final class KtStore implements Store {
   private final Merger merger;
   private final CounterCombiner counters =
       new CounterCombiner(new CounterBackend(), COUNTER_STRIPES, CasLoop.MAX_ATTEMPTS);
+  private final AsyncCalls async;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private KtStore(KtConfig config) {
@@ -71,6 +79,7 @@ public final class KtStore implements Store {
     this.binary = new BinaryConnection(config, group);
     this.rpc = new RpcClient(config);
     this.merger = config.merge() ? new Merger(binary, config.db(), config.server()) : null;
+    this.async = new AsyncCalls(this, binary, merger);
   }
 
   /**
@@ -188,24 +197,34 @@ public final class KtStore implements Store {
       return;
     }
     long xt = Expiry.binary(ttlMillis);
+    store(setRecords(entries, key -> xt));
+  }
+
+  private List<BinaryProtocol.SetRecord> setRecords(Map<String, byte[]> entries,
+      ToLongFunction<String> xt) {
     List<BinaryProtocol.SetRecord> records = new ArrayList<>(entries.size());
-    entries.forEach((k, v) -> records.add(
-        new BinaryProtocol.SetRecord(config.db(), utf8(k), Versions.forWrite(v), xt)));
-    store(records);
+    entries.forEach((k, v) -> records.add(new BinaryProtocol.SetRecord(config.db(), utf8(k),
+        Versions.forWrite(v), xt.applyAsLong(k))));
+    return records;
   }
 
   private void store(List<BinaryProtocol.SetRecord> records) {
-    String what = "set_bulk of " + records.size() + (records.size() == 1 ? " record" : " records");
+    String what = setBulkName(records);
     int size = BinaryProtocol.setBulkSize(records);
     if (config.noReplyWrites()) {
       binary.send(what, size, out -> BinaryProtocol.setBulk(out, true, records));
       return;
     }
-    long stored = count(binary.call(what, size, out -> BinaryProtocol.setBulk(out, false, records)),
-        BinaryProtocol.SET_BULK, what);
-    if (stored != records.size()) {
+    checkStored(binary.call(what, size, out -> BinaryProtocol.setBulk(out, false, records)),
+        what, records.size());
+  }
+
+  /** Checks a {@code set_bulk}'s reply: every record it carried was stored. */
+  void checkStored(Reply reply, String what, int records) {
+    long stored = count(reply, BinaryProtocol.SET_BULK, what);
+    if (stored != records) {
       throw new CacheException("Kyoto Tycoon " + config.server() + " stored " + stored + " of "
-          + records.size() + " records; does database " + config.db() + " still exist?");
+          + records + " records; does database " + config.db() + " still exist?");
     }
   }
 
@@ -302,6 +321,95 @@ public final class KtStore implements Store {
     }
   }
 
+  // ---- asynchronous calls (AsyncCalls) -------------------------------------------------------
+
+  @Override
+  public CompletableFuture<byte[]> getAsync(String key) {
+    return async.getOne(utf8(key)).thenApply(f -> f == null ? null : Versions.value(f.value()));
+  }
+
+  @Override
+  public CompletableFuture<Map<String, byte[]>> getManyAsync(Collection<String> keys) {
+    if (keys.isEmpty()) {
+      return CompletableFuture.completedFuture(Map.of());
+    }
+    return async.getMany(utf8(new LinkedHashSet<>(keys)));
+  }
+
+  @Override
+  public CompletableFuture<Void> setAsync(String key, byte[] value, long ttlMillis) {
+    return async.setOne(new BinaryProtocol.SetRecord(config.db(), utf8(key),
+        Versions.forWrite(value), Expiry.binary(ttlMillis)), config.noReplyWrites());
+  }
+
+  @Override
+  public CompletableFuture<Void> setManyAsync(Map<String, byte[]> entries, long ttlMillis) {
+    long xt = Expiry.binary(ttlMillis);
+    return setEachAsync(entries, key -> xt);
+  }
+
+  /** One {@code set_bulk}, which carries an expiration time per record. */
+  @Override
+  public CompletableFuture<Void> setEachAsync(Map<String, byte[]> entries,
+      ToLongFunction<String> ttlMillis) {
+    if (entries.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return async.store(setRecords(entries, key -> Expiry.binary(ttlMillis.applyAsLong(key))),
+        config.noReplyWrites());
+  }
+
+  @Override
+  public CompletableFuture<Boolean> deleteAsync(String key) {
+    return async.remove(List.of(utf8(key))).thenApply(removed -> removed > 0);
+  }
+
+  @Override
+  public CompletableFuture<Integer> deleteManyAsync(Collection<String> keys) {
+    if (keys.isEmpty()) {
+      return CompletableFuture.completedFuture(0);
+    }
+    return async.remove(utf8(new LinkedHashSet<>(keys))).thenApply(Long::intValue);
+  }
+
+  // HTTP RPC, and the loops that use it: the blocking call on the store's small executor
+
+  @Override
+  public CompletableFuture<StoredValue> getVersionedAsync(String key) {
+    return async.blocking(() -> getVersioned(key));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> compareAndSetAsync(String key, StoredValue expected,
+      byte[] value, long ttlMillis) {
+    return async.blocking(() -> compareAndSet(key, expected, value, ttlMillis));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> addAsync(String key, byte[] value, long ttlMillis) {
+    return async.blocking(() -> add(key, value, ttlMillis));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> existsAsync(String key) {
+    return async.blocking(() -> exists(key));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> touchAsync(String key, long ttlMillis) {
+    return async.blocking(() -> touch(key, ttlMillis));
+  }
+
+  @Override
+  public CompletableFuture<Long> incrAsync(String key, long delta, long ttlMillis) {
+    return async.blocking(() -> incr(key, delta, ttlMillis));
+  }
+
+  /** Returns how many asynchronous calls were run on the store's executor, blocking. */
+  long blockingAsyncCalls() {
+    return async.blockingCalls();
+  }
+
   /** Returns how many single-key calls went out merged with others ({@link Merger}). */
   long mergedCalls() {
     return merger == null ? 0 : merger.merged();
@@ -319,23 +427,44 @@ public final class KtStore implements Store {
   }
 
   private List<BinaryProtocol.Found> getBulk(List<byte[]> keys) {
-    String what = "get_bulk of " + keys.size() + (keys.size() == 1 ? " key" : " keys");
-    Reply reply = binary.call(what, BinaryProtocol.keyRequestSize(keys),
-        out -> BinaryProtocol.getBulk(out, config.db(), keys));
+    String what = getBulkName(keys);
+    return records(binary.call(what, BinaryProtocol.keyRequestSize(keys),
+        out -> BinaryProtocol.getBulk(out, config.db(), keys)), what);
+  }
+
+  private long remove(List<byte[]> keys) {
+    String what = removeBulkName(keys);
+    return count(binary.call(what, BinaryProtocol.keyRequestSize(keys),
+        out -> BinaryProtocol.removeBulk(out, false, config.db(), keys)),
+        BinaryProtocol.REMOVE_BULK, what);
+  }
+
+  static String getBulkName(List<byte[]> keys) {
+    return "get_bulk of " + keys.size() + (keys.size() == 1 ? " key" : " keys");
+  }
+
+  static String removeBulkName(List<byte[]> keys) {
+    return "remove_bulk of " + keys.size() + (keys.size() == 1 ? " key" : " keys");
+  }
+
+  static String setBulkName(List<BinaryProtocol.SetRecord> records) {
+    return "set_bulk of " + records.size() + (records.size() == 1 ? " record" : " records");
+  }
+
+  /** The database's index, as the binary protocol sends it. */
+  int dbIndex() {
+    return config.db();
+  }
+
+  /** The records of a {@code get_bulk}'s reply. */
+  List<BinaryProtocol.Found> records(Reply reply, String what) {
     if (reply instanceof Reply.Records records) {
       return records.records();
     }
     throw unexpected(reply, what);
   }
 
-  private long remove(List<byte[]> keys) {
-    String what = "remove_bulk of " + keys.size() + (keys.size() == 1 ? " key" : " keys");
-    return count(binary.call(what, BinaryProtocol.keyRequestSize(keys),
-        out -> BinaryProtocol.removeBulk(out, false, config.db(), keys)),
-        BinaryProtocol.REMOVE_BULK, what);
-  }
-
-  private long count(Reply reply, int magic, String what) {
+  long count(Reply reply, int magic, String what) {
     if (reply instanceof Reply.Count c && c.magic() == magic) {
       return c.hits();
     }
@@ -443,6 +572,7 @@ public final class KtStore implements Store {
       return;
     }
     try {
+      async.close();
       binary.close();
       rpc.close();
     } finally {

@@ -37,6 +37,8 @@ final class Merger {
   private final ConcurrentLinkedQueue<Call> queue = new ConcurrentLinkedQueue<>();
   /** Whether a batch is in flight: the next one goes out when it is answered. */
   private final AtomicBoolean inFlight = new AtomicBoolean();
+  /** Why the last batch failed, for the calls queued behind it when the connection closed. */
+  private volatile Throwable lastFailure;
   /** Calls that went out in a batch with others. */
   private final AtomicLong merged = new AtomicLong();
 
@@ -101,12 +103,43 @@ final class Merger {
   }
 
   /**
+   * Reads a key, merged with concurrent calls, without waiting: the future completes from the
+   * connection's event loop, or fails with {@link io.larder.CacheTimeoutException} when the
+   * connection's timeout, counted from now, passes.
+   *
+   * @param key the key's bytes
+   * @return the record, or {@code null} if the key is missing; fails as {@link #get} throws
+   */
+  CompletableFuture<BinaryProtocol.Found> getAsync(byte[] key) {
+    return start(new Call(key), "get_bulk of 1 key");
+  }
+
+  /**
+   * Writes a key, merged with concurrent calls, without waiting; as {@link #getAsync}.
+   *
+   * @param key the key's bytes
+   * @param value the bytes to store
+   * @param xt the binary protocol's expiration time
+   * @return completes when the server has stored the record; fails as {@link #set} throws
+   */
+  CompletableFuture<Void> setAsync(byte[] key, byte[] value, long xt) {
+    return start(new Write(key, value, xt), "set_bulk of 1 record").thenApply(found -> null);
+  }
+
+  /**
    * Returns how many calls went out in a batch with others so far.
    *
    * @return the count
    */
   long merged() {
     return merged.get();
+  }
+
+  private CompletableFuture<BinaryProtocol.Found> start(Call call, String what) {
+    long start = System.nanoTime();
+    queue.add(call);
+    sendQueued(false);
+    return binary.timed(call.result, what, start);
   }
 
   private BinaryProtocol.Found run(Call call, String what) {
@@ -142,8 +175,9 @@ final class Merger {
       CompletableFuture<Void> answered;
       try {
         if (onEventLoop && !binary.isOpen()) {
-          throw new CacheConnectionException("the connection to Kyoto Tycoon " + server
-              + " closed while the call was queued");
+          // fail as the batch in flight did (a stuck connection: a timeout), not reconnect here
+          throw lastFailure instanceof CacheException e ? e : new CacheConnectionException(
+              "the connection to Kyoto Tycoon " + server + " closed while the call was queued");
         }
         answered = CompletableFuture.allOf(read(reads), write(writes));
       } catch (RuntimeException e) {
@@ -183,6 +217,7 @@ final class Merger {
             failure = unexpected(reply, what);
           }
           if (failure != null) {
+            lastFailure = failure;
             for (Call c : reads) {
               c.result.completeExceptionally(failure);
             }
@@ -220,6 +255,9 @@ final class Merger {
                   + " of " + records.size() + " records; does database " + db
                   + " still exist?");
             }
+          }
+          if (failure != null) {
+            lastFailure = failure;
           }
           for (Write w : writes) {
             if (failure == null) {

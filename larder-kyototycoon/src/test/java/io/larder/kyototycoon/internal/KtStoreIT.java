@@ -10,8 +10,10 @@ import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
 import io.larder.kyototycoon.KyotoTycoonStores;
 import io.larder.kyototycoon.SharedKyotoTycoon;
+import io.larder.spi.AsyncStore;
 import io.larder.spi.Store;
 import io.larder.spi.StoredValue;
+import io.larder.testkit.AsyncLoad;
 import io.larder.testkit.ConcurrentCalls;
 import io.larder.testkit.KyotoTycoonServer;
 import java.time.Duration;
@@ -243,8 +245,41 @@ class KtStoreIT {
         assertThat(quiet.add(ns + "q" + i, utf8("other"), 60_000)).isFalse();
         quiet.setMany(Map.of(ns + "m" + i, utf8("w")), 60_000);
         assertThat(quiet.get(ns + "m" + i)).containsExactly('w');
+        AsyncStore async = (AsyncStore) quiet;
+        async.setAsync(ns + "a" + i, utf8("x" + i), Store.NO_EXPIRY).join();
+        assertThat(async.existsAsync(ns + "a" + i).join()).as("async, round %d", i).isTrue();
+        async.setManyAsync(Map.of(ns + "b" + i, utf8("y")), 60_000).join();
+        assertThat(async.getAsync(ns + "b" + i).join()).containsExactly('y');
       }
     }
+  }
+
+  @Test
+  void binaryProtocolAsyncCallsRunOnNoThreadOfTheirOwn() {
+    binaryCallsWithoutTheExecutor((KtStore) store);
+    try (Store plain = builder(server).db(DB).merge(false).build()) {
+      binaryCallsWithoutTheExecutor((KtStore) plain);
+    }
+  }
+
+  private void binaryCallsWithoutTheExecutor(KtStore s) {
+    s.setAsync(ns + "a", utf8("1"), Store.NO_EXPIRY).join();
+    s.setManyAsync(Map.of(ns + "b", utf8("2"), ns + "c", utf8("3")), 60_000).join();
+    s.setEachAsync(Map.of(ns + "d", utf8("4")), key -> Store.NO_EXPIRY).join();
+    assertThat(s.getAsync(ns + "a").join()).containsExactly('1');
+    assertThat(s.getManyAsync(List.of(ns + "b", ns + "d", ns + "x")).join())
+        .containsOnlyKeys(ns + "b", ns + "d");
+    assertThat(s.deleteAsync(ns + "a").join()).isTrue();
+    assertThat(s.deleteManyAsync(List.of(ns + "b", ns + "c", ns + "x")).join()).isEqualTo(2);
+    assertThat(s.getAsync(ns + "a").join()).isNull();
+    assertThat(s.blockingAsyncCalls()).as("calls run on the executor").isZero();
+    assertThat(s.existsAsync(ns + "d").join()).isTrue(); // HTTP RPC: on the executor
+    assertThat(s.blockingAsyncCalls()).isEqualTo(1);
+  }
+
+  @Test
+  void thousandsOfConcurrentAsyncCallsEachGetTheirOwnAnswer() {
+    assertThat(AsyncLoad.mixedCalls((AsyncStore) store, ns, 4, 125)).isGreaterThan(4 * 125 * 10);
   }
 
   @Test
@@ -261,12 +296,17 @@ class KtStoreIT {
             .hasMessageContaining("/rpc/check");
         assertThatThrownBy(() -> impatient.set("k", utf8("w"), Store.NO_EXPIRY))
             .isInstanceOf(CacheException.class);
+        // each call in flight fails once, with a timeout counted from the call
+        AsyncLoad.timeouts((AsyncStore) impatient, "paused:", 40);
       } finally {
         own.resume();
       }
       assertThat(eventually(() -> impatient.exists("k"))).isTrue();
       impatient.set("k", utf8("x"), Store.NO_EXPIRY);
       assertThat(eventually(() -> impatient.get("k"))).containsExactly('x');
+      // the late replies are skipped: an asynchronous call gets its own answer again
+      ((AsyncStore) impatient).setAsync("k", utf8("y"), Store.NO_EXPIRY).join();
+      assertThat(((AsyncStore) impatient).getAsync("k").join()).containsExactly('y');
     }
   }
 

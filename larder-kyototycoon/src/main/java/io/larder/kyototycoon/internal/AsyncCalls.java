@@ -1,0 +1,149 @@
+package io.larder.kyototycoon.internal;
+
+import io.larder.CacheConnectionException;
+import io.larder.CacheException;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The asynchronous calls of {@link KtStore} ({@link io.larder.spi.AsyncStore}).
+ *
+ * <p>What the blocking store sends in the binary protocol — {@code get_bulk}, {@code set_bulk},
+ * {@code remove_bulk}, single gets and sets through the {@link Merger} — is sent the same way on
+ * the same pipelined connection, and each future is completed on the connection's event loop
+ * when its reply comes, or failed there with a timeout counted from the call. No thread waits.
+ *
+ * <p>What goes through HTTP RPC ({@code getVersioned}, {@code compareAndSet}, {@code add},
+ * {@code exists}, {@code touch}, {@code incr}) runs its blocking form on a small executor of the
+ * store's own ({@link #RPC_THREADS} threads at most, started on demand), never on the event loop.
+ * So does a binary call made while the connection is down: connecting waits, and the event loop
+ * and the caller's thread must not.
+ */
+final class AsyncCalls implements AutoCloseable {
+  /** How many blocking calls (HTTP RPC, connecting) run at once; more wait in line. */
+  static final int RPC_THREADS = 4;
+
+  private final KtStore store;
+  private final BinaryConnection binary;
+  private final Merger merger; // null when merging is off
+  private final ThreadPoolExecutor blocking;
+
+  AsyncCalls(KtStore store, BinaryConnection binary, Merger merger) {
+    this.store = store;
+    this.binary = binary;
+    this.merger = merger;
+    this.blocking = new ThreadPoolExecutor(RPC_THREADS, RPC_THREADS, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), new DefaultThreadFactory("larder-kt-blocking", true));
+    blocking.allowCoreThreadTimeOut(true);
+  }
+
+  /**
+   * Runs a binary call now if the connection is open, else on {@link #blocking}, where
+   * connecting may wait; a failure to start fails the future rather than being thrown.
+   */
+  private <T> CompletableFuture<T> binary(Supplier<CompletableFuture<T>> call) {
+    if (binary.isOpen()) {
+      try {
+        return call.get();
+      } catch (CacheException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    return blocking(call).thenCompose(Function.identity());
+  }
+
+  /** Runs a blocking call on {@link #blocking}. */
+  <T> CompletableFuture<T> blocking(Supplier<T> call) {
+    try {
+      return CompletableFuture.supplyAsync(call, blocking);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(
+          new CacheConnectionException("the store " + store + " is closed", e));
+    }
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  CompletableFuture<BinaryProtocol.Found> getOne(byte[] key) {
+    if (merger != null) {
+      return binary(() -> merger.getAsync(key));
+    }
+    return getBulk(List.of(key)).thenApply(found -> found.isEmpty() ? null : found.get(0));
+  }
+
+  CompletableFuture<Map<String, byte[]>> getMany(List<byte[]> keys) {
+    return getBulk(keys).thenApply(found -> {
+      Map<String, byte[]> result = new HashMap<>(found.size() * 2);
+      for (BinaryProtocol.Found f : found) {
+        result.put(new String(f.key(), StandardCharsets.UTF_8), Versions.value(f.value()));
+      }
+      return result;
+    });
+  }
+
+  private CompletableFuture<List<BinaryProtocol.Found>> getBulk(List<byte[]> keys) {
+    String what = KtStore.getBulkName(keys);
+    return call(what, BinaryProtocol.keyRequestSize(keys),
+        out -> BinaryProtocol.getBulk(out, store.dbIndex(), keys))
+        .thenApply(reply -> store.records(reply, what));
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  CompletableFuture<Void> setOne(BinaryProtocol.SetRecord record, boolean noReply) {
+    if (merger != null && !noReply) {
+      return binary(() -> merger.setAsync(record.key(), record.value(), record.xt()));
+    }
+    return store(List.of(record), noReply);
+  }
+
+  CompletableFuture<Void> store(List<BinaryProtocol.SetRecord> records, boolean noReply) {
+    String what = KtStore.setBulkName(records);
+    int size = BinaryProtocol.setBulkSize(records);
+    if (noReply) {
+      return binary(() -> binary.sendAsync(what, size,
+          out -> BinaryProtocol.setBulk(out, true, records)));
+    }
+    return call(what, size, out -> BinaryProtocol.setBulk(out, false, records))
+        .thenApply(reply -> {
+          store.checkStored(reply, what, records.size());
+          return null;
+        });
+  }
+
+  CompletableFuture<Long> remove(List<byte[]> keys) {
+    String what = KtStore.removeBulkName(keys);
+    return call(what, BinaryProtocol.keyRequestSize(keys),
+        out -> BinaryProtocol.removeBulk(out, false, store.dbIndex(), keys))
+        .thenApply(reply -> store.count(reply, BinaryProtocol.REMOVE_BULK, what));
+  }
+
+  /** Sends one request and bounds it by the timeout, counted from now. */
+  private CompletableFuture<Reply> call(String what, int size, Consumer<ByteBuf> writer) {
+    long start = System.nanoTime();
+    return binary(() -> binary.timed(binary.start(what, size, writer), what, start));
+  }
+
+  /** Returns how many calls were handed to the executor so far (approximately, while busy). */
+  long blockingCalls() {
+    return blocking.getTaskCount();
+  }
+
+  /** Stops the executor; blocking calls already running finish. Idempotent. */
+  @Override
+  public void close() {
+    blocking.shutdown();
+  }
+}
