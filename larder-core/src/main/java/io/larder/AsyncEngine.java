@@ -182,7 +182,11 @@ final class AsyncEngine {
         sealed.put(k.store(), writes.seal(view, k, value, codecOf.apply(value)));
         keys.add(k);
       } catch (ValueTooLargeException tooLarge) {
-        parts.add(refused(view, k, tooLarge, "setMany"));
+        CompletableFuture<Void> refusal = refused(view, k, tooLarge, "setMany");
+        if (refusal.isCompletedExceptionally()) {
+          return refusal; // fail-closed: nothing of the batch is written, as in Writes
+        }
+        parts.add(refusal);
       }
     }
     if (ms < 0) {

@@ -128,19 +128,26 @@ final class AsyncLoader {
         }
         // a computation finished after our read: its value is in the store now, unless it was
         // not stored (null, not admitted), and then this caller computes its own
-        CompletableFuture<Entry<T>> again;
+        CompletableFuture<Entry<T>> answer;
         try {
-          again = readStored(load).exceptionally(failure -> Entry.absent());
+          answer = async.compose(readStored(load), stored -> {
+            if (!stored.present()) {
+              return lead(load, mine, null);
+            }
+            unregister(key, mine, stored);
+            return CompletableFuture.completedFuture(stored);
+          });
         } catch (RuntimeException e) {
-          again = CompletableFuture.completedFuture(Entry.absent()); // then compute, as before
+          answer = CompletableFuture.failedFuture(e);
         }
-        return async.compose(again, stored -> {
-          if (!stored.present()) {
-            return lead(load, mine, null);
+        // a failed re-read (fail-closed) or a closed cache fails the callers who joined too,
+        // rather than leave them waiting on a registration nobody leads
+        answer.whenComplete((entry, failure) -> {
+          if (failure != null && inflight.remove(key, mine)) {
+            mine.completeExceptionally(AsyncCalls.unwrap(failure));
           }
-          unregister(key, mine, stored);
-          return CompletableFuture.completedFuture(stored);
         });
+        return answer;
       }
     }
   }
@@ -255,9 +262,16 @@ final class AsyncLoader {
   private <T> CompletableFuture<Entry<T>> release(StatsCounter stats, Keys.StoreKey lease,
       CompletableFuture<Entry<T>> result) {
     CompletableFuture<Entry<T>> released = new CompletableFuture<>();
-    result.whenComplete((entry, failure) -> async.either(stats, "lease",
-        s -> s.deleteAsync(lease.store()), s -> s.delete(lease.store()), null)
-        .whenComplete((gone, ignored) -> AsyncCalls.relay(result, released)));
+    result.whenComplete((entry, failure) -> {
+      CompletableFuture<Boolean> deleted;
+      try {
+        deleted = async.either(stats, "lease", s -> s.deleteAsync(lease.store()),
+            s -> s.delete(lease.store()), null);
+      } catch (RuntimeException e) {
+        deleted = CompletableFuture.failedFuture(e); // closed meanwhile: the lease expires
+      }
+      deleted.whenComplete((gone, ignored) -> AsyncCalls.relay(result, released));
+    });
     return released;
   }
 
@@ -270,7 +284,14 @@ final class AsyncLoader {
             "the loader of key '" + load.k().userKey() + "' returned no CompletionStage"));
       }
       CompletableFuture<T> result = new CompletableFuture<>();
-      AsyncCalls.relay(stage.toCompletableFuture(), result);
+      // through whenComplete, not toCompletableFuture, which a CompletionStage may refuse
+      stage.whenComplete((value, failure) -> {
+        if (failure != null) {
+          result.completeExceptionally(AsyncCalls.unwrap(failure));
+        } else {
+          result.complete(value);
+        }
+      });
       return result;
     } catch (RuntimeException | Error e) {
       return CompletableFuture.failedFuture(e);
@@ -326,9 +347,11 @@ final class AsyncLoader {
     if (left <= 0) {
       return CompletableFuture.completedFuture(null);
     }
+    // the timer thread only completes the pause; the compose below moves to the executor and
+    // turns its refusal (a closed cache) into a failure instead of a pause that never ends
     CompletableFuture<Void> pause = CompletableFuture.runAsync(() -> { },
         CompletableFuture.delayedExecutor(Math.min(pollNanos, left), TimeUnit.NANOSECONDS,
-            async.executor()));
+            Runnable::run));
     return async.compose(pause, paused -> async.compose(readStored(load),
         stored -> stored.present() ? CompletableFuture.completedFuture(stored)
             : awaitLeaseHolder(load, deadline, Math.min(pollNanos * 2, LAST_POLL_NANOS))));

@@ -261,8 +261,11 @@ final class DefaultAsyncCache implements AsyncCache {
   @Override
   public CompletableFuture<Void> invalidateTag(String tag) {
     Keys.StoreKey k = runtime.tags.key(tag);
+    runtime.calls.requireOpen();
+    // the calling thread's scopes drop the tag's generation, as a synchronous call's would;
+    // the offloaded form below runs where this thread's scopes are not
+    runtime.asyncEngine.changing(k.store());
     if (runtime.asyncEngine.nativeStore()) {
-      runtime.calls.requireOpen();
       return runtime.asyncEngine.invalidateTag(view.stats(), k);
     }
     return offload(() -> {
