@@ -344,8 +344,7 @@ public final class KtStore implements AsyncStore {
 
   @Override
   public CompletableFuture<Void> setManyAsync(Map<String, byte[]> entries, long ttlMillis) {
-    long xt = Expiry.binary(ttlMillis);
-    return setEachAsync(entries, key -> xt);
+    return setEachAsync(entries, key -> ttlMillis);
   }
 
   /** One {@code set_bulk}, which carries an expiration time per record. */

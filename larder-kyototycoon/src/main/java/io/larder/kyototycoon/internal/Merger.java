@@ -179,7 +179,8 @@ final class Merger {
           throw lastFailure instanceof CacheException e ? e : new CacheConnectionException(
               "the connection to Kyoto Tycoon " + server + " closed while the call was queued");
         }
-        answered = CompletableFuture.allOf(read(reads), write(writes));
+        // writes go out first, so a get queued after a set of the same key sees it
+        answered = CompletableFuture.allOf(write(writes), read(reads));
       } catch (RuntimeException e) {
         reads.forEach(c -> c.result.completeExceptionally(e));
         writes.forEach(c -> c.result.completeExceptionally(e));

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -127,6 +128,20 @@ class KtStoreIT {
     assertThat(bigRead.bytes()).containsExactly(big);
     assertThat(store.compareAndSet(ns + "big", bigRead, big, 60_000)).isTrue();
     assertThat(store.get(ns + "big")).containsExactly(big);
+  }
+
+  @Test
+  void asynchronousWritesSendTheirTtlAsTheBlockingOnesDo() throws Exception {
+    AsyncStore async = (AsyncStore) store;
+    long before = nowSeconds();
+    async.setAsync(ns + "one", BINARY, 600_000).get(10, TimeUnit.SECONDS);
+    async.setManyAsync(Map.of(ns + "many", BINARY), 600_000).get(10, TimeUnit.SECONDS);
+    async.setEachAsync(Map.of(ns + "each", BINARY), key -> 600_000).get(10, TimeUnit.SECONDS);
+    store.setMany(Map.of(ns + "blocking", BINARY), 600_000);
+    long after = nowSeconds();
+    for (String key : List.of("one", "many", "each", "blocking")) {
+      assertThat(rawExpiry(ns + key)).as(key).isBetween(before - 1 + 600, after + 600);
+    }
   }
 
   @Test
