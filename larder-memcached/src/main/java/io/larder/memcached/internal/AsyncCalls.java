@@ -167,9 +167,9 @@ final class AsyncCalls {
       MetaCommands.data(buf, value);
       return one("set", buf).thenCompose(r -> r.code == Reply.HD
           ? CompletableFuture.<Void>completedFuture(null)
-          // refused: the blocking set tries again, and deletes the old value if it fails
+          // refused: delete the old value and fail, as the blocking set does (off the loop)
           : blocking(() -> {
-            store.set(key, value, ttlMillis);
+            store.refusedSet(k, key, value, r);
             return null;
           }));
     });

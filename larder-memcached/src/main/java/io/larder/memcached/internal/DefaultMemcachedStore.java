@@ -448,10 +448,17 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
     MetaCommands.data(buf, value);
     Reply r = one("set", buf);
     if (r.code != Reply.HD) {
-      // memcached drops the old value of a failed set itself; make sure, whatever the error
-      deleteAfterFailedWrite(k, key);
-      throw isTooLargeError(r) ? tooLarge(key, value, true) : unexpected(r, "set", key);
+      refusedSet(k, key, value, r);
     }
+  }
+
+  /**
+   * After memcached refused a set: deletes the old value (memcached drops it itself; make
+   * sure, whatever the error) and throws what the refusal means.
+   */
+  void refusedSet(WireKey k, String key, byte[] value, Reply r) {
+    deleteAfterFailedWrite(k, key);
+    throw isTooLargeError(r) ? tooLarge(key, value, true) : unexpected(r, "set", key);
   }
 
   private void deleteAfterFailedWrite(WireKey k, String key) {
