@@ -8,7 +8,6 @@ import java.time.InstantSource;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -38,14 +37,16 @@ final class AsyncLoader {
   private final KeyRules rules;
   private final InstantSource clock;
   private final Admitter admitter;
-  /** Computations in flight in this JVM, by store key: one per key (single flight). */
-  private final ConcurrentMap<String, CompletableFuture<Entry<?>>> inflight =
-      new ConcurrentHashMap<>();
+  /** Computations in flight in this JVM, by store key, shared with the blocking loader. */
+  private final ConcurrentMap<String, CompletableFuture<Entry<?>>> inflight;
   /** When recent computations finished: see {@link Finishes}. */
-  private final Finishes finishes = new Finishes();
+  private final Finishes finishes;
 
   AsyncLoader(AsyncCalls async, AsyncEngine engine, Reads reads, Writes writes,
-      ScopedReads scoped, KeyRules rules, InstantSource clock, Admitter admitter) {
+      ScopedReads scoped, KeyRules rules, InstantSource clock, Admitter admitter,
+      SingleFlight flight) {
+    this.inflight = flight.inflight;
+    this.finishes = flight.finishes;
     this.async = async;
     this.engine = engine;
     this.reads = reads;
@@ -170,12 +171,18 @@ final class AsyncLoader {
     mine.complete(answer);
   }
 
-  /** Another caller's computation of the same key, as this caller's own future. */
+  /**
+   * Another caller's computation of the same key, as this caller's own future, completed on
+   * the cache's executor: the leader may be a blocking caller's thread.
+   */
   @SuppressWarnings("unchecked")
-  private static <T> CompletableFuture<Entry<T>> shared(CompletableFuture<Entry<?>> running) {
-    CompletableFuture<Entry<T>> result = new CompletableFuture<>();
-    AsyncCalls.relay((CompletableFuture<Entry<T>>) (CompletableFuture<?>) running, result);
-    return result;
+  private <T> CompletableFuture<Entry<T>> shared(CompletableFuture<Entry<?>> running) {
+    return async.then(running, (entry, failure) -> {
+      if (failure != null) {
+        throw AsyncCalls.rethrow(failure);
+      }
+      return (Entry<T>) entry;
+    });
   }
 
   /**

@@ -102,12 +102,13 @@ final class CacheRuntime {
     this.reads = new Reads(scoped, entries, tags, calls, tier);
     this.writes = new Writes(calls, entries, scoped, tags, reads, tier);
     this.admitter = new Admitter(admission);
-    this.loader = new Loader(reads, writes, scoped, calls, rules, clock, admitter);
+    SingleFlight flight = new SingleFlight();
+    this.loader = new Loader(reads, writes, scoped, calls, rules, clock, admitter, flight);
     this.preloads = new Preloads(scoped, calls, rules, rootPrefix);
     this.async = new AsyncCalls(store, calls, scoped, asyncSetup);
     this.asyncEngine = new AsyncEngine(async, calls, scoped, reads, writes, dropped, entries);
     this.asyncLoader = new AsyncLoader(async, asyncEngine, reads, writes, scoped, rules, clock,
-        admitter);
+        admitter, flight);
   }
 
   /** Resolves a user key under a view's prefix for the store. */

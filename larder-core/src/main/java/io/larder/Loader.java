@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -43,13 +42,15 @@ final class Loader {
   private final InstantSource clock;
   private final Admitter admitter;
   /** Computations in flight in this JVM, by store key: one per key (single flight). */
-  private final ConcurrentMap<String, CompletableFuture<Object>> inflight =
-      new ConcurrentHashMap<>();
-  private final Finishes finishes = new Finishes();
+  /** Computations in flight in this JVM, shared with the asynchronous loader. */
+  private final ConcurrentMap<String, CompletableFuture<Entry<?>>> inflight;
+  private final Finishes finishes;
   private volatile ExecutorService background;
 
   Loader(Reads reads, Writes writes, ScopedReads scoped, StoreCalls calls, KeyRules rules,
-      InstantSource clock, Admitter admitter) {
+      InstantSource clock, Admitter admitter, SingleFlight flight) {
+    this.inflight = flight.inflight;
+    this.finishes = flight.finishes;
     this.reads = reads;
     this.writes = writes;
     this.scoped = scoped;
@@ -86,7 +87,7 @@ final class Loader {
       case SERVE:
         return cached;
       case REFRESH_EARLY: {
-        CompletableFuture<Object> mine = new CompletableFuture<>();
+        CompletableFuture<Entry<?>> mine = new CompletableFuture<>();
         if (inflight.putIfAbsent(k.store(), mine) != null) {
           return cached;
         }
@@ -96,8 +97,8 @@ final class Loader {
         refreshInBackground(load, cached, stamp);
         return cached;
       default: {
-        CompletableFuture<Object> mine = new CompletableFuture<>();
-        CompletableFuture<Object> running = inflight.putIfAbsent(k.store(), mine);
+        CompletableFuture<Entry<?>> mine = new CompletableFuture<>();
+        CompletableFuture<Entry<?>> running = inflight.putIfAbsent(k.store(), mine);
         if (running != null) {
           return await(running);
         }
@@ -126,7 +127,7 @@ final class Loader {
    * Whether a refresh registered as {@code mine} would repeat one that finished after this
    * caller's read: then it unregisters, answering any caller that joined with {@code cached}.
    */
-  private boolean raced(String key, long stamp, CompletableFuture<Object> mine, Entry<?> cached) {
+  private boolean raced(String key, long stamp, CompletableFuture<Entry<?>> mine, Entry<?> cached) {
     if (!finishes.since(key, stamp)) {
       return false;
     }
@@ -134,7 +135,7 @@ final class Loader {
     return true;
   }
 
-  private void unregister(String key, CompletableFuture<Object> mine, Entry<?> answer) {
+  private void unregister(String key, CompletableFuture<Entry<?>> mine, Entry<?> answer) {
     inflight.remove(key, mine);
     mine.complete(answer);
   }
@@ -145,7 +146,7 @@ final class Loader {
 
   /** Waits for another caller's computation of the same key. */
   @SuppressWarnings("unchecked")
-  private static <T> Entry<T> await(CompletableFuture<Object> running) {
+  private static <T> Entry<T> await(CompletableFuture<Entry<?>> running) {
     try {
       return (Entry<T>) running.get();
     } catch (InterruptedException e) {
@@ -164,7 +165,7 @@ final class Loader {
   }
 
   private <T> void refreshInBackground(Load<T> load, Entry<T> stale, long stamp) {
-    CompletableFuture<Object> mine = new CompletableFuture<>();
+    CompletableFuture<Entry<?>> mine = new CompletableFuture<>();
     if (inflight.putIfAbsent(load.k().store(), mine) != null
         || raced(load.k().store(), stamp, mine, stale)) {
       return; // somebody is refreshing it already, or has just refreshed it
@@ -190,7 +191,7 @@ final class Loader {
    * @param current a value to fall back on (early or background refresh): with a lease held
    *     elsewhere, this caller does not wait but returns it; {@code null} for a miss
    */
-  private <T> Entry<T> lead(Load<T> load, CompletableFuture<Object> mine, Entry<T> current) {
+  private <T> Entry<T> lead(Load<T> load, CompletableFuture<Entry<?>> mine, Entry<T> current) {
     try {
       Entry<T> result = computeAndStore(load, current);
       mine.complete(result);

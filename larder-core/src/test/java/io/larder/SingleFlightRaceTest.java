@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * one to compute, another caller's computation of the same key finishes and unregisters. The
  * late caller's miss is older than that computation's write; it must read the stored value,
  * not compute a second time. A store holds the late caller's read (after the miss was read)
- * until the other computation is done, so the order is forced, not hoped for.
+ * until the other computation is done, so the order is forced, not hoped for. And the
+ * blocking and the asynchronous API share single flight.
  */
 class SingleFlightRaceTest {
   private final HoldingStore store = new HoldingStore(Stores.memory());
@@ -66,6 +67,36 @@ class SingleFlightRaceTest {
 
     assertThat(first).isEqualTo("first");
     assertThat(raced.get(10, TimeUnit.SECONDS)).isEqualTo("first");
+    assertThat(computed).hasValue(1);
+  }
+
+  @Test
+  void aBlockingCallerWaitsForAnAsynchronousComputationOfTheSameKey() throws Exception {
+    CompletableFuture<String> computation = new CompletableFuture<>();
+    CountDownLatch leading = new CountDownLatch(1);
+    CompletableFuture<String> first = cache.async().getOrCompute("report", String.class,
+        Duration.ofMinutes(1), key -> {
+          computed.incrementAndGet();
+          leading.countDown();
+          return computation;
+        });
+    // the asynchronous caller leads (its read runs on the cache's executor: wait for it)
+    assertThat(leading.await(10, TimeUnit.SECONDS)).isTrue();
+    Thread[] caller = new Thread[1];
+    Future<String> blocking = late.submit(() -> {
+      caller[0] = Thread.currentThread();
+      return cache.getOrCompute("report", String.class, Duration.ofMinutes(1),
+          () -> compute("blocking"));
+    });
+    // the blocking caller parks on the asynchronous computation's future (mem: never blocks)
+    while (caller[0] == null || caller[0].getState() != Thread.State.WAITING) {
+      assertThat(blocking.isDone()).as("the blocking caller computed on its own").isFalse();
+      Thread.onSpinWait();
+    }
+    computation.complete("async");
+
+    assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("async");
+    assertThat(blocking.get(10, TimeUnit.SECONDS)).isEqualTo("async");
     assertThat(computed).hasValue(1);
   }
 
