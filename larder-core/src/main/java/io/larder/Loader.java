@@ -41,8 +41,7 @@ final class Loader {
   private final KeyRules rules;
   private final InstantSource clock;
   private final Admitter admitter;
-  /** Computations in flight in this JVM, by store key: one per key (single flight). */
-  /** Computations in flight in this JVM, shared with the asynchronous loader. */
+  /** Computations in flight in this JVM, by store key, shared with the asynchronous loader. */
   private final ConcurrentMap<String, CompletableFuture<Entry<?>>> inflight;
   private final Finishes finishes;
   private volatile ExecutorService background;
