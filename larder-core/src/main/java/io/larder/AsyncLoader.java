@@ -8,7 +8,6 @@ import java.time.InstantSource;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -37,16 +36,13 @@ final class AsyncLoader {
   private final KeyRules rules;
   private final InstantSource clock;
   private final Admitter admitter;
-  /** Computations in flight in this JVM, by store key, shared with the blocking loader. */
-  private final ConcurrentMap<String, CompletableFuture<Entry<?>>> inflight;
-  /** When recent computations finished: see {@link Finishes}. */
-  private final Finishes finishes;
+  /** One computation per key in this JVM, shared with the other API's loader. */
+  private final SingleFlight flight;
 
   AsyncLoader(AsyncCalls async, AsyncEngine engine, Reads reads, Writes writes,
       ScopedReads scoped, KeyRules rules, InstantSource clock, Admitter admitter,
       SingleFlight flight) {
-    this.inflight = flight.inflight;
-    this.finishes = flight.finishes;
+    this.flight = flight;
     this.async = async;
     this.engine = engine;
     this.reads = reads;
@@ -80,7 +76,7 @@ final class AsyncLoader {
 
   private <T> CompletableFuture<Entry<T>> readAndDecide(Load<T> load) {
     View view = load.view();
-    long stamp = finishes.stamp();
+    long stamp = flight.stamp();
     CompletableFuture<Entry<T>> read = engine.handles(view)
         ? engine.entry(view, load.k(), load.codec(), e -> e)
         : async.offload(() -> reads.entry(view, load.k(), load.codec()));
@@ -93,7 +89,7 @@ final class AsyncLoader {
   /**
    * Acts on the decision about what a read found. A caller that registers to compute after a
    * computation of its key finished since {@code stamp} (taken before its read) does not
-   * repeat it: a refresh is skipped, a miss reads the store again ({@link Finishes}).
+   * repeat it: a refresh is skipped, a miss reads the store again ({@link SingleFlight}).
    */
   private <T> CompletableFuture<Entry<T>> decide(Load<T> load, Entry<T> cached, long stamp,
       LoadDecision decision) {
@@ -103,12 +99,12 @@ final class AsyncLoader {
         return CompletableFuture.completedFuture(cached);
       case REFRESH_EARLY: {
         CompletableFuture<Entry<?>> mine = new CompletableFuture<>();
-        return inflight.putIfAbsent(key, mine) != null || raced(key, stamp, mine, cached)
+        return flight.register(key, mine) != null || flight.raced(key, stamp, mine, cached)
             ? CompletableFuture.completedFuture(cached) : lead(load, mine, cached);
       }
       case SERVE_STALE: {
         CompletableFuture<Entry<?>> mine = new CompletableFuture<>();
-        if (inflight.putIfAbsent(key, mine) == null && !raced(key, stamp, mine, cached)) {
+        if (flight.register(key, mine) == null && !flight.raced(key, stamp, mine, cached)) {
           lead(load, mine, cached).whenComplete((refreshed, failure) -> {
             if (failure != null) {
               LOG.log(Level.WARNING, () -> "background refresh of " + load.k().full()
@@ -120,11 +116,11 @@ final class AsyncLoader {
       }
       default: {
         CompletableFuture<Entry<?>> mine = new CompletableFuture<>();
-        CompletableFuture<Entry<?>> running = inflight.putIfAbsent(key, mine);
+        CompletableFuture<Entry<?>> running = flight.register(key, mine);
         if (running != null) {
           return shared(running);
         }
-        if (!finishes.since(key, stamp)) {
+        if (!flight.since(key, stamp)) {
           return lead(load, mine, null);
         }
         // a computation finished after our read: its value is in the store now, unless it was
@@ -135,7 +131,7 @@ final class AsyncLoader {
             if (!stored.present()) {
               return lead(load, mine, null);
             }
-            unregister(key, mine, stored);
+            flight.unregister(key, mine, stored);
             return CompletableFuture.completedFuture(stored);
           });
         } catch (RuntimeException e) {
@@ -144,31 +140,13 @@ final class AsyncLoader {
         // a failed re-read (fail-closed) or a closed cache fails the callers who joined too,
         // rather than leave them waiting on a registration nobody leads
         answer.whenComplete((entry, failure) -> {
-          if (failure != null && inflight.remove(key, mine)) {
+          if (failure != null && flight.remove(key, mine)) {
             mine.completeExceptionally(AsyncCalls.unwrap(failure));
           }
         });
         return answer;
       }
     }
-  }
-
-  /**
-   * Whether a refresh registered as {@code mine} would repeat one that finished after this
-   * caller's read: then it unregisters, answering any caller that joined with {@code cached}.
-   */
-  private boolean raced(String key, long stamp, CompletableFuture<Entry<?>> mine,
-      Entry<?> cached) {
-    if (!finishes.since(key, stamp)) {
-      return false;
-    }
-    unregister(key, mine, cached);
-    return true;
-  }
-
-  private void unregister(String key, CompletableFuture<Entry<?>> mine, Entry<?> answer) {
-    inflight.remove(key, mine);
-    mine.complete(answer);
   }
 
   /**
@@ -201,8 +179,7 @@ final class AsyncLoader {
       done = CompletableFuture.failedFuture(e);
     }
     done.whenComplete((entry, failure) -> {
-      finishes.finished(load.k().store());
-      inflight.remove(load.k().store(), mine);
+      flight.finished(load.k().store(), mine);
       if (failure != null) {
         mine.completeExceptionally(AsyncCalls.unwrap(failure));
       } else {

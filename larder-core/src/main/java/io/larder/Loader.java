@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,15 +40,13 @@ final class Loader {
   private final KeyRules rules;
   private final InstantSource clock;
   private final Admitter admitter;
-  /** Computations in flight in this JVM, by store key, shared with the asynchronous loader. */
-  private final ConcurrentMap<String, CompletableFuture<Entry<?>>> inflight;
-  private final Finishes finishes;
+  /** One computation per key in this JVM, shared with the other API's loader. */
+  private final SingleFlight flight;
   private volatile ExecutorService background;
 
   Loader(Reads reads, Writes writes, ScopedReads scoped, StoreCalls calls, KeyRules rules,
       InstantSource clock, Admitter admitter, SingleFlight flight) {
-    this.inflight = flight.inflight;
-    this.finishes = flight.finishes;
+    this.flight = flight;
     this.reads = reads;
     this.writes = writes;
     this.scoped = scoped;
@@ -76,7 +73,7 @@ final class Loader {
    */
   <T> Entry<T> compute(View view, Keys.StoreKey k, Codec<T> codec, Freshness f,
       Supplier<? extends T> loader, boolean cacheNulls, boolean admit) {
-    long stamp = finishes.stamp();
+    long stamp = flight.stamp();
     Entry<T> cached = reads.entry(view, k, codec);
     LoadDecision decision = LoadDecision.decide(cached.present(), cached.meta().freshUntil(),
         cached.meta().computeMillis(), clock.millis(), f.beta(), !f.staleTime().isZero(),
@@ -87,56 +84,39 @@ final class Loader {
         return cached;
       case REFRESH_EARLY: {
         CompletableFuture<Entry<?>> mine = new CompletableFuture<>();
-        if (inflight.putIfAbsent(k.store(), mine) != null) {
+        if (flight.register(k.store(), mine) != null) {
           return cached;
         }
-        return raced(k.store(), stamp, mine, cached) ? cached : lead(load, mine, cached);
+        return flight.raced(k.store(), stamp, mine, cached) ? cached : lead(load, mine, cached);
       }
       case SERVE_STALE:
         refreshInBackground(load, cached, stamp);
         return cached;
       default: {
         CompletableFuture<Entry<?>> mine = new CompletableFuture<>();
-        CompletableFuture<Entry<?>> running = inflight.putIfAbsent(k.store(), mine);
+        CompletableFuture<Entry<?>> running = flight.register(k.store(), mine);
         if (running != null) {
           return await(running);
         }
-        if (finishes.since(k.store(), stamp)) {
+        if (flight.since(k.store(), stamp)) {
           // a computation finished after our read: its value is in the store now, unless it
           // was not stored (null, not admitted), and then this caller computes its own
           Entry<T> stored;
           try {
             stored = readStored(load);
           } catch (RuntimeException | Error e) {
-            inflight.remove(k.store(), mine);
+            flight.remove(k.store(), mine);
             mine.completeExceptionally(e);
             throw e;
           }
           if (stored.present()) {
-            unregister(k.store(), mine, stored);
+            flight.unregister(k.store(), mine, stored);
             return stored;
           }
         }
         return lead(load, mine, null);
       }
     }
-  }
-
-  /**
-   * Whether a refresh registered as {@code mine} would repeat one that finished after this
-   * caller's read: then it unregisters, answering any caller that joined with {@code cached}.
-   */
-  private boolean raced(String key, long stamp, CompletableFuture<Entry<?>> mine, Entry<?> cached) {
-    if (!finishes.since(key, stamp)) {
-      return false;
-    }
-    unregister(key, mine, cached);
-    return true;
-  }
-
-  private void unregister(String key, CompletableFuture<Entry<?>> mine, Entry<?> answer) {
-    inflight.remove(key, mine);
-    mine.complete(answer);
   }
 
   /** One call's computation: what to compute, for whom, how fresh. */
@@ -165,8 +145,8 @@ final class Loader {
 
   private <T> void refreshInBackground(Load<T> load, Entry<T> stale, long stamp) {
     CompletableFuture<Entry<?>> mine = new CompletableFuture<>();
-    if (inflight.putIfAbsent(load.k().store(), mine) != null
-        || raced(load.k().store(), stamp, mine, stale)) {
+    if (flight.register(load.k().store(), mine) != null
+        || flight.raced(load.k().store(), stamp, mine, stale)) {
       return; // somebody is refreshing it already, or has just refreshed it
     }
     try {
@@ -178,7 +158,7 @@ final class Loader {
         }
       });
     } catch (RejectedExecutionException closing) {
-      inflight.remove(load.k().store(), mine);
+      flight.remove(load.k().store(), mine);
       mine.complete(stale);
     }
   }
@@ -199,8 +179,7 @@ final class Loader {
       mine.completeExceptionally(e);
       throw e;
     } finally {
-      finishes.finished(load.k().store());
-      inflight.remove(load.k().store(), mine);
+      flight.finished(load.k().store(), mine);
     }
   }
 
