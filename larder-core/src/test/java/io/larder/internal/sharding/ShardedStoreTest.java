@@ -477,14 +477,20 @@ class ShardedStoreTest {
     return store;
   }
 
+  /** {@code perServer} keys owned by each of the three async servers, server by server. */
+  private List<String> keysOnEach(int perServer) {
+    List<String> keys = new ArrayList<>();
+    for (String server : List.of("a:11211", "b:11211", "c:11211")) {
+      keys.addAll(keysOn(server, perServer));
+    }
+    return keys;
+  }
+
   @Test
   void bulkCallsOnAsyncStoresStartEveryServerBeforeWaitingForAny() {
     List<String> log = Collections.synchronizedList(new ArrayList<>());
     openAsync(log, "a:11211", "b:11211", "c:11211");
-    List<String> keys = new ArrayList<>();
-    for (String server : List.of("a:11211", "b:11211", "c:11211")) {
-      keys.addAll(keysOn(server, 4));
-    }
+    List<String> keys = keysOnEach(4);
     Map<String, byte[]> entries = new LinkedHashMap<>();
     keys.forEach(k -> entries.put(k, k.getBytes(StandardCharsets.UTF_8)));
 
@@ -504,10 +510,7 @@ class ShardedStoreTest {
   void setEachStartsEveryServersPartsBeforeWaitingForAny() {
     List<String> log = Collections.synchronizedList(new ArrayList<>());
     openAsync(log, "a:11211", "b:11211", "c:11211");
-    List<String> keys = new ArrayList<>();
-    for (String server : List.of("a:11211", "b:11211", "c:11211")) {
-      keys.addAll(keysOn(server, 4));
-    }
+    List<String> keys = keysOnEach(4);
     Map<String, byte[]> entries = new LinkedHashMap<>();
     keys.forEach(k -> entries.put(k, k.getBytes(StandardCharsets.UTF_8)));
 
@@ -523,10 +526,7 @@ class ShardedStoreTest {
   void aFailedAsyncServerFailsTheCallOnceAllAnsweredAndCountsTowardEjection() {
     List<String> log = Collections.synchronizedList(new ArrayList<>());
     openAsync(log, "a:11211", "b:11211", "c:11211");
-    List<String> keys = new ArrayList<>();
-    for (String server : List.of("a:11211", "b:11211", "c:11211")) {
-      keys.addAll(keysOn(server, 2));
-    }
+    List<String> keys = keysOnEach(2);
     AsyncServer.failing.add("b:11211");
     try {
       for (int i = 0; i < 2; i++) {
