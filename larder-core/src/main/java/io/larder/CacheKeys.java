@@ -3,8 +3,6 @@ package io.larder;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.time.temporal.TemporalAccessor;
@@ -58,65 +56,37 @@ public final class CacheKeys {
   }
 
   /**
-   * How each record class is written, worked out once per class rather than on every key: the
-   * text before its components, and per component an accessor that returns a primitive
-   * unboxed.
+   * How each record class is written, worked out once per class rather than on every key: one
+   * method handle that reads the components and builds the record's whole text in a single
+   * exactly sized string ({@link RecordText}).
    */
   private static final ClassValue<RecordShape> RECORD_SHAPES = new ClassValue<>() {
     @Override
     protected RecordShape computeValue(Class<?> type) {
       RecordComponent[] components = type.getRecordComponents();
-      Component[] shape = new Component[components.length];
+      Method[] accessors = new Method[components.length];
       for (int i = 0; i < components.length; i++) {
-        shape[i] = Component.of(components[i].getAccessor());
+        accessors[i] = components[i].getAccessor();
       }
       StringBuilder head = new StringBuilder().append('R');
       text(head, type.getName());
       head.append(components.length).append('(');
-      return new RecordShape(head.toString(), shape);
+      return new RecordShape(RecordText.of(head.toString(), accessors), accessors);
     }
   };
 
-  /** A record class's text up to its first component, and its components. */
-  private record RecordShape(String head, Component[] components) {}
+  /**
+   * A record class's text, as a handle of type {@code (Writer, Object)String}, and its
+   * component accessors in declaration order.
+   */
+  private record RecordShape(MethodHandle text, Method[] accessors) {}
 
   /**
    * Returns a record class's component accessors in declaration order, looked up once per
    * class (for the object tier's weight estimate).
    */
   static Method[] recordAccessors(Class<?> type) {
-    Component[] components = RECORD_SHAPES.get(type).components();
-    Method[] accessors = new Method[components.length];
-    for (int i = 0; i < components.length; i++) {
-      accessors[i] = components[i].accessor();
-    }
-    return accessors;
-  }
-
-  /**
-   * One record component: its accessor, and as a method handle of type {@code (Object)T}
-   * when it could be made accessible ({@code null} otherwise: a record in a module that does
-   * not open it, for which invoking the accessor says so, per key).
-   */
-  private record Component(Method accessor, MethodHandle handle, Class<?> type) {
-    static Component of(Method accessor) {
-      Class<?> type = accessor.getReturnType();
-      MethodHandle handle = null;
-      try {
-        accessor.setAccessible(true);
-        MethodHandle h = MethodHandles.lookup().unreflect(accessor);
-        handle = h.asType(MethodType.methodType(type.isPrimitive() ? type : Object.class,
-            Object.class));
-      } catch (RuntimeException | IllegalAccessException e) {
-        // left to Method.invoke, which reports it for each key
-      }
-      return new Component(accessor, handle, type);
-    }
-
-    IllegalArgumentException unreadable(Object record, Throwable e) {
-      return new IllegalArgumentException("cannot read component " + accessor.getName()
-          + " of " + record.getClass().getName() + " for a cache key", e);
-    }
+    return RECORD_SHAPES.get(type).accessors().clone();
   }
 
   private static boolean supported(Class<?> type, List<Class<?>> seen) {
@@ -180,8 +150,13 @@ public final class CacheKeys {
    */
   public static String encode(Object value, UnaryOperator<Object> adapter) {
     Objects.requireNonNull(adapter, "adapter");
+    Writer writer = adapter == IDENTITY ? PLAIN : new Writer(adapter);
+    if (value instanceof Record r) {
+      // the commonest argument of a memoized function: its text is made in one piece
+      return writer.recordText(r);
+    }
     StringBuilder sb = new StringBuilder(64);
-    (adapter == IDENTITY ? PLAIN : new Writer(adapter)).write(sb, value);
+    writer.write(sb, value);
     return sb.toString();
   }
 
@@ -193,17 +168,11 @@ public final class CacheKeys {
   }
 
   /** Writes values, with the adapter for types Larder cannot encode itself. */
-  private static final class Writer {
+  static final class Writer {
     private final UnaryOperator<Object> adapter;
 
     Writer(UnaryOperator<Object> adapter) {
       this.adapter = adapter;
-    }
-
-    private String nested(Object v) {
-      StringBuilder sb = new StringBuilder();
-      write(sb, v);
-      return sb.toString();
     }
 
     /**
@@ -211,38 +180,27 @@ public final class CacheKeys {
      * written as its boxed value would be, without boxing it.
      */
     private void writeRecord(StringBuilder sb, Record r) {
-      RecordShape shape = RECORD_SHAPES.get(r.getClass());
-      sb.append(shape.head());
-      for (Component c : shape.components()) {
-        MethodHandle h = c.handle();
-        Object component;
-        try {
-          Class<?> t = c.type();
-          if (h == null) {
-            component = c.accessor().invoke(r);
-          } else if (!t.isPrimitive()) {
-            component = (Object) h.invokeExact((Object) r);
-          } else if (t == long.class) {
-            sb.append('l').append((long) h.invokeExact((Object) r)).append(';');
-            continue;
-          } else if (t == int.class) {
-            sb.append('i').append((int) h.invokeExact((Object) r)).append(';');
-            continue;
-          } else if (t == boolean.class) {
-            sb.append((boolean) h.invokeExact((Object) r) ? 'T' : 'F');
-            continue;
-          } else {
-            // the rarer primitives, boxed as Method.invoke would box them
-            component = c.accessor().invoke(r);
-          }
-        } catch (Error e) {
-          throw e;
-        } catch (Throwable e) {
-          throw c.unreadable(r, e);
-        }
-        write(sb, component);
+      sb.append(recordText(r));
+    }
+
+    /** Returns a record's text, as {@link #writeRecord} writes it. */
+    String recordText(Record r) {
+      try {
+        return (String) RECORD_SHAPES.get(r.getClass()).text().invokeExact(this, (Object) r);
+      } catch (RuntimeException | Error e) {
+        throw e;
+      } catch (Throwable e) {
+        // the handle wraps what an accessor throws; nothing else in it throws a checked one
+        throw new IllegalArgumentException("cannot write a " + r.getClass().getName()
+            + " as a cache key", e);
       }
-      sb.append(')');
+    }
+
+    /** Writes one value as text of its own: a record component of a type without a slot. */
+    String nested(Object v) {
+      StringBuilder sb = new StringBuilder();
+      write(sb, v);
+      return sb.toString();
     }
 
     void write(StringBuilder sb, Object v) {

@@ -43,6 +43,65 @@ class CacheKeysTest {
         null)))).endsWith("8(NNFNNNNN)]");
   }
 
+  record Texts(String a, String b, String c, Object d, boolean e, char f, Long g) {}
+
+  @Test
+  void stringAndNestedRecordComponentsAreWrittenAsAloneInAList() {
+    String name = Texts.class.getName();
+    String longText = "x".repeat(70);
+    Texts texts = new Texts(null, "", longText, new Pair(1L, "1"), false, 'z', null);
+    assertThat(CacheKeys.encode(texts)).isEqualTo("R" + name.length() + ":" + name + "7(N"
+        + CacheKeys.encode("") + CacheKeys.encode(longText) + CacheKeys.encode(new Pair(1L, "1"))
+        + "FC122;N)");
+    assertThat(CacheKeys.encode(texts, v -> v)).as("an adapter writes records alike")
+        .isEqualTo(CacheKeys.encode(texts));
+  }
+
+  record Wide(int c0, int c1, int c2, int c3, int c4, int c5, int c6, int c7, int c8, int c9,
+      int c10, int c11, int c12, int c13, int c14, int c15, int c16, int c17, int c18, int c19,
+      int c20, int c21, int c22, int c23, int c24, int c25, int c26, int c27, int c28, int c29,
+      int c30, int c31, int c32, int c33, int c34, int c35, int c36, int c37, int c38, int c39,
+      int c40, int c41, int c42, int c43, int c44, int c45, int c46, int c47, int c48, int c49,
+      int c50, int c51, int c52, int c53, int c54, int c55, int c56, int c57, int c58, int c59,
+      int c60, int c61, int c62, int c63, int c64, int c65, int c66, int c67, int c68, int c69,
+      int c70, int c71, int c72, int c73, int c74, int c75, int c76, int c77, int c78, int c79,
+      int c80, int c81, int c82, int c83, int c84, int c85, int c86, int c87, int c88, int c89,
+      int c90, int c91, int c92, int c93, int c94, int c95, int c96, int c97, int c98, int c99,
+      int c100, int c101, int c102, int c103, int c104, int c105, int c106, int c107, int c108,
+      int c109, int c110, int c111, int c112, int c113, int c114, int c115, int c116, int c117,
+      int c118, int c119) {}
+
+  @Test
+  void aRecordOfMoreComponentsThanOneConcatenationTakesIsWrittenWhole() throws Exception {
+    int[] c = new int[120];
+    for (int i = 0; i < c.length; i++) {
+      c[i] = i;
+    }
+    Object[] boxed = java.util.Arrays.stream(c).boxed().toArray();
+    Wide wide = (Wide) Wide.class.getDeclaredConstructors()[0].newInstance(boxed);
+    String name = Wide.class.getName();
+    StringBuilder expected = new StringBuilder("R" + name.length() + ":" + name + "120(");
+    for (int i : c) {
+      expected.append('i').append(i).append(';');
+    }
+    assertThat(CacheKeys.encode(wide)).isEqualTo(expected.append(')').toString());
+  }
+
+  record Failing(long id) {
+    @Override
+    public long id() {
+      throw new IllegalStateException("no id");
+    }
+  }
+
+  @Test
+  void aComponentWhoseAccessorThrowsIsNamed() {
+    assertThatThrownBy(() -> CacheKeys.encode(new Failing(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("component id of " + Failing.class.getName())
+        .hasRootCauseMessage("no id");
+  }
+
   @Provide
   Arbitrary<Object> values() {
     return values(2);
