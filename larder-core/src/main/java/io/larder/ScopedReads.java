@@ -151,21 +151,28 @@ final class ScopedReads {
    */
   Map<String, byte[]> fetchInto(Collection<String> storeKeys, Map<String, byte[]> entries,
       StatsCounter stats) {
-    List<String> toFetch = new ArrayList<>();
-    for (String k : storeKeys) {
-      byte[] known = known(k);
-      if (known != null) {
-        entries.put(k, known);
-      } else {
-        toFetch.add(k);
+    Collection<String> toFetch;
+    if (!scopes.openOnThisThread() && dropped.isEmpty()) {
+      toFetch = storeKeys; // this thread knows none of them: no per-key lookups, no second list
+    } else {
+      List<String> unknown = new ArrayList<>(storeKeys.size());
+      for (String k : storeKeys) {
+        byte[] known = known(k);
+        if (known != null) {
+          entries.put(k, known);
+        } else {
+          unknown.add(k);
+        }
       }
+      toFetch = unknown;
     }
     if (toFetch.isEmpty()) {
       return Map.of();
     }
+    Collection<String> fetching = toFetch;
     Map<String, byte[]> fetched =
-        calls.call(stats, "preload", s -> s.getMany(toFetch), Map.of());
-    for (String k : toFetch) {
+        calls.call(stats, "preload", s -> s.getMany(fetching), Map.of());
+    for (String k : fetching) {
       byte[] b = fetched.get(k);
       entries.put(k, b == null ? Scopes.MISSING : b);
     }

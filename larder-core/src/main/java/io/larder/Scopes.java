@@ -76,6 +76,11 @@ final class Scopes {
     return open.get() != 0;
   }
 
+  /** Whether a scope is open on this thread. */
+  boolean openOnThisThread() {
+    return stack() != null;
+  }
+
   /** Returns this thread's stack without scopes closed elsewhere, or null if none is open. */
   private ArrayDeque<Scope> stack() {
     if (open.get() == 0) {
@@ -267,7 +272,8 @@ final class Scopes {
     private final ArrayDeque<Scope> stack;
     private final Thread owner = Thread.currentThread();
     private final Set<String> userKeys;
-    final Map<String, byte[]> entries;
+    /** Dropped, not emptied, when the owner closes it: emptying costs a lock per entry. */
+    Map<String, byte[]> entries;
     private volatile boolean closed;
     private final AtomicBoolean counted = new AtomicBoolean(true);
     /** The store keys read while open, in order, for a learning scope; else null. */
@@ -381,7 +387,8 @@ final class Scopes {
       if (stack.isEmpty() && stacks.get() == stack) {
         stacks.remove();
       }
-      entries.clear();
+      // off the stack, no read reaches it: a closed scope someone keeps holds no bytes
+      entries = Collections.emptyMap();
     }
 
     @Override
