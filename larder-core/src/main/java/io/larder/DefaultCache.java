@@ -76,7 +76,8 @@ final class DefaultCache implements Cache {
   @Override
   public <T> T get(String key, Codec<T> codec) {
     Objects.requireNonNull(codec, "codec");
-    return runtime.reads.entry(view, key(key), codec).value();
+    Keys.StoreKey preloaded = runtime.preloads.preloaded(view.prefix(), key);
+    return runtime.reads.entry(view, preloaded != null ? preloaded : key(key), codec).value();
   }
 
   @Override
@@ -240,7 +241,7 @@ final class DefaultCache implements Cache {
 
   @Override
   public Preload preload(Collection<String> keys) {
-    return runtime.preloads.open(resolveAll(keys), view.stats());
+    return runtime.preloads.open(resolveAll(keys), view.prefix(), view.stats());
   }
 
   @Override

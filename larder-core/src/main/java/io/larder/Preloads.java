@@ -42,16 +42,25 @@ final class Preloads {
     this.learnPrefix = KeyLayout.internalPrefix(rootPrefix, "learn");
   }
 
-  /** Opens a scope holding {@code keys} (user key to store key), read in one round trip. */
-  Preload open(Map<String, Keys.StoreKey> keys, StatsCounter stats) {
+  /**
+   * Opens a scope holding {@code keys} (user key to store key, resolved under the view prefix
+   * {@code prefix}), read in one round trip.
+   */
+  Preload open(Map<String, Keys.StoreKey> keys, String prefix, StatsCounter stats) {
     List<String> storeKeys = new ArrayList<>(keys.size());
     keys.values().forEach(k -> storeKeys.add(k.store()));
     // the scope keeps this very map: no second copy of the entries
     Map<String, byte[]> entries = new ConcurrentHashMap<>(Reads.capacity(storeKeys.size()));
     scoped.fetchInto(storeKeys, entries, stats);
-    // the map is the caller's own (resolved for this call): its key set needs no copy
-    return scoped.open(java.util.Collections.unmodifiableSet(keys.keySet()),
-        entries, null, false, stats);
+    return scoped.open(keys, prefix, entries);
+  }
+
+  /**
+   * Returns how an open preload scope of this thread resolved {@code userKey} under the view
+   * prefix {@code prefix}, or {@code null}.
+   */
+  Keys.StoreKey preloaded(String prefix, String userKey) {
+    return scoped.preloaded(prefix, userKey);
   }
 
   /** Opens a request scope that reads nothing and gathers writes; see {@link Cache#gatherWrites}. */

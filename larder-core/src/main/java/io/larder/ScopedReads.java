@@ -192,6 +192,21 @@ final class ScopedReads {
   }
 
   /**
+   * Opens a preload scope of user keys resolved under a view's {@code prefix}; see
+   * {@link Scopes#open(Set, Map, Consumer, Consumer, String, Map)}.
+   */
+  Preload open(Map<String, Keys.StoreKey> keys, String prefix, Map<String, byte[]> entries) {
+    // the map is the caller's own (resolved for this call): its key set needs no copy
+    return scopes.open(java.util.Collections.unmodifiableSet(keys.keySet()), entries, null, null,
+        prefix, keys);
+  }
+
+  /** How an open scope of this thread resolved {@code userKey}; see {@link Scopes#preloaded}. */
+  Keys.StoreKey preloaded(String prefix, String userKey) {
+    return scopes.preloaded(prefix, userKey);
+  }
+
+  /**
    * Holds a write back in the thread's outermost request scope, if one is open, until it
    * closes; reads of the key on this thread see it meanwhile.
    *

@@ -43,12 +43,23 @@ final class Scopes {
    */
   Scope open(Set<String> userKeys, Map<String, byte[]> entries,
       Consumer<Set<String>> onClose, Consumer<Map<String, Gathered>> flush) {
+    return open(userKeys, entries, onClose, flush, null, null);
+  }
+
+  /**
+   * Opens a scope as {@link #open(Set, Map, Consumer, Consumer)} does, remembering how its
+   * user keys were resolved under {@code prefix}, so that a read of one of them through a view
+   * of the same prefix takes the very {@link Keys.StoreKey} ({@link #preloaded}).
+   */
+  Scope open(Set<String> userKeys, Map<String, byte[]> entries,
+      Consumer<Set<String>> onClose, Consumer<Map<String, Gathered>> flush,
+      String prefix, Map<String, Keys.StoreKey> resolved) {
     ArrayDeque<Scope> stack = stacks.get();
     if (stack == null) {
       stack = new ArrayDeque<>();
       stacks.set(stack);
     }
-    Scope scope = new Scope(stack, userKeys, entries, onClose, flush);
+    Scope scope = new Scope(stack, userKeys, entries, onClose, flush, prefix, resolved);
     stack.push(scope);
     open.incrementAndGet();
     return scope;
@@ -74,6 +85,26 @@ final class Scopes {
   /** Whether a scope is open on any thread. */
   boolean anyOpen() {
     return open.get() != 0;
+  }
+
+  /**
+   * Returns how an open scope of this thread resolved a user key under {@code prefix}, or
+   * {@code null} if none did: a read inside a preload scope resolves its key once, not twice.
+   */
+  Keys.StoreKey preloaded(String prefix, String userKey) {
+    ArrayDeque<Scope> stack = stack();
+    if (stack == null) {
+      return null;
+    }
+    for (Scope scope : stack) {
+      if (scope.resolved != null && scope.prefix.equals(prefix)) {
+        Keys.StoreKey k = scope.resolved.get(userKey);
+        if (k != null) {
+          return k;
+        }
+      }
+    }
+    return null;
   }
 
   /** Whether a scope is open on this thread. */
@@ -282,10 +313,16 @@ final class Scopes {
     /** Writes held back while this is the outermost gathering scope; null if it gathers none. */
     private final Map<String, Gathered> gathered;
     private final Consumer<Map<String, Gathered>> flush;
+    /** The view prefix its user keys were resolved under, and how; null for other scopes. */
+    private final String prefix;
+    private final Map<String, Keys.StoreKey> resolved;
 
     Scope(ArrayDeque<Scope> stack, Set<String> userKeys, Map<String, byte[]> entries,
-        Consumer<Set<String>> onClose, Consumer<Map<String, Gathered>> flush) {
+        Consumer<Set<String>> onClose, Consumer<Map<String, Gathered>> flush, String prefix,
+        Map<String, Keys.StoreKey> resolved) {
       this.stack = stack;
+      this.prefix = prefix;
+      this.resolved = resolved;
       this.onClose = onClose;
       this.flush = flush;
       this.gathered = flush == null ? null : new LinkedHashMap<>();

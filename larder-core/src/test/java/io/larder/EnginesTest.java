@@ -129,7 +129,7 @@ class EnginesTest {
     Map<String, Keys.StoreKey> keys = new LinkedHashMap<>();
     keys.put("a", a);
     keys.put("b", b);
-    try (Preload scope = rt.preloads.open(keys, stats)) {
+    try (Preload scope = rt.preloads.open(keys, root.prefix(), stats)) {
       assertThat(store.count("getMany")).isEqualTo(1);
       assertThat(rt.reads.entry(root, a, Codec.utf8()).value()).isEqualTo("1");
       assertThat(rt.reads.entry(root, b, Codec.utf8()).present()).isFalse(); // a known miss
@@ -145,11 +145,24 @@ class EnginesTest {
   }
 
   @Test
+  void aPreloadScopeLendsItsResolvedKeysToReadsUnderTheSamePrefixOnly() {
+    CacheRuntime rt = runtime(true);
+    Keys.StoreKey a = key(rt, root, "a");
+    assertThat(rt.preloads.preloaded(root.prefix(), "a")).isNull();
+    try (Preload scope = rt.preloads.open(Map.of("a", a), root.prefix(), stats)) {
+      assertThat(rt.preloads.preloaded(root.prefix(), "a")).isSameAs(a);
+      assertThat(rt.preloads.preloaded(root.prefix(), "b")).isNull();
+      assertThat(rt.preloads.preloaded(root.prefix() + "x", "a")).isNull();
+    }
+    assertThat(rt.preloads.preloaded(root.prefix(), "a")).isNull();
+  }
+
+  @Test
   void aWriteThatFailedOpenMakesTheScopeForgetTheKey() {
     CacheRuntime rt = runtime(true);
     Keys.StoreKey a = key(rt, root, "a");
     rt.writes.set(root, a, "old", Codec.utf8(), Store.NO_EXPIRY);
-    try (Preload scope = rt.preloads.open(Map.of("a", a), stats)) {
+    try (Preload scope = rt.preloads.open(Map.of("a", a), root.prefix(), stats)) {
       store.down = true;
       rt.writes.set(root, a, "new", Codec.utf8(), Store.NO_EXPIRY);
       store.down = false;
