@@ -75,6 +75,8 @@ final class Connection implements AutoCloseable {
   private int failedAttempts;
   private boolean everConnected;
   private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
+  /** The blocking connection a lone caller uses, or {@code null} (TLS, authentication). */
+  private final DirectConnection direct;
 
   Connection(String host, int port, ClientOptions options, EventLoopGroup group) {
     this.host = host;
@@ -82,6 +84,8 @@ final class Connection implements AutoCloseable {
     this.server = host + ":" + port;
     this.options = options;
     this.timeoutNanos = options.timeout().toNanos();
+    this.direct = options.direct()
+        ? new DirectConnection(host, port, options.timeout(), options.connectTimeout()) : null;
     this.bootstrap = new Bootstrap()
         .group(group)
         .channel(NioSocketChannel.class)
@@ -141,13 +145,19 @@ final class Connection implements AutoCloseable {
     return info;
   }
 
+  /** For tests: tells whether the direct connection is open and free. */
+  boolean directIsFree() {
+    return direct != null && direct.isFree();
+  }
+
   /** Tells whether requests are written at once (the connection is up). */
   boolean isReady() {
     return state == State.READY;
   }
 
   /**
-   * Sends a request and waits for its replies.
+   * Sends a request and waits for its replies: on the caller's thread over the direct
+   * connection if it is free, else pipelined through the event loop.
    *
    * @param request the request
    * @return its replies, in order
@@ -156,6 +166,11 @@ final class Connection implements AutoCloseable {
    * @throws CacheException if the thread is interrupted (the flag stays set)
    */
   List<Reply> execute(Request request) {
+    if (direct != null && request.payloadBytes() <= DirectConnection.MAX_PAYLOAD
+        && direct.tryAcquire()) {
+      request.deadlineNanos = System.nanoTime() + timeoutNanos;
+      return direct.execute(request);
+    }
     return await(start(request));
   }
 
@@ -454,6 +469,9 @@ final class Connection implements AutoCloseable {
     }
     ch.flush();
     firstAttempt.complete(null);
+    if (direct != null) {
+      direct.start();
+    }
     if (recovered) {
       LOG.log(Level.INFO, () -> "reconnected to memcached " + server);
     }
@@ -544,6 +562,9 @@ final class Connection implements AutoCloseable {
     }
     if (ch != null) {
       ch.close().syncUninterruptibly();
+    }
+    if (direct != null) {
+      direct.close();
     }
     firstAttempt.complete(null);
   }

@@ -73,8 +73,13 @@ final class Request {
     return p;
   }
 
+  /** The size of the bytes still to write, {@code 0} once handed over. */
+  synchronized int payloadBytes() {
+    return payload == null ? 0 : payload.readableBytes();
+  }
+
   /**
-   * Takes one reply, on the event loop.
+   * Takes one reply, on the event loop (or on the caller's thread for a direct call).
    *
    * @return {@code true} if the request is now complete
    */

@@ -1,0 +1,137 @@
+package io.larder.memcached.internal;
+
+import static io.larder.memcached.internal.ConnectionTest.eventually;
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.larder.CacheConnectionException;
+import io.larder.CacheException;
+import io.larder.CacheTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The direct connection against a scripted server: a lone blocking call goes over it, a call
+ * that fails on it closes it so that a late reply never answers the next call, and it comes
+ * back by itself.
+ */
+class DirectConnectionTest {
+  private FakeMemcached fake;
+  private DefaultMemcachedStore store;
+
+  @BeforeEach
+  void start() throws Exception {
+    fake = new FakeMemcached();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (store != null) {
+      store.close();
+    }
+    fake.close();
+  }
+
+  private DefaultMemcachedStore store(Duration timeout) throws InterruptedException {
+    store = new DefaultMemcachedStore("127.0.0.1", fake.port(),
+        new ClientOptions(timeout, Duration.ofSeconds(10), null, null, true),
+        Duration.ofSeconds(1), true);
+    eventually("the direct connection open", store.connection::directIsFree);
+    return store;
+  }
+
+  /** Answers {@code mg <k> ...} with the key as the value, every other command with HD. */
+  private static String echo(String line) {
+    if (!line.startsWith("mg ")) {
+      return "HD";
+    }
+    String key = line.split(" ")[1];
+    String opaque = line.matches(".* O\\d+.*") ? line.replaceAll(".* (O\\d+).*", " $1") : "";
+    return "VA " + key.length() + opaque + "\r\n" + key;
+  }
+
+  @Test
+  void aLoneBlockingCallIsWrittenAndAnsweredOnTheDirectConnection() throws Exception {
+    fake.answer = DirectConnectionTest::echo;
+    store(Duration.ofSeconds(5));
+    // the pipelined one, then the direct one (the fake may accept it a moment after the client)
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+
+    assertThat(store.get("a")).isEqualTo("a".getBytes(US_ASCII));
+    store.set("b", "v".getBytes(US_ASCII), 0);
+    Map<String, byte[]> many = store.getMany(List.of("c", "dd"));
+    assertThat(many).containsOnlyKeys("c", "dd");
+    assertThat(many.get("dd")).isEqualTo("dd".getBytes(US_ASCII));
+
+    assertThat(fake.receivedOn.get(1)).containsExactly("mg a v", "ms b 1", "mg c v q O0",
+        "mg dd v q O1", "mn");
+    assertThat(fake.receivedOn.get(0)).noneMatch(line -> line.startsWith("m"));
+  }
+
+  @Test
+  void aDirectCallThatTimesOutClosesItSoTheLateReplyNeverAnswersTheNextCall() throws Exception {
+    CountDownLatch late = new CountDownLatch(1);
+    fake.answer = line -> {
+      if (line.startsWith("mg slow")) {
+        try {
+          late.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return echo(line);
+    };
+    store(Duration.ofMillis(200));
+
+    assertThatThrownBy(() -> store.get("slow")).isInstanceOf(CacheTimeoutException.class)
+        .hasMessageContaining("timed out after 200 ms");
+    late.countDown(); // the reply to "slow" now goes out, on a socket the client has closed
+    for (int i = 0; i < 50; i++) {
+      assertThat(store.get("k" + i)).isEqualTo(("k" + i).getBytes(US_ASCII));
+    }
+    // reopened in the background, after a backoff
+    eventually("a new direct connection", () -> fake.connections.get() == 3
+        && store.connection.directIsFree());
+    assertThat(store.get("again")).isEqualTo("again".getBytes(US_ASCII));
+    assertThat(fake.receivedOn.get(2)).contains("mg again v");
+  }
+
+  @Test
+  void aHangUpFailsTheDirectCallAtOnceAndItReconnects() throws Exception {
+    CountDownLatch arrived = new CountDownLatch(1);
+    store(Duration.ofSeconds(60));
+    fake.answer = line -> {
+      arrived.countDown();
+      return null;
+    };
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<byte[]> call = pool.submit(() -> store.get("k"));
+      assertThat(arrived.await(30, TimeUnit.SECONDS)).isTrue();
+      fake.answer = DirectConnectionTest::echo;
+      fake.dropClients();
+      // the 60 s timeout did not pass: the hang-up itself failed it
+      assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(CacheConnectionException.class);
+    } finally {
+      pool.shutdownNow();
+    }
+    eventually("the store answering again over a new direct connection", () -> {
+      try {
+        return store.connection.directIsFree() && store.get("k") != null;
+      } catch (CacheException e) {
+        return false;
+      }
+    });
+  }
+}
