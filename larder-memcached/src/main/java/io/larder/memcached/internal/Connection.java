@@ -166,12 +166,38 @@ final class Connection implements AutoCloseable {
    * @throws CacheException if the thread is interrupted (the flag stays set)
    */
   List<Reply> execute(Request request) {
-    if (direct != null && request.payloadBytes() <= DirectConnection.MAX_PAYLOAD
-        && direct.tryAcquire()) {
-      request.deadlineNanos = System.nanoTime() + timeoutNanos;
+    if (takeDirect(request)) {
       return direct.execute(request);
     }
     return await(start(request));
+  }
+
+  /**
+   * Sends a request whose replies the calling thread will wait for with {@link #await}: on the
+   * direct connection if it is free (the thread then holds it until {@link #await}, which it
+   * must call), else pipelined as {@link #start} does.
+   *
+   * @param request the request
+   * @return the request
+   * @throws CacheConnectionException if writing it on the direct connection fails
+   */
+  Request startBlocking(Request request) {
+    if (!takeDirect(request)) {
+      return start(request);
+    }
+    request.direct = true;
+    direct.send(request);
+    return request;
+  }
+
+  /** Takes the direct connection for a request if it is small and the connection free. */
+  private boolean takeDirect(Request request) {
+    if (direct != null && request.payloadBytes() <= DirectConnection.MAX_PAYLOAD
+        && direct.tryAcquire()) {
+      request.deadlineNanos = System.nanoTime() + timeoutNanos;
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -188,7 +214,7 @@ final class Connection implements AutoCloseable {
   }
 
   /**
-   * Waits for the replies of a request sent by {@link #start}.
+   * Waits for the replies of a request sent by {@link #start} or {@link #startBlocking}.
    *
    * @param request the request
    * @return its replies, in order
@@ -197,6 +223,9 @@ final class Connection implements AutoCloseable {
    * @throws CacheException if the thread is interrupted (the flag stays set)
    */
   List<Reply> await(Request request) {
+    if (request.direct) {
+      return direct.receive(request);
+    }
     try {
       return request.result().get(request.deadlineNanos - System.nanoTime(),
           TimeUnit.NANOSECONDS);

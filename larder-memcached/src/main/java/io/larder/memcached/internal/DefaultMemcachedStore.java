@@ -293,9 +293,10 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
   }
 
   /**
-   * A bulk call made and not sent yet: sent pipelined by {@link #start()} (for a pool's fan-out
-   * and the asynchronous calls), or sent and answered at once by {@link #run()}, on the caller's
-   * thread when the direct connection is free.
+   * A bulk call made and not sent yet: sent pipelined by {@link #start()} (for the asynchronous
+   * calls), sent by {@link #startBlocking()} for a blocking caller that awaits it later (a
+   * pool's fan-out), or sent and answered at once by {@link #run()}; the last two on the
+   * caller's thread when the direct connection is free.
    *
    * @param connection the connection to send it on
    * @param request the request to send, or {@code null} if there is nothing to send
@@ -308,6 +309,12 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
     Pending<T> start() {
       return request == null ? empty::get
           : new Started<>(connection, connection.start(request), answer);
+    }
+
+    /** Sends it for a blocking caller, who must await it: see {@link Connection#startBlocking}. */
+    Pending<T> startBlocking() {
+      return request == null ? empty::get
+          : new Started<>(connection, connection.startBlocking(request), answer);
     }
 
     T run() {
@@ -384,7 +391,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
 
   @Override
   public Pending<Map<String, byte[]>> startGetMany(Collection<String> keys) {
-    return startGetMany(keys, null);
+    return getManyCall(keys, null).startBlocking();
   }
 
   /** Starts {@link #getMany} with the namespace generations of the keys {@code known}. */
@@ -514,7 +521,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
 
   @Override
   public Pending<Void> startSetMany(Map<String, byte[]> entries, long ttlMillis) {
-    return startSetEach(entries, key -> ttlMillis, null);
+    return setEachCall(entries, key -> ttlMillis, null).startBlocking();
   }
 
   /** Starts {@link #setMany} with the namespace generations of the keys {@code known}. */
@@ -532,7 +539,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
   @Override
   public Pending<Void> startSetEach(Map<String, byte[]> entries,
       ToLongFunction<String> ttlMillis) {
-    return startSetEach(entries, ttlMillis, null);
+    return setEachCall(entries, ttlMillis, null).startBlocking();
   }
 
   /**
@@ -684,7 +691,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
 
   @Override
   public Pending<Integer> startDeleteMany(Collection<String> keys) {
-    return startDeleteMany(keys, null);
+    return deleteManyCall(keys, null).startBlocking();
   }
 
   /** Starts {@link #deleteMany} with the namespace generations of the keys {@code known}. */

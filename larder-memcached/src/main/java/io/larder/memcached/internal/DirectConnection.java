@@ -98,9 +98,42 @@ final class DirectConnection {
    *     are not memcached replies
    */
   List<Reply> execute(Request request) {
+    send(request);
+    return receive(request);
+  }
+
+  /**
+   * Writes a request on the calling thread, which took the connection with
+   * {@link #tryAcquire()} and keeps it until {@link #receive} reads the replies; if the write
+   * fails, the connection is closed (and no longer held) and this throws.
+   *
+   * @param request the request, not yet written
+   * @throws CacheConnectionException if the write fails
+   */
+  void send(Request request) {
+    try {
+      write(request);
+    } catch (IOException e) {
+      dropped();
+      throw new CacheConnectionException("the connection to memcached " + server
+          + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Reads the replies of a request {@link #send} wrote, on the same thread; gives the
+   * connection back, or closes it if the read failed.
+   *
+   * @param request the request written, its deadline set
+   * @return its replies, in order
+   * @throws CacheTimeoutException if they do not come before the request's deadline
+   * @throws CacheConnectionException if the connection fails or the server sends bytes that
+   *     are not memcached replies
+   */
+  List<Reply> receive(Request request) {
     boolean healthy = false;
     try {
-      List<Reply> replies = exchange(request);
+      List<Reply> replies = read(request);
       healthy = true;
       return replies;
     } catch (SocketTimeoutException e) {
@@ -118,7 +151,7 @@ final class DirectConnection {
     }
   }
 
-  private List<Reply> exchange(Request request) throws IOException {
+  private void write(Request request) throws IOException {
     ByteBuf payload = request.takePayload();
     if (payload == null) {
       throw new IllegalStateException(request + " was already sent");
@@ -133,6 +166,9 @@ final class DirectConnection {
       payload.release();
     }
     out.write(output, 0, length);
+  }
+
+  private List<Reply> read(Request request) throws IOException {
     while (true) {
       Reply reply = input.isReadable() ? ReplyDecoder.decode(input, line) : null;
       if (reply == null) {

@@ -37,6 +37,8 @@ final class Request {
   long deadlineNanos;
   /** Set on the event loop when written; read by the timeout check on the event loop. */
   long writtenNanos;
+  /** Sent on the direct connection by the thread that will read its replies. */
+  boolean direct;
   /** Set by a caller that stopped waiting; a request not yet written is then dropped. */
   volatile boolean abandoned;
 

@@ -79,6 +79,24 @@ class DirectConnectionTest {
   }
 
   @Test
+  void aStartedBulkCallHoldsTheDirectConnectionUntilAwaitedAndOthersGoPipelined()
+      throws Exception {
+    fake.answer = DirectConnectionTest::echo;
+    store(Duration.ofSeconds(5));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+
+    var started = store.startGetMany(List.of("a", "bb")); // as a pool's fan-out starts a part
+    assertThat(store.connection.directIsFree()).isFalse();
+    // the same thread calls again before awaiting: pipelined, never behind its own request
+    assertThat(store.get("c")).isEqualTo("c".getBytes(US_ASCII));
+    assertThat(started.await()).containsOnlyKeys("a", "bb");
+    assertThat(store.connection.directIsFree()).isTrue();
+
+    assertThat(fake.receivedOn.get(1)).containsExactly("mg a v q O0", "mg bb v q O1", "mn");
+    assertThat(fake.receivedOn.get(0)).contains("mg c v");
+  }
+
+  @Test
   void aDirectCallThatTimesOutClosesItSoTheLateReplyNeverAnswersTheNextCall() throws Exception {
     CountDownLatch late = new CountDownLatch(1);
     fake.answer = line -> {
