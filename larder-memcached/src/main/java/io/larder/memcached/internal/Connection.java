@@ -66,6 +66,7 @@ final class Connection implements AutoCloseable {
   private final Object lock = new Object();
   private volatile State state = State.CONNECTING;
   private volatile Channel channel; // the READY channel
+  private volatile ClientHandler handler; // the READY channel's
   private volatile ServerInfo info;
   private List<Request> waiting = new ArrayList<>();
   /** Requests on their way to the event loop; see {@link #enqueue}. */
@@ -190,10 +191,15 @@ final class Connection implements AutoCloseable {
     return request;
   }
 
-  /** Takes the direct connection for a request if it is small and the connection free. */
+  /**
+   * Takes the direct connection for a request if it is small, the pipelined connection idle
+   * (under load, merging the calls into shared writes costs the machine less than a second
+   * socket's system calls and wake-ups per call) and the direct connection free.
+   */
   private boolean takeDirect(Request request) {
-    if (direct != null && request.payloadBytes() <= DirectConnection.MAX_PAYLOAD
-        && direct.tryAcquire()) {
+    ClientHandler h;
+    if (direct != null && outbox.isEmpty() && (h = handler) != null && h.idle()
+        && request.payloadBytes() <= DirectConnection.MAX_PAYLOAD && direct.tryAcquire()) {
       request.deadlineNanos = System.nanoTime() + timeoutNanos;
       return true;
     }
@@ -485,6 +491,7 @@ final class Connection implements AutoCloseable {
       }
       info = serverInfo;
       channel = ch;
+      handler = ch.pipeline().get(ClientHandler.class);
       state = State.READY;
       recovered = failedAttempts > 0 || everConnected;
       failedAttempts = 0;

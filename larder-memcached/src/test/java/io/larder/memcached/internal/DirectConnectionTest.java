@@ -50,6 +50,15 @@ class DirectConnectionTest {
     return store;
   }
 
+  /** The next meta command the fake receives on a connection, past the opening hello. */
+  private String nextMetaCommand(int connection) throws InterruptedException {
+    String line;
+    do {
+      line = fake.receivedOn.get(connection).poll(30, TimeUnit.SECONDS);
+    } while (line != null && !line.startsWith("m"));
+    return line;
+  }
+
   /** Answers {@code mg <k> ...} with the key as the value, every other command with HD. */
   private static String echo(String line) {
     if (!line.startsWith("mg ")) {
@@ -94,6 +103,37 @@ class DirectConnectionTest {
 
     assertThat(fake.receivedOn.get(1)).containsExactly("mg a v q O0", "mg bb v q O1", "mn");
     assertThat(fake.receivedOn.get(0)).contains("mg c v");
+  }
+
+  @Test
+  void aCallWhileThePipelinedConnectionIsBusyJoinsItRatherThanTheDirectOne() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    fake.answer = line -> {
+      if (line.startsWith("mg slow")) {
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return echo(line);
+    };
+    store(Duration.ofSeconds(30));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+
+    var slow = store.getAsync("slow"); // in flight on the pipelined connection
+    assertThat(nextMetaCommand(0)).isEqualTo("mg slow v");
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<byte[]> call = pool.submit(() -> store.get("x"));
+      assertThat(nextMetaCommand(0)).isEqualTo("mg x v");
+      release.countDown();
+      assertThat(call.get(30, TimeUnit.SECONDS)).isEqualTo("x".getBytes(US_ASCII));
+      assertThat(slow.get(30, TimeUnit.SECONDS)).isEqualTo("slow".getBytes(US_ASCII));
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(fake.receivedOn.get(1)).isEmpty();
   }
 
   @Test
