@@ -50,6 +50,20 @@ class DirectConnectionTest {
     return store;
   }
 
+  /** Answers as {@link #echo} does, holding the answer to {@code mg slow} until released. */
+  private static java.util.function.Function<String, String> slowUntil(CountDownLatch release) {
+    return line -> {
+      if (line.startsWith("mg slow")) {
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return echo(line);
+    };
+  }
+
   /** The next meta command the fake receives on a connection, past the opening hello. */
   private String nextMetaCommand(int connection) throws InterruptedException {
     String line;
@@ -108,16 +122,7 @@ class DirectConnectionTest {
   @Test
   void aCallWhileThePipelinedConnectionIsBusyJoinsItRatherThanTheDirectOne() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    fake.answer = line -> {
-      if (line.startsWith("mg slow")) {
-        try {
-          release.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return echo(line);
-    };
+    fake.answer = slowUntil(release);
     store(Duration.ofSeconds(30));
     eventually("two connections", () -> fake.receivedOn.size() == 2);
 
@@ -139,16 +144,7 @@ class DirectConnectionTest {
   @Test
   void aDirectCallThatTimesOutClosesItSoTheLateReplyNeverAnswersTheNextCall() throws Exception {
     CountDownLatch late = new CountDownLatch(1);
-    fake.answer = line -> {
-      if (line.startsWith("mg slow")) {
-        try {
-          late.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return echo(line);
-    };
+    fake.answer = slowUntil(late);
     store(Duration.ofMillis(200));
 
     assertThatThrownBy(() -> store.get("slow")).isInstanceOf(CacheTimeoutException.class)
