@@ -469,7 +469,9 @@ public class ShardedStore implements Store {
    * Makes one call per shard at once and returns their results once all have answered; if any
    * failed, throws the first failure with the others suppressed. A shard whose store is an
    * {@link AsyncBulkStore} gets its call started on this thread and answered without another
-   * thread; of the others, the first runs on this thread and the rest on the pool.
+   * thread; of the others, the first runs on this thread and the rest on the pool. Every part
+   * is awaited, even once the thread is interrupted: a started part may hold a connection of
+   * its store until then.
    *
    * @param start how to start the call on an {@link AsyncBulkStore}, or {@code null} if the
    *     call has no asynchronous form
@@ -515,11 +517,9 @@ public class ShardedStore implements Store {
         results.add(p.await());
       } catch (RuntimeException e) {
         if (Thread.currentThread().isInterrupted()) {
+          // the other parts are still awaited: a started part may hold a connection of its
+          // store until it is (an interrupted wait for a pipelined part ends at once)
           futures.forEach(other -> other.cancel(true));
-          if (failure != null) {
-            e.addSuppressed(failure);
-          }
-          throw e;
         }
         if (failure == null) {
           failure = e;

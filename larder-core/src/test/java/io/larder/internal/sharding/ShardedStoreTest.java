@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.larder.CacheCodecException;
 import io.larder.CacheConnectionException;
+import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
 import io.larder.Hashing;
 import io.larder.Stores;
@@ -541,14 +542,34 @@ class ShardedStoreTest {
     }
   }
 
+  @Test
+  void anInterruptedFanOutStillAwaitsEveryPartItStarted() {
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
+    openAsync(log, "a:11211", "b:11211", "c:11211");
+    List<String> keys = keysOnEach(2);
+    AsyncServer.interrupting.add("a:11211");
+    try {
+      assertThatThrownBy(() -> store.getMany(keys)).isInstanceOf(CacheException.class)
+          .hasMessageContaining("interrupted");
+      assertThat(Thread.interrupted()).isTrue(); // the flag stays set; cleared here
+      // a started part may hold a connection of its store until awaited
+      assertThat(log).filteredOn(e -> e.startsWith("await ")).hasSize(3);
+    } finally {
+      AsyncServer.interrupting.remove("a:11211");
+    }
+  }
+
   // ---- test servers -------------------------------------------------------------------------
 
   /**
    * A memory store whose bulk calls are started, logged, and answered only when awaited; a
-   * server named in {@link #failing} times out in its await.
+   * server named in {@link #failing} times out in its await, one in {@link #interrupting} is
+   * interrupted in it.
    */
   private static final class AsyncServer extends ForwardingStore implements AsyncBulkStore {
     static final Set<String> failing = ConcurrentHashMap.newKeySet();
+    /** Servers whose await is interrupted: it sets the flag and throws, as a store does. */
+    static final Set<String> interrupting = ConcurrentHashMap.newKeySet();
     final String name;
     final List<String> log;
 
@@ -564,6 +585,10 @@ class ShardedStoreTest {
         log.add("await " + op + " " + name);
         if (failing.contains(name)) {
           throw new CacheTimeoutException(op + " on " + name + " timed out");
+        }
+        if (interrupting.contains(name)) {
+          Thread.currentThread().interrupt();
+          throw new CacheException(op + " on " + name + " interrupted");
         }
         return call.get();
       };

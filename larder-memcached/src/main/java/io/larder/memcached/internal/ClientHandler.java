@@ -27,6 +27,8 @@ final class ClientHandler extends ChannelDuplexHandler {
   private final String server;
   private final ReplyDecoder decoder;
   private final ArrayDeque<Request> pending = new ArrayDeque<>();
+  /** The size of {@link #pending}, for other threads to read. */
+  private volatile int inFlight;
   private CacheException closeCause;
   private boolean inactive;
 
@@ -90,6 +92,7 @@ final class ClientHandler extends ChannelDuplexHandler {
     }
     request.writtenNanos = System.nanoTime();
     pending.add(request);
+    inFlight = pending.size();
     return payload;
   }
 
@@ -107,6 +110,7 @@ final class ClientHandler extends ChannelDuplexHandler {
     }
     if (head.accept(reply)) {
       pending.poll();
+      inFlight = pending.size();
     }
   }
 
@@ -129,6 +133,7 @@ final class ClientHandler extends ChannelDuplexHandler {
     while ((r = pending.poll()) != null) {
       r.fail(cause);
     }
+    inFlight = 0;
     super.channelInactive(ctx);
   }
 
@@ -151,6 +156,11 @@ final class ClientHandler extends ChannelDuplexHandler {
       ctx.executor().schedule(() -> checkStuck(ctx, request, timeoutNanos),
           timeoutNanos - waited, TimeUnit.NANOSECONDS);
     }
+  }
+
+  /** Tells whether no request written here waits for its replies; from any thread. */
+  boolean idle() {
+    return inFlight == 0;
   }
 
   /** The reason the connection closed, once it has; for messages. */

@@ -11,6 +11,15 @@ import java.time.Duration;
  *     opening {@code version}/{@code stats}) may take
  * @param credentials {@code "<user> <password>"} for {@code memcached -Y}, or {@code null}
  * @param ssl the TLS context, or {@code null} for plain text
+ * @param direct whether a blocking caller that finds it free uses a second, blocking
+ *     connection ({@link DirectConnection}); only without TLS and credentials
  */
 record ClientOptions(Duration timeout, Duration connectTimeout, byte[] credentials,
-    SslContext ssl) {}
+    SslContext ssl, boolean direct) {
+  ClientOptions {
+    if (direct && (ssl != null || credentials != null)) {
+      throw new IllegalArgumentException("the direct connection is plain TCP without "
+          + "authentication");
+    }
+  }
+}

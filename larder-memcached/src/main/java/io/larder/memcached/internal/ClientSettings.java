@@ -34,7 +34,8 @@ public final class ClientSettings {
       Duration connectTimeout, byte[] credentials, String tlsMode, Path tlsCaFile,
       Duration namespaceCacheTime, boolean awaitConnection) {
     ClientOptions options = new ClientOptions(timeout, connectTimeout, credentials,
-        tlsMode == null ? null : sslContext(tlsMode, tlsCaFile));
+        tlsMode == null ? null : sslContext(tlsMode, tlsCaFile),
+        tlsMode == null && credentials == null);
     return new DefaultMemcachedStore(host, port, options, namespaceCacheTime, awaitConnection);
   }
 

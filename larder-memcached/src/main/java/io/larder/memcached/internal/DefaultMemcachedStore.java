@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
 /**
@@ -291,8 +292,42 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
     }
   }
 
-  private <T> Started<T> started(Request request, Function<List<Reply>, T> answer) {
-    return new Started<>(connection, request, answer);
+  /**
+   * A bulk call made and not sent yet: sent pipelined by {@link #start()} (for the asynchronous
+   * calls), sent by {@link #startBlocking()} for a blocking caller that awaits it later (a
+   * pool's fan-out), or sent and answered at once by {@link #run()}; the last two on the
+   * caller's thread when the direct connection is free.
+   *
+   * @param connection the connection to send it on
+   * @param request the request to send, or {@code null} if there is nothing to send
+   * @param answer makes the answer of the replies, or throws as the blocking call would
+   * @param empty the answer when there is nothing to send
+   * @param <T> the answer
+   */
+  private record Call<T>(Connection connection, Request request,
+      Function<List<Reply>, T> answer, Supplier<T> empty) {
+    Pending<T> start() {
+      return request == null ? empty::get
+          : new Started<>(connection, connection.start(request), answer);
+    }
+
+    /** Sends it for a blocking caller, who must await it: see {@link Connection#startBlocking}. */
+    Pending<T> startBlocking() {
+      return request == null ? empty::get
+          : new Started<>(connection, connection.startBlocking(request), answer);
+    }
+
+    T run() {
+      return request == null ? empty.get() : answer.apply(connection.execute(request));
+    }
+  }
+
+  private <T> Call<T> call(Request request, Function<List<Reply>, T> answer) {
+    return new Call<>(connection, request, answer, null);
+  }
+
+  private <T> Call<T> nothing(Supplier<T> empty) {
+    return new Call<>(connection, null, null, empty);
   }
 
   private Reply one(String what, ByteBuf buf) {
@@ -351,19 +386,24 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
 
   @Override
   public Map<String, byte[]> getMany(Collection<String> keys) {
-    return startGetMany(keys).await();
+    return getManyCall(keys, null).run();
   }
 
   @Override
   public Pending<Map<String, byte[]>> startGetMany(Collection<String> keys) {
-    return startGetMany(keys, null);
+    return getManyCall(keys, null).startBlocking();
   }
 
   /** Starts {@link #getMany} with the namespace generations of the keys {@code known}. */
   Pending<Map<String, byte[]>> startGetMany(Collection<String> keys, Map<String, Long> known) {
+    return getManyCall(keys, known).start();
+  }
+
+  private Call<Map<String, byte[]>> getManyCall(Collection<String> keys,
+      Map<String, Long> known) {
     List<String> distinct = new ArrayList<>(new LinkedHashSet<>(keys));
     if (distinct.isEmpty()) {
-      return HashMap::new;
+      return nothing(HashMap::new);
     }
     WireKey[] wire = wireAll(distinct, known);
     ByteBuf buf = Connection.buffer(distinct.size() * 40 + 8);
@@ -375,8 +415,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
       MetaCommands.end(buf);
     }
     MetaCommands.noop(buf);
-    Request request = connection.start(Request.batch("getMany", buf));
-    return started(request, replies -> found(distinct, replies));
+    return call(Request.batch("getMany", buf), replies -> found(distinct, replies));
   }
 
   private Map<String, byte[]> found(List<String> distinct, List<Reply> replies) {
@@ -477,12 +516,12 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
 
   @Override
   public void setMany(Map<String, byte[]> entries, long ttlMillis) {
-    startSetMany(entries, ttlMillis).await();
+    setEachCall(entries, key -> ttlMillis, null).run();
   }
 
   @Override
   public Pending<Void> startSetMany(Map<String, byte[]> entries, long ttlMillis) {
-    return startSetEach(entries, key -> ttlMillis, null);
+    return setEachCall(entries, key -> ttlMillis, null).startBlocking();
   }
 
   /** Starts {@link #setMany} with the namespace generations of the keys {@code known}. */
@@ -494,13 +533,13 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
   /** Sends a request scope's gathered writes, each {@code ms} with its own TTL. */
   @Override
   public void setEach(Map<String, byte[]> entries, ToLongFunction<String> ttlMillis) {
-    startSetEach(entries, ttlMillis).await();
+    setEachCall(entries, ttlMillis, null).run();
   }
 
   @Override
   public Pending<Void> startSetEach(Map<String, byte[]> entries,
       ToLongFunction<String> ttlMillis) {
-    return startSetEach(entries, ttlMillis, null);
+    return setEachCall(entries, ttlMillis, null).startBlocking();
   }
 
   /**
@@ -509,8 +548,13 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
    */
   Pending<Void> startSetEach(Map<String, byte[]> entries, ToLongFunction<String> ttlMillis,
       Map<String, Long> known) {
+    return setEachCall(entries, ttlMillis, known).start();
+  }
+
+  private Call<Void> setEachCall(Map<String, byte[]> entries, ToLongFunction<String> ttlMillis,
+      Map<String, Long> known) {
     if (entries.isEmpty()) {
-      return () -> null;
+      return nothing(() -> null);
     }
     List<String> keys = new ArrayList<>(entries.keySet());
     WireKey[] wire = wireAll(keys, known);
@@ -537,8 +581,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
       }
     }
     MetaCommands.noop(buf);
-    Request request = connection.start(Request.batch("setMany", buf));
-    return started(request, replies -> {
+    return call(Request.batch("setMany", buf), replies -> {
       setManyAnswered(wire, oversized, replies);
       return null;
     });
@@ -643,19 +686,23 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
 
   @Override
   public int deleteMany(Collection<String> keys) {
-    return startDeleteMany(keys).await();
+    return deleteManyCall(keys, null).run();
   }
 
   @Override
   public Pending<Integer> startDeleteMany(Collection<String> keys) {
-    return startDeleteMany(keys, null);
+    return deleteManyCall(keys, null).startBlocking();
   }
 
   /** Starts {@link #deleteMany} with the namespace generations of the keys {@code known}. */
   Pending<Integer> startDeleteMany(Collection<String> keys, Map<String, Long> known) {
+    return deleteManyCall(keys, known).start();
+  }
+
+  private Call<Integer> deleteManyCall(Collection<String> keys, Map<String, Long> known) {
     List<String> list = new ArrayList<>(keys);
     if (list.isEmpty()) {
-      return () -> 0;
+      return nothing(() -> 0);
     }
     WireKey[] wire = wireAll(list, known);
     ByteBuf buf = Connection.buffer(wire.length * 40 + 8);
@@ -665,8 +712,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
       MetaCommands.end(buf);
     }
     MetaCommands.noop(buf);
-    Request request = connection.start(Request.batch("deleteMany", buf));
-    return started(request, replies -> {
+    return call(Request.batch("deleteMany", buf), replies -> {
       int removed = wire.length;
       for (Reply r : replies) {
         if (r.code != Reply.NF) {

@@ -49,7 +49,14 @@ final class ReplyDecoder extends ByteToMessageDecoder {
     return decode(in, new byte[MAX_LINE]);
   }
 
-  private static Reply decode(ByteBuf in, byte[] line) {
+  /**
+   * Decodes one reply from the start of {@code in}, consuming it, parsing its line in
+   * {@code line} (at least {@link #MAX_LINE} bytes).
+   *
+   * @return the reply, or {@code null} if it has not fully arrived (nothing is consumed)
+   * @throws DecoderException if the bytes are not a memcached reply
+   */
+  static Reply decode(ByteBuf in, byte[] line) {
     int start = in.readerIndex();
     int limit = in.writerIndex();
     int lf = in.indexOf(start, Math.min(limit, start + MAX_LINE), (byte) '\n');

@@ -37,6 +37,8 @@ final class Request {
   long deadlineNanos;
   /** Set on the event loop when written; read by the timeout check on the event loop. */
   long writtenNanos;
+  /** Sent on the direct connection by the thread that will read its replies. */
+  boolean direct;
   /** Set by a caller that stopped waiting; a request not yet written is then dropped. */
   volatile boolean abandoned;
 
@@ -73,8 +75,13 @@ final class Request {
     return p;
   }
 
+  /** The size of the bytes still to write, {@code 0} once handed over. */
+  synchronized int payloadBytes() {
+    return payload == null ? 0 : payload.readableBytes();
+  }
+
   /**
-   * Takes one reply, on the event loop.
+   * Takes one reply, on the event loop (or on the caller's thread for a direct call).
    *
    * @return {@code true} if the request is now complete
    */

@@ -29,7 +29,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The client's connection handling against a scripted server: timeouts, hang-ups, hello. */
+/**
+ * The client's pipelined connection against a scripted server: timeouts, hang-ups, hello. The
+ * stores here have no direct connection, so every call goes through the event loop;
+ * {@link DirectConnectionTest} covers the direct one.
+ */
 class ConnectionTest {
   private FakeMemcached fake;
   private final List<AutoCloseable> opened = new ArrayList<>();
@@ -48,14 +52,15 @@ class ConnectionTest {
   }
 
   private MemcachedStore store(Duration timeout) {
-    MemcachedStore s = MemcachedStores.builder("127.0.0.1", fake.port()).timeout(timeout)
-        .connectTimeout(Duration.ofSeconds(10)).build();
+    MemcachedStore s = new DefaultMemcachedStore("127.0.0.1", fake.port(),
+        new ClientOptions(timeout, Duration.ofSeconds(10), null, null, false),
+        Duration.ofSeconds(1), true);
     opened.add(s);
     return s;
   }
 
   /** Polls a condition for up to 30 s, for what happens in the background. */
-  private static void eventually(String what, java.util.function.BooleanSupplier condition)
+  static void eventually(String what, java.util.function.BooleanSupplier condition)
       throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!condition.getAsBoolean()) {

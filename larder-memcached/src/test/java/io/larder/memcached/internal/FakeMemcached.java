@@ -28,6 +28,8 @@ final class FakeMemcached implements AutoCloseable {
   private final List<Socket> clients = new CopyOnWriteArrayList<>();
   /** Every command line received, in order (data blocks appended after a space). */
   final BlockingQueue<String> received = new LinkedBlockingQueue<>();
+  /** The command lines of each connection, in the order the connections were accepted. */
+  final List<BlockingQueue<String>> receivedOn = new CopyOnWriteArrayList<>();
   final AtomicInteger connections = new AtomicInteger();
   volatile String version = "1.6.18";
   volatile long itemSizeMax = 1 << 20;
@@ -51,7 +53,9 @@ final class FakeMemcached implements AutoCloseable {
         Socket client = socket.accept();
         clients.add(client);
         connections.incrementAndGet();
-        Thread t = new Thread(() -> serve(client), "fake-memcached-client");
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        receivedOn.add(lines);
+        Thread t = new Thread(() -> serve(client, lines), "fake-memcached-client");
         t.setDaemon(true);
         t.start();
       } catch (IOException e) {
@@ -60,7 +64,7 @@ final class FakeMemcached implements AutoCloseable {
     }
   }
 
-  private void serve(Socket client) {
+  private void serve(Socket client, BlockingQueue<String> lines) {
     try (client; InputStream in = client.getInputStream();
          OutputStream out = client.getOutputStream()) {
       String line;
@@ -74,6 +78,7 @@ final class FakeMemcached implements AutoCloseable {
         } else {
           received.add(line);
         }
+        lines.add(line);
         switch (line) {
           case "version" -> reply = "VERSION " + version;
           case "stats settings" -> reply = "STAT maxbytes 67108864\r\nSTAT item_size_max "

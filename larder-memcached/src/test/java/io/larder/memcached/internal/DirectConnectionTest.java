@@ -1,0 +1,193 @@
+package io.larder.memcached.internal;
+
+import static io.larder.memcached.internal.ConnectionTest.eventually;
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.larder.CacheConnectionException;
+import io.larder.CacheException;
+import io.larder.CacheTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The direct connection against a scripted server: a lone blocking call goes over it, a call
+ * that fails on it closes it so that a late reply never answers the next call, and it comes
+ * back by itself.
+ */
+class DirectConnectionTest {
+  private FakeMemcached fake;
+  private DefaultMemcachedStore store;
+
+  @BeforeEach
+  void start() throws Exception {
+    fake = new FakeMemcached();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (store != null) {
+      store.close();
+    }
+    fake.close();
+  }
+
+  private DefaultMemcachedStore store(Duration timeout) throws InterruptedException {
+    store = new DefaultMemcachedStore("127.0.0.1", fake.port(),
+        new ClientOptions(timeout, Duration.ofSeconds(10), null, null, true),
+        Duration.ofSeconds(1), true);
+    eventually("the direct connection open", store.connection::directIsFree);
+    return store;
+  }
+
+  /** Answers as {@link #echo} does, holding the answer to {@code mg slow} until released. */
+  private static java.util.function.Function<String, String> slowUntil(CountDownLatch release) {
+    return line -> {
+      if (line.startsWith("mg slow")) {
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return echo(line);
+    };
+  }
+
+  /** The next meta command the fake receives on a connection, past the opening hello. */
+  private String nextMetaCommand(int connection) throws InterruptedException {
+    String line;
+    do {
+      line = fake.receivedOn.get(connection).poll(30, TimeUnit.SECONDS);
+    } while (line != null && !line.startsWith("m"));
+    return line;
+  }
+
+  /** Answers {@code mg <k> ...} with the key as the value, every other command with HD. */
+  private static String echo(String line) {
+    if (!line.startsWith("mg ")) {
+      return "HD";
+    }
+    String key = line.split(" ")[1];
+    String opaque = line.matches(".* O\\d+.*") ? line.replaceAll(".* (O\\d+).*", " $1") : "";
+    return "VA " + key.length() + opaque + "\r\n" + key;
+  }
+
+  @Test
+  void aLoneBlockingCallIsWrittenAndAnsweredOnTheDirectConnection() throws Exception {
+    fake.answer = DirectConnectionTest::echo;
+    store(Duration.ofSeconds(5));
+    // the pipelined one, then the direct one (the fake may accept it a moment after the client)
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+
+    assertThat(store.get("a")).isEqualTo("a".getBytes(US_ASCII));
+    store.set("b", "v".getBytes(US_ASCII), 0);
+    Map<String, byte[]> many = store.getMany(List.of("c", "dd"));
+    assertThat(many).containsOnlyKeys("c", "dd");
+    assertThat(many.get("dd")).isEqualTo("dd".getBytes(US_ASCII));
+
+    assertThat(fake.receivedOn.get(1)).containsExactly("mg a v", "ms b 1", "mg c v q O0",
+        "mg dd v q O1", "mn");
+    assertThat(fake.receivedOn.get(0)).noneMatch(line -> line.startsWith("m"));
+  }
+
+  @Test
+  void aStartedBulkCallHoldsTheDirectConnectionUntilAwaitedAndOthersGoPipelined()
+      throws Exception {
+    fake.answer = DirectConnectionTest::echo;
+    store(Duration.ofSeconds(5));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+
+    var started = store.startGetMany(List.of("a", "bb")); // as a pool's fan-out starts a part
+    assertThat(store.connection.directIsFree()).isFalse();
+    // the same thread calls again before awaiting: pipelined, never behind its own request
+    assertThat(store.get("c")).isEqualTo("c".getBytes(US_ASCII));
+    assertThat(started.await()).containsOnlyKeys("a", "bb");
+    assertThat(store.connection.directIsFree()).isTrue();
+
+    assertThat(fake.receivedOn.get(1)).containsExactly("mg a v q O0", "mg bb v q O1", "mn");
+    assertThat(fake.receivedOn.get(0)).contains("mg c v");
+  }
+
+  @Test
+  void aCallWhileThePipelinedConnectionIsBusyJoinsItRatherThanTheDirectOne() throws Exception {
+    fake.answer = line -> null; // nothing answered: the pipelined connection stays busy
+    store(Duration.ofSeconds(30));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+
+    var inFlight = store.getAsync("a"); // waits on the pipelined connection
+    assertThat(nextMetaCommand(0)).isEqualTo("mg a v");
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<byte[]> call = pool.submit(() -> store.get("b"));
+      assertThat(nextMetaCommand(0)).isEqualTo("mg b v");
+      assertThat(fake.receivedOn.get(1)).isEmpty();
+      store.close(); // fails both at once
+      assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(CacheConnectionException.class);
+      assertThatThrownBy(() -> inFlight.get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(CacheConnectionException.class);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aDirectCallThatTimesOutClosesItSoTheLateReplyNeverAnswersTheNextCall() throws Exception {
+    CountDownLatch late = new CountDownLatch(1);
+    fake.answer = slowUntil(late);
+    // long enough that the calls after it do not time out on a loaded machine
+    store(Duration.ofSeconds(1));
+
+    assertThatThrownBy(() -> store.get("slow")).isInstanceOf(CacheTimeoutException.class)
+        .hasMessageContaining("timed out after 1000 ms");
+    late.countDown(); // the reply to "slow" now goes out, on a socket the client has closed
+    for (int i = 0; i < 20; i++) {
+      assertThat(store.get("k" + i)).isEqualTo(("k" + i).getBytes(US_ASCII));
+    }
+    // reopened in the background, after a backoff
+    eventually("a new direct connection", () -> fake.connections.get() == 3
+        && store.connection.directIsFree());
+    assertThat(store.get("again")).isEqualTo("again".getBytes(US_ASCII));
+    assertThat(fake.receivedOn.get(2)).contains("mg again v");
+  }
+
+  @Test
+  void aHangUpFailsTheDirectCallAtOnceAndItReconnects() throws Exception {
+    CountDownLatch arrived = new CountDownLatch(1);
+    store(Duration.ofSeconds(60));
+    fake.answer = line -> {
+      arrived.countDown();
+      return null;
+    };
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<byte[]> call = pool.submit(() -> store.get("k"));
+      assertThat(arrived.await(30, TimeUnit.SECONDS)).isTrue();
+      fake.answer = DirectConnectionTest::echo;
+      fake.dropClients();
+      // the 60 s timeout did not pass: the hang-up itself failed it
+      assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(CacheConnectionException.class);
+    } finally {
+      pool.shutdownNow();
+    }
+    eventually("the store answering again over a new direct connection", () -> {
+      try {
+        return store.connection.directIsFree() && store.get("k") != null;
+      } catch (CacheException e) {
+        return false;
+      }
+    });
+  }
+}
