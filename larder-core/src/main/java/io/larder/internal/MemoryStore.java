@@ -9,8 +9,6 @@ import io.larder.spi.Store;
 import io.larder.spi.StoreSize;
 import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.Collection;
@@ -38,81 +36,42 @@ public final class MemoryStore implements Store, DecodedValues {
   private static final StoreTraits TRAITS = StoreTraits.DEFAULT.withNativeAdd(true);
 
   /**
-   * An entry, itself the {@link Decoded} a read hands out (bytes, or a decoded entry the facade
-   * wrote or offered); {@code deadline} is in ticker nanoseconds, {@link Long#MAX_VALUE} for
-   * never. Its version lives in the entry of the write that made it ({@code written}), which a
-   * touch or an offered decoding shares, and is drawn only when a versioned read first asks for
-   * it: a plain write touches no counter that every write shares.
+   * An entry: {@code bytes}, or else {@code decoded}; {@code deadline} is in ticker
+   * nanoseconds, {@link Long#MAX_VALUE} for never.
    */
-  private static final class Entry extends Decoded {
-    private static final VarHandle VERSION;
-
-    static {
-      try {
-        VERSION = MethodHandles.lookup().findVarHandle(Entry.class, "version", long.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
-    }
-
-    final long deadline;
-    /** The entry of the write this one keeps the value of; itself for a write. */
-    final Entry written;
-    /** This write's version, 0 until drawn; read and set only on {@code written}. */
-    private volatile long version;
-
-    Entry(byte[] bytes, long deadline) {
-      super(bytes);
-      this.deadline = deadline;
-      this.written = this;
-    }
-
-    Entry(Decoded value, long deadline) {
-      super(value);
-      this.deadline = deadline;
-      this.written = this;
-    }
-
-    /** The same write with another deadline, or decoded: same version. */
-    Entry(Decoded value, long deadline, Entry of) {
-      super(value);
-      this.deadline = deadline;
-      this.written = of.written;
-    }
-
+  private record Entry(byte[] bytes, Decoded decoded, long deadline, long version) {
     /**
      * The stored bytes, encoding a lazily written entry first; {@code null} for one that cannot
      * be encoded (a value kept by reference), which byte reads see as absent.
      */
     byte[] value() {
+      if (bytes != null) {
+        return bytes;
+      }
       try {
-        return bytes();
+        return decoded.bytes();
       } catch (RuntimeException e) {
         return null;
       }
     }
 
-    /** The version of this entry's write, drawn from {@code versions} the first time. */
-    long version(AtomicLong versions) {
-      long v = written.version;
-      if (v != 0) {
-        return v;
-      }
-      long drawn = versions.incrementAndGet();
-      long witness = (long) VERSION.compareAndExchange(written, 0L, drawn);
-      return witness == 0 ? drawn : witness;
+    long weight() {
+      return bytes != null ? bytes.length : decoded.weight();
     }
 
-    /** The version handed out for this entry's write, or 0 if none was. */
-    long versionIfDrawn() {
-      return written.version;
+    Decoded asDecoded() {
+      return decoded != null ? decoded : Decoded.ofBytes(bytes);
+    }
+
+    /** Whether this is the entry {@link #asDecoded} gave {@code read} for. */
+    boolean holds(Decoded read) {
+      return decoded != null ? decoded == read : !read.isDecoded() && read.bytes() == bytes;
     }
   }
 
   private final com.github.benmanes.caffeine.cache.Cache<String, Entry> cache;
   private final ConcurrentMap<String, Entry> map;
   private final Ticker ticker;
-  /** Versions drawn so far; only versioned reads draw one (see {@link Entry}). */
   private final AtomicLong versions = new AtomicLong();
 
   /**
@@ -166,7 +125,7 @@ public final class MemoryStore implements Store, DecodedValues {
   }
 
   private Entry entry(byte[] value, long ttlMillis) {
-    return new Entry(value, deadline(ttlMillis));
+    return new Entry(value, null, deadline(ttlMillis), versions.incrementAndGet());
   }
 
   @Override
@@ -178,23 +137,23 @@ public final class MemoryStore implements Store, DecodedValues {
   @Override
   public Decoded getDecoded(String key) {
     Entry e = read(key);
-    return read(key);
+    return e != null ? e.asDecoded() : null;
   }
 
   @Override
   public void setDecoded(String key, Decoded value, long ttlMillis) {
-    map.put(key, new Entry(value, deadline(ttlMillis)));
+    map.put(key, new Entry(null, value, deadline(ttlMillis), versions.incrementAndGet()));
   }
 
   @Override
   public boolean addDecoded(String key, Decoded value, long ttlMillis) {
-    return add(key, new Entry(value, deadline(ttlMillis)));
+    return add(key, new Entry(null, value, deadline(ttlMillis), versions.incrementAndGet()));
   }
 
   @Override
   public void offerDecoded(String key, Decoded read, Decoded decoded) {
-    map.computeIfPresent(key, (k, old) -> old == read && live(old)
-        ? new Entry(decoded, old.deadline, old) : old);
+    map.computeIfPresent(key, (k, old) -> old.holds(read) && live(old)
+        ? new Entry(null, decoded, old.deadline, old.version) : old);
   }
 
   @Override
@@ -265,7 +224,7 @@ public final class MemoryStore implements Store, DecodedValues {
         return null;
       }
       touched[0] = true;
-      return new Entry(old, deadline(ttlMillis), old);
+      return new Entry(old.bytes, old.decoded, deadline(ttlMillis), old.version);
     });
     return touched[0];
   }
@@ -281,7 +240,8 @@ public final class MemoryStore implements Store, DecodedValues {
       byte[] value = old.value();
       result[0] = Counters.add(key, Counters.parse(key, value == null ? new byte[0] : value),
           delta);
-      return new Entry(Counters.format(result[0]), old.deadline);
+      return new Entry(Counters.format(result[0]), null, old.deadline,
+          versions.incrementAndGet());
     });
     return result[0];
   }
@@ -295,7 +255,7 @@ public final class MemoryStore implements Store, DecodedValues {
     }
     long ttl = e.deadline == Long.MAX_VALUE ? NO_EXPIRY
         : Math.max(1, TimeUnit.NANOSECONDS.toMillis(e.deadline - ticker.read() + 999_999));
-    return new StoredValue(value, e.version(versions), ttl);
+    return new StoredValue(value, e.version, ttl);
   }
 
   /** Any key; milliseconds; the very arrays it keeps; {@code add} and counters atomic in-process. */
@@ -309,8 +269,7 @@ public final class MemoryStore implements Store, DecodedValues {
     boolean[] swapped = {false};
     map.compute(key, (k, old) -> {
       boolean matches = live(old)
-          ? expected != null && expected.version() != 0
-              && old.versionIfDrawn() == expected.version()
+          ? expected != null && old.version == expected.version()
               && Arrays.equals(old.value(), expected.bytes())
           : expected == null;
       if (!matches) {

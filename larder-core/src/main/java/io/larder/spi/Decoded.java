@@ -15,11 +15,8 @@ import org.jspecify.annotations.Nullable;
  * and never if no one does.
  *
  * <p>Instances are immutable but for that one-time encoding, and safe to share between threads.
- * A store may keep its own entry type as a subclass (its expiry and version beside the value),
- * so that a read hands out the very entry it keeps instead of a new {@code Decoded} per read;
- * every method here is final, so a subclass adds fields and never changes what these say.
  */
-public class Decoded {
+public final class Decoded {
   private final @Nullable Object entry;
   private final @Nullable Object codec;
   private final long weight;
@@ -36,36 +33,6 @@ public class Decoded {
     this.weight = weight;
     this.bytes = bytes;
     this.encoder = encoder;
-  }
-
-  /**
-   * Creates an entry of bytes only, as {@link #ofBytes} does, for a store's own entry type.
-   *
-   * @param bytes the stored bytes; not copied, and modified by no one
-   * @throws NullPointerException if {@code bytes} is null
-   */
-  protected Decoded(byte[] bytes) {
-    this(null, null, Objects.requireNonNull(bytes, "bytes").length, bytes, null);
-  }
-
-  /**
-   * Creates an entry holding what {@code value} holds (its decoded entry, codec, weight and
-   * bytes, or its encoder if it has no bytes yet), for a store's own entry type.
-   *
-   * @param value the entry to copy
-   * @throws NullPointerException if {@code value} is null
-   */
-  protected Decoded(Decoded value) {
-    Objects.requireNonNull(value, "value");
-    this.entry = value.entry;
-    this.codec = value.codec;
-    this.weight = value.weight;
-    // the encoder before the bytes: bytes() sets the bytes before it clears the encoder, so
-    // one of the two is seen
-    Supplier<byte[]> e = value.encoder;
-    byte[] b = value.bytes;
-    this.bytes = b;
-    this.encoder = b != null ? null : e;
   }
 
   /**
@@ -123,7 +90,7 @@ public class Decoded {
    * @param reader the codec of the read
    * @return the entry, or {@code null} if this holds bytes only or was decoded by another codec
    */
-  public final @Nullable Object entryFor(Object reader) {
+  public @Nullable Object entryFor(Object reader) {
     return reader == codec || codec != null && reader.equals(codec) ? entry : null;
   }
 
@@ -132,7 +99,7 @@ public class Decoded {
    *
    * @return {@code true} unless this holds bytes only
    */
-  public final boolean isDecoded() {
+  public boolean isDecoded() {
     return entry != null;
   }
 
@@ -143,7 +110,7 @@ public class Decoded {
    * @throws RuntimeException whatever the encoder throws (the value cannot be stored as
    *     bytes); it is thrown again on the next call
    */
-  public final byte[] bytes() {
+  public byte[] bytes() {
     byte[] b = bytes;
     if (b == null) {
       Supplier<byte[]> e = encoder;
@@ -163,7 +130,7 @@ public class Decoded {
    *
    * @return {@code true} if {@link #bytes()} will not encode
    */
-  public final boolean isEncoded() {
+  public boolean isEncoded() {
     return bytes != null;
   }
 
@@ -172,7 +139,7 @@ public class Decoded {
    *
    * @return the weight given at creation, or the length of the bytes of {@link #ofBytes}
    */
-  public final long weight() {
+  public long weight() {
     return weight;
   }
 

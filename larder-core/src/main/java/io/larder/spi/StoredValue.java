@@ -7,8 +7,8 @@ import java.util.Objects;
  * the store knows it, the time the entry has left to live.
  *
  * <p>What a version is belongs to the store: a row counter (SQLite), a CAS unique
- * (memcached), a number drawn per write when first read (memory). Stores without versions set
- * it to {@code 0} and compare {@link #bytes()} instead. The array is not copied; neither side may modify it.
+ * (memcached), a write counter (memory). Stores without versions set it to {@code 0} and
+ * compare {@link #bytes()} instead. The array is not copied; neither side may modify it.
  *
  * @param bytes the stored bytes, never {@code null}
  * @param version the store's version of the entry
