@@ -3,6 +3,7 @@ package io.larder;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.larder.internal.NearStore;
 import io.larder.spi.KeyLayout;
+import io.larder.spi.KeyRules;
 import io.larder.spi.StoreSize;
 import io.larder.spi.StoredValue;
 import java.time.Duration;
@@ -31,6 +32,8 @@ final class DefaultCache implements Cache {
   private final List<String> path;
   private final Duration defaultTtl;
   private final boolean root;
+  /** Whether a key is its own store key, unless it starts with the namespace mark. */
+  private final boolean plainKeys;
   /** Views by name, bounded so that a namespace per user or request cannot grow forever. */
   private final com.github.benmanes.caffeine.cache.Cache<String, DefaultCache> children =
       Caffeine.newBuilder().maximumSize(MAX_REMEMBERED_NAMESPACES).build();
@@ -47,6 +50,7 @@ final class DefaultCache implements Cache {
     this.view = new View(KeyLayout.prefix(this.path), stats, tags);
     this.defaultTtl = defaultTtl;
     this.root = root;
+    this.plainKeys = this.view.prefix().isEmpty() && runtime.rules == KeyRules.ANY;
   }
 
   private Keys.StoreKey key(String key) {
@@ -76,6 +80,10 @@ final class DefaultCache implements Cache {
   @Override
   public <T> T get(String key, Codec<T> codec) {
     Objects.requireNonNull(codec, "codec");
+    if (plainKeys && Keys.checkKey(key).charAt(0) != KeyLayout.NAMESPACE_MARK) {
+      // the store key is the key itself: the commonest read makes no Keys.StoreKey
+      return runtime.reads.plain(view, key, codec).value();
+    }
     Keys.StoreKey preloaded = runtime.preloads.preloaded(view.prefix(), key);
     return runtime.reads.entry(view, preloaded != null ? preloaded : key(key), codec).value();
   }

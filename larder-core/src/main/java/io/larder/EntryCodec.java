@@ -52,14 +52,24 @@ final class EntryCodec {
       byte[] payload = opened.payload();
       // a payload behind a header is always a new array
       return new Entry<>(true, decode(payload, codec, owned || payload != raw), opened.meta());
-    } catch (RuntimeException e) {
-      return undecodable(k, stats, e);
     } catch (Throwable e) {
-      // an OutOfMemoryError or StackOverflowError from a codec given hostile bytes
-      if (!failOpen) {
-        throw new CacheCodecException("decoding the value under " + k.full() + " failed", e);
-      }
-      return undecodable(k, stats, e);
+      return undecodable(k.full(), stats, e);
+    }
+  }
+
+  /**
+   * Opens stored bytes, not owned, under a key that is its own store key and never hashed (an
+   * unprefixed view over a store that takes any key), as {@link #open} does; a
+   * {@link Keys.StoreKey} is made only for bytes in an envelope.
+   */
+  <T> Entry<T> openPlain(String key, byte[] raw, Codec<T> codec, StatsCounter stats) {
+    if (!Envelope.bare(raw)) {
+      return open(new Keys.StoreKey(key, key, key, false), raw, codec, false, stats);
+    }
+    try {
+      return new Entry<>(true, decode(raw, codec, false), Envelope.Meta.NONE);
+    } catch (Throwable e) {
+      return undecodable(key, stats, e);
     }
   }
 
@@ -77,13 +87,21 @@ final class EntryCodec {
    * What a read of an entry whose bytes cannot be made returns (a by-reference value read
    * with another codec): absent, counted as a decode error.
    */
-  <T> Entry<T> unencodable(Keys.StoreKey k, StatsCounter stats, RuntimeException e) {
-    return undecodable(k, stats, e);
+  <T> Entry<T> unencodable(String full, StatsCounter stats, RuntimeException e) {
+    return undecodable(full, stats, e);
   }
 
-  private static <T> Entry<T> undecodable(Keys.StoreKey k, StatsCounter stats, Throwable e) {
+  /**
+   * What a read of bytes that cannot be decoded returns: absent, counted as a decode error;
+   * fail-closed, a failure other than a {@link RuntimeException} (an {@link OutOfMemoryError}
+   * or {@link StackOverflowError} from a codec given hostile bytes) is thrown instead.
+   */
+  private <T> Entry<T> undecodable(String full, StatsCounter stats, Throwable e) {
+    if (!failOpen && !(e instanceof RuntimeException)) {
+      throw new CacheCodecException("decoding the value under " + full + " failed", e);
+    }
     stats.inc(StatsCounter.Kind.DECODE_ERROR);
-    LOG.log(Level.DEBUG, () -> "undecodable value under " + k.full() + " read as a miss", e);
+    LOG.log(Level.DEBUG, () -> "undecodable value under " + full + " read as a miss", e);
     return Entry.absent();
   }
 

@@ -37,7 +37,7 @@ final class Reads {
    */
   <T> Entry<T> entry(View view, Keys.StoreKey k, Codec<T> codec) {
     if (calls.objects() != null && (!view.tagged() || tier.byReference())) {
-      return object(view, k, codec);
+      return object(view, k.store(), k, codec);
     }
     if (!view.tagged()) {
       ScopedReads.One one = scoped.readOne(k.store(), view.stats());
@@ -51,17 +51,38 @@ final class Reads {
   }
 
   /**
-   * Reads one key of an untagged view (or any view kept by reference) from the store's object tier: what a scope knows first,
-   * then the kept entry if {@code codec} decoded it, else the bytes, decoded and offered back.
+   * Reads one key whose store key is the key itself (an unprefixed view over a store that takes
+   * any key), as {@link #entry} does; from an object tier, without making a
+   * {@link Keys.StoreKey}.
    */
-  private <T> Entry<T> object(View view, Keys.StoreKey k, Codec<T> codec) {
+  <T> Entry<T> plain(View view, String key, Codec<T> codec) {
+    if (calls.objects() != null && (!view.tagged() || tier.byReference())) {
+      return object(view, key, null, codec);
+    }
+    return entry(view, plainKey(key), codec);
+  }
+
+  private static Keys.StoreKey plainKey(String key) {
+    return new Keys.StoreKey(key, key, key, false);
+  }
+
+  /**
+   * Reads one key of an untagged view (or any view kept by reference) from the store's object
+   * tier: what a scope knows first, then the kept entry if {@code codec} decoded it, else the
+   * bytes, decoded and offered back.
+   *
+   * @param k the resolved key, or {@code null} when {@code store} is the user key itself
+   *     ({@link #plain})
+   */
+  private <T> Entry<T> object(View view, String store, Keys.StoreKey k, Codec<T> codec) {
     StatsCounter stats = view.stats();
-    byte[] known = scoped.lookup(k.store(), stats, true);
+    byte[] known = scoped.lookup(store, stats, true);
     // a value kept by reference has no bytes, so a scope holds it as missing: ask the store
     if (known != null && !(known == Scopes.MISSING && tier.byReference())) {
-      return open(view, k, known == Scopes.MISSING ? null : known, codec, Map.of(), false);
+      return open(view, k != null ? k : plainKey(store), known == Scopes.MISSING ? null : known,
+          codec, Map.of(), false);
     }
-    Decoded read = calls.getDecoded(stats, k.store());
+    Decoded read = calls.getDecoded(stats, store);
     if (read == null) {
       return countedFromStore(view, Entry.absent());
     }
@@ -75,13 +96,15 @@ final class Reads {
       raw = read.bytes();
     } catch (RuntimeException e) {
       // written decoded by another codec that cannot encode it (a by-reference value)
-      return countedFromStore(view, entries.unencodable(k, stats, e));
+      String full = k != null ? k.full() : store;
+      return countedFromStore(view, entries.unencodable(full, stats, e));
     }
-    Entry<T> opened = entries.open(k, raw, codec, false, stats);
+    Entry<T> opened = k != null ? entries.open(k, raw, codec, false, stats)
+        : entries.openPlain(store, raw, codec, stats);
     if (opened.present() && (opened.value() == null || tier.shared(opened.value()))) {
       Decoded decoded = Decoded.of(opened, codec,
           opened.value() == null ? 0 : ObjectTier.weight(opened.value()), raw);
-      calls.objects().offerDecoded(k.store(), read, decoded);
+      calls.objects().offerDecoded(store, read, decoded);
     }
     return countedFromStore(view, opened);
   }

@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The live counters behind {@link CacheStats}; increments reach every ancestor. A read that
  * went to the store counts its round trip and its hit or miss with one increment
- * ({@link Kind#STORE_HIT}, {@link Kind#STORE_MISS}), split again when a snapshot is taken.
+ * ({@link Kind#STORE_HIT}, {@link Kind#STORE_MISS}), and a single-key write its round trip and
+ * the write ({@link Kind#STORE_WRITE}), split again when a snapshot is taken.
  */
 final class StatsCounter {
   private final StatsCounter parent;
@@ -21,6 +22,8 @@ final class StatsCounter {
   /** Round trips that were each one read and its hit, or its miss. */
   final LongAdder storeHits = new LongAdder();
   final LongAdder storeMisses = new LongAdder();
+  /** Round trips that were each one write. */
+  final LongAdder storeWrites = new LongAdder();
 
   StatsCounter(StatsCounter parent) {
     this.parent = parent;
@@ -28,10 +31,10 @@ final class StatsCounter {
 
   /**
    * What a count is of; {@code STORE_HIT} and {@code STORE_MISS} are a round trip and a hit,
-   * or a miss, at once.
+   * or a miss, at once, and {@code STORE_WRITE} a round trip and a write.
    */
   enum Kind { HIT, MISS, PRELOAD_HIT, WRITE, DELETE, DECODE_ERROR, STORE_ERROR, ROUND_TRIP,
-    TIME_SAVED, STORE_HIT, STORE_MISS }
+    TIME_SAVED, STORE_HIT, STORE_MISS, STORE_WRITE }
 
   void add(Kind kind, long n) {
     if (n == 0) {
@@ -58,6 +61,7 @@ final class StatsCounter {
       case TIME_SAVED: return timeSaved;
       case STORE_HIT: return storeHits;
       case STORE_MISS: return storeMisses;
+      case STORE_WRITE: return storeWrites;
       default: return roundTrips;
     }
   }
@@ -65,8 +69,9 @@ final class StatsCounter {
   CacheStats snapshot() {
     long storeHit = storeHits.sum();
     long storeMiss = storeMisses.sum();
+    long storeWrite = storeWrites.sum();
     return new CacheStats(hits.sum() + storeHit, misses.sum() + storeMiss, preloadHits.sum(),
-        writes.sum(), deletes.sum(), decodeErrors.sum(), storeErrors.sum(),
-        roundTrips.sum() + storeHit + storeMiss, timeSaved.sum());
+        writes.sum() + storeWrite, deletes.sum(), decodeErrors.sum(), storeErrors.sum(),
+        roundTrips.sum() + storeHit + storeMiss + storeWrite, timeSaved.sum());
   }
 }

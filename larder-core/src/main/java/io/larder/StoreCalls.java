@@ -61,6 +61,33 @@ final class StoreCalls {
     }
   }
 
+  /**
+   * Writes one key's bytes as {@link #call} would, written out without the lambdas of
+   * {@link #call}: the memory store's every byte write. A write that succeeds counts its round
+   * trip and the write with one increment ({@link StatsCounter.Kind#STORE_WRITE}); one that
+   * fails counts its round trip and is answered as {@link #call} answers it.
+   *
+   * @return {@code true} if written, {@code null} if the write failed and the cache fails open
+   */
+  Boolean set(StatsCounter stats, String op, String storeKey, byte[] bytes, long ttlMillis) {
+    requireOpen();
+    try {
+      store.set(storeKey, bytes, ttlMillis);
+    } catch (CacheCodecException e) {
+      stats.inc(StatsCounter.Kind.ROUND_TRIP);
+      throw e;
+    } catch (CacheException e) {
+      stats.inc(StatsCounter.Kind.ROUND_TRIP);
+      return failed(stats, op, e, null);
+    } catch (RuntimeException e) {
+      stats.inc(StatsCounter.Kind.ROUND_TRIP);
+      return failed(stats, op, new CacheException("store " + description + " failed: " + e, e),
+          null);
+    }
+    stats.inc(StatsCounter.Kind.STORE_WRITE);
+    return Boolean.TRUE;
+  }
+
   private Decoded failedRead(StatsCounter stats, CacheException e) {
     if (!failOpen) {
       stats.inc(StatsCounter.Kind.ROUND_TRIP); // thrown: the caller counts nothing

@@ -175,11 +175,12 @@ final class Writes {
     if (scoped.gather(k.store(), bytes, ms, view.stats())) {
       return;
     }
-    Boolean ok = calls.call(view.stats(), op, s -> {
-      s.set(k.store(), bytes, ms);
-      return Boolean.TRUE;
-    }, null);
-    afterWrite(view, k, ok, bytes, ms);
+    // the write is counted with its round trip (StatsCounter.Kind.STORE_WRITE)
+    if (calls.set(view.stats(), op, k.store(), bytes, ms) != null) {
+      scoped.written(k.store(), bytes);
+    } else {
+      scoped.writeFailed(k.store(), ms);
+    }
   }
 
   /**

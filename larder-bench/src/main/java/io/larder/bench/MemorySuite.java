@@ -21,11 +21,20 @@ import java.util.function.Function;
  * Byte arrays are mutable, so Larder copies each one read; a last case reads 100-char strings,
  * which {@code mem:}'s object tier hands back as the very objects written (Caffeine holding the
  * same strings, weighed as Larder estimates them).
+ *
+ * <p>Measured more steadily than other suites (see {@link #throughput}): every window starts
+ * after a full collection, a full run takes {@link #ROUNDS} rounds, and each contender's get
+ * is its own lambda, so that neither shares a call site with the other inside the work.
  */
 final class MemorySuite implements Suite {
   private static final int KEYS = 100_000;
   private static final int SAMPLES = 1 << 20;
   private static final long MAX_BYTES = 10L << 20;
+  /**
+   * Rounds of a full run: more than other suites' five, so that the median is not moved by the
+   * one or two windows that a long collection or a neighbour's burst slowed.
+   */
+  static final int ROUNDS = 9;
 
   @Override
   public String name() {
@@ -60,7 +69,7 @@ final class MemorySuite implements Suite {
         Map<String, Harness.Work> puts = new LinkedHashMap<>();
         puts.put("larder", r -> cache.set(keys[zipf[r.nextInt(SAMPLES)]], value));
         puts.put("caffeine", r -> caffeine.put(keys[zipf[r.nextInt(SAMPLES)]], value));
-        m = Harness.throughput(settings, threads, puts);
+        m = throughput(settings, threads, puts);
         results.add(Result.rate("zipf put 100B, " + threads + " thr", m.get("larder"),
             m.get("caffeine"), "Caffeine (raw)", "ops/s"));
       }
@@ -110,25 +119,53 @@ final class MemorySuite implements Suite {
       String[] keys, int[] zipf, Function<String, T> larder, Function<String, T> caffeine,
       Consumer<T> checkHit) throws Exception {
     Map<String, Harness.Work> gets = new LinkedHashMap<>();
-    Map<String, LongAdder[]> counts = new LinkedHashMap<>();
-    Map<String, Function<String, T>> readers = new LinkedHashMap<>();
-    readers.put("larder", larder);
-    readers.put("caffeine", caffeine);
-    for (Map.Entry<String, Function<String, T>> who : readers.entrySet()) {
-      LongAdder[] hitsAndReads = {new LongAdder(), new LongAdder()};
-      counts.put(who.getKey(), hitsAndReads);
-      gets.put(who.getKey(), r -> {
-        T found = who.getValue().apply(keys[zipf[r.nextInt(SAMPLES)]]);
-        if (found != null) {
-          checkHit.accept(found);
-          hitsAndReads[0].increment();
-        }
-        hitsAndReads[1].increment();
-      });
-    }
-    Map<String, Double> m = Harness.throughput(settings, threads, gets);
-    counts.forEach((who, c) -> requireHitRatio(who, c[0], c[1]));
+    LongAdder[] larderCounts = {new LongAdder(), new LongAdder()};
+    LongAdder[] caffeineCounts = {new LongAdder(), new LongAdder()};
+    // written out twice on purpose: each contender's calls to its cache and to the check are
+    // then call sites of their own, whose type profiles the JIT keeps apart (a shared helper
+    // would share them)
+    gets.put("larder", r -> {
+      T found = larder.apply(keys[zipf[r.nextInt(SAMPLES)]]);
+      if (found != null) {
+        checkHit.accept(found);
+        larderCounts[0].increment();
+      }
+      larderCounts[1].increment();
+    });
+    gets.put("caffeine", r -> {
+      T found = caffeine.apply(keys[zipf[r.nextInt(SAMPLES)]]);
+      if (found != null) {
+        checkHit.accept(found);
+        caffeineCounts[0].increment();
+      }
+      caffeineCounts[1].increment();
+    });
+    Map<String, Double> m = throughput(settings, threads, gets);
+    requireHitRatio("larder", larderCounts[0], larderCounts[1]);
+    requireHitRatio("caffeine", caffeineCounts[0], caffeineCounts[1]);
     return m;
+  }
+
+  /**
+   * Measures as {@link Harness#throughput} does, more steadily: a full run takes at least
+   * {@link #ROUNDS} rounds, and each window of a full run starts after a full collection, so
+   * that a young collection owed to one contender's garbage (Larder allocates per call, raw
+   * Caffeine almost never) does not land in the next contender's window, and each window holds
+   * the collections of its own allocation only. A quick run is a smoke test and does neither.
+   */
+  private static Map<String, Double> throughput(Harness.Settings settings, int threads,
+      Map<String, Harness.Work> contenders) throws InterruptedException {
+    if (settings.quick()) {
+      return Harness.throughput(settings, threads, contenders);
+    }
+    Harness.Settings more = new Harness.Settings(Math.max(ROUNDS, settings.rounds()),
+        settings.millis(), false);
+    Map<String, Harness.Timed<InterruptedException>> timed = new LinkedHashMap<>();
+    contenders.forEach((name, work) -> timed.put(name, millis -> {
+      System.gc();
+      return Harness.measure(work, threads, millis);
+    }));
+    return Harness.rounds(more, timed);
   }
 
   /**

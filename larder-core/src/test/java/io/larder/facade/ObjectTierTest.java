@@ -47,6 +47,33 @@ class ObjectTierTest {
     assertThat(cache.get("n", Long.class)).isSameAs(big);
   }
 
+  /**
+   * An unprefixed cache reads with the user key as store key (no resolved key made per read):
+   * the object tier and the copy of mutable values still hold, and a root key that reads like
+   * a namespaced store key stays its own key, never the namespace's.
+   */
+  @Test
+  void anUnprefixedCacheReadsItsOwnKeysThroughTheObjectTierAndNeverANamespacesKey() {
+    Cache root = caches.open(io.larder.Larder.builder());
+    String value = new String("root value");
+    root.set("s", value);
+    assertThat(root.get("s", String.class)).isSameAs(value);
+    byte[] bytes = {1, 2, 3};
+    root.set("b", bytes);
+    byte[] read = root.get("b", byte[].class);
+    assertThat(read).containsExactly(1, 2, 3).isNotSameAs(bytes);
+    read[0] = 9;
+    assertThat(root.get("b", byte[].class)).containsExactly(1, 2, 3);
+    root.namespace("ns").set("k", "inside");
+    assertThat(root.get("~ns::k", String.class)).isNull();
+    root.set("~ns::k", "outside");
+    assertThat(root.get("~ns::k", String.class)).isEqualTo("outside");
+    assertThat(root.namespace("ns").get("k", String.class)).isEqualTo("inside");
+    assertThat(root.stats().hits()).isEqualTo(5);
+    assertThat(root.stats().misses()).isEqualTo(1);
+    assertThat(root.stats().writes()).isEqualTo(4);
+  }
+
   @Test
   void aRecordOfImmutablesComesBackAsTheObjectWritten() {
     // java.time values serialize through a proxy class a serialized codec must allow-list too
