@@ -183,14 +183,31 @@ final class BinaryConnection implements AutoCloseable {
    * @return {@code result}
    */
   <T> CompletableFuture<T> timed(CompletableFuture<T> result, String what, long sentAtNanos) {
+    return deadline(result, what, sentAtNanos, () -> closeIfStuck(sentAtNanos));
+  }
+
+  /**
+   * Bounds any answer by the store's timeout, counted from {@code startNanos}, without a
+   * waiting thread: when the timeout passes, the event loop fails the future with
+   * {@link CacheTimeoutException} (unless it is done) and then runs {@code onTimeout}.
+   *
+   * @param result the answer to come; failed in place when the timeout passes
+   * @param what the call, for messages
+   * @param startNanos when the call was made ({@link System#nanoTime()})
+   * @param onTimeout what to do once the future was failed by the timeout
+   * @param <T> the answer's type
+   * @return {@code result}
+   */
+  <T> CompletableFuture<T> deadline(CompletableFuture<T> result, String what, long startNanos,
+      Runnable onTimeout) {
     if (result.isDone()) {
       return result;
     }
     ScheduledFuture<?> timer = group.next().schedule(() -> {
       if (result.completeExceptionally(timeout(what))) {
-        closeIfStuck(sentAtNanos);
+        onTimeout.run();
       }
-    }, sentAtNanos + timeoutNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+    }, startNanos + timeoutNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
     result.whenComplete((answer, failure) -> timer.cancel(false));
     return result;
   }

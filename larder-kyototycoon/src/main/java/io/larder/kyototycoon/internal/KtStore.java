@@ -375,38 +375,44 @@ public final class KtStore implements AsyncStore {
 
   @Override
   public CompletableFuture<StoredValue> getVersionedAsync(String key) {
-    return async.blocking(() -> getVersioned(key));
+    return async.blocking(what("getVersioned", key), () -> getVersioned(key));
   }
 
   @Override
   public CompletableFuture<Boolean> compareAndSetAsync(String key, StoredValue expected,
       byte[] value, long ttlMillis) {
-    return async.blocking(() -> compareAndSet(key, expected, value, ttlMillis));
+    return async.blocking(what("compareAndSet", key),
+        () -> compareAndSet(key, expected, value, ttlMillis));
   }
 
   @Override
   public CompletableFuture<Boolean> addAsync(String key, byte[] value, long ttlMillis) {
-    return async.blocking(() -> add(key, value, ttlMillis));
+    return async.blocking(what("add", key), () -> add(key, value, ttlMillis));
   }
 
   @Override
   public CompletableFuture<Boolean> existsAsync(String key) {
-    return async.blocking(() -> exists(key));
+    return async.blocking(what("exists", key), () -> exists(key));
   }
 
   @Override
   public CompletableFuture<Boolean> touchAsync(String key, long ttlMillis) {
-    return async.blocking(() -> touch(key, ttlMillis));
+    return async.blocking(what("touch", key), () -> touch(key, ttlMillis));
   }
 
   @Override
   public CompletableFuture<Long> incrAsync(String key, long delta, long ttlMillis) {
-    return async.blocking(() -> incr(key, delta, ttlMillis));
+    return async.blocking(what("incr", key), () -> incr(key, delta, ttlMillis));
   }
 
   /** Returns how many asynchronous calls were run on the store's executor, blocking. */
   long blockingAsyncCalls() {
     return async.blockingCalls();
+  }
+
+  /** Returns the asynchronous calls, for tests that hold the store's executor busy. */
+  AsyncCalls asyncCalls() {
+    return async;
   }
 
   /** Returns how many single-key calls went out merged with others ({@link Merger}). */

@@ -17,10 +17,15 @@ import io.larder.testkit.AsyncLoad;
 import io.larder.testkit.ConcurrentCalls;
 import io.larder.testkit.KyotoTycoonServer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -313,6 +318,12 @@ class KtStoreIT {
             .isInstanceOf(CacheException.class);
         // each call in flight fails once, with a timeout counted from the call
         AsyncLoad.timeouts((AsyncStore) impatient, "paused:", 40);
+        // more HTTP calls than the store's threads: those waiting for one time out as well
+        List<CompletableFuture<Boolean>> checks = new ArrayList<>();
+        for (int i = 0; i < 3 * AsyncCalls.RPC_THREADS; i++) {
+          checks.add(((AsyncStore) impatient).existsAsync("k"));
+        }
+        checks.forEach(c -> assertThat(failure(c)).isInstanceOf(CacheTimeoutException.class));
       } finally {
         own.resume();
       }
@@ -323,6 +334,76 @@ class KtStoreIT {
       ((AsyncStore) impatient).setAsync("k", utf8("y"), Store.NO_EXPIRY).join();
       assertThat(((AsyncStore) impatient).getAsync("k").join()).containsExactly('y');
     }
+  }
+
+  @Test
+  void anAsyncCallWaitingForTheStoresThreadsTimesOutCountedFromTheCall() {
+    try (KtStore impatient = (KtStore) builder(server).db(DB).timeout(Duration.ofMillis(300))
+        .build()) {
+      CountDownLatch release = new CountDownLatch(1);
+      try {
+        holdEveryThread(impatient, release);
+        CompletableFuture<Boolean> queued = impatient.existsAsync(ns + "q");
+        assertThat(failure(queued)).as("a call that never got a thread")
+            .isInstanceOf(CacheTimeoutException.class).hasMessageContaining("exists of key");
+      } finally {
+        release.countDown();
+      }
+      assertThat(impatient.existsAsync(ns + "q").join()).isFalse();
+    }
+  }
+
+  @Test
+  void aFullQueueOfAsyncCallsRefusesTheNextOneAtOnce() {
+    try (KtStore patient = (KtStore) builder(server).db(DB).timeout(Duration.ofSeconds(30))
+        .build()) {
+      CountDownLatch release = new CountDownLatch(1);
+      List<CompletableFuture<Integer>> waiting = new ArrayList<>();
+      try {
+        holdEveryThread(patient, release);
+        for (int i = 0; i < AsyncCalls.QUEUE_LIMIT; i++) {
+          waiting.add(patient.asyncCalls().blocking("a queued call", () -> 1));
+        }
+        CompletableFuture<Boolean> refused = patient.existsAsync(ns + "r");
+        assertThat(refused).as("refused without waiting").isCompletedExceptionally();
+        assertThat(failure(refused)).isExactlyInstanceOf(CacheException.class)
+            .hasMessageContaining("overloaded");
+      } finally {
+        release.countDown();
+      }
+      assertThat(waiting.stream().mapToInt(CompletableFuture::join).sum())
+          .isEqualTo(AsyncCalls.QUEUE_LIMIT);
+      assertThat(patient.existsAsync(ns + "r").join()).isFalse();
+    }
+  }
+
+  /** Occupies each of the store's blocking threads until {@code release} opens. */
+  private static void holdEveryThread(KtStore s, CountDownLatch release) {
+    for (int i = 0; i < AsyncCalls.RPC_THREADS; i++) {
+      s.asyncCalls().blocking("a held call", () -> {
+        try {
+          return release.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      });
+    }
+  }
+
+  /** The failure of a call that must fail within a minute. */
+  private static Throwable failure(CompletableFuture<?> call) {
+    try {
+      call.get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      return e.getCause();
+    } catch (TimeoutException e) {
+      throw new AssertionError("the call neither failed nor succeeded within a minute");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("the call succeeded");
   }
 
   @Test
