@@ -160,8 +160,8 @@ final class AsyncCalls implements AutoCloseable {
     String what = KtStore.setBulkName(records);
     int size = BinaryProtocol.setBulkSize(records);
     if (noReply) {
-      return binary(what, () -> binary.sendAsync(what, size,
-          out -> BinaryProtocol.setBulk(out, true, records)));
+      return binary(what, () -> store.inOrder(() -> binary.sendAsync(what, size,
+          out -> BinaryProtocol.setBulk(out, true, records))));
     }
     return call(what, size, out -> BinaryProtocol.setBulk(out, false, records))
         .thenApply(reply -> {
@@ -180,7 +180,7 @@ final class AsyncCalls implements AutoCloseable {
   /** Sends one request and bounds it by the timeout, counted from now. */
   private CompletableFuture<Reply> call(String what, int size, Consumer<ByteBuf> writer) {
     long start = System.nanoTime();
-    return binary(what, () -> binary.timed(binary.start(what, size, writer), what, start));
+    return binary(what, () -> binary.timed(store.start(what, size, writer), what, start));
   }
 
   /** Returns how many calls were handed to the executor so far (approximately, while busy). */

@@ -264,6 +264,16 @@ final class BinaryConnection implements AutoCloseable {
   }
 
   /**
+   * Runs a task on the event loop after the tasks already handed to it, such as writes other
+   * threads started.
+   *
+   * @param task what to run
+   */
+  void later(Runnable task) {
+    group.next().execute(task);
+  }
+
+  /**
    * Tells whether the connection is open, so that a request may be started from the event
    * loop (which must never wait for a connection).
    *
@@ -284,36 +294,9 @@ final class BinaryConnection implements AutoCloseable {
   }
 
   /**
-   * Sends a request with the no-reply flag and waits until it is written to the connection.
-   *
-   * @param what the request, for messages
-   * @param size the request's size in bytes
-   * @param writer writes the request into the buffer it is given
-   * @throws CacheTimeoutException if it cannot be written within the timeout
-   * @throws CacheConnectionException if the server cannot be reached
-   * @throws CacheException if the thread is interrupted (the flag stays set)
-   */
-  void send(String what, int size, Consumer<ByteBuf> writer) {
-    Channel ch = channel();
-    ChannelFuture written = ch.writeAndFlush(new Outgoing(encode(ch, size, writer), null));
-    try {
-      if (!written.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
-        throw new CacheTimeoutException("writing " + what + " to Kyoto Tycoon " + server
-            + " timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CacheException(what + " on Kyoto Tycoon " + server + " interrupted", e);
-    }
-    if (!written.isSuccess()) {
-      throw new CacheConnectionException(
-          "sending " + what + " to Kyoto Tycoon " + server + " failed", written.cause());
-    }
-  }
-
-  /**
    * Sends a request with the no-reply flag without waiting: the future completes when it is
-   * written to the connection, or fails as {@link #send} would throw.
+   * written to the connection, or fails with {@link CacheTimeoutException} if it cannot be
+   * written within the timeout, with {@link CacheConnectionException} if the connection breaks.
    *
    * @param what the request, for messages
    * @param size the request's size in bytes

@@ -7,6 +7,7 @@ import io.larder.spi.CasLoop;
 import io.larder.spi.Store;
 import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -22,6 +23,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
 
@@ -212,11 +215,14 @@ public final class KtStore implements AsyncStore {
     String what = setBulkName(records);
     int size = BinaryProtocol.setBulkSize(records);
     if (config.noReplyWrites()) {
-      binary.send(what, size, out -> BinaryProtocol.setBulk(out, true, records));
+      long start = System.nanoTime();
+      binary.await(inOrder(() -> binary.sendAsync(what, size,
+          out -> BinaryProtocol.setBulk(out, true, records))), what, start,
+          start + binary.timeoutNanos());
       return;
     }
-    checkStored(binary.call(what, size, out -> BinaryProtocol.setBulk(out, false, records)),
-        what, records.size());
+    checkStored(call(what, size, out -> BinaryProtocol.setBulk(out, false, records)), what,
+        records.size());
   }
 
   /** Checks a {@code set_bulk}'s reply: every record it carried was stored. */
@@ -433,15 +439,34 @@ public final class KtStore implements AsyncStore {
 
   private List<BinaryProtocol.Found> getBulk(List<byte[]> keys) {
     String what = getBulkName(keys);
-    return records(binary.call(what, BinaryProtocol.keyRequestSize(keys),
+    return records(call(what, BinaryProtocol.keyRequestSize(keys),
         out -> BinaryProtocol.getBulk(out, config.db(), keys)), what);
   }
 
   private long remove(List<byte[]> keys) {
     String what = removeBulkName(keys);
-    return count(binary.call(what, BinaryProtocol.keyRequestSize(keys),
+    return count(call(what, BinaryProtocol.keyRequestSize(keys),
         out -> BinaryProtocol.removeBulk(out, false, config.db(), keys)),
         BinaryProtocol.REMOVE_BULK, what);
+  }
+
+  /** Sends a request in order (see {@link #start}) and waits for its reply. */
+  private Reply call(String what, int size, Consumer<ByteBuf> writer) {
+    long start = System.nanoTime();
+    return binary.await(start(what, size, writer), what, start, start + binary.timeoutNanos());
+  }
+
+  /**
+   * Starts a request that expects a reply after the merged calls made before it, so that a
+   * caller's calls reach the server in the order it made them ({@link Merger#inOrder}).
+   */
+  CompletableFuture<Reply> start(String what, int size, Consumer<ByteBuf> writer) {
+    return inOrder(() -> binary.start(what, size, writer));
+  }
+
+  /** Starts a request after the merged calls made before it, if merging is on. */
+  <T> CompletableFuture<T> inOrder(Supplier<CompletableFuture<T>> start) {
+    return merger == null ? start.get() : merger.inOrder(start);
   }
 
   static String getBulkName(List<byte[]> keys) {

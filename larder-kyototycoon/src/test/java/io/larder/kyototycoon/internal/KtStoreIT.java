@@ -337,6 +337,41 @@ class KtStoreIT {
   }
 
   @Test
+  void oneCallersCallsOnAKeyReachTheServerInTheOrderMadeWhileABatchIsInFlight() {
+    try (KtStore s = (KtStore) builder(server).db(DB).timeout(Duration.ofSeconds(30)).build()) {
+      String key = ns + "order";
+      s.set(key, utf8("old"), Store.NO_EXPIRY);
+      CompletableFuture<byte[]> inFlight;
+      CompletableFuture<byte[]> before;
+      CompletableFuture<Void> set;
+      CompletableFuture<byte[]> after;
+      CompletableFuture<Boolean> delete;
+      CompletableFuture<Boolean> again;
+      CompletableFuture<byte[]> gone;
+      server.pause(); // the first call stays in flight, so every later one queues behind it
+      try {
+        inFlight = s.getAsync(ns + "other");
+        before = s.getAsync(key);
+        set = s.setAsync(key, utf8("new"), Store.NO_EXPIRY);
+        after = s.getAsync(key);
+        delete = s.deleteAsync(key);
+        again = s.deleteAsync(key);
+        gone = s.getAsync(key);
+      } finally {
+        server.resume();
+      }
+      assertThat(inFlight.join()).isNull();
+      assertThat(before.join()).as("a get made before the set").containsExactly(utf8("old"));
+      set.join();
+      assertThat(after.join()).as("a get made after the set").containsExactly(utf8("new"));
+      assertThat(delete.join()).as("the delete made after the set found its value").isTrue();
+      assertThat(again.join()).as("the second delete, its own answer").isFalse();
+      assertThat(gone.join()).as("a get made after the delete").isNull();
+      assertThat(s.get(key)).as("the set did not land after the delete").isNull();
+    }
+  }
+
+  @Test
   void anAsyncCallWaitingForTheStoresThreadsTimesOutCountedFromTheCall() {
     try (KtStore impatient = (KtStore) builder(server).db(DB).timeout(Duration.ofMillis(300))
         .build()) {
