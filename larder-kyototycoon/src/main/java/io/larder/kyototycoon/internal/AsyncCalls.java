@@ -4,8 +4,6 @@ import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -129,14 +127,8 @@ final class AsyncCalls implements AutoCloseable {
     return getBulk(List.of(key)).thenApply(found -> found.isEmpty() ? null : found.get(0));
   }
 
-  CompletableFuture<Map<String, byte[]>> getMany(List<byte[]> keys) {
-    return getBulk(keys).thenApply(found -> {
-      Map<String, byte[]> result = new HashMap<>(found.size() * 2);
-      for (BinaryProtocol.Found f : found) {
-        result.put(new String(f.key(), StandardCharsets.UTF_8), Versions.value(f.value()));
-      }
-      return result;
-    });
+  CompletableFuture<Map<String, byte[]>> getMany(List<String> asked, List<byte[]> keys) {
+    return getBulk(keys).thenApply(found -> KtStore.byKey(asked, keys, found));
   }
 
   private CompletableFuture<List<BinaryProtocol.Found>> getBulk(List<byte[]> keys) {

@@ -150,12 +150,45 @@ public final class KtStore implements AsyncStore {
     if (keys.isEmpty()) {
       return Map.of();
     }
-    List<BinaryProtocol.Found> found = getBulk(utf8(new LinkedHashSet<>(keys)));
-    Map<String, byte[]> result = new HashMap<>(found.size() * 2);
+    List<String> asked = asList(keys);
+    List<byte[]> encoded = utf8(asked);
+    return byKey(asked, encoded, getBulk(encoded));
+  }
+
+  /**
+   * Maps a {@code get_bulk}'s records to the keys asked for. The server answers in the order of
+   * the request (a key asked twice is answered twice), so each record is matched to the next
+   * key with its bytes and the caller's own string is used: no key is decoded, hashed or
+   * allocated again. A record out of that order (never seen from a real server) is decoded.
+   *
+   * @param asked the keys, in the order sent
+   * @param encoded their UTF-8 bytes, as sent
+   * @param found the records of the reply
+   * @return the values found, without version stamps, by key
+   */
+  static Map<String, byte[]> byKey(List<String> asked, List<byte[]> encoded,
+      List<BinaryProtocol.Found> found) {
+    Map<String, byte[]> result = new HashMap<>(found.size() * 4 / 3 + 1);
+    int next = 0;
     for (BinaryProtocol.Found f : found) {
-      result.put(new String(f.key(), StandardCharsets.UTF_8), Versions.value(f.value()));
+      int i = next;
+      while (i < encoded.size() && !Arrays.equals(encoded.get(i), f.key())) {
+        i++;
+      }
+      String key;
+      if (i < encoded.size()) {
+        key = asked.get(i);
+        next = i + 1;
+      } else {
+        key = new String(f.key(), StandardCharsets.UTF_8);
+      }
+      result.put(key, Versions.value(f.value()));
     }
     return result;
+  }
+
+  private static List<String> asList(Collection<String> keys) {
+    return keys instanceof List<String> list ? list : new ArrayList<>(keys);
   }
 
   @Override
@@ -339,7 +372,8 @@ public final class KtStore implements AsyncStore {
     if (keys.isEmpty()) {
       return CompletableFuture.completedFuture(Map.of());
     }
-    return async.getMany(utf8(new LinkedHashSet<>(keys)));
+    List<String> asked = asList(keys);
+    return async.getMany(asked, utf8(asked));
   }
 
   @Override
