@@ -36,6 +36,8 @@ class AsyncCacheTest {
    */
   static final class IoThreadStore extends ForwardingStore implements AsyncStore {
     final FlakyStore flaky;
+    /** If set, what every {@code getAsync} returns: an answer the test gives when it wants. */
+    volatile CompletableFuture<byte[]> heldGet;
     final ExecutorService io = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, IO_THREAD);
       t.setDaemon(true);
@@ -57,7 +59,8 @@ class AsyncCacheTest {
 
     @Override
     public CompletableFuture<byte[]> getAsync(String key) {
-      return onIo(() -> get(key));
+      CompletableFuture<byte[]> held = heldGet;
+      return held != null ? held : onIo(() -> get(key));
     }
 
     @Override
@@ -220,61 +223,11 @@ class AsyncCacheTest {
     assertThat(callbackThreads).isNotEmpty().noneMatch(IO_THREAD::equals);
   }
 
-  /** A native store whose {@code getAsync} answers only when the test completes it. */
-  static final class HeldStore extends ForwardingStore implements AsyncStore {
-    final CompletableFuture<byte[]> held = new CompletableFuture<>();
-
-    HeldStore() {
-      super(Stores.memory());
-    }
-
-    @Override
-    public CompletableFuture<byte[]> getAsync(String key) {
-      return held;
-    }
-
-    @Override
-    public CompletableFuture<Map<String, byte[]>> getManyAsync(Collection<String> keys) {
-      return CompletableFuture.completedFuture(getMany(keys));
-    }
-
-    @Override
-    public CompletableFuture<Void> setAsync(String key, byte[] value, long ttlMillis) {
-      set(key, value, ttlMillis);
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public CompletableFuture<Void> setManyAsync(Map<String, byte[]> entries, long ttlMillis) {
-      setMany(entries, ttlMillis);
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public CompletableFuture<Boolean> deleteAsync(String key) {
-      return CompletableFuture.completedFuture(delete(key));
-    }
-
-    @Override
-    public CompletableFuture<Integer> deleteManyAsync(Collection<String> keys) {
-      return CompletableFuture.completedFuture(deleteMany(keys));
-    }
-
-    @Override
-    public CompletableFuture<StoredValue> getVersionedAsync(String key) {
-      return CompletableFuture.completedFuture(getVersioned(key));
-    }
-
-    @Override
-    public CompletableFuture<Boolean> compareAndSetAsync(String key, StoredValue expected,
-        byte[] value, long ttlMillis) {
-      return CompletableFuture.completedFuture(compareAndSet(key, expected, value, ttlMillis));
-    }
-  }
-
   @Test
   void aCallAnsweredAfterCloseFailsAsClosedAndNotOnTheStoresIoThread() throws Exception {
-    HeldStore store = new HeldStore();
+    IoThreadStore store = new IoThreadStore();
+    CompletableFuture<byte[]> held = new CompletableFuture<>();
+    store.heldGet = held;
     Cache cache = Larder.builder().store(store).failOpen(false).build();
     AsyncCache async = cache.async();
     await(async.set("warm", "v")); // the executor exists
@@ -283,7 +236,7 @@ class AsyncCacheTest {
     CompletableFuture<String> seen =
         get.whenComplete((v, e) -> callbackThreads.add(Thread.currentThread().getName()));
     cache.close();
-    Thread io = new Thread(() -> store.held.complete(null), IO_THREAD);
+    Thread io = new Thread(() -> held.complete(null), IO_THREAD);
     io.start();
     io.join();
     assertThatThrownBy(() -> await(seen)).hasCauseInstanceOf(IllegalStateException.class)
