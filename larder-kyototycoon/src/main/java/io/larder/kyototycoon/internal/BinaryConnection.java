@@ -28,6 +28,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Consumer;
 
 /**
@@ -69,6 +71,11 @@ final class BinaryConnection implements AutoCloseable {
   private volatile long lastNoReplyWire;
   private volatile long confirmedWire;
   private volatile long lastReadNanos = System.nanoTime();
+  /**
+   * Requests handed to the connection and not yet answered (or failed), no-reply writes until
+   * written; counted before the hand-over, so a thread sees its own earlier requests here.
+   */
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   /**
    * Prepares a connection; nothing is opened until the first call.
@@ -122,13 +129,23 @@ final class BinaryConnection implements AutoCloseable {
   }
 
   /** A call waiting for its reply. */
-  private static final class Pending {
+  private final class Pending {
+    private static final AtomicIntegerFieldUpdater<Pending> SETTLED =
+        AtomicIntegerFieldUpdater.newUpdater(Pending.class, "settled");
     final String what;
     final CompletableFuture<Reply> result = new CompletableFuture<>();
     long wire;
+    private volatile int settled;
 
     Pending(String what) {
       this.what = what;
+    }
+
+    /** Leaves {@link #inFlight}, once: its reply came, or it failed on the connection. */
+    void settle() {
+      if (SETTLED.compareAndSet(this, 0, 1)) {
+        inFlight.decrementAndGet();
+      }
     }
   }
 
@@ -161,9 +178,12 @@ final class BinaryConnection implements AutoCloseable {
   CompletableFuture<Reply> start(String what, int size, Consumer<ByteBuf> writer) {
     Channel ch = channel();
     Pending pending = new Pending(what);
-    ChannelFuture written = ch.writeAndFlush(new Outgoing(encode(ch, size, writer), pending));
+    Outgoing outgoing = new Outgoing(encode(ch, size, writer), pending);
+    inFlight.incrementAndGet();
+    ChannelFuture written = ch.writeAndFlush(outgoing);
     written.addListener(f -> {
       if (!f.isSuccess()) {
+        pending.settle();
         pending.result.completeExceptionally(sendFailure(ch, what, f.cause()));
       }
     });
@@ -285,6 +305,18 @@ final class BinaryConnection implements AutoCloseable {
   }
 
   /**
+   * Tells whether nothing this connection was handed is still unanswered: no request waits
+   * for its reply or to be written, and the server has confirmed every no-reply write (by
+   * answering a request written after it). A request made on another connection now cannot
+   * overtake one made here before, as far as the calling thread can know.
+   *
+   * @return {@code true} if idle
+   */
+  boolean idle() {
+    return inFlight.get() == 0 && confirmedWire >= lastNoReplyWire;
+  }
+
+  /**
    * Returns how long a call waits for its reply.
    *
    * @return the timeout in nanoseconds
@@ -308,7 +340,10 @@ final class BinaryConnection implements AutoCloseable {
     long sentAt = System.nanoTime();
     Channel ch = channel();
     CompletableFuture<Void> result = new CompletableFuture<>();
-    ch.writeAndFlush(new Outgoing(encode(ch, size, writer), null)).addListener(f -> {
+    Outgoing outgoing = new Outgoing(encode(ch, size, writer), null);
+    inFlight.incrementAndGet();
+    ch.writeAndFlush(outgoing).addListener(f -> {
+      inFlight.decrementAndGet();
       if (f.isSuccess()) {
         result.complete(null);
       } else {
@@ -465,6 +500,7 @@ final class BinaryConnection implements AutoCloseable {
       if (pending.wire > confirmedWire) {
         confirmedWire = pending.wire;
       }
+      pending.settle();
       pending.result.complete((Reply) msg);
     }
 
@@ -489,6 +525,7 @@ final class BinaryConnection implements AutoCloseable {
     private void failAll(CacheException e) {
       Pending p;
       while ((p = waiting.poll()) != null) {
+        p.settle();
         p.result.completeExceptionally(e);
       }
     }

@@ -70,6 +70,8 @@ public final class KtStore implements AsyncStore {
   private final RpcClient rpc;
   /** Merges concurrent gets and sets, or {@code null} when the option is off. */
   private final Merger merger;
+  /** The blocking connection for a lone blocking call, or {@code null} when the option is off. */
+  private final DirectConnection direct;
   private final CounterCombiner counters =
       new CounterCombiner(new CounterBackend(), COUNTER_STRIPES, CasLoop.MAX_ATTEMPTS);
   private final AsyncCalls async;
@@ -82,6 +84,7 @@ public final class KtStore implements AsyncStore {
     this.binary = new BinaryConnection(config, group);
     this.rpc = new RpcClient(config);
     this.merger = config.merge() ? new Merger(binary, config.db(), config.server()) : null;
+    this.direct = config.direct() ? new DirectConnection(config) : null;
     this.async = new AsyncCalls(this, binary, merger);
   }
 
@@ -141,7 +144,17 @@ public final class KtStore implements AsyncStore {
 
   @Override
   public byte[] get(String key) {
-    BinaryProtocol.Found f = merger == null ? getOne(key) : merger.get(utf8(key));
+    byte[] k = utf8(key);
+    BinaryProtocol.Found f;
+    if (merger == null) {
+      f = getOne(k);
+    } else {
+      List<byte[]> keys = List.of(k);
+      String what = getBulkName(keys);
+      Reply reply = direct(what, BinaryProtocol.keyRequestSize(keys),
+          out -> BinaryProtocol.getBulk(out, config.db(), keys));
+      f = reply == null ? merger.get(k) : first(records(reply, what));
+    }
     return f == null ? null : Versions.value(f.value());
   }
 
@@ -220,7 +233,19 @@ public final class KtStore implements AsyncStore {
   @Override
   public void set(String key, byte[] value, long ttlMillis) {
     if (merger != null && !config.noReplyWrites()) {
-      merger.set(utf8(key), Versions.forWrite(value), Expiry.binary(ttlMillis));
+      byte[] k = utf8(key);
+      byte[] stored = Versions.forWrite(value);
+      long xt = Expiry.binary(ttlMillis);
+      List<BinaryProtocol.SetRecord> records =
+          List.of(new BinaryProtocol.SetRecord(config.db(), k, stored, xt));
+      String what = setBulkName(records);
+      Reply reply = direct(what, BinaryProtocol.setBulkSize(records),
+          out -> BinaryProtocol.setBulk(out, false, records));
+      if (reply == null) {
+        merger.set(k, stored, xt);
+      } else {
+        checkStored(reply, what, 1);
+      }
       return;
     }
     store(List.of(new BinaryProtocol.SetRecord(config.db(), utf8(key), Versions.forWrite(value),
@@ -467,7 +492,10 @@ public final class KtStore implements AsyncStore {
   }
 
   private BinaryProtocol.Found getOne(byte[] key) {
-    List<BinaryProtocol.Found> found = getBulk(List.of(key));
+    return first(getBulk(List.of(key)));
+  }
+
+  private static BinaryProtocol.Found first(List<BinaryProtocol.Found> found) {
     return found.isEmpty() ? null : found.get(0);
   }
 
@@ -484,10 +512,54 @@ public final class KtStore implements AsyncStore {
         BinaryProtocol.REMOVE_BULK, what);
   }
 
-  /** Sends a request in order (see {@link #start}) and waits for its reply. */
+  /**
+   * Sends a request and waits for its reply: on the direct connection if it can be had (see
+   * {@link #direct}), else in order on the shared one (see {@link #start}).
+   */
   private Reply call(String what, int size, Consumer<ByteBuf> writer) {
     long start = System.nanoTime();
+    Reply reply = direct(what, size, writer);
+    if (reply != null) {
+      return reply;
+    }
     return binary.await(start(what, size, writer), what, start, start + binary.timeoutNanos());
+  }
+
+  /**
+   * Sends a blocking call's request on the {@link DirectConnection} and reads the reply on this
+   * thread, if the option is on, the request is small, the shared connection is idle and no
+   * other thread holds the direct one.
+   *
+   * <p>Why the order of one caller's calls holds (see {@link Merger}): a blocking caller has
+   * no call of its own in flight but its asynchronous ones, and those are counted before they
+   * are handed on, first as unsent in the merger, then (before leaving that count) as in flight
+   * on the connection until answered, no-reply writes until a later reply confirms them. So if
+   * both counts, read in that order, are zero, every call this thread made before has been
+   * answered by the server, and this request cannot overtake one. Other threads' calls may
+   * still run at the same time on the shared connection, as they may on the shared connection
+   * alone. A direct call is answered before it returns, so the caller's later calls, on either
+   * connection, come after it. Asynchronous calls never come here.
+   *
+   * @return the reply, or {@code null} if the request was not sent here
+   * @throws io.larder.CacheTimeoutException if the reply does not come in time
+   * @throws io.larder.CacheConnectionException if the direct connection breaks
+   */
+  private Reply direct(String what, int size, Consumer<ByteBuf> writer) {
+    if (direct == null || size > DirectConnection.MAX_REQUEST
+        || !sharedConnectionIdle() || !direct.tryAcquire()) {
+      return null;
+    }
+    return direct.call(what, size, writer, System.nanoTime());
+  }
+
+  /** Tells whether nothing is queued or in flight on the shared connection, for tests. */
+  boolean sharedConnectionIdle() {
+    return (merger == null || merger.idle()) && binary.idle();
+  }
+
+  /** Returns how many requests went over the direct connection, for tests. */
+  long directCalls() {
+    return direct == null ? 0 : direct.calls();
   }
 
   /**
@@ -637,6 +709,9 @@ public final class KtStore implements AsyncStore {
     }
     try {
       async.close();
+      if (direct != null) {
+        direct.close();
+      }
       binary.close();
       rpc.close();
     } finally {

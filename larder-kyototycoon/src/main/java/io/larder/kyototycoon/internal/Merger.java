@@ -187,6 +187,17 @@ final class Merger {
   }
 
   /**
+   * Tells whether no call is queued here: every call made so far was handed to the connection
+   * (where {@link BinaryConnection#idle()} sees it until answered), since a batch leaves this
+   * count only after its requests were started.
+   *
+   * @return {@code true} if nothing waits to be sent
+   */
+  boolean idle() {
+    return unsent.get() == 0;
+  }
+
+  /**
    * Returns how many calls went out in a batch with others so far.
    *
    * @return the count

@@ -337,6 +337,74 @@ class KtStoreIT {
   }
 
   @Test
+  void aLoneBlockingGetAndGetManyGoOverTheDirectConnection() {
+    KtStore s = (KtStore) store;
+    s.set(ns + "a", utf8("1"), Store.NO_EXPIRY);
+    s.set(ns + "b", utf8("2"), Store.NO_EXPIRY);
+    long before = s.directCalls();
+    assertThat(s.get(ns + "a")).containsExactly('1');
+    assertThat(s.get(ns + "missing")).isNull();
+    Map<String, byte[]> many = s.getMany(List.of(ns + "a", ns + "missing", ns + "b"));
+    assertThat(many).containsOnlyKeys(ns + "a", ns + "b");
+    assertThat(many.get(ns + "b")).containsExactly('2');
+    assertThat(s.delete(ns + "a")).isTrue();
+    assertThat(s.directCalls() - before).as("requests on the direct connection").isEqualTo(4);
+    try (KtStore shared = (KtStore) builder(server).db(DB).direct(false).build()) {
+      assertThat(shared.get(ns + "b")).containsExactly('2');
+      assertThat(shared.getMany(List.of(ns + "b"))).containsOnlyKeys(ns + "b");
+      assertThat(shared.directCalls()).isZero();
+    }
+  }
+
+  @Test
+  void concurrentCallersEachGetTheirOwnAnswerWhileTheDirectConnectionIsInUse() throws Exception {
+    try (KtStore s = (KtStore) builder(server).db(DB).timeout(Duration.ofSeconds(5)).build()) {
+      assertThat(ConcurrentCalls.check(s, ns + ":direct:", 8, 150)).isGreaterThan(1_000);
+      assertThat(s.directCalls() + s.mergedCalls()).isPositive();
+    }
+  }
+
+  @Test
+  void aBlockingGetAfterAnAsyncSetStillInFlightSeesTheSet() {
+    try (KtStore s = (KtStore) builder(server).db(DB).timeout(Duration.ofSeconds(30)).build()) {
+      String key = ns + "after-async";
+      s.set(key, utf8("old"), Store.NO_EXPIRY);
+      CompletableFuture<Void> set;
+      server.pause(); // the set stays in flight on the shared connection
+      try {
+        set = s.setAsync(key, utf8("new"), Store.NO_EXPIRY);
+        assertThat(s.sharedConnectionIdle()).as("idle with a set in flight").isFalse();
+      } finally {
+        server.resume();
+      }
+      assertThat(s.get(key)).containsExactly(utf8("new"));
+      set.join();
+      assertThat(s.sharedConnectionIdle()).isTrue();
+    }
+  }
+
+  @Test
+  void aPausedServerFailsADirectCallWithATimeoutAndTheNextCallAfterItSucceeds() {
+    try (KtStore s = (KtStore) builder(server).db(DB).timeout(Duration.ofMillis(300)).build()) {
+      String key = ns + "paused";
+      s.set(key, utf8("v"), Store.NO_EXPIRY);
+      long before = s.directCalls();
+      server.pause();
+      try {
+        assertThatThrownBy(() -> s.get(key)).isInstanceOf(CacheTimeoutException.class)
+            .hasMessageContaining("get_bulk");
+        assertThatThrownBy(() -> s.getMany(List.of(key, ns + "other")))
+            .isInstanceOf(CacheTimeoutException.class).hasMessageContaining("get_bulk of 2");
+      } finally {
+        server.resume();
+      }
+      assertThat(s.directCalls() - before).as("the timed-out calls went direct").isEqualTo(2);
+      assertThat(s.get(key)).containsExactly('v');
+      assertThat(s.directCalls() - before).as("reopened for the next call").isEqualTo(3);
+    }
+  }
+
+  @Test
   void oneCallersCallsOnAKeyReachTheServerInTheOrderMadeWhileABatchIsInFlight() {
     try (KtStore s = (KtStore) builder(server).db(DB).timeout(Duration.ofSeconds(30)).build()) {
       String key = ns + "order";
