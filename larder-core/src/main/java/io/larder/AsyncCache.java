@@ -39,6 +39,15 @@ import org.jspecify.annotations.Nullable;
  * a future run there (or on the attaching thread if it is complete already); they should not
  * block for long, or they hold up other calls' completions.
  *
+ * <p><b>Never call the blocking {@link Cache} from those threads</b> (in a loader, an
+ * {@code update} function or a callback), nor {@code join()} a future there. A blocking
+ * {@link Cache#getOrCompute} shares single flight with this API: on a key whose asynchronous
+ * computation is in flight it waits for that computation, which needs an executor thread to
+ * finish; when every executor thread waits so, the cache deadlocks. Compose with this API's
+ * {@link #getOrCompute} instead, and run blocking work in a loader on an executor of your own
+ * ({@code key -> CompletableFuture.supplyAsync(() -> dao.load(key), yourPool)}). See
+ * {@code docs/async.md}, "Blocking calls inside asynchronous code".
+ *
  * <h2>Failures</h2>
  * As in {@link Cache}: fail-open (the default), a failed store call completes normally with
  * the fallback (a miss, {@code false}, {@code 0}) and is counted and logged; fail-closed, the
@@ -471,7 +480,10 @@ public interface AsyncCache extends AutoCloseable {
    * @param ttl how long a computed value is fresh; positive
    * @param loader computes the value from the key, on the cache's executor (on the calling
    *     thread for {@code mem:} and {@code none:}, which answer at once); a {@code null}
-   *     result is returned and not cached
+   *     result is returned and not cached. It must not block on the cache (a blocking
+   *     {@link Cache#getOrCompute}, {@code join()}): that holds an executor thread the
+   *     computations need, and can deadlock (see "Threads" above); return a stage instead,
+   *     running blocking work on an executor of your own
    * @param <T> the value type
    * @return the cached or computed value; completes exceptionally with what the loader failed
    *     with, for every caller sharing its computation (then nothing is cached)

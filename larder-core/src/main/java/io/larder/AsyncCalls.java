@@ -202,7 +202,10 @@ final class AsyncCalls {
       try {
         executor().execute(() -> finish(result, next, value, failure));
       } catch (RuntimeException e) {
-        result.completeExceptionally(closed(e));
+        // the cache is closed; this may be the store's I/O thread, which must not run what
+        // the caller attached, so the failure is handed to a thread of the JDK's async pool
+        IllegalStateException closed = closed(e);
+        CompletableFuture.runAsync(() -> result.completeExceptionally(closed));
       }
     });
     return result;

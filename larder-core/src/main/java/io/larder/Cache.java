@@ -520,6 +520,11 @@ public interface Cache extends AutoCloseable {
    * arriving meanwhile wait for it and get its value, or its exception (then nothing is
    * cached). Values are recomputed early, probably before they expire (XFetch, β = 1).
    *
+   * <p>The wait is shared with {@link AsyncCache#getOrCompute}: do not call this from the
+   * cache's asynchronous executor (a loader or callback of {@link AsyncCache}), where waiting
+   * for an asynchronous computation that needs that executor can deadlock; see
+   * {@link AsyncCache}, "Threads".
+   *
    * <pre>{@code
    * Report r = cache.getOrCompute("report:today", Report.class, Duration.ofMinutes(10), this::build);
    * }</pre>

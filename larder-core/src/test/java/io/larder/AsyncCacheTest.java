@@ -36,6 +36,8 @@ class AsyncCacheTest {
    */
   static final class IoThreadStore extends ForwardingStore implements AsyncStore {
     final FlakyStore flaky;
+    /** If set, what every {@code getAsync} returns: an answer the test gives when it wants. */
+    volatile CompletableFuture<byte[]> heldGet;
     final ExecutorService io = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, IO_THREAD);
       t.setDaemon(true);
@@ -57,7 +59,8 @@ class AsyncCacheTest {
 
     @Override
     public CompletableFuture<byte[]> getAsync(String key) {
-      return onIo(() -> get(key));
+      CompletableFuture<byte[]> held = heldGet;
+      return held != null ? held : onIo(() -> get(key));
     }
 
     @Override
@@ -218,6 +221,27 @@ class AsyncCacheTest {
     }
     await(CompletableFuture.allOf(calls));
     assertThat(callbackThreads).isNotEmpty().noneMatch(IO_THREAD::equals);
+  }
+
+  @Test
+  void aCallAnsweredAfterCloseFailsAsClosedAndNotOnTheStoresIoThread() throws Exception {
+    IoThreadStore store = new IoThreadStore();
+    CompletableFuture<byte[]> held = new CompletableFuture<>();
+    store.heldGet = held;
+    Cache cache = Larder.builder().store(store).failOpen(false).build();
+    AsyncCache async = cache.async();
+    await(async.set("warm", "v")); // the executor exists
+    Set<String> callbackThreads = ConcurrentHashMap.newKeySet();
+    CompletableFuture<String> get = async.get("k", String.class);
+    CompletableFuture<String> seen =
+        get.whenComplete((v, e) -> callbackThreads.add(Thread.currentThread().getName()));
+    cache.close();
+    Thread io = new Thread(() -> held.complete(null), IO_THREAD);
+    io.start();
+    io.join();
+    assertThatThrownBy(() -> await(seen)).hasCauseInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("is closed");
+    assertThat(callbackThreads).hasSize(1).noneMatch(IO_THREAD::equals);
   }
 
   @Test

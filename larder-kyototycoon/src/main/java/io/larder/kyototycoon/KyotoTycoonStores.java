@@ -76,6 +76,7 @@ public final class KyotoTycoonStores {
     private Duration timeout;
     private Boolean noReplyWrites;
     private Boolean merge;
+    private Boolean direct;
 
     private Builder(String host, int port) {
       Objects.requireNonNull(host, "host");
@@ -167,6 +168,23 @@ public final class KyotoTycoonStores {
     }
 
     /**
+     * Lets a blocking call made while no other call is in flight on the shared connection
+     * write its request and read the reply on its own thread, over a second connection the
+     * store keeps for one caller at a time; {@code true} by default. It saves the two thread
+     * hand-offs of the shared connection; a call that finds it in use, or anything in flight,
+     * goes the shared way. Asynchronous calls never use it.
+     *
+     * @param direct whether a lone blocking call uses a connection of its own
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder direct(boolean direct) {
+      once(this.direct, "direct");
+      this.direct = direct;
+      return this;
+    }
+
+    /**
      * Connects and checks the database index against the server's report.
      *
      * @return the open store, owned by the caller; also an {@link io.larder.spi.AsyncStore}
@@ -179,7 +197,8 @@ public final class KyotoTycoonStores {
     public Store build() {
       return KtStore.open(new KtConfig(host, port, db == null ? 0 : db,
           timeout == null ? DEFAULT_TIMEOUT : timeout,
-          noReplyWrites != null && noReplyWrites, merge == null || merge));
+          noReplyWrites != null && noReplyWrites, merge == null || merge,
+          direct == null || direct));
     }
   }
 }

@@ -36,8 +36,8 @@ class KyotoTycoonUrlIT {
 
   @Test
   void aUrlWithStoreAndFacadeOptionsOpensAWorkingCache() {
-    String url = server.url() + "?db=1&timeout=2s&noReplyWrites=false&prefix=app&ttl=60s"
-        + "&compress=1k&failOpen=false";
+    String url = server.url() + "?db=1&timeout=2s&noReplyWrites=false&merge=true&direct=false"
+        + "&prefix=app&ttl=60s&compress=1k&failOpen=false";
     try (Cache cache = Larder.open(url)) {
       cache.set("title", "Dune");
       assertThat(cache.incr("hits", 2)).isEqualTo(2);

@@ -4,17 +4,15 @@ import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -29,11 +27,20 @@ import java.util.function.Supplier;
  * {@code exists}, {@code touch}, {@code incr}) runs its blocking form on a small executor of the
  * store's own ({@link #RPC_THREADS} threads at most, started on demand), never on the event loop.
  * So does a binary call made while the connection is down: connecting waits, and the event loop
- * and the caller's thread must not.
+ * and the caller's thread must not. Such a call is bounded by the store's timeout counted from
+ * the call, time spent waiting for a thread included: when it passes, the future fails with
+ * {@link io.larder.CacheTimeoutException} and a call still waiting is dropped unrun. At most
+ * {@link #QUEUE_LIMIT} calls wait; one more fails at once, as from an overloaded server.
  */
 final class AsyncCalls implements AutoCloseable {
   /** How many blocking calls (HTTP RPC, connecting) run at once; more wait in line. */
   static final int RPC_THREADS = 4;
+  /**
+   * How many blocking calls may wait for a thread. Far more than can start within a timeout on
+   * a healthy server (an RPC takes well under a millisecond there), so only a stalled or
+   * overloaded server fills it.
+   */
+  static final int QUEUE_LIMIT = 4096;
 
   private final KtStore store;
   private final BinaryConnection binary;
@@ -45,7 +52,8 @@ final class AsyncCalls implements AutoCloseable {
     this.binary = binary;
     this.merger = merger;
     this.blocking = new ThreadPoolExecutor(RPC_THREADS, RPC_THREADS, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), new DefaultThreadFactory("larder-kt-blocking", true));
+        new ArrayBlockingQueue<>(QUEUE_LIMIT), new DefaultThreadFactory("larder-kt-blocking",
+        true));
     blocking.allowCoreThreadTimeOut(true);
   }
 
@@ -53,7 +61,7 @@ final class AsyncCalls implements AutoCloseable {
    * Runs a binary call now if the connection is open, else on {@link #blocking}, where
    * connecting may wait; a failure to start fails the future rather than being thrown.
    */
-  private <T> CompletableFuture<T> binary(Supplier<CompletableFuture<T>> call) {
+  private <T> CompletableFuture<T> binary(String what, Supplier<CompletableFuture<T>> call) {
     if (binary.isOpen()) {
       try {
         return call.get();
@@ -61,36 +69,66 @@ final class AsyncCalls implements AutoCloseable {
         return CompletableFuture.failedFuture(e);
       }
     }
-    return blocking(call).thenCompose(Function.identity());
+    return onExecutor(what, call);
   }
 
-  /** Runs a blocking call on {@link #blocking}. */
-  <T> CompletableFuture<T> blocking(Supplier<T> call) {
+  /**
+   * Runs a blocking call on {@link #blocking}, bounded by the timeout counted from now.
+   *
+   * @param what the call, for messages, such as {@code "exists"}
+   * @param call the blocking call
+   * @param <T> its answer's type
+   * @return its answer; fails with {@link io.larder.CacheTimeoutException} when the timeout
+   *     passes (waiting for a thread included), with {@link CacheException} at once when too
+   *     many calls wait, with {@link CacheConnectionException} once the store is closed
+   */
+  <T> CompletableFuture<T> blocking(String what, Supplier<T> call) {
+    return onExecutor(what, () -> CompletableFuture.completedFuture(call.get()));
+  }
+
+  private <T> CompletableFuture<T> onExecutor(String what, Supplier<CompletableFuture<T>> call) {
+    long start = System.nanoTime();
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Runnable task = () -> {
+      if (result.isDone()) {
+        return; // timed out while it waited
+      }
+      try {
+        call.get().whenComplete((answer, failure) -> {
+          if (failure == null) {
+            result.complete(answer);
+          } else {
+            result.completeExceptionally(failure instanceof CompletionException
+                && failure.getCause() != null ? failure.getCause() : failure);
+          }
+        });
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    };
     try {
-      return CompletableFuture.supplyAsync(call, blocking);
+      blocking.execute(task);
     } catch (RejectedExecutionException e) {
-      return CompletableFuture.failedFuture(
-          new CacheConnectionException("the store " + store + " is closed", e));
+      return CompletableFuture.failedFuture(blocking.isShutdown()
+          ? new CacheConnectionException("the store " + store + " is closed", e)
+          : new CacheException(what + " on " + store + " refused: the store is overloaded, "
+              + QUEUE_LIMIT + " calls already wait for its " + RPC_THREADS + " threads", e));
     }
+    // a call that timed out while waiting leaves the queue, so a stalled server cannot fill it
+    return binary.deadline(result, what, start, () -> blocking.remove(task));
   }
 
   // ---- reads -------------------------------------------------------------------------------
 
   CompletableFuture<BinaryProtocol.Found> getOne(byte[] key) {
     if (merger != null) {
-      return binary(() -> merger.getAsync(key));
+      return binary("get_bulk of 1 key", () -> merger.getAsync(key));
     }
     return getBulk(List.of(key)).thenApply(found -> found.isEmpty() ? null : found.get(0));
   }
 
-  CompletableFuture<Map<String, byte[]>> getMany(List<byte[]> keys) {
-    return getBulk(keys).thenApply(found -> {
-      Map<String, byte[]> result = new HashMap<>(found.size() * 2);
-      for (BinaryProtocol.Found f : found) {
-        result.put(new String(f.key(), StandardCharsets.UTF_8), Versions.value(f.value()));
-      }
-      return result;
-    });
+  CompletableFuture<Map<String, byte[]>> getMany(List<String> asked, List<byte[]> keys) {
+    return getBulk(keys).thenApply(found -> KtStore.byKey(asked, keys, found));
   }
 
   private CompletableFuture<List<BinaryProtocol.Found>> getBulk(List<byte[]> keys) {
@@ -104,7 +142,8 @@ final class AsyncCalls implements AutoCloseable {
 
   CompletableFuture<Void> setOne(BinaryProtocol.SetRecord record, boolean noReply) {
     if (merger != null && !noReply) {
-      return binary(() -> merger.setAsync(record.key(), record.value(), record.xt()));
+      return binary("set_bulk of 1 record",
+          () -> merger.setAsync(record.key(), record.value(), record.xt()));
     }
     return store(List.of(record), noReply);
   }
@@ -113,8 +152,8 @@ final class AsyncCalls implements AutoCloseable {
     String what = KtStore.setBulkName(records);
     int size = BinaryProtocol.setBulkSize(records);
     if (noReply) {
-      return binary(() -> binary.sendAsync(what, size,
-          out -> BinaryProtocol.setBulk(out, true, records)));
+      return binary(what, () -> store.inOrder(() -> binary.sendAsync(what, size,
+          out -> BinaryProtocol.setBulk(out, true, records))));
     }
     return call(what, size, out -> BinaryProtocol.setBulk(out, false, records))
         .thenApply(reply -> {
@@ -133,7 +172,7 @@ final class AsyncCalls implements AutoCloseable {
   /** Sends one request and bounds it by the timeout, counted from now. */
   private CompletableFuture<Reply> call(String what, int size, Consumer<ByteBuf> writer) {
     long start = System.nanoTime();
-    return binary(() -> binary.timed(binary.start(what, size, writer), what, start));
+    return binary(what, () -> binary.timed(store.start(what, size, writer), what, start));
   }
 
   /** Returns how many calls were handed to the executor so far (approximately, while busy). */

@@ -28,6 +28,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Consumer;
 
 /**
@@ -69,6 +71,11 @@ final class BinaryConnection implements AutoCloseable {
   private volatile long lastNoReplyWire;
   private volatile long confirmedWire;
   private volatile long lastReadNanos = System.nanoTime();
+  /**
+   * Requests handed to the connection and not yet answered (or failed), no-reply writes until
+   * written; counted before the hand-over, so a thread sees its own earlier requests here.
+   */
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   /**
    * Prepares a connection; nothing is opened until the first call.
@@ -122,13 +129,23 @@ final class BinaryConnection implements AutoCloseable {
   }
 
   /** A call waiting for its reply. */
-  private static final class Pending {
+  private final class Pending {
+    private static final AtomicIntegerFieldUpdater<Pending> SETTLED =
+        AtomicIntegerFieldUpdater.newUpdater(Pending.class, "settled");
     final String what;
     final CompletableFuture<Reply> result = new CompletableFuture<>();
     long wire;
+    private volatile int settled;
 
     Pending(String what) {
       this.what = what;
+    }
+
+    /** Leaves {@link #inFlight}, once: its reply came, or it failed on the connection. */
+    void settle() {
+      if (SETTLED.compareAndSet(this, 0, 1)) {
+        inFlight.decrementAndGet();
+      }
     }
   }
 
@@ -161,9 +178,12 @@ final class BinaryConnection implements AutoCloseable {
   CompletableFuture<Reply> start(String what, int size, Consumer<ByteBuf> writer) {
     Channel ch = channel();
     Pending pending = new Pending(what);
-    ChannelFuture written = ch.writeAndFlush(new Outgoing(encode(ch, size, writer), pending));
+    Outgoing outgoing = new Outgoing(encode(ch, size, writer), pending);
+    inFlight.incrementAndGet();
+    ChannelFuture written = ch.writeAndFlush(outgoing);
     written.addListener(f -> {
       if (!f.isSuccess()) {
+        pending.settle();
         pending.result.completeExceptionally(sendFailure(ch, what, f.cause()));
       }
     });
@@ -183,14 +203,31 @@ final class BinaryConnection implements AutoCloseable {
    * @return {@code result}
    */
   <T> CompletableFuture<T> timed(CompletableFuture<T> result, String what, long sentAtNanos) {
+    return deadline(result, what, sentAtNanos, () -> closeIfStuck(sentAtNanos));
+  }
+
+  /**
+   * Bounds any answer by the store's timeout, counted from {@code startNanos}, without a
+   * waiting thread: when the timeout passes, the event loop fails the future with
+   * {@link CacheTimeoutException} (unless it is done) and then runs {@code onTimeout}.
+   *
+   * @param result the answer to come; failed in place when the timeout passes
+   * @param what the call, for messages
+   * @param startNanos when the call was made ({@link System#nanoTime()})
+   * @param onTimeout what to do once the future was failed by the timeout
+   * @param <T> the answer's type
+   * @return {@code result}
+   */
+  <T> CompletableFuture<T> deadline(CompletableFuture<T> result, String what, long startNanos,
+      Runnable onTimeout) {
     if (result.isDone()) {
       return result;
     }
     ScheduledFuture<?> timer = group.next().schedule(() -> {
       if (result.completeExceptionally(timeout(what))) {
-        closeIfStuck(sentAtNanos);
+        onTimeout.run();
       }
-    }, sentAtNanos + timeoutNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+    }, startNanos + timeoutNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
     result.whenComplete((answer, failure) -> timer.cancel(false));
     return result;
   }
@@ -247,6 +284,16 @@ final class BinaryConnection implements AutoCloseable {
   }
 
   /**
+   * Runs a task on the event loop after the tasks already handed to it, such as writes other
+   * threads started.
+   *
+   * @param task what to run
+   */
+  void later(Runnable task) {
+    group.next().execute(task);
+  }
+
+  /**
    * Tells whether the connection is open, so that a request may be started from the event
    * loop (which must never wait for a connection).
    *
@@ -255,6 +302,18 @@ final class BinaryConnection implements AutoCloseable {
   boolean isOpen() {
     Channel ch = channel;
     return ch != null && ch.isActive();
+  }
+
+  /**
+   * Tells whether nothing this connection was handed is still unanswered: no request waits
+   * for its reply or to be written, and the server has confirmed every no-reply write (by
+   * answering a request written after it). A request made on another connection now cannot
+   * overtake one made here before, as far as the calling thread can know.
+   *
+   * @return {@code true} if idle
+   */
+  boolean idle() {
+    return inFlight.get() == 0 && confirmedWire >= lastNoReplyWire;
   }
 
   /**
@@ -267,36 +326,9 @@ final class BinaryConnection implements AutoCloseable {
   }
 
   /**
-   * Sends a request with the no-reply flag and waits until it is written to the connection.
-   *
-   * @param what the request, for messages
-   * @param size the request's size in bytes
-   * @param writer writes the request into the buffer it is given
-   * @throws CacheTimeoutException if it cannot be written within the timeout
-   * @throws CacheConnectionException if the server cannot be reached
-   * @throws CacheException if the thread is interrupted (the flag stays set)
-   */
-  void send(String what, int size, Consumer<ByteBuf> writer) {
-    Channel ch = channel();
-    ChannelFuture written = ch.writeAndFlush(new Outgoing(encode(ch, size, writer), null));
-    try {
-      if (!written.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
-        throw new CacheTimeoutException("writing " + what + " to Kyoto Tycoon " + server
-            + " timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CacheException(what + " on Kyoto Tycoon " + server + " interrupted", e);
-    }
-    if (!written.isSuccess()) {
-      throw new CacheConnectionException(
-          "sending " + what + " to Kyoto Tycoon " + server + " failed", written.cause());
-    }
-  }
-
-  /**
    * Sends a request with the no-reply flag without waiting: the future completes when it is
-   * written to the connection, or fails as {@link #send} would throw.
+   * written to the connection, or fails with {@link CacheTimeoutException} if it cannot be
+   * written within the timeout, with {@link CacheConnectionException} if the connection breaks.
    *
    * @param what the request, for messages
    * @param size the request's size in bytes
@@ -308,7 +340,10 @@ final class BinaryConnection implements AutoCloseable {
     long sentAt = System.nanoTime();
     Channel ch = channel();
     CompletableFuture<Void> result = new CompletableFuture<>();
-    ch.writeAndFlush(new Outgoing(encode(ch, size, writer), null)).addListener(f -> {
+    Outgoing outgoing = new Outgoing(encode(ch, size, writer), null);
+    inFlight.incrementAndGet();
+    ch.writeAndFlush(outgoing).addListener(f -> {
+      inFlight.decrementAndGet();
       if (f.isSuccess()) {
         result.complete(null);
       } else {
@@ -465,6 +500,7 @@ final class BinaryConnection implements AutoCloseable {
       if (pending.wire > confirmedWire) {
         confirmedWire = pending.wire;
       }
+      pending.settle();
       pending.result.complete((Reply) msg);
     }
 
@@ -489,6 +525,7 @@ final class BinaryConnection implements AutoCloseable {
     private void failAll(CacheException e) {
       Pending p;
       while ((p = waiting.poll()) != null) {
+        p.settle();
         p.result.completeExceptionally(e);
       }
     }

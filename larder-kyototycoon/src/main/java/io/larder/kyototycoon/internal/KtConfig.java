@@ -15,9 +15,11 @@ import java.util.Objects;
  * @param noReplyWrites whether {@code set} and {@code setMany} use the no-reply flag
  * @param merge whether concurrent single-key {@code get}s and {@code set}s are merged
  *     ({@link Merger})
+ * @param direct whether a blocking call made while the shared connection is idle uses a
+ *     blocking connection of its own ({@link DirectConnection})
  */
 public record KtConfig(String host, int port, int db, Duration timeout, boolean noReplyWrites,
-    boolean merge) {
+    boolean merge, boolean direct) {
   /**
    * Creates the settings.
    *
@@ -27,6 +29,7 @@ public record KtConfig(String host, int port, int db, Duration timeout, boolean 
    * @param timeout how long a call waits
    * @param noReplyWrites whether plain writes are fire-and-forget
    * @param merge whether concurrent single-key calls are merged
+   * @param direct whether a lone blocking call reads its reply on its own thread
    * @throws NullPointerException if {@code host} or {@code timeout} is null
    */
   public KtConfig {
@@ -35,7 +38,23 @@ public record KtConfig(String host, int port, int db, Duration timeout, boolean 
   }
 
   /**
-   * Creates the settings with concurrent calls merged.
+   * Creates the settings with the direct connection on.
+   *
+   * @param host the server's host name or address
+   * @param port its port
+   * @param db the database index
+   * @param timeout how long a call waits
+   * @param noReplyWrites whether plain writes are fire-and-forget
+   * @param merge whether concurrent single-key calls are merged
+   * @throws NullPointerException if {@code host} or {@code timeout} is null
+   */
+  public KtConfig(String host, int port, int db, Duration timeout, boolean noReplyWrites,
+      boolean merge) {
+    this(host, port, db, timeout, noReplyWrites, merge, true);
+  }
+
+  /**
+   * Creates the settings with concurrent calls merged and the direct connection on.
    *
    * @param host the server's host name or address
    * @param port its port

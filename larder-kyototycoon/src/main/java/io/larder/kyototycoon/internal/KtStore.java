@@ -7,6 +7,7 @@ import io.larder.spi.CasLoop;
 import io.larder.spi.Store;
 import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -22,6 +23,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
 
@@ -67,6 +70,8 @@ public final class KtStore implements AsyncStore {
   private final RpcClient rpc;
   /** Merges concurrent gets and sets, or {@code null} when the option is off. */
   private final Merger merger;
+  /** The blocking connection for a lone blocking call, or {@code null} when the option is off. */
+  private final DirectConnection direct;
   private final CounterCombiner counters =
       new CounterCombiner(new CounterBackend(), COUNTER_STRIPES, CasLoop.MAX_ATTEMPTS);
   private final AsyncCalls async;
@@ -79,6 +84,7 @@ public final class KtStore implements AsyncStore {
     this.binary = new BinaryConnection(config, group);
     this.rpc = new RpcClient(config);
     this.merger = config.merge() ? new Merger(binary, config.db(), config.server()) : null;
+    this.direct = config.direct() ? new DirectConnection(config) : null;
     this.async = new AsyncCalls(this, binary, merger);
   }
 
@@ -138,7 +144,17 @@ public final class KtStore implements AsyncStore {
 
   @Override
   public byte[] get(String key) {
-    BinaryProtocol.Found f = merger == null ? getOne(key) : merger.get(utf8(key));
+    byte[] k = utf8(key);
+    BinaryProtocol.Found f;
+    if (merger == null) {
+      f = getOne(k);
+    } else {
+      List<byte[]> keys = List.of(k);
+      String what = getBulkName(keys);
+      Reply reply = direct(what, BinaryProtocol.keyRequestSize(keys),
+          out -> BinaryProtocol.getBulk(out, config.db(), keys));
+      f = reply == null ? merger.get(k) : first(records(reply, what));
+    }
     return f == null ? null : Versions.value(f.value());
   }
 
@@ -147,12 +163,45 @@ public final class KtStore implements AsyncStore {
     if (keys.isEmpty()) {
       return Map.of();
     }
-    List<BinaryProtocol.Found> found = getBulk(utf8(new LinkedHashSet<>(keys)));
-    Map<String, byte[]> result = new HashMap<>(found.size() * 2);
+    List<String> asked = asList(keys);
+    List<byte[]> encoded = utf8(asked);
+    return byKey(asked, encoded, getBulk(encoded));
+  }
+
+  /**
+   * Maps a {@code get_bulk}'s records to the keys asked for. The server answers in the order of
+   * the request (a key asked twice is answered twice), so each record is matched to the next
+   * key with its bytes and the caller's own string is used: no key is decoded, hashed or
+   * allocated again. A record out of that order (never seen from a real server) is decoded.
+   *
+   * @param asked the keys, in the order sent
+   * @param encoded their UTF-8 bytes, as sent
+   * @param found the records of the reply
+   * @return the values found, without version stamps, by key
+   */
+  static Map<String, byte[]> byKey(List<String> asked, List<byte[]> encoded,
+      List<BinaryProtocol.Found> found) {
+    Map<String, byte[]> result = new HashMap<>(found.size() * 4 / 3 + 1);
+    int next = 0;
     for (BinaryProtocol.Found f : found) {
-      result.put(new String(f.key(), StandardCharsets.UTF_8), Versions.value(f.value()));
+      int i = next;
+      while (i < encoded.size() && !Arrays.equals(encoded.get(i), f.key())) {
+        i++;
+      }
+      String key;
+      if (i < encoded.size()) {
+        key = asked.get(i);
+        next = i + 1;
+      } else {
+        key = new String(f.key(), StandardCharsets.UTF_8);
+      }
+      result.put(key, Versions.value(f.value()));
     }
     return result;
+  }
+
+  private static List<String> asList(Collection<String> keys) {
+    return keys instanceof List<String> list ? list : new ArrayList<>(keys);
   }
 
   @Override
@@ -184,7 +233,19 @@ public final class KtStore implements AsyncStore {
   @Override
   public void set(String key, byte[] value, long ttlMillis) {
     if (merger != null && !config.noReplyWrites()) {
-      merger.set(utf8(key), Versions.forWrite(value), Expiry.binary(ttlMillis));
+      byte[] k = utf8(key);
+      byte[] stored = Versions.forWrite(value);
+      long xt = Expiry.binary(ttlMillis);
+      List<BinaryProtocol.SetRecord> records =
+          List.of(new BinaryProtocol.SetRecord(config.db(), k, stored, xt));
+      String what = setBulkName(records);
+      Reply reply = direct(what, BinaryProtocol.setBulkSize(records),
+          out -> BinaryProtocol.setBulk(out, false, records));
+      if (reply == null) {
+        merger.set(k, stored, xt);
+      } else {
+        checkStored(reply, what, 1);
+      }
       return;
     }
     store(List.of(new BinaryProtocol.SetRecord(config.db(), utf8(key), Versions.forWrite(value),
@@ -212,11 +273,14 @@ public final class KtStore implements AsyncStore {
     String what = setBulkName(records);
     int size = BinaryProtocol.setBulkSize(records);
     if (config.noReplyWrites()) {
-      binary.send(what, size, out -> BinaryProtocol.setBulk(out, true, records));
+      long start = System.nanoTime();
+      binary.await(inOrder(() -> binary.sendAsync(what, size,
+          out -> BinaryProtocol.setBulk(out, true, records))), what, start,
+          start + binary.timeoutNanos());
       return;
     }
-    checkStored(binary.call(what, size, out -> BinaryProtocol.setBulk(out, false, records)),
-        what, records.size());
+    checkStored(call(what, size, out -> BinaryProtocol.setBulk(out, false, records)), what,
+        records.size());
   }
 
   /** Checks a {@code set_bulk}'s reply: every record it carried was stored. */
@@ -333,7 +397,8 @@ public final class KtStore implements AsyncStore {
     if (keys.isEmpty()) {
       return CompletableFuture.completedFuture(Map.of());
     }
-    return async.getMany(utf8(new LinkedHashSet<>(keys)));
+    List<String> asked = asList(keys);
+    return async.getMany(asked, utf8(asked));
   }
 
   @Override
@@ -375,38 +440,44 @@ public final class KtStore implements AsyncStore {
 
   @Override
   public CompletableFuture<StoredValue> getVersionedAsync(String key) {
-    return async.blocking(() -> getVersioned(key));
+    return async.blocking(what("getVersioned", key), () -> getVersioned(key));
   }
 
   @Override
   public CompletableFuture<Boolean> compareAndSetAsync(String key, StoredValue expected,
       byte[] value, long ttlMillis) {
-    return async.blocking(() -> compareAndSet(key, expected, value, ttlMillis));
+    return async.blocking(what("compareAndSet", key),
+        () -> compareAndSet(key, expected, value, ttlMillis));
   }
 
   @Override
   public CompletableFuture<Boolean> addAsync(String key, byte[] value, long ttlMillis) {
-    return async.blocking(() -> add(key, value, ttlMillis));
+    return async.blocking(what("add", key), () -> add(key, value, ttlMillis));
   }
 
   @Override
   public CompletableFuture<Boolean> existsAsync(String key) {
-    return async.blocking(() -> exists(key));
+    return async.blocking(what("exists", key), () -> exists(key));
   }
 
   @Override
   public CompletableFuture<Boolean> touchAsync(String key, long ttlMillis) {
-    return async.blocking(() -> touch(key, ttlMillis));
+    return async.blocking(what("touch", key), () -> touch(key, ttlMillis));
   }
 
   @Override
   public CompletableFuture<Long> incrAsync(String key, long delta, long ttlMillis) {
-    return async.blocking(() -> incr(key, delta, ttlMillis));
+    return async.blocking(what("incr", key), () -> incr(key, delta, ttlMillis));
   }
 
   /** Returns how many asynchronous calls were run on the store's executor, blocking. */
   long blockingAsyncCalls() {
     return async.blockingCalls();
+  }
+
+  /** Returns the asynchronous calls, for tests that hold the store's executor busy. */
+  AsyncCalls asyncCalls() {
+    return async;
   }
 
   /** Returns how many single-key calls went out merged with others ({@link Merger}). */
@@ -421,21 +492,87 @@ public final class KtStore implements AsyncStore {
   }
 
   private BinaryProtocol.Found getOne(byte[] key) {
-    List<BinaryProtocol.Found> found = getBulk(List.of(key));
+    return first(getBulk(List.of(key)));
+  }
+
+  private static BinaryProtocol.Found first(List<BinaryProtocol.Found> found) {
     return found.isEmpty() ? null : found.get(0);
   }
 
   private List<BinaryProtocol.Found> getBulk(List<byte[]> keys) {
     String what = getBulkName(keys);
-    return records(binary.call(what, BinaryProtocol.keyRequestSize(keys),
+    return records(call(what, BinaryProtocol.keyRequestSize(keys),
         out -> BinaryProtocol.getBulk(out, config.db(), keys)), what);
   }
 
   private long remove(List<byte[]> keys) {
     String what = removeBulkName(keys);
-    return count(binary.call(what, BinaryProtocol.keyRequestSize(keys),
+    return count(call(what, BinaryProtocol.keyRequestSize(keys),
         out -> BinaryProtocol.removeBulk(out, false, config.db(), keys)),
         BinaryProtocol.REMOVE_BULK, what);
+  }
+
+  /**
+   * Sends a request and waits for its reply: on the direct connection if it can be had (see
+   * {@link #direct}), else in order on the shared one (see {@link #start}).
+   */
+  private Reply call(String what, int size, Consumer<ByteBuf> writer) {
+    long start = System.nanoTime();
+    Reply reply = direct(what, size, writer);
+    if (reply != null) {
+      return reply;
+    }
+    return binary.await(start(what, size, writer), what, start, start + binary.timeoutNanos());
+  }
+
+  /**
+   * Sends a blocking call's request on the {@link DirectConnection} and reads the reply on this
+   * thread, if the option is on, the request is small, the shared connection is idle and no
+   * other thread holds the direct one.
+   *
+   * <p>Why the order of one caller's calls holds (see {@link Merger}): a blocking caller has
+   * no call of its own in flight but its asynchronous ones, and those are counted before they
+   * are handed on, first as unsent in the merger, then (before leaving that count) as in flight
+   * on the connection until answered, no-reply writes until a later reply confirms them. So if
+   * both counts, read in that order, are zero, every call this thread made before has been
+   * answered by the server, and this request cannot overtake one. Other threads' calls may
+   * still run at the same time on the shared connection, as they may on the shared connection
+   * alone. A direct call is answered before it returns, so the caller's later calls, on either
+   * connection, come after it. Asynchronous calls never come here.
+   *
+   * @return the reply, or {@code null} if the request was not sent here
+   * @throws io.larder.CacheTimeoutException if the reply does not come in time
+   * @throws io.larder.CacheConnectionException if the direct connection breaks
+   */
+  private Reply direct(String what, int size, Consumer<ByteBuf> writer) {
+    if (direct == null || size > DirectConnection.MAX_REQUEST
+        || !sharedConnectionIdle() || !direct.tryAcquire()) {
+      return null;
+    }
+    return direct.call(what, size, writer, System.nanoTime());
+  }
+
+  /** Tells whether nothing is queued or in flight on the shared connection, for tests. */
+  boolean sharedConnectionIdle() {
+    return (merger == null || merger.idle()) && binary.idle();
+  }
+
+  /** Returns how many requests went over the direct connection, for tests. */
+  long directCalls() {
+    return direct == null ? 0 : direct.calls();
+  }
+
+  /**
+   * Starts a request that expects a reply after the merged calls made before it, so that a
+   * caller's calls reach the server in the order it made them ({@link Merger#inOrder}).
+   */
+  CompletableFuture<Reply> start(String what, int size, Consumer<ByteBuf> writer) {
+    return inOrder(() -> binary.start(what, size, writer));
+  }
+
+  /** Starts a request after the merged calls made before it, if merging is on. */
+  <T> CompletableFuture<T> inOrder(Supplier<CompletableFuture<T>> start) {
+    return merger == null ? start.get() : merger.inOrder(start);
   }
 
   static String getBulkName(List<byte[]> keys) {
@@ -572,6 +709,9 @@ public final class KtStore implements AsyncStore {
     }
     try {
       async.close();
+      if (direct != null) {
+        direct.close();
+      }
       binary.close();
       rpc.close();
     } finally {

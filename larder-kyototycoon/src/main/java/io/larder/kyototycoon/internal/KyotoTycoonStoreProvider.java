@@ -14,7 +14,7 @@ import java.util.Set;
  *
  * <p>Options: {@code db} (the database index, default 0), {@code timeout} (a duration such as
  * {@code 500ms}, default 2 s), {@code noReplyWrites} (a boolean, default false) and
- * {@code merge} (a boolean, default true), as on
+ * {@code merge} and {@code direct} (booleans, default true), as on
  * {@link KyotoTycoonStores.Builder}. The facade reads {@code prefix}, {@code ttl},
  * {@code compress} and {@code failOpen} itself.
  */
@@ -55,6 +55,7 @@ public final class KyotoTycoonStoreProvider implements StoreProvider {
     url.durationOption("timeout").ifPresent(builder::timeout);
     url.booleanOption("noReplyWrites").ifPresent(builder::noReplyWrites);
     url.booleanOption("merge").ifPresent(builder::merge);
+    url.booleanOption("direct").ifPresent(builder::direct);
     return builder.build();
   }
 

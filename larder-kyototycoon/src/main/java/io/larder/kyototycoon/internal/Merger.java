@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Merges the single-key {@code get}s and {@code set}s that threads make at the same time on
@@ -29,12 +30,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * not sent if it is still queued. A {@code set_bulk} that stored fewer records than it carried
  * (the database went away) fails each of its writers. Calls queued when the connection broke
  * fail with that failure rather than reconnect from the event loop; the next call reconnects.
+ *
+ * <p><b>Order.</b> Every other request on the connection ({@code remove_bulk}, a bulk get or
+ * set, a no-reply write) goes through {@link #inOrder}: at once when no merged call is still
+ * unsent, else queued behind them, as a request of its own (so a {@code remove_bulk} answers
+ * its own caller with its own count). A batch sends its {@code set_bulk}, then its {@code get_bulk}, then its
+ * requests, in queue order; a call that would overtake an earlier one of the same key by that
+ * (a set queued after a get of its key, a single call queued after a request) waits for the
+ * next batch. So the calls one caller makes reach the server in the order it made them, and a
+ * {@code setAsync} followed by a {@code deleteAsync} of the same key leaves the key deleted.
  */
 final class Merger {
   private final BinaryConnection binary;
   private final int db;
   private final String server;
-  private final ConcurrentLinkedQueue<Call> queue = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Queued> queue = new ConcurrentLinkedQueue<>();
+  /** Calls queued and not yet handed to the connection; a request waits behind them. */
+  private final AtomicLong unsent = new AtomicLong();
+  /** A call taken from the queue that must wait for the next batch; read under inFlight. */
+  private volatile Queued carried;
   /** Whether a batch is in flight: the next one goes out when it is answered. */
   private final AtomicBoolean inFlight = new AtomicBoolean();
   /** Why the last batch failed, for the calls queued behind it when the connection closed. */
@@ -55,13 +69,38 @@ final class Merger {
     this.server = server;
   }
 
+  /** Something queued: a single-key call or a request of its own. */
+  private abstract static class Queued {
+    abstract CompletableFuture<?> result();
+  }
+
   /** One caller's call and the future that answers it. */
-  private static class Call {
+  private static class Call extends Queued {
     final byte[] key;
     final CompletableFuture<BinaryProtocol.Found> result = new CompletableFuture<>();
 
     Call(byte[] key) {
       this.key = key;
+    }
+
+    @Override
+    CompletableFuture<?> result() {
+      return result;
+    }
+  }
+
+  /** A request sent as it is, in its turn; its future completes as the request's does. */
+  private static final class Request extends Queued {
+    final Supplier<? extends CompletableFuture<?>> start;
+    final CompletableFuture<Object> result = new CompletableFuture<>();
+
+    Request(Supplier<? extends CompletableFuture<?>> start) {
+      this.start = start;
+    }
+
+    @Override
+    CompletableFuture<?> result() {
+      return result;
     }
   }
 
@@ -127,6 +166,38 @@ final class Merger {
   }
 
   /**
+   * Starts a request that is not merged ({@code remove_bulk}, a bulk get or set, a no-reply
+   * write) after every merged call made before it: at once if none is still unsent, else in
+   * the next batch, after the batch's merged calls.
+   *
+   * @param start starts the request on the connection and returns its answer
+   * @param <T> the answer's type
+   * @return the answer, or the connection's failure; not bounded by a timeout here
+   * @throws CacheConnectionException if the request is started at once and the server cannot
+   *     be reached
+   */
+  @SuppressWarnings("unchecked")
+  <T> CompletableFuture<T> inOrder(Supplier<CompletableFuture<T>> start) {
+    if (unsent.get() == 0) {
+      return start.get();
+    }
+    Request request = new Request(start);
+    enqueue(request);
+    return (CompletableFuture<T>) request.result;
+  }
+
+  /**
+   * Tells whether no call is queued here: every call made so far was handed to the connection
+   * (where {@link BinaryConnection#idle()} sees it until answered), since a batch leaves this
+   * count only after its requests were started.
+   *
+   * @return {@code true} if nothing waits to be sent
+   */
+  boolean idle() {
+    return unsent.get() == 0;
+  }
+
+  /**
    * Returns how many calls went out in a batch with others so far.
    *
    * @return the count
@@ -137,16 +208,29 @@ final class Merger {
 
   private CompletableFuture<BinaryProtocol.Found> start(Call call, String what) {
     long start = System.nanoTime();
-    queue.add(call);
-    sendQueued(false);
+    enqueue(call);
     return binary.timed(call.result, what, start);
   }
 
   private BinaryProtocol.Found run(Call call, String what) {
     long start = System.nanoTime();
-    queue.add(call);
-    sendQueued(false);
+    enqueue(call);
     return binary.await(call.result, what, start, start + binary.timeoutNanos());
+  }
+
+  private void enqueue(Queued q) {
+    unsent.incrementAndGet();
+    queue.add(q);
+    sendQueued(false);
+  }
+
+  private Queued next() {
+    Queued q = carried;
+    if (q != null) {
+      carried = null;
+      return q;
+    }
+    return queue.poll();
   }
 
   /**
@@ -156,21 +240,40 @@ final class Merger {
    * @param onEventLoop whether this runs where no connection may be awaited
    */
   private void sendQueued(boolean onEventLoop) {
-    while (!queue.isEmpty() && inFlight.compareAndSet(false, true)) {
+    while ((carried != null || !queue.isEmpty()) && inFlight.compareAndSet(false, true)) {
       List<Call> reads = new ArrayList<>();
+      Map<String, List<Call>> readsByKey = new HashMap<>();
       List<Write> writes = new ArrayList<>();
-      for (Call c; (c = queue.poll()) != null; ) {
-        if (c.result.isDone()) {
+      List<Request> requests = new ArrayList<>(0);
+      int taken = 0;
+      int dropped = 0;
+      for (Queued q; (q = next()) != null; ) {
+        if (q.result().isDone()) {
+          taken++;
+          dropped++;
           continue; // its caller gave up
         }
-        if (c instanceof Write w) {
+        if (q instanceof Request r) {
+          requests.add(r);
+        } else if (!requests.isEmpty() || q instanceof Write w && !readsByKey.isEmpty()
+            && readsByKey.containsKey(latin1(w.key))) {
+          carried = q; // sent in this batch, it would overtake a call made before it
+          break;
+        } else if (q instanceof Write w) {
           writes.add(w);
         } else {
-          reads.add(c);
+          Call c = (Call) q;
+          List<Call> same = readsByKey.computeIfAbsent(latin1(c.key), k -> new ArrayList<>(1));
+          if (same.isEmpty()) {
+            reads.add(c);
+          }
+          same.add(c);
         }
+        taken++;
       }
-      if (reads.size() + writes.size() > 1) {
-        merged.addAndGet(reads.size() + writes.size());
+      int calls = taken - dropped;
+      if (calls > 1) {
+        merged.addAndGet(calls);
       }
       CompletableFuture<Void> answered;
       try {
@@ -180,16 +283,29 @@ final class Merger {
               "the connection to Kyoto Tycoon " + server + " closed while the call was queued");
         }
         // writes go out first, so a get queued after a set of the same key sees it
-        answered = CompletableFuture.allOf(write(writes), read(reads));
+        CompletableFuture<?>[] sent = new CompletableFuture<?>[2 + requests.size()];
+        sent[0] = write(writes);
+        sent[1] = read(reads, readsByKey);
+        for (int i = 0; i < requests.size(); i++) {
+          sent[2 + i] = send(requests.get(i));
+        }
+        answered = CompletableFuture.allOf(sent);
       } catch (RuntimeException e) {
-        reads.forEach(c -> c.result.completeExceptionally(e));
+        readsByKey.values().forEach(same -> same.forEach(c -> c.result.completeExceptionally(e)));
         writes.forEach(c -> c.result.completeExceptionally(e));
+        requests.forEach(r -> r.result.completeExceptionally(e));
         answered = CompletableFuture.completedFuture(null);
+      } finally {
+        unsent.addAndGet(-taken);
       }
       if (!answered.isDone()) {
         answered.whenComplete((ignored, failure) -> {
           inFlight.set(false);
-          sendQueued(true);
+          // from the event loop, in turn: a request another thread wrote while this batch was
+          // in flight is still a task there and must go out before what queued after it
+          if (carried != null || !queue.isEmpty()) {
+            binary.later(() -> sendQueued(true));
+          }
         });
         return;
       }
@@ -197,19 +313,27 @@ final class Merger {
     }
   }
 
+  /** Sends a request in its turn and passes its answer (or failure) on to its caller. */
+  private CompletableFuture<Void> send(Request r) {
+    return r.start.get().handle((answer, failure) -> {
+      if (failure != null) {
+        lastFailure = failure;
+        r.result.completeExceptionally(failure);
+      } else {
+        r.result.complete(answer);
+      }
+      return null;
+    });
+  }
+
   /** Sends the batch's reads as one {@code get_bulk} of their distinct keys. */
-  private CompletableFuture<Void> read(List<Call> reads) {
+  private CompletableFuture<Void> read(List<Call> reads, Map<String, List<Call>> byKey) {
     if (reads.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    Map<String, List<Call>> byKey = new HashMap<>();
     List<byte[]> keys = new ArrayList<>(reads.size());
     for (Call c : reads) {
-      List<Call> same = byKey.computeIfAbsent(latin1(c.key), k -> new ArrayList<>(1));
-      if (same.isEmpty()) {
-        keys.add(c.key);
-      }
-      same.add(c);
+      keys.add(c.key);
     }
     String what = "get_bulk of " + keys.size() + (keys.size() == 1 ? " key" : " keys");
     return binary.start(what, BinaryProtocol.keyRequestSize(keys),
@@ -219,9 +343,8 @@ final class Merger {
           }
           if (failure != null) {
             lastFailure = failure;
-            for (Call c : reads) {
-              c.result.completeExceptionally(failure);
-            }
+            Throwable f = failure;
+            byKey.values().forEach(same -> same.forEach(c -> c.result.completeExceptionally(f)));
             return null;
           }
           for (BinaryProtocol.Found f : ((Reply.Records) reply).records()) {

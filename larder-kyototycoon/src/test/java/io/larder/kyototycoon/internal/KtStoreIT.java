@@ -17,10 +17,15 @@ import io.larder.testkit.AsyncLoad;
 import io.larder.testkit.ConcurrentCalls;
 import io.larder.testkit.KyotoTycoonServer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -313,6 +318,12 @@ class KtStoreIT {
             .isInstanceOf(CacheException.class);
         // each call in flight fails once, with a timeout counted from the call
         AsyncLoad.timeouts((AsyncStore) impatient, "paused:", 40);
+        // more HTTP calls than the store's threads: those waiting for one time out as well
+        List<CompletableFuture<Boolean>> checks = new ArrayList<>();
+        for (int i = 0; i < 3 * AsyncCalls.RPC_THREADS; i++) {
+          checks.add(((AsyncStore) impatient).existsAsync("k"));
+        }
+        checks.forEach(c -> assertThat(failure(c)).isInstanceOf(CacheTimeoutException.class));
       } finally {
         own.resume();
       }
@@ -323,6 +334,179 @@ class KtStoreIT {
       ((AsyncStore) impatient).setAsync("k", utf8("y"), Store.NO_EXPIRY).join();
       assertThat(((AsyncStore) impatient).getAsync("k").join()).containsExactly('y');
     }
+  }
+
+  @Test
+  void aLoneBlockingGetAndGetManyGoOverTheDirectConnection() {
+    KtStore s = (KtStore) store;
+    s.set(ns + "a", utf8("1"), Store.NO_EXPIRY);
+    s.set(ns + "b", utf8("2"), Store.NO_EXPIRY);
+    long before = s.directCalls();
+    assertThat(s.get(ns + "a")).containsExactly('1');
+    assertThat(s.get(ns + "missing")).isNull();
+    Map<String, byte[]> many = s.getMany(List.of(ns + "a", ns + "missing", ns + "b"));
+    assertThat(many).containsOnlyKeys(ns + "a", ns + "b");
+    assertThat(many.get(ns + "b")).containsExactly('2');
+    assertThat(s.delete(ns + "a")).isTrue();
+    assertThat(s.directCalls() - before).as("requests on the direct connection").isEqualTo(4);
+    try (KtStore shared = (KtStore) builder(server).db(DB).direct(false).build()) {
+      assertThat(shared.get(ns + "b")).containsExactly('2');
+      assertThat(shared.getMany(List.of(ns + "b"))).containsOnlyKeys(ns + "b");
+      assertThat(shared.directCalls()).isZero();
+    }
+  }
+
+  @Test
+  void concurrentCallersEachGetTheirOwnAnswerWhileTheDirectConnectionIsInUse() throws Exception {
+    try (KtStore s = (KtStore) builder(server).db(DB).timeout(Duration.ofSeconds(5)).build()) {
+      assertThat(ConcurrentCalls.check(s, ns + ":direct:", 8, 150)).isGreaterThan(1_000);
+      assertThat(s.directCalls() + s.mergedCalls()).isPositive();
+    }
+  }
+
+  @Test
+  void aBlockingGetAfterAnAsyncSetStillInFlightSeesTheSet() {
+    try (KtStore s = (KtStore) builder(server).db(DB).timeout(Duration.ofSeconds(30)).build()) {
+      String key = ns + "after-async";
+      s.set(key, utf8("old"), Store.NO_EXPIRY);
+      CompletableFuture<Void> set;
+      server.pause(); // the set stays in flight on the shared connection
+      try {
+        set = s.setAsync(key, utf8("new"), Store.NO_EXPIRY);
+        assertThat(s.sharedConnectionIdle()).as("idle with a set in flight").isFalse();
+      } finally {
+        server.resume();
+      }
+      assertThat(s.get(key)).containsExactly(utf8("new"));
+      set.join();
+      assertThat(s.sharedConnectionIdle()).isTrue();
+    }
+  }
+
+  @Test
+  void aPausedServerFailsADirectCallWithATimeoutAndTheNextCallAfterItSucceeds() {
+    try (KtStore s = (KtStore) builder(server).db(DB).timeout(Duration.ofMillis(300)).build()) {
+      String key = ns + "paused";
+      s.set(key, utf8("v"), Store.NO_EXPIRY);
+      long before = s.directCalls();
+      server.pause();
+      try {
+        assertThatThrownBy(() -> s.get(key)).isInstanceOf(CacheTimeoutException.class)
+            .hasMessageContaining("get_bulk");
+        assertThatThrownBy(() -> s.getMany(List.of(key, ns + "other")))
+            .isInstanceOf(CacheTimeoutException.class).hasMessageContaining("get_bulk of 2");
+      } finally {
+        server.resume();
+      }
+      assertThat(s.directCalls() - before).as("the timed-out calls went direct").isEqualTo(2);
+      assertThat(s.get(key)).containsExactly('v');
+      assertThat(s.directCalls() - before).as("reopened for the next call").isEqualTo(3);
+    }
+  }
+
+  @Test
+  void oneCallersCallsOnAKeyReachTheServerInTheOrderMadeWhileABatchIsInFlight() {
+    try (KtStore s = (KtStore) builder(server).db(DB).timeout(Duration.ofSeconds(30)).build()) {
+      String key = ns + "order";
+      s.set(key, utf8("old"), Store.NO_EXPIRY);
+      CompletableFuture<byte[]> inFlight;
+      CompletableFuture<byte[]> before;
+      CompletableFuture<Void> set;
+      CompletableFuture<byte[]> after;
+      CompletableFuture<Boolean> delete;
+      CompletableFuture<Boolean> again;
+      CompletableFuture<byte[]> gone;
+      server.pause(); // the first call stays in flight, so every later one queues behind it
+      try {
+        inFlight = s.getAsync(ns + "other");
+        before = s.getAsync(key);
+        set = s.setAsync(key, utf8("new"), Store.NO_EXPIRY);
+        after = s.getAsync(key);
+        delete = s.deleteAsync(key);
+        again = s.deleteAsync(key);
+        gone = s.getAsync(key);
+      } finally {
+        server.resume();
+      }
+      assertThat(inFlight.join()).isNull();
+      assertThat(before.join()).as("a get made before the set").containsExactly(utf8("old"));
+      set.join();
+      assertThat(after.join()).as("a get made after the set").containsExactly(utf8("new"));
+      assertThat(delete.join()).as("the delete made after the set found its value").isTrue();
+      assertThat(again.join()).as("the second delete, its own answer").isFalse();
+      assertThat(gone.join()).as("a get made after the delete").isNull();
+      assertThat(s.get(key)).as("the set did not land after the delete").isNull();
+    }
+  }
+
+  @Test
+  void anAsyncCallWaitingForTheStoresThreadsTimesOutCountedFromTheCall() {
+    try (KtStore impatient = (KtStore) builder(server).db(DB).timeout(Duration.ofMillis(300))
+        .build()) {
+      CountDownLatch release = new CountDownLatch(1);
+      try {
+        holdEveryThread(impatient, release);
+        CompletableFuture<Boolean> queued = impatient.existsAsync(ns + "q");
+        assertThat(failure(queued)).as("a call that never got a thread")
+            .isInstanceOf(CacheTimeoutException.class).hasMessageContaining("exists of key");
+      } finally {
+        release.countDown();
+      }
+      assertThat(impatient.existsAsync(ns + "q").join()).isFalse();
+    }
+  }
+
+  @Test
+  void aFullQueueOfAsyncCallsRefusesTheNextOneAtOnce() {
+    try (KtStore patient = (KtStore) builder(server).db(DB).timeout(Duration.ofSeconds(30))
+        .build()) {
+      CountDownLatch release = new CountDownLatch(1);
+      List<CompletableFuture<Integer>> waiting = new ArrayList<>();
+      try {
+        holdEveryThread(patient, release);
+        for (int i = 0; i < AsyncCalls.QUEUE_LIMIT; i++) {
+          waiting.add(patient.asyncCalls().blocking("a queued call", () -> 1));
+        }
+        CompletableFuture<Boolean> refused = patient.existsAsync(ns + "r");
+        assertThat(refused).as("refused without waiting").isCompletedExceptionally();
+        assertThat(failure(refused)).isExactlyInstanceOf(CacheException.class)
+            .hasMessageContaining("overloaded");
+      } finally {
+        release.countDown();
+      }
+      assertThat(waiting.stream().mapToInt(CompletableFuture::join).sum())
+          .isEqualTo(AsyncCalls.QUEUE_LIMIT);
+      assertThat(patient.existsAsync(ns + "r").join()).isFalse();
+    }
+  }
+
+  /** Occupies each of the store's blocking threads until {@code release} opens. */
+  private static void holdEveryThread(KtStore s, CountDownLatch release) {
+    for (int i = 0; i < AsyncCalls.RPC_THREADS; i++) {
+      s.asyncCalls().blocking("a held call", () -> {
+        try {
+          return release.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      });
+    }
+  }
+
+  /** The failure of a call that must fail within a minute. */
+  private static Throwable failure(CompletableFuture<?> call) {
+    try {
+      call.get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      return e.getCause();
+    } catch (TimeoutException e) {
+      throw new AssertionError("the call neither failed nor succeeded within a minute");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("the call succeeded");
   }
 
   @Test
