@@ -3,7 +3,6 @@ package io.larder.redis.internal;
 import io.larder.spi.Backoff;
 import io.larder.spi.HostPort;
 import io.lettuce.core.RedisCommandExecutionException;
-import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,6 +40,10 @@ final class DirectConnection {
   private final Backoff backoff = Backoff.defaults();
   private final ReentrantLock lock = new ReentrantLock();
   private final byte[] buffer = new byte[16384];
+  private final byte[] inBuffer = new byte[16384];
+  /** The next unread byte of {@link #inBuffer}, and the end of what was read into it. */
+  private int inPos;
+  private int inLimit;
   /** Bytes of {@link #buffer} written and not yet sent. */
   private int pending;
   private Socket socket;
@@ -171,7 +174,9 @@ final class DirectConnection {
           (int) config.connectTimeout().toMillis());
       socket = s;
       out = s.getOutputStream();
-      in = new BufferedInputStream(s.getInputStream(), 16384);
+      in = s.getInputStream();
+      inPos = 0;
+      inLimit = 0;
       Duration handshake = config.connectTimeout();
       s.setSoTimeout((int) handshake.toMillis());
       int replies = 0;
@@ -231,6 +236,8 @@ final class DirectConnection {
     Socket s = socket;
     socket = null;
     pending = 0;
+    inPos = 0;
+    inLimit = 0;
     out = null;
     in = null;
     if (s != null) {
@@ -293,30 +300,30 @@ final class DirectConnection {
 
   /** Reads one reply; an error reply is returned (not thrown) as the exception to throw. */
   private Object read() throws IOException {
-    int type = in.read();
+    int type = readByte();
     switch (type) {
       case '+':
         return line();
       case '-':
         return new RedisCommandExecutionException(line());
       case ':':
-        return parseLong(line());
+        return number();
       case '$': {
-        long length = parseLong(line());
+        long length = number();
         if (length < 0) {
           return null;
         }
         if (length > Integer.MAX_VALUE - 8) {
           throw new IOException("a reply of " + length + " bytes");
         }
-        byte[] value = in.readNBytes((int) length);
-        if (value.length != length || in.read() != '\r' || in.read() != '\n') {
-          throw new EOFException("the connection closed in a reply");
+        byte[] value = bulk((int) length);
+        if (readByte() != '\r' || readByte() != '\n') {
+          throw new IOException("a bulk reply without CR LF");
         }
         return value;
       }
       case '*': {
-        long count = parseLong(line());
+        long count = number();
         if (count < 0) {
           return null;
         }
@@ -326,36 +333,98 @@ final class DirectConnection {
         }
         return items;
       }
-      case -1:
-        throw new EOFException("the server closed the connection");
       default:
         throw new IOException("unexpected reply type '" + (char) type + "'");
     }
   }
 
-  private String line() throws IOException {
-    StringBuilder sb = new StringBuilder();
-    while (true) {
-      int c = in.read();
-      if (c == -1) {
-        throw new EOFException("the connection closed in a reply");
-      }
-      if (c == '\r') {
-        if (in.read() != '\n') {
-          throw new IOException("a reply line without LF");
-        }
-        return sb.toString();
-      }
-      sb.append((char) c);
+  // Replies are parsed from our own buffer: no per-byte lock (BufferedInputStream.read() is
+  // synchronized), no String per length line; a value is copied once, from the buffer or the
+  // socket straight into its array.
+
+  private int readByte() throws IOException {
+    if (inPos == inLimit) {
+      fill();
     }
+    return inBuffer[inPos++] & 0xFF;
   }
 
-  private static long parseLong(String s) throws IOException {
-    try {
-      return Long.parseLong(s);
-    } catch (NumberFormatException e) {
-      throw new IOException("a reply length or integer that is no number: " + s, e);
+  private void fill() throws IOException {
+    int n = in.read(inBuffer, 0, inBuffer.length);
+    if (n < 0) {
+      throw new EOFException("the server closed the connection");
     }
+    inPos = 0;
+    inLimit = n;
+  }
+
+  /** A length or integer line: an optional minus sign, decimal digits, CR LF. */
+  private long number() throws IOException {
+    int c = readByte();
+    boolean negative = c == '-';
+    if (negative) {
+      c = readByte();
+    }
+    long n = 0;
+    int digits = 0;
+    try {
+      while (c != '\r') {
+        if (c < '0' || c > '9') {
+          throw new IOException("a reply length or integer that is no number");
+        }
+        n = Math.addExact(Math.multiplyExact(n, 10), c - '0');
+        digits++;
+        c = readByte();
+      }
+    } catch (ArithmeticException e) {
+      throw new IOException("a reply integer beyond 64 bits", e);
+    }
+    if (digits == 0 || readByte() != '\n') {
+      throw new IOException("a reply length or integer that is no number");
+    }
+    return negative ? -n : n;
+  }
+
+  /** The bytes of a bulk reply, from the buffer and then straight from the socket. */
+  private byte[] bulk(int length) throws IOException {
+    byte[] value = new byte[length];
+    int have = Math.min(inLimit - inPos, length);
+    System.arraycopy(inBuffer, inPos, value, 0, have);
+    inPos += have;
+    while (have < length) {
+      int n = in.read(value, have, length - have);
+      if (n < 0) {
+        throw new EOFException("the connection closed in a reply");
+      }
+      have += n;
+    }
+    return value;
+  }
+
+  /** A simple-string or error line, as text. */
+  private String line() throws IOException {
+    int start = inPos;
+    for (int i = start; i < inLimit; i++) {
+      if (inBuffer[i] == '\r') {
+        if (i + 1 == inLimit) {
+          break; // LF not buffered yet: the slow way below
+        }
+        if (inBuffer[i + 1] != '\n') {
+          throw new IOException("a reply line without LF");
+        }
+        inPos = i + 2;
+        return i - start == 2 && inBuffer[start] == 'O' && inBuffer[start + 1] == 'K'
+            ? "OK" : new String(inBuffer, start, i - start, StandardCharsets.UTF_8);
+      }
+    }
+    java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+    for (int c = readByte(); c != '\r'; c = readByte()) {
+      text.write(c);
+    }
+    if (readByte() != '\n') {
+      throw new IOException("a reply line without LF");
+    }
+    return text.toString(StandardCharsets.UTF_8);
   }
 
   static byte[] ascii(String s) {
