@@ -124,12 +124,23 @@ final class DirectConnection {
     if (!up) {
       return null;
     }
-    Pending call = new Pending(commands, deadline);
+    Pending call = null;
     if (lock.tryLock()) {
       try {
         if (socket == null || closed) {
           return null;
         }
+        if (queue.isEmpty()) { // alone: no batch to build
+          List<Object> replies = exchange(
+              Math.max(1, (deadline - System.nanoTime()) / 1_000_000), commands);
+          for (Object reply : replies) {
+            if (reply instanceof RedisCommandExecutionException e) {
+              throw e;
+            }
+          }
+          return replies;
+        }
+        call = new Pending(commands, deadline);
         call.state.set(Pending.SENT);
         lead(call);
       } finally {
@@ -137,6 +148,7 @@ final class DirectConnection {
       }
       return call.replies();
     }
+    call = new Pending(commands, deadline);
     queue.add(call);
     while (true) {
       int state = call.state.get();
