@@ -479,9 +479,14 @@ final class DirectConnection {
     return n + 1;
   }
 
+  /** Writes a count or length (never negative) and CR LF, without making a String. */
   private int putDecimal(int n, long value) throws IOException {
-    for (byte b : Long.toString(value).getBytes(StandardCharsets.US_ASCII)) {
-      n = put(n, b);
+    long scale = 1;
+    while (scale <= value / 10) {
+      scale *= 10;
+    }
+    for (; scale > 0; scale /= 10) {
+      n = put(n, '0' + (int) (value / scale % 10));
     }
     n = put(n, '\r');
     return put(n, '\n');
