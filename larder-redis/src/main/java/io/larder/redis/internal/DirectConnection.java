@@ -3,44 +3,68 @@ package io.larder.redis.internal;
 import io.larder.spi.Backoff;
 import io.larder.spi.HostPort;
 import io.lettuce.core.RedisCommandExecutionException;
-import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.SocketTimeoutException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A blocking connection to one Redis server, for the single-key call of a thread that finds
- * it free: the command is written and its reply read on the caller's own thread, with no
- * hand-over to Lettuce's event loop and back (two thread wake-ups per call, which are what a
- * lone call spends most of its time on when the machine is busy). A thread that finds it taken
- * uses the merged path ({@link Merger}) instead, so it never makes a caller wait for another.
+ * A blocking connection to one Redis server, on which callers' threads write their commands and
+ * read the replies themselves, with no hand-over to Lettuce's event loop and back (two thread
+ * wake-ups per call, which are what a lone call spends most of its time on when the machine is
+ * busy).
+ *
+ * <p>Concurrent callers combine: the thread that finds the connection free sends its commands
+ * and everything other threads queued meanwhile in one write (their lone {@code GET}s as one
+ * {@code MGET}), reads the replies, and hands each caller its own; the others park until then.
+ * When it is done it wakes the first thread still queued, which sends the next batch. So under
+ * load a batch holds what arrived during one round trip, no thread of Lettuce's takes part, and
+ * each waiting caller costs one park and one wake-up. A lone call goes out at once.
  *
  * <p>It speaks only what it needs of RESP2: commands as arrays of bulk strings, one or a
- * pipeline in one write; simple-string, error, integer, bulk and array replies. Plain TCP to a single server only (TLS and Cluster go
- * through Lettuce). A call that fails on the socket (a timeout, a reset, a reply it cannot
- * read) closes it, since a late reply would otherwise answer the next call; the connection is
- * opened again in the background after a backoff, and calls use the merged path meanwhile. An
- * error reply ({@code WRONGTYPE}) leaves it open.
+ * pipeline in one write; simple-string, error, integer, bulk and array replies. Plain TCP to a
+ * single server only (TLS and Cluster go through Lettuce). A batch that fails on the socket (a
+ * timeout, a reset, a reply it cannot read) fails each of its callers once and closes the
+ * socket, since a late reply would otherwise answer the next call; the connection is opened
+ * again in the background after a backoff, and calls go through Lettuce meanwhile. An error
+ * reply ({@code WRONGTYPE}) goes to its caller only and leaves the connection open. A caller
+ * whose deadline passes while queued or in flight gives up alone; a batch's socket timeout is
+ * the earliest deadline among its callers.
  */
 final class DirectConnection {
-  private static final byte[] CRLF = {'\r', '\n'};
+  private static final byte[] GET = {'G', 'E', 'T'};
+  private static final byte[] MGET = {'M', 'G', 'E', 'T'};
+  /** Callers' commands sent in one batch at most; more wait for the next. */
+  private static final int MAX_BATCH = 256;
+  /** The outcome of a call queued while the connection went down. */
+  private static final Object UNAVAILABLE = new Object();
 
   private final HostPort server;
   private final RedisConfig config;
   private final Executor background;
   private final Backoff backoff = Backoff.defaults();
   private final ReentrantLock lock = new ReentrantLock();
+  private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+  /** Whether a socket is open, for callers deciding without the lock. */
+  private volatile boolean up;
   private final byte[] buffer = new byte[16384];
+  private final byte[] inBuffer = new byte[16384];
+  /** The next unread byte of {@link #inBuffer}, and the end of what was read into it. */
+  private int inPos;
+  private int inLimit;
   /** Bytes of {@link #buffer} written and not yet sent. */
   private int pending;
   private Socket socket;
@@ -77,74 +101,240 @@ final class DirectConnection {
   }
 
   /**
-   * Takes the connection for one call if no other thread holds it and it is connected.
+   * Runs one caller's commands on this connection, combined with those of the threads that
+   * call at the same time: a thread that finds the connection free sends what is queued with
+   * its own commands in one write (the lone {@code GET}s of a batch as one {@code MGET}), reads
+   * the replies, hands each caller its own and wakes it; a thread that finds it taken queues
+   * its commands and parks until its replies are in or its deadline passes, or until it is
+   * woken to send the next batch itself.
    *
-   * @return {@code true} if the caller now holds it and must {@link #release()} it
+   * @param deadline when this caller stops waiting for its replies, in {@link
+   *     System#nanoTime()}'s terms
+   * @param commands each command and its arguments
+   * @return the replies, in order, as {@link #read} returns them; or {@code null} when the
+   *     connection is down, or went down while the call was queued (never after it was
+   *     sent), so that the caller goes through Lettuce until its deadline instead
+   * @throws RedisCommandExecutionException if the server answers one of the commands with an
+   *     error (the first such error)
+   * @throws SocketTimeoutException if the replies are not in by the deadline; a batch whose
+   *     replies are late closes the connection
+   * @throws IOException if the socket fails; the connection is then closed
    */
-  boolean tryAcquire() {
-    if (!lock.tryLock()) {
-      return false;
+  List<Object> run(long deadline, List<byte[][]> commands) throws IOException {
+    if (!up) {
+      return null;
+    }
+    Pending call = null;
+    if (lock.tryLock()) {
+      try {
+        if (socket == null || closed) {
+          return null;
+        }
+        if (queue.isEmpty()) { // alone: no batch to build
+          List<Object> replies = exchange(
+              Math.max(1, (deadline - System.nanoTime()) / 1_000_000), commands);
+          for (Object reply : replies) {
+            if (reply instanceof RedisCommandExecutionException e) {
+              throw e;
+            }
+          }
+          return replies;
+        }
+        call = new Pending(commands, deadline);
+        call.state.set(Pending.SENT);
+        lead(call);
+      } finally {
+        unlockAndWake();
+      }
+      return call.replies();
+    }
+    call = new Pending(commands, deadline);
+    queue.add(call);
+    while (true) {
+      int state = call.state.get();
+      if (state == Pending.DONE) {
+        return call.replies();
+      }
+      if (lock.tryLock()) {
+        try {
+          if (call.state.get() == Pending.WAITING) {
+            lead(null);
+          }
+        } finally {
+          unlockAndWake();
+        }
+        continue;
+      }
+      long left = call.deadline - System.nanoTime();
+      if (left <= 0) {
+        if (call.state.compareAndSet(state, Pending.GAVE_UP)) {
+          throw new SocketTimeoutException("no reply within the timeout");
+        }
+        continue;
+      }
+      LockSupport.parkNanos(this, left);
+    }
+  }
+
+  /** One caller's commands and, once its batch is answered, its replies or failure. */
+  private static final class Pending {
+    static final int WAITING = 0;
+    static final int SENT = 1;
+    static final int DONE = 2;
+    static final int GAVE_UP = 3;
+
+    final List<byte[][]> commands;
+    final long deadline;
+    final Thread thread = Thread.currentThread();
+    final AtomicInteger state = new AtomicInteger(WAITING);
+    /** The replies, a failure, or {@link #UNAVAILABLE}; written before {@link #DONE}. */
+    Object result;
+
+    Pending(List<byte[][]> commands, long deadline) {
+      this.commands = commands;
+      this.deadline = deadline;
+    }
+
+    /** A lone {@code GET}, which a batch merges with the others into one {@code MGET}. */
+    boolean get() {
+      return commands.size() == 1 && commands.get(0).length == 2
+          && java.util.Arrays.equals(commands.get(0)[0], GET);
+    }
+
+    /** Completes the call unless its caller gave up; tells whether it did. */
+    boolean complete(Object outcome) {
+      result = outcome;
+      return state.compareAndSet(SENT, DONE);
+    }
+
+    @SuppressWarnings("unchecked")
+    List<Object> replies() throws IOException {
+      if (result instanceof IOException e) {
+        throw e;
+      }
+      if (result instanceof RuntimeException e) {
+        throw e;
+      }
+      return result == UNAVAILABLE ? null : (List<Object>) result;
+    }
+  }
+
+  /**
+   * Holding the lock: sends {@code own} (if any) and the queued calls as one batch and
+   * completes each. Calls queued while the connection is down are told to use Lettuce.
+   */
+  private void lead(Pending own) {
+    List<Pending> batch = new ArrayList<>();
+    if (own != null) {
+      batch.add(own);
+    }
+    for (Pending q; batch.size() < MAX_BATCH && (q = queue.poll()) != null; ) {
+      if (q.state.compareAndSet(Pending.WAITING, Pending.SENT)) {
+        batch.add(q);
+      }
     }
     if (socket == null || closed) {
-      lock.unlock();
-      return false;
+      for (Pending p : batch) {
+        finish(p, UNAVAILABLE);
+      }
+      return;
     }
-    return true;
+    List<Pending> gets = new ArrayList<>();
+    List<byte[][]> commands = new ArrayList<>(batch.size() + 1);
+    long deadline = Long.MAX_VALUE;
+    for (Pending p : batch) {
+      deadline = Math.min(deadline, p.deadline);
+      if (p.get()) {
+        gets.add(p);
+      }
+    }
+    boolean mget = gets.size() > 1;
+    if (mget) {
+      byte[][] keys = new byte[gets.size() + 1][];
+      keys[0] = MGET;
+      for (int i = 0; i < gets.size(); i++) {
+        keys[i + 1] = gets.get(i).commands.get(0)[1];
+      }
+      commands.add(keys);
+    }
+    for (Pending p : batch) {
+      if (!mget || !p.get()) {
+        commands.addAll(p.commands);
+      }
+    }
+    List<Object> replies;
+    try {
+      replies = exchange(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), commands);
+    } catch (IOException | RuntimeException e) {
+      for (Pending p : batch) {
+        finish(p, e);
+      }
+      return;
+    }
+    int next = 0;
+    if (mget) {
+      Object values = replies.get(next++);
+      for (int i = 0; i < gets.size(); i++) {
+        Object value = values instanceof List<?> list ? list.get(i) : values; // or an error
+        finish(gets.get(i), value instanceof RedisCommandExecutionException
+            ? value : java.util.Collections.singletonList(value));
+      }
+    }
+    for (Pending p : batch) {
+      if (mget && p.get()) {
+        continue;
+      }
+      List<Object> own2 = replies.subList(next, next + p.commands.size());
+      next += p.commands.size();
+      Object error = null;
+      for (Object r : own2) {
+        if (r instanceof RedisCommandExecutionException) {
+          error = r;
+          break;
+        }
+      }
+      finish(p, error != null ? error : own2);
+    }
   }
 
-  /** Gives the connection back after {@link #tryAcquire()}. */
-  void release() {
+  /** Completes a call of a batch and wakes its thread. */
+  private static void finish(Pending p, Object outcome) {
+    if (p.complete(outcome) && p.thread != Thread.currentThread()) {
+      LockSupport.unpark(p.thread);
+    }
+  }
+
+  /** Unlocks, then wakes the first queued caller so that it sends what queued meanwhile. */
+  private void unlockAndWake() {
     lock.unlock();
+    for (Pending q : queue) {
+      if (q.state.get() == Pending.WAITING) {
+        LockSupport.unpark(q.thread);
+        return;
+      }
+    }
   }
 
   /**
-   * Sends one command and reads its reply, holding the connection.
+   * Sends commands in one write and reads their replies, holding the lock; error replies
+   * are returned in place, not thrown.
    *
-   * @param timeout how long to wait for the reply
-   * @param args the command and its arguments
-   * @return the reply: {@code String} for a simple string, {@code Long} for an integer,
-   *     {@code byte[]} or {@code null} for a bulk string, a {@code List} for an array
-   * @throws RedisCommandExecutionException if the server answers with an error
-   * @throws IOException if the socket fails or the reply is late; the connection is then closed
-   */
-  Object call(Duration timeout, byte[]... args) throws IOException {
-    return pipeline(timeout, List.<byte[][]>of(args)).get(0);
-  }
-
-  /**
-   * Sends commands in one write and reads their replies, holding the connection.
-   *
-   * @param timeout how long to wait for the replies
-   * @param commands each command and its arguments
-   * @return the replies, in order, as {@link #call} returns them
-   * @throws RedisCommandExecutionException if the server answers a command with an error (the
-   *     first such error, once every reply is read)
    * @throws IOException if the socket fails or a reply is late; the connection is then closed
    */
-  List<Object> pipeline(Duration timeout, List<byte[][]> commands) throws IOException {
+  private List<Object> exchange(long timeoutMillis, List<byte[][]> commands) throws IOException {
     try {
-      socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis));
       for (byte[][] command : commands) {
         write(command);
       }
       send();
       List<Object> replies = new ArrayList<>(commands.size());
-      RedisCommandExecutionException error = null;
       for (int i = 0; i < commands.size(); i++) {
-        Object reply = read();
-        if (reply instanceof RedisCommandExecutionException e && error == null) {
-          error = e;
-        }
-        replies.add(reply);
-      }
-      if (error != null) {
-        throw error;
+        replies.add(read());
       }
       return replies;
     } catch (IOException | RuntimeException e) {
-      if (!(e instanceof RedisCommandExecutionException)) {
-        dropped();
-      }
+      dropped();
       throw e;
     }
   }
@@ -171,7 +361,9 @@ final class DirectConnection {
           (int) config.connectTimeout().toMillis());
       socket = s;
       out = s.getOutputStream();
-      in = new BufferedInputStream(s.getInputStream(), 16384);
+      in = s.getInputStream();
+      inPos = 0;
+      inLimit = 0;
       Duration handshake = config.connectTimeout();
       s.setSoTimeout((int) handshake.toMillis());
       int replies = 0;
@@ -195,6 +387,7 @@ final class DirectConnection {
         }
       }
       failures = 0;
+      up = true;
     } catch (IOException | RuntimeException e) {
       socket = s;
       closeSocket();
@@ -230,7 +423,10 @@ final class DirectConnection {
   private void closeSocket() {
     Socket s = socket;
     socket = null;
+    up = false;
     pending = 0;
+    inPos = 0;
+    inLimit = 0;
     out = null;
     in = null;
     if (s != null) {
@@ -283,9 +479,14 @@ final class DirectConnection {
     return n + 1;
   }
 
+  /** Writes a count or length (never negative) and CR LF, without making a String. */
   private int putDecimal(int n, long value) throws IOException {
-    for (byte b : Long.toString(value).getBytes(StandardCharsets.US_ASCII)) {
-      n = put(n, b);
+    long scale = 1;
+    while (scale <= value / 10) {
+      scale *= 10;
+    }
+    for (; scale > 0; scale /= 10) {
+      n = put(n, '0' + (int) (value / scale % 10));
     }
     n = put(n, '\r');
     return put(n, '\n');
@@ -293,30 +494,30 @@ final class DirectConnection {
 
   /** Reads one reply; an error reply is returned (not thrown) as the exception to throw. */
   private Object read() throws IOException {
-    int type = in.read();
+    int type = readByte();
     switch (type) {
       case '+':
         return line();
       case '-':
         return new RedisCommandExecutionException(line());
       case ':':
-        return parseLong(line());
+        return number();
       case '$': {
-        long length = parseLong(line());
+        long length = number();
         if (length < 0) {
           return null;
         }
         if (length > Integer.MAX_VALUE - 8) {
           throw new IOException("a reply of " + length + " bytes");
         }
-        byte[] value = in.readNBytes((int) length);
-        if (value.length != length || in.read() != '\r' || in.read() != '\n') {
-          throw new EOFException("the connection closed in a reply");
+        byte[] value = bulk((int) length);
+        if (readByte() != '\r' || readByte() != '\n') {
+          throw new IOException("a bulk reply without CR LF");
         }
         return value;
       }
       case '*': {
-        long count = parseLong(line());
+        long count = number();
         if (count < 0) {
           return null;
         }
@@ -326,36 +527,98 @@ final class DirectConnection {
         }
         return items;
       }
-      case -1:
-        throw new EOFException("the server closed the connection");
       default:
         throw new IOException("unexpected reply type '" + (char) type + "'");
     }
   }
 
-  private String line() throws IOException {
-    StringBuilder sb = new StringBuilder();
-    while (true) {
-      int c = in.read();
-      if (c == -1) {
-        throw new EOFException("the connection closed in a reply");
-      }
-      if (c == '\r') {
-        if (in.read() != '\n') {
-          throw new IOException("a reply line without LF");
-        }
-        return sb.toString();
-      }
-      sb.append((char) c);
+  // Replies are parsed from our own buffer: no per-byte lock (BufferedInputStream.read() is
+  // synchronized), no String per length line; a value is copied once, from the buffer or the
+  // socket straight into its array.
+
+  private int readByte() throws IOException {
+    if (inPos == inLimit) {
+      fill();
     }
+    return inBuffer[inPos++] & 0xFF;
   }
 
-  private static long parseLong(String s) throws IOException {
-    try {
-      return Long.parseLong(s);
-    } catch (NumberFormatException e) {
-      throw new IOException("a reply length or integer that is no number: " + s, e);
+  private void fill() throws IOException {
+    int n = in.read(inBuffer, 0, inBuffer.length);
+    if (n < 0) {
+      throw new EOFException("the server closed the connection");
     }
+    inPos = 0;
+    inLimit = n;
+  }
+
+  /** A length or integer line: an optional minus sign, decimal digits, CR LF. */
+  private long number() throws IOException {
+    int c = readByte();
+    boolean negative = c == '-';
+    if (negative) {
+      c = readByte();
+    }
+    long n = 0;
+    int digits = 0;
+    try {
+      while (c != '\r') {
+        if (c < '0' || c > '9') {
+          throw new IOException("a reply length or integer that is no number");
+        }
+        n = Math.addExact(Math.multiplyExact(n, 10), c - '0');
+        digits++;
+        c = readByte();
+      }
+    } catch (ArithmeticException e) {
+      throw new IOException("a reply integer beyond 64 bits", e);
+    }
+    if (digits == 0 || readByte() != '\n') {
+      throw new IOException("a reply length or integer that is no number");
+    }
+    return negative ? -n : n;
+  }
+
+  /** The bytes of a bulk reply, from the buffer and then straight from the socket. */
+  private byte[] bulk(int length) throws IOException {
+    byte[] value = new byte[length];
+    int have = Math.min(inLimit - inPos, length);
+    System.arraycopy(inBuffer, inPos, value, 0, have);
+    inPos += have;
+    while (have < length) {
+      int n = in.read(value, have, length - have);
+      if (n < 0) {
+        throw new EOFException("the connection closed in a reply");
+      }
+      have += n;
+    }
+    return value;
+  }
+
+  /** A simple-string or error line, as text. */
+  private String line() throws IOException {
+    int start = inPos;
+    for (int i = start; i < inLimit; i++) {
+      if (inBuffer[i] == '\r') {
+        if (i + 1 == inLimit) {
+          break; // LF not buffered yet: the slow way below
+        }
+        if (inBuffer[i + 1] != '\n') {
+          throw new IOException("a reply line without LF");
+        }
+        inPos = i + 2;
+        return i - start == 2 && inBuffer[start] == 'O' && inBuffer[start + 1] == 'K'
+            ? "OK" : new String(inBuffer, start, i - start, StandardCharsets.UTF_8);
+      }
+    }
+    java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+    for (int c = readByte(); c != '\r'; c = readByte()) {
+      text.write(c);
+    }
+    if (readByte() != '\n') {
+      throw new IOException("a reply line without LF");
+    }
+    return text.toString(StandardCharsets.UTF_8);
   }
 
   static byte[] ascii(String s) {

@@ -252,60 +252,88 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
   // ---- reads -----------------------------------------------------------------------------
 
   /**
-   * Reads on the caller's thread when the direct connection is free, else merged with the
-   * concurrent calls of other threads.
+   * Reads on the caller's thread over the direct connection, combined there with the
+   * concurrent calls of other threads; without one (TLS, a cluster, while it reconnects),
+   * merged with them through Lettuce.
    */
   @Override
   public byte[] get(String key) {
     requireOpen();
     byte[] k = keys.key(key);
-    if (direct != null && direct.tryAcquire()) {
-      try {
-        return Versions.value((byte[]) direct.call(config.readTimeout(), GET, k));
-      } catch (IOException | RuntimeException e) {
-        throw failed(e, "GET", key, config.readTimeout());
-      } finally {
-        direct.release();
-      }
+    long deadline = deadline(config.readTimeout());
+    List<Object> reply = direct(deadline, config.readTimeout(), "GET", key, new byte[][] {GET, k});
+    if (reply != null) {
+      return Versions.value((byte[]) reply.get(0));
     }
-    return Versions.value(merged(merger.get(k), config.readTimeout(), "GET", key));
+    return Versions.value(merged(merger.get(k), deadline, config.readTimeout(), "GET", key));
   }
 
+  /**
+   * One {@code MGET} per 1,000 keys, all in one write: on the caller's thread when the direct
+   * connection is free. A single server's keys go in arrays, not maps; a cluster's are grouped
+   * by slot ({@link #getManyBySlot}).
+   */
   @Override
   public Map<String, byte[]> getMany(Collection<String> keyList) {
+    if (keyList.isEmpty()) {
+      return new HashMap<>();
+    }
+    requireOpen();
+    if (transport.clustered()) {
+      return getManyBySlot(keyList);
+    }
+    String[] names = keyList.toArray(String[]::new);
+    byte[][] ks = new byte[names.length][];
+    for (int i = 0; i < names.length; i++) {
+      ks[i] = keys.key(names[i]);
+    }
+    long deadline = deadline(config.readTimeout());
+    List<Object> replies = null;
+    if (direct != null) {
+      List<byte[][]> commands = new ArrayList<>(names.length / BATCH + 1);
+      for (int from = 0; from < ks.length; from += BATCH) {
+        int to = Math.min(ks.length, from + BATCH);
+        byte[][] command = new byte[to - from + 1][];
+        command[0] = MGET;
+        System.arraycopy(ks, from, command, 1, to - from);
+        commands.add(command);
+      }
+      replies = direct(deadline, config.readTimeout(), "MGET of " + names.length + " keys", null,
+          commands);
+    }
+    if (replies == null) {
+      List<Op<?>> ops = new ArrayList<>(names.length / BATCH + 1);
+      for (int from = 0; from < ks.length; from += BATCH) {
+        CommandArgs<byte[], byte[]> args = Op.newArgs();
+        for (int i = from; i < Math.min(ks.length, from + BATCH); i++) {
+          args.addKey(ks[i]);
+        }
+        ops.add(new Op<>(CommandType.MGET, args, () -> new ValueListOutput<>(CODEC), ks[from]));
+      }
+      replies = execute(ops, deadline, config.readTimeout(), "MGET of " + names.length + " keys");
+    }
+    Map<String, byte[]> found = new HashMap<>((int) (names.length / 0.75f) + 1);
+    int i = 0;
+    for (Object reply : replies) {
+      for (Object value : (List<?>) reply) {
+        if (value != null) {
+          found.put(names[i], Versions.value((byte[]) value));
+        }
+        i++;
+      }
+    }
+    return found;
+  }
+
+  /** {@link #getMany} on a cluster: one {@code MGET} per slot, grouped by node. */
+  private Map<String, byte[]> getManyBySlot(Collection<String> keyList) {
     Map<String, byte[]> encoded = new LinkedHashMap<>();
     for (String key : keyList) {
       encoded.computeIfAbsent(key, keys::key);
     }
-    if (encoded.isEmpty()) {
-      return new HashMap<>();
-    }
-    requireOpen();
     List<List<String>> groups = groups(encoded);
-    List<Object> replies;
-    if (direct != null && direct.tryAcquire()) {
-      List<byte[][]> commands = new ArrayList<>(groups.size());
-      for (List<String> group : groups) {
-        byte[][] command = new byte[group.size() + 1][];
-        command[0] = MGET;
-        for (int i = 0; i < group.size(); i++) {
-          command[i + 1] = encoded.get(group.get(i));
-        }
-        commands.add(command);
-      }
-      try {
-        replies = direct.pipeline(config.readTimeout(), commands);
-      } catch (IOException | RuntimeException e) {
-        throw Errors.translate(e, "MGET of " + encoded.size() + " keys", config.toString(),
-            config.readTimeout());
-      } finally {
-        direct.release();
-      }
-    } else {
-      replies = callAll(mgets(groups, encoded), config.readTimeout(),
-          "MGET of " + encoded.size() + " keys");
-    }
-    return found(groups, replies);
+    return found(groups, callAll(mgets(groups, encoded), config.readTimeout(),
+        "MGET of " + encoded.size() + " keys"));
   }
 
   /** One {@code MGET} per group of keys. */
@@ -366,27 +394,19 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
   // ---- writes ----------------------------------------------------------------------------
   // Plain commands, one per key, pipelined; only the read-modify-write calls run a script.
 
-  /** Writes as {@link #get} reads: directly when the connection is free, else merged. */
+  /** Writes as {@link #get} reads: over the direct connection, else merged through Lettuce. */
   @Override
   public void set(String key, byte[] value, long ttlMillis) {
     requireOpen();
     byte[] k = keys.key(key);
     byte[] stored = Versions.plain(value);
-    if (direct != null && direct.tryAcquire()) {
-      try {
-        if (ttlMillis == NO_EXPIRY) {
-          direct.call(config.writeTimeout(), SET, k, stored);
-        } else {
-          direct.call(config.writeTimeout(), SET, k, stored, PX, decimal(ttlMillis));
-        }
-        return;
-      } catch (IOException | RuntimeException e) {
-        throw failed(e, "SET", key, config.writeTimeout());
-      } finally {
-        direct.release();
-      }
+    long deadline = deadline(config.writeTimeout());
+    if (direct(deadline, config.writeTimeout(), "SET", key, ttlMillis == NO_EXPIRY
+        ? new byte[][] {SET, k, stored}
+        : new byte[][] {SET, k, stored, PX, decimal(ttlMillis)}) != null) {
+      return;
     }
-    merged(merger.set(k, stored, ttlMillis), config.writeTimeout(), "SET", key);
+    merged(merger.set(k, stored, ttlMillis), deadline, config.writeTimeout(), "SET", key);
   }
 
   @Override
@@ -404,7 +424,8 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
       return;
     }
     requireOpen();
-    if (direct != null && direct.tryAcquire()) {
+    long deadline = deadline(config.writeTimeout());
+    if (direct != null) {
       List<byte[][]> commands = new ArrayList<>(entries.size());
       entries.forEach((key, value) -> {
         long ttlMillis = ttlOf.applyAsLong(key);
@@ -412,20 +433,15 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
             ? new byte[][] {SET, keys.key(key), Versions.plain(value)}
             : new byte[][] {SET, keys.key(key), Versions.plain(value), PX, decimal(ttlMillis)});
       });
-      try {
-        direct.pipeline(config.writeTimeout(), commands);
+      if (direct(deadline, config.writeTimeout(), "SET of " + entries.size() + " keys", null,
+          commands) != null) {
         return;
-      } catch (IOException | RuntimeException e) {
-        throw Errors.translate(e, "SET of " + entries.size() + " keys", config.toString(),
-            config.writeTimeout());
-      } finally {
-        direct.release();
       }
     }
     List<Op<?>> ops = new ArrayList<>(entries.size());
     entries.forEach((key, value) ->
         ops.add(setOp(keys.key(key), Versions.plain(value), ttlOf.applyAsLong(key), false)));
-    callAll(ops, config.writeTimeout(), "SET of " + ops.size() + " keys");
+    execute(ops, deadline, config.writeTimeout(), "SET of " + ops.size() + " keys");
   }
 
   @Override
@@ -434,21 +450,18 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
         config.writeTimeout(), "SET NX of " + describe(key)) != null;
   }
 
-  /** Deletes as {@link #get} reads: directly when the connection is free, else merged. */
+  /** Deletes as {@link #get} reads: over the direct connection, else merged through Lettuce. */
   @Override
   public boolean delete(String key) {
     requireOpen();
     byte[] k = keys.key(key);
-    if (direct != null && direct.tryAcquire()) {
-      try {
-        return (Long) direct.call(config.writeTimeout(), UNLINK, k) > 0;
-      } catch (IOException | RuntimeException e) {
-        throw failed(e, "UNLINK", key, config.writeTimeout());
-      } finally {
-        direct.release();
-      }
+    long deadline = deadline(config.writeTimeout());
+    List<Object> reply = direct(deadline, config.writeTimeout(), "UNLINK", key,
+        new byte[][] {UNLINK, k});
+    if (reply != null) {
+      return (Long) reply.get(0) > 0;
     }
-    return merged(merger.delete(k), config.writeTimeout(), "UNLINK", key) > 0;
+    return merged(merger.delete(k), deadline, config.writeTimeout(), "UNLINK", key) > 0;
   }
 
   @Override
@@ -741,8 +754,12 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
    * cancelled (the connection skips those replies) and the failure is translated.
    */
   private List<Object> execute(List<Op<?>> ops, Duration timeout, String what) {
+    return execute(ops, deadline(timeout), timeout, what);
+  }
+
+  /** {@link #execute(List, Duration, String)} with the deadline of a call already under way. */
+  private List<Object> execute(List<Op<?>> ops, long deadline, Duration timeout, String what) {
     requireOpen();
-    long deadline = System.nanoTime() + timeout.toNanos();
     List<CompletableFuture<?>> futures = new ArrayList<>(ops.size() == 1
         ? List.of(transport.send(ops.get(0))) : transport.sendAll(ops));
     List<Object> replies = new ArrayList<>(java.util.Collections.nCopies(ops.size(), null));
@@ -780,17 +797,52 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
   }
 
   /**
+   * Runs one command of a single-key call on the caller-thread connection ({@link
+   * DirectConnection}, combined with concurrent calls).
+   *
+   * @return the reply as a one-element list, or {@code null} when there is no direct
+   *     connection or it is down (the caller then goes through Lettuce)
+   */
+  private List<Object> direct(long deadline, Duration timeout, String command, String key,
+      byte[][] args) {
+    return direct == null ? null
+        : direct(deadline, timeout, command, key, List.<byte[][]>of(args));
+  }
+
+  /**
+   * Runs commands on the caller-thread connection.
+   *
+   * @param key the key named in a failure's message, or {@code null} when {@code command}
+   *     says it all
+   * @return the replies, or {@code null} when the connection is down
+   */
+  private List<Object> direct(long deadline, Duration timeout, String command, String key,
+      List<byte[][]> commands) {
+    try {
+      return direct.run(deadline, commands);
+    } catch (IOException | RuntimeException e) {
+      throw key == null ? Errors.translate(e, command, config.toString(), timeout)
+          : failed(e, command, key, timeout);
+    }
+  }
+
+  /**
    * Waits for a merged call's reply until its timeout; on failure gives the call up (a queued
    * call is then not sent) and translates the failure.
    */
-  private <T> T merged(CompletableFuture<T> reply, Duration timeout, String command,
-      String key) {
+  private <T> T merged(CompletableFuture<T> reply, long deadline, Duration timeout,
+      String command, String key) {
     try {
-      return awaitOne(reply, System.nanoTime() + timeout.toNanos());
+      return awaitOne(reply, deadline);
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
       reply.cancel(false);
       throw failed(e, command, key, timeout);
     }
+  }
+
+  /** The {@link System#nanoTime()} by which a call started now must be answered. */
+  private static long deadline(Duration timeout) {
+    return System.nanoTime() + timeout.toNanos();
   }
 
   private CacheException failed(Throwable e, String command, String key, Duration timeout) {
