@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -89,9 +90,10 @@ final class AsyncCalls implements AutoCloseable {
   private <T> CompletableFuture<T> onExecutor(String what, Supplier<CompletableFuture<T>> call) {
     long start = System.nanoTime();
     CompletableFuture<T> result = new CompletableFuture<>();
+    AtomicBoolean started = new AtomicBoolean();
     Runnable task = () -> {
-      if (result.isDone()) {
-        return; // timed out while it waited
+      if (result.isDone() || !started.compareAndSet(false, true)) {
+        return; // timed out or cancelled while it waited
       }
       try {
         call.get().whenComplete((answer, failure) -> {
@@ -102,7 +104,7 @@ final class AsyncCalls implements AutoCloseable {
                 && failure.getCause() != null ? failure.getCause() : failure);
           }
         });
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // an Error too: the caller must not see a timeout instead
         result.completeExceptionally(e);
       }
     };
@@ -114,8 +116,14 @@ final class AsyncCalls implements AutoCloseable {
           : new CacheException(what + " on " + store + " refused: the store is overloaded, "
               + QUEUE_LIMIT + " calls already wait for its " + RPC_THREADS + " threads", e));
     }
-    // a call that timed out while waiting leaves the queue, so a stalled server cannot fill it
-    return binary.deadline(result, what, start, () -> blocking.remove(task));
+    // a call that timed out or was cancelled while waiting leaves the queue, so a stalled
+    // server or callers that gave up cannot fill it
+    result.whenComplete((answer, failure) -> {
+      if (failure != null && started.compareAndSet(false, true)) {
+        blocking.remove(task);
+      }
+    });
+    return binary.deadline(result, what, start, () -> { });
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -152,8 +160,10 @@ final class AsyncCalls implements AutoCloseable {
     String what = KtStore.setBulkName(records);
     int size = BinaryProtocol.setBulkSize(records);
     if (noReply) {
-      return binary(what, () -> store.inOrder(() -> binary.sendAsync(what, size,
-          out -> BinaryProtocol.setBulk(out, true, records))));
+      // timed from the call: it may wait in the merger's queue before it is written
+      long start = System.nanoTime();
+      return binary(what, () -> binary.timed(store.inOrder(() -> binary.sendAsync(what, size,
+          out -> BinaryProtocol.setBulk(out, true, records))), "writing " + what, start));
     }
     return call(what, size, out -> BinaryProtocol.setBulk(out, false, records))
         .thenApply(reply -> {
@@ -173,6 +183,11 @@ final class AsyncCalls implements AutoCloseable {
   private CompletableFuture<Reply> call(String what, int size, Consumer<ByteBuf> writer) {
     long start = System.nanoTime();
     return binary(what, () -> binary.timed(store.start(what, size, writer), what, start));
+  }
+
+  /** Returns how many calls wait for a thread of the executor (approximately, while busy). */
+  int waiting() {
+    return blocking.getQueue().size();
   }
 
   /** Returns how many calls were handed to the executor so far (approximately, while busy). */

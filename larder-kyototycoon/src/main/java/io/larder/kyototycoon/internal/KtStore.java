@@ -372,7 +372,9 @@ public final class KtStore implements AsyncStore {
     if (keys.isEmpty()) {
       return CompletableFuture.completedFuture(Map.of());
     }
-    List<String> asked = asList(keys);
+    // a copy: the reply is matched to these keys later, on the event loop, and the caller may
+    // reuse its list by then
+    List<String> asked = List.copyOf(keys);
     return async.getMany(asked, utf8(asked));
   }
 

@@ -34,8 +34,8 @@ import java.util.function.Supplier;
  * <p><b>Order.</b> Every other request on the connection ({@code remove_bulk}, a bulk get or
  * set, a no-reply write) goes through {@link #inOrder}: at once when no merged call is still
  * unsent, else queued behind them, as a request of its own (so a {@code remove_bulk} answers
- * its own caller with its own count). A batch sends its {@code set_bulk}, then its {@code get_bulk}, then its
- * requests, in queue order; a call that would overtake an earlier one of the same key by that
+ * its own caller with its own count). A batch sends its {@code set_bulk}, then its
+ * {@code get_bulk}, then its requests, in queue order; a call that would overtake an earlier one of the same key by that
  * (a set queued after a get of its key, a single call queued after a request) waits for the
  * next batch. So the calls one caller makes reach the server in the order it made them, and a
  * {@code setAsync} followed by a {@code deleteAsync} of the same key leaves the key deleted.
@@ -235,11 +235,10 @@ final class Merger {
       List<Write> writes = new ArrayList<>();
       List<Request> requests = new ArrayList<>(0);
       int taken = 0;
-      int dropped = 0;
+      int single = 0; // merged reads and writes, not the requests sent as they are
       for (Queued q; (q = next()) != null; ) {
         if (q.result().isDone()) {
           taken++;
-          dropped++;
           continue; // its caller gave up
         }
         if (q instanceof Request r) {
@@ -250,6 +249,7 @@ final class Merger {
           break;
         } else if (q instanceof Write w) {
           writes.add(w);
+          single++;
         } else {
           Call c = (Call) q;
           List<Call> same = readsByKey.computeIfAbsent(latin1(c.key), k -> new ArrayList<>(1));
@@ -257,12 +257,12 @@ final class Merger {
             reads.add(c);
           }
           same.add(c);
+          single++;
         }
         taken++;
       }
-      int calls = taken - dropped;
-      if (calls > 1) {
-        merged.addAndGet(calls);
+      if (single > 1) {
+        merged.addAndGet(single);
       }
       CompletableFuture<Void> answered;
       try {

@@ -412,6 +412,69 @@ class KtStoreIT {
     }
   }
 
+  @Test
+  void aCancelledCallWaitingForTheStoresThreadsLeavesTheQueueAtOnce() {
+    try (KtStore patient = (KtStore) builder(server).db(DB).timeout(Duration.ofSeconds(30))
+        .build()) {
+      CountDownLatch release = new CountDownLatch(1);
+      try {
+        holdEveryThread(patient, release);
+        CompletableFuture<Boolean> queued = patient.existsAsync(ns + "c");
+        assertThat(patient.asyncCalls().waiting()).isEqualTo(1);
+        queued.cancel(false);
+        assertThat(patient.asyncCalls().waiting()).as("its slot, freed").isZero();
+      } finally {
+        release.countDown();
+      }
+    }
+  }
+
+  @Test
+  void anErrorInABlockingCallFailsItsFutureWithThatErrorAndNotATimeout() {
+    try (KtStore impatient = (KtStore) builder(server).db(DB).timeout(Duration.ofMillis(300))
+        .build()) {
+      CompletableFuture<Object> call = impatient.asyncCalls().blocking("a failing call", () -> {
+        throw new AssertionError("boom");
+      });
+      assertThat(failure(call)).isInstanceOf(AssertionError.class).hasMessage("boom");
+    }
+  }
+
+  @Test
+  void getManyAsyncAnswersForTheKeysAskedEvenIfTheCallersListChangesMeanwhile() {
+    String key = ns + "asked";
+    store.set(key, utf8("v"), Store.NO_EXPIRY);
+    List<String> keys = new ArrayList<>(List.of(key));
+    CompletableFuture<Map<String, byte[]>> found;
+    server.pause(); // the reply comes after the caller reused its list
+    try {
+      found = ((AsyncStore) store).getManyAsync(keys);
+      keys.set(0, ns + "reused");
+    } finally {
+      server.resume();
+    }
+    assertThat(found.join()).containsOnlyKeys(key);
+  }
+
+  @Test
+  void onlySingleKeyCallsSentTogetherCountAsMerged() {
+    try (KtStore s = (KtStore) builder(server).db(DB).timeout(Duration.ofSeconds(30)).build()) {
+      CompletableFuture<byte[]> inFlight;
+      CompletableFuture<byte[]> get;
+      CompletableFuture<Boolean> delete;
+      server.pause(); // the first call stays in flight; the next batch is one get and a delete
+      try {
+        inFlight = s.getAsync(ns + "a");
+        get = s.getAsync(ns + "b");
+        delete = s.deleteAsync(ns + "c");
+      } finally {
+        server.resume();
+      }
+      CompletableFuture.allOf(inFlight, get, delete).join();
+      assertThat(s.mergedCalls()).as("a get sent beside a remove_bulk is not merged").isZero();
+    }
+  }
+
   /** Occupies each of the store's blocking threads until {@code release} opens. */
   private static void holdEveryThread(KtStore s, CountDownLatch release) {
     for (int i = 0; i < AsyncCalls.RPC_THREADS; i++) {
