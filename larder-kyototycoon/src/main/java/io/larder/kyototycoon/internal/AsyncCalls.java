@@ -62,7 +62,8 @@ final class AsyncCalls implements AutoCloseable {
    * Runs a binary call now if the connection is open, else on {@link #blocking}, where
    * connecting may wait; a failure to start fails the future rather than being thrown.
    */
-  private <T> CompletableFuture<T> binary(String what, Supplier<CompletableFuture<T>> call) {
+  private <T> CompletableFuture<T> binary(String what, long start,
+      Supplier<CompletableFuture<T>> call) {
     if (binary.isOpen()) {
       try {
         return call.get();
@@ -70,7 +71,7 @@ final class AsyncCalls implements AutoCloseable {
         return CompletableFuture.failedFuture(e);
       }
     }
-    return onExecutor(what, call);
+    return onExecutor(what, start, call);
   }
 
   /**
@@ -84,11 +85,17 @@ final class AsyncCalls implements AutoCloseable {
    *     many calls wait, with {@link CacheConnectionException} once the store is closed
    */
   <T> CompletableFuture<T> blocking(String what, Supplier<T> call) {
-    return onExecutor(what, () -> CompletableFuture.completedFuture(call.get()));
+    return onExecutor(what, System.nanoTime(),
+        () -> CompletableFuture.completedFuture(call.get()));
   }
 
-  private <T> CompletableFuture<T> onExecutor(String what, Supplier<CompletableFuture<T>> call) {
-    long start = System.nanoTime();
+  /**
+   * Runs a call on {@link #blocking}; {@code call} must count its own timeout from
+   * {@code start}. When the caller's future fails (timed out, cancelled), the call's future is
+   * cancelled too, so a call still queued in the merger is dropped unsent.
+   */
+  private <T> CompletableFuture<T> onExecutor(String what, long start,
+      Supplier<CompletableFuture<T>> call) {
     CompletableFuture<T> result = new CompletableFuture<>();
     AtomicBoolean started = new AtomicBoolean();
     Runnable task = () -> {
@@ -96,7 +103,13 @@ final class AsyncCalls implements AutoCloseable {
         return; // timed out or cancelled while it waited
       }
       try {
-        call.get().whenComplete((answer, failure) -> {
+        CompletableFuture<T> inner = call.get();
+        result.whenComplete((answer, failure) -> {
+          if (failure != null) {
+            inner.cancel(false);
+          }
+        });
+        inner.whenComplete((answer, failure) -> {
           if (failure == null) {
             result.complete(answer);
           } else {
@@ -130,7 +143,8 @@ final class AsyncCalls implements AutoCloseable {
 
   CompletableFuture<BinaryProtocol.Found> getOne(byte[] key) {
     if (merger != null) {
-      return binary("get_bulk of 1 key", () -> merger.getAsync(key));
+      long start = System.nanoTime();
+      return binary("get_bulk of 1 key", start, () -> merger.getAsync(key, start));
     }
     return getBulk(List.of(key)).thenApply(found -> found.isEmpty() ? null : found.get(0));
   }
@@ -150,8 +164,9 @@ final class AsyncCalls implements AutoCloseable {
 
   CompletableFuture<Void> setOne(BinaryProtocol.SetRecord record, boolean noReply) {
     if (merger != null && !noReply) {
-      return binary("set_bulk of 1 record",
-          () -> merger.setAsync(record.key(), record.value(), record.xt()));
+      long start = System.nanoTime();
+      return binary("set_bulk of 1 record", start,
+          () -> merger.setAsync(record.key(), record.value(), record.xt(), start));
     }
     return store(List.of(record), noReply);
   }
@@ -162,7 +177,7 @@ final class AsyncCalls implements AutoCloseable {
     if (noReply) {
       // timed from the call: it may wait in the merger's queue before it is written
       long start = System.nanoTime();
-      return binary(what, () -> binary.timed(store.inOrder(() -> binary.sendAsync(what, size,
+      return binary(what, start, () -> binary.timed(store.inOrder(() -> binary.sendAsync(what, size,
           out -> BinaryProtocol.setBulk(out, true, records))), "writing " + what, start));
     }
     return call(what, size, out -> BinaryProtocol.setBulk(out, false, records))
@@ -182,7 +197,8 @@ final class AsyncCalls implements AutoCloseable {
   /** Sends one request and bounds it by the timeout, counted from now. */
   private CompletableFuture<Reply> call(String what, int size, Consumer<ByteBuf> writer) {
     long start = System.nanoTime();
-    return binary(what, () -> binary.timed(store.start(what, size, writer), what, start));
+    return binary(what, start,
+        () -> binary.timed(store.start(what, size, writer), what, start));
   }
 
   /** Returns how many calls wait for a thread of the executor (approximately, while busy). */

@@ -144,13 +144,16 @@ final class Merger {
   /**
    * Reads a key, merged with concurrent calls, without waiting: the future completes from the
    * connection's event loop, or fails with {@link io.larder.CacheTimeoutException} when the
-   * connection's timeout, counted from now, passes.
+   * connection's timeout, counted from when the caller made the call, passes.
    *
    * @param key the key's bytes
-   * @return the record, or {@code null} if the key is missing; fails as {@link #get} throws
+   * @param startNanos when the call was made ({@link System#nanoTime()}); may be earlier than
+   *     now when the call waited for a thread to connect
+   * @return the record, or {@code null} if the key is missing; fails as {@link #get} throws;
+   *     cancelling it drops the call if it is still queued
    */
-  CompletableFuture<BinaryProtocol.Found> getAsync(byte[] key) {
-    return start(new Call(key), "get_bulk of 1 key");
+  CompletableFuture<BinaryProtocol.Found> getAsync(byte[] key, long startNanos) {
+    return start(new Call(key), "get_bulk of 1 key", startNanos);
   }
 
   /**
@@ -159,10 +162,16 @@ final class Merger {
    * @param key the key's bytes
    * @param value the bytes to store
    * @param xt the binary protocol's expiration time
-   * @return completes when the server has stored the record; fails as {@link #set} throws
+   * @param startNanos when the call was made ({@link System#nanoTime()})
+   * @return completes when the server has stored the record; fails as {@link #set} throws;
+   *     cancelling it drops the call if it is still queued
    */
-  CompletableFuture<Void> setAsync(byte[] key, byte[] value, long xt) {
-    return start(new Write(key, value, xt), "set_bulk of 1 record").thenApply(found -> null);
+  @SuppressWarnings("unchecked")
+  CompletableFuture<Void> setAsync(byte[] key, byte[] value, long xt, long startNanos) {
+    // the call's own future (a write completes it with null), not a copy: cancelling it must
+    // reach the queue
+    return (CompletableFuture<Void>) (CompletableFuture<?>) start(new Write(key, value, xt),
+        "set_bulk of 1 record", startNanos);
   }
 
   /**
@@ -195,8 +204,7 @@ final class Merger {
     return merged.get();
   }
 
-  private CompletableFuture<BinaryProtocol.Found> start(Call call, String what) {
-    long start = System.nanoTime();
+  private CompletableFuture<BinaryProtocol.Found> start(Call call, String what, long start) {
     enqueue(call);
     return binary.timed(call.result, what, start);
   }
@@ -266,24 +274,7 @@ final class Merger {
       }
       CompletableFuture<Void> answered;
       try {
-        if (onEventLoop && !binary.isOpen()) {
-          // fail as the batch in flight did (a stuck connection: a timeout), not reconnect here
-          throw lastFailure instanceof CacheException e ? e : new CacheConnectionException(
-              "the connection to Kyoto Tycoon " + server + " closed while the call was queued");
-        }
-        // writes go out first, so a get queued after a set of the same key sees it
-        CompletableFuture<?>[] sent = new CompletableFuture<?>[2 + requests.size()];
-        sent[0] = write(writes);
-        sent[1] = read(reads, readsByKey);
-        for (int i = 0; i < requests.size(); i++) {
-          sent[2 + i] = send(requests.get(i));
-        }
-        answered = CompletableFuture.allOf(sent);
-      } catch (RuntimeException e) {
-        readsByKey.values().forEach(same -> same.forEach(c -> c.result.completeExceptionally(e)));
-        writes.forEach(c -> c.result.completeExceptionally(e));
-        requests.forEach(r -> r.result.completeExceptionally(e));
-        answered = CompletableFuture.completedFuture(null);
+        answered = send(writes, reads, readsByKey, requests, onEventLoop);
       } finally {
         unsent.addAndGet(-taken);
       }
@@ -300,6 +291,44 @@ final class Merger {
       }
       inFlight.set(false);
     }
+  }
+
+  /**
+   * Sends a batch: its writes first, so a get queued after a set of the same key sees it, then
+   * its reads, then its requests. A part that cannot start fails with its callers and the parts
+   * after it; the parts already sent are answered by their replies.
+   *
+   * @return completes when every part sent is answered
+   */
+  private CompletableFuture<Void> send(List<Write> writes, List<Call> reads,
+      Map<String, List<Call>> readsByKey, List<Request> requests, boolean onEventLoop) {
+    // from the event loop, fail as the batch in flight did (a stuck connection: a timeout)
+    // rather than reconnect there
+    CacheException failure = !onEventLoop || binary.isOpen() ? null
+        : lastFailure instanceof CacheException e ? e : new CacheConnectionException(
+            "the connection to Kyoto Tycoon " + server + " closed while the call was queued");
+    List<CompletableFuture<Void>> sent = new ArrayList<>(2 + requests.size());
+    for (int part = 0; part < 2 + requests.size(); part++) {
+      if (failure == null) {
+        try {
+          sent.add(part == 0 ? write(writes) : part == 1 ? read(reads, readsByKey)
+              : send(requests.get(part - 2)));
+          continue;
+        } catch (RuntimeException e) {
+          failure = e instanceof CacheException c ? c : new CacheConnectionException(
+              "a call to Kyoto Tycoon " + server + " could not be sent: " + e, e);
+        }
+      }
+      Throwable f = failure;
+      if (part == 0) {
+        writes.forEach(w -> w.result.completeExceptionally(f));
+      } else if (part == 1) {
+        readsByKey.values().forEach(same -> same.forEach(c -> c.result.completeExceptionally(f)));
+      } else {
+        requests.get(part - 2).result.completeExceptionally(f);
+      }
+    }
+    return CompletableFuture.allOf(sent.toArray(CompletableFuture<?>[]::new));
   }
 
   /** Sends a request in its turn and passes its answer (or failure) on to its caller. */

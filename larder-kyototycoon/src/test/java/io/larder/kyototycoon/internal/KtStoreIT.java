@@ -372,6 +372,31 @@ class KtStoreIT {
   }
 
   @Test
+  void aRequestThatCannotStartFailsAloneAndNotTheWriteSentBeforeItInItsBatch() {
+    try (KtStore s = (KtStore) builder(server).db(DB).timeout(Duration.ofSeconds(30)).build()) {
+      String key = ns + "sent";
+      CompletableFuture<byte[]> inFlight;
+      CompletableFuture<Void> set;
+      CompletableFuture<Object> broken;
+      server.pause(); // the first call stays in flight; the next batch is the set, then broken
+      try {
+        inFlight = s.getAsync(ns + "other");
+        set = s.setAsync(key, utf8("v"), Store.NO_EXPIRY);
+        broken = s.<Object>inOrder(() -> {
+          throw new IllegalStateException("cannot start");
+        });
+      } finally {
+        server.resume();
+      }
+      assertThat(inFlight.join()).isNull();
+      set.join();
+      assertThat(failure(broken)).isInstanceOf(CacheConnectionException.class)
+          .hasMessageContaining("cannot start");
+      assertThat(s.get(key)).containsExactly(utf8("v"));
+    }
+  }
+
+  @Test
   void anAsyncCallWaitingForTheStoresThreadsTimesOutCountedFromTheCall() {
     try (KtStore impatient = (KtStore) builder(server).db(DB).timeout(Duration.ofMillis(300))
         .build()) {
