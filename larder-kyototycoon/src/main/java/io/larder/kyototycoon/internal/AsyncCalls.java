@@ -27,8 +27,10 @@ import java.util.function.Supplier;
  * <p>What goes through HTTP RPC ({@code getVersioned}, {@code compareAndSet}, {@code add},
  * {@code exists}, {@code touch}, {@code incr}) runs its blocking form on a small executor of the
  * store's own ({@link #RPC_THREADS} threads at most, started on demand), never on the event loop.
- * So does a binary call made while the connection is down: connecting waits, and the event loop
- * and the caller's thread must not. Such a call is bounded by the store's timeout counted from
+ * So does connecting while the connection is down, which waits, and the event loop and the
+ * caller's thread must not: with merging on, a binary call made then is queued in the
+ * {@link Merger} on the caller's thread, in its turn, and a thread of the executor connects and
+ * sends the queue; with merging off, the call itself runs there. A call on the executor is bounded by the store's timeout counted from
  * the call, time spent waiting for a thread included: when it passes, the future fails with
  * {@link io.larder.CacheTimeoutException} and a call still waiting is dropped unrun. At most
  * {@link #QUEUE_LIMIT} calls wait; one more fails at once, as from an overloaded server.
@@ -64,7 +66,9 @@ final class AsyncCalls implements AutoCloseable {
    */
   private <T> CompletableFuture<T> binary(String what, long start,
       Supplier<CompletableFuture<T>> call) {
-    if (binary.isOpen()) {
+    // the merger queues a call made while the connection is down, in its turn, and connects on
+    // the executor; without it, such a call waits there (and is not ordered)
+    if (merger != null || binary.isOpen()) {
       try {
         return call.get();
       } catch (CacheException e) {
@@ -144,7 +148,7 @@ final class AsyncCalls implements AutoCloseable {
   CompletableFuture<BinaryProtocol.Found> getOne(byte[] key) {
     if (merger != null) {
       long start = System.nanoTime();
-      return binary("get_bulk of 1 key", start, () -> merger.getAsync(key, start));
+      return binary("get_bulk of 1 key", start, () -> merger.getAsync(key, start, blocking));
     }
     return getBulk(List.of(key)).thenApply(found -> found.isEmpty() ? null : found.get(0));
   }
@@ -166,7 +170,7 @@ final class AsyncCalls implements AutoCloseable {
     if (merger != null && !noReply) {
       long start = System.nanoTime();
       return binary("set_bulk of 1 record", start,
-          () -> merger.setAsync(record.key(), record.value(), record.xt(), start));
+          () -> merger.setAsync(record.key(), record.value(), record.xt(), start, blocking));
     }
     return store(List.of(record), noReply);
   }
@@ -177,7 +181,7 @@ final class AsyncCalls implements AutoCloseable {
     if (noReply) {
       // timed from the call: it may wait in the merger's queue before it is written
       long start = System.nanoTime();
-      return binary(what, start, () -> binary.timed(store.inOrder(() -> binary.sendAsync(what, size,
+      return binary(what, start, () -> binary.timed(inOrder(() -> binary.sendAsync(what, size,
           out -> BinaryProtocol.setBulk(out, true, records))), "writing " + what, start));
     }
     return call(what, size, out -> BinaryProtocol.setBulk(out, false, records))
@@ -197,8 +201,13 @@ final class AsyncCalls implements AutoCloseable {
   /** Sends one request and bounds it by the timeout, counted from now. */
   private CompletableFuture<Reply> call(String what, int size, Consumer<ByteBuf> writer) {
     long start = System.nanoTime();
-    return binary(what, start,
-        () -> binary.timed(store.start(what, size, writer), what, start));
+    return binary(what, start, () -> binary.timed(
+        inOrder(() -> binary.start(what, size, writer)), what, start));
+  }
+
+  /** Starts a request after the merged calls made before it, if merging is on. */
+  private <T> CompletableFuture<T> inOrder(Supplier<CompletableFuture<T>> start) {
+    return merger == null ? start.get() : merger.inOrderAsync(start, blocking);
   }
 
   /** Returns how many calls wait for a thread of the executor (approximately, while busy). */

@@ -457,6 +457,11 @@ public final class KtStore implements AsyncStore {
     return async;
   }
 
+  /** Closes the binary connection as a break would, for tests; the next call reconnects. */
+  void disconnect() {
+    binary.disconnect();
+  }
+
   /** Returns how many single-key calls went out merged with others ({@link Merger}). */
   long mergedCalls() {
     return merger == null ? 0 : merger.merged();

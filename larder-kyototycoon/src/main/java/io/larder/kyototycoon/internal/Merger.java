@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -37,8 +39,11 @@ import java.util.function.Supplier;
  * its own caller with its own count). A batch sends its {@code set_bulk}, then its
  * {@code get_bulk}, then its requests, in queue order; a call that would overtake an earlier one of the same key by that
  * (a set queued after a get of its key, a single call queued after a request) waits for the
- * next batch. So the calls one caller makes reach the server in the order it made them, and a
- * {@code setAsync} followed by a {@code deleteAsync} of the same key leaves the key deleted.
+ * next batch. So the calls one caller makes on a key reach the server in the order it made
+ * them, and a {@code setAsync} followed by a {@code deleteAsync} of the same key leaves the key
+ * deleted. An asynchronous call made while the connection is down is queued the same way, on
+ * the caller's thread, and a thread of the store's connects and sends the queue, so the order
+ * holds across a reconnect too.
  */
 final class Merger {
   private final BinaryConnection binary;
@@ -53,6 +58,8 @@ final class Merger {
   private final AtomicBoolean inFlight = new AtomicBoolean();
   /** Why the last batch failed, for the calls queued behind it when the connection closed. */
   private volatile Throwable lastFailure;
+  /** Whether a task to connect and send what is queued is waiting for a thread. */
+  private final AtomicBoolean connecting = new AtomicBoolean();
   /** Calls that went out in a batch with others. */
   private final AtomicLong merged = new AtomicLong();
 
@@ -147,13 +154,15 @@ final class Merger {
    * connection's timeout, counted from when the caller made the call, passes.
    *
    * @param key the key's bytes
-   * @param startNanos when the call was made ({@link System#nanoTime()}); may be earlier than
-   *     now when the call waited for a thread to connect
+   * @param startNanos when the call was made ({@link System#nanoTime()})
+   * @param connector where to connect and send if the connection is down: the caller's thread
+   *     must not wait for that, and the call keeps its place in the queue meanwhile
    * @return the record, or {@code null} if the key is missing; fails as {@link #get} throws;
    *     cancelling it drops the call if it is still queued
    */
-  CompletableFuture<BinaryProtocol.Found> getAsync(byte[] key, long startNanos) {
-    return start(new Call(key), "get_bulk of 1 key", startNanos);
+  CompletableFuture<BinaryProtocol.Found> getAsync(byte[] key, long startNanos,
+      Executor connector) {
+    return start(new Call(key), "get_bulk of 1 key", startNanos, connector);
   }
 
   /**
@@ -163,15 +172,17 @@ final class Merger {
    * @param value the bytes to store
    * @param xt the binary protocol's expiration time
    * @param startNanos when the call was made ({@link System#nanoTime()})
+   * @param connector as for {@link #getAsync}
    * @return completes when the server has stored the record; fails as {@link #set} throws;
    *     cancelling it drops the call if it is still queued
    */
   @SuppressWarnings("unchecked")
-  CompletableFuture<Void> setAsync(byte[] key, byte[] value, long xt, long startNanos) {
+  CompletableFuture<Void> setAsync(byte[] key, byte[] value, long xt, long startNanos,
+      Executor connector) {
     // the call's own future (a write completes it with null), not a copy: cancelling it must
     // reach the queue
     return (CompletableFuture<Void>) (CompletableFuture<?>) start(new Write(key, value, xt),
-        "set_bulk of 1 record", startNanos);
+        "set_bulk of 1 record", startNanos, connector);
   }
 
   /**
@@ -196,6 +207,29 @@ final class Merger {
   }
 
   /**
+   * Starts a request as {@link #inOrder} does, for a caller that must not wait for connecting:
+   * while the connection is down the request is queued in its turn and {@code connector}
+   * connects and sends what is queued, so calls made meanwhile keep their order.
+   *
+   * @param start starts the request on the connection and returns its answer
+   * @param connector where to connect and send if the connection is down
+   * @param <T> the answer's type
+   * @return the answer, or the connection's failure; not bounded by a timeout here
+   * @throws CacheConnectionException if the request is started at once and the connection
+   *     closed just then and cannot be opened again
+   */
+  @SuppressWarnings("unchecked")
+  <T> CompletableFuture<T> inOrderAsync(Supplier<CompletableFuture<T>> start,
+      Executor connector) {
+    if (unsent.get() == 0 && binary.isOpen()) {
+      return start.get();
+    }
+    Request request = new Request(start);
+    offer(request, connector);
+    return (CompletableFuture<T>) request.result;
+  }
+
+  /**
    * Returns how many calls went out in a batch with others so far.
    *
    * @return the count
@@ -204,8 +238,9 @@ final class Merger {
     return merged.get();
   }
 
-  private CompletableFuture<BinaryProtocol.Found> start(Call call, String what, long start) {
-    enqueue(call);
+  private CompletableFuture<BinaryProtocol.Found> start(Call call, String what, long start,
+      Executor connector) {
+    offer(call, connector);
     return binary.timed(call.result, what, start);
   }
 
@@ -219,6 +254,30 @@ final class Merger {
     unsent.incrementAndGet();
     queue.add(q);
     sendQueued(false);
+  }
+
+  /**
+   * Queues a call of a thread that must not wait for connecting: sent as {@link #enqueue} does
+   * while the connection is open, else left in its turn for {@code connector}, which connects
+   * and sends what is queued (one such task at a time).
+   */
+  private void offer(Queued q, Executor connector) {
+    unsent.incrementAndGet();
+    queue.add(q);
+    if (binary.isOpen()) {
+      sendQueued(false);
+    } else if (connecting.compareAndSet(false, true)) {
+      try {
+        connector.execute(() -> {
+          connecting.set(false);
+          sendQueued(false);
+        });
+      } catch (RejectedExecutionException e) {
+        connecting.set(false);
+        q.result().completeExceptionally(new CacheConnectionException("could not connect to"
+            + " Kyoto Tycoon " + server + ": the store is closed or its threads are busy", e));
+      }
+    }
   }
 
   private Queued next() {

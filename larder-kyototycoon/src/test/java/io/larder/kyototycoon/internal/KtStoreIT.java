@@ -397,6 +397,29 @@ class KtStoreIT {
   }
 
   @Test
+  void oneCallersAsyncCallsOnAKeyKeepTheirOrderWhileTheConnectionIsDown() {
+    try (KtStore s = (KtStore) builder(server).db(DB).timeout(Duration.ofSeconds(30)).build()) {
+      String key = ns + "down";
+      CountDownLatch release = new CountDownLatch(1);
+      CompletableFuture<Void> set;
+      CompletableFuture<Boolean> delete;
+      try {
+        holdEveryThread(s, release); // nothing can connect for the async calls yet
+        s.disconnect();
+        set = s.setAsync(key, utf8("v"), Store.NO_EXPIRY);
+        assertThat(s.get(ns + "other")).isNull(); // a blocking call reconnects meanwhile
+        delete = s.deleteAsync(key); // the connection is open again for this one
+      } finally {
+        release.countDown();
+      }
+      set.join();
+      delete.join();
+      assertThat(s.get(key)).as("the set made before the delete did not land after it")
+          .isNull();
+    }
+  }
+
+  @Test
   void anAsyncCallWaitingForTheStoresThreadsTimesOutCountedFromTheCall() {
     try (KtStore impatient = (KtStore) builder(server).db(DB).timeout(Duration.ofMillis(300))
         .build()) {
