@@ -9,10 +9,12 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -30,7 +32,8 @@ import java.util.function.Supplier;
  * So does connecting while the connection is down, which waits, and the event loop and the
  * caller's thread must not: with merging on, a binary call made then is queued in the
  * {@link Merger} on the caller's thread, in its turn, and a thread of the executor connects and
- * sends the queue; with merging off, the call itself runs there. A call on the executor is bounded by the store's timeout counted from
+ * sends the queue; with merging off, the call waits in a line of the store's own, which a
+ * thread of the executor connects for and starts in order. A call on the executor is bounded by the store's timeout counted from
  * the call, time spent waiting for a thread included: when it passes, the future fails with
  * {@link io.larder.CacheTimeoutException} and a call still waiting is dropped unrun. At most
  * {@link #QUEUE_LIMIT} calls wait; one more fails at once, as from an overloaded server.
@@ -49,6 +52,12 @@ final class AsyncCalls implements AutoCloseable {
   private final BinaryConnection binary;
   private final Merger merger; // null when merging is off
   private final ThreadPoolExecutor blocking;
+  /** Binary calls waiting for the connection, merging off: they start in this order. */
+  private final ConcurrentLinkedQueue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+  /** Calls added to {@link #waiting} and not yet started; a later call waits behind them. */
+  private final AtomicLong unstarted = new AtomicLong();
+  /** Whether a thread is starting the waiting calls. */
+  private final AtomicBoolean startingWaiting = new AtomicBoolean();
 
   AsyncCalls(KtStore store, BinaryConnection binary, Merger merger) {
     this.store = store;
@@ -61,21 +70,87 @@ final class AsyncCalls implements AutoCloseable {
   }
 
   /**
-   * Runs a binary call now if the connection is open, else on {@link #blocking}, where
-   * connecting may wait; a failure to start fails the future rather than being thrown.
+   * Runs a binary call now if the connection is open and no earlier call waits for it, else
+   * in its turn after connecting on {@link #blocking}; a failure to start fails the future
+   * rather than being thrown.
    */
   private <T> CompletableFuture<T> binary(String what, long start,
       Supplier<CompletableFuture<T>> call) {
     // the merger queues a call made while the connection is down, in its turn, and connects on
-    // the executor; without it, such a call waits there (and is not ordered)
-    if (merger != null || binary.isOpen()) {
+    // the executor; without it, such a call waits in line here
+    if (merger != null || unstarted.get() == 0 && binary.isOpen()) {
       try {
         return call.get();
       } catch (CacheException e) {
         return CompletableFuture.failedFuture(e);
       }
     }
-    return onExecutor(what, start, call);
+    CompletableFuture<T> result = new CompletableFuture<>();
+    unstarted.incrementAndGet();
+    waiting.add(() -> {
+      if (!result.isDone()) { // else it timed out or was cancelled while it waited
+        pass(call, result);
+      }
+    });
+    try {
+      blocking.execute(this::startWaiting);
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(refused(what, e)); // left in line, it is skipped there
+    }
+    return binary.deadline(result, what, start, () -> { });
+  }
+
+  /**
+   * Starts the binary calls waiting for the connection, in the order they were made, one
+   * thread at a time; the first connects, which may wait.
+   */
+  private void startWaiting() {
+    do {
+      if (!startingWaiting.compareAndSet(false, true)) {
+        return; // another thread is at it and sees what was added
+      }
+      try {
+        for (Runnable next; (next = waiting.poll()) != null; ) {
+          try {
+            next.run();
+          } finally {
+            unstarted.decrementAndGet();
+          }
+        }
+      } finally {
+        startingWaiting.set(false);
+      }
+    } while (!waiting.isEmpty());
+  }
+
+  /** Starts {@code call} and passes its answer or failure, unwrapped, on to {@code result}. */
+  private static <T> void pass(Supplier<CompletableFuture<T>> call,
+      CompletableFuture<T> result) {
+    try {
+      CompletableFuture<T> inner = call.get();
+      result.whenComplete((answer, failure) -> {
+        if (failure != null) {
+          inner.cancel(false);
+        }
+      });
+      inner.whenComplete((answer, failure) -> {
+        if (failure == null) {
+          result.complete(answer);
+        } else {
+          result.completeExceptionally(failure instanceof CompletionException
+              && failure.getCause() != null ? failure.getCause() : failure);
+        }
+      });
+    } catch (Throwable e) { // an Error too: the caller must not see a timeout instead
+      result.completeExceptionally(e);
+    }
+  }
+
+  private CacheException refused(String what, RejectedExecutionException e) {
+    return blocking.isShutdown()
+        ? new CacheConnectionException("the store " + store + " is closed", e)
+        : new CacheException(what + " on " + store + " refused: the store is overloaded, "
+            + QUEUE_LIMIT + " calls already wait for its " + RPC_THREADS + " threads", e);
   }
 
   /**
@@ -106,32 +181,12 @@ final class AsyncCalls implements AutoCloseable {
       if (result.isDone() || !started.compareAndSet(false, true)) {
         return; // timed out or cancelled while it waited
       }
-      try {
-        CompletableFuture<T> inner = call.get();
-        result.whenComplete((answer, failure) -> {
-          if (failure != null) {
-            inner.cancel(false);
-          }
-        });
-        inner.whenComplete((answer, failure) -> {
-          if (failure == null) {
-            result.complete(answer);
-          } else {
-            result.completeExceptionally(failure instanceof CompletionException
-                && failure.getCause() != null ? failure.getCause() : failure);
-          }
-        });
-      } catch (Throwable e) { // an Error too: the caller must not see a timeout instead
-        result.completeExceptionally(e);
-      }
+      pass(call, result);
     };
     try {
       blocking.execute(task);
     } catch (RejectedExecutionException e) {
-      return CompletableFuture.failedFuture(blocking.isShutdown()
-          ? new CacheConnectionException("the store " + store + " is closed", e)
-          : new CacheException(what + " on " + store + " refused: the store is overloaded, "
-              + QUEUE_LIMIT + " calls already wait for its " + RPC_THREADS + " threads", e));
+      return CompletableFuture.failedFuture(refused(what, e));
     }
     // a call that timed out or was cancelled while waiting leaves the queue, so a stalled
     // server or callers that gave up cannot fill it

@@ -403,25 +403,33 @@ class KtStoreIT {
 
   @Test
   void oneCallersAsyncCallsOnAKeyKeepTheirOrderWhileTheConnectionIsDown() {
-    try (KtStore s = (KtStore) builder(server).db(DB).timeout(Duration.ofSeconds(30)).build()) {
-      String key = ns + "down";
-      CountDownLatch release = new CountDownLatch(1);
-      CompletableFuture<Void> set;
-      CompletableFuture<Boolean> delete;
-      try {
-        holdEveryThread(s, release); // nothing can connect for the async calls yet
-        s.disconnect();
-        set = s.setAsync(key, utf8("v"), Store.NO_EXPIRY);
-        assertThat(s.get(ns + "other")).isNull(); // a blocking call reconnects meanwhile
-        delete = s.deleteAsync(key); // the connection is open again for this one
-      } finally {
-        release.countDown();
-      }
-      set.join();
-      delete.join();
-      assertThat(s.get(key)).as("the set made before the delete did not land after it")
-          .isNull();
+    try (KtStore merged = (KtStore) builder(server).db(DB).timeout(Duration.ofSeconds(30))
+        .build();
+        KtStore unmerged = (KtStore) builder(server).db(DB).merge(false)
+            .timeout(Duration.ofSeconds(30)).build()) {
+      keepOrderWhileDown(merged, ns + "down");
+      keepOrderWhileDown(unmerged, ns + "down-unmerged");
     }
+  }
+
+  /** A set made while the connection is down, then a delete once another call reconnected. */
+  private void keepOrderWhileDown(KtStore s, String key) {
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Void> set;
+    CompletableFuture<Boolean> delete;
+    try {
+      holdEveryThread(s, release); // nothing can connect for the async calls yet
+      s.disconnect();
+      set = s.setAsync(key, utf8("v"), Store.NO_EXPIRY);
+      assertThat(s.get(ns + "other")).isNull(); // a blocking call reconnects meanwhile
+      delete = s.deleteAsync(key); // the connection is open again for this one
+    } finally {
+      release.countDown();
+    }
+    set.join();
+    delete.join();
+    assertThat(s.get(key)).as("the set made before the delete did not land after it")
+        .isNull();
   }
 
   @Test
