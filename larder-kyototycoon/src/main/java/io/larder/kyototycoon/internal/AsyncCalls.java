@@ -33,8 +33,9 @@ import java.util.function.Supplier;
  * caller's thread must not: with merging on, a binary call made then is queued in the
  * {@link Merger} on the caller's thread, in its turn, and a thread of the executor connects and
  * sends the queue; with merging off, the call waits in a line of the store's own, which a
- * thread of the executor connects for and starts in order. A call on the executor is bounded by the store's timeout counted from
- * the call, time spent waiting for a thread included: when it passes, the future fails with
+ * thread of the executor connects for and starts in order. A call on the executor, or queued
+ * for it, is bounded by the store's timeout counted from the call, time spent waiting for a
+ * thread included: when it passes, the future fails with
  * {@link io.larder.CacheTimeoutException} and a call still waiting is dropped unrun. At most
  * {@link #QUEUE_LIMIT} calls wait; one more fails at once, as from an overloaded server.
  */

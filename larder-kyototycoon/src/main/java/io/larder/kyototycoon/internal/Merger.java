@@ -33,17 +33,17 @@ import java.util.function.Supplier;
  * (the database went away) fails each of its writers. Calls queued when the connection broke
  * fail with that failure rather than reconnect from the event loop; the next call reconnects.
  *
- * <p><b>Order.</b> Every other request on the connection ({@code remove_bulk}, a bulk get or
- * set, a no-reply write) goes through {@link #inOrder}: at once when no merged call is still
- * unsent, else queued behind them, as a request of its own (so a {@code remove_bulk} answers
- * its own caller with its own count). A batch sends its {@code set_bulk}, then its
- * {@code get_bulk}, then its requests, in queue order; a call that would overtake an earlier one of the same key by that
- * (a set queued after a get of its key, a single call queued after a request) waits for the
- * next batch. So the calls one caller makes on a key reach the server in the order it made
- * them, and a {@code setAsync} followed by a {@code deleteAsync} of the same key leaves the key
- * deleted. An asynchronous call made while the connection is down is queued the same way, on
- * the caller's thread, and a thread of the store's connects and sends the queue, so the order
- * holds across a reconnect too.
+ * <p><b>Order.</b> Every other request on the connection ({@code remove_bulk}, a bulk get or set,
+ * a no-reply write) goes through {@link #inOrder}: at once when no merged call is still unsent,
+ * else queued behind them, as a request of its own (so a {@code remove_bulk} answers its own
+ * caller with its own count). A batch sends its {@code set_bulk}, then its {@code get_bulk}, then
+ * its requests, in queue order; a call that would overtake an earlier one of the same key by that
+ * (a set queued after a get of its key, a single call queued after a request) waits for the next
+ * batch. So the calls one caller makes on a key reach the server in the order it made them, and a
+ * {@code setAsync} followed by a {@code deleteAsync} of the same key leaves the key deleted. An
+ * asynchronous call made while the connection is down is queued the same way, on the caller's
+ * thread, and a thread of the store's connects and sends the queue, so the order holds across a
+ * reconnect too.
  */
 final class Merger {
   private final BinaryConnection binary;
