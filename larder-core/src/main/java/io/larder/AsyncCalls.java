@@ -203,12 +203,30 @@ final class AsyncCalls {
         executor().execute(() -> finish(result, next, value, failure));
       } catch (RuntimeException e) {
         // the cache is closed; this may be the store's I/O thread, which must not run what
-        // the caller attached, so the failure is handed to a thread of the JDK's async pool
+        // the caller attached, so the failure is handed to the one thread kept for that
         IllegalStateException closed = closed(e);
-        CompletableFuture.runAsync(() -> result.completeExceptionally(closed));
+        AfterClose.THREAD.execute(() -> result.completeExceptionally(closed));
       }
     });
     return result;
+  }
+
+  /**
+   * The thread that fails calls answered after their cache closed: one daemon thread for the
+   * process, started when first needed and ended when idle, so closing a cache with thousands
+   * of calls in flight starts no thread per call and waits for no shared pool.
+   */
+  private static final class AfterClose {
+    static final ThreadPoolExecutor THREAD = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "larder-closed");
+          t.setDaemon(true);
+          return t;
+        });
+
+    static {
+      THREAD.allowCoreThreadTimeOut(true);
+    }
   }
 
   private static <S, R> void finish(CompletableFuture<R> result,

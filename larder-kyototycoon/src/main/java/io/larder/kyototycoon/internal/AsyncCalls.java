@@ -9,9 +9,12 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -26,9 +29,13 @@ import java.util.function.Supplier;
  * <p>What goes through HTTP RPC ({@code getVersioned}, {@code compareAndSet}, {@code add},
  * {@code exists}, {@code touch}, {@code incr}) runs its blocking form on a small executor of the
  * store's own ({@link #RPC_THREADS} threads at most, started on demand), never on the event loop.
- * So does a binary call made while the connection is down: connecting waits, and the event loop
- * and the caller's thread must not. Such a call is bounded by the store's timeout counted from
- * the call, time spent waiting for a thread included: when it passes, the future fails with
+ * So does connecting while the connection is down, which waits, and the event loop and the
+ * caller's thread must not: with merging on, a binary call made then is queued in the
+ * {@link Merger} on the caller's thread, in its turn, and a thread of the executor connects and
+ * sends the queue; with merging off, the call waits in a line of the store's own, which a
+ * thread of the executor connects for and starts in order. A call on the executor, or queued
+ * for it, is bounded by the store's timeout counted from the call, time spent waiting for a
+ * thread included: when it passes, the future fails with
  * {@link io.larder.CacheTimeoutException} and a call still waiting is dropped unrun. At most
  * {@link #QUEUE_LIMIT} calls wait; one more fails at once, as from an overloaded server.
  */
@@ -46,6 +53,12 @@ final class AsyncCalls implements AutoCloseable {
   private final BinaryConnection binary;
   private final Merger merger; // null when merging is off
   private final ThreadPoolExecutor blocking;
+  /** Binary calls waiting for the connection, merging off: they start in this order. */
+  private final ConcurrentLinkedQueue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+  /** Calls added to {@link #waiting} and not yet started; a later call waits behind them. */
+  private final AtomicLong unstarted = new AtomicLong();
+  /** Whether a thread is starting the waiting calls. */
+  private final AtomicBoolean startingWaiting = new AtomicBoolean();
 
   AsyncCalls(KtStore store, BinaryConnection binary, Merger merger) {
     this.store = store;
@@ -58,18 +71,87 @@ final class AsyncCalls implements AutoCloseable {
   }
 
   /**
-   * Runs a binary call now if the connection is open, else on {@link #blocking}, where
-   * connecting may wait; a failure to start fails the future rather than being thrown.
+   * Runs a binary call now if the connection is open and no earlier call waits for it, else
+   * in its turn after connecting on {@link #blocking}; a failure to start fails the future
+   * rather than being thrown.
    */
-  private <T> CompletableFuture<T> binary(String what, Supplier<CompletableFuture<T>> call) {
-    if (binary.isOpen()) {
+  private <T> CompletableFuture<T> binary(String what, long start,
+      Supplier<CompletableFuture<T>> call) {
+    // the merger queues a call made while the connection is down, in its turn, and connects on
+    // the executor; without it, such a call waits in line here
+    if (merger != null || unstarted.get() == 0 && binary.isOpen()) {
       try {
         return call.get();
       } catch (CacheException e) {
         return CompletableFuture.failedFuture(e);
       }
     }
-    return onExecutor(what, call);
+    CompletableFuture<T> result = new CompletableFuture<>();
+    unstarted.incrementAndGet();
+    waiting.add(() -> {
+      if (!result.isDone()) { // else it timed out or was cancelled while it waited
+        pass(call, result);
+      }
+    });
+    try {
+      blocking.execute(this::startWaiting);
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(refused(what, e)); // left in line, it is skipped there
+    }
+    return binary.deadline(result, what, start, () -> { });
+  }
+
+  /**
+   * Starts the binary calls waiting for the connection, in the order they were made, one
+   * thread at a time; the first connects, which may wait.
+   */
+  private void startWaiting() {
+    do {
+      if (!startingWaiting.compareAndSet(false, true)) {
+        return; // another thread is at it and sees what was added
+      }
+      try {
+        for (Runnable next; (next = waiting.poll()) != null; ) {
+          try {
+            next.run();
+          } finally {
+            unstarted.decrementAndGet();
+          }
+        }
+      } finally {
+        startingWaiting.set(false);
+      }
+    } while (!waiting.isEmpty());
+  }
+
+  /** Starts {@code call} and passes its answer or failure, unwrapped, on to {@code result}. */
+  private static <T> void pass(Supplier<CompletableFuture<T>> call,
+      CompletableFuture<T> result) {
+    try {
+      CompletableFuture<T> inner = call.get();
+      result.whenComplete((answer, failure) -> {
+        if (failure != null) {
+          inner.cancel(false);
+        }
+      });
+      inner.whenComplete((answer, failure) -> {
+        if (failure == null) {
+          result.complete(answer);
+        } else {
+          result.completeExceptionally(failure instanceof CompletionException
+              && failure.getCause() != null ? failure.getCause() : failure);
+        }
+      });
+    } catch (Throwable e) { // an Error too: the caller must not see a timeout instead
+      result.completeExceptionally(e);
+    }
+  }
+
+  private CacheException refused(String what, RejectedExecutionException e) {
+    return blocking.isShutdown()
+        ? new CacheConnectionException("the store " + store + " is closed", e)
+        : new CacheException(what + " on " + store + " refused: the store is overloaded, "
+            + QUEUE_LIMIT + " calls already wait for its " + RPC_THREADS + " threads", e);
   }
 
   /**
@@ -83,46 +165,46 @@ final class AsyncCalls implements AutoCloseable {
    *     many calls wait, with {@link CacheConnectionException} once the store is closed
    */
   <T> CompletableFuture<T> blocking(String what, Supplier<T> call) {
-    return onExecutor(what, () -> CompletableFuture.completedFuture(call.get()));
+    return onExecutor(what, System.nanoTime(),
+        () -> CompletableFuture.completedFuture(call.get()));
   }
 
-  private <T> CompletableFuture<T> onExecutor(String what, Supplier<CompletableFuture<T>> call) {
-    long start = System.nanoTime();
+  /**
+   * Runs a call on {@link #blocking}; {@code call} must count its own timeout from
+   * {@code start}. When the caller's future fails (timed out, cancelled), the call's future is
+   * cancelled too, so a call still queued in the merger is dropped unsent.
+   */
+  private <T> CompletableFuture<T> onExecutor(String what, long start,
+      Supplier<CompletableFuture<T>> call) {
     CompletableFuture<T> result = new CompletableFuture<>();
+    AtomicBoolean started = new AtomicBoolean();
     Runnable task = () -> {
-      if (result.isDone()) {
-        return; // timed out while it waited
+      if (result.isDone() || !started.compareAndSet(false, true)) {
+        return; // timed out or cancelled while it waited
       }
-      try {
-        call.get().whenComplete((answer, failure) -> {
-          if (failure == null) {
-            result.complete(answer);
-          } else {
-            result.completeExceptionally(failure instanceof CompletionException
-                && failure.getCause() != null ? failure.getCause() : failure);
-          }
-        });
-      } catch (RuntimeException e) {
-        result.completeExceptionally(e);
-      }
+      pass(call, result);
     };
     try {
       blocking.execute(task);
     } catch (RejectedExecutionException e) {
-      return CompletableFuture.failedFuture(blocking.isShutdown()
-          ? new CacheConnectionException("the store " + store + " is closed", e)
-          : new CacheException(what + " on " + store + " refused: the store is overloaded, "
-              + QUEUE_LIMIT + " calls already wait for its " + RPC_THREADS + " threads", e));
+      return CompletableFuture.failedFuture(refused(what, e));
     }
-    // a call that timed out while waiting leaves the queue, so a stalled server cannot fill it
-    return binary.deadline(result, what, start, () -> blocking.remove(task));
+    // a call that timed out or was cancelled while waiting leaves the queue, so a stalled
+    // server or callers that gave up cannot fill it
+    result.whenComplete((answer, failure) -> {
+      if (failure != null && started.compareAndSet(false, true)) {
+        blocking.remove(task);
+      }
+    });
+    return binary.deadline(result, what, start, () -> { });
   }
 
   // ---- reads -------------------------------------------------------------------------------
 
   CompletableFuture<BinaryProtocol.Found> getOne(byte[] key) {
     if (merger != null) {
-      return binary("get_bulk of 1 key", () -> merger.getAsync(key));
+      long start = System.nanoTime();
+      return binary("get_bulk of 1 key", start, () -> merger.getAsync(key, start, blocking));
     }
     return getBulk(List.of(key)).thenApply(found -> found.isEmpty() ? null : found.get(0));
   }
@@ -142,8 +224,9 @@ final class AsyncCalls implements AutoCloseable {
 
   CompletableFuture<Void> setOne(BinaryProtocol.SetRecord record, boolean noReply) {
     if (merger != null && !noReply) {
-      return binary("set_bulk of 1 record",
-          () -> merger.setAsync(record.key(), record.value(), record.xt()));
+      long start = System.nanoTime();
+      return binary("set_bulk of 1 record", start,
+          () -> merger.setAsync(record.key(), record.value(), record.xt(), start, blocking));
     }
     return store(List.of(record), noReply);
   }
@@ -152,8 +235,10 @@ final class AsyncCalls implements AutoCloseable {
     String what = KtStore.setBulkName(records);
     int size = BinaryProtocol.setBulkSize(records);
     if (noReply) {
-      return binary(what, () -> store.inOrder(() -> binary.sendAsync(what, size,
-          out -> BinaryProtocol.setBulk(out, true, records))));
+      // timed from the call: it may wait in the merger's queue before it is written
+      long start = System.nanoTime();
+      return binary(what, start, () -> binary.timed(inOrder(() -> binary.sendAsync(what, size,
+          out -> BinaryProtocol.setBulk(out, true, records))), "writing " + what, start));
     }
     return call(what, size, out -> BinaryProtocol.setBulk(out, false, records))
         .thenApply(reply -> {
@@ -172,7 +257,18 @@ final class AsyncCalls implements AutoCloseable {
   /** Sends one request and bounds it by the timeout, counted from now. */
   private CompletableFuture<Reply> call(String what, int size, Consumer<ByteBuf> writer) {
     long start = System.nanoTime();
-    return binary(what, () -> binary.timed(store.start(what, size, writer), what, start));
+    return binary(what, start, () -> binary.timed(
+        inOrder(() -> binary.start(what, size, writer)), what, start));
+  }
+
+  /** Starts a request after the merged calls made before it, if merging is on. */
+  private <T> CompletableFuture<T> inOrder(Supplier<CompletableFuture<T>> start) {
+    return merger == null ? start.get() : merger.inOrderAsync(start, blocking);
+  }
+
+  /** Returns how many calls wait for a thread of the executor (approximately, while busy). */
+  int waiting() {
+    return blocking.getQueue().size();
   }
 
   /** Returns how many calls were handed to the executor so far (approximately, while busy). */

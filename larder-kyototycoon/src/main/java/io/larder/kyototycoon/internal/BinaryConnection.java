@@ -293,6 +293,14 @@ final class BinaryConnection implements AutoCloseable {
     group.next().execute(task);
   }
 
+  /** Closes the connection as a break would, for tests; the next call reconnects. */
+  void disconnect() {
+    Channel ch = channel;
+    if (ch != null) {
+      ch.close().syncUninterruptibly();
+    }
+  }
+
   /**
    * Tells whether the connection is open, so that a request may be started from the event
    * loop (which must never wait for a connection).

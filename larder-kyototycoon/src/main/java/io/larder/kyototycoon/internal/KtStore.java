@@ -397,7 +397,9 @@ public final class KtStore implements AsyncStore {
     if (keys.isEmpty()) {
       return CompletableFuture.completedFuture(Map.of());
     }
-    List<String> asked = asList(keys);
+    // a copy: the reply is matched to these keys later, on the event loop, and the caller may
+    // reuse its list by then
+    List<String> asked = List.copyOf(keys);
     return async.getMany(asked, utf8(asked));
   }
 
@@ -478,6 +480,11 @@ public final class KtStore implements AsyncStore {
   /** Returns the asynchronous calls, for tests that hold the store's executor busy. */
   AsyncCalls asyncCalls() {
     return async;
+  }
+
+  /** Closes the binary connection as a break would, for tests; the next call reconnects. */
+  void disconnect() {
+    binary.disconnect();
   }
 
   /** Returns how many single-key calls went out merged with others ({@link Merger}). */

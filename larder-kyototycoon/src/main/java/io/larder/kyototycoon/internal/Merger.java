@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -31,14 +33,17 @@ import java.util.function.Supplier;
  * (the database went away) fails each of its writers. Calls queued when the connection broke
  * fail with that failure rather than reconnect from the event loop; the next call reconnects.
  *
- * <p><b>Order.</b> Every other request on the connection ({@code remove_bulk}, a bulk get or
- * set, a no-reply write) goes through {@link #inOrder}: at once when no merged call is still
- * unsent, else queued behind them, as a request of its own (so a {@code remove_bulk} answers
- * its own caller with its own count). A batch sends its {@code set_bulk}, then its {@code get_bulk}, then its
- * requests, in queue order; a call that would overtake an earlier one of the same key by that
- * (a set queued after a get of its key, a single call queued after a request) waits for the
- * next batch. So the calls one caller makes reach the server in the order it made them, and a
- * {@code setAsync} followed by a {@code deleteAsync} of the same key leaves the key deleted.
+ * <p><b>Order.</b> Every other request on the connection ({@code remove_bulk}, a bulk get or set,
+ * a no-reply write) goes through {@link #inOrder}: at once when no merged call is still unsent,
+ * else queued behind them, as a request of its own (so a {@code remove_bulk} answers its own
+ * caller with its own count). A batch sends its {@code set_bulk}, then its {@code get_bulk}, then
+ * its requests, in queue order; a call that would overtake an earlier one of the same key by that
+ * (a set queued after a get of its key, a single call queued after a request) waits for the next
+ * batch. So the calls one caller makes on a key reach the server in the order it made them, and a
+ * {@code setAsync} followed by a {@code deleteAsync} of the same key leaves the key deleted. An
+ * asynchronous call made while the connection is down is queued the same way, on the caller's
+ * thread, and a thread of the store's connects and sends the queue, so the order holds across a
+ * reconnect too.
  */
 final class Merger {
   private final BinaryConnection binary;
@@ -53,6 +58,8 @@ final class Merger {
   private final AtomicBoolean inFlight = new AtomicBoolean();
   /** Why the last batch failed, for the calls queued behind it when the connection closed. */
   private volatile Throwable lastFailure;
+  /** Whether a task to connect and send what is queued is waiting for a thread. */
+  private final AtomicBoolean connecting = new AtomicBoolean();
   /** Calls that went out in a batch with others. */
   private final AtomicLong merged = new AtomicLong();
 
@@ -144,13 +151,18 @@ final class Merger {
   /**
    * Reads a key, merged with concurrent calls, without waiting: the future completes from the
    * connection's event loop, or fails with {@link io.larder.CacheTimeoutException} when the
-   * connection's timeout, counted from now, passes.
+   * connection's timeout, counted from when the caller made the call, passes.
    *
    * @param key the key's bytes
-   * @return the record, or {@code null} if the key is missing; fails as {@link #get} throws
+   * @param startNanos when the call was made ({@link System#nanoTime()})
+   * @param connector where to connect and send if the connection is down: the caller's thread
+   *     must not wait for that, and the call keeps its place in the queue meanwhile
+   * @return the record, or {@code null} if the key is missing; fails as {@link #get} throws;
+   *     cancelling it drops the call if it is still queued
    */
-  CompletableFuture<BinaryProtocol.Found> getAsync(byte[] key) {
-    return start(new Call(key), "get_bulk of 1 key");
+  CompletableFuture<BinaryProtocol.Found> getAsync(byte[] key, long startNanos,
+      Executor connector) {
+    return start(new Call(key), "get_bulk of 1 key", startNanos, connector);
   }
 
   /**
@@ -159,10 +171,18 @@ final class Merger {
    * @param key the key's bytes
    * @param value the bytes to store
    * @param xt the binary protocol's expiration time
-   * @return completes when the server has stored the record; fails as {@link #set} throws
+   * @param startNanos when the call was made ({@link System#nanoTime()})
+   * @param connector as for {@link #getAsync}
+   * @return completes when the server has stored the record; fails as {@link #set} throws;
+   *     cancelling it drops the call if it is still queued
    */
-  CompletableFuture<Void> setAsync(byte[] key, byte[] value, long xt) {
-    return start(new Write(key, value, xt), "set_bulk of 1 record").thenApply(found -> null);
+  @SuppressWarnings("unchecked")
+  CompletableFuture<Void> setAsync(byte[] key, byte[] value, long xt, long startNanos,
+      Executor connector) {
+    // the call's own future (a write completes it with null), not a copy: cancelling it must
+    // reach the queue
+    return (CompletableFuture<Void>) (CompletableFuture<?>) start(new Write(key, value, xt),
+        "set_bulk of 1 record", startNanos, connector);
   }
 
   /**
@@ -198,6 +218,29 @@ final class Merger {
   }
 
   /**
+   * Starts a request as {@link #inOrder} does, for a caller that must not wait for connecting:
+   * while the connection is down the request is queued in its turn and {@code connector}
+   * connects and sends what is queued, so calls made meanwhile keep their order.
+   *
+   * @param start starts the request on the connection and returns its answer
+   * @param connector where to connect and send if the connection is down
+   * @param <T> the answer's type
+   * @return the answer, or the connection's failure; not bounded by a timeout here
+   * @throws CacheConnectionException if the request is started at once and the connection
+   *     closed just then and cannot be opened again
+   */
+  @SuppressWarnings("unchecked")
+  <T> CompletableFuture<T> inOrderAsync(Supplier<CompletableFuture<T>> start,
+      Executor connector) {
+    if (unsent.get() == 0 && binary.isOpen()) {
+      return start.get();
+    }
+    Request request = new Request(start);
+    offer(request, connector);
+    return (CompletableFuture<T>) request.result;
+  }
+
+  /**
    * Returns how many calls went out in a batch with others so far.
    *
    * @return the count
@@ -206,9 +249,9 @@ final class Merger {
     return merged.get();
   }
 
-  private CompletableFuture<BinaryProtocol.Found> start(Call call, String what) {
-    long start = System.nanoTime();
-    enqueue(call);
+  private CompletableFuture<BinaryProtocol.Found> start(Call call, String what, long start,
+      Executor connector) {
+    offer(call, connector);
     return binary.timed(call.result, what, start);
   }
 
@@ -222,6 +265,30 @@ final class Merger {
     unsent.incrementAndGet();
     queue.add(q);
     sendQueued(false);
+  }
+
+  /**
+   * Queues a call of a thread that must not wait for connecting: sent as {@link #enqueue} does
+   * while the connection is open, else left in its turn for {@code connector}, which connects
+   * and sends what is queued (one such task at a time).
+   */
+  private void offer(Queued q, Executor connector) {
+    unsent.incrementAndGet();
+    queue.add(q);
+    if (binary.isOpen()) {
+      sendQueued(false);
+    } else if (connecting.compareAndSet(false, true)) {
+      try {
+        connector.execute(() -> {
+          connecting.set(false);
+          sendQueued(false);
+        });
+      } catch (RejectedExecutionException e) {
+        connecting.set(false);
+        q.result().completeExceptionally(new CacheConnectionException("could not connect to"
+            + " Kyoto Tycoon " + server + ": the store is closed or its threads are busy", e));
+      }
+    }
   }
 
   private Queued next() {
@@ -246,11 +313,10 @@ final class Merger {
       List<Write> writes = new ArrayList<>();
       List<Request> requests = new ArrayList<>(0);
       int taken = 0;
-      int dropped = 0;
+      int single = 0; // merged reads and writes, not the requests sent as they are
       for (Queued q; (q = next()) != null; ) {
         if (q.result().isDone()) {
           taken++;
-          dropped++;
           continue; // its caller gave up
         }
         if (q instanceof Request r) {
@@ -261,6 +327,7 @@ final class Merger {
           break;
         } else if (q instanceof Write w) {
           writes.add(w);
+          single++;
         } else {
           Call c = (Call) q;
           List<Call> same = readsByKey.computeIfAbsent(latin1(c.key), k -> new ArrayList<>(1));
@@ -268,33 +335,16 @@ final class Merger {
             reads.add(c);
           }
           same.add(c);
+          single++;
         }
         taken++;
       }
-      int calls = taken - dropped;
-      if (calls > 1) {
-        merged.addAndGet(calls);
+      if (single > 1) {
+        merged.addAndGet(single);
       }
       CompletableFuture<Void> answered;
       try {
-        if (onEventLoop && !binary.isOpen()) {
-          // fail as the batch in flight did (a stuck connection: a timeout), not reconnect here
-          throw lastFailure instanceof CacheException e ? e : new CacheConnectionException(
-              "the connection to Kyoto Tycoon " + server + " closed while the call was queued");
-        }
-        // writes go out first, so a get queued after a set of the same key sees it
-        CompletableFuture<?>[] sent = new CompletableFuture<?>[2 + requests.size()];
-        sent[0] = write(writes);
-        sent[1] = read(reads, readsByKey);
-        for (int i = 0; i < requests.size(); i++) {
-          sent[2 + i] = send(requests.get(i));
-        }
-        answered = CompletableFuture.allOf(sent);
-      } catch (RuntimeException e) {
-        readsByKey.values().forEach(same -> same.forEach(c -> c.result.completeExceptionally(e)));
-        writes.forEach(c -> c.result.completeExceptionally(e));
-        requests.forEach(r -> r.result.completeExceptionally(e));
-        answered = CompletableFuture.completedFuture(null);
+        answered = send(writes, reads, readsByKey, requests, onEventLoop);
       } finally {
         unsent.addAndGet(-taken);
       }
@@ -311,6 +361,44 @@ final class Merger {
       }
       inFlight.set(false);
     }
+  }
+
+  /**
+   * Sends a batch: its writes first, so a get queued after a set of the same key sees it, then
+   * its reads, then its requests. A part that cannot start fails with its callers and the parts
+   * after it; the parts already sent are answered by their replies.
+   *
+   * @return completes when every part sent is answered
+   */
+  private CompletableFuture<Void> send(List<Write> writes, List<Call> reads,
+      Map<String, List<Call>> readsByKey, List<Request> requests, boolean onEventLoop) {
+    // from the event loop, fail as the batch in flight did (a stuck connection: a timeout)
+    // rather than reconnect there
+    CacheException failure = !onEventLoop || binary.isOpen() ? null
+        : lastFailure instanceof CacheException e ? e : new CacheConnectionException(
+            "the connection to Kyoto Tycoon " + server + " closed while the call was queued");
+    List<CompletableFuture<Void>> sent = new ArrayList<>(2 + requests.size());
+    for (int part = 0; part < 2 + requests.size(); part++) {
+      if (failure == null) {
+        try {
+          sent.add(part == 0 ? write(writes) : part == 1 ? read(reads, readsByKey)
+              : send(requests.get(part - 2)));
+          continue;
+        } catch (RuntimeException e) {
+          failure = e instanceof CacheException c ? c : new CacheConnectionException(
+              "a call to Kyoto Tycoon " + server + " could not be sent: " + e, e);
+        }
+      }
+      Throwable f = failure;
+      if (part == 0) {
+        writes.forEach(w -> w.result.completeExceptionally(f));
+      } else if (part == 1) {
+        readsByKey.values().forEach(same -> same.forEach(c -> c.result.completeExceptionally(f)));
+      } else {
+        requests.get(part - 2).result.completeExceptionally(f);
+      }
+    }
+    return CompletableFuture.allOf(sent.toArray(CompletableFuture<?>[]::new));
   }
 
   /** Sends a request in its turn and passes its answer (or failure) on to its caller. */
