@@ -3,13 +3,13 @@ package io.larder.bench;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.larder.Cache;
 import io.larder.Larder;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -21,6 +21,12 @@ import java.util.function.Function;
  * Byte arrays are mutable, so Larder copies each one read; a last case reads 100-char strings,
  * which {@code mem:}'s object tier hands back as the very objects written (Caffeine holding the
  * same strings, weighed as Larder estimates them).
+ *
+ * <p>Every key has a value of its own (as an application's keys do), stamped with the key's
+ * index, and a hit is checked by reading that stamp from the value returned: so both caches hold
+ * 100,000 distinct values and both read the one a get returns. (Until 2026-12-04 one array was
+ * shared by every key: raw Caffeine then held a single hot array and its check passed by
+ * identity without reading it, while Larder's copies were 100,000 distinct arrays.)
  *
  * <p>Measured more steadily than other suites (see {@link #throughput}): every window starts
  * after a full collection, a full run takes {@link #ROUNDS} rounds, and each contender's get
@@ -48,7 +54,10 @@ final class MemorySuite implements Suite {
       keys[i] = "key" + i;
     }
     int[] zipf = zipf(KEYS, 0.99, SAMPLES, 42);
-    byte[] value = Harness.value(100);
+    byte[][] values = new byte[KEYS][];
+    for (int i = 0; i < KEYS; i++) {
+      values[i] = stamped(i);
+    }
     com.github.benmanes.caffeine.cache.Cache<String, byte[]> caffeine = Caffeine.newBuilder()
         .maximumWeight(MAX_BYTES)
         .weigher((String k, byte[] v) -> k.length() + v.length + 96)
@@ -56,19 +65,24 @@ final class MemorySuite implements Suite {
     List<Result> results = new ArrayList<>();
     try (Cache cache = Larder.open("mem:?maxBytes=" + MAX_BYTES)) {
       for (int i = 0; i < SAMPLES; i++) { // warm both with the same sequence
-        String k = keys[zipf[i]];
-        cache.set(k, value);
-        caffeine.put(k, value);
+        int k = zipf[i];
+        cache.set(keys[k], values[k]);
+        caffeine.put(keys[k], values[k]);
       }
       for (int threads : new int[] {1, 16}) {
         Map<String, Double> m = gets(settings, threads, keys, zipf,
-            k -> cache.get(k, byte[].class), caffeine::getIfPresent,
-            found -> Harness.require(found, value));
+            k -> cache.get(k, byte[].class), caffeine::getIfPresent, MemorySuite::requireStamp);
         results.add(Result.rate("zipf get 100B, " + threads + " thr", m.get("larder"),
             m.get("caffeine"), "Caffeine (raw)", "ops/s"));
         Map<String, Harness.Work> puts = new LinkedHashMap<>();
-        puts.put("larder", r -> cache.set(keys[zipf[r.nextInt(SAMPLES)]], value));
-        puts.put("caffeine", r -> caffeine.put(keys[zipf[r.nextInt(SAMPLES)]], value));
+        puts.put("larder", r -> {
+          int k = zipf[r.nextInt(SAMPLES)];
+          cache.set(keys[k], values[k]);
+        });
+        puts.put("caffeine", r -> {
+          int k = zipf[r.nextInt(SAMPLES)];
+          caffeine.put(keys[k], values[k]);
+        });
         m = throughput(settings, threads, puts);
         results.add(Result.rate("zipf put 100B, " + threads + " thr", m.get("larder"),
             m.get("caffeine"), "Caffeine (raw)", "ops/s"));
@@ -81,7 +95,10 @@ final class MemorySuite implements Suite {
   /** Zipf gets of 100-char strings, at 1 and 16 threads: the object tier's case. */
   private static List<Result> strings(Harness.Settings settings, String[] keys, int[] zipf)
       throws Exception {
-    String value = "x".repeat(100);
+    String[] values = new String[KEYS];
+    for (int i = 0; i < KEYS; i++) {
+      values[i] = "x".repeat(90) + String.format("%010d", i);
+    }
     com.github.benmanes.caffeine.cache.Cache<String, String> caffeine = Caffeine.newBuilder()
         .maximumWeight(MAX_BYTES)
         .weigher((String k, String v) -> 2 * k.length() + 40 + 2 * v.length() + 96)
@@ -89,19 +106,41 @@ final class MemorySuite implements Suite {
     List<Result> results = new ArrayList<>();
     try (Cache cache = Larder.open("mem:?maxBytes=" + MAX_BYTES)) {
       for (int i = 0; i < SAMPLES; i++) {
-        String k = keys[zipf[i]];
-        cache.set(k, value);
-        caffeine.put(k, value);
+        int k = zipf[i];
+        cache.set(keys[k], values[k]);
+        caffeine.put(keys[k], values[k]);
       }
       for (int threads : new int[] {1, 16}) {
         Map<String, Double> m = gets(settings, threads, keys, zipf,
             k -> cache.get(k, String.class), caffeine::getIfPresent,
-            found -> requireSame(found, value));
+            (found, k) -> requireSame(found, values[k]));
         results.add(Result.rate("zipf get 100-char String, " + threads + " thr",
             m.get("larder"), m.get("caffeine"), "Caffeine (raw)", "ops/s"));
       }
     }
     return results;
+  }
+
+  /** A value of 100 bytes whose first 8 hold {@code index}, big-endian, and the rest 'x'. */
+  private static byte[] stamped(int index) {
+    byte[] value = Harness.value(100);
+    ByteBuffer.wrap(value).putLong(index);
+    return value;
+  }
+
+  /**
+   * A {@code byte[]} hit must be the 100-byte value written under key {@code index}: its stamp
+   * is read from the array returned, so a contender pays for touching the value it hands back.
+   */
+  private static void requireStamp(byte[] found, int index) {
+    long stamp = 0;
+    for (int i = 0; i < Long.BYTES && i < found.length; i++) {
+      stamp = stamp << 8 | (found[i] & 0xff);
+    }
+    if (found.length != 100 || stamp != index || found[99] != 'x') {
+      throw new IllegalStateException("a read of key " + index + " returned another value");
+    }
+    Harness.CHECKED_READS.increment();
   }
 
   /** A string hit must be the very object written (the object tier), not only equal to it. */
@@ -111,13 +150,19 @@ final class MemorySuite implements Suite {
     }
   }
 
+  /** Checks a hit of the key with index {@code index}; throws when it is not that key's value. */
+  @FunctionalInterface
+  private interface Check<T> {
+    void check(T found, int index);
+  }
+
   /**
    * Measures Larder's and Caffeine's Zipf gets side by side; every hit is checked, a miss is a
    * valid result (the caches hold half the keys), and each must hit a quarter of its reads.
    */
   private static <T> Map<String, Double> gets(Harness.Settings settings, int threads,
       String[] keys, int[] zipf, Function<String, T> larder, Function<String, T> caffeine,
-      Consumer<T> checkHit) throws Exception {
+      Check<T> checkHit) throws Exception {
     Map<String, Harness.Work> gets = new LinkedHashMap<>();
     LongAdder[] larderCounts = {new LongAdder(), new LongAdder()};
     LongAdder[] caffeineCounts = {new LongAdder(), new LongAdder()};
@@ -125,17 +170,19 @@ final class MemorySuite implements Suite {
     // then call sites of their own, whose type profiles the JIT keeps apart (a shared helper
     // would share them)
     gets.put("larder", r -> {
-      T found = larder.apply(keys[zipf[r.nextInt(SAMPLES)]]);
+      int k = zipf[r.nextInt(SAMPLES)];
+      T found = larder.apply(keys[k]);
       if (found != null) {
-        checkHit.accept(found);
+        checkHit.check(found, k);
         larderCounts[0].increment();
       }
       larderCounts[1].increment();
     });
     gets.put("caffeine", r -> {
-      T found = caffeine.apply(keys[zipf[r.nextInt(SAMPLES)]]);
+      int k = zipf[r.nextInt(SAMPLES)];
+      T found = caffeine.apply(keys[k]);
       if (found != null) {
-        checkHit.accept(found);
+        checkHit.check(found, k);
         caffeineCounts[0].increment();
       }
       caffeineCounts[1].increment();
