@@ -6,6 +6,7 @@ import io.lettuce.core.RedisCommandExecutionException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.net.InetSocketAddress;
@@ -41,8 +42,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * socket, since a late reply would otherwise answer the next call; the connection is opened
  * again in the background after a backoff, and calls go through Lettuce meanwhile. An error
  * reply ({@code WRONGTYPE}) goes to its caller only and leaves the connection open. A caller
- * whose deadline passes while queued or in flight gives up alone; a batch's socket timeout is
- * the earliest deadline among its callers.
+ * whose deadline passes while queued or in flight gives up alone; a queued call whose deadline
+ * has passed is not sent; a batch's socket timeout is the latest deadline among its callers, so
+ * that one nearly expired caller does not fail the others (only the caller that leads the batch
+ * may wait past its own deadline, for the batch's replies).
  */
 final class DirectConnection {
   private static final byte[] GET = {'G', 'E', 'T'};
@@ -96,7 +99,7 @@ final class DirectConnection {
     } catch (IOException | RuntimeException e) {
       dropped();
     } finally {
-      lock.unlock();
+      unlockAndWake();
     }
   }
 
@@ -150,12 +153,32 @@ final class DirectConnection {
     }
     call = new Pending(commands, deadline);
     queue.add(call);
+    if (closed) {
+      wakeAll(); // close() may have woken the queue before this call joined it
+    }
     while (true) {
       int state = call.state.get();
       if (state == Pending.DONE) {
         return call.replies();
       }
-      if (lock.tryLock()) {
+      if (closed && state == Pending.WAITING && giveUp(call, state)) {
+        return null; // closed while queued: nothing was sent
+      }
+      if (Thread.interrupted()) {
+        Thread.currentThread().interrupt();
+        if (giveUp(call, state)) {
+          throw new InterruptedIOException("interrupted while waiting for Redis");
+        }
+        continue;
+      }
+      long left = call.deadline - System.nanoTime();
+      if (left <= 0) {
+        if (giveUp(call, state)) {
+          throw new SocketTimeoutException("no reply within the timeout");
+        }
+        continue;
+      }
+      if (state == Pending.WAITING && lock.tryLock()) {
         try {
           if (call.state.get() == Pending.WAITING) {
             lead(null);
@@ -165,15 +188,25 @@ final class DirectConnection {
         }
         continue;
       }
-      long left = call.deadline - System.nanoTime();
-      if (left <= 0) {
-        if (call.state.compareAndSet(state, Pending.GAVE_UP)) {
-          throw new SocketTimeoutException("no reply within the timeout");
-        }
-        continue;
-      }
       LockSupport.parkNanos(this, left);
     }
+  }
+
+  /**
+   * Gives a queued or sent call up (its leader then skips it or drops its replies) and passes
+   * on a wake-up that may have been meant for it; tells whether it did.
+   */
+  private boolean giveUp(Pending call, int state) {
+    if (!call.state.compareAndSet(state, Pending.GAVE_UP)) {
+      return false;
+    }
+    if (state == Pending.WAITING) {
+      queue.remove(call);
+    }
+    if (!lock.isLocked()) {
+      wakeNext();
+    }
+    return true;
   }
 
   /** One caller's commands and, once its batch is answered, its replies or failure. */
@@ -228,10 +261,19 @@ final class DirectConnection {
     if (own != null) {
       batch.add(own);
     }
+    long now = System.nanoTime();
     for (Pending q; batch.size() < MAX_BATCH && (q = queue.poll()) != null; ) {
-      if (q.state.compareAndSet(Pending.WAITING, Pending.SENT)) {
+      if (!q.state.compareAndSet(Pending.WAITING, Pending.SENT)) {
+        continue;
+      }
+      if (q.deadline - now <= 0) { // its caller has not noticed yet; its commands are not sent
+        finish(q, new SocketTimeoutException("no reply within the timeout (not sent)"));
+      } else {
         batch.add(q);
       }
+    }
+    if (batch.isEmpty()) {
+      return;
     }
     if (socket == null || closed) {
       for (Pending p : batch) {
@@ -241,9 +283,10 @@ final class DirectConnection {
     }
     List<Pending> gets = new ArrayList<>();
     List<byte[][]> commands = new ArrayList<>(batch.size() + 1);
-    long deadline = Long.MAX_VALUE;
+    // the batch may take until its latest caller's deadline; the others leave at their own
+    long deadline = now;
     for (Pending p : batch) {
-      deadline = Math.min(deadline, p.deadline);
+      deadline = p.deadline - deadline > 0 ? p.deadline : deadline;
       if (p.get()) {
         gets.add(p);
       }
@@ -267,17 +310,31 @@ final class DirectConnection {
       replies = exchange(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), commands);
     } catch (IOException | RuntimeException e) {
       for (Pending p : batch) {
-        finish(p, e);
+        finish(p, failure(e));
       }
       return;
+    } catch (Throwable e) {
+      finishAll(batch, e);
+      throw e;
     }
+    try {
+      complete(batch, gets, mget, replies);
+    } catch (Throwable e) {
+      finishAll(batch, e);
+      throw e;
+    }
+  }
+
+  /** Hands each caller of an answered batch its own replies. */
+  private static void complete(List<Pending> batch, List<Pending> gets, boolean mget,
+      List<Object> replies) {
     int next = 0;
     if (mget) {
       Object values = replies.get(next++);
       for (int i = 0; i < gets.size(); i++) {
         Object value = values instanceof List<?> list ? list.get(i) : values; // or an error
-        finish(gets.get(i), value instanceof RedisCommandExecutionException
-            ? value : java.util.Collections.singletonList(value));
+        finish(gets.get(i), value instanceof RedisCommandExecutionException e
+            ? failure(e) : java.util.Collections.singletonList(value));
       }
     }
     for (Pending p : batch) {
@@ -297,6 +354,36 @@ final class DirectConnection {
     }
   }
 
+  /**
+   * Fails every call of a batch not yet completed, after an {@link Error} that left the batch
+   * half done, so that none of them waits for replies that will not come.
+   */
+  private static void finishAll(List<Pending> batch, Throwable e) {
+    for (Pending p : batch) {
+      finish(p, new IOException("the batch failed: " + e, e));
+    }
+  }
+
+  /**
+   * One caller's own exception for a failure a whole batch shares, of the same kind, with the
+   * shared one as its cause (so that no two threads hold, and add to, one exception).
+   */
+  private static Exception failure(Exception shared) {
+    String message = shared.getMessage();
+    Exception own;
+    if (shared instanceof SocketTimeoutException) {
+      own = new SocketTimeoutException(message);
+    } else if (shared instanceof RedisCommandExecutionException) {
+      own = new RedisCommandExecutionException(message);
+    } else if (shared instanceof IOException) {
+      own = new IOException(message);
+    } else {
+      return shared; // a bug rather than a failure of Redis: kept as it is
+    }
+    own.initCause(shared);
+    return own;
+  }
+
   /** Completes a call of a batch and wakes its thread. */
   private static void finish(Pending p, Object outcome) {
     if (p.complete(outcome) && p.thread != Thread.currentThread()) {
@@ -304,14 +391,29 @@ final class DirectConnection {
     }
   }
 
-  /** Unlocks, then wakes the first queued caller so that it sends what queued meanwhile. */
+  /**
+   * Unlocks, then wakes the first queued caller so that it sends what queued meanwhile; every
+   * holder of the lock releases it this way, so that no caller parks while the lock is free.
+   */
   private void unlockAndWake() {
     lock.unlock();
+    wakeNext();
+  }
+
+  /** Wakes the first queued caller still waiting to be sent. */
+  private void wakeNext() {
     for (Pending q : queue) {
       if (q.state.get() == Pending.WAITING) {
         LockSupport.unpark(q.thread);
         return;
       }
+    }
+  }
+
+  /** Wakes every queued caller, each to see that the connection is closed. */
+  private void wakeAll() {
+    for (Pending q : queue) {
+      LockSupport.unpark(q.thread);
     }
   }
 
@@ -333,20 +435,25 @@ final class DirectConnection {
         replies.add(read());
       }
       return replies;
-    } catch (IOException | RuntimeException e) {
+    } catch (Throwable e) { // even an Error leaves the socket mid-reply: never read it again
       dropped();
       throw e;
     }
   }
 
-  /** Closes the socket; no reconnection follows. */
+  /**
+   * Closes the socket; no reconnection follows. Callers queued meanwhile are woken at once and
+   * go through Lettuce.
+   */
   void close() {
     closed = true;
+    wakeAll();
     lock.lock();
     try {
       closeSocket();
     } finally {
-      lock.unlock();
+      unlockAndWake();
+      wakeAll();
     }
   }
 
@@ -415,7 +522,7 @@ final class DirectConnection {
       } catch (IOException | RuntimeException e) {
         dropped();
       } finally {
-        lock.unlock();
+        unlockAndWake();
       }
     });
   }
@@ -636,7 +743,17 @@ final class DirectConnection {
     try {
       return socket != null;
     } finally {
-      lock.unlock();
+      unlockAndWake();
     }
+  }
+
+  /** For tests: how many callers are queued. */
+  int queued() {
+    return queue.size();
+  }
+
+  /** For tests: whether a caller holds the connection (sends or reads a batch). */
+  boolean busy() {
+    return lock.isLocked();
   }
 }

@@ -821,6 +821,10 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
     try {
       return direct.run(deadline, commands);
     } catch (IOException | RuntimeException e) {
+      if (e instanceof java.io.InterruptedIOException
+          && !(e instanceof java.net.SocketTimeoutException)) { // as awaitOne; the flag is kept
+        throw new CacheException("interrupted while waiting for Redis", e);
+      }
       throw key == null ? Errors.translate(e, command, config.toString(), timeout)
           : failed(e, command, key, timeout);
     }
