@@ -1,6 +1,7 @@
 package io.larder.memcached.internal;
 
 import io.larder.CacheConnectionException;
+import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
 import io.larder.spi.Backoff;
 import io.netty.buffer.ByteBuf;
@@ -14,9 +15,13 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -43,6 +48,19 @@ final class DirectConnection {
   /** A read buffer grown past this by a large reply is not kept. */
   private static final int RETAINED = 256 * 1024;
   private static final int INITIAL = 16 * 1024;
+  private static final byte[] NOOP = "mn\r\n".getBytes(StandardCharsets.US_ASCII);
+  /** What memcached at {@code maxconns} writes before it hangs up. */
+  private static final String TOO_MANY = "ERROR Too many open connections";
+  /**
+   * Opens the direct connections again, off the common pool (a connect blocks up to the
+   * connect timeout): daemon threads made when needed, gone after a minute idle.
+   */
+  private static final ExecutorService CONNECTS = new ThreadPoolExecutor(0, Integer.MAX_VALUE,
+      60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+        Thread t = new Thread(r, "larder-memcached-connect");
+        t.setDaemon(true);
+        return t;
+      });
 
   private final String host;
   private final int port;
@@ -135,13 +153,14 @@ final class DirectConnection {
     try {
       List<Reply> replies = read(request);
       healthy = true;
+      failures = 0; // only a call answered resets the backoff, not a connect
       return replies;
     } catch (SocketTimeoutException e) {
-      throw new CacheTimeoutException(request + " on memcached " + server + " timed out after "
-          + timeout.toMillis() + " ms", e);
+      throw failed(request, new CacheTimeoutException(request + " on memcached " + server
+          + " timed out after " + timeout.toMillis() + " ms", e));
     } catch (IOException | DecoderException e) {
-      throw new CacheConnectionException("the connection to memcached " + server
-          + " failed: " + e.getMessage(), e);
+      throw failed(request, new CacheConnectionException("the connection to memcached " + server
+          + " failed: " + e.getMessage(), e));
     } finally {
       if (healthy) {
         release();
@@ -149,6 +168,12 @@ final class DirectConnection {
         dropped();
       }
     }
+  }
+
+  /** Keeps the failure in the request, so that waiting for it again throws it again. */
+  private static CacheException failed(Request request, CacheException e) {
+    request.fail(e);
+    return e;
   }
 
   private void write(Request request) throws IOException {
@@ -173,6 +198,8 @@ final class DirectConnection {
       Reply reply = input.isReadable() ? ReplyDecoder.decode(input, line) : null;
       if (reply == null) {
         fill(request.deadlineNanos);
+      } else if (reply.text != null && reply.text.startsWith(TOO_MANY)) {
+        throw new IOException("memcached refused the connection: " + reply.text);
       } else if (request.accept(reply)) {
         break;
       }
@@ -188,20 +215,28 @@ final class DirectConnection {
     return request.result().getNow(null);
   }
 
-  /** Reads what has arrived, waiting until the deadline at most. */
+  /**
+   * Reads what has arrived, waiting until the deadline at most. Past the deadline it still
+   * takes what is already there without waiting: a caller that waited for another server first
+   * (the parts of a fan-out are read one after another) gets this server's answer if it came
+   * in time, and a timeout only if it did not.
+   */
   private void fill(long deadlineNanos) throws IOException {
     long left = deadlineNanos - System.nanoTime();
-    if (left <= 0) {
+    int waiting = left <= 0 ? in.available() : 0;
+    if (left <= 0 && waiting <= 0) {
       throw new SocketTimeoutException("deadline passed");
     }
-    socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE,
-        Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999))));
+    if (left > 0) {
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE,
+          Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999))));
+    }
     if (input.readerIndex() > 0) {
       input.discardReadBytes();
     }
     input.ensureWritable(8192);
     int n = in.read(input.array(), input.arrayOffset() + input.writerIndex(),
-        input.writableBytes());
+        left > 0 ? input.writableBytes() : Math.min(waiting, input.writableBytes()));
     if (n < 0) {
       throw new EOFException("memcached closed the connection");
     }
@@ -224,7 +259,7 @@ final class DirectConnection {
   }
 
   private void reconnectAfter(long delayNanos) {
-    CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS).execute(() -> {
+    CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS, CONNECTS).execute(() -> {
       if (closed) {
         return;
       }
@@ -235,7 +270,6 @@ final class DirectConnection {
         dropped();
         return;
       }
-      failures = 0;
       release();
     });
   }
@@ -251,10 +285,31 @@ final class DirectConnection {
       in = s.getInputStream();
       input.clear();
       socket = s;
+      handshake();
     } catch (IOException | RuntimeException e) {
+      closeSocket();
       s.close();
       throw e;
     }
+  }
+
+  /**
+   * Asks the server for {@code MN} before the connection counts as up: a server that accepts
+   * but does not answer (stopped, or its backlog full) or that refuses the connection (at
+   * {@code maxconns} memcached writes {@code ERROR Too many open connections} and hangs up)
+   * stays down and is tried again after a longer backoff.
+   */
+  private void handshake() throws IOException {
+    out.write(NOOP);
+    long deadline = System.nanoTime() + connectTimeout.toNanos();
+    Reply reply;
+    while ((reply = input.isReadable() ? ReplyDecoder.decode(input, line) : null) == null) {
+      fill(deadline);
+    }
+    if (reply.code != Reply.MN || input.isReadable()) {
+      throw new IOException("memcached answered the handshake with '" + reply + "'");
+    }
+    input.clear();
   }
 
   private void closeSocket() {

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
+import io.netty.buffer.Unpooled;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -96,7 +97,7 @@ class DirectConnectionTest {
     assertThat(many).containsOnlyKeys("c", "dd");
     assertThat(many.get("dd")).isEqualTo("dd".getBytes(US_ASCII));
 
-    assertThat(fake.receivedOn.get(1)).containsExactly("mg a v", "ms b 1", "mg c v q O0",
+    assertThat(fake.receivedOn.get(1)).containsExactly("mn", "mg a v", "ms b 1", "mg c v q O0",
         "mg dd v q O1", "mn");
     assertThat(fake.receivedOn.get(0)).noneMatch(line -> line.startsWith("m"));
   }
@@ -115,7 +116,8 @@ class DirectConnectionTest {
     assertThat(started.await()).containsOnlyKeys("a", "bb");
     assertThat(store.connection.directIsFree()).isTrue();
 
-    assertThat(fake.receivedOn.get(1)).containsExactly("mg a v q O0", "mg bb v q O1", "mn");
+    assertThat(fake.receivedOn.get(1)).containsExactly("mn", "mg a v q O0", "mg bb v q O1",
+        "mn");
     assertThat(fake.receivedOn.get(0)).contains("mg c v");
   }
 
@@ -131,7 +133,7 @@ class DirectConnectionTest {
     try {
       Future<byte[]> call = pool.submit(() -> store.get("b"));
       assertThat(nextMetaCommand(0)).isEqualTo("mg b v");
-      assertThat(fake.receivedOn.get(1)).isEmpty();
+      assertThat(fake.receivedOn.get(1)).containsExactly("mn"); // its handshake only
       store.close(); // fails both at once
       assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
           .hasCauseInstanceOf(CacheConnectionException.class);
@@ -140,6 +142,65 @@ class DirectConnectionTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void anAnswerAlreadyInTheSocketWhenTheDeadlinePassedIsStillRead() throws Exception {
+    fake.answer = DirectConnectionTest::echo;
+    store(Duration.ofSeconds(30));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+    int before = fake.answers.get();
+
+    // as the part of a fan-out awaited after another server's part used up the timeout
+    Request request = Request.counted("mg a",
+        Unpooled.copiedBuffer("mg a v\r\n", US_ASCII), 1);
+    assertThat(store.connection.startBlocking(request).direct).isTrue();
+    eventually("the answer written", () -> fake.answers.get() == before + 1);
+    request.deadlineNanos = System.nanoTime() - 1;
+
+    List<Reply> replies = store.connection.await(request);
+    assertThat(replies).hasSize(1);
+    assertThat(replies.get(0).code).isEqualTo(Reply.VA);
+    assertThat(store.connection.directIsFree()).isTrue();
+    // awaited again: the same outcome, without touching the socket another call may hold
+    assertThat(store.connection.await(request)).isSameAs(replies);
+  }
+
+  @Test
+  void aServerThatRefusesTheHandshakeNeverGetsTheDirectConnection() throws Exception {
+    fake.answer = DirectConnectionTest::echo;
+    fake.noop = "ERROR Too many open connections"; // what memcached at maxconns writes
+    store = new DefaultMemcachedStore("127.0.0.1", fake.port(),
+        new ClientOptions(Duration.ofSeconds(30), Duration.ofSeconds(10), null, null, true),
+        Duration.ofSeconds(1), true);
+    eventually("the handshake refused", () -> fake.receivedOn.size() == 2
+        && fake.receivedOn.get(1).contains("mn"));
+
+    assertThat(store.get("a")).isEqualTo("a".getBytes(US_ASCII));
+    assertThat(store.connection.directIsFree()).isFalse();
+    assertThat(fake.receivedOn.get(0)).contains("mg a v");
+    assertThat(fake.receivedOn.get(1)).containsExactly("mn");
+
+    fake.noop = "MN";
+    eventually("the direct connection open after a backoff", store.connection::directIsFree);
+    assertThat(store.get("b")).isEqualTo("b".getBytes(US_ASCII));
+    assertThat(fake.receivedOn.get(fake.receivedOn.size() - 1)).containsExactly("mn", "mg b v");
+  }
+
+  @Test
+  void anInterruptedThreadSkipsTheDirectConnection() throws Exception {
+    fake.answer = DirectConnectionTest::echo;
+    store(Duration.ofSeconds(30));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+
+    Thread.currentThread().interrupt();
+    try {
+      assertThatThrownBy(() -> store.get("a")).isInstanceOf(CacheException.class)
+          .hasMessageContaining("interrupted");
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(fake.receivedOn.get(1)).containsExactly("mn");
   }
 
   @Test

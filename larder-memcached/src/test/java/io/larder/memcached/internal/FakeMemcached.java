@@ -31,6 +31,10 @@ final class FakeMemcached implements AutoCloseable {
   /** The command lines of each connection, in the order the connections were accepted. */
   final List<BlockingQueue<String>> receivedOn = new CopyOnWriteArrayList<>();
   final AtomicInteger connections = new AtomicInteger();
+  /** How many replies the fake has written (each is in the client's socket once counted). */
+  final AtomicInteger answers = new AtomicInteger();
+  /** The answer to {@code mn}. */
+  volatile String noop = "MN";
   volatile String version = "1.6.18";
   volatile long itemSizeMax = 1 << 20;
   volatile Function<String, String> answer = line -> line.startsWith("mg") ? "EN" : "HD";
@@ -85,7 +89,7 @@ final class FakeMemcached implements AutoCloseable {
               + itemSizeMax + "\r\nEND";
           case "stats" -> reply = "STAT pid 1\r\nSTAT time " + System.currentTimeMillis() / 1000
               + "\r\nEND";
-          case "mn" -> reply = "MN";
+          case "mn" -> reply = noop;
           default -> reply = answer.apply(line);
         }
         boolean quiet = line.startsWith("m") && line.matches(".* q( .*)?");
@@ -95,6 +99,7 @@ final class FakeMemcached implements AutoCloseable {
         if (reply != null) {
           out.write((reply + "\r\n").getBytes(US_ASCII));
           out.flush();
+          answers.incrementAndGet();
         }
       }
     } catch (IOException e) {
