@@ -75,6 +75,8 @@ final class DirectConnection {
   private ByteBuf input = Unpooled.buffer(INITIAL);
   private byte[] output = new byte[4096];
   private Socket socket;
+  /** The open socket, for {@link #close()} to break a caller's read; {@code null} if none. */
+  private volatile Socket open;
   private OutputStream out;
   private InputStream in;
   private int failures;
@@ -159,8 +161,9 @@ final class DirectConnection {
       throw failed(request, new CacheTimeoutException(request + " on memcached " + server
           + " timed out after " + timeout.toMillis() + " ms", e));
     } catch (IOException | DecoderException e) {
-      throw failed(request, new CacheConnectionException("the connection to memcached " + server
-          + " failed: " + e.getMessage(), e));
+      throw failed(request, new CacheConnectionException(closed
+          ? "the client of memcached " + server + " is closed"
+          : "the connection to memcached " + server + " failed: " + e.getMessage(), e));
     } finally {
       if (healthy) {
         release();
@@ -279,12 +282,15 @@ final class DirectConnection {
     try {
       s.setTcpNoDelay(true);
       s.setKeepAlive(true);
+      // a request of MAX_PAYLOAD fits the send buffer, so its write does not wait for the server
+      s.setSendBufferSize(2 * MAX_PAYLOAD);
       s.connect(new InetSocketAddress(host, port),
           (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
       out = s.getOutputStream();
       in = s.getInputStream();
       input.clear();
       socket = s;
+      open = s;
       handshake();
     } catch (IOException | RuntimeException e) {
       closeSocket();
@@ -315,6 +321,7 @@ final class DirectConnection {
   private void closeSocket() {
     Socket s = socket;
     socket = null;
+    open = null;
     out = null;
     in = null;
     input.clear();
@@ -327,11 +334,23 @@ final class DirectConnection {
     }
   }
 
-  /** Closes the connection for good; a caller holding it closes it when done. Idempotent. */
+  /**
+   * Closes the connection for good; a call in progress on it fails at once, as a pipelined
+   * call does, and its caller finishes closing it. Idempotent.
+   */
   void close() {
     closed = true;
     if (busy.compareAndSet(false, true)) {
       closeSocket();
+      return;
+    }
+    Socket s = open;
+    if (s != null) {
+      try {
+        s.close(); // the holder's read or write throws now
+      } catch (IOException ignored) {
+        // closed already
+      }
     }
   }
 

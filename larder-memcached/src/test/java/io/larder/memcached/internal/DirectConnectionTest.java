@@ -224,6 +224,28 @@ class DirectConnectionTest {
   }
 
   @Test
+  void closingTheStoreFailsADirectCallInProgressAtOnce() throws Exception {
+    CountDownLatch arrived = new CountDownLatch(1);
+    store(Duration.ofSeconds(60));
+    fake.answer = line -> {
+      arrived.countDown();
+      return null; // never answered: only the close can end the call before its 60 s
+    };
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<byte[]> call = pool.submit(() -> store.get("k"));
+      assertThat(arrived.await(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(fake.receivedOn.get(1)).contains("mg k v"); // on the direct connection
+      store.close();
+      assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(CacheConnectionException.class)
+          .hasMessageContaining("is closed");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void aHangUpFailsTheDirectCallAtOnceAndItReconnects() throws Exception {
     CountDownLatch arrived = new CountDownLatch(1);
     store(Duration.ofSeconds(60));
