@@ -48,7 +48,7 @@ final class DirectConnection {
   /** A read buffer grown past this by a large reply is not kept. */
   private static final int RETAINED = 256 * 1024;
   private static final int INITIAL = 16 * 1024;
-  private static final byte[] NOOP = "mn\r\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] VERSION = "version\r\n".getBytes(StandardCharsets.US_ASCII);
   /** What memcached at {@code maxconns} writes before it hangs up. */
   private static final String TOO_MANY = "ERROR Too many open connections";
   /**
@@ -300,19 +300,19 @@ final class DirectConnection {
   }
 
   /**
-   * Asks the server for {@code MN} before the connection counts as up: a server that accepts
+   * Asks the server for its {@code VERSION} before the connection counts as up: a server that accepts
    * but does not answer (stopped, or its backlog full) or that refuses the connection (at
    * {@code maxconns} memcached writes {@code ERROR Too many open connections} and hangs up)
    * stays down and is tried again after a longer backoff.
    */
   private void handshake() throws IOException {
-    out.write(NOOP);
+    out.write(VERSION);
     long deadline = System.nanoTime() + connectTimeout.toNanos();
     Reply reply;
     while ((reply = input.isReadable() ? ReplyDecoder.decode(input, line) : null) == null) {
       fill(deadline);
     }
-    if (reply.code != Reply.MN || input.isReadable()) {
+    if (reply.text == null || !reply.text.startsWith("VERSION ") || input.isReadable()) {
       throw new IOException("memcached answered the handshake with '" + reply + "'");
     }
     input.clear();

@@ -33,8 +33,10 @@ final class FakeMemcached implements AutoCloseable {
   final AtomicInteger connections = new AtomicInteger();
   /** How many replies the fake has written (each is in the client's socket once counted). */
   final AtomicInteger answers = new AtomicInteger();
-  /** The answer to {@code mn}. */
-  volatile String noop = "MN";
+  /** Connections past this many are refused as memcached at {@code maxconns} refuses them. */
+  volatile int maxConnections = Integer.MAX_VALUE;
+  /** How many connections were refused so. */
+  final AtomicInteger refused = new AtomicInteger();
   volatile String version = "1.6.18";
   volatile long itemSizeMax = 1 << 20;
   volatile Function<String, String> answer = line -> line.startsWith("mg") ? "EN" : "HD";
@@ -55,6 +57,14 @@ final class FakeMemcached implements AutoCloseable {
     while (!socket.isClosed()) {
       try {
         Socket client = socket.accept();
+        if (connections.get() >= maxConnections) {
+          try (client) {
+            client.getOutputStream().write(
+                "ERROR Too many open connections\r\n".getBytes(US_ASCII));
+          }
+          refused.incrementAndGet();
+          continue;
+        }
         clients.add(client);
         connections.incrementAndGet();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -89,7 +99,7 @@ final class FakeMemcached implements AutoCloseable {
               + itemSizeMax + "\r\nEND";
           case "stats" -> reply = "STAT pid 1\r\nSTAT time " + System.currentTimeMillis() / 1000
               + "\r\nEND";
-          case "mn" -> reply = noop;
+          case "mn" -> reply = "MN";
           default -> reply = answer.apply(line);
         }
         boolean quiet = line.startsWith("m") && line.matches(".* q( .*)?");
