@@ -337,7 +337,9 @@ public class ShardedStore implements Store {
       failed(shard, e);
       throw e;
     } catch (CacheException e) {
-      succeeded(shard); // the server answered, with an error about this call only
+      if (!Thread.currentThread().isInterrupted()) {
+        succeeded(shard); // the server answered, with an error about this call only
+      } // an interrupted wait says nothing about the server: its count stays
       throw e;
     }
     succeeded(shard);
