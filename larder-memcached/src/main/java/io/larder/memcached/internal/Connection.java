@@ -557,6 +557,9 @@ final class Connection implements AutoCloseable {
     }
     LOG.log(Level.WARNING, () -> "lost the connection to memcached " + server
         + (cause == null ? "" : ": " + cause.getMessage()) + "; reconnecting");
+    if (direct != null) {
+      direct.reopen(); // most likely dead too (a restart, a crash), though idle and unaware
+    }
     scheduleReconnect(0);
   }
 

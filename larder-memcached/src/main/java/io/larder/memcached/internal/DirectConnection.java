@@ -335,6 +335,18 @@ final class DirectConnection {
   }
 
   /**
+   * Closes the connection if no caller holds it and opens it again in the background (after
+   * its handshake, so only once the server answers): for when the pipelined connection to the
+   * same server was lost, since an idle blocking socket does not notice a hang-up until a
+   * caller writes into it. A caller that holds it finds out on its own.
+   */
+  void reopen() {
+    if (!closed && busy.compareAndSet(false, true)) {
+      dropped();
+    }
+  }
+
+  /**
    * Closes the connection for good; a call in progress on it fails at once, as a pipelined
    * call does, and its caller finishes closing it. Idempotent.
    */
