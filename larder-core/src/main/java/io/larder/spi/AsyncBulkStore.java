@@ -17,6 +17,9 @@ import java.util.function.ToLongFunction;
  * {@link Pending#await()} gives what the blocking method would have returned, or throws what
  * it would have thrown. The store's own timeout runs from the start, not from the await.
  * {@code start} itself may also throw, as the blocking method would, before anything is sent.
+ * A started call must be awaited, once, by the thread that started it, even when its answer is
+ * no longer wanted: a store may hold a connection for it until then (memcached reads the
+ * answer of a call it sent on its direct connection on the awaiting thread).
  */
 public interface AsyncBulkStore extends Store {
 

@@ -337,7 +337,9 @@ public class ShardedStore implements Store {
       failed(shard, e);
       throw e;
     } catch (CacheException e) {
-      succeeded(shard); // the server answered, with an error about this call only
+      if (!Thread.currentThread().isInterrupted()) {
+        succeeded(shard); // the server answered, with an error about this call only
+      } // an interrupted wait says nothing about the server: its count stays
       throw e;
     }
     succeeded(shard);
@@ -501,7 +503,10 @@ public class ShardedStore implements Store {
           f = fanOut.submit(() -> run(shard, () -> call.apply(shard.store, group)));
         } catch (RejectedExecutionException rejected) {
           futures.forEach(other -> other.cancel(true));
-          throw new IllegalStateException("sharded store " + this + " is closed", rejected);
+          IllegalStateException closed =
+              new IllegalStateException("sharded store " + this + " is closed", rejected);
+          awaitAll(pending, closed); // a started part holds a connection until awaited
+          throw closed;
         }
         futures.add(f);
         pending.add(() -> answer(f, futures));
@@ -512,9 +517,14 @@ public class ShardedStore implements Store {
     }
     List<R> results = new ArrayList<>(entries.size());
     RuntimeException failure = null;
-    for (AsyncBulkStore.Pending<R> p : pending) {
+    for (int i = 0; i < pending.size(); i++) {
       try {
-        results.add(p.await());
+        results.add(pending.get(i).await());
+      } catch (Error e) {
+        // the parts after it are still awaited: a started part holds a connection until it is
+        futures.forEach(other -> other.cancel(true));
+        awaitAll(pending.subList(i + 1, pending.size()), e);
+        throw e;
       } catch (RuntimeException e) {
         if (Thread.currentThread().isInterrupted()) {
           // the other parts are still awaited: a started part may hold a connection of its
@@ -532,6 +542,17 @@ public class ShardedStore implements Store {
       throw failure;
     }
     return results;
+  }
+
+  /** Awaits parts whose answers no longer matter, adding their failures to {@code failure}. */
+  private static <R> void awaitAll(List<AsyncBulkStore.Pending<R>> parts, Throwable failure) {
+    for (AsyncBulkStore.Pending<R> p : parts) {
+      try {
+        p.await();
+      } catch (RuntimeException | Error e) {
+        failure.addSuppressed(e);
+      }
+    }
   }
 
   /** Starts an asynchronous call on a shard; its answer keeps the shard's failure count. */

@@ -559,6 +559,30 @@ class ShardedStoreTest {
     }
   }
 
+  @Test
+  void anInterruptedPartDoesNotResetItsServersFailureCount() {
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
+    openAsync(log, "a:11211", "b:11211", "c:11211"); // ejected after 2 failures in a row
+    List<String> keys = keysOnEach(2);
+    try {
+      AsyncServer.failing.add("b:11211");
+      assertThatThrownBy(() -> store.getMany(keys)).isInstanceOf(CacheTimeoutException.class);
+      AsyncServer.failing.remove("b:11211");
+      AsyncServer.interrupting.add("b:11211");
+      assertThatThrownBy(() -> store.getMany(keys)).hasMessageContaining("interrupted");
+      assertThat(Thread.interrupted()).isTrue();
+      AsyncServer.interrupting.remove("b:11211");
+      AsyncServer.failing.add("b:11211");
+      assertThatThrownBy(() -> store.getMany(keys)).isInstanceOf(CacheTimeoutException.class);
+      // the interrupted call between the two timeouts did not count as an answer
+      assertThat(store.liveServers()).containsExactly("a:11211", "c:11211");
+    } finally {
+      AsyncServer.failing.remove("b:11211");
+      AsyncServer.interrupting.remove("b:11211");
+      Thread.interrupted();
+    }
+  }
+
   // ---- test servers -------------------------------------------------------------------------
 
   /**

@@ -88,6 +88,8 @@ final class ClientHandler extends ChannelDuplexHandler {
     if (request.abandoned) {
       // its caller gave up before the bytes left: nobody wants the answer
       ReferenceCountUtil.safeRelease(payload);
+      request.fail(new CacheTimeoutException(request + " on memcached " + server
+          + " was given up before it was written"));
       return null;
     }
     request.writtenNanos = System.nanoTime();

@@ -30,6 +30,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The one connection to one memcached server: connects, says hello ({@code version},
@@ -78,6 +79,8 @@ final class Connection implements AutoCloseable {
   private final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
   /** The blocking connection a lone caller uses, or {@code null} (TLS, authentication). */
   private final DirectConnection direct;
+  /** Requests sent pipelined and not yet answered, failed or dropped; the direct gate's view. */
+  private final AtomicInteger outstanding = new AtomicInteger();
 
   Connection(String host, int port, ClientOptions options, EventLoopGroup group) {
     this.host = host;
@@ -197,8 +200,11 @@ final class Connection implements AutoCloseable {
    * socket's system calls and wake-ups per call) and the direct connection free.
    */
   private boolean takeDirect(Request request) {
-    ClientHandler h;
-    if (direct != null && outbox.isEmpty() && (h = handler) != null && h.idle()
+    // nothing of this client is still to be answered pipelined, so the call cannot overtake
+    // one (a thread's own earlier async call above all, also one parked while reconnecting);
+    // an interrupted thread goes the pipelined way, which throws at once as it always did
+    if (direct != null && state == State.READY && outstanding.get() == 0
+        && !Thread.currentThread().isInterrupted()
         && request.payloadBytes() <= DirectConnection.MAX_PAYLOAD && direct.tryAcquire()) {
       request.deadlineNanos = System.nanoTime() + timeoutNanos;
       return true;
@@ -229,7 +235,7 @@ final class Connection implements AutoCloseable {
    * @throws CacheException if the thread is interrupted (the flag stays set)
    */
   List<Reply> await(Request request) {
-    if (request.direct) {
+    if (request.direct && !request.isDone()) { // awaited again: its stored outcome, below
       return direct.receive(request);
     }
     try {
@@ -308,6 +314,7 @@ final class Connection implements AutoCloseable {
   }
 
   private void send(Request request) {
+    request.countIn(outstanding);
     if (state == State.READY) {
       Channel ch = channel;
       if (ch != null) {
@@ -550,6 +557,9 @@ final class Connection implements AutoCloseable {
     }
     LOG.log(Level.WARNING, () -> "lost the connection to memcached " + server
         + (cause == null ? "" : ": " + cause.getMessage()) + "; reconnecting");
+    if (direct != null) {
+      direct.reopen(); // most likely dead too (a restart, a crash), though idle and unaware
+    }
     scheduleReconnect(0);
   }
 

@@ -1,6 +1,7 @@
 package io.larder.memcached.internal;
 
 import io.larder.CacheConnectionException;
+import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
 import io.larder.spi.Backoff;
 import io.netty.buffer.ByteBuf;
@@ -14,9 +15,13 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -43,6 +48,19 @@ final class DirectConnection {
   /** A read buffer grown past this by a large reply is not kept. */
   private static final int RETAINED = 256 * 1024;
   private static final int INITIAL = 16 * 1024;
+  private static final byte[] VERSION = "version\r\n".getBytes(StandardCharsets.US_ASCII);
+  /** What memcached at {@code maxconns} writes before it hangs up. */
+  private static final String TOO_MANY = "ERROR Too many open connections";
+  /**
+   * Opens the direct connections again, off the common pool (a connect blocks up to the
+   * connect timeout): daemon threads made when needed, gone after a minute idle.
+   */
+  private static final ExecutorService CONNECTS = new ThreadPoolExecutor(0, Integer.MAX_VALUE,
+      60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+        Thread t = new Thread(r, "larder-memcached-connect");
+        t.setDaemon(true);
+        return t;
+      });
 
   private final String host;
   private final int port;
@@ -57,6 +75,8 @@ final class DirectConnection {
   private ByteBuf input = Unpooled.buffer(INITIAL);
   private byte[] output = new byte[4096];
   private Socket socket;
+  /** The open socket, for {@link #close()} to break a caller's read; {@code null} if none. */
+  private volatile Socket open;
   private OutputStream out;
   private InputStream in;
   private int failures;
@@ -135,13 +155,15 @@ final class DirectConnection {
     try {
       List<Reply> replies = read(request);
       healthy = true;
+      failures = 0; // only a call answered resets the backoff, not a connect
       return replies;
     } catch (SocketTimeoutException e) {
-      throw new CacheTimeoutException(request + " on memcached " + server + " timed out after "
-          + timeout.toMillis() + " ms", e);
+      throw failed(request, new CacheTimeoutException(request + " on memcached " + server
+          + " timed out after " + timeout.toMillis() + " ms", e));
     } catch (IOException | DecoderException e) {
-      throw new CacheConnectionException("the connection to memcached " + server
-          + " failed: " + e.getMessage(), e);
+      throw failed(request, new CacheConnectionException(closed
+          ? "the client of memcached " + server + " is closed"
+          : "the connection to memcached " + server + " failed: " + e.getMessage(), e));
     } finally {
       if (healthy) {
         release();
@@ -149,6 +171,12 @@ final class DirectConnection {
         dropped();
       }
     }
+  }
+
+  /** Keeps the failure in the request, so that waiting for it again throws it again. */
+  private static CacheException failed(Request request, CacheException e) {
+    request.fail(e);
+    return e;
   }
 
   private void write(Request request) throws IOException {
@@ -173,6 +201,8 @@ final class DirectConnection {
       Reply reply = input.isReadable() ? ReplyDecoder.decode(input, line) : null;
       if (reply == null) {
         fill(request.deadlineNanos);
+      } else if (reply.text != null && reply.text.startsWith(TOO_MANY)) {
+        throw new IOException("memcached refused the connection: " + reply.text);
       } else if (request.accept(reply)) {
         break;
       }
@@ -188,20 +218,28 @@ final class DirectConnection {
     return request.result().getNow(null);
   }
 
-  /** Reads what has arrived, waiting until the deadline at most. */
+  /**
+   * Reads what has arrived, waiting until the deadline at most. Past the deadline it still
+   * takes what is already there without waiting: a caller that waited for another server first
+   * (the parts of a fan-out are read one after another) gets this server's answer if it came
+   * in time, and a timeout only if it did not.
+   */
   private void fill(long deadlineNanos) throws IOException {
     long left = deadlineNanos - System.nanoTime();
-    if (left <= 0) {
+    int waiting = left <= 0 ? in.available() : 0;
+    if (left <= 0 && waiting <= 0) {
       throw new SocketTimeoutException("deadline passed");
     }
-    socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE,
-        Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999))));
+    if (left > 0) {
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE,
+          Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999))));
+    }
     if (input.readerIndex() > 0) {
       input.discardReadBytes();
     }
     input.ensureWritable(8192);
     int n = in.read(input.array(), input.arrayOffset() + input.writerIndex(),
-        input.writableBytes());
+        left > 0 ? input.writableBytes() : Math.min(waiting, input.writableBytes()));
     if (n < 0) {
       throw new EOFException("memcached closed the connection");
     }
@@ -224,7 +262,7 @@ final class DirectConnection {
   }
 
   private void reconnectAfter(long delayNanos) {
-    CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS).execute(() -> {
+    CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS, CONNECTS).execute(() -> {
       if (closed) {
         return;
       }
@@ -235,7 +273,6 @@ final class DirectConnection {
         dropped();
         return;
       }
-      failures = 0;
       release();
     });
   }
@@ -245,21 +282,46 @@ final class DirectConnection {
     try {
       s.setTcpNoDelay(true);
       s.setKeepAlive(true);
+      // a request of MAX_PAYLOAD fits the send buffer, so its write does not wait for the server
+      s.setSendBufferSize(2 * MAX_PAYLOAD);
       s.connect(new InetSocketAddress(host, port),
           (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
       out = s.getOutputStream();
       in = s.getInputStream();
       input.clear();
       socket = s;
+      open = s;
+      handshake();
     } catch (IOException | RuntimeException e) {
+      closeSocket();
       s.close();
       throw e;
     }
   }
 
+  /**
+   * Asks the server for its {@code VERSION} before the connection counts as up: a server that accepts
+   * but does not answer (stopped, or its backlog full) or that refuses the connection (at
+   * {@code maxconns} memcached writes {@code ERROR Too many open connections} and hangs up)
+   * stays down and is tried again after a longer backoff.
+   */
+  private void handshake() throws IOException {
+    out.write(VERSION);
+    long deadline = System.nanoTime() + connectTimeout.toNanos();
+    Reply reply;
+    while ((reply = input.isReadable() ? ReplyDecoder.decode(input, line) : null) == null) {
+      fill(deadline);
+    }
+    if (reply.text == null || !reply.text.startsWith("VERSION ") || input.isReadable()) {
+      throw new IOException("memcached answered the handshake with '" + reply + "'");
+    }
+    input.clear();
+  }
+
   private void closeSocket() {
     Socket s = socket;
     socket = null;
+    open = null;
     out = null;
     in = null;
     input.clear();
@@ -272,11 +334,35 @@ final class DirectConnection {
     }
   }
 
-  /** Closes the connection for good; a caller holding it closes it when done. Idempotent. */
+  /**
+   * Closes the connection if no caller holds it and opens it again in the background (after
+   * its handshake, so only once the server answers): for when the pipelined connection to the
+   * same server was lost, since an idle blocking socket does not notice a hang-up until a
+   * caller writes into it. A caller that holds it finds out on its own.
+   */
+  void reopen() {
+    if (!closed && busy.compareAndSet(false, true)) {
+      dropped();
+    }
+  }
+
+  /**
+   * Closes the connection for good; a call in progress on it fails at once, as a pipelined
+   * call does, and its caller finishes closing it. Idempotent.
+   */
   void close() {
     closed = true;
     if (busy.compareAndSet(false, true)) {
       closeSocket();
+      return;
+    }
+    Socket s = open;
+    if (s != null) {
+      try {
+        s.close(); // the holder's read or write throws now
+      } catch (IOException ignored) {
+        // closed already
+      }
     }
   }
 

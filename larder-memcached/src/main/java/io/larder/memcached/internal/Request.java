@@ -6,6 +6,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One unit of pipelining: the bytes of one or more commands, written together, and the
@@ -41,6 +42,8 @@ final class Request {
   boolean direct;
   /** Set by a caller that stopped waiting; a request not yet written is then dropped. */
   volatile boolean abandoned;
+  /** The connection's count of unanswered requests, while this one is in it. */
+  private AtomicInteger outstanding;
 
   private Request(String description, ByteBuf payload, End end, int expected) {
     this.description = description;
@@ -110,7 +113,9 @@ final class Request {
       }
       default -> throw new AssertionError(end);
     }
-    result.complete(replies);
+    if (result.complete(replies)) {
+      counted();
+    }
     return true;
   }
 
@@ -120,7 +125,26 @@ final class Request {
     if (p != null) {
       ReferenceCountUtil.safeRelease(p);
     }
-    result.completeExceptionally(e);
+    if (result.completeExceptionally(e)) {
+      counted();
+    }
+  }
+
+  /** Counts this request in {@code outstanding} until it completes, fails or is dropped. */
+  void countIn(AtomicInteger outstanding) {
+    outstanding.incrementAndGet();
+    this.outstanding = outstanding;
+    if (result.isDone()) {
+      counted();
+    }
+  }
+
+  private void counted() {
+    AtomicInteger o = outstanding;
+    if (o != null) {
+      outstanding = null;
+      o.decrementAndGet();
+    }
   }
 
   boolean isDone() {

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
+import io.netty.buffer.Unpooled;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +65,22 @@ class DirectConnectionTest {
     };
   }
 
+  /**
+   * Opens the store with a 60 s timeout and makes {@code get k} on {@code pool}, which the fake
+   * receives and never answers; returns once the fake has it.
+   */
+  private Future<byte[]> unansweredCall(ExecutorService pool) throws InterruptedException {
+    CountDownLatch arrived = new CountDownLatch(1);
+    store(Duration.ofSeconds(60));
+    fake.answer = line -> {
+      arrived.countDown();
+      return null;
+    };
+    Future<byte[]> call = pool.submit(() -> store.get("k"));
+    assertThat(arrived.await(30, TimeUnit.SECONDS)).isTrue();
+    return call;
+  }
+
   /** The next meta command the fake receives on a connection, past the opening hello. */
   private String nextMetaCommand(int connection) throws InterruptedException {
     String line;
@@ -96,7 +113,7 @@ class DirectConnectionTest {
     assertThat(many).containsOnlyKeys("c", "dd");
     assertThat(many.get("dd")).isEqualTo("dd".getBytes(US_ASCII));
 
-    assertThat(fake.receivedOn.get(1)).containsExactly("mg a v", "ms b 1", "mg c v q O0",
+    assertThat(fake.receivedOn.get(1)).containsExactly("version", "mg a v", "ms b 1", "mg c v q O0",
         "mg dd v q O1", "mn");
     assertThat(fake.receivedOn.get(0)).noneMatch(line -> line.startsWith("m"));
   }
@@ -115,7 +132,8 @@ class DirectConnectionTest {
     assertThat(started.await()).containsOnlyKeys("a", "bb");
     assertThat(store.connection.directIsFree()).isTrue();
 
-    assertThat(fake.receivedOn.get(1)).containsExactly("mg a v q O0", "mg bb v q O1", "mn");
+    assertThat(fake.receivedOn.get(1)).containsExactly("version", "mg a v q O0", "mg bb v q O1",
+        "mn");
     assertThat(fake.receivedOn.get(0)).contains("mg c v");
   }
 
@@ -131,7 +149,7 @@ class DirectConnectionTest {
     try {
       Future<byte[]> call = pool.submit(() -> store.get("b"));
       assertThat(nextMetaCommand(0)).isEqualTo("mg b v");
-      assertThat(fake.receivedOn.get(1)).isEmpty();
+      assertThat(fake.receivedOn.get(1)).containsExactly("version"); // its handshake
       store.close(); // fails both at once
       assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
           .hasCauseInstanceOf(CacheConnectionException.class);
@@ -140,6 +158,63 @@ class DirectConnectionTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void anAnswerAlreadyInTheSocketWhenTheDeadlinePassedIsStillRead() throws Exception {
+    fake.answer = DirectConnectionTest::echo;
+    store(Duration.ofSeconds(30));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+    int before = fake.answers.get();
+
+    // as the part of a fan-out awaited after another server's part used up the timeout
+    Request request = Request.counted("mg a",
+        Unpooled.copiedBuffer("mg a v\r\n", US_ASCII), 1);
+    assertThat(store.connection.startBlocking(request).direct).isTrue();
+    eventually("the answer written", () -> fake.answers.get() == before + 1);
+    request.deadlineNanos = System.nanoTime() - 1;
+
+    List<Reply> replies = store.connection.await(request);
+    assertThat(replies).hasSize(1);
+    assertThat(replies.get(0).code).isEqualTo(Reply.VA);
+    assertThat(store.connection.directIsFree()).isTrue();
+    // awaited again: the same outcome, without touching the socket another call may hold
+    assertThat(store.connection.await(request)).isSameAs(replies);
+  }
+
+  @Test
+  void aServerThatRefusesTheHandshakeNeverGetsTheDirectConnection() throws Exception {
+    fake.answer = DirectConnectionTest::echo;
+    fake.maxConnections = 1; // the pipelined connection only: memcached at maxconns
+    store = new DefaultMemcachedStore("127.0.0.1", fake.port(),
+        new ClientOptions(Duration.ofSeconds(30), Duration.ofSeconds(10), null, null, true),
+        Duration.ofSeconds(1), true);
+    eventually("the direct connection refused", () -> fake.refused.get() >= 1);
+
+    assertThat(store.get("a")).isEqualTo("a".getBytes(US_ASCII));
+    assertThat(store.connection.directIsFree()).isFalse();
+    assertThat(fake.receivedOn.get(0)).contains("mg a v");
+
+    fake.maxConnections = Integer.MAX_VALUE;
+    eventually("the direct connection open after a backoff", store.connection::directIsFree);
+    assertThat(store.get("b")).isEqualTo("b".getBytes(US_ASCII));
+    assertThat(fake.receivedOn.get(1)).containsExactly("version", "mg b v");
+  }
+
+  @Test
+  void anInterruptedThreadSkipsTheDirectConnection() throws Exception {
+    fake.answer = DirectConnectionTest::echo;
+    store(Duration.ofSeconds(30));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+
+    Thread.currentThread().interrupt();
+    try {
+      assertThatThrownBy(() -> store.get("a")).isInstanceOf(CacheException.class)
+          .hasMessageContaining("interrupted");
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(fake.receivedOn.get(1)).containsExactly("version");
   }
 
   @Test
@@ -163,17 +238,25 @@ class DirectConnectionTest {
   }
 
   @Test
-  void aHangUpFailsTheDirectCallAtOnceAndItReconnects() throws Exception {
-    CountDownLatch arrived = new CountDownLatch(1);
-    store(Duration.ofSeconds(60));
-    fake.answer = line -> {
-      arrived.countDown();
-      return null;
-    };
+  void closingTheStoreFailsADirectCallInProgressAtOnce() throws Exception {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
-      Future<byte[]> call = pool.submit(() -> store.get("k"));
-      assertThat(arrived.await(30, TimeUnit.SECONDS)).isTrue();
+      Future<byte[]> call = unansweredCall(pool);
+      assertThat(fake.receivedOn.get(1)).contains("mg k v"); // on the direct connection
+      store.close();
+      assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(CacheConnectionException.class)
+          .hasMessageContaining("is closed");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aHangUpFailsTheDirectCallAtOnceAndItReconnects() throws Exception {
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<byte[]> call = unansweredCall(pool);
       fake.answer = DirectConnectionTest::echo;
       fake.dropClients();
       // the 60 s timeout did not pass: the hang-up itself failed it

@@ -31,6 +31,12 @@ final class FakeMemcached implements AutoCloseable {
   /** The command lines of each connection, in the order the connections were accepted. */
   final List<BlockingQueue<String>> receivedOn = new CopyOnWriteArrayList<>();
   final AtomicInteger connections = new AtomicInteger();
+  /** How many replies the fake has written (each is in the client's socket once counted). */
+  final AtomicInteger answers = new AtomicInteger();
+  /** Connections past this many are refused as memcached at {@code maxconns} refuses them. */
+  volatile int maxConnections = Integer.MAX_VALUE;
+  /** How many connections were refused so. */
+  final AtomicInteger refused = new AtomicInteger();
   volatile String version = "1.6.18";
   volatile long itemSizeMax = 1 << 20;
   volatile Function<String, String> answer = line -> line.startsWith("mg") ? "EN" : "HD";
@@ -51,6 +57,14 @@ final class FakeMemcached implements AutoCloseable {
     while (!socket.isClosed()) {
       try {
         Socket client = socket.accept();
+        if (connections.get() >= maxConnections) {
+          try (client) {
+            client.getOutputStream().write(
+                "ERROR Too many open connections\r\n".getBytes(US_ASCII));
+          }
+          refused.incrementAndGet();
+          continue;
+        }
         clients.add(client);
         connections.incrementAndGet();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -95,6 +109,7 @@ final class FakeMemcached implements AutoCloseable {
         if (reply != null) {
           out.write((reply + "\r\n").getBytes(US_ASCII));
           out.flush();
+          answers.incrementAndGet();
         }
       }
     } catch (IOException e) {
