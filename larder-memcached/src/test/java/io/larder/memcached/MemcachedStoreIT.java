@@ -10,6 +10,7 @@ import io.larder.CacheCodecException;
 import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.Larder;
+import io.larder.spi.AsyncBulkStore;
 import io.larder.spi.Store;
 import io.larder.spi.StoreSize;
 import io.larder.testkit.AsyncLoad;
@@ -412,6 +413,58 @@ class MemcachedStoreIT {
     assertThat(store.deleteMany(List.of(spaced, unicode, "absent " + ns))).isEqualTo(2);
     assertThatThrownBy(() -> store.get("x".repeat(251))).isInstanceOf(
         IllegalArgumentException.class);
+  }
+
+  // ---- getMany: classic get ---------------------------------------------------------------
+
+  @Test
+  void getManyReadsAnEmptyValueAsEmptyAndThePlaceholderAsAMiss() throws Exception {
+    String value = ns + ":value";
+    String empty = ns + ":empty";
+    String placeholder = ns + ":placeholder";
+    String binary = "a key with spaces " + ns;
+    store.set(value, bytes("v"), 60_000);
+    store.set(empty, new byte[0], 60_000);
+    store.set(binary, bytes("b"), 60_000);
+    assertThat(store.readForRecache(placeholder, 30_000, 0).won()).isTrue();
+    List<String> keys = List.of(value, empty, placeholder, binary, ns + ":absent");
+
+    for (Map<String, byte[]> found : List.of(store.getMany(keys),
+        store.getManyAsync(keys).get(30, TimeUnit.SECONDS),
+        ((AsyncBulkStore) store).startGetMany(keys).await())) {
+      assertThat(found).containsOnlyKeys(value, empty, binary);
+      assertThat(text(found.get(value))).isEqualTo("v");
+      assertThat(found.get(empty)).isEmpty();
+      assertThat(text(found.get(binary))).isEqualTo("b");
+    }
+  }
+
+  @Test
+  void getManySendsTextKeysInClassicGetLinesOfAtMost2048BytesAndBase64KeysAsMg() {
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    for (int i = 0; i < 40; i++) {
+      String key = (ns + i + ":").repeat(10).substring(0, 250);
+      entries.put(key, bytes("value " + i));
+    }
+    entries.put("ключ " + ns, bytes("unicode"));
+    store.setMany(entries, 60_000);
+    List<String> keys = new ArrayList<>(entries.keySet());
+    keys.add(ns + ":absent");
+    try (MemcachedTap tap = MemcachedTap.start(server);
+        MemcachedStore s = MemcachedStores.builder(tap.host(), tap.port())
+            .timeout(Duration.ofSeconds(5)).build()) {
+      s.get("warm-up"); // the connection's handshake, before counting
+      RequestCounts before = tap.counts();
+      Map<String, byte[]> found = s.getMany(keys);
+      RequestCounts seen = tap.counts().minus(before);
+
+      assertThat(found).hasSize(entries.size());
+      entries.forEach((k, v) -> assertThat(found.get(k)).as(k).isEqualTo(v));
+      assertThat(seen.get("getKeys")).as("server saw %s", seen).isEqualTo(41);
+      assertThat(seen.get("get")).as("lines of 8 keys; server saw %s", seen).isEqualTo(6);
+      assertThat(seen.get("mg")).as("the base64 key; server saw %s", seen).isEqualTo(1);
+      assertThat(seen.get("mn")).as("one batch; server saw %s", seen).isEqualTo(1);
+    }
   }
 
   // ---- recache flags (experimental) --------------------------------------------------------

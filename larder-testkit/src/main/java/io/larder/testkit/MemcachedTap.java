@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A loopback relay in front of a real memcached that counts the commands passing through it:
- * each command by name ({@code "mg"}, {@code "ms"}, {@code "mn"}, ...), and {@code "quiet"}
- * for meta commands with the {@code q} flag. memcached itself counts keys read and written
+ * each command by name ({@code "mg"}, {@code "ms"}, {@code "mn"}, {@code "get"}, ...),
+ * {@code "quiet"} for meta commands with the {@code q} flag, and {@code "getKeys"} for the keys
+ * of classic {@code get}/{@code gets} lines. memcached itself counts keys read and written
  * ({@code stats}) but not meta commands or batches; the tap tells one pipelined batch ended
  * by {@code mn} from a request per key. Point the store at {@link #port()}:
  *
@@ -240,6 +241,9 @@ public final class MemcachedTap implements AutoCloseable {
       String[] tokens = text.split(" ");
       String verb = tokens[0];
       count(verb);
+      if (verb.equals("get") || verb.equals("gets")) {
+        counts.computeIfAbsent("getKeys", k -> new LongAdder()).add(tokens.length - 1L);
+      }
       if (verb.length() == 2 && verb.charAt(0) == 'm') {
         for (int t = 2; t < tokens.length; t++) {
           if (tokens[t].equals("q")) {

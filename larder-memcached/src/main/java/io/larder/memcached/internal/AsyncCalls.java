@@ -119,7 +119,8 @@ final class AsyncCalls {
     if (keys.isEmpty()) {
       return CompletableFuture.completedFuture(new HashMap<>());
     }
-    return bulk(keys, gens -> store.startGetMany(keys, gens), replies -> true);
+    return bulk(keys, gens -> store.startGetMany(keys, gens),
+        DefaultMemcachedStore::answeredAtOnce);
   }
 
   CompletableFuture<Boolean> exists(String key) {

@@ -18,6 +18,7 @@ import io.netty.buffer.ByteBuf;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -406,21 +407,112 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
       return nothing(HashMap::new);
     }
     WireKey[] wire = wireAll(distinct, known);
-    ByteBuf buf = Connection.buffer(distinct.size() * 40 + 8);
+    ByteBuf buf = Connection.buffer(distinct.size() * 40 + 16);
+    int[] plain = new int[wire.length];
+    int plainCount = 0;
     for (int i = 0; i < wire.length; i++) {
-      MetaCommands.start(buf, "mg", wire[i]);
-      MetaCommands.flag(buf, 'v');
-      MetaCommands.flag(buf, 'q');
-      MetaCommands.flag(buf, 'O', i);
-      MetaCommands.end(buf);
+      if (!wire[i].base64()) {
+        plain[plainCount++] = i;
+      }
+    }
+    MetaCommands.classicGets(buf, wire, plain, plainCount);
+    for (int i = 0; i < wire.length; i++) {
+      if (wire[i].base64()) {
+        quietGet(buf, wire[i], i);
+      }
     }
     MetaCommands.noop(buf);
-    return call(Request.batch("getMany", buf), replies -> found(distinct, replies));
+    int[] inLineOrder = Arrays.copyOf(plain, plainCount);
+    return call(Request.batch("getMany", buf),
+        replies -> found(distinct, wire, inLineOrder, replies));
   }
 
-  private Map<String, byte[]> found(List<String> distinct, List<Reply> replies) {
-    Map<String, byte[]> found = new HashMap<>(Math.max(4, replies.size() * 2));
+  /** Writes {@code mg <k> v q O<index>}: a quiet read answered only by a hit. */
+  private static void quietGet(ByteBuf buf, WireKey k, int index) {
+    MetaCommands.start(buf, "mg", k);
+    MetaCommands.flag(buf, 'v');
+    MetaCommands.flag(buf, 'q');
+    MetaCommands.flag(buf, 'O', index);
+    MetaCommands.end(buf);
+  }
+
+  /**
+   * Tells whether the replies of a {@link #getMany} are its answer with no second round trip:
+   * they hold no empty {@code VALUE} (see {@link #found}).
+   */
+  static boolean answeredAtOnce(List<Reply> replies) {
     for (Reply r : replies) {
+      if (r.code == Reply.VALUE && r.value.length == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The answer of a {@link #getMany}: the classic {@code get}'s hits, matched to the keys in
+   * the order they were sent ({@code plain}, indexes into {@code wire}), and the base64 keys'
+   * {@code VA … O<index>}. A classic {@code get} cannot tell the empty placeholder that
+   * {@code mg … N} creates on a miss (a miss for plain reads) from an empty value, so keys
+   * whose value came back empty are read again with {@code mg <k> v}, in a second round trip,
+   * and judged as a single {@code get} judges them.
+   */
+  private Map<String, byte[]> found(List<String> distinct, WireKey[] wire, int[] plain,
+      List<Reply> replies) {
+    Map<String, byte[]> found = new HashMap<>(Math.max(4, replies.size() * 2));
+    int next = 0;
+    int[] empty = null;
+    int emptyCount = 0;
+    for (Reply r : replies) {
+      switch (r.code) {
+        case Reply.VALUE -> {
+          while (next < plain.length && !wire[plain[next]].text().equals(r.key)) {
+            next++;
+          }
+          if (next == plain.length) {
+            throw unexpected(r, "getMany", null); // a key not asked for, or out of order
+          }
+          int i = plain[next++];
+          if (r.value.length > 0) {
+            found.put(distinct.get(i), r.value);
+          } else {
+            if (empty == null) {
+              empty = new int[plain.length];
+            }
+            empty[emptyCount++] = i;
+          }
+        }
+        case Reply.VA -> {
+          if (r.opaque < 0 || r.opaque >= distinct.size() || !wire[r.opaque].base64()) {
+            throw unexpected(r, "getMany", null);
+          }
+          if (!r.isVivifiedStub()) {
+            found.put(distinct.get(r.opaque), r.value);
+          }
+        }
+        case Reply.EN -> { }
+        default -> {
+          if (!"END".equals(r.text)) {
+            throw unexpected(r, "getMany", null);
+          }
+        }
+      }
+    }
+    if (emptyCount > 0) {
+      readEmptyAgain(distinct, wire, empty, emptyCount, found);
+    }
+    return found;
+  }
+
+  /** Reads again, with {@code mg <k> v}, keys whose classic {@code get} value was empty. */
+  private void readEmptyAgain(List<String> distinct, WireKey[] wire, int[] empty, int count,
+      Map<String, byte[]> found) {
+    ByteBuf buf = Connection.buffer(count * 40 + 8);
+    for (int j = 0; j < count; j++) {
+      quietGet(buf, wire[empty[j]], empty[j]);
+    }
+    MetaCommands.noop(buf);
+    for (Reply r : connection.execute(Request.batch("getMany, empty values", buf))) {
       if (r.code == Reply.VA && r.opaque >= 0 && r.opaque < distinct.size()) {
         if (!r.isVivifiedStub()) {
           found.put(distinct.get(r.opaque), r.value);
@@ -429,7 +521,6 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
         throw unexpected(r, "getMany", null);
       }
     }
-    return found;
   }
 
   @Override

@@ -22,6 +22,15 @@ import io.netty.buffer.ByteBufUtil;
 final class MetaCommands {
   private static final byte[] CRLF = {'\r', '\n'};
   private static final byte[] MN = {'m', 'n', '\r', '\n'};
+  private static final byte[] GET = {'g', 'e', 't'};
+  /**
+   * The longest classic {@code get} line written, {@code \r\n} included. memcached 1.6 looks
+   * for a line's end in its first 2048 bytes; a longer line is taken only as a "large
+   * multiget", for which it moves the connection to a buffer it allocates and grows
+   * ({@code try_read_command_ascii} in {@code proto_text.c}). Longer key lists are split into
+   * several {@code get} lines rather than sent down that path.
+   */
+  static final int MAX_GET_LINE = 2048;
 
   private MetaCommands() {}
 
@@ -33,6 +42,36 @@ final class MetaCommands {
     if (key.base64()) {
       out.writeByte(' ').writeByte('b');
     }
+  }
+
+  /**
+   * Writes classic {@code get k1 k2 …} lines for the keys at {@code indexes} (all sent as
+   * text, none base64), as many keys to a line as fit in {@link #MAX_GET_LINE} bytes.
+   *
+   * @return how many {@code get} lines were written, each answered by its hits and {@code END}
+   */
+  static int classicGets(ByteBuf out, WireKey[] keys, int[] indexes, int count) {
+    int lines = 0;
+    int lineLength = 0;
+    for (int i = 0; i < count; i++) {
+      String key = keys[indexes[i]].text();
+      if (lineLength > 0 && lineLength + 1 + key.length() + 2 > MAX_GET_LINE) {
+        out.writeBytes(CRLF);
+        lineLength = 0;
+      }
+      if (lineLength == 0) {
+        out.writeBytes(GET);
+        lineLength = GET.length;
+        lines++;
+      }
+      out.writeByte(' ');
+      ByteBufUtil.writeAscii(out, key);
+      lineLength += 1 + key.length();
+    }
+    if (lineLength > 0) {
+      out.writeBytes(CRLF);
+    }
+    return lines;
   }
 
   /** Writes {@code ms <key> <length>}, and the {@code b} flag for a base64 key. */

@@ -2,9 +2,9 @@ package io.larder.memcached.internal;
 
 /**
  * One reply from memcached: a meta reply ({@code VA}, {@code HD}, {@code EN}, {@code NF},
- * {@code NS}, {@code EX}, {@code MN}) with the return flags Larder asks for, or any other
- * line ({@code STAT ...}, {@code END}, {@code VERSION ...}, {@code OK}, {@code STORED}, and
- * the error lines) as text.
+ * {@code NS}, {@code EX}, {@code MN}) with the return flags Larder asks for, a classic
+ * {@code get}'s {@code VALUE} with its data, or any other line ({@code STAT ...},
+ * {@code END}, {@code VERSION ...}, {@code OK}, {@code STORED}, and the error lines) as text.
  *
  * <p>Created by {@link ReplyDecoder} on the event loop and read by the waiting caller after
  * the request completes, which publishes it safely.
@@ -26,6 +26,11 @@ final class Reply {
   static final int EX = 6;
   /** {@code MN}: the end of a pipelined batch. */
   static final int MN = 7;
+  /**
+   * {@code VALUE <key> <flags> <bytes>}: a hit of a classic {@code get}, its data block in
+   * {@link #value} and its key in {@link #key}; the client flags are not kept.
+   */
+  static final int VALUE = 8;
 
   /** Marks an absent {@code t} flag ({@code -1} means "never expires"). */
   static final int NO_TTL = Integer.MIN_VALUE;
@@ -33,8 +38,10 @@ final class Reply {
   final int code;
   /** The whole line for {@link #TEXT} replies; {@code null} otherwise. */
   final String text;
-  /** The data block of a {@code VA} reply; {@code null} otherwise. */
+  /** The data block of a {@code VA} or {@code VALUE} reply; {@code null} otherwise. */
   byte[] value;
+  /** The key of a {@code VALUE} reply, as the server wrote it; {@code null} otherwise. */
+  String key;
   /** The {@code c} flag: the item's CAS unique, as unsigned 64 bits. */
   long cas;
   boolean hasCas;
@@ -82,6 +89,7 @@ final class Reply {
       case NS -> "NS";
       case EX -> "EX";
       case MN -> "MN";
+      case VALUE -> "VALUE " + key + " " + value.length;
       default -> text;
     };
   }

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * Splits memcached's byte stream into {@link Reply} objects: one per text line, with the data
- * block of a {@code VA <size>} line read by its length (a value may contain {@code \r\n}).
+ * block of a {@code VA <size>} or {@code VALUE <key> <flags> <size>} line read by its length (a
+ * value may contain {@code \r\n}).
  *
  * <p>A line or data block is consumed only when it has arrived whole, so a reply split over
  * several TCP reads is simply decoded once the last part is there. Anything that does not
@@ -23,6 +24,7 @@ final class ReplyDecoder extends ByteToMessageDecoder {
 
   /** When bytes last arrived, in {@link System#nanoTime()}; read on the event loop. */
   private long lastReadNanos = System.nanoTime();
+  private static final byte[] VALUE = {'V', 'A', 'L', 'U', 'E', ' '};
   /** The current reply line, copied out of the buffer to be parsed without bounds checks. */
   private final byte[] line = new byte[MAX_LINE];
 
@@ -72,8 +74,12 @@ final class ReplyDecoder extends ByteToMessageDecoder {
     int code = length >= 2 && (length == 2 || line[2] == ' ')
         ? metaCode(line[0], line[1]) : Reply.TEXT;
     if (code == Reply.TEXT) {
+      if (startsWith(line, length, VALUE)) {
+        return classicValue(in, line, length, lf, limit);
+      }
       in.readerIndex(lf + 1);
-      return new Reply(Reply.TEXT, new String(line, 0, length, StandardCharsets.US_ASCII));
+      return new Reply(Reply.TEXT, length == 3 && line[0] == 'E' && line[1] == 'N'
+          && line[2] == 'D' ? "END" : new String(line, 0, length, StandardCharsets.US_ASCII));
     }
     Reply reply = new Reply(code, null);
     int pos = 2;
@@ -98,18 +104,70 @@ final class ReplyDecoder extends ByteToMessageDecoder {
     }
     parseFlags(line, pos, length, reply);
     if (code == Reply.VA) {
-      int dataStart = lf + 1;
-      if (in.getByte(dataStart + size) != '\r' || in.getByte(dataStart + size + 1) != '\n') {
-        throw new DecoderException("value of " + size + " bytes not followed by \\r\\n");
-      }
-      byte[] value = new byte[size];
-      in.getBytes(dataStart, value);
-      reply.value = value;
-      in.readerIndex(dataStart + size + 2);
+      reply.value = data(in, lf + 1, size);
     } else {
       in.readerIndex(lf + 1);
     }
     return reply;
+  }
+
+  /**
+   * Decodes a classic {@code VALUE <key> <flags> <bytes> [<cas>]} line and its data block,
+   * whose line ends at {@code lf}; {@code null} if the data has not fully arrived.
+   */
+  private static Reply classicValue(ByteBuf in, byte[] line, int length, int lf, int limit) {
+    int keyStart = VALUE.length;
+    int keyEnd = keyStart;
+    while (keyEnd < length && line[keyEnd] != ' ') {
+      keyEnd++;
+    }
+    int flagsEnd = skipSpaces(line, keyEnd, length);
+    while (flagsEnd < length && isDigit(line[flagsEnd])) {
+      flagsEnd++;
+    }
+    int pos = skipSpaces(line, flagsEnd, length);
+    int digitsEnd = pos;
+    long n = 0;
+    while (digitsEnd < length && isDigit(line[digitsEnd]) && n <= Integer.MAX_VALUE) {
+      n = n * 10 + (line[digitsEnd] - '0');
+      digitsEnd++;
+    }
+    if (keyEnd == keyStart || flagsEnd == keyEnd || digitsEnd == pos || n > Integer.MAX_VALUE
+        || (digitsEnd < length && line[digitsEnd] != ' ')) {
+      throw new DecoderException("bad VALUE line in reply: "
+          + new String(line, 0, Math.min(length, 300), StandardCharsets.US_ASCII));
+    }
+    int size = (int) n;
+    if ((long) lf + 1 + size + 2 > limit) {
+      return null; // the data block is still on its way
+    }
+    Reply reply = new Reply(Reply.VALUE, null);
+    reply.key = new String(line, keyStart, keyEnd - keyStart, StandardCharsets.US_ASCII);
+    reply.value = data(in, lf + 1, size);
+    return reply;
+  }
+
+  /** Copies out the data block of {@code size} bytes at {@code start} and consumes it. */
+  private static byte[] data(ByteBuf in, int start, int size) {
+    if (in.getByte(start + size) != '\r' || in.getByte(start + size + 1) != '\n') {
+      throw new DecoderException("value of " + size + " bytes not followed by \\r\\n");
+    }
+    byte[] value = new byte[size];
+    in.getBytes(start, value);
+    in.readerIndex(start + size + 2);
+    return value;
+  }
+
+  private static boolean startsWith(byte[] line, int length, byte[] prefix) {
+    if (length < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (line[i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static int metaCode(byte a, byte b) {

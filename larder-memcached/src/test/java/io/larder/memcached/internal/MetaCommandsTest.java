@@ -26,6 +26,43 @@ class MetaCommandsTest {
   }
 
   @Test
+  void writesClassicGetsOfTheTextKeysOnly() {
+    WireKey[] keys = {WireKey.of("k0"), WireKey.of("a b"), WireKey.of("k2")};
+    ByteBuf buf = Unpooled.buffer();
+    assertThat(MetaCommands.classicGets(buf, keys, new int[] {0, 2}, 2)).isEqualTo(1);
+    assertThat(text(buf)).isEqualTo("get k0 k2\r\n");
+  }
+
+  @Test
+  void splitsAKeyListIntoGetLinesOfAtMost2048Bytes() {
+    WireKey[] keys = new WireKey[40];
+    int[] all = new int[keys.length];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = WireKey.of(String.format("%03d", i) + "x".repeat(247));
+      all[i] = i;
+    }
+    ByteBuf buf = Unpooled.buffer();
+    int lines = MetaCommands.classicGets(buf, keys, all, keys.length);
+
+    String[] written = text(buf).split("\r\n");
+    assertThat(written).hasSize(lines);
+    assertThat(lines).isEqualTo(5); // 8 keys of 250 bytes a line: 4 + 8 * 251 + 2 = 2014
+    StringBuilder order = new StringBuilder();
+    for (String line : written) {
+      assertThat(line.length() + 2).isLessThanOrEqualTo(MetaCommands.MAX_GET_LINE);
+      assertThat(line).startsWith("get ");
+      for (String key : line.substring(4).split(" ")) {
+        order.append(key, 0, 3).append(',');
+      }
+    }
+    StringBuilder expected = new StringBuilder();
+    for (int i = 0; i < keys.length; i++) {
+      expected.append(String.format("%03d", i)).append(',');
+    }
+    assertThat(order.toString()).as("every key once, in order").isEqualTo(expected.toString());
+  }
+
+  @Test
   void writesASetWithItsDataBlock() {
     ByteBuf buf = Unpooled.buffer();
     MetaCommands.startSet(buf, WireKey.of("k"), 4);

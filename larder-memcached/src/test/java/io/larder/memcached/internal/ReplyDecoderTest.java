@@ -77,6 +77,49 @@ class ReplyDecoderTest {
   }
 
   @Test
+  void readsAClassicGetsValuesWithTheirKeys() {
+    List<Reply> replies = decodeAll("VALUE k1 0 5\r\nhe\r\no\r\nVALUE ~a~7::b 42 0\r\n\r\n"
+        + "VALUE k3 0 2 99\r\nVA\r\nEND\r\n");
+    assertThat(replies).extracting(r -> r.code).containsExactly(Reply.VALUE, Reply.VALUE,
+        Reply.VALUE, Reply.TEXT);
+    assertThat(replies.get(0).key).isEqualTo("k1");
+    assertThat(new String(replies.get(0).value, US_ASCII)).isEqualTo("he\r\no");
+    assertThat(replies.get(1).key).isEqualTo("~a~7::b");
+    assertThat(replies.get(1).value).isEmpty();
+    assertThat(replies.get(2).key).as("with a gets' cas token").isEqualTo("k3");
+    assertThat(new String(replies.get(2).value, US_ASCII)).isEqualTo("VA");
+    assertThat(replies.get(3).text).isEqualTo("END");
+  }
+
+  @Test
+  void waitsForAClassicValueSplitAcrossReads() {
+    EmbeddedChannel channel = new EmbeddedChannel(new ReplyDecoder());
+    String wire = "VALUE key 0 10\r\n0123\r\n6789\r\nEND\r\nMN\r\n";
+    for (int i = 0; i < wire.length(); i++) {
+      channel.writeInbound(Unpooled.copiedBuffer(wire.substring(i, i + 1), US_ASCII));
+    }
+    Reply value = channel.readInbound();
+    Reply end = channel.readInbound();
+    Reply mn = channel.readInbound();
+    assertThat(value.key).isEqualTo("key");
+    assertThat(new String(value.value, US_ASCII)).isEqualTo("0123\r\n6789");
+    assertThat(end.text).isEqualTo("END");
+    assertThat(mn.code).isEqualTo(Reply.MN);
+    channel.finishAndReleaseAll();
+  }
+
+  @Test
+  void rejectsABadValueLine() {
+    assertThatThrownBy(() -> decodeAll("VALUE k 0\r\n")).isInstanceOf(DecoderException.class);
+    assertThatThrownBy(() -> decodeAll("VALUE k x 1\r\na\r\n"))
+        .isInstanceOf(DecoderException.class);
+    assertThatThrownBy(() -> decodeAll("VALUE k 0 2x\r\nab\r\n"))
+        .isInstanceOf(DecoderException.class);
+    assertThatThrownBy(() -> decodeAll("VALUE k 0 1\r\nabc\r\n"))
+        .isInstanceOf(DecoderException.class);
+  }
+
+  @Test
   void waitsForAValueSplitAcrossReads() {
     EmbeddedChannel channel = new EmbeddedChannel(new ReplyDecoder());
     String wire = "VA 10 O1\r\n0123456789\r\nHD O2\r\n";
