@@ -507,6 +507,17 @@ class MemcachedStoreIT {
   }
 
   @Test
+  void aGetManyServesAStaleValueAndLeavesItsWinForTheNextSingleRead() {
+    String key = ns + ":k";
+    store.set(key, bytes("old"), 60_000);
+    assertThat(store.markStale(key, 30_000)).isTrue();
+    assertThat(text(store.getMany(List.of(key)).get(key))).isEqualTo("old");
+    RecacheRead next = store.readForRecache(key, 0, 0);
+    assertThat(next.stale()).isTrue();
+    assertThat(next.won()).as("a classic get hands out no win token").isTrue();
+  }
+
+  @Test
   void aValueCloseToExpiryHandsOutOneEarlyRefresh() {
     String key = ns + ":k";
     store.set(key, bytes("v"), 100_000);
