@@ -131,6 +131,23 @@ class DirectConnectionTest {
   }
 
   @Test
+  void aClassicValueForAKeyNotAskedForOrOutOfOrderFailsTheCallRatherThanAnswerIt()
+      throws Exception {
+    fake.answer = line -> switch (line) {
+      case "get a b" -> "VALUE b 0 1\r\nB\r\nVALUE a 0 1\r\nA\r\nEND"; // out of order
+      case "get c" -> "VALUE other 0 1\r\nx\r\nEND";
+      default -> "HD";
+    };
+    store(Duration.ofSeconds(5));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+
+    assertThatThrownBy(() -> store.getMany(List.of("a", "b")))
+        .isInstanceOf(CacheException.class).hasMessageContaining("VALUE a 1");
+    assertThatThrownBy(() -> store.getMany(List.of("c")))
+        .isInstanceOf(CacheException.class).hasMessageContaining("VALUE other 1");
+  }
+
+  @Test
   void aStartedBulkCallHoldsTheDirectConnectionUntilAwaitedAndOthersGoPipelined()
       throws Exception {
     fake.answer = DirectConnectionTest::echo;
