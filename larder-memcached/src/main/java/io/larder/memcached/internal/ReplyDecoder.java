@@ -21,10 +21,11 @@ import java.util.List;
 final class ReplyDecoder extends ByteToMessageDecoder {
   /** Longer than any reply line Larder can provoke (a 250-byte key in base64 with flags). */
   static final int MAX_LINE = 8 * 1024;
+  /** How a classic {@code get}'s hit starts. */
+  private static final byte[] VALUE = {'V', 'A', 'L', 'U', 'E', ' '};
 
   /** When bytes last arrived, in {@link System#nanoTime()}; read on the event loop. */
   private long lastReadNanos = System.nanoTime();
-  private static final byte[] VALUE = {'V', 'A', 'L', 'U', 'E', ' '};
   /** The current reply line, copied out of the buffer to be parsed without bounds checks. */
   private final byte[] line = new byte[MAX_LINE];
 
