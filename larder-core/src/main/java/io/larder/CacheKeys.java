@@ -58,7 +58,7 @@ public final class CacheKeys {
   /**
    * How each record class is written, worked out once per class rather than on every key: one
    * method handle that reads the components and builds the record's whole text in a single
-   * exactly sized string ({@link RecordText}).
+   * exactly sized string ({@link RecordText}), called through {@link RecordSite}.
    */
   private static final ClassValue<RecordShape> RECORD_SHAPES = new ClassValue<>() {
     @Override
@@ -79,7 +79,38 @@ public final class CacheKeys {
    * A record class's text, as a handle of type {@code (Writer, Object)String}, and its
    * component accessors in declaration order.
    */
-  private record RecordShape(MethodHandle text, Method[] accessors) {}
+  static final class RecordShape {
+    private final MethodHandle text;
+    private final Method[] accessors;
+    /**
+     * Records written through {@link RecordSite}'s lookup, up to
+     * {@link RecordSite#LINK_AFTER}; a racy count, as only its reaching that matters.
+     */
+    private int lookups;
+
+    RecordShape(MethodHandle text, Method[] accessors) {
+      this.text = text;
+      this.accessors = accessors;
+    }
+
+    MethodHandle text() {
+      return text;
+    }
+
+    Method[] accessors() {
+      return accessors;
+    }
+
+    /** Counts a lookup; returns true once, when the class should be linked. */
+    boolean linkDue() {
+      return lookups < RecordSite.LINK_AFTER && ++lookups == RecordSite.LINK_AFTER;
+    }
+  }
+
+  /** Returns a record class's shape, worked out once per class. */
+  static RecordShape recordShape(Class<?> type) {
+    return RECORD_SHAPES.get(type);
+  }
 
   /**
    * Returns a record class's component accessors in declaration order, looked up once per
@@ -133,7 +164,8 @@ public final class CacheKeys {
    * @throws IllegalArgumentException if the value holds an unsupported type
    */
   public static String encode(Object value) {
-    return encode(value, IDENTITY);
+    // kept small, so that the JIT may inline it, and a record's text with it, into the caller
+    return value instanceof Record r ? PLAIN.recordText(r) : PLAIN.encoded(value);
   }
 
   /**
@@ -151,13 +183,8 @@ public final class CacheKeys {
   public static String encode(Object value, UnaryOperator<Object> adapter) {
     Objects.requireNonNull(adapter, "adapter");
     Writer writer = adapter == IDENTITY ? PLAIN : new Writer(adapter);
-    if (value instanceof Record r) {
-      // the commonest argument of a memoized function: its text is made in one piece
-      return writer.recordText(r);
-    }
-    StringBuilder sb = new StringBuilder(64);
-    writer.write(sb, value);
-    return sb.toString();
+    // the commonest argument of a memoized function, a record, has its text made in one piece
+    return value instanceof Record r ? writer.recordText(r) : writer.encoded(value);
   }
 
   private static final UnaryOperator<Object> IDENTITY = UnaryOperator.identity();
@@ -186,7 +213,7 @@ public final class CacheKeys {
     /** Returns a record's text, as {@link #writeRecord} writes it. */
     String recordText(Record r) {
       try {
-        return (String) RECORD_SHAPES.get(r.getClass()).text().invokeExact(this, (Object) r);
+        return (String) RecordSite.TEXT.invokeExact(this, (Object) r);
       } catch (RuntimeException | Error e) {
         throw e;
       } catch (Throwable e) {
@@ -194,6 +221,13 @@ public final class CacheKeys {
         throw new IllegalArgumentException("cannot write a " + r.getClass().getName()
             + " as a cache key", e);
       }
+    }
+
+    /** Returns a value's text. */
+    String encoded(Object value) {
+      StringBuilder sb = new StringBuilder(64);
+      write(sb, value);
+      return sb.toString();
     }
 
     /** Writes one value as text of its own: a record component of a type without a slot. */

@@ -33,16 +33,14 @@ public final class Memoizer<A, R> {
    * stores results, the writes that bust them, and the view whose namespace they live in.
    */
   record Backend(Loader loader, Writes writes, View view, KeyRules rules, Duration defaultTtl,
-      boolean admitByDefault, AsyncLoader asyncLoader) {
-    /** The store key of a function's result for an encoded argument. */
-    Keys.StoreKey key(String name, String encodedArgument) {
-      String key = name.length() + ":" + name + encodedArgument;
-      return Keys.resolve(KeyLayout.internalPrefix(view.prefix(), "memo"), key, rules);
-    }
-  }
+      boolean admitByDefault, AsyncLoader asyncLoader) {}
 
   private final Backend cache;
   private final String name;
+  /** What every key of this function starts with: its name, with the name's length. */
+  private final String keyHead;
+  /** The namespace prefix of memoized results in this function's view. */
+  private final String keyPrefix;
   private final Codec<R> codec;
   private Freshness freshness;
   private boolean cacheNulls;
@@ -54,6 +52,8 @@ public final class Memoizer<A, R> {
     this.cache = cache;
     this.name = name;
     this.codec = codec;
+    this.keyHead = name.length() + ":" + name;
+    this.keyPrefix = KeyLayout.internalPrefix(cache.view().prefix(), "memo");
     CacheKeys.checkSupported(argType);
   }
 
@@ -145,11 +145,13 @@ public final class Memoizer<A, R> {
     return freshness != null ? freshness : Freshness.of(cache.defaultTtl());
   }
 
+  /** The store key of a function's result for an argument, made once per call. */
   private Keys.StoreKey storeKey(A arg) {
-    String encoded = keyFunction != null
-        ? "K" + Objects.requireNonNull(keyFunction.apply(arg), "key function returned null")
-        : CacheKeys.encode(arg);
-    return cache.key(name, encoded);
+    String key = keyFunction != null
+        ? keyHead + "K" + Objects.requireNonNull(keyFunction.apply(arg),
+            "key function returned null")
+        : keyHead + CacheKeys.encode(arg);
+    return Keys.resolve(keyPrefix, key, cache.rules());
   }
 
   /**

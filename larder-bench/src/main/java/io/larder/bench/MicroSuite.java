@@ -43,6 +43,8 @@ final class MicroSuite implements Suite {
   private static final List<Case> CASES = List.of(
       new Case("key: record(long, String)", "KeyBenchmarks.recordLarder",
           "KeyBenchmarks.recordRaw", "string concatenation"),
+      new Case("key: memoized function's store key, record", "KeyBenchmarks.memoKeyLarder",
+          "KeyBenchmarks.recordRaw", "string concatenation"),
       new Case("key: List.of(312L, \"en\")", "KeyBenchmarks.listLarder",
           "KeyBenchmarks.listRaw", "string concatenation"),
       new Case("getMany(" + BulkBenchmarks.KEYS + ") on mem:", "BulkBenchmarks.getManyLarder",
