@@ -82,7 +82,7 @@ final class DefaultCache implements Cache {
     Objects.requireNonNull(codec, "codec");
     if (plainKeys && Keys.checkKey(key).charAt(0) != KeyLayout.NAMESPACE_MARK) {
       // the store key is the key itself: the commonest read makes no Keys.StoreKey
-      return runtime.reads.plain(view, key, codec).value();
+      return runtime.reads.plainValue(view, key, codec);
     }
     Keys.StoreKey preloaded = runtime.preloads.preloaded(view.prefix(), key);
     return runtime.reads.entry(view, preloaded != null ? preloaded : key(key), codec).value();

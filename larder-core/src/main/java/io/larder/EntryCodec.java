@@ -66,10 +66,23 @@ final class EntryCodec {
     if (!Envelope.bare(raw)) {
       return open(new Keys.StoreKey(key, key, key, false), raw, codec, false, stats);
     }
+    T value = openBare(key, raw, codec, stats);
+    return value == null ? Entry.absent() : new Entry<>(true, value, Envelope.Meta.NONE);
+  }
+
+  /**
+   * Decodes stored bytes in no envelope ({@link Envelope#bare}), not owned, under a key that is
+   * its own store key, as {@link #openPlain} does, making no {@link Entry}: their metadata is
+   * {@link Envelope.Meta#NONE}.
+   *
+   * @return the value, or {@code null} if the bytes cannot be decoded (counted as
+   *     {@link #open} counts it)
+   */
+  <T> T openBare(String key, byte[] raw, Codec<T> codec, StatsCounter stats) {
     try {
-      return new Entry<>(true, decode(raw, codec, false), Envelope.Meta.NONE);
+      return decode(raw, codec, false);
     } catch (Throwable e) {
-      return undecodable(key, stats, e);
+      return this.<T>undecodable(key, stats, e).value();
     }
   }
 

@@ -62,6 +62,39 @@ final class Reads {
     return entry(view, plainKey(key), codec);
   }
 
+  /**
+   * Reads the value of one key as {@link #plain} does, making no {@link Entry} for the
+   * commonest read of all: a hit on bytes in no envelope in an object tier (a {@code byte[]}
+   * in {@code mem:}), which the codec decodes afresh for this caller.
+   *
+   * @return the value, or {@code null} if absent (a cached {@code null} included)
+   */
+  <T> T plainValue(View view, String key, Codec<T> codec) {
+    if (calls.objects() == null || view.tagged() || tier.byReference()) {
+      return plain(view, key, codec).value();
+    }
+    StatsCounter stats = view.stats();
+    byte[] known = scoped.lookup(key, stats, true);
+    if (known != null) {
+      return open(view, plainKey(key), known == Scopes.MISSING ? null : known, codec, Map.of(),
+          false).value();
+    }
+    Object held = calls.getDecodedOrBytes(stats, key);
+    if (!(held instanceof byte[] raw) || !Envelope.bare(raw)) {
+      return stored(view, key, null, held, codec).value();
+    }
+    T value = entries.openBare(key, raw, codec, stats);
+    if (value == null) {
+      stats.inc(StatsCounter.Kind.STORE_MISS);
+      return null;
+    }
+    if (tier.shared(value)) {
+      offer(key, Decoded.ofBytes(raw), new Entry<>(true, value, Envelope.Meta.NONE), codec, raw);
+    }
+    stats.inc(StatsCounter.Kind.STORE_HIT);
+    return value;
+  }
+
   private static Keys.StoreKey plainKey(String key) {
     return new Keys.StoreKey(key, key, key, false);
   }
@@ -82,10 +115,21 @@ final class Reads {
       return open(view, k != null ? k : plainKey(store), known == Scopes.MISSING ? null : known,
           codec, Map.of(), false);
     }
-    Decoded read = calls.getDecoded(stats, store);
-    if (read == null) {
+    return stored(view, store, k, calls.getDecodedOrBytes(stats, store), codec);
+  }
+
+  /**
+   * Opens what the store's object tier held for a key ({@link StoreCalls#getDecodedOrBytes}),
+   * counting it with its round trip: the kept entry if {@code codec} decoded it, else the
+   * bytes, decoded and offered back.
+   */
+  private <T> Entry<T> stored(View view, String store, Keys.StoreKey k, Object held,
+      Codec<T> codec) {
+    StatsCounter stats = view.stats();
+    if (held == null) {
       return countedFromStore(view, Entry.absent());
     }
+    Decoded read = held instanceof byte[] bytes ? Decoded.ofBytes(bytes) : (Decoded) held;
     @SuppressWarnings("unchecked")
     Entry<T> kept = (Entry<T>) read.entryFor(codec);
     if (kept != null) {
@@ -102,11 +146,17 @@ final class Reads {
     Entry<T> opened = k != null ? entries.open(k, raw, codec, false, stats)
         : entries.openPlain(store, raw, codec, stats);
     if (opened.present() && (opened.value() == null || tier.shared(opened.value()))) {
-      Decoded decoded = Decoded.of(opened, codec,
-          opened.value() == null ? 0 : ObjectTier.weight(opened.value()), raw);
-      calls.objects().offerDecoded(store, read, decoded);
+      offer(store, read, opened, codec, raw);
     }
     return countedFromStore(view, opened);
+  }
+
+  /** Offers an entry decoded from {@code raw} back to the object tier, to be kept for others. */
+  private <T> void offer(String store, Decoded read, Entry<T> opened, Codec<T> codec,
+      byte[] raw) {
+    Decoded decoded = Decoded.of(opened, codec,
+        opened.value() == null ? 0 : ObjectTier.weight(opened.value()), raw);
+    calls.objects().offerDecoded(store, read, decoded);
   }
 
   /** Reads several keys in one round trip; the result holds the keys found, in input order. */

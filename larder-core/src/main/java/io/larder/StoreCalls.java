@@ -45,11 +45,14 @@ final class StoreCalls {
    * a read answered (a failure in fail-open mode included, as {@code null}) leaves its round
    * trip to the caller, who counts it with the hit or miss in one increment
    * ({@link StatsCounter.Kind#STORE_HIT}); a read that throws counts it here.
+   *
+   * @return what {@link DecodedValues#getDecodedOrBytes} returns: a {@link Decoded}, the bytes
+   *     of an entry of bytes only, or {@code null}
    */
-  Decoded getDecoded(StatsCounter stats, String storeKey) {
+  Object getDecodedOrBytes(StatsCounter stats, String storeKey) {
     requireOpen();
     try {
-      return objects.getDecoded(storeKey);
+      return objects.getDecodedOrBytes(storeKey);
     } catch (CacheCodecException e) {
       stats.inc(StatsCounter.Kind.ROUND_TRIP);
       throw e;
@@ -88,7 +91,7 @@ final class StoreCalls {
     return Boolean.TRUE;
   }
 
-  private Decoded failedRead(StatsCounter stats, CacheException e) {
+  private Object failedRead(StatsCounter stats, CacheException e) {
     if (!failOpen) {
       stats.inc(StatsCounter.Kind.ROUND_TRIP); // thrown: the caller counts nothing
     }

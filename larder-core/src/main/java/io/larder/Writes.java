@@ -100,10 +100,15 @@ final class Writes {
     try {
       return sealer.get();
     } catch (ValueTooLargeException e) {
-      calls.failed(view.stats(), op, e, null);
-      delete(view, k);
-      return null;
+      return refused(view, k, e, op);
     }
+  }
+
+  /** Answers a value refused as too large, as {@link #sealOrRefuse} describes. */
+  private byte[] refused(View view, Keys.StoreKey k, ValueTooLargeException e, String op) {
+    calls.failed(view.stats(), op, e, null);
+    delete(view, k);
+    return null;
   }
 
   /**
@@ -159,8 +164,12 @@ final class Writes {
       }
       return;
     }
-    byte[] bytes = sealOrRefuse(view, k, () -> seal(view, k, value, codec), "set");
-    if (bytes == null) {
+    byte[] bytes;
+    try {
+      // sealOrRefuse written out: a single-key write makes no lambda
+      bytes = seal(view, k, value, codec);
+    } catch (ValueTooLargeException e) {
+      refused(view, k, e, "set");
       return;
     }
     if (ms < 0) {

@@ -28,12 +28,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Its object tier ({@link DecodedValues}): an entry is either bytes, or a {@link Decoded}
  * entry the facade wrote or offered, charged at the facade's estimate of its heap size
  * ({@link Decoded#weight()}) rather than by its bytes, which may never be made.
+ *
+ * <p>The commonest entry, bytes that never expire, is kept as the bare array, with no
+ * {@link Entry} around it: a read then follows one reference less, and a write allocates
+ * nothing and bumps no shared counter. Versions are drawn only when a versioned read asks: a
+ * write holds its value unversioned, {@link #getVersioned} gives the value it reads the next
+ * version of a counter (holding it as an {@link Entry}), and a compare-and-set matches only an
+ * entry that still carries the version it was given, so any write in between (of the same bytes,
+ * or the very same array, included) makes it fail.
  */
 public final class MemoryStore implements Store, DecodedValues {
   /** Bytes charged per entry beyond its key and value: object headers and map nodes. */
   static final int ENTRY_OVERHEAD = 96;
 
   private static final StoreTraits TRAITS = StoreTraits.DEFAULT.withNativeAdd(true);
+  /** The version of a value no versioned read has asked for yet. */
+  private static final long UNVERSIONED = 0;
 
   /**
    * An entry: {@code bytes}, or else {@code decoded}; {@code deadline} is in ticker
@@ -69,8 +79,9 @@ public final class MemoryStore implements Store, DecodedValues {
     }
   }
 
-  private final com.github.benmanes.caffeine.cache.Cache<String, Entry> cache;
-  private final ConcurrentMap<String, Entry> map;
+  /** Values: a {@code byte[]} (bytes that never expire) or an {@link Entry}. */
+  private final com.github.benmanes.caffeine.cache.Cache<String, Object> cache;
+  private final ConcurrentMap<String, Object> map;
   private final Ticker ticker;
   private final AtomicLong versions = new AtomicLong();
 
@@ -86,9 +97,9 @@ public final class MemoryStore implements Store, DecodedValues {
     }
     this.ticker = clock == null ? Ticker.systemTicker()
         : () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
-    Caffeine<String, Entry> builder = Caffeine.newBuilder()
+    Caffeine<String, Object> builder = Caffeine.newBuilder()
         .maximumWeight(maxBytes)
-        .weigher((String k, Entry e) -> (int) Math.min(Integer.MAX_VALUE, weight(k, e)));
+        .weigher((String k, Object e) -> (int) Math.min(Integer.MAX_VALUE, weight(k, e)));
     if (clock != null) {
       // a store on a test's clock evicts at once, so that what it holds is known when a call
       // returns; otherwise Caffeine's own executor does that work off the caller's thread
@@ -106,61 +117,85 @@ public final class MemoryStore implements Store, DecodedValues {
     return d < 0 ? Long.MAX_VALUE - 1 : d;
   }
 
-  private boolean live(Entry e) {
-    return e != null && (e.deadline == Long.MAX_VALUE || e.deadline > ticker.read());
+  /** Whether a held value (a bare array, or an entry) is present and not expired. */
+  private boolean live(Object held) {
+    return held instanceof byte[]
+        || held != null && (((Entry) held).deadline == Long.MAX_VALUE
+            || ((Entry) held).deadline > ticker.read());
   }
 
   /**
-   * Returns the live entry under a key, removing an expired one: expiry is checked here rather
-   * than by Caffeine's per-entry expiry, whose upkeep on every read cost more than the rest of
-   * a read (see docs/BENCHMARKS.md, {@code memory}).
+   * Returns the live value under a key (a bare array or an entry), removing an expired one:
+   * expiry is checked here rather than by Caffeine's per-entry expiry, whose upkeep on every
+   * read cost more than the rest of a read (see docs/BENCHMARKS.md, {@code memory}).
    */
-  private Entry read(String key) {
-    Entry e = cache.getIfPresent(key);
-    if (e == null || live(e)) {
-      return e;
+  private Object read(String key) {
+    Object held = cache.getIfPresent(key);
+    if (held == null || live(held)) {
+      return held;
     }
-    map.remove(key, e);
+    map.remove(key, held);
     return null;
   }
 
-  private Entry entry(byte[] value, long ttlMillis) {
-    return new Entry(value, null, deadline(ttlMillis), versions.incrementAndGet());
+  /** What to hold for written bytes, unversioned: the bare array if they never expire. */
+  private Object held(byte[] value, long ttlMillis) {
+    return ttlMillis == NO_EXPIRY ? value
+        : new Entry(value, null, deadline(ttlMillis), UNVERSIONED);
+  }
+
+  /** The entry of a held value, making one (not stored) for a bare array. */
+  private static Entry asEntry(Object held) {
+    return held instanceof byte[] b ? new Entry(b, null, Long.MAX_VALUE, UNVERSIONED)
+        : (Entry) held;
   }
 
   @Override
   public byte[] get(String key) {
-    Entry e = read(key);
-    return e != null ? e.value() : null;
+    Object held = read(key);
+    return held instanceof byte[] b ? b : held != null ? ((Entry) held).value() : null;
   }
 
   @Override
   public Decoded getDecoded(String key) {
-    Entry e = read(key);
-    return e != null ? e.asDecoded() : null;
+    Object held = read(key);
+    return held instanceof byte[] b ? Decoded.ofBytes(b)
+        : held != null ? ((Entry) held).asDecoded() : null;
+  }
+
+  @Override
+  public Object getDecodedOrBytes(String key) {
+    Object held = read(key);
+    if (held instanceof Entry e) {
+      return e.decoded != null ? e.decoded : e.bytes;
+    }
+    return held;
   }
 
   @Override
   public void setDecoded(String key, Decoded value, long ttlMillis) {
-    map.put(key, new Entry(null, value, deadline(ttlMillis), versions.incrementAndGet()));
+    map.put(key, new Entry(null, value, deadline(ttlMillis), UNVERSIONED));
   }
 
   @Override
   public boolean addDecoded(String key, Decoded value, long ttlMillis) {
-    return add(key, new Entry(null, value, deadline(ttlMillis), versions.incrementAndGet()));
+    return add(key, new Entry(null, value, deadline(ttlMillis), UNVERSIONED));
   }
 
   @Override
   public void offerDecoded(String key, Decoded read, Decoded decoded) {
-    map.computeIfPresent(key, (k, old) -> old.holds(read) && live(old)
-        ? new Entry(null, decoded, old.deadline, old.version) : old);
+    map.computeIfPresent(key, (k, held) -> {
+      Entry old = asEntry(held);
+      return old.holds(read) && live(held)
+          ? new Entry(null, decoded, old.deadline, old.version) : held;
+    });
   }
 
   @Override
   public Map<String, byte[]> getMany(Collection<String> keys) {
     Map<String, byte[]> result = new HashMap<>();
-    cache.getAllPresent(keys).forEach((k, e) -> {
-      byte[] value = live(e) ? e.value() : null;
+    cache.getAllPresent(keys).forEach((k, held) -> {
+      byte[] value = held instanceof byte[] b ? b : live(held) ? ((Entry) held).value() : null;
       if (value != null) {
         result.put(k, value);
       }
@@ -170,7 +205,7 @@ public final class MemoryStore implements Store, DecodedValues {
 
   @Override
   public void set(String key, byte[] value, long ttlMillis) {
-    map.put(key, entry(value, ttlMillis));
+    map.put(key, held(value, ttlMillis));
   }
 
   @Override
@@ -180,10 +215,10 @@ public final class MemoryStore implements Store, DecodedValues {
 
   @Override
   public boolean add(String key, byte[] value, long ttlMillis) {
-    return add(key, entry(value, ttlMillis));
+    return add(key, held(value, ttlMillis));
   }
 
-  private boolean add(String key, Entry entry) {
+  private boolean add(String key, Object entry) {
     boolean[] added = {false};
     map.compute(key, (k, old) -> {
       if (live(old)) {
@@ -219,11 +254,15 @@ public final class MemoryStore implements Store, DecodedValues {
   @Override
   public boolean touch(String key, long ttlMillis) {
     boolean[] touched = {false};
-    map.computeIfPresent(key, (k, old) -> {
-      if (!live(old)) {
+    map.computeIfPresent(key, (k, held) -> {
+      if (!live(held)) {
         return null;
       }
       touched[0] = true;
+      if (held instanceof byte[] && ttlMillis == NO_EXPIRY) {
+        return held;
+      }
+      Entry old = asEntry(held);
       return new Entry(old.bytes, old.decoded, deadline(ttlMillis), old.version);
     });
     return touched[0];
@@ -232,23 +271,26 @@ public final class MemoryStore implements Store, DecodedValues {
   @Override
   public long incr(String key, long delta, long ttlMillis) {
     long[] result = new long[1];
-    map.compute(key, (k, old) -> {
-      if (!live(old)) {
+    map.compute(key, (k, held) -> {
+      if (!live(held)) {
         result[0] = delta;
-        return entry(Counters.format(delta), ttlMillis);
+        return held(Counters.format(delta), ttlMillis);
       }
+      Entry old = asEntry(held);
       byte[] value = old.value();
       result[0] = Counters.add(key, Counters.parse(key, value == null ? new byte[0] : value),
           delta);
-      return new Entry(Counters.format(result[0]), null, old.deadline,
-          versions.incrementAndGet());
+      return old.deadline == Long.MAX_VALUE ? Counters.format(result[0])
+          : new Entry(Counters.format(result[0]), null, old.deadline, UNVERSIONED);
     });
     return result[0];
   }
 
   @Override
   public StoredValue getVersioned(String key) {
-    Entry e = read(key);
+    Object held = read(key);
+    Entry e = held instanceof Entry entry && entry.version != UNVERSIONED ? entry
+        : held == null ? null : versioned(key);
     byte[] value = e == null ? null : e.value();
     if (value == null) {
       return null;
@@ -256,6 +298,26 @@ public final class MemoryStore implements Store, DecodedValues {
     long ttl = e.deadline == Long.MAX_VALUE ? NO_EXPIRY
         : Math.max(1, TimeUnit.NANOSECONDS.toMillis(e.deadline - ticker.read() + 999_999));
     return new StoredValue(value, e.version, ttl);
+  }
+
+  /**
+   * Gives the live value under a key the next version, unless it has one (a write may have
+   * replaced what the caller read), and returns it as now held; {@code null} if none is live.
+   */
+  private Entry versioned(String key) {
+    Entry[] now = {null};
+    map.computeIfPresent(key, (k, held) -> {
+      if (!live(held)) {
+        return held; // expired: left for a read to remove
+      }
+      Entry e = asEntry(held);
+      if (e.version == UNVERSIONED) {
+        e = new Entry(e.bytes, e.decoded, e.deadline, versions.incrementAndGet());
+      }
+      now[0] = e;
+      return e;
+    });
+    return now[0];
   }
 
   /** Any key; milliseconds; the very arrays it keeps; {@code add} and counters atomic in-process. */
@@ -267,18 +329,26 @@ public final class MemoryStore implements Store, DecodedValues {
   @Override
   public boolean compareAndSet(String key, StoredValue expected, byte[] value, long ttlMillis) {
     boolean[] swapped = {false};
-    map.compute(key, (k, old) -> {
-      boolean matches = live(old)
-          ? expected != null && old.version == expected.version()
-              && Arrays.equals(old.value(), expected.bytes())
+    map.compute(key, (k, held) -> {
+      boolean matches = live(held)
+          ? expected != null && matches(held, expected)
           : expected == null;
       if (!matches) {
-        return live(old) ? old : null;
+        return live(held) ? held : null;
       }
       swapped[0] = true;
-      return entry(value, ttlMillis);
+      return held(value, ttlMillis);
     });
     return swapped[0];
+  }
+
+  /**
+   * Whether a live value is the one a versioned read returned: an entry that still carries the
+   * version the read gave it, with the same bytes. A value written since holds no version.
+   */
+  private static boolean matches(Object live, StoredValue expected) {
+    return live instanceof Entry e && e.version != UNVERSIONED
+        && e.version == expected.version() && Arrays.equals(e.value(), expected.bytes());
   }
 
   @Override
@@ -300,7 +370,7 @@ public final class MemoryStore implements Store, DecodedValues {
     // an expired entry stays until a read or eviction finds it, so live ones are counted
     long entries = 0;
     long bytes = 0;
-    for (Map.Entry<String, Entry> e : map.entrySet()) {
+    for (Map.Entry<String, Object> e : map.entrySet()) {
       if (e.getKey().startsWith(prefix) && live(e.getValue())) {
         entries++;
         bytes += weight(e.getKey(), e.getValue());
@@ -309,8 +379,9 @@ public final class MemoryStore implements Store, DecodedValues {
     return StoreSize.ofPrefix(entries, bytes);
   }
 
-  private static long weight(String key, Entry e) {
-    return 2L * key.length() + e.weight() + ENTRY_OVERHEAD;
+  private static long weight(String key, Object held) {
+    return 2L * key.length() + (held instanceof byte[] b ? b.length : ((Entry) held).weight())
+        + ENTRY_OVERHEAD;
   }
 
   /**

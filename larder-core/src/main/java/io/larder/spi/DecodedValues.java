@@ -32,6 +32,21 @@ public interface DecodedValues {
   @Nullable Decoded getDecoded(String key);
 
   /**
+   * Returns the entry under a key as {@link #getDecoded} does, or, for an entry of bytes only,
+   * the very array that {@link #getDecoded} would wrap in {@link Decoded#ofBytes}: a store that
+   * keeps bytes bare spares that wrapper on the facade's commonest read. The default returns
+   * {@link #getDecoded}'s answer.
+   *
+   * @param key the store key
+   * @return a {@link Decoded}, a {@code byte[]} (shared, so never to be modified), or
+   *     {@code null} if the key is missing or expired
+   * @throws io.larder.CacheException if the store fails
+   */
+  default @Nullable Object getDecodedOrBytes(String key) {
+    return getDecoded(key);
+  }
+
+  /**
    * Stores an entry under a key, replacing any value, as {@link Store#set} does.
    *
    * @param key the store key

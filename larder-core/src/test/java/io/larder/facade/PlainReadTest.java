@@ -1,0 +1,115 @@
+package io.larder.facade;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.larder.Cache;
+import io.larder.Codec;
+import io.larder.Larder;
+import io.larder.Preload;
+import io.larder.spi.Store;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fast read of an unprefixed cache over the memory store, which makes no entry for a hit on
+ * plain bytes: it must still hand each caller a private copy, never return an expired or
+ * overwritten value, count exactly, and defer to an open scope.
+ */
+class PlainReadTest {
+  private final MemoryCaches caches = new MemoryCaches();
+  private final Cache root = caches.open(Larder.builder());
+
+  @AfterEach
+  void close() {
+    caches.close();
+  }
+
+  @Test
+  void aByteArrayReadIsAPrivateCopyOfWhatWasWritten() {
+    byte[] written = {1, 2, 3};
+    root.set("b", written);
+    written[0] = 9;
+    byte[] first = root.get("b", byte[].class);
+    assertThat(first).containsExactly(1, 2, 3);
+    first[1] = 9;
+    byte[] second = root.get("b", byte[].class);
+    assertThat(second).containsExactly(1, 2, 3).isNotSameAs(first);
+    assertThat(caches.store.get("b")).containsExactly(1, 2, 3).isNotSameAs(first)
+        .isNotSameAs(second);
+  }
+
+  @Test
+  void aReadAfterAWriteSeesTheNewValueEvenWhenTheSameArrayIsWrittenAgain() {
+    byte[] value = {1};
+    root.set("b", value);
+    assertThat(root.get("b", byte[].class)).containsExactly(1);
+    value[0] = 2;
+    root.set("b", value);
+    assertThat(root.get("b", byte[].class)).containsExactly(2);
+    root.set("b", new byte[] {3});
+    assertThat(root.get("b", byte[].class)).containsExactly(3);
+  }
+
+  @Test
+  void anExpiredValueIsNeverReturned() {
+    root.set("b", new byte[] {1}, Duration.ofSeconds(10));
+    caches.store.set("raw", "raw text".getBytes(StandardCharsets.UTF_8), 10_000);
+    assertThat(root.get("b", byte[].class)).containsExactly(1);
+    assertThat(root.get("raw", String.class)).isEqualTo("raw text");
+    caches.elapse(Duration.ofSeconds(11));
+    assertThat(root.get("b", byte[].class)).isNull();
+    assertThat(root.get("raw", String.class)).isNull();
+    assertThat(root.stats().hits()).isEqualTo(2);
+    assertThat(root.stats().misses()).isEqualTo(2);
+  }
+
+  @Test
+  void hitsMissesAndRoundTripsAreCountedOncePerRead() {
+    root.set("b", new byte[] {1});
+    for (int i = 0; i < 5; i++) {
+      assertThat(root.get("b", byte[].class)).containsExactly(1);
+      assertThat(root.get("missing", byte[].class)).isNull();
+    }
+    var stats = root.stats();
+    assertThat(stats.hits()).isEqualTo(5);
+    assertThat(stats.misses()).isEqualTo(5);
+    assertThat(stats.writes()).isEqualTo(1);
+    assertThat(stats.roundTrips()).isEqualTo(11);
+  }
+
+  @Test
+  void plainBytesOfAnImmutableValueAreDecodedOnceThenKept() {
+    caches.store.set("s", "from bytes".getBytes(StandardCharsets.UTF_8), Store.NO_EXPIRY);
+    String first = root.get("s", String.class);
+    assertThat(first).isEqualTo("from bytes");
+    assertThat(root.get("s", String.class)).isSameAs(first);
+    caches.store.set("s", "new bytes".getBytes(StandardCharsets.UTF_8), Store.NO_EXPIRY);
+    assertThat(root.get("s", String.class)).isEqualTo("new bytes");
+  }
+
+  @Test
+  void plainBytesThatCannotBeDecodedReadAsAMissAndCountAsADecodeError() {
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Codec<ArrayList<String>> codec = (Codec) Codec.serialized(ArrayList.class);
+    caches.store.set("x", "not serialized".getBytes(StandardCharsets.UTF_8), Store.NO_EXPIRY);
+    assertThat(root.get("x", codec)).isNull();
+    assertThat(root.stats().decodeErrors()).isEqualTo(1);
+    assertThat(root.stats().misses()).isEqualTo(1);
+    assertThat(root.stats().roundTrips()).isEqualTo(1);
+  }
+
+  @Test
+  void anOpenScopeAnswersBeforeTheStore() {
+    root.set("b", new byte[] {1});
+    try (Preload scope = root.preload("b", "missing")) {
+      caches.store.delete("b");
+      assertThat(root.get("b", byte[].class)).containsExactly(1);
+      assertThat(root.get("missing", byte[].class)).isNull();
+    }
+    assertThat(root.stats().preloadHits()).isEqualTo(2);
+    assertThat(root.get("b", byte[].class)).isNull();
+  }
+}
