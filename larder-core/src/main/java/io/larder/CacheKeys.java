@@ -101,7 +101,11 @@ public final class CacheKeys {
       return accessors;
     }
 
-    /** Counts a lookup; returns true once, when the class should be linked. */
+    /**
+     * Counts a lookup (racily: a count lost between threads only delays it); returns true when
+     * the class should be linked, once, or more than once under a race, which
+     * {@link RecordSite#link} ignores since the class is linked already.
+     */
     boolean linkDue() {
       return lookups < RecordSite.LINK_AFTER && ++lookups == RecordSite.LINK_AFTER;
     }

@@ -4,8 +4,8 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.MutableCallSite;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A call site through which records' key text is written; {@link CacheKeys} writes every
@@ -19,8 +19,9 @@ import java.util.Set;
  * handle: an inline cache, as the JVM keeps at its own call sites. A class is linked once
  * {@value #LINK_AFTER} of its records have been written through the lookup, and only the
  * first {@value #MAX_LINKED} classes are: each link makes the JIT recompile the code that
- * inlined the site, and each linked class adds a test to the chain. A class is linked only if
- * it cannot be unloaded before Larder (its loader is Larder's or one of its ancestors), since
+ * inlined the site, and each linked class adds a test to the chain (the first linked is tested
+ * first). A class is linked only if it cannot be unloaded before Larder (it is not hidden, and
+ * its loader is Larder's or one of its ancestors), since
  * the site holds it for good; others, a web application's records when Larder sits in the
  * server's own libraries for example, keep the lookup. Linking changes no text.
  */
@@ -50,8 +51,9 @@ final class RecordSite {
 
   private final int capacity;
   private final MutableCallSite site;
-  /** The linked classes; guarded by {@code this}. */
-  private final Set<Class<?>> linked = new HashSet<>();
+  /** The linked classes in the order linked, and their handles; guarded by {@code this}. */
+  private final List<Class<?>> linked = new ArrayList<>();
+  private final List<MethodHandle> texts = new ArrayList<>();
 
   /** Makes a site that links at most {@code capacity} classes (tests make small ones). */
   RecordSite(int capacity) {
@@ -73,7 +75,13 @@ final class RecordSite {
       return;
     }
     linked.add(type);
-    site.setTarget(MethodHandles.guardWithTest(IS.bindTo(type), text, site.getTarget()));
+    texts.add(text);
+    // rebuilt so that the first class linked, usually the hottest, is tested first
+    MethodHandle target = LOOK_UP.bindTo(this);
+    for (int i = linked.size() - 1; i >= 0; i--) {
+      target = MethodHandles.guardWithTest(IS.bindTo(linked.get(i)), texts.get(i), target);
+    }
+    site.setTarget(target);
   }
 
   /** Returns whether a class is linked. */
@@ -91,8 +99,14 @@ final class RecordSite {
     return SHARED;
   }
 
-  /** Whether a class's loader is Larder's or one of its ancestors. */
+  /**
+   * Whether a class's loader is Larder's or one of its ancestors, and the class is not hidden
+   * (a hidden class can be unloaded while its loader lives).
+   */
   static boolean outlivesLarder(Class<?> type) {
+    if (type.isHidden()) {
+      return false;
+    }
     ClassLoader loader = type.getClassLoader();
     if (loader == null) {
       return true;

@@ -51,8 +51,9 @@ final class StoreCalls {
    */
   Object getDecodedOrBytes(StatsCounter stats, String storeKey) {
     requireOpen();
+    Object held;
     try {
-      return objects.getDecodedOrBytes(storeKey);
+      held = objects.getDecodedOrBytes(storeKey);
     } catch (CacheCodecException e) {
       stats.inc(StatsCounter.Kind.ROUND_TRIP);
       throw e;
@@ -62,6 +63,14 @@ final class StoreCalls {
       return failedRead(stats,
           new CacheException("store " + description + " failed: " + e, e));
     }
+    if (held == null || held instanceof byte[] || held instanceof Decoded) {
+      return held;
+    }
+    // a store of another author broke the SPI's promise: a failed read, not a
+    // ClassCastException in the caller's page
+    return failedRead(stats, new CacheException("store " + description
+        + " answered getDecodedOrBytes with a " + held.getClass().getName()
+        + ", neither a Decoded nor a byte[]"));
   }
 
   /**

@@ -1,11 +1,16 @@
 package io.larder.facade;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.larder.Cache;
+import io.larder.CacheException;
 import io.larder.Codec;
 import io.larder.Larder;
 import io.larder.Preload;
+import io.larder.spi.Decoded;
+import io.larder.spi.DecodedValues;
+import io.larder.spi.ForwardingStore;
 import io.larder.spi.Store;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -111,5 +116,52 @@ class PlainReadTest {
     }
     assertThat(root.stats().preloadHits()).isEqualTo(2);
     assertThat(root.get("b", byte[].class)).isNull();
+  }
+
+  @Test
+  void aStoreAnsweringTheFastReadWithNeitherDecodedNorBytesFailsTheReadAsAStoreError() {
+    try (MemoryCaches bogus = new MemoryCaches(WrongAnswer::new)) {
+      Cache closed = bogus.open(Larder.builder());
+      closed.set("b", new byte[] {1});
+      assertThatThrownBy(() -> closed.get("b", byte[].class))
+          .isInstanceOf(CacheException.class)
+          .hasMessageContaining("getDecodedOrBytes").hasMessageContaining("java.lang.String");
+      try (Cache open =
+          Larder.builder().store(bogus.store).clock(bogus.clock).failOpen(true).build()) {
+        assertThat(open.get("b", byte[].class)).isNull();
+        assertThat(open.stats().storeErrors()).isEqualTo(1);
+      }
+    }
+  }
+
+  /** A store of the object tier whose fast read breaks the SPI's promise. */
+  private static final class WrongAnswer extends ForwardingStore implements DecodedValues {
+    WrongAnswer(Store memory) {
+      super(memory);
+    }
+
+    private DecodedValues objects() {
+      return (DecodedValues) delegate();
+    }
+
+    @Override
+    public Object getDecodedOrBytes(String key) {
+      return "neither";
+    }
+
+    @Override
+    public Decoded getDecoded(String key) {
+      return objects().getDecoded(key);
+    }
+
+    @Override
+    public void setDecoded(String key, Decoded value, long ttlMillis) {
+      objects().setDecoded(key, value, ttlMillis);
+    }
+
+    @Override
+    public boolean addDecoded(String key, Decoded value, long ttlMillis) {
+      return objects().addDecoded(key, value, ttlMillis);
+    }
   }
 }
