@@ -415,15 +415,23 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
         plain[plainCount++] = i;
       }
     }
-    MetaCommands.classicGets(buf, wire, plain, plainCount);
+    int lines = MetaCommands.classicGets(buf, wire, plain, plainCount);
+    String[] classicKeys = new String[plainCount];
+    for (int j = 0; j < plainCount; j++) {
+      classicKeys[j] = wire[plain[j]].text();
+    }
+    boolean[] metaIndexes = plainCount == wire.length ? null : new boolean[wire.length];
     for (int i = 0; i < wire.length; i++) {
       if (wire[i].base64()) {
         quietGet(buf, wire[i], i);
+        metaIndexes[i] = true;
       }
     }
     MetaCommands.noop(buf);
     int[] inLineOrder = Arrays.copyOf(plain, plainCount);
-    return call(Request.batch("getMany", buf),
+    Request request = Request.bulkRead("getMany", buf,
+        new BulkReplies(classicKeys, lines, metaIndexes));
+    return call(request,
         replies -> found(distinct, wire, inLineOrder, replies));
   }
 
@@ -450,29 +458,22 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
   }
 
   /**
-   * The answer of a {@link #getMany}: the classic {@code get}'s hits, matched to the keys in
-   * the order they were sent ({@code plain}, indexes into {@code wire}), and the base64 keys'
-   * {@code VA … O<index>}. A classic {@code get} cannot tell the empty placeholder that
-   * {@code mg … N} creates on a miss (a miss for plain reads) from an empty value, so keys
-   * whose value came back empty are read again with {@code mg <k> v}, in a second round trip,
-   * and judged as a single {@code get} judges them.
+   * The answer of a {@link #getMany}: the classic {@code get}'s hits, each marked by
+   * {@link BulkReplies} with its key's position in the order sent ({@code plain}, indexes into
+   * {@code wire}), and the base64 keys' {@code VA … O<index>}. A classic {@code get} cannot tell
+   * the empty placeholder that {@code mg … N} creates on a miss (a miss for plain reads) from
+   * an empty value, so keys whose value came back empty are read again with {@code mg <k> v},
+   * in a second round trip, and judged as a single {@code get} judges them.
    */
   private Map<String, byte[]> found(List<String> distinct, WireKey[] wire, int[] plain,
       List<Reply> replies) {
     Map<String, byte[]> found = new HashMap<>(Math.max(4, replies.size() * 2));
-    int next = 0;
     int[] empty = null;
     int emptyCount = 0;
     for (Reply r : replies) {
       switch (r.code) {
         case Reply.VALUE -> {
-          while (next < plain.length && !wire[plain[next]].text().equals(r.key)) {
-            next++;
-          }
-          if (next == plain.length) {
-            throw unexpected(r, "getMany", null); // a key not asked for, or out of order
-          }
-          int i = plain[next++];
+          int i = plain[r.opaque]; // matched to its key as it arrived
           if (r.value.length > 0) {
             found.put(distinct.get(i), r.value);
           } else {
@@ -483,11 +484,8 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
           }
         }
         case Reply.VA -> {
-          if (r.opaque < 0 || r.opaque >= distinct.size() || !wire[r.opaque].base64()) {
-            throw unexpected(r, "getMany", null);
-          }
           if (!r.isVivifiedStub()) {
-            found.put(distinct.get(r.opaque), r.value);
+            found.put(distinct.get(r.opaque), r.value); // an index asked for, checked
           }
         }
         case Reply.EN -> { }
@@ -508,14 +506,18 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
   private void readEmptyAgain(List<String> distinct, WireKey[] wire, int[] empty, int count,
       Map<String, byte[]> found) {
     ByteBuf buf = Connection.buffer(count * 40 + 8);
+    boolean[] asked = new boolean[distinct.size()];
     for (int j = 0; j < count; j++) {
       quietGet(buf, wire[empty[j]], empty[j]);
+      asked[empty[j]] = true;
     }
     MetaCommands.noop(buf);
-    for (Reply r : connection.execute(Request.batch("getMany, empty values", buf))) {
-      if (r.code == Reply.VA && r.opaque >= 0 && r.opaque < distinct.size()) {
+    Request request = Request.bulkRead("getMany, empty values", buf,
+        new BulkReplies(new String[0], 0, asked));
+    for (Reply r : connection.execute(request)) {
+      if (r.code == Reply.VA) {
         if (!r.isVivifiedStub()) {
-          found.put(distinct.get(r.opaque), r.value);
+          found.put(distinct.get(r.opaque), r.value); // an index asked for, checked
         }
       } else if (r.code != Reply.EN) {
         throw unexpected(r, "getMany", null);

@@ -131,20 +131,59 @@ class DirectConnectionTest {
   }
 
   @Test
-  void aClassicValueForAKeyNotAskedForOrOutOfOrderFailsTheCallRatherThanAnswerIt()
-      throws Exception {
+  void aClassicValueForAKeyNotAskedForOrOutOfOrderDropsTheConnection() throws Exception {
     fake.answer = line -> switch (line) {
       case "get a b" -> "VALUE b 0 1\r\nB\r\nVALUE a 0 1\r\nA\r\nEND"; // out of order
       case "get c" -> "VALUE other 0 1\r\nx\r\nEND";
-      default -> "HD";
+      default -> echo(line);
     };
     store(Duration.ofSeconds(5));
     eventually("two connections", () -> fake.receivedOn.size() == 2);
 
     assertThatThrownBy(() -> store.getMany(List.of("a", "b")))
-        .isInstanceOf(CacheException.class).hasMessageContaining("VALUE a 1");
+        .isInstanceOf(CacheConnectionException.class).hasMessageContaining("VALUE a 1");
+    eventually("a new direct connection", () -> fake.connections.get() == 3
+        && store.connection.directIsFree());
     assertThatThrownBy(() -> store.getMany(List.of("c")))
-        .isInstanceOf(CacheException.class).hasMessageContaining("VALUE other 1");
+        .isInstanceOf(CacheConnectionException.class).hasMessageContaining("VALUE other 1");
+    eventually("another new direct connection", () -> fake.connections.get() == 4);
+  }
+
+  @Test
+  void anErrorWhereAClassicGetsAnswerIsDueDropsTheConnection() throws Exception {
+    List<String> errors = List.of("SERVER_ERROR out of memory writing get response",
+        "CLIENT_ERROR bad command line format", "ERROR", "SERVER_ERROR something else");
+    for (int i = 0; i < errors.size(); i++) {
+      String error = errors.get(i);
+      // a hit, then memcached stops the get (process_get_command's stop: path)
+      fake.answer = line -> line.startsWith("get ") ? "VALUE a 0 1\r\nA\r\n" + error
+          : echo(line);
+      if (store == null) {
+        store(Duration.ofSeconds(5));
+      }
+      int connections = 2 + i;
+      eventually("the direct connection open", () -> fake.connections.get() == connections
+          && store.connection.directIsFree());
+
+      assertThatThrownBy(() -> store.getMany(List.of("a", "b")))
+          .isInstanceOf(CacheConnectionException.class).hasMessageContaining(error);
+      assertThat(fake.receivedOn.get(connections - 1)).contains("get a b");
+      eventually("a new direct connection", () -> fake.connections.get() == connections + 1);
+    }
+  }
+
+  @Test
+  void aReReadOfEmptyValuesAnsweredForAKeyItDidNotAskForDropsTheConnection() throws Exception {
+    fake.answer = line -> line.equals("get a b") ? "VALUE a 0 0\r\n\r\nVALUE b 0 1\r\nB\r\nEND"
+        : line.startsWith("mg a v q O0") ? "VA 1 O1\r\nX" // b's index: not asked again
+        : echo(line);
+    store(Duration.ofSeconds(5));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+
+    assertThatThrownBy(() -> store.getMany(List.of("a", "b")))
+        .isInstanceOf(CacheConnectionException.class).hasMessageContaining("VA 1 O1");
+    assertThat(fake.receivedOn.get(1)).contains("mg a v q O0");
+    eventually("a new direct connection", () -> fake.connections.get() == 3);
   }
 
   @Test
