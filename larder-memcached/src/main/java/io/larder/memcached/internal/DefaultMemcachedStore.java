@@ -432,7 +432,7 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
     Request request = Request.bulkRead("getMany", buf,
         new BulkReplies(classicKeys, lines, metaIndexes));
     return call(request,
-        replies -> found(distinct, wire, inLineOrder, replies));
+        replies -> found(distinct, wire, inLineOrder, replies, request.deadlineNanos));
   }
 
   /** Writes {@code mg <k> v q O<index>}: a quiet read answered only by a hit. */
@@ -463,10 +463,11 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
    * {@code wire}), and the base64 keys' {@code VA … O<index>}. A classic {@code get} cannot tell
    * the empty placeholder that {@code mg … N} creates on a miss (a miss for plain reads) from
    * an empty value, so keys whose value came back empty are read again with {@code mg <k> v},
-   * in a second round trip, and judged as a single {@code get} judges them.
+   * in a second round trip before the call's deadline, and judged as a single {@code get}
+   * judges them.
    */
   private Map<String, byte[]> found(List<String> distinct, WireKey[] wire, int[] plain,
-      List<Reply> replies) {
+      List<Reply> replies, long deadlineNanos) {
     Map<String, byte[]> found = new HashMap<>(Math.max(4, replies.size() * 2));
     int[] empty = null;
     int emptyCount = 0;
@@ -497,14 +498,24 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
       }
     }
     if (emptyCount > 0) {
-      readEmptyAgain(distinct, wire, empty, emptyCount, found);
+      readEmptyAgain(distinct, wire, empty, emptyCount, found, deadlineNanos);
     }
     return found;
   }
 
-  /** Reads again, with {@code mg <k> v}, keys whose classic {@code get} value was empty. */
+  /**
+   * Reads again, with {@code mg <k> v}, keys whose classic {@code get} value was empty, before
+   * the deadline of the call's first round trip. If that fails (a timeout, a lost connection,
+   * an error reply) those keys are left out, as misses: the caller computes their values again,
+   * which is safe, and the hits already received are kept. The failure is logged.
+   */
   private void readEmptyAgain(List<String> distinct, WireKey[] wire, int[] empty, int count,
-      Map<String, byte[]> found) {
+      Map<String, byte[]> found, long deadlineNanos) {
+    if (deadlineNanos - System.nanoTime() <= 0) {
+      LOG.log(Level.WARNING, () -> "memcached " + server() + ": no time left to read " + count
+          + " empty values of a getMany again; they are treated as misses");
+      return;
+    }
     ByteBuf buf = Connection.buffer(count * 40 + 8);
     boolean[] asked = new boolean[distinct.size()];
     for (int j = 0; j < count; j++) {
@@ -514,15 +525,23 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
     MetaCommands.noop(buf);
     Request request = Request.bulkRead("getMany, empty values", buf,
         new BulkReplies(new String[0], 0, asked));
-    for (Reply r : connection.execute(request)) {
-      if (r.code == Reply.VA) {
-        if (!r.isVivifiedStub()) {
-          found.put(distinct.get(r.opaque), r.value); // an index asked for, checked
+    Map<String, byte[]> again = new HashMap<>();
+    try {
+      for (Reply r : connection.execute(request, deadlineNanos)) {
+        if (r.code == Reply.VA) {
+          if (!r.isVivifiedStub()) {
+            again.put(distinct.get(r.opaque), r.value); // an index asked for, checked
+          }
+        } else if (r.code != Reply.EN) {
+          throw unexpected(r, "getMany", null);
         }
-      } else if (r.code != Reply.EN) {
-        throw unexpected(r, "getMany", null);
       }
+    } catch (CacheException e) {
+      LOG.log(Level.WARNING, () -> "memcached " + server() + ": reading " + count
+          + " empty values of a getMany again failed; they are treated as misses", e);
+      return;
     }
+    found.putAll(again);
   }
 
   @Override
