@@ -194,12 +194,13 @@ class DirectConnectionTest {
     fake.answer = line -> line.equals("get a b") ? "VALUE a 0 0\r\n\r\nVALUE b 0 1\r\nB\r\nEND"
         : line.startsWith("mg a v q O0") ? "VA 1 O0\r\nZ" : echo(line);
     store(Duration.ofSeconds(30));
-    eventually("two connections", () -> fake.receivedOn.size() == 2);
+    eventually("the hello answered", () -> store.connection.info() != null);
     int before = fake.answers.get();
 
     // as the part of a fan-out awaited after another server's part used up the timeout
     var started = (DefaultMemcachedStore.Started<Map<String, byte[]>>)
         store.startGetMany(List.of("a", "b"));
+    assertThat(started.request().direct).isTrue();
     eventually("the answer written", () -> fake.answers.get() == before + 2); // get, mn
     started.request().deadlineNanos = System.nanoTime() - 1;
 
@@ -207,6 +208,20 @@ class DirectConnectionTest {
     assertThat(many).containsOnlyKeys("b"); // a: a miss, not read again with a new timeout
     assertThat(fake.receivedOn.get(1)).containsExactly("version", "get a b", "mn");
     assertThat(store.connection.directIsFree()).isTrue();
+  }
+
+  @Test
+  void aClassicValueSplitAcrossReadsIsReadWholeOnTheDirectConnection() throws Exception {
+    fake.answer = line -> line.equals("get a b")
+        ? "VALUE a 0 9\r\nab\r\nE" + FakeMemcached.PAUSE + "ND\r\n\r\nVALUE b 0 1\r\nB\r\nEND"
+        : echo(line);
+    store(Duration.ofSeconds(30));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+
+    Map<String, byte[]> many = store.getMany(List.of("a", "b"));
+    assertThat(many).containsOnlyKeys("a", "b");
+    assertThat(new String(many.get("a"), US_ASCII)).isEqualTo("ab\r\nEND\r\n");
+    assertThat(fake.receivedOn.get(1)).containsExactly("version", "get a b", "mn");
   }
 
   @Test
