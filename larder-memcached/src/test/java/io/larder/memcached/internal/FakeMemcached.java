@@ -35,6 +35,8 @@ final class FakeMemcached implements AutoCloseable {
   final AtomicInteger connections = new AtomicInteger();
   /** How many replies the fake has written (each is in the client's socket once counted). */
   final AtomicInteger answers = new AtomicInteger();
+  /** The command lines answered, each added once its reply is in the client's socket. */
+  final BlockingQueue<String> answered = new LinkedBlockingQueue<>();
   /** Connections past this many are refused as memcached at {@code maxconns} refuses them. */
   volatile int maxConnections = Integer.MAX_VALUE;
   /** How many connections were refused so. */
@@ -124,6 +126,7 @@ final class FakeMemcached implements AutoCloseable {
           out.write((reply + "\r\n").getBytes(US_ASCII));
           out.flush();
           answers.incrementAndGet();
+          answered.add(line);
         }
       }
     } catch (IOException e) {
