@@ -104,16 +104,45 @@ final class ClientHandler extends ChannelDuplexHandler {
       ctx.fireChannelRead(msg);
       return;
     }
+    if (closeCause != null) {
+      return; // closing: what was decoded after the reason to close answers nobody
+    }
     Request head = pending.peek();
     if (head == null) {
       closeWith(ctx, new CacheConnectionException("memcached " + server
           + " sent a reply nobody asked for ('" + reply + "'); closing the connection"));
       return;
     }
-    if (head.accept(reply)) {
+    if (BulkReplies.isGetAbort(reply) && classicDue()) {
+      // it may answer a get written after the oldest request, whose reply memcached dropped
+      closeWith(ctx, new CacheConnectionException("memcached " + server + " stopped a classic"
+          + " get with '" + reply + "' and may have dropped the replies of earlier requests;"
+          + " closing the connection"));
+      return;
+    }
+    boolean complete;
+    try {
+      complete = head.accept(reply);
+    } catch (DecoderException e) {
+      // replies and requests are no longer paired (see BulkReplies): fail everything waiting
+      closeWith(ctx, new CacheConnectionException("memcached " + server + ": "
+          + e.getMessage() + "; closing the connection", e));
+      return;
+    }
+    if (complete) {
       pending.poll();
       inFlight = pending.size();
     }
+  }
+
+  /** Tells whether a request waiting here still expects a classic {@code get}'s answer. */
+  private boolean classicDue() {
+    for (Request r : pending) {
+      if (r.classicDue()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

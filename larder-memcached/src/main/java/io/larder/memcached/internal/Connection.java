@@ -170,10 +170,26 @@ final class Connection implements AutoCloseable {
    * @throws CacheException if the thread is interrupted (the flag stays set)
    */
   List<Reply> execute(Request request) {
-    if (takeDirect(request)) {
+    return execute(request, System.nanoTime() + timeoutNanos);
+  }
+
+  /**
+   * Sends a request and waits for its replies as {@link #execute(Request)} does, until a
+   * deadline given by the caller rather than a timeout counted from now: for a request that
+   * continues a call whose time is already running.
+   *
+   * @param request the request
+   * @param deadlineNanos when to stop waiting, in {@link System#nanoTime()}
+   * @return its replies, in order
+   * @throws CacheTimeoutException if they do not come before the deadline
+   * @throws CacheConnectionException if the connection is down or breaks meanwhile
+   * @throws CacheException if the thread is interrupted (the flag stays set)
+   */
+  List<Reply> execute(Request request, long deadlineNanos) {
+    if (takeDirect(request, deadlineNanos)) {
       return direct.execute(request);
     }
-    return await(start(request));
+    return await(start(request, deadlineNanos));
   }
 
   /**
@@ -186,7 +202,7 @@ final class Connection implements AutoCloseable {
    * @throws CacheConnectionException if writing it on the direct connection fails
    */
   Request startBlocking(Request request) {
-    if (!takeDirect(request)) {
+    if (!takeDirect(request, System.nanoTime() + timeoutNanos)) {
       return start(request);
     }
     request.direct = true;
@@ -199,14 +215,14 @@ final class Connection implements AutoCloseable {
    * (under load, merging the calls into shared writes costs the machine less than a second
    * socket's system calls and wake-ups per call) and the direct connection free.
    */
-  private boolean takeDirect(Request request) {
+  private boolean takeDirect(Request request, long deadlineNanos) {
     // nothing of this client is still to be answered pipelined, so the call cannot overtake
     // one (a thread's own earlier async call above all, also one parked while reconnecting);
     // an interrupted thread goes the pipelined way, which throws at once as it always did
     if (direct != null && state == State.READY && outstanding.get() == 0
         && !Thread.currentThread().isInterrupted()
         && request.payloadBytes() <= DirectConnection.MAX_PAYLOAD && direct.tryAcquire()) {
-      request.deadlineNanos = System.nanoTime() + timeoutNanos;
+      request.deadlineNanos = deadlineNanos;
       return true;
     }
     return false;
@@ -220,7 +236,11 @@ final class Connection implements AutoCloseable {
    * @return the request
    */
   Request start(Request request) {
-    request.deadlineNanos = System.nanoTime() + timeoutNanos;
+    return start(request, System.nanoTime() + timeoutNanos);
+  }
+
+  private Request start(Request request, long deadlineNanos) {
+    request.deadlineNanos = deadlineNanos;
     send(request);
     return request;
   }

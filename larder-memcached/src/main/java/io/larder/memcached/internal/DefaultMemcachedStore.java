@@ -415,16 +415,24 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
         plain[plainCount++] = i;
       }
     }
-    MetaCommands.classicGets(buf, wire, plain, plainCount);
+    int lines = MetaCommands.classicGets(buf, wire, plain, plainCount);
+    String[] classicKeys = new String[plainCount];
+    for (int j = 0; j < plainCount; j++) {
+      classicKeys[j] = wire[plain[j]].text();
+    }
+    boolean[] metaIndexes = plainCount == wire.length ? null : new boolean[wire.length];
     for (int i = 0; i < wire.length; i++) {
       if (wire[i].base64()) {
         quietGet(buf, wire[i], i);
+        metaIndexes[i] = true;
       }
     }
     MetaCommands.noop(buf);
     int[] inLineOrder = Arrays.copyOf(plain, plainCount);
-    return call(Request.batch("getMany", buf),
-        replies -> found(distinct, wire, inLineOrder, replies));
+    Request request = Request.bulkRead("getMany", buf,
+        new BulkReplies(classicKeys, lines, metaIndexes));
+    return call(request,
+        replies -> found(distinct, wire, inLineOrder, replies, request.deadlineNanos));
   }
 
   /** Writes {@code mg <k> v q O<index>}: a quiet read answered only by a hit. */
@@ -450,29 +458,23 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
   }
 
   /**
-   * The answer of a {@link #getMany}: the classic {@code get}'s hits, matched to the keys in
-   * the order they were sent ({@code plain}, indexes into {@code wire}), and the base64 keys'
-   * {@code VA … O<index>}. A classic {@code get} cannot tell the empty placeholder that
-   * {@code mg … N} creates on a miss (a miss for plain reads) from an empty value, so keys
-   * whose value came back empty are read again with {@code mg <k> v}, in a second round trip,
-   * and judged as a single {@code get} judges them.
+   * The answer of a {@link #getMany}: the classic {@code get}'s hits, each marked by
+   * {@link BulkReplies} with its key's position in the order sent ({@code plain}, indexes into
+   * {@code wire}), and the base64 keys' {@code VA … O<index>}. A classic {@code get} cannot tell
+   * the empty placeholder that {@code mg … N} creates on a miss (a miss for plain reads) from
+   * an empty value, so keys whose value came back empty are read again with {@code mg <k> v},
+   * in a second round trip before the call's deadline, and judged as a single {@code get}
+   * judges them.
    */
   private Map<String, byte[]> found(List<String> distinct, WireKey[] wire, int[] plain,
-      List<Reply> replies) {
+      List<Reply> replies, long deadlineNanos) {
     Map<String, byte[]> found = new HashMap<>(Math.max(4, replies.size() * 2));
-    int next = 0;
     int[] empty = null;
     int emptyCount = 0;
     for (Reply r : replies) {
       switch (r.code) {
         case Reply.VALUE -> {
-          while (next < plain.length && !wire[plain[next]].text().equals(r.key)) {
-            next++;
-          }
-          if (next == plain.length) {
-            throw unexpected(r, "getMany", null); // a key not asked for, or out of order
-          }
-          int i = plain[next++];
+          int i = plain[r.opaque]; // matched to its key as it arrived
           if (r.value.length > 0) {
             found.put(distinct.get(i), r.value);
           } else {
@@ -483,11 +485,8 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
           }
         }
         case Reply.VA -> {
-          if (r.opaque < 0 || r.opaque >= distinct.size() || !wire[r.opaque].base64()) {
-            throw unexpected(r, "getMany", null);
-          }
           if (!r.isVivifiedStub()) {
-            found.put(distinct.get(r.opaque), r.value);
+            found.put(distinct.get(r.opaque), r.value); // an index asked for, checked
           }
         }
         case Reply.EN -> { }
@@ -499,28 +498,50 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
       }
     }
     if (emptyCount > 0) {
-      readEmptyAgain(distinct, wire, empty, emptyCount, found);
+      readEmptyAgain(distinct, wire, empty, emptyCount, found, deadlineNanos);
     }
     return found;
   }
 
-  /** Reads again, with {@code mg <k> v}, keys whose classic {@code get} value was empty. */
+  /**
+   * Reads again, with {@code mg <k> v}, keys whose classic {@code get} value was empty, before
+   * the deadline of the call's first round trip. If that fails (a timeout, a lost connection,
+   * an error reply) those keys are left out, as misses: the caller computes their values again,
+   * which is safe, and the hits already received are kept. The failure is logged.
+   */
   private void readEmptyAgain(List<String> distinct, WireKey[] wire, int[] empty, int count,
-      Map<String, byte[]> found) {
+      Map<String, byte[]> found, long deadlineNanos) {
+    if (deadlineNanos - System.nanoTime() <= 0) {
+      LOG.log(Level.WARNING, () -> "memcached " + server() + ": no time left to read " + count
+          + " empty values of a getMany again; they are treated as misses");
+      return;
+    }
     ByteBuf buf = Connection.buffer(count * 40 + 8);
+    boolean[] asked = new boolean[distinct.size()];
     for (int j = 0; j < count; j++) {
       quietGet(buf, wire[empty[j]], empty[j]);
+      asked[empty[j]] = true;
     }
     MetaCommands.noop(buf);
-    for (Reply r : connection.execute(Request.batch("getMany, empty values", buf))) {
-      if (r.code == Reply.VA && r.opaque >= 0 && r.opaque < distinct.size()) {
-        if (!r.isVivifiedStub()) {
-          found.put(distinct.get(r.opaque), r.value);
+    Request request = Request.bulkRead("getMany, empty values", buf,
+        new BulkReplies(new String[0], 0, asked));
+    Map<String, byte[]> again = new HashMap<>();
+    try {
+      for (Reply r : connection.execute(request, deadlineNanos)) {
+        if (r.code == Reply.VA) {
+          if (!r.isVivifiedStub()) {
+            again.put(distinct.get(r.opaque), r.value); // an index asked for, checked
+          }
+        } else if (r.code != Reply.EN) {
+          throw unexpected(r, "getMany", null);
         }
-      } else if (r.code != Reply.EN) {
-        throw unexpected(r, "getMany", null);
       }
+    } catch (CacheException e) {
+      LOG.log(Level.WARNING, () -> "memcached " + server() + ": reading " + count
+          + " empty values of a getMany again failed; they are treated as misses", e);
+      return;
     }
+    found.putAll(again);
   }
 
   @Override

@@ -25,10 +25,11 @@ final class MetaCommands {
   private static final byte[] GET = {'g', 'e', 't'};
   /**
    * The longest classic {@code get} line written, {@code \r\n} included. memcached 1.6 looks
-   * for a line's end in its first 2048 bytes; a longer line is taken only as a "large
-   * multiget", for which it moves the connection to a buffer it allocates and grows
-   * ({@code try_read_command_ascii} in {@code proto_text.c}). Longer key lists are split into
-   * several {@code get} lines rather than sent down that path.
+   * for a line's end in all the bytes it has read; a line whose end has not arrived after 2048
+   * bytes is taken as a "large multiget", for which it moves the connection to a buffer it
+   * allocates and grows ({@code try_read_command_ascii} in {@code proto_text.c}). Lines are
+   * capped at 2048 bytes, longer key lists split into several {@code get} lines, so that never
+   * happens.
    */
   static final int MAX_GET_LINE = 2048;
 

@@ -31,6 +31,8 @@ final class Request {
   private final String description;
   private final End end;
   private final int expected;
+  /** Checks each reply of a bulk read before it is taken; {@code null} for other requests. */
+  private final BulkReplies check;
   private ByteBuf payload;
   private final List<Reply> replies;
   private final CompletableFuture<List<Reply>> result = new CompletableFuture<>();
@@ -45,11 +47,13 @@ final class Request {
   /** The connection's count of unanswered requests, while this one is in it. */
   private AtomicInteger outstanding;
 
-  private Request(String description, ByteBuf payload, End end, int expected) {
+  private Request(String description, ByteBuf payload, End end, int expected,
+      BulkReplies check) {
     this.description = description;
     this.payload = payload;
     this.end = end;
     this.expected = expected;
+    this.check = check;
     this.replies = new ArrayList<>(end == End.COUNT ? expected : 4);
   }
 
@@ -58,17 +62,25 @@ final class Request {
     if (expected < 1) {
       throw new IllegalArgumentException("a request needs at least one reply: " + expected);
     }
-    return new Request(description, payload, End.COUNT, expected);
+    return new Request(description, payload, End.COUNT, expected, null);
   }
 
   /** A request of quiet commands closed by {@code mn}; its replies are all before {@code MN}. */
   static Request batch(String description, ByteBuf payload) {
-    return new Request(description, payload, End.NOOP, 0);
+    return new Request(description, payload, End.NOOP, 0, null);
+  }
+
+  /**
+   * A bulk read closed by {@code mn} whose replies are checked by {@code check} as they
+   * arrive: a reply that answers no key it asked for closes the connection.
+   */
+  static Request bulkRead(String description, ByteBuf payload, BulkReplies check) {
+    return new Request(description, payload, End.NOOP, 0, check);
   }
 
   /** A {@code stats} request, answered by {@code STAT} lines and {@code END}. */
   static Request stats(String description, ByteBuf payload) {
-    return new Request(description, payload, End.STATS_END, 0);
+    return new Request(description, payload, End.STATS_END, 0, null);
   }
 
   /** Hands the bytes over to the writer; afterwards this request no longer owns them. */
@@ -87,8 +99,13 @@ final class Request {
    * Takes one reply, on the event loop (or on the caller's thread for a direct call).
    *
    * @return {@code true} if the request is now complete
+   * @throws io.netty.handler.codec.DecoderException if the reply cannot answer this request
+   *     (see {@link BulkReplies}): the connection must be closed
    */
   boolean accept(Reply reply) {
+    if (check != null) {
+      check.check(reply);
+    }
     switch (end) {
       case COUNT -> {
         replies.add(reply);
@@ -117,6 +134,11 @@ final class Request {
       counted();
     }
     return true;
+  }
+
+  /** Tells whether a classic {@code get} line of this request is still to be answered. */
+  boolean classicDue() {
+    return check != null && check.classicDue();
   }
 
   /** Fails the request unless it has completed; releases bytes never written. */

@@ -2,6 +2,7 @@ package io.larder.memcached.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.larder.CacheConnectionException;
 import io.larder.CacheException;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -246,5 +248,37 @@ class ConnectionTest {
     assertThatThrownBy(() -> store.set("k", "v".getBytes(StandardCharsets.US_ASCII), 0))
         .isInstanceOf(CacheException.class).hasMessageContaining("out of memory");
     assertThat(fake.received).contains("md k q");
+  }
+
+  @Test
+  void aClassicGetStoppedByMemcachedDropsTheConnectionAndFailsEveryRequestOnIt()
+      throws Exception {
+    // memcached culls the unsent reply to "mg x v" when it stops the get (process_get_command)
+    fake.answer = line -> line.startsWith("get ")
+        ? "SERVER_ERROR out of memory writing get response" : null;
+    MemcachedStore store = store(Duration.ofSeconds(60));
+    var earlier = store.getAsync("x");
+    assertThatThrownBy(() -> store.getMany(List.of("a", "b")))
+        .isInstanceOf(CacheConnectionException.class)
+        .hasMessageContaining("out of memory writing get response");
+    // not the error line taken as its answer: it was lost with the connection
+    assertThatThrownBy(() -> earlier.get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(CacheConnectionException.class);
+    fake.answer = line -> line.startsWith("mg") ? "EN" : "HD";
+    eventually("a new connection", () -> fake.connections.get() == 2);
+  }
+
+  @Test
+  void aServerErrorAnsweringAMetaCommandBeforeAClassicGetStaysThatCommandsOwn() {
+    fake.answer = line -> line.startsWith("ms") ? "SERVER_ERROR object too large for cache"
+        : line.startsWith("get ") ? "VALUE a 0 1\r\nA\r\nEND" : "HD";
+    MemcachedStore store = store(Duration.ofSeconds(60));
+    var set = store.setAsync("k", "v".getBytes(StandardCharsets.US_ASCII), 0);
+    assertThat(store.getMany(List.of("a"))).containsOnlyKeys("a");
+    ExecutionException refused = catchThrowableOfType(() -> set.get(30, TimeUnit.SECONDS),
+        ExecutionException.class);
+    assertThat(refused.getCause()).isInstanceOf(CacheException.class)
+        .isNotInstanceOf(CacheConnectionException.class);
+    assertThat(fake.connections.get()).isEqualTo(1);
   }
 }

@@ -131,20 +131,96 @@ class DirectConnectionTest {
   }
 
   @Test
-  void aClassicValueForAKeyNotAskedForOrOutOfOrderFailsTheCallRatherThanAnswerIt()
-      throws Exception {
+  void aClassicValueForAKeyNotAskedForOrOutOfOrderDropsTheConnection() throws Exception {
     fake.answer = line -> switch (line) {
       case "get a b" -> "VALUE b 0 1\r\nB\r\nVALUE a 0 1\r\nA\r\nEND"; // out of order
       case "get c" -> "VALUE other 0 1\r\nx\r\nEND";
-      default -> "HD";
+      default -> echo(line);
     };
     store(Duration.ofSeconds(5));
     eventually("two connections", () -> fake.receivedOn.size() == 2);
 
     assertThatThrownBy(() -> store.getMany(List.of("a", "b")))
-        .isInstanceOf(CacheException.class).hasMessageContaining("VALUE a 1");
+        .isInstanceOf(CacheConnectionException.class).hasMessageContaining("VALUE a 1");
+    eventually("a new direct connection", () -> fake.connections.get() == 3
+        && store.connection.directIsFree());
     assertThatThrownBy(() -> store.getMany(List.of("c")))
-        .isInstanceOf(CacheException.class).hasMessageContaining("VALUE other 1");
+        .isInstanceOf(CacheConnectionException.class).hasMessageContaining("VALUE other 1");
+    eventually("another new direct connection", () -> fake.connections.get() == 4);
+  }
+
+  @Test
+  void anErrorWhereAClassicGetsAnswerIsDueDropsTheConnection() throws Exception {
+    List<String> errors = List.of("SERVER_ERROR out of memory writing get response",
+        "CLIENT_ERROR bad command line format", "ERROR", "SERVER_ERROR something else");
+    for (int i = 0; i < errors.size(); i++) {
+      String error = errors.get(i);
+      // a hit, then memcached stops the get (process_get_command's stop: path)
+      fake.answer = line -> line.startsWith("get ") ? "VALUE a 0 1\r\nA\r\n" + error
+          : echo(line);
+      if (store == null) {
+        store(Duration.ofSeconds(5));
+      }
+      int connections = 2 + i;
+      eventually("the direct connection open", () -> fake.connections.get() == connections
+          && store.connection.directIsFree());
+
+      assertThatThrownBy(() -> store.getMany(List.of("a", "b")))
+          .isInstanceOf(CacheConnectionException.class).hasMessageContaining(error);
+      assertThat(fake.receivedOn.get(connections - 1)).contains("get a b");
+      eventually("a new direct connection", () -> fake.connections.get() == connections + 1);
+    }
+  }
+
+  @Test
+  void aReReadOfEmptyValuesAnsweredForAKeyItDidNotAskForDropsTheConnectionAndKeepsTheHits()
+      throws Exception {
+    fake.answer = line -> line.equals("get a b") ? "VALUE a 0 0\r\n\r\nVALUE b 0 1\r\nB\r\nEND"
+        : line.startsWith("mg a v q O0") ? "VA 1 O1\r\nX" // b's index: not asked again
+        : echo(line);
+    store(Duration.ofSeconds(5));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+
+    // the failed re-read leaves a out, as a miss, and keeps the hit already received
+    Map<String, byte[]> many = store.getMany(List.of("a", "b"));
+    assertThat(many).containsOnlyKeys("b");
+    assertThat(many.get("b")).isEqualTo("B".getBytes(US_ASCII));
+    assertThat(fake.receivedOn.get(1)).contains("mg a v q O0");
+    eventually("a new direct connection", () -> fake.connections.get() == 3);
+  }
+
+  @Test
+  void emptyValuesAreNotReadAgainOnceTheCallsDeadlineHasPassed() throws Exception {
+    fake.answer = line -> line.equals("get a b") ? "VALUE a 0 0\r\n\r\nVALUE b 0 1\r\nB\r\nEND"
+        : line.startsWith("mg a v q O0") ? "VA 1 O0\r\nZ" : echo(line);
+    store(Duration.ofSeconds(30));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+
+    // as the part of a fan-out awaited after another server's part used up the timeout
+    var started = (DefaultMemcachedStore.Started<Map<String, byte[]>>)
+        store.startGetMany(List.of("a", "b"));
+    assertThat(started.request().direct).isTrue();
+    eventually("the answer written", () -> fake.answered.contains("mn"));
+    started.request().deadlineNanos = System.nanoTime() - 1;
+
+    Map<String, byte[]> many = started.await();
+    assertThat(many).containsOnlyKeys("b"); // a: a miss, not read again with a new timeout
+    assertThat(fake.receivedOn.get(1)).containsExactly("version", "get a b", "mn");
+    assertThat(store.connection.directIsFree()).isTrue();
+  }
+
+  @Test
+  void aClassicValueSplitAcrossReadsIsReadWholeOnTheDirectConnection() throws Exception {
+    fake.answer = line -> line.equals("get a b")
+        ? "VALUE a 0 9\r\nab\r\nE" + FakeMemcached.PAUSE + "ND\r\n\r\nVALUE b 0 1\r\nB\r\nEND"
+        : echo(line);
+    store(Duration.ofSeconds(30));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+
+    Map<String, byte[]> many = store.getMany(List.of("a", "b"));
+    assertThat(many).containsOnlyKeys("a", "b");
+    assertThat(new String(many.get("a"), US_ASCII)).isEqualTo("ab\r\nEND\r\n");
+    assertThat(fake.receivedOn.get(1)).containsExactly("version", "get a b", "mn");
   }
 
   @Test

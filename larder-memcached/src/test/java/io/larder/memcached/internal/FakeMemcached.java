@@ -12,7 +12,9 @@ import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -33,12 +35,19 @@ final class FakeMemcached implements AutoCloseable {
   final AtomicInteger connections = new AtomicInteger();
   /** How many replies the fake has written (each is in the client's socket once counted). */
   final AtomicInteger answers = new AtomicInteger();
+  /** The command lines answered, each added once its reply is in the client's socket. */
+  final BlockingQueue<String> answered = new LinkedBlockingQueue<>();
   /** Connections past this many are refused as memcached at {@code maxconns} refuses them. */
   volatile int maxConnections = Integer.MAX_VALUE;
   /** How many connections were refused so. */
   final AtomicInteger refused = new AtomicInteger();
   volatile String version = "1.6.18";
   volatile long itemSizeMax = 1 << 20;
+  /**
+   * In an answer, where the fake writes the part before, pauses a moment and then writes the
+   * rest: a reply split over two reads.
+   */
+  static final String PAUSE = "<pause>";
   volatile Function<String, String> answer = line -> line.startsWith("mg") ? "EN" : "HD";
   private final Thread acceptor;
 
@@ -107,13 +116,30 @@ final class FakeMemcached implements AutoCloseable {
           reply = null; // what quiet mode suppresses
         }
         if (reply != null) {
+          int pause = reply.indexOf(PAUSE);
+          if (pause >= 0) { // the first part alone, as a slow network delivers it
+            out.write(reply.substring(0, pause).getBytes(US_ASCII));
+            out.flush();
+            pause();
+            reply = reply.substring(pause + PAUSE.length());
+          }
           out.write((reply + "\r\n").getBytes(US_ASCII));
           out.flush();
           answers.incrementAndGet();
+          answered.add(line);
         }
       }
     } catch (IOException e) {
       // the client or the test hung up
+    }
+  }
+
+  /** Holds the rest of the reply back for a moment, so the client reads the first part alone. */
+  private static void pause() {
+    try {
+      new CountDownLatch(1).await(100, TimeUnit.MILLISECONDS); // nobody counts it down
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

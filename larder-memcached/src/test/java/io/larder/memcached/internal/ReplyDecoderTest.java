@@ -92,6 +92,23 @@ class ReplyDecoderTest {
   }
 
   @Test
+  void aClassicValueContainingEndIsReadByItsLength() {
+    List<Reply> replies = decodeAll("VALUE k 0 9\r\nab\r\nEND\r\n\r\nEND\r\n");
+    assertThat(replies).extracting(r -> r.code).containsExactly(Reply.VALUE, Reply.TEXT);
+    assertThat(new String(replies.get(0).value, US_ASCII)).isEqualTo("ab\r\nEND\r\n");
+    assertThat(replies.get(1).text).isEqualTo("END");
+  }
+
+  @Test
+  void aGetManyWithAnEmptyClassicValueIsNotAnsweredAtOnce() {
+    // the re-read blocks, so its answer must not be made on the event loop
+    assertThat(DefaultMemcachedStore.answeredAtOnce(
+        decodeAll("VALUE a 0 1\r\nA\r\nVALUE b 0 0\r\n\r\nEND\r\n"))).isFalse();
+    assertThat(DefaultMemcachedStore.answeredAtOnce(
+        decodeAll("VALUE a 0 1\r\nA\r\nEND\r\nVA 0 O1\r\n\r\n"))).isTrue();
+  }
+
+  @Test
   void waitsForAClassicValueSplitAcrossReads() {
     EmbeddedChannel channel = new EmbeddedChannel(new ReplyDecoder());
     String wire = "VALUE key 0 10\r\n0123\r\n6789\r\nEND\r\nMN\r\n";
