@@ -154,6 +154,11 @@ final class Connection implements AutoCloseable {
     return direct != null && direct.isFree();
   }
 
+  /** For tests: the bytes that have arrived on the direct socket and are not read yet. */
+  int directUnreadBytes() {
+    return direct == null ? 0 : direct.unreadBytes();
+  }
+
   /** Tells whether requests are written at once (the connection is up). */
   boolean isReady() {
     return state == State.READY;

@@ -371,6 +371,16 @@ final class DirectConnection {
     return !busy.get();
   }
 
+  /** For tests: the bytes that have arrived on the socket and are not read yet. */
+  int unreadBytes() {
+    InputStream s = in;
+    try {
+      return s == null ? 0 : s.available();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
   @Override
   public String toString() {
     return "direct connection to memcached " + server;
