@@ -64,7 +64,8 @@ final class DirectConnection {
   /** Whether a socket is open, for callers deciding without the lock. */
   private volatile boolean up;
   private final byte[] buffer = new byte[16384];
-  private final byte[] inBuffer = new byte[16384];
+  /** Replies are read into it; 64 kB reads a {@code getMany(100)} of 1 kB values in two. */
+  private final byte[] inBuffer = new byte[65536];
   /** The next unread byte of {@link #inBuffer}, and the end of what was read into it. */
   private int inPos;
   private int inLimit;
@@ -686,20 +687,32 @@ final class DirectConnection {
     return negative ? -n : n;
   }
 
-  /** The bytes of a bulk reply, from the buffer and then straight from the socket. */
+  /**
+   * The bytes of a bulk reply, from the buffer; a rest larger than the buffer straight from the
+   * socket, a smaller one by refilling the buffer, so that the read that ends a value also
+   * brings the values after it (one read per buffer of replies, not two).
+   */
   private byte[] bulk(int length) throws IOException {
     byte[] value = new byte[length];
-    int have = Math.min(inLimit - inPos, length);
-    System.arraycopy(inBuffer, inPos, value, 0, have);
-    inPos += have;
-    while (have < length) {
-      int n = in.read(value, have, length - have);
+    int have = 0;
+    while (true) {
+      int n = Math.min(inLimit - inPos, length - have);
+      System.arraycopy(inBuffer, inPos, value, have, n);
+      inPos += n;
+      have += n;
+      if (have == length) {
+        return value;
+      }
+      if (length - have < inBuffer.length) {
+        fill();
+        continue;
+      }
+      n = in.read(value, have, length - have);
       if (n < 0) {
         throw new EOFException("the connection closed in a reply");
       }
       have += n;
     }
-    return value;
   }
 
   /** A simple-string or error line, as text. */
