@@ -52,6 +52,8 @@ final class DirectConnection {
   private static final byte[] MGET = {'M', 'G', 'E', 'T'};
   /** Callers' commands sent in one batch at most; more wait for the next. */
   private static final int MAX_BATCH = 256;
+  /** What {@link #tryRun} returns when another thread holds the connection. */
+  static final List<Object> BUSY = java.util.Collections.unmodifiableList(new ArrayList<>());
   /** The outcome of a call queued while the connection went down. */
   private static final Object UNAVAILABLE = new Object();
 
@@ -125,34 +127,11 @@ final class DirectConnection {
    * @throws IOException if the socket fails; the connection is then closed
    */
   List<Object> run(long deadline, List<byte[][]> commands) throws IOException {
-    if (!up) {
-      return null;
+    List<Object> replies = tryRun(deadline, commands);
+    if (replies != BUSY) {
+      return replies;
     }
-    Pending call = null;
-    if (lock.tryLock()) {
-      try {
-        if (socket == null || closed) {
-          return null;
-        }
-        if (queue.isEmpty()) { // alone: no batch to build
-          List<Object> replies = exchange(
-              Math.max(1, (deadline - System.nanoTime()) / 1_000_000), commands);
-          for (Object reply : replies) {
-            if (reply instanceof RedisCommandExecutionException e) {
-              throw e;
-            }
-          }
-          return replies;
-        }
-        call = new Pending(commands, deadline);
-        call.state.set(Pending.SENT);
-        lead(call);
-      } finally {
-        unlockAndWake();
-      }
-      return call.replies();
-    }
-    call = new Pending(commands, deadline);
+    Pending call = new Pending(commands, deadline);
     queue.add(call);
     if (closed) {
       wakeAll(); // close() may have woken the queue before this call joined it
@@ -191,6 +170,53 @@ final class DirectConnection {
       }
       LockSupport.parkNanos(this, left);
     }
+  }
+
+  /**
+   * Runs one caller's commands as {@link #run} does if the connection is free now, together
+   * with whatever is queued; returns {@link #BUSY} at once, sending nothing, if another thread
+   * holds it.
+   *
+   * @param deadline when this caller stops waiting for its replies, in {@link
+   *     System#nanoTime()}'s terms
+   * @param commands each command and its arguments
+   * @return the replies as {@link #run} returns them, {@code null} when the connection is
+   *     down, or {@link #BUSY}
+   * @throws RedisCommandExecutionException if the server answers one of the commands with an
+   *     error (the first such error)
+   * @throws SocketTimeoutException if the replies are not in by the deadline; the connection
+   *     is then closed
+   * @throws IOException if the socket fails; the connection is then closed
+   */
+  List<Object> tryRun(long deadline, List<byte[][]> commands) throws IOException {
+    if (!up) {
+      return null;
+    }
+    if (!lock.tryLock()) {
+      return BUSY;
+    }
+    Pending call;
+    try {
+      if (socket == null || closed) {
+        return null;
+      }
+      if (queue.isEmpty()) { // alone: no batch to build
+        List<Object> replies = exchange(
+            Math.max(1, (deadline - System.nanoTime()) / 1_000_000), commands);
+        for (Object reply : replies) {
+          if (reply instanceof RedisCommandExecutionException e) {
+            throw e;
+          }
+        }
+        return replies;
+      }
+      call = new Pending(commands, deadline);
+      call.state.set(Pending.SENT);
+      lead(call);
+    } finally {
+      unlockAndWake();
+    }
+    return call.replies();
   }
 
   /**
@@ -760,7 +786,12 @@ final class DirectConnection {
     }
   }
 
-  /** For tests: how many callers are queued. */
+  /** Whether a socket is open now, as last seen without the lock. */
+  boolean up() {
+    return up;
+  }
+
+  /** How many callers are queued (for tests, and for choosing the shortest queue). */
   int queued() {
     return queue.size();
   }

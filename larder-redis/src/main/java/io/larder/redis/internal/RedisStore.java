@@ -89,8 +89,8 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
   private final Transport transport;
   private final RedisKeys keys;
   private final Merger merger;
-  /** The caller-thread path of a plain-TCP single server, or {@code null}. */
-  private final DirectConnection direct;
+  /** The caller-thread connections of a plain-TCP single server, or {@code null}. */
+  private final DirectConnections direct;
   private final AsyncCalls async;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -103,7 +103,7 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
     this.keys = new RedisKeys(config.hashTag());
     this.merger = new Merger(transport);
     this.direct = config.cluster() || config.tls() ? null
-        : new DirectConnection(config, resources.eventExecutorGroup());
+        : new DirectConnections(config, resources.eventExecutorGroup(), DirectConnections.COUNT);
     this.async = new AsyncCalls(this, config, transport, keys, merger, resources.timer());
   }
 
@@ -299,7 +299,7 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
         commands.add(command);
       }
       replies = direct(deadline, config.readTimeout(), "MGET of " + names.length + " keys", null,
-          commands);
+          commands, true);
     }
     if (replies == null) {
       List<Op<?>> ops = new ArrayList<>(names.length / BATCH + 1);
@@ -434,7 +434,7 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
             : new byte[][] {SET, keys.key(key), Versions.plain(value), PX, decimal(ttlMillis)});
       });
       if (direct(deadline, config.writeTimeout(), "SET of " + entries.size() + " keys", null,
-          commands) != null) {
+          commands, true) != null) {
         return;
       }
     }
@@ -797,8 +797,8 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
   }
 
   /**
-   * Runs one command of a single-key call on the caller-thread connection ({@link
-   * DirectConnection}, combined with concurrent calls).
+   * Runs one command of a single-key call on the first caller-thread connection ({@link
+   * DirectConnections}), combined with concurrent calls.
    *
    * @return the reply as a one-element list, or {@code null} when there is no direct
    *     connection or it is down (the caller then goes through Lettuce)
@@ -806,20 +806,21 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
   private List<Object> direct(long deadline, Duration timeout, String command, String key,
       byte[][] args) {
     return direct == null ? null
-        : direct(deadline, timeout, command, key, List.<byte[][]>of(args));
+        : direct(deadline, timeout, command, key, List.<byte[][]>of(args), false);
   }
 
   /**
-   * Runs commands on the caller-thread connection.
+   * Runs commands on a caller-thread connection ({@link DirectConnections#run}).
    *
    * @param key the key named in a failure's message, or {@code null} when {@code command}
    *     says it all
+   * @param bulk whether this is a bulk call, with large replies ({@link DirectConnections#run})
    * @return the replies, or {@code null} when the connection is down
    */
   private List<Object> direct(long deadline, Duration timeout, String command, String key,
-      List<byte[][]> commands) {
+      List<byte[][]> commands, boolean bulk) {
     try {
-      return direct.run(deadline, commands);
+      return direct.run(deadline, commands, bulk);
     } catch (IOException | RuntimeException e) {
       if (e instanceof java.io.InterruptedIOException
           && !(e instanceof java.net.SocketTimeoutException)) { // as awaitOne; the flag is kept
