@@ -168,6 +168,16 @@ class DirectConnectionIT {
       assertThat(text(b.get())).isEqualTo(List.of("value of pool b"));
       assertThat(text(c.get())).isEqualTo(List.of(List.of("value of pool c", "value of pool a")));
       assertThat(text(d.get())).isEqualTo(List.of(List.of("value of pool d", "value of pool b")));
+      CompletableFuture<Object> e;
+      signal("STOP");
+      try {
+        e = call(pool, true, "MGET", "pool a");
+        await(second::busy);
+        assertThat(first.busy()).as("a bulk call leaves the first free for small ones").isFalse();
+      } finally {
+        signal("CONT");
+      }
+      assertThat(text(e.get())).isEqualTo(List.of(List.of("value of pool a")));
       pool.run(far(), List.<byte[][]>of(command("UNLINK", "pool a", "pool b", "pool c", "pool d")),
           false);
     } finally {
@@ -244,7 +254,9 @@ class DirectConnectionIT {
 
   /** Waits (yielding, no sleep) until another thread has reached the state a test needs. */
   private static void await(BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime() - deadline).as("30 s without the state awaited").isNegative();
       Thread.yield();
     }
   }
