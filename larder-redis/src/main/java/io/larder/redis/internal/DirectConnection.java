@@ -127,7 +127,7 @@ final class DirectConnection {
    * @throws IOException if the socket fails; the connection is then closed
    */
   List<Object> run(long deadline, List<byte[][]> commands) throws IOException {
-    List<Object> replies = tryRun(deadline, commands);
+    List<Object> replies = tryRun(deadline, commands, false);
     if (replies != BUSY) {
       return replies;
     }
@@ -175,11 +175,13 @@ final class DirectConnection {
   /**
    * Runs one caller's commands as {@link #run} does if the connection is free now, together
    * with whatever is queued; returns {@link #BUSY} at once, sending nothing, if another thread
-   * holds it.
+   * holds it (or, {@code alone}, if a caller is queued).
    *
    * @param deadline when this caller stops waiting for its replies, in {@link
    *     System#nanoTime()}'s terms
    * @param commands each command and its arguments
+   * @param alone whether to send only when nobody is queued, so as not to lead the queued
+   *     callers' batch (a bulk call beside single-key ones)
    * @return the replies as {@link #run} returns them, {@code null} when the connection is
    *     down, or {@link #BUSY}
    * @throws RedisCommandExecutionException if the server answers one of the commands with an
@@ -188,11 +190,12 @@ final class DirectConnection {
    *     is then closed
    * @throws IOException if the socket fails; the connection is then closed
    */
-  List<Object> tryRun(long deadline, List<byte[][]> commands) throws IOException {
+  List<Object> tryRun(long deadline, List<byte[][]> commands, boolean alone)
+      throws IOException {
     if (!up) {
       return null;
     }
-    if (!lock.tryLock()) {
+    if (alone && !queue.isEmpty() || !lock.tryLock()) {
       return BUSY;
     }
     Pending call;
@@ -200,7 +203,11 @@ final class DirectConnection {
       if (socket == null || closed) {
         return null;
       }
-      if (queue.isEmpty()) { // alone: no batch to build
+      boolean empty = queue.isEmpty();
+      if (alone && !empty) {
+        return BUSY; // unlockAndWake below wakes the queued caller that should lead
+      }
+      if (empty) { // alone: no batch to build
         List<Object> replies = exchange(
             Math.max(1, (deadline - System.nanoTime()) / 1_000_000), commands);
         for (Object reply : replies) {

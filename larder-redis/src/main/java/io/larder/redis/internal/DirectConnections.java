@@ -12,8 +12,10 @@ import java.util.concurrent.Executor;
  * connection, where concurrent callers combine into one write (their {@code GET}s one {@code
  * MGET}); spreading them over several connections makes smaller batches and costs more CPU per
  * call, for the client and for Redis. A bulk call, whose reply may be a hundred kilobytes, takes
- * the first connection whose lock is free, trying the others before the first, and combines
- * with other callers only when every connection is busy, on the one with the shortest queue.
+ * the first connection whose lock is free, trying the others before the first (which it takes
+ * only when nobody is queued there, so as not to lead the single-key calls' batch), and
+ * combines with other callers only when every connection is busy, on the one with the shortest
+ * queue, the first losing a tie.
  * So two bulk calls are in flight at once: one caller reads and copies its reply while Redis
  * answers the other, where one connection leaves Redis idle while its one leader parses every
  * caller's reply alone. A lone call, of either kind, goes out at once on a free connection.
@@ -34,10 +36,10 @@ final class DirectConnections {
    * @param config the store's settings: server, user, password, database, timeouts
    * @param background runs reconnection attempts
    * @param count how many connections
-   * @throws IllegalArgumentException if {@code count} is below one
+   * @throws IllegalArgumentException if {@code count} is below one or above 64
    */
   DirectConnections(RedisConfig config, Executor background, int count) {
-    if (count < 1) {
+    if (count < 1 || count > Long.SIZE) {
       throw new IllegalArgumentException("direct connections: " + count);
     }
     connections = new DirectConnection[count];
@@ -55,8 +57,11 @@ final class DirectConnections {
 
   /**
    * Runs one caller's commands: a single-key call on the first connection, combined there
-   * with concurrent calls; a bulk call on a free connection, or, when all are busy, combined
-   * on the one with the shortest queue (see {@link DirectConnection#run}).
+   * with concurrent calls; a bulk call on a free connection, the others before the first, which
+   * it takes only if nobody is queued there; when none is free, queued on the one with the
+   * shortest queue (a tie goes to another than the first; see {@link DirectConnection#run}). A
+   * call that a connection gave back unsent (down, or closed while the call was queued) tries
+   * the others.
    *
    * @param deadline when this caller stops waiting for its replies, in {@link
    *     System#nanoTime()}'s terms
@@ -71,29 +76,49 @@ final class DirectConnections {
    * @throws IOException if the socket fails; that connection is then closed
    */
   List<Object> run(long deadline, List<byte[][]> commands, boolean bulk) throws IOException {
-    DirectConnection first = connections[0];
-    if (!bulk && first.up()) {
-      return first.run(deadline, commands);
+    long tried = 0; // a bit per connection that gave the call back unsent
+    if (!bulk) {
+      List<Object> replies = connections[0].run(deadline, commands);
+      if (replies != null) {
+        return replies;
+      }
+      tried = 1;
     }
     int n = connections.length;
-    for (int i = bulk ? 1 : 0; i < (bulk ? n + 1 : n); i++) { // bulk: the first one last
-      List<Object> replies = connections[i % n].tryRun(deadline, commands);
+    for (int i = 1; i < n; i++) {
+      List<Object> replies = connections[i].tryRun(deadline, commands, false);
       if (replies != DirectConnection.BUSY && replies != null) {
         return replies;
       }
     }
-    DirectConnection shortest = null;
-    int shortestQueue = Integer.MAX_VALUE;
-    for (DirectConnection c : connections) {
-      if (c.up()) {
-        int queued = c.queued();
-        if (queued < shortestQueue) {
-          shortest = c;
-          shortestQueue = queued;
-        }
+    if (bulk) { // on the first only alone: not leading the single-key calls queued there
+      List<Object> replies = connections[0].tryRun(deadline, commands, true);
+      if (replies != DirectConnection.BUSY && replies != null) {
+        return replies;
       }
     }
-    return shortest == null ? null : shortest.run(deadline, commands);
+    while (true) {
+      int shortest = -1;
+      int shortestQueue = Integer.MAX_VALUE;
+      for (int k = 1; k <= n; k++) { // the first last, so that it loses a tie
+        int i = k % n;
+        if ((tried & 1L << i) == 0 && connections[i].up()) {
+          int queued = connections[i].queued();
+          if (queued < shortestQueue) {
+            shortest = i;
+            shortestQueue = queued;
+          }
+        }
+      }
+      if (shortest < 0) {
+        return null;
+      }
+      List<Object> replies = connections[shortest].run(deadline, commands);
+      if (replies != null) {
+        return replies;
+      }
+      tried |= 1L << shortest; // nothing was sent: another may still be up
+    }
   }
 
   /**

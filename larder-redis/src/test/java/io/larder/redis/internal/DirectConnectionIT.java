@@ -188,6 +188,69 @@ class DirectConnectionIT {
   }
 
   @Test
+  void aBulkCallQueuesOnTheSecondWhenBothAreBusyWithEmptyQueues() throws Exception {
+    DirectConnections pool = new DirectConnections(config(), ForkJoinPool.commonPool(), 2);
+    pool.connect();
+    try {
+      DirectConnection first = pool.connection(0);
+      DirectConnection second = pool.connection(1);
+      CompletableFuture<Object> small;
+      CompletableFuture<Object> bulk;
+      CompletableFuture<Object> queued;
+      signal("STOP");
+      try {
+        small = call(pool, false, "GET", "tie a");
+        await(first::busy);
+        bulk = call(pool, true, "MGET", "tie b");
+        await(second::busy);
+        queued = call(pool, true, "MGET", "tie c");
+        await(() -> first.queued() + second.queued() == 1);
+        assertThat(second.queued()).as("a tie goes to the second, away from small calls")
+            .isEqualTo(1);
+      } finally {
+        signal("CONT");
+      }
+      assertThat(small.get()).isEqualTo(single(null));
+      assertThat(bulk.get()).isEqualTo(List.of(single(null)));
+      assertThat(queued.get()).isEqualTo(List.of(single(null)));
+    } finally {
+      pool.close();
+    }
+  }
+
+  @Test
+  void aSmallCallQueuedOnTheFirstWhenItClosesGoesToTheSecond() throws Exception {
+    DirectConnections pool = new DirectConnections(config(), ForkJoinPool.commonPool(), 2);
+    pool.connect();
+    try {
+      pool.run(far(), List.<byte[][]>of(command("SET", "moved", "value of moved")), false);
+      DirectConnection first = pool.connection(0);
+      DirectConnection second = pool.connection(1);
+      CompletableFuture<Object> leader;
+      CompletableFuture<Object> queued;
+      CompletableFuture<Void> closing;
+      signal("STOP");
+      try {
+        leader = call(pool, false, "GET", "moved");
+        await(first::busy);
+        queued = call(pool, false, "GET", "moved");
+        await(() -> first.queued() == 1);
+        closing = CompletableFuture.runAsync(first::close);
+        await(second::busy); // given back unsent by the first, it waits for Redis on the second
+        assertThat(queued).as("not sent through Lettuce").isNotDone();
+      } finally {
+        signal("CONT");
+      }
+      assertThat(text(leader.get())).isEqualTo(List.of("value of moved"));
+      assertThat(text(queued.get())).isEqualTo(List.of("value of moved"));
+      closing.get();
+      pool.run(far(), List.<byte[][]>of(command("UNLINK", "moved")), false);
+    } finally {
+      pool.close();
+    }
+  }
+
+  @Test
   void aStoreOpensTwoDirectConnectionsBesideLettucesAndClosesThem() throws Exception {
     int before = clients();
     RedisCacheStore store = RedisStores.open(redis.url());
