@@ -2,7 +2,10 @@ package io.larder.redis.internal;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The caller-thread connections to one server ({@link DirectConnection}), {@link #COUNT} of
@@ -28,23 +31,35 @@ final class DirectConnections {
    */
   static final int COUNT = 2;
 
+  /**
+   * Opens dropped connections again. Not on Lettuce's computation threads (two on a two-core
+   * machine), which run Lettuce's own reconnection and command timeouts: an attempt blocks up
+   * to the connect timeout to connect and as long again for the handshake. Daemon threads made
+   * when needed, gone after a minute idle.
+   */
+  private static final ExecutorService RECONNECTS = new ThreadPoolExecutor(0, Integer.MAX_VALUE,
+      60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+        Thread t = new Thread(r, "larder-redis-reconnect");
+        t.setDaemon(true);
+        return t;
+      });
+
   private final DirectConnection[] connections;
 
   /**
    * Creates the connections; they connect on {@link #connect()} or in the background.
    *
    * @param config the store's settings: server, user, password, database, timeouts
-   * @param background runs reconnection attempts
    * @param count how many connections
    * @throws IllegalArgumentException if {@code count} is below one or above 64
    */
-  DirectConnections(RedisConfig config, Executor background, int count) {
+  DirectConnections(RedisConfig config, int count) {
     if (count < 1 || count > Long.SIZE) {
       throw new IllegalArgumentException("direct connections: " + count);
     }
     connections = new DirectConnection[count];
     for (int i = 0; i < count; i++) {
-      connections[i] = new DirectConnection(config, background);
+      connections[i] = new DirectConnection(config, RECONNECTS);
     }
   }
 

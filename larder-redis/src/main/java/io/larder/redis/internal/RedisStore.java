@@ -103,7 +103,7 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
     this.keys = new RedisKeys(config.hashTag());
     this.merger = new Merger(transport);
     this.direct = config.cluster() || config.tls() ? null
-        : new DirectConnections(config, resources.eventExecutorGroup(), DirectConnections.COUNT);
+        : new DirectConnections(config, DirectConnections.COUNT);
     this.async = new AsyncCalls(this, config, transport, keys, merger, resources.timer());
   }
 

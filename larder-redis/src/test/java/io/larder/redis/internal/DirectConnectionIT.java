@@ -136,7 +136,7 @@ class DirectConnectionIT {
 
   @Test
   void smallCallsCombineOnTheFirstConnectionAndBulkCallsTakeAFreeOne() throws Exception {
-    DirectConnections pool = new DirectConnections(config(), ForkJoinPool.commonPool(), 2);
+    DirectConnections pool = new DirectConnections(config(), 2);
     pool.connect();
     try {
       for (String key : List.of("pool a", "pool b", "pool c", "pool d")) {
@@ -189,7 +189,7 @@ class DirectConnectionIT {
 
   @Test
   void aBulkCallQueuesOnTheSecondWhenBothAreBusyWithEmptyQueues() throws Exception {
-    DirectConnections pool = new DirectConnections(config(), ForkJoinPool.commonPool(), 2);
+    DirectConnections pool = new DirectConnections(config(), 2);
     pool.connect();
     try {
       DirectConnection first = pool.connection(0);
@@ -220,7 +220,7 @@ class DirectConnectionIT {
 
   @Test
   void aSmallCallQueuedOnTheFirstWhenItClosesGoesToTheSecond() throws Exception {
-    DirectConnections pool = new DirectConnections(config(), ForkJoinPool.commonPool(), 2);
+    DirectConnections pool = new DirectConnections(config(), 2);
     pool.connect();
     try {
       pool.run(far(), List.<byte[][]>of(command("SET", "moved", "value of moved")), false);

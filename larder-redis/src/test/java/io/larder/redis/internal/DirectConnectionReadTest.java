@@ -1,6 +1,7 @@
 package io.larder.redis.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.larder.spi.StoreUrl;
 import java.io.BufferedInputStream;
@@ -21,10 +22,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The caller-thread connection's reply parser against a fake server on a local socket that
- * sends every reply in chunks of 1 to 700 bytes, so that values start and end at every kind of
- * read boundary: values around the read buffer's size and past it, and hundreds in one array,
- * compared byte for byte.
+ * The caller-thread connection against a fake server on a local socket: its reply parser, with
+ * every reply sent in chunks of 1 to 700 bytes, so that values start and end at every kind of
+ * read boundary (values around the read buffer's size and past it, and hundreds in one array,
+ * compared byte for byte); and the thread its reconnection runs on.
  */
 class DirectConnectionReadTest {
   /** Sizes at and around the 64 kB read buffer, and one read partly straight into the value. */
@@ -75,6 +76,53 @@ class DirectConnectionReadTest {
       }
       serving.get(30, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  void aDroppedConnectionReconnectsOnALarderThreadNotLettuces() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      server.setSoTimeout(30_000);
+      CompletableFuture<String> reconnecting = CompletableFuture.supplyAsync(() -> {
+        try {
+          try (Socket first = server.accept()) {
+            answerHandshake(first);
+            readRequest(first.getInputStream()); // then hangs up instead of answering it
+          }
+          try (Socket second = server.accept()) {
+            readRequest(second.getInputStream());
+            // the reconnecting thread waits in open() for this answer
+            String who = Thread.getAllStackTraces().entrySet().stream()
+                .filter(e -> java.util.Arrays.stream(e.getValue()).anyMatch(f ->
+                    f.getClassName().equals(DirectConnection.class.getName())
+                        && f.getMethodName().equals("open")))
+                .map(e -> e.getKey().getName() + (e.getKey().isDaemon() ? " (daemon)" : ""))
+                .findFirst().orElse("none");
+            second.getOutputStream().write(ascii("+OK\r\n"));
+            return who;
+          }
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      DirectConnections pool = new DirectConnections(RedisConfig.parse(StoreUrl.parse(
+          "redis://127.0.0.1:" + server.getLocalPort())), 1); // as a store makes them
+      pool.connect();
+      try {
+        // the server hangs up: the connection reconnects in the background
+        assertThatThrownBy(() -> pool.run(far(),
+            List.<byte[][]>of(new byte[][] {ascii("GET"), ascii("k")}), false))
+            .isInstanceOf(IOException.class);
+        assertThat(reconnecting.get(30, TimeUnit.SECONDS))
+            .isEqualTo("larder-redis-reconnect (daemon)");
+      } finally {
+        pool.close();
+      }
+    }
+  }
+
+  private static void answerHandshake(Socket s) throws IOException {
+    readRequest(s.getInputStream());
+    s.getOutputStream().write(ascii("+OK\r\n"));
   }
 
   private static void sameArray(List<Object> got, List<byte[]> expected, long seed) {
