@@ -40,7 +40,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * single server only (TLS and Cluster go through Lettuce). A batch that fails on the socket (a
  * timeout, a reset, a reply it cannot read) fails each of its callers once and closes the
  * socket, since a late reply would otherwise answer the next call; the connection is opened
- * again in the background after a backoff, and calls go through Lettuce meanwhile. An error
+ * again in the background after a backoff, and meanwhile calls use the store's other
+ * caller-thread connection, or Lettuce when that is down too ({@link DirectConnections}). An error
  * reply ({@code WRONGTYPE}) goes to its caller only and leaves the connection open. A caller
  * whose deadline passes while queued or in flight gives up alone; a queued call whose deadline
  * has passed is not sent; a batch's socket timeout is the latest deadline among its callers, so
