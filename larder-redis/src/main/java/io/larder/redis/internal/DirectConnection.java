@@ -481,8 +481,7 @@ final class DirectConnection {
    * go through Lettuce.
    */
   void close() {
-    closed = true;
-    wakeAll();
+    markClosed();
     lock.lock();
     try {
       closeSocket();
@@ -490,6 +489,15 @@ final class DirectConnection {
       unlockAndWake();
       wakeAll();
     }
+  }
+
+  /**
+   * Takes no more calls, and wakes the queued callers to go elsewhere, without waiting for a
+   * batch in flight; {@link #close()} then closes the socket.
+   */
+  void markClosed() {
+    closed = true;
+    wakeAll();
   }
 
   // ---- connecting --------------------------------------------------------------------------

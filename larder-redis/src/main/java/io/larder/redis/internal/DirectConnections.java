@@ -137,10 +137,13 @@ final class DirectConnections {
   }
 
   /**
-   * Closes every connection; no reconnection follows. Callers queued on them are woken at once
-   * and go through Lettuce.
+   * Closes every connection; no reconnection follows. Callers queued on them are woken at once,
+   * on all of them before any waits for its batch in flight, and go through Lettuce.
    */
   void close() {
+    for (DirectConnection c : connections) {
+      c.markClosed();
+    }
     for (DirectConnection c : connections) {
       c.close();
     }

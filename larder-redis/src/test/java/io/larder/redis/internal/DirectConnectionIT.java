@@ -192,27 +192,18 @@ class DirectConnectionIT {
     DirectConnections pool = new DirectConnections(config(), 2);
     pool.connect();
     try {
-      DirectConnection first = pool.connection(0);
-      DirectConnection second = pool.connection(1);
-      CompletableFuture<Object> small;
-      CompletableFuture<Object> bulk;
-      CompletableFuture<Object> queued;
+      List<CompletableFuture<Object>> calls;
       signal("STOP");
       try {
-        small = call(pool, false, "GET", "tie a");
-        await(first::busy);
-        bulk = call(pool, true, "MGET", "tie b");
-        await(second::busy);
-        queued = call(pool, true, "MGET", "tie c");
-        await(() -> first.queued() + second.queued() == 1);
-        assertThat(second.queued()).as("a tie goes to the second, away from small calls")
-            .isEqualTo(1);
+        calls = bothBusyAndABulkCallQueued(pool);
+        assertThat(pool.connection(1).queued())
+            .as("a tie goes to the second, away from small calls").isEqualTo(1);
       } finally {
         signal("CONT");
       }
-      assertThat(small.get()).isEqualTo(single(null));
-      assertThat(bulk.get()).isEqualTo(List.of(single(null)));
-      assertThat(queued.get()).isEqualTo(List.of(single(null)));
+      assertThat(calls.get(0).get()).isEqualTo(single(null));
+      assertThat(calls.get(1).get()).isEqualTo(List.of(single(null)));
+      assertThat(calls.get(2).get()).isEqualTo(List.of(single(null)));
     } finally {
       pool.close();
     }
@@ -248,6 +239,47 @@ class DirectConnectionIT {
     } finally {
       pool.close();
     }
+  }
+
+  @Test
+  void closingThePoolReleasesTheSecondsCallersWhileTheFirstsBatchIsInFlight() throws Exception {
+    DirectConnections pool = new DirectConnections(config(), 2);
+    pool.connect();
+    List<CompletableFuture<Object>> calls;
+    CompletableFuture<Void> closing;
+    signal("STOP");
+    try {
+      calls = bothBusyAndABulkCallQueued(pool);
+      closing = CompletableFuture.runAsync(pool::close);
+      assertThat(calls.get(2).get(30, TimeUnit.SECONDS)).as("told to go through Lettuce")
+          .isNull();
+      assertThat(calls.get(0)).as("released before the first's batch is answered").isNotDone();
+    } finally {
+      signal("CONT");
+    }
+    assertThat(calls.get(0).get()).isEqualTo(single(null));
+    assertThat(calls.get(1).get()).isEqualTo(List.of(single(null)));
+    closing.get();
+    assertThat(pool.connection(0).connected()).isFalse();
+    assertThat(pool.connection(1).connected()).isFalse();
+  }
+
+  /**
+   * With the server stopped: a small call leading a batch on the first connection, a bulk call
+   * leading one on the second, then a bulk call queued on one of them, both queues having been
+   * empty; returns the three calls.
+   */
+  private static List<CompletableFuture<Object>> bothBusyAndABulkCallQueued(
+      DirectConnections pool) {
+    DirectConnection first = pool.connection(0);
+    DirectConnection second = pool.connection(1);
+    CompletableFuture<Object> small = call(pool, false, "GET", "busy a");
+    await(first::busy);
+    CompletableFuture<Object> bulk = call(pool, true, "MGET", "busy b");
+    await(second::busy);
+    CompletableFuture<Object> queued = call(pool, true, "MGET", "busy c");
+    await(() -> first.queued() + second.queued() == 1);
+    return List.of(small, bulk, queued);
   }
 
   @Test
