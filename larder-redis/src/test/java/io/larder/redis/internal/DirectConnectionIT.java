@@ -242,6 +242,40 @@ class DirectConnectionIT {
   }
 
   @Test
+  void eitherKindOfCallUsesTheOtherConnectionWhenOneIsDownAndNoneWhenBothAre() throws Exception {
+    for (int down = 0; down < 2; down++) {
+      DirectConnections pool = new DirectConnections(config(), 2);
+      pool.connect();
+      try {
+        pool.connection(down).close();
+        DirectConnection other = pool.connection(1 - down);
+        CompletableFuture<Object> small;
+        CompletableFuture<Object> bulk;
+        signal("STOP");
+        try {
+          small = call(pool, false, "GET", "down a");
+          await(other::busy);
+          bulk = call(pool, true, "MGET", "down b");
+          await(() -> other.queued() == 1);
+        } finally {
+          signal("CONT");
+        }
+        assertThat(small.get()).as("a small call with connection %d down", down)
+            .isEqualTo(single(null));
+        assertThat(bulk.get()).as("a bulk call with connection %d down", down)
+            .isEqualTo(List.of(single(null)));
+        other.close();
+        assertThat(pool.run(far(), List.<byte[][]>of(command("GET", "down a")), false))
+            .as("both down: through Lettuce").isNull();
+        assertThat(pool.run(far(), List.<byte[][]>of(command("MGET", "down a")), true))
+            .as("both down: through Lettuce").isNull();
+      } finally {
+        pool.close();
+      }
+    }
+  }
+
+  @Test
   void closingThePoolReleasesTheSecondsCallersWhileTheFirstsBatchIsInFlight() throws Exception {
     DirectConnections pool = new DirectConnections(config(), 2);
     pool.connect();
