@@ -15,8 +15,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Many threads making concurrent single-key calls, so that the store merges them, each call
- * checking that it got its own answer: a wrong reply handed to a caller fails it.
+ * Many threads making concurrent single-key and bulk calls, so that the store merges them, each
+ * call checking that it got its own answer: a wrong reply handed to a caller fails it.
  */
 final class MixedCalls {
   private static final int SHARED = 200;
@@ -26,8 +26,9 @@ final class MixedCalls {
   /**
    * Runs {@code threads} threads of {@code calls} rounds each: a read of a shared key (each
    * holding its own value), a write and read-back of a key only this thread writes (a value
-   * no other call writes), and every seventh round a delete of it that must report one key
-   * and leave a miss.
+   * no other call writes), every seventh round a delete of it that must report one key and
+   * leave a miss, and every fifth round a {@code getMany} of shared keys and a {@code setMany}
+   * read back with {@code getMany}.
    */
   static void run(Cache cache, int threads, int calls) throws Exception {
     Map<String, Object> shared = new LinkedHashMap<>();
@@ -50,6 +51,23 @@ final class MixedCalls {
           assertThat(cache.delete(own)).as("%s deleted", own).isTrue();
           assertThat(cache.get(own, String.class)).isNull();
           n += 2;
+        }
+        if (i % 5 == 0) { // bulk calls, which take a free connection where a store has several
+          List<String> keys = List.of("shared" + s, "shared" + (s + 1) % SHARED,
+              "shared" + (s + 2) % SHARED);
+          Map<String, String> expected = new LinkedHashMap<>();
+          keys.forEach(k -> expected.put(k, "shared value " + k.substring("shared".length())));
+          assertThat(cache.getMany(keys, String.class)).isEqualTo(expected);
+          String bulk = "bulk" + thread;
+          cache.setMany(Map.of(bulk, value + " in bulk"));
+          Map<String, String> read = cache.getMany(List.of(bulk, own), String.class);
+          assertThat(read).containsEntry(bulk, value + " in bulk");
+          if (i % 7 == 0) {
+            assertThat(read).doesNotContainKey(own);
+          } else {
+            assertThat(read).containsEntry(own, value);
+          }
+          n += 3;
         }
       }
       return n;

@@ -40,7 +40,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * single server only (TLS and Cluster go through Lettuce). A batch that fails on the socket (a
  * timeout, a reset, a reply it cannot read) fails each of its callers once and closes the
  * socket, since a late reply would otherwise answer the next call; the connection is opened
- * again in the background after a backoff, and calls go through Lettuce meanwhile. An error
+ * again in the background after a backoff, and meanwhile calls use the store's other
+ * caller-thread connection, or Lettuce when that is down too ({@link DirectConnections}). An error
  * reply ({@code WRONGTYPE}) goes to its caller only and leaves the connection open. A caller
  * whose deadline passes while queued or in flight gives up alone; a queued call whose deadline
  * has passed is not sent; a batch's socket timeout is the latest deadline among its callers, so
@@ -52,6 +53,8 @@ final class DirectConnection {
   private static final byte[] MGET = {'M', 'G', 'E', 'T'};
   /** Callers' commands sent in one batch at most; more wait for the next. */
   private static final int MAX_BATCH = 256;
+  /** What {@link #tryRun} returns when another thread holds the connection. */
+  static final List<Object> BUSY = java.util.Collections.unmodifiableList(new ArrayList<>());
   /** The outcome of a call queued while the connection went down. */
   private static final Object UNAVAILABLE = new Object();
 
@@ -64,7 +67,8 @@ final class DirectConnection {
   /** Whether a socket is open, for callers deciding without the lock. */
   private volatile boolean up;
   private final byte[] buffer = new byte[16384];
-  private final byte[] inBuffer = new byte[16384];
+  /** Replies are read into it; 64 kB reads a {@code getMany(100)} of 1 kB values in two. */
+  private final byte[] inBuffer = new byte[65536];
   /** The next unread byte of {@link #inBuffer}, and the end of what was read into it. */
   private int inPos;
   private int inLimit;
@@ -124,34 +128,11 @@ final class DirectConnection {
    * @throws IOException if the socket fails; the connection is then closed
    */
   List<Object> run(long deadline, List<byte[][]> commands) throws IOException {
-    if (!up) {
-      return null;
+    List<Object> replies = tryRun(deadline, commands, false);
+    if (replies != BUSY) {
+      return replies;
     }
-    Pending call = null;
-    if (lock.tryLock()) {
-      try {
-        if (socket == null || closed) {
-          return null;
-        }
-        if (queue.isEmpty()) { // alone: no batch to build
-          List<Object> replies = exchange(
-              Math.max(1, (deadline - System.nanoTime()) / 1_000_000), commands);
-          for (Object reply : replies) {
-            if (reply instanceof RedisCommandExecutionException e) {
-              throw e;
-            }
-          }
-          return replies;
-        }
-        call = new Pending(commands, deadline);
-        call.state.set(Pending.SENT);
-        lead(call);
-      } finally {
-        unlockAndWake();
-      }
-      return call.replies();
-    }
-    call = new Pending(commands, deadline);
+    Pending call = new Pending(commands, deadline);
     queue.add(call);
     if (closed) {
       wakeAll(); // close() may have woken the queue before this call joined it
@@ -190,6 +171,60 @@ final class DirectConnection {
       }
       LockSupport.parkNanos(this, left);
     }
+  }
+
+  /**
+   * Runs one caller's commands as {@link #run} does if the connection is free now, together
+   * with whatever is queued; returns {@link #BUSY} at once, sending nothing, if another thread
+   * holds it (or, {@code alone}, if a caller is queued).
+   *
+   * @param deadline when this caller stops waiting for its replies, in {@link
+   *     System#nanoTime()}'s terms
+   * @param commands each command and its arguments
+   * @param alone whether to send only when nobody is queued, so as not to lead the queued
+   *     callers' batch (a bulk call beside single-key ones)
+   * @return the replies as {@link #run} returns them, {@code null} when the connection is
+   *     down, or {@link #BUSY}
+   * @throws RedisCommandExecutionException if the server answers one of the commands with an
+   *     error (the first such error)
+   * @throws SocketTimeoutException if the replies are not in by the deadline; the connection
+   *     is then closed
+   * @throws IOException if the socket fails; the connection is then closed
+   */
+  List<Object> tryRun(long deadline, List<byte[][]> commands, boolean alone)
+      throws IOException {
+    if (!up) {
+      return null;
+    }
+    if (alone && !queue.isEmpty() || !lock.tryLock()) {
+      return BUSY;
+    }
+    Pending call;
+    try {
+      if (socket == null || closed) {
+        return null;
+      }
+      boolean empty = queue.isEmpty();
+      if (alone && !empty) {
+        return BUSY; // unlockAndWake below wakes the queued caller that should lead
+      }
+      if (empty) { // alone: no batch to build
+        List<Object> replies = exchange(
+            Math.max(1, (deadline - System.nanoTime()) / 1_000_000), commands);
+        for (Object reply : replies) {
+          if (reply instanceof RedisCommandExecutionException e) {
+            throw e;
+          }
+        }
+        return replies;
+      }
+      call = new Pending(commands, deadline);
+      call.state.set(Pending.SENT);
+      lead(call);
+    } finally {
+      unlockAndWake();
+    }
+    return call.replies();
   }
 
   /**
@@ -446,8 +481,7 @@ final class DirectConnection {
    * go through Lettuce.
    */
   void close() {
-    closed = true;
-    wakeAll();
+    markClosed();
     lock.lock();
     try {
       closeSocket();
@@ -455,6 +489,15 @@ final class DirectConnection {
       unlockAndWake();
       wakeAll();
     }
+  }
+
+  /**
+   * Takes no more calls, and wakes the queued callers to go elsewhere, without waiting for a
+   * batch in flight; {@link #close()} then closes the socket.
+   */
+  void markClosed() {
+    closed = true;
+    wakeAll();
   }
 
   // ---- connecting --------------------------------------------------------------------------
@@ -686,20 +729,32 @@ final class DirectConnection {
     return negative ? -n : n;
   }
 
-  /** The bytes of a bulk reply, from the buffer and then straight from the socket. */
+  /**
+   * The bytes of a bulk reply, from the buffer; a rest larger than the buffer straight from the
+   * socket, a smaller one by refilling the buffer, so that the read that ends a value also
+   * brings the values after it (one read per buffer of replies, not two).
+   */
   private byte[] bulk(int length) throws IOException {
     byte[] value = new byte[length];
-    int have = Math.min(inLimit - inPos, length);
-    System.arraycopy(inBuffer, inPos, value, 0, have);
-    inPos += have;
-    while (have < length) {
-      int n = in.read(value, have, length - have);
+    int have = 0;
+    while (true) {
+      int n = Math.min(inLimit - inPos, length - have);
+      System.arraycopy(inBuffer, inPos, value, have, n);
+      inPos += n;
+      have += n;
+      if (have == length) {
+        return value;
+      }
+      if (length - have < inBuffer.length) {
+        fill();
+        continue;
+      }
+      n = in.read(value, have, length - have);
       if (n < 0) {
         throw new EOFException("the connection closed in a reply");
       }
       have += n;
     }
-    return value;
   }
 
   /** A simple-string or error line, as text. */
@@ -747,7 +802,12 @@ final class DirectConnection {
     }
   }
 
-  /** For tests: how many callers are queued. */
+  /** Whether a socket is open now, as last seen without the lock. */
+  boolean up() {
+    return up;
+  }
+
+  /** How many callers are queued (for tests, and for choosing the shortest queue). */
   int queued() {
     return queue.size();
   }

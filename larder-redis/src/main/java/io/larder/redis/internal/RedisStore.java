@@ -89,8 +89,8 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
   private final Transport transport;
   private final RedisKeys keys;
   private final Merger merger;
-  /** The caller-thread path of a plain-TCP single server, or {@code null}. */
-  private final DirectConnection direct;
+  /** The caller-thread connections of a plain-TCP single server, or {@code null}. */
+  private final DirectConnections direct;
   private final AsyncCalls async;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -103,7 +103,7 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
     this.keys = new RedisKeys(config.hashTag());
     this.merger = new Merger(transport);
     this.direct = config.cluster() || config.tls() ? null
-        : new DirectConnection(config, resources.eventExecutorGroup());
+        : new DirectConnections(config, DirectConnections.COUNT);
     this.async = new AsyncCalls(this, config, transport, keys, merger, resources.timer());
   }
 
@@ -252,9 +252,9 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
   // ---- reads -----------------------------------------------------------------------------
 
   /**
-   * Reads on the caller's thread over the direct connection, combined there with the
-   * concurrent calls of other threads; without one (TLS, a cluster, while it reconnects),
-   * merged with them through Lettuce.
+   * Reads on the caller's thread over the first caller-thread connection (the second while the
+   * first is down), combined there with the concurrent calls of other threads; without one
+   * (TLS, a cluster, while both reconnect), merged with them through Lettuce.
    */
   @Override
   public byte[] get(String key) {
@@ -269,9 +269,10 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
   }
 
   /**
-   * One {@code MGET} per 1,000 keys, all in one write: on the caller's thread when the direct
-   * connection is free. A single server's keys go in arrays, not maps; a cluster's are grouped
-   * by slot ({@link #getManyBySlot}).
+   * One {@code MGET} per 1,000 keys, all in one write: on the caller's thread over a free
+   * caller-thread connection, or combined on the one with the shortest queue when both are
+   * busy ({@link DirectConnections#run}); through Lettuce when both are down. A single server's
+   * keys go in arrays, not maps; a cluster's are grouped by slot ({@link #getManyBySlot}).
    */
   @Override
   public Map<String, byte[]> getMany(Collection<String> keyList) {
@@ -299,7 +300,7 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
         commands.add(command);
       }
       replies = direct(deadline, config.readTimeout(), "MGET of " + names.length + " keys", null,
-          commands);
+          commands, true);
     }
     if (replies == null) {
       List<Op<?>> ops = new ArrayList<>(names.length / BATCH + 1);
@@ -394,7 +395,9 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
   // ---- writes ----------------------------------------------------------------------------
   // Plain commands, one per key, pipelined; only the read-modify-write calls run a script.
 
-  /** Writes as {@link #get} reads: over the direct connection, else merged through Lettuce. */
+  /**
+   * Writes as {@link #get} reads: over a caller-thread connection, else merged through Lettuce.
+   */
   @Override
   public void set(String key, byte[] value, long ttlMillis) {
     requireOpen();
@@ -434,7 +437,7 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
             : new byte[][] {SET, keys.key(key), Versions.plain(value), PX, decimal(ttlMillis)});
       });
       if (direct(deadline, config.writeTimeout(), "SET of " + entries.size() + " keys", null,
-          commands) != null) {
+          commands, true) != null) {
         return;
       }
     }
@@ -450,7 +453,9 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
         config.writeTimeout(), "SET NX of " + describe(key)) != null;
   }
 
-  /** Deletes as {@link #get} reads: over the direct connection, else merged through Lettuce. */
+  /**
+   * Deletes as {@link #get} reads: over a caller-thread connection, else merged through Lettuce.
+   */
   @Override
   public boolean delete(String key) {
     requireOpen();
@@ -797,29 +802,30 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
   }
 
   /**
-   * Runs one command of a single-key call on the caller-thread connection ({@link
-   * DirectConnection}, combined with concurrent calls).
+   * Runs one command of a single-key call on the first caller-thread connection ({@link
+   * DirectConnections}), combined with concurrent calls; on the second while the first is down.
    *
    * @return the reply as a one-element list, or {@code null} when there is no direct
-   *     connection or it is down (the caller then goes through Lettuce)
+   *     connection or all are down (the caller then goes through Lettuce)
    */
   private List<Object> direct(long deadline, Duration timeout, String command, String key,
       byte[][] args) {
     return direct == null ? null
-        : direct(deadline, timeout, command, key, List.<byte[][]>of(args));
+        : direct(deadline, timeout, command, key, List.<byte[][]>of(args), false);
   }
 
   /**
-   * Runs commands on the caller-thread connection.
+   * Runs commands on a caller-thread connection ({@link DirectConnections#run}).
    *
    * @param key the key named in a failure's message, or {@code null} when {@code command}
    *     says it all
-   * @return the replies, or {@code null} when the connection is down
+   * @param bulk whether this is a bulk call, with large replies ({@link DirectConnections#run})
+   * @return the replies, or {@code null} when every caller-thread connection is down
    */
   private List<Object> direct(long deadline, Duration timeout, String command, String key,
-      List<byte[][]> commands) {
+      List<byte[][]> commands, boolean bulk) {
     try {
-      return direct.run(deadline, commands);
+      return direct.run(deadline, commands, bulk);
     } catch (IOException | RuntimeException e) {
       if (e instanceof java.io.InterruptedIOException
           && !(e instanceof java.net.SocketTimeoutException)) { // as awaitOne; the flag is kept

@@ -2,12 +2,15 @@ package io.larder.redis.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.larder.redis.RedisCacheStore;
+import io.larder.redis.RedisStores;
 import io.larder.spi.StoreUrl;
 import io.larder.testkit.RedisServer;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
@@ -131,13 +134,244 @@ class DirectConnectionIT {
     assertThat(connection.run(far(), List.<byte[][]>of(command("GET", "b")))).isEqualTo(single(null));
   }
 
+  @Test
+  void smallCallsCombineOnTheFirstConnectionAndBulkCallsTakeAFreeOne() throws Exception {
+    DirectConnections pool = new DirectConnections(config(), 2);
+    pool.connect();
+    try {
+      for (String key : List.of("pool a", "pool b", "pool c", "pool d")) {
+        pool.run(far(), List.<byte[][]>of(command("SET", key, "value of " + key)), false);
+      }
+      DirectConnection first = pool.connection(0);
+      DirectConnection second = pool.connection(1);
+      CompletableFuture<Object> a;
+      CompletableFuture<Object> b;
+      CompletableFuture<Object> c;
+      CompletableFuture<Object> d;
+      signal("STOP");
+      try {
+        a = call(pool, false, "GET", "pool a");
+        await(first::busy);
+        b = call(pool, false, "GET", "pool b");
+        await(() -> first.queued() == 1);
+        assertThat(second.busy()).as("a small call does not spread to a free connection").isFalse();
+        c = call(pool, true, "MGET", "pool c", "pool a");
+        await(second::busy);
+        assertThat(first.queued()).as("a bulk call does not queue behind a busy one").isEqualTo(1);
+        d = call(pool, true, "MGET", "pool d", "pool b");
+        await(() -> second.queued() == 1);
+        assertThat(first.queued()).as("all busy: the shortest queue").isEqualTo(1);
+      } finally {
+        signal("CONT");
+      }
+      assertThat(text(a.get())).isEqualTo(List.of("value of pool a"));
+      assertThat(text(b.get())).isEqualTo(List.of("value of pool b"));
+      assertThat(text(c.get())).isEqualTo(List.of(List.of("value of pool c", "value of pool a")));
+      assertThat(text(d.get())).isEqualTo(List.of(List.of("value of pool d", "value of pool b")));
+      CompletableFuture<Object> e;
+      signal("STOP");
+      try {
+        e = call(pool, true, "MGET", "pool a");
+        await(second::busy);
+        assertThat(first.busy()).as("a bulk call leaves the first free for small ones").isFalse();
+      } finally {
+        signal("CONT");
+      }
+      assertThat(text(e.get())).isEqualTo(List.of(List.of("value of pool a")));
+      pool.run(far(), List.<byte[][]>of(command("UNLINK", "pool a", "pool b", "pool c", "pool d")),
+          false);
+    } finally {
+      pool.close();
+    }
+    assertThat(pool.connection(0).connected()).isFalse();
+    assertThat(pool.connection(1).connected()).isFalse();
+  }
+
+  @Test
+  void aBulkCallQueuesOnTheSecondWhenBothAreBusyWithEmptyQueues() throws Exception {
+    DirectConnections pool = new DirectConnections(config(), 2);
+    pool.connect();
+    try {
+      List<CompletableFuture<Object>> calls;
+      signal("STOP");
+      try {
+        calls = bothBusyAndABulkCallQueued(pool);
+        assertThat(pool.connection(1).queued())
+            .as("a tie goes to the second, away from small calls").isEqualTo(1);
+      } finally {
+        signal("CONT");
+      }
+      assertThat(calls.get(0).get()).isEqualTo(single(null));
+      assertThat(calls.get(1).get()).isEqualTo(List.of(single(null)));
+      assertThat(calls.get(2).get()).isEqualTo(List.of(single(null)));
+    } finally {
+      pool.close();
+    }
+  }
+
+  @Test
+  void aSmallCallQueuedOnTheFirstWhenItClosesGoesToTheSecond() throws Exception {
+    DirectConnections pool = new DirectConnections(config(), 2);
+    pool.connect();
+    try {
+      pool.run(far(), List.<byte[][]>of(command("SET", "moved", "value of moved")), false);
+      DirectConnection first = pool.connection(0);
+      DirectConnection second = pool.connection(1);
+      CompletableFuture<Object> leader;
+      CompletableFuture<Object> queued;
+      CompletableFuture<Void> closing;
+      signal("STOP");
+      try {
+        leader = call(pool, false, "GET", "moved");
+        await(first::busy);
+        queued = call(pool, false, "GET", "moved");
+        await(() -> first.queued() == 1);
+        closing = CompletableFuture.runAsync(first::close);
+        await(second::busy); // given back unsent by the first, it waits for Redis on the second
+        assertThat(queued).as("not sent through Lettuce").isNotDone();
+      } finally {
+        signal("CONT");
+      }
+      assertThat(text(leader.get())).isEqualTo(List.of("value of moved"));
+      assertThat(text(queued.get())).isEqualTo(List.of("value of moved"));
+      closing.get();
+      pool.run(far(), List.<byte[][]>of(command("UNLINK", "moved")), false);
+    } finally {
+      pool.close();
+    }
+  }
+
+  @Test
+  void eitherKindOfCallUsesTheOtherConnectionWhenOneIsDownAndNoneWhenBothAre() throws Exception {
+    for (int down = 0; down < 2; down++) {
+      DirectConnections pool = new DirectConnections(config(), 2);
+      pool.connect();
+      try {
+        pool.connection(down).close();
+        DirectConnection other = pool.connection(1 - down);
+        CompletableFuture<Object> small;
+        CompletableFuture<Object> bulk;
+        signal("STOP");
+        try {
+          small = call(pool, false, "GET", "down a");
+          await(other::busy);
+          bulk = call(pool, true, "MGET", "down b");
+          await(() -> other.queued() == 1);
+        } finally {
+          signal("CONT");
+        }
+        assertThat(small.get()).as("a small call with connection %d down", down)
+            .isEqualTo(single(null));
+        assertThat(bulk.get()).as("a bulk call with connection %d down", down)
+            .isEqualTo(List.of(single(null)));
+        other.close();
+        assertThat(pool.run(far(), List.<byte[][]>of(command("GET", "down a")), false))
+            .as("both down: through Lettuce").isNull();
+        assertThat(pool.run(far(), List.<byte[][]>of(command("MGET", "down a")), true))
+            .as("both down: through Lettuce").isNull();
+      } finally {
+        pool.close();
+      }
+    }
+  }
+
+  @Test
+  void closingThePoolReleasesTheSecondsCallersWhileTheFirstsBatchIsInFlight() throws Exception {
+    DirectConnections pool = new DirectConnections(config(), 2);
+    pool.connect();
+    List<CompletableFuture<Object>> calls;
+    CompletableFuture<Void> closing;
+    signal("STOP");
+    try {
+      calls = bothBusyAndABulkCallQueued(pool);
+      closing = CompletableFuture.runAsync(pool::close);
+      assertThat(calls.get(2).get(30, TimeUnit.SECONDS)).as("told to go through Lettuce")
+          .isNull();
+      assertThat(calls.get(0)).as("released before the first's batch is answered").isNotDone();
+    } finally {
+      signal("CONT");
+    }
+    assertThat(calls.get(0).get()).isEqualTo(single(null));
+    assertThat(calls.get(1).get()).isEqualTo(List.of(single(null)));
+    closing.get();
+    assertThat(pool.connection(0).connected()).isFalse();
+    assertThat(pool.connection(1).connected()).isFalse();
+  }
+
+  /**
+   * With the server stopped: a small call leading a batch on the first connection, a bulk call
+   * leading one on the second, then a bulk call queued on one of them, both queues having been
+   * empty; returns the three calls.
+   */
+  private static List<CompletableFuture<Object>> bothBusyAndABulkCallQueued(
+      DirectConnections pool) {
+    DirectConnection first = pool.connection(0);
+    DirectConnection second = pool.connection(1);
+    CompletableFuture<Object> small = call(pool, false, "GET", "busy a");
+    await(first::busy);
+    CompletableFuture<Object> bulk = call(pool, true, "MGET", "busy b");
+    await(second::busy);
+    CompletableFuture<Object> queued = call(pool, true, "MGET", "busy c");
+    await(() -> first.queued() + second.queued() == 1);
+    return List.of(small, bulk, queued);
+  }
+
+  @Test
+  void aStoreOpensTwoDirectConnectionsBesideLettucesAndClosesThem() throws Exception {
+    int before = clients();
+    RedisCacheStore store = RedisStores.open(redis.url());
+    try {
+      assertThat(clients()).as("Lettuce's connection and %d direct ones", DirectConnections.COUNT)
+          .isEqualTo(before + 1 + DirectConnections.COUNT);
+      store.getMany(List.of("x", "y"));
+    } finally {
+      store.close();
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (clients() != before && System.nanoTime() - deadline < 0) {
+      Thread.yield(); // the server drops a client when it reads the end of its socket
+    }
+    assertThat(clients()).as("every connection closed").isEqualTo(before);
+  }
+
+  /** How many of the server's clients are named {@code larder}, this test's own included. */
+  private int clients() throws Exception {
+    String list = new String((byte[]) connection.run(far(),
+        List.<byte[][]>of(command("CLIENT", "LIST"))).get(0), StandardCharsets.UTF_8);
+    return (int) list.lines().filter(line -> line.contains(" name=larder ")).count();
+  }
+
+  /** Runs one command through a pool on its own thread. */
+  private static CompletableFuture<Object> call(DirectConnections pool, boolean bulk,
+      String... args) {
+    return onItsOwnThread(() -> pool.run(far(), List.<byte[][]>of(command(args)), bulk));
+  }
+
+  /** A reply with its values as text, to compare by content. */
+  private static Object text(Object reply) {
+    if (reply instanceof byte[] value) {
+      return new String(value, StandardCharsets.UTF_8);
+    }
+    if (reply instanceof List<?> list) {
+      return list.stream().map(DirectConnectionIT::text).toList();
+    }
+    return reply;
+  }
+
   /** Runs one command on its own thread; the future holds "unavailable" for a null answer. */
   private CompletableFuture<Object> call(long deadline, String... args) {
+    return onItsOwnThread(() -> {
+      List<Object> replies = connection.run(deadline, List.<byte[][]>of(command(args)));
+      return replies == null ? "unavailable" : replies;
+    });
+  }
+
+  /** Runs a call on a thread of its own, a daemon, and completes the future with its outcome. */
+  private static CompletableFuture<Object> onItsOwnThread(Callable<Object> call) {
     CompletableFuture<Object> reply = new CompletableFuture<>();
     Thread t = new Thread(() -> {
       try {
-        List<Object> replies = connection.run(deadline, List.<byte[][]>of(command(args)));
-        reply.complete(replies == null ? "unavailable" : replies);
+        reply.complete(call.call());
       } catch (Throwable e) {
         reply.completeExceptionally(e);
       }
@@ -149,7 +383,9 @@ class DirectConnectionIT {
 
   /** Waits (yielding, no sleep) until another thread has reached the state a test needs. */
   private static void await(BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime() - deadline).as("30 s without the state awaited").isNegative();
       Thread.yield();
     }
   }
