@@ -263,6 +263,12 @@ final class Connection implements AutoCloseable {
     if (request.direct && !request.isDone()) { // awaited again: its stored outcome, below
       return direct.receive(request);
     }
+    if (Thread.currentThread().isInterrupted()) {
+      // decided here, not by the wait: a reply already in (the event loop may answer before
+      // the caller gets here) would otherwise return past the interrupt
+      request.abandoned = true;
+      throw new CacheException(request + " on memcached " + server + " interrupted");
+    }
     try {
       return request.result().get(request.deadlineNanos - System.nanoTime(),
           TimeUnit.NANOSECONDS);

@@ -246,6 +246,31 @@ class DirectConnectionTest {
   }
 
   @Test
+  void anInterruptedThreadAwaitingAPipelinedCallWhoseReplyIsInFailsAsInterrupted()
+      throws Exception {
+    fake.answer = DirectConnectionTest::echo;
+    store(Duration.ofSeconds(30));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+
+    var direct = store.startGetMany(List.of("a")); // holds the direct connection
+    var pipelined = (DefaultMemcachedStore.Started<Map<String, byte[]>>)
+        store.startGetMany(List.of("b"));
+    assertThat(pipelined.request().direct).isFalse();
+    eventually("the pipelined reply in", () -> pipelined.request().isDone());
+
+    Thread.currentThread().interrupt();
+    try {
+      // the reply is there, but the thread was interrupted: it fails, and keeps its flag
+      assertThatThrownBy(pipelined::await).isInstanceOf(CacheException.class)
+          .hasMessageContaining("interrupted");
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(direct.await()).containsOnlyKeys("a");
+  }
+
+  @Test
   void aCallWhileThePipelinedConnectionIsBusyJoinsItRatherThanTheDirectOne() throws Exception {
     fake.answer = line -> null; // nothing answered: the pipelined connection stays busy
     store(Duration.ofSeconds(30));
