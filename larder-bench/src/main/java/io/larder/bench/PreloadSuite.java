@@ -10,12 +10,14 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import net.rubyeye.xmemcached.MemcachedClient;
 
 /**
@@ -27,10 +29,25 @@ import net.rubyeye.xmemcached.MemcachedClient;
  * when no {@code ktserver} is found where the tests look for one. Every contender checks one
  * value of the page, picked at random, byte for byte (Larder's reads every value, as the raw
  * clients' replies hold every value).
+ *
+ * <p>Measured more steadily than {@link Harness#throughput} alone (see {@link #throughput}):
+ * a full run warms every contender up for a whole window first, then takes {@link #ROUNDS}
+ * short rounds, each window after a full collection, and reports the median. Each page also
+ * reports the bytes the JVM allocated per page, on every thread (the raw clients decode on
+ * their own I/O threads), for Larder's preload and the raw bulk read: a measure the machine's
+ * load does not move.
  */
 final class PreloadSuite implements Suite {
   private static final int FRAGMENTS = 100;
   private static final int PAGES = 20; // distinct pages, so a page is not always the same keys
+  /**
+   * Rounds of a full run, each window a quarter of the settings' window: many short windows,
+   * so that a neighbour's burst of load or a collection falls on a few windows of every
+   * contender rather than on one contender's whole sample, and the median leaves it out.
+   */
+  static final int ROUNDS = 21;
+  /** Pages read on the calling thread to measure the bytes allocated per page. */
+  private static final int ALLOCATION_PAGES = 200;
 
   @Override
   public String name() {
@@ -126,7 +143,7 @@ final class PreloadSuite implements Suite {
    * byte for byte: the same checking the raw contenders' {@link Harness#requireSize} does.
    */
   private static void readPage(Cache cache, List<String> page, byte[] value,
-      java.util.concurrent.ThreadLocalRandom r) {
+      ThreadLocalRandom r) {
     int pick = r.nextInt(page.size());
     for (String key : page) {
       byte[] found = cache.get(key, byte[].class);
@@ -139,7 +156,7 @@ final class PreloadSuite implements Suite {
   }
 
   private static List<Result> compare(Harness.Settings settings, String store, String rawName,
-      Cache cache, List<List<String>> pages, byte[] value, Harness.Work raw) throws InterruptedException {
+      Cache cache, List<List<String>> pages, byte[] value, Harness.Work raw) throws Exception {
     Map<String, Harness.Work> contenders = new LinkedHashMap<>();
     contenders.put("perKey", r -> readPage(cache, pages.get(r.nextInt(PAGES)), value, r));
     contenders.put("preload", r -> {
@@ -149,11 +166,71 @@ final class PreloadSuite implements Suite {
       }
     });
     contenders.put("raw", raw);
-    Map<String, Double> m = Harness.throughput(settings, 1, contenders);
+    Map<String, Double> m = throughput(settings, contenders);
     return List.of(
         Result.rate(store + " page: preload vs per-key gets", m.get("preload"), m.get("perKey"),
             "Larder, 100 per-key gets", "pages/s"),
         Result.rate(store + " page: preload vs raw bulk", m.get("preload"), m.get("raw"),
-            rawName, "pages/s"));
+            rawName, "pages/s"),
+        Result.cost(store + " page: preload vs raw bulk, alloc",
+            allocatedPerPage(contenders.get("preload")), allocatedPerPage(raw), rawName,
+            "B/page"));
+  }
+
+  /**
+   * Measures as {@link Harness#throughput} does at one thread, more steadily in a full run:
+   * every contender first runs a whole window uncounted (so that the JIT has compiled each
+   * one's path before any is counted, whichever the rotation puts first), then
+   * {@link #ROUNDS} rounds of windows a quarter as long, each starting after a full
+   * collection, so that a young collection owed to one contender's garbage does not land in
+   * the next one's window. A quick run is a smoke test and does neither.
+   */
+  private static Map<String, Double> throughput(Harness.Settings settings,
+      Map<String, Harness.Work> contenders) throws InterruptedException {
+    if (settings.quick()) {
+      return Harness.throughput(settings, 1, contenders);
+    }
+    for (Harness.Work work : contenders.values()) {
+      Harness.measure(work, 1, settings.millis());
+    }
+    Harness.Settings shortRounds = new Harness.Settings(Math.max(ROUNDS, settings.rounds()),
+        Math.max(1, settings.millis() / 4), false);
+    Map<String, Harness.Timed<InterruptedException>> timed = new LinkedHashMap<>();
+    contenders.forEach((name, work) -> timed.put(name, millis -> {
+      System.gc();
+      return Harness.measure(work, 1, millis);
+    }));
+    return Harness.rounds(shortRounds, timed);
+  }
+
+  /**
+   * The bytes the JVM allocates per page of {@code work}, on every thread (a raw client
+   * decodes on its own I/O threads): the median of three runs of {@link #ALLOCATION_PAGES}
+   * pages on this thread.
+   */
+  private static double allocatedPerPage(Harness.Work work) throws Exception {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    List<Double> runs = new ArrayList<>();
+    for (int run = 0; run < 3; run++) {
+      long[] ids = threads.getAllThreadIds();
+      long before = sum(threads.getThreadAllocatedBytes(ids));
+      for (int i = 0; i < ALLOCATION_PAGES; i++) {
+        work.run(random);
+      }
+      long after = sum(threads.getThreadAllocatedBytes(ids));
+      runs.add((after - before) / (double) ALLOCATION_PAGES);
+    }
+    return Harness.median(runs);
+  }
+
+  /** Sums what {@code getThreadAllocatedBytes} reports, leaving out threads gone (-1). */
+  private static long sum(long[] bytes) {
+    long total = 0;
+    for (long b : bytes) {
+      total += Math.max(0, b);
+    }
+    return total;
   }
 }
