@@ -122,7 +122,14 @@ final class Scopes {
       stacks.remove();
       return null;
     }
-    stack.removeIf(scope -> scope.closed);
+    // every read inside a scope comes here twice; a scope closed by another thread is rare, so
+    // look for one before paying for removeIf's own pass and predicate calls
+    for (Scope scope : stack) {
+      if (scope.closed) {
+        stack.removeIf(s -> s.closed);
+        break;
+      }
+    }
     if (stack.isEmpty()) {
       stacks.remove();
       return null;

@@ -32,7 +32,7 @@ import net.rubyeye.xmemcached.MemcachedClient;
  *
  * <p>Measured more steadily than {@link Harness#throughput} alone (see {@link #throughput}):
  * a full run warms every contender up for a whole window first, then takes {@link #ROUNDS}
- * short rounds, each window after a full collection, and reports the median. Each page also
+ * short rounds, each after a full collection, and reports the median. Each page also
  * reports the bytes the JVM allocated per page, on every thread (the raw clients decode on
  * their own I/O threads), for Larder's preload and the raw bulk read: a measure the machine's
  * load does not move.
@@ -181,9 +181,9 @@ final class PreloadSuite implements Suite {
    * Measures as {@link Harness#throughput} does at one thread, more steadily in a full run:
    * every contender first runs a whole window uncounted (so that the JIT has compiled each
    * one's path before any is counted, whichever the rotation puts first), then
-   * {@link #ROUNDS} rounds of windows a quarter as long, each starting after a full
-   * collection, so that a young collection owed to one contender's garbage does not land in
-   * the next one's window. A quick run is a smoke test and does neither.
+   * {@link #ROUNDS} rounds of windows a quarter as long, each round starting after a full
+   * collection, so that what earlier pages and suites left in the heap is not collected in
+   * one contender's window. A quick run is a smoke test and does neither.
    */
   private static Map<String, Double> throughput(Harness.Settings settings,
       Map<String, Harness.Work> contenders) throws InterruptedException {
@@ -196,8 +196,14 @@ final class PreloadSuite implements Suite {
     Harness.Settings shortRounds = new Harness.Settings(Math.max(ROUNDS, settings.rounds()),
         Math.max(1, settings.millis() / 4), false);
     Map<String, Harness.Timed<InterruptedException>> timed = new LinkedHashMap<>();
+    int[] windows = {0};
     contenders.forEach((name, work) -> timed.put(name, millis -> {
-      System.gc();
+      // one collection per round, before its first window: one before every window took 40 %
+      // of the suite's time at load 12; both sides allocate 100-250 kB a page, so young
+      // collections fall in every window, and the rotation spreads the ones left over
+      if (windows[0]++ % contenders.size() == 0) {
+        System.gc();
+      }
       return Harness.measure(work, 1, millis);
     }));
     return Harness.rounds(shortRounds, timed);
