@@ -57,6 +57,11 @@ final class PreloadSuite implements Suite {
   @Override
   public List<Result> run(Harness.Settings settings) throws Exception {
     List<Result> results = new ArrayList<>();
+    if (!settings.quick()) {
+      System.err.println("preload: each contender warms up for " + settings.millis()
+          + " ms, then " + rounds(settings) + " interleaved rounds of " + window(settings)
+          + " ms, medians (not the rounds above)");
+    }
     byte[] value = Harness.value(1_024);
     List<List<String>> pages = new ArrayList<>();
     Map<String, Object> all = new LinkedHashMap<>();
@@ -193,8 +198,8 @@ final class PreloadSuite implements Suite {
     for (Harness.Work work : contenders.values()) {
       Harness.measure(work, 1, settings.millis());
     }
-    Harness.Settings shortRounds = new Harness.Settings(Math.max(ROUNDS, settings.rounds()),
-        Math.max(1, settings.millis() / 4), false);
+    Harness.Settings shortRounds =
+        new Harness.Settings(rounds(settings), window(settings), false);
     Map<String, Harness.Timed<InterruptedException>> timed = new LinkedHashMap<>();
     int[] windows = {0};
     contenders.forEach((name, work) -> timed.put(name, millis -> {
@@ -207,6 +212,16 @@ final class PreloadSuite implements Suite {
       return Harness.measure(work, 1, millis);
     }));
     return Harness.rounds(shortRounds, timed);
+  }
+
+  /** The rounds of a full run: {@link #ROUNDS}, or more if the settings ask for more. */
+  private static int rounds(Harness.Settings settings) {
+    return Math.max(ROUNDS, settings.rounds());
+  }
+
+  /** The window of one contender in one round of a full run, in milliseconds. */
+  private static long window(Harness.Settings settings) {
+    return Math.max(1, settings.millis() / 4);
   }
 
   /**
