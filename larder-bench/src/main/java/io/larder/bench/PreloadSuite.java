@@ -46,7 +46,7 @@ final class PreloadSuite implements Suite {
    * contender rather than on one contender's whole sample, and the median leaves it out.
    */
   static final int ROUNDS = 21;
-  /** Pages read on the calling thread to measure the bytes allocated per page. */
+  /** Pages read on the calling thread to measure the bytes allocated per page (full run). */
   private static final int ALLOCATION_PAGES = 200;
 
   @Override
@@ -178,7 +178,8 @@ final class PreloadSuite implements Suite {
         Result.rate(store + " page: preload vs raw bulk", m.get("preload"), m.get("raw"),
             rawName, "pages/s"),
         Result.cost(store + " page: preload vs raw bulk, alloc",
-            allocatedPerPage(contenders.get("preload")), allocatedPerPage(raw), rawName,
+            allocatedPerPage(settings, contenders.get("preload")),
+            allocatedPerPage(settings, raw), rawName,
             "B/page"));
   }
 
@@ -227,21 +228,23 @@ final class PreloadSuite implements Suite {
   /**
    * The bytes the JVM allocates per page of {@code work}, on every thread (a raw client
    * decodes on its own I/O threads): the median of three runs of {@link #ALLOCATION_PAGES}
-   * pages on this thread.
+   * pages on this thread; a quick run reads a tenth as many, once.
    */
-  private static double allocatedPerPage(Harness.Work work) throws Exception {
+  private static double allocatedPerPage(Harness.Settings settings, Harness.Work work)
+      throws Exception {
+    int pages = settings.quick() ? ALLOCATION_PAGES / 10 : ALLOCATION_PAGES;
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     ThreadLocalRandom random = ThreadLocalRandom.current();
     List<Double> runs = new ArrayList<>();
-    for (int run = 0; run < 3; run++) {
+    for (int run = 0; run < (settings.quick() ? 1 : 3); run++) {
       long[] ids = threads.getAllThreadIds();
       long before = sum(threads.getThreadAllocatedBytes(ids));
-      for (int i = 0; i < ALLOCATION_PAGES; i++) {
+      for (int i = 0; i < pages; i++) {
         work.run(random);
       }
       long after = sum(threads.getThreadAllocatedBytes(ids));
-      runs.add((after - before) / (double) ALLOCATION_PAGES);
+      runs.add((after - before) / (double) pages);
     }
     return Harness.median(runs);
   }
