@@ -239,21 +239,27 @@ final class PreloadSuite implements Suite {
     List<Double> runs = new ArrayList<>();
     for (int run = 0; run < (settings.quick() ? 1 : 3); run++) {
       long[] ids = threads.getAllThreadIds();
-      long before = sum(threads.getThreadAllocatedBytes(ids));
+      long[] before = threads.getThreadAllocatedBytes(ids);
       for (int i = 0; i < pages; i++) {
         work.run(random);
       }
-      long after = sum(threads.getThreadAllocatedBytes(ids));
-      runs.add((after - before) / (double) pages);
+      long[] after = threads.getThreadAllocatedBytes(ids);
+      runs.add(grown(before, after) / (double) pages);
     }
     return Harness.median(runs);
   }
 
-  /** Sums what {@code getThreadAllocatedBytes} reports, leaving out threads gone (-1). */
-  private static long sum(long[] bytes) {
+  /**
+   * Sums each thread's growth between two readings of {@code getThreadAllocatedBytes}, leaving
+   * out a thread that was gone at either (-1): a thread that ends in between must not take its
+   * whole lifetime's bytes off the page's.
+   */
+  private static long grown(long[] before, long[] after) {
     long total = 0;
-    for (long b : bytes) {
-      total += Math.max(0, b);
+    for (int i = 0; i < before.length; i++) {
+      if (before[i] >= 0 && after[i] >= 0) {
+        total += after[i] - before[i];
+      }
     }
     return total;
   }
