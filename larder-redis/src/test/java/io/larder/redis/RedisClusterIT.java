@@ -1,5 +1,6 @@
 package io.larder.redis;
 
+import static io.larder.redis.PatientTimeouts.PATIENT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.Cache;
@@ -24,12 +25,6 @@ import org.junit.jupiter.api.Test;
  * them, and the near tier's tracking of every master.
  */
 class RedisClusterIT {
-  /**
-   * Timeouts for calls that must not time out: the defaults (250 ms, 500 ms for writes) are
-   * what an application wants, and shorter than a call can take on a loaded machine, above all
-   * one a node answers with a redirection after a reshard.
-   */
-  private static final String PATIENT = "&timeout=5s&writeTimeout=5s";
   private static TestCluster cluster;
 
   @BeforeAll

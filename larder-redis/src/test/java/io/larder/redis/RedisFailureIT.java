@@ -1,5 +1,6 @@
 package io.larder.redis;
 
+import static io.larder.redis.PatientTimeouts.PATIENT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -101,7 +102,7 @@ class RedisFailureIT {
 
   @Test
   void scriptsAreSentAgainWhenTheServerForgotThem() throws Exception {
-    try (Cache cache = Larder.open(redis.url() + "?prefix=noscript&failOpen=false")) {
+    try (Cache cache = Larder.open(redis.url() + "?prefix=noscript&failOpen=false" + PATIENT)) {
       cache.incr("m");
       assertThat(new ProcessBuilder("redis-cli", "-p", String.valueOf(redis.port()), "script",
           "flush").start().waitFor()).isZero();
@@ -128,7 +129,7 @@ class RedisFailureIT {
 
   @Test
   void failClosedThrowsConnectionErrorsWhenTheServerIsGone() {
-    try (Cache cache = Larder.open(redis.url() + "?prefix=failclosed&failOpen=false")) {
+    try (Cache cache = Larder.open(redis.url() + "?prefix=failclosed&failOpen=false" + PATIENT)) {
       cache.set("k", "v");
       redis.kill();
       assertThatThrownBy(() -> cache.get("k", String.class))
@@ -234,7 +235,7 @@ class RedisFailureIT {
   void sixteenThreadsRideOutAKillAndRestartAndHitsResume() throws Exception {
     int threads = 16;
     int streakAfterRestart = 200;
-    try (Cache cache = Larder.open(redis.url() + "?prefix=reconnect&failOpen=false")) {
+    try (Cache cache = Larder.open(redis.url() + "?prefix=reconnect&failOpen=false" + PATIENT)) {
       AtomicBoolean restarted = new AtomicBoolean();
       AtomicBoolean killed = new AtomicBoolean();
       CountDownLatch warmedUp = new CountDownLatch(2_000);
