@@ -9,12 +9,12 @@ import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
 import io.larder.Larder;
+import io.larder.testkit.Answered;
 import io.larder.testkit.AsyncLoad;
 import io.larder.testkit.RedisServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -163,16 +162,13 @@ class RedisFailureIT {
         assertThat(sleeper.waitFor(30, TimeUnit.SECONDS)).isTrue();
       }
       // the late replies are skipped: the next calls get their own answers
-      assertThat(answered(() -> cache.get("k", String.class))).isIn("v", "w");
-      answered(() -> {
-        cache.set("k2", "v2");
-        return null;
-      });
-      assertThat(answered(() -> cache.get("k2", String.class))).isEqualTo("v2");
+      assertThat(Answered.call(() -> cache.get("k", String.class))).isIn("v", "w");
+      Answered.run(() -> cache.set("k2", "v2"));
+      assertThat(Answered.call(() -> cache.get("k2", String.class))).isEqualTo("v2");
       // 1, or 2 if a first incr timed out after the server applied it
-      long n2 = answered(() -> cache.incr("n2"));
+      long n2 = Answered.call(() -> cache.incr("n2"));
       assertThat(n2).isBetween(1L, 2L);
-      assertThat(answered(() -> cache.get("n2", Long.class))).isEqualTo(n2);
+      assertThat(Answered.call(() -> cache.get("n2", Long.class))).isEqualTo(n2);
     }
   }
 
@@ -205,7 +201,7 @@ class RedisFailureIT {
       assertThat(errors).as("one store error per call").isEqualTo(threads);
       // the late replies are skipped: every caller gets its own value again
       List<String> after = MixedCalls.together(threads,
-          t -> answered(() -> closed.get("k" + t, String.class)));
+          t -> Answered.call(() -> closed.get("k" + t, String.class)));
       for (int t = 0; t < threads; t++) {
         assertThat(after.get(t)).isEqualTo("v" + t);
       }
@@ -222,28 +218,8 @@ class RedisFailureIT {
       AsyncLoad.timeouts(store, "paused:", 1_000);
       raw.sync().ping(); // answered when the pause is over
       // the late replies are skipped: the next calls get their own answers
-      answered(() -> store.setAsync("after", "v".getBytes(), 0).join());
-      assertThat(answered(() -> store.getAsync("after").join())).containsExactly('v');
-    }
-  }
-
-  /**
-   * Makes a call the test needs answered on a cache with a short timeout, again while it times
-   * out, for up to 30 s: a loaded machine can hold any call past 100 ms. What the test checks
-   * is the answer that comes, which a late reply taken as another call's would get wrong.
-   */
-  private static <T> T answered(Supplier<T> call) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      try {
-        return call.get();
-      } catch (CacheTimeoutException | CompletionException e) {
-        boolean timedOut = e instanceof CacheTimeoutException
-            || e.getCause() instanceof CacheTimeoutException;
-        if (!timedOut || System.nanoTime() > deadline) {
-          throw e;
-        }
-      }
+      Answered.run(() -> store.setAsync("after", "v".getBytes(), 0).join());
+      assertThat(Answered.call(() -> store.getAsync("after").join())).containsExactly('v');
     }
   }
 

@@ -13,6 +13,7 @@ import io.larder.kyototycoon.SharedKyotoTycoon;
 import io.larder.spi.AsyncStore;
 import io.larder.spi.Store;
 import io.larder.spi.StoredValue;
+import io.larder.testkit.Answered;
 import io.larder.testkit.AsyncLoad;
 import io.larder.testkit.ConcurrentCalls;
 import io.larder.testkit.KyotoTycoonServer;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -313,9 +313,9 @@ class KtStoreIT {
   void aStalledServerTimesOutAndIsUsableAgainOnceItAnswers() {
     try (KyotoTycoonServer own = KyotoTycoonServer.startOrSkip();
         Store impatient = builder(own).db(DB).timeout(Duration.ofMillis(300)).build()) {
-      written(() -> impatient.set("k", utf8("v"), Store.NO_EXPIRY));
+      Answered.run(() -> impatient.set("k", utf8("v"), Store.NO_EXPIRY));
       // an idle HTTP connection in the pool
-      assertThat(answered(() -> impatient.exists("k"))).isTrue();
+      assertThat(Answered.call(() -> impatient.exists("k"))).isTrue();
       own.pause();
       try {
         assertThatThrownBy(() -> impatient.get("k")).isInstanceOf(CacheTimeoutException.class)
@@ -336,11 +336,12 @@ class KtStoreIT {
         own.resume();
       }
       assertThat(eventually(() -> impatient.exists("k"))).isTrue();
-      written(() -> impatient.set("k", utf8("x"), Store.NO_EXPIRY));
+      Answered.run(() -> impatient.set("k", utf8("x"), Store.NO_EXPIRY));
       assertThat(eventually(() -> impatient.get("k"))).containsExactly('x');
       // the late replies are skipped: an asynchronous call gets its own answer again
-      answered(() -> ((AsyncStore) impatient).setAsync("k", utf8("y"), Store.NO_EXPIRY).join());
-      assertThat(answered(() -> ((AsyncStore) impatient).getAsync("k").join()))
+      Answered.run(
+          () -> ((AsyncStore) impatient).setAsync("k", utf8("y"), Store.NO_EXPIRY).join());
+      assertThat(Answered.call(() -> ((AsyncStore) impatient).getAsync("k").join()))
           .containsExactly('y');
     }
   }
@@ -396,7 +397,7 @@ class KtStoreIT {
   void aPausedServerFailsADirectCallWithATimeoutAndTheNextCallAfterItSucceeds() {
     try (KtStore s = (KtStore) builder(server).db(DB).timeout(Duration.ofMillis(300)).build()) {
       String key = ns + "paused";
-      written(() -> s.set(key, utf8("v"), Store.NO_EXPIRY));
+      Answered.run(() -> s.set(key, utf8("v"), Store.NO_EXPIRY));
       long before = s.directCalls();
       server.pause();
       try {
@@ -409,7 +410,7 @@ class KtStoreIT {
       }
       assertThat(s.directCalls() - before).as("the timed-out calls went direct").isEqualTo(2);
       AtomicInteger attempts = new AtomicInteger();
-      assertThat(answered(() -> s.get(key), attempts)).containsExactly('v');
+      assertThat(Answered.call(() -> s.get(key), attempts)).containsExactly('v');
       assertThat(s.directCalls() - before).as("reopened for the next call")
           .isEqualTo(2 + attempts.get());
     }
@@ -521,8 +522,8 @@ class KtStoreIT {
         release.countDown();
       }
       // this call reconnects and sends whatever is still queued ahead of it
-      assertThat(answered(() -> impatient.get(key))).as("the write its caller saw time out")
-          .isNull();
+      assertThat(Answered.call(() -> impatient.get(key)))
+          .as("the write its caller saw time out").isNull();
     }
   }
 
@@ -539,7 +540,7 @@ class KtStoreIT {
       } finally {
         release.countDown();
       }
-      assertThat(answered(() -> impatient.existsAsync(ns + "q").join())).isFalse();
+      assertThat(Answered.call(() -> impatient.existsAsync(ns + "q").join())).isFalse();
     }
   }
 
@@ -697,42 +698,6 @@ class KtStoreIT {
     assertThatThrownBy(() -> s.get("k")).isInstanceOf(CacheConnectionException.class)
         .hasMessageContaining("closed");
     assertThat(s.toString()).isEqualTo("KyotoTycoonStore[127.0.0.1:" + server.port() + ", db=1]");
-  }
-
-  /** {@link #answered(Supplier, AtomicInteger)} of a call that returns nothing. */
-  private static void written(Runnable call) {
-    answered(() -> {
-      call.run();
-      return null;
-    });
-  }
-
-  /** {@link #answered(Supplier, AtomicInteger)}, not counting the attempts. */
-  private static <T> T answered(Supplier<T> call) {
-    return answered(call, new AtomicInteger());
-  }
-
-  /**
-   * Makes a call the test needs answered on a store with a 300 ms timeout, again while it times
-   * out, for up to 30 s: a loaded machine can hold a call that long. What the test checks is the
-   * answer that comes, which a late reply taken for it would get wrong.
-   *
-   * @param attempts counts the calls made
-   */
-  private static <T> T answered(Supplier<T> call, AtomicInteger attempts) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (true) {
-      attempts.incrementAndGet();
-      try {
-        return call.get();
-      } catch (CacheTimeoutException | CompletionException e) {
-        boolean timedOut = e instanceof CacheTimeoutException
-            || e.getCause() instanceof CacheTimeoutException;
-        if (!timedOut || System.nanoTime() > deadline) {
-          throw e;
-        }
-      }
-    }
   }
 
   /** Retries while the store still reports the outage, for up to 30 s (a loaded machine). */
