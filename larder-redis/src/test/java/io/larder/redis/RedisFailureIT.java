@@ -12,6 +12,7 @@ import io.larder.Larder;
 import io.larder.testkit.Answered;
 import io.larder.testkit.AsyncLoad;
 import io.larder.testkit.RedisServer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -148,10 +149,12 @@ class RedisFailureIT {
   void aHungServerTimesCallsOutAndTheConnectionStaysUsable() throws Exception {
     try (Cache cache = Larder.open(redis.url() + "?prefix=hung&failOpen=false&timeout=100ms"
         + "&writeTimeout=100ms")) {
-      cache.set("k", "v");
-      // DEBUG SLEEP blocks the server; our commands wait behind it
-      Process sleeper = new ProcessBuilder("redis-cli", "-p", String.valueOf(redis.port()),
-          "debug", "sleep", "2").start();
+      Answered.run(() -> cache.set("k", "v"));
+      // SIGSTOP hangs the server until SIGCONT, however long the calls below take to be made
+      // on a loaded machine (a DEBUG SLEEP of 2 s could end before the last of them); our
+      // commands wait in its socket
+      String pid = serverPid();
+      signal("STOP", pid);
       try {
         awaitBusy(cache);
         assertThatThrownBy(() -> cache.get("k", String.class))
@@ -159,7 +162,7 @@ class RedisFailureIT {
         assertThatThrownBy(() -> cache.set("k", "w")).isInstanceOf(CacheTimeoutException.class);
         assertThatThrownBy(() -> cache.incr("n")).isInstanceOf(CacheTimeoutException.class);
       } finally {
-        assertThat(sleeper.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        signal("CONT", pid);
       }
       // the late replies are skipped: the next calls get their own answers
       assertThat(Answered.call(() -> cache.get("k", String.class))).isIn("v", "w");
@@ -223,7 +226,22 @@ class RedisFailureIT {
     }
   }
 
-  /** Waits until a read times out: the DEBUG SLEEP has started. */
+  /** The process id of the server, from its {@code INFO server}. */
+  private String serverPid() throws Exception {
+    Process cli = new ProcessBuilder("redis-cli", "-p", String.valueOf(redis.port()), "info",
+        "server").start();
+    String info = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(cli.waitFor()).isZero();
+    return info.lines().filter(l -> l.startsWith("process_id:")).findFirst().orElseThrow()
+        .substring("process_id:".length()).trim();
+  }
+
+  /** Sends a signal to a process. */
+  private static void signal(String name, String pid) throws Exception {
+    assertThat(new ProcessBuilder("kill", "-" + name, pid).start().waitFor()).isZero();
+  }
+
+  /** Waits until a read times out: the server has stopped answering. */
   private static void awaitBusy(Cache cache) throws InterruptedException {
     for (int i = 0; i < 200; i++) {
       try {
@@ -233,7 +251,7 @@ class RedisFailureIT {
       }
       Thread.sleep(5);
     }
-    throw new AssertionError("DEBUG SLEEP never blocked the server");
+    throw new AssertionError("the server never stopped answering");
   }
 
   @Test
