@@ -184,21 +184,32 @@ class RedisFailureIT {
         io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(redis.url());
         var raw = client.connect()) {
       for (int t = 0; t < threads; t++) {
-        closed.set("k" + t, "v" + t);
+        String key = "k" + t;
+        String value = "v" + t;
+        Answered.run(() -> closed.set(key, value));
       }
-      // every client's commands wait until the pause ends; CLIENT PAUSE answers once it holds
-      raw.sync().clientPause(2_500);
-      List<String> failClosed = MixedCalls.together(threads, t -> {
-        try {
-          return "read " + closed.get("k" + t, String.class);
-        } catch (CacheTimeoutException e) {
-          return "timed out";
-        }
-      });
-      long errorsBefore = open.stats().storeErrors();
-      List<String> failOpen = MixedCalls.together(threads, t -> "read " + open.get("k" + t, String.class));
-      long errors = open.stats().storeErrors() - errorsBefore;
-      raw.sync().ping(); // answered when the pause is over
+      // SIGSTOP holds every client's commands until SIGCONT, however long the 32 calls below
+      // take to be made on a loaded machine (a CLIENT PAUSE of 2.5 s could end before the last)
+      String pid = serverPid();
+      List<String> failClosed;
+      List<String> failOpen;
+      long errors;
+      signal("STOP", pid);
+      try {
+        failClosed = MixedCalls.together(threads, t -> {
+          try {
+            return "read " + closed.get("k" + t, String.class);
+          } catch (CacheTimeoutException e) {
+            return "timed out";
+          }
+        });
+        long errorsBefore = open.stats().storeErrors();
+        failOpen = MixedCalls.together(threads, t -> "read " + open.get("k" + t, String.class));
+        errors = open.stats().storeErrors() - errorsBefore;
+      } finally {
+        signal("CONT", pid);
+      }
+      raw.sync().ping(); // answered once the server has worked through what waited
       assertThat(failClosed).hasSize(threads).containsOnly("timed out");
       assertThat(failOpen).hasSize(threads).containsOnly("read null");
       assertThat(errors).as("one store error per call").isEqualTo(threads);
@@ -212,14 +223,21 @@ class RedisFailureIT {
   }
 
   @Test
-  void asyncCallsInFlightWhileTheServerIsPausedEachTimeOutOnce() {
+  void asyncCallsInFlightWhileTheServerIsPausedEachTimeOutOnce() throws Exception {
     try (RedisCacheStore store = RedisStores.open(redis.url() + "?timeout=200ms"
         + "&writeTimeout=200ms");
         io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(redis.url());
         var raw = client.connect()) {
-      raw.sync().clientPause(1_500);
-      AsyncLoad.timeouts(store, "paused:", 1_000);
-      raw.sync().ping(); // answered when the pause is over
+      // stopped until SIGCONT, however long sending the 1,000 calls takes (a CLIENT PAUSE of
+      // 1.5 s could end before the last is sent)
+      String pid = serverPid();
+      signal("STOP", pid);
+      try {
+        AsyncLoad.timeouts(store, "paused:", 1_000);
+      } finally {
+        signal("CONT", pid);
+      }
+      raw.sync().ping(); // answered once the server has worked through what waited
       // the late replies are skipped: the next calls get their own answers
       Answered.run(() -> store.setAsync("after", "v".getBytes(), 0).join());
       assertThat(Answered.call(() -> store.getAsync("after").join())).containsExactly('v');
