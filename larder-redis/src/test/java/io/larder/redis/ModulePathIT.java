@@ -1,5 +1,6 @@
 package io.larder.redis;
 
+import static io.larder.redis.PatientTimeouts.PATIENT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.testkit.RedisServer;
@@ -138,7 +139,7 @@ class ModulePathIT {
     Process child = new ProcessBuilder(java.toString(),
         "--module-path", out + File.pathSeparator + modulePath,
         "--module", "larder.modcheck/modcheck.Main",
-        "mem:", redis.url() + "?prefix=modcheck")
+        "mem:", redis.url() + "?prefix=modcheck" + PATIENT)
         .redirectErrorStream(true).start();
     child.getOutputStream().close();
     String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package io.larder.redis;
 
+import static io.larder.redis.PatientTimeouts.PATIENT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -42,7 +43,7 @@ class RedisAuthIT {
 
   @Test
   void thePasswordOfTheDefaultUserOpens() {
-    try (Cache cache = Larder.open("redis://:s3cret@" + hostPort + "/0?prefix=auth")) {
+    try (Cache cache = Larder.open("redis://:s3cret@" + hostPort + "/0?prefix=auth" + PATIENT)) {
       cache.set("k", "v");
       assertThat(cache.get("k", String.class)).isEqualTo("v");
       cache.clear();
@@ -52,8 +53,8 @@ class RedisAuthIT {
   @Test
   void anAclUserWithTheRecommendedRightsCanDoEverything() {
     String url = "redis://app:app-pass%3Aw%2F%40@" + hostPort + "/0";
-    try (Cache cache = Larder.open(url + "?prefix=acl&failOpen=false");
-        Cache root = Larder.open(url + "?failOpen=false")) {
+    try (Cache cache = Larder.open(url + "?prefix=acl&failOpen=false" + PATIENT);
+        Cache root = Larder.open(url + "?failOpen=false" + PATIENT)) {
       cache.set("k", "v");
       cache.setMany(Map.of("a", "1", "b", "2"));
       assertThat(cache.getMany(List.of("k", "a", "b"), String.class)).hasSize(3);

@@ -1,5 +1,6 @@
 package io.larder.redis;
 
+import static io.larder.redis.PatientTimeouts.PATIENT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.Cache;
@@ -42,15 +43,14 @@ class RedisClusterIT {
 
   @Test
   void thousandsOfConcurrentMixedCallsEachGetTheirOwnAnswer() throws Exception {
-    try (Cache cache = Larder.open(cluster.url() + "?prefix=mixed&failOpen=false&timeout=5s"
-        + "&writeTimeout=5s")) {
+    try (Cache cache = Larder.open(cluster.url() + "?prefix=mixed&failOpen=false" + PATIENT)) {
       MixedCalls.run(cache, 16, 200);
     }
   }
 
   @Test
   void bulkOperationsSpanEveryNodeAndMergeAsOneServerWould() throws Exception {
-    try (Cache cache = Larder.open(cluster.url() + "?prefix=bulk&failOpen=false")) {
+    try (Cache cache = Larder.open(cluster.url() + "?prefix=bulk&failOpen=false" + PATIENT)) {
       Map<String, Object> entries = new LinkedHashMap<>();
       for (int i = 0; i < 600; i++) {
         entries.put("k" + i, "v" + i);
@@ -118,7 +118,7 @@ class RedisClusterIT {
   void theNamespaceHashTagKeepsANamespaceOnOneNode() throws Exception {
     long[] before = {keysOn(0), keysOn(1), keysOn(2)};
     try (Cache cache = Larder.open(cluster.url() + "?prefix=tagged&hashTag=namespace"
-        + "&failOpen=false")) {
+        + "&failOpen=false" + PATIENT)) {
       Cache notes = cache.namespace("notes");
       Map<String, Object> entries = new LinkedHashMap<>();
       for (int i = 0; i < 200; i++) {
@@ -146,7 +146,7 @@ class RedisClusterIT {
 
   @Test
   void bulkOperationsFollowSlotsThatMovedSinceTheTopologyWasRead() throws Exception {
-    try (Cache cache = Larder.open(cluster.url() + "?prefix=moving&failOpen=false")) {
+    try (Cache cache = Larder.open(cluster.url() + "?prefix=moving&failOpen=false" + PATIENT)) {
       Map<String, Object> entries = new LinkedHashMap<>();
       for (int i = 0; i < 300; i++) {
         entries.put("k" + i, "v" + i);
@@ -204,8 +204,8 @@ class RedisClusterIT {
   @Test
   void nearTierHearsAnotherClientsWriteToAKeyOnEachMaster() throws Exception {
     try (Cache cache = Larder.open(cluster.url() + "?prefix=cnear&near=4m&nearTtl=10m"
-        + "&failOpen=false");
-        Cache other = Larder.open(cluster.url() + "?prefix=cnear&failOpen=false")) {
+        + "&failOpen=false" + PATIENT);
+        Cache other = Larder.open(cluster.url() + "?prefix=cnear&failOpen=false" + PATIENT)) {
       assertThat(cache.nearStats().tracking()).isTrue();
       List<String> keys = keyOnEachMaster(other, "cnear");
       for (String key : keys) {
@@ -227,7 +227,7 @@ class RedisClusterIT {
   @Test
   void aKilledNearTrackingConnectionOnOneMasterEmptiesTheWholeTier() throws Exception {
     try (Cache cache = Larder.open(cluster.url() + "?prefix=ckill&near=4m&nearTtl=10m"
-        + "&failOpen=false")) {
+        + "&failOpen=false" + PATIENT)) {
       List<String> keys = keyOnEachMaster(cache, "ckill");
       for (String key : keys) {
         awaitNearHit(cache, key, "v1");

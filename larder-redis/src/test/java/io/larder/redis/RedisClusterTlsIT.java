@@ -1,5 +1,6 @@
 package io.larder.redis;
 
+import static io.larder.redis.PatientTimeouts.PATIENT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.Cache;
@@ -19,7 +20,7 @@ class RedisClusterTlsIT {
   void aTlsClusterServesBulkCallsScriptsAndClear() throws Exception {
     Path dir = Files.createTempDirectory("larder-redis-cluster-tls");
     try (TestCluster cluster = TestCluster.start(3, TestTls.create(dir));
-        Cache cache = Larder.open(cluster.url() + "&prefix=tls&failOpen=false")) {
+        Cache cache = Larder.open(cluster.url() + "&prefix=tls&failOpen=false" + PATIENT)) {
       Map<String, Object> entries = new LinkedHashMap<>();
       for (int i = 0; i < 300; i++) {
         entries.put("k" + i, "v" + i);

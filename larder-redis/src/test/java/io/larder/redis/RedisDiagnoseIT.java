@@ -23,7 +23,7 @@ class RedisDiagnoseIT {
   void aBoundedLruServerGetsNoWarning() {
     try (RedisServer redis = RedisServer.builder()
         .args("--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru").start();
-        RedisCacheStore store = RedisStores.open(redis.url())) {
+        RedisCacheStore store = RedisStores.open(redis.url() + "?timeout=5s")) {
       assertThat(store.diagnose()).isEmpty();
     }
   }

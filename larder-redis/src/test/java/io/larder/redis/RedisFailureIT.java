@@ -1,5 +1,6 @@
 package io.larder.redis;
 
+import static io.larder.redis.PatientTimeouts.PATIENT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,8 +9,10 @@ import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
 import io.larder.Larder;
+import io.larder.testkit.Answered;
 import io.larder.testkit.AsyncLoad;
 import io.larder.testkit.RedisServer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -101,7 +104,7 @@ class RedisFailureIT {
 
   @Test
   void scriptsAreSentAgainWhenTheServerForgotThem() throws Exception {
-    try (Cache cache = Larder.open(redis.url() + "?prefix=noscript&failOpen=false")) {
+    try (Cache cache = Larder.open(redis.url() + "?prefix=noscript&failOpen=false" + PATIENT)) {
       cache.incr("m");
       assertThat(new ProcessBuilder("redis-cli", "-p", String.valueOf(redis.port()), "script",
           "flush").start().waitFor()).isZero();
@@ -128,7 +131,7 @@ class RedisFailureIT {
 
   @Test
   void failClosedThrowsConnectionErrorsWhenTheServerIsGone() {
-    try (Cache cache = Larder.open(redis.url() + "?prefix=failclosed&failOpen=false")) {
+    try (Cache cache = Larder.open(redis.url() + "?prefix=failclosed&failOpen=false" + PATIENT)) {
       cache.set("k", "v");
       redis.kill();
       assertThatThrownBy(() -> cache.get("k", String.class))
@@ -146,10 +149,12 @@ class RedisFailureIT {
   void aHungServerTimesCallsOutAndTheConnectionStaysUsable() throws Exception {
     try (Cache cache = Larder.open(redis.url() + "?prefix=hung&failOpen=false&timeout=100ms"
         + "&writeTimeout=100ms")) {
-      cache.set("k", "v");
-      // DEBUG SLEEP blocks the server; our commands wait behind it
-      Process sleeper = new ProcessBuilder("redis-cli", "-p", String.valueOf(redis.port()),
-          "debug", "sleep", "2").start();
+      Answered.run(() -> cache.set("k", "v"));
+      // SIGSTOP hangs the server until SIGCONT, however long the calls below take to be made
+      // on a loaded machine (a DEBUG SLEEP of 2 s could end before the last of them); our
+      // commands wait in its socket
+      String pid = serverPid();
+      signal("STOP", pid);
       try {
         awaitBusy(cache);
         assertThatThrownBy(() -> cache.get("k", String.class))
@@ -157,13 +162,16 @@ class RedisFailureIT {
         assertThatThrownBy(() -> cache.set("k", "w")).isInstanceOf(CacheTimeoutException.class);
         assertThatThrownBy(() -> cache.incr("n")).isInstanceOf(CacheTimeoutException.class);
       } finally {
-        assertThat(sleeper.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        signal("CONT", pid);
       }
       // the late replies are skipped: the next calls get their own answers
-      assertThat(cache.get("k", String.class)).isIn("v", "w");
-      cache.set("k2", "v2");
-      assertThat(cache.get("k2", String.class)).isEqualTo("v2");
-      assertThat(cache.incr("n2")).isEqualTo(1);
+      assertThat(Answered.call(() -> cache.get("k", String.class))).isIn("v", "w");
+      Answered.run(() -> cache.set("k2", "v2"));
+      assertThat(Answered.call(() -> cache.get("k2", String.class))).isEqualTo("v2");
+      // 1, or 2 if a first incr timed out after the server applied it
+      long n2 = Answered.call(() -> cache.incr("n2"));
+      assertThat(n2).isBetween(1L, 2L);
+      assertThat(Answered.call(() -> cache.get("n2", Long.class))).isEqualTo(n2);
     }
   }
 
@@ -176,26 +184,38 @@ class RedisFailureIT {
         io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(redis.url());
         var raw = client.connect()) {
       for (int t = 0; t < threads; t++) {
-        closed.set("k" + t, "v" + t);
+        String key = "k" + t;
+        String value = "v" + t;
+        Answered.run(() -> closed.set(key, value));
       }
-      // every client's commands wait until the pause ends; CLIENT PAUSE answers once it holds
-      raw.sync().clientPause(2_500);
-      List<String> failClosed = MixedCalls.together(threads, t -> {
-        try {
-          return "read " + closed.get("k" + t, String.class);
-        } catch (CacheTimeoutException e) {
-          return "timed out";
-        }
-      });
-      long errorsBefore = open.stats().storeErrors();
-      List<String> failOpen = MixedCalls.together(threads, t -> "read " + open.get("k" + t, String.class));
-      long errors = open.stats().storeErrors() - errorsBefore;
-      raw.sync().ping(); // answered when the pause is over
+      // SIGSTOP holds every client's commands until SIGCONT, however long the 32 calls below
+      // take to be made on a loaded machine (a CLIENT PAUSE of 2.5 s could end before the last)
+      String pid = serverPid();
+      List<String> failClosed;
+      List<String> failOpen;
+      long errors;
+      signal("STOP", pid);
+      try {
+        failClosed = MixedCalls.together(threads, t -> {
+          try {
+            return "read " + closed.get("k" + t, String.class);
+          } catch (CacheTimeoutException e) {
+            return "timed out";
+          }
+        });
+        long errorsBefore = open.stats().storeErrors();
+        failOpen = MixedCalls.together(threads, t -> "read " + open.get("k" + t, String.class));
+        errors = open.stats().storeErrors() - errorsBefore;
+      } finally {
+        signal("CONT", pid);
+      }
+      raw.sync().ping(); // answered once the server has worked through what waited
       assertThat(failClosed).hasSize(threads).containsOnly("timed out");
       assertThat(failOpen).hasSize(threads).containsOnly("read null");
       assertThat(errors).as("one store error per call").isEqualTo(threads);
       // the late replies are skipped: every caller gets its own value again
-      List<String> after = MixedCalls.together(threads, t -> closed.get("k" + t, String.class));
+      List<String> after = MixedCalls.together(threads,
+          t -> Answered.call(() -> closed.get("k" + t, String.class)));
       for (int t = 0; t < threads; t++) {
         assertThat(after.get(t)).isEqualTo("v" + t);
       }
@@ -203,21 +223,43 @@ class RedisFailureIT {
   }
 
   @Test
-  void asyncCallsInFlightWhileTheServerIsPausedEachTimeOutOnce() {
+  void asyncCallsInFlightWhileTheServerIsPausedEachTimeOutOnce() throws Exception {
     try (RedisCacheStore store = RedisStores.open(redis.url() + "?timeout=200ms"
         + "&writeTimeout=200ms");
         io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(redis.url());
         var raw = client.connect()) {
-      raw.sync().clientPause(1_500);
-      AsyncLoad.timeouts(store, "paused:", 1_000);
-      raw.sync().ping(); // answered when the pause is over
+      // stopped until SIGCONT, however long sending the 1,000 calls takes (a CLIENT PAUSE of
+      // 1.5 s could end before the last is sent)
+      String pid = serverPid();
+      signal("STOP", pid);
+      try {
+        AsyncLoad.timeouts(store, "paused:", 1_000);
+      } finally {
+        signal("CONT", pid);
+      }
+      raw.sync().ping(); // answered once the server has worked through what waited
       // the late replies are skipped: the next calls get their own answers
-      store.setAsync("after", "v".getBytes(), 0).join();
-      assertThat(store.getAsync("after").join()).containsExactly('v');
+      Answered.run(() -> store.setAsync("after", "v".getBytes(), 0).join());
+      assertThat(Answered.call(() -> store.getAsync("after").join())).containsExactly('v');
     }
   }
 
-  /** Waits until a read times out: the DEBUG SLEEP has started. */
+  /** The process id of the server, from its {@code INFO server}. */
+  private String serverPid() throws Exception {
+    Process cli = new ProcessBuilder("redis-cli", "-p", String.valueOf(redis.port()), "info",
+        "server").start();
+    String info = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(cli.waitFor()).isZero();
+    return info.lines().filter(l -> l.startsWith("process_id:")).findFirst().orElseThrow()
+        .substring("process_id:".length()).trim();
+  }
+
+  /** Sends a signal to a process. */
+  private static void signal(String name, String pid) throws Exception {
+    assertThat(new ProcessBuilder("kill", "-" + name, pid).start().waitFor()).isZero();
+  }
+
+  /** Waits until a read times out: the server has stopped answering. */
   private static void awaitBusy(Cache cache) throws InterruptedException {
     for (int i = 0; i < 200; i++) {
       try {
@@ -227,14 +269,14 @@ class RedisFailureIT {
       }
       Thread.sleep(5);
     }
-    throw new AssertionError("DEBUG SLEEP never blocked the server");
+    throw new AssertionError("the server never stopped answering");
   }
 
   @Test
   void sixteenThreadsRideOutAKillAndRestartAndHitsResume() throws Exception {
     int threads = 16;
     int streakAfterRestart = 200;
-    try (Cache cache = Larder.open(redis.url() + "?prefix=reconnect&failOpen=false")) {
+    try (Cache cache = Larder.open(redis.url() + "?prefix=reconnect&failOpen=false" + PATIENT)) {
       AtomicBoolean restarted = new AtomicBoolean();
       AtomicBoolean killed = new AtomicBoolean();
       CountDownLatch warmedUp = new CountDownLatch(2_000);

@@ -1,5 +1,6 @@
 package io.larder.redis;
 
+import static io.larder.redis.PatientTimeouts.PATIENT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.Cache;
@@ -42,12 +43,13 @@ class RedisNearInvalidationIT {
   }
 
   private Cache near(String prefix) {
-    return Larder.open(redis.url() + "?prefix=" + prefix + "&near=4m");
+    return Larder.open(redis.url() + "?prefix=" + prefix + "&near=4m" + PATIENT);
   }
 
   @Test
   void anotherClientsWriteInvalidatesTheNearEntry() {
-    try (Cache cache = near("inv"); Cache other = Larder.open(redis.url() + "?prefix=inv")) {
+    try (Cache cache = near("inv");
+        Cache other = Larder.open(redis.url() + "?prefix=inv" + PATIENT)) {
       assertThat(cache.nearStats().tracking()).isTrue();
       cache.set("k", "v1");
       // the echo of our own write may evict the first fill; then the value stays near
@@ -63,7 +65,8 @@ class RedisNearInvalidationIT {
 
   @Test
   void killingTheTrackingConnectionEmptiesTheTierAndTrackingComesBack() {
-    try (Cache cache = near("kill"); Cache other = Larder.open(redis.url() + "?prefix=kill")) {
+    try (Cache cache = near("kill");
+        Cache other = Larder.open(redis.url() + "?prefix=kill" + PATIENT)) {
       cache.set("k", "v1");
       cache.get("k", String.class);
       long invalidations = cache.nearStats().invalidations();

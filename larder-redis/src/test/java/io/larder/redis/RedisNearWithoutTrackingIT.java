@@ -1,5 +1,6 @@
 package io.larder.redis;
 
+import static io.larder.redis.PatientTimeouts.PATIENT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.Cache;
@@ -66,13 +67,13 @@ class RedisNearWithoutTrackingIT {
     ManualClock clock = new ManualClock();
     Cache cache;
     try (Warnings warnings = new Warnings()) {
-      cache = Larder.builder().url(redis.url() + "?prefix=fallback&near=4m&nearTtl=2s")
+      cache = Larder.builder().url(redis.url() + "?prefix=fallback&near=4m&nearTtl=2s" + PATIENT)
           .clock(clock).build();
       assertThat(warnings.messages).as("warnings at open").hasSize(1);
       assertThat(warnings.messages.get(0)).contains("option 'near'")
           .contains("cannot push invalidations").contains("nearTtl (2000 ms)");
     }
-    try (cache; Cache other = Larder.open(redis.url() + "?prefix=fallback")) {
+    try (cache; Cache other = Larder.open(redis.url() + "?prefix=fallback" + PATIENT)) {
       assertThat(cache.nearStats().enabled()).isTrue();
       assertThat(cache.nearStats().tracking()).isFalse();
       other.set("k", "v1");

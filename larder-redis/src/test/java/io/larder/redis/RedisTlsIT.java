@@ -1,5 +1,6 @@
 package io.larder.redis;
 
+import static io.larder.redis.PatientTimeouts.PATIENT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,7 +46,7 @@ class RedisTlsIT {
   @Test
   void aClientCertificateSignedByTheCaIsAccepted() {
     try (Cache cache = Larder.open(redis.tlsUrl() + "?tlsCaFile=" + tls.caCert + clientCert()
-        + "&prefix=mtls")) {
+        + "&prefix=mtls" + PATIENT)) {
       cache.set("k", "v");
       assertThat(cache.get("k", String.class)).isEqualTo("v");
       cache.clear();
@@ -75,7 +76,7 @@ class RedisTlsIT {
     assertThatThrownBy(() -> RedisStores.open(byName))
         .isInstanceOf(CacheConnectionException.class).hasMessageContaining("TLS handshake failed")
         .hasMessageContaining("tlsVerify=ca");
-    try (RedisCacheStore store = RedisStores.open(byName + "&tlsVerify=ca")) {
+    try (RedisCacheStore store = RedisStores.open(byName + "&tlsVerify=ca" + PATIENT)) {
       store.set("k", "v".getBytes(), 0);
       assertThat(store.get("k")).isEqualTo("v".getBytes());
       store.delete("k");
@@ -85,7 +86,7 @@ class RedisTlsIT {
   @Test
   void noVerificationTrustsAnyCertificate() {
     try (RedisCacheStore store = RedisStores.open(redis.tlsUrl() + "?tlsVerify=none"
-        + clientCert())) {
+        + PATIENT + clientCert())) {
       assertThat(store.exists("nothing")).isFalse();
     }
   }

@@ -22,6 +22,8 @@ class RedisCachingIT extends CachingScenarios {
 
   @Override
   String url() {
-    return redis.url();
+    // the scenarios count computations: a read past the default 250 ms on a loaded machine
+    // would be a miss (failing open) and compute again
+    return redis.url() + "?timeout=5s&writeTimeout=5s";
   }
 }

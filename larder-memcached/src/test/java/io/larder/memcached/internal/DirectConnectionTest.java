@@ -354,11 +354,18 @@ class DirectConnectionTest {
   void aDirectCallThatTimesOutClosesItSoTheLateReplyNeverAnswersTheNextCall() throws Exception {
     CountDownLatch late = new CountDownLatch(1);
     fake.answer = slowUntil(late);
-    // long enough that the calls after it do not time out on a loaded machine
-    store(Duration.ofSeconds(1));
+    // only the slow call has a short deadline (its own, as a fan-out's later part has): the
+    // calls after it have the store's 30 s, so a loaded machine cannot time them out too
+    store(Duration.ofSeconds(30));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+    Request slow = Request.counted("mg slow",
+        Unpooled.copiedBuffer("mg slow v\r\n", US_ASCII), 1);
 
-    assertThatThrownBy(() -> store.get("slow")).isInstanceOf(CacheTimeoutException.class)
-        .hasMessageContaining("timed out after 1000 ms");
+    assertThatThrownBy(() -> store.connection.execute(slow,
+        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200)))
+        .isInstanceOf(CacheTimeoutException.class);
+    // sent on the direct connection (the fake may read it only after the client gave up)
+    eventually("the slow call at the fake", () -> fake.receivedOn.get(1).contains("mg slow v"));
     late.countDown(); // the reply to "slow" now goes out, on a socket the client has closed
     for (int i = 0; i < 20; i++) {
       assertThat(store.get("k" + i)).isEqualTo(("k" + i).getBytes(US_ASCII));

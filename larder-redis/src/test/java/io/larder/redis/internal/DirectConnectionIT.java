@@ -319,7 +319,7 @@ class DirectConnectionIT {
   @Test
   void aStoreOpensTwoDirectConnectionsBesideLettucesAndClosesThem() throws Exception {
     int before = clients();
-    RedisCacheStore store = RedisStores.open(redis.url());
+    RedisCacheStore store = RedisStores.open(redis.url() + "?timeout=5s");
     try {
       assertThat(clients()).as("Lettuce's connection and %d direct ones", DirectConnections.COUNT)
           .isEqualTo(before + 1 + DirectConnections.COUNT);
