@@ -80,6 +80,10 @@ final class DefaultCache implements Cache {
   @Override
   public <T> T get(String key, Codec<T> codec) {
     Objects.requireNonNull(codec, "codec");
+    if (plainKeys && runtime.reads.fromMemory(view)) {
+      // the memory store checks the key only when it holds no bare value for it
+      return runtime.reads.memoryValue(view, key, codec);
+    }
     if (plainKeys && Keys.checkKey(key).charAt(0) != KeyLayout.NAMESPACE_MARK) {
       // the store key is the key itself: the commonest read makes no Keys.StoreKey
       return runtime.reads.plainValue(view, key, codec);

@@ -1,12 +1,16 @@
 package io.larder;
 
+import io.larder.internal.MemoryStore;
 import io.larder.spi.Decoded;
+import io.larder.spi.KeyLayout;
+import io.larder.spi.KeyRules;
 import io.larder.spi.StoredValue;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Reads values: bytes through {@link ScopedReads}, opened by {@link EntryCodec}, checked
@@ -79,7 +83,12 @@ final class Reads {
       return open(view, plainKey(key), known == Scopes.MISSING ? null : known, codec, Map.of(),
           false).value();
     }
-    Object held = calls.getDecodedOrBytes(stats, key);
+    return heldValue(view, key, calls.getDecodedOrBytes(stats, key), codec);
+  }
+
+  /** Opens and counts what the object tier held for a key that is its own store key. */
+  private <T> T heldValue(View view, String key, Object held, Codec<T> codec) {
+    StatsCounter stats = view.stats();
     if (!(held instanceof byte[] raw) || !Envelope.bare(raw)) {
       return stored(view, key, null, held, codec).value();
     }
@@ -93,6 +102,37 @@ final class Reads {
     }
     stats.inc(StatsCounter.Kind.STORE_HIT);
     return value;
+  }
+
+  /**
+   * Tells whether a read of a view may go to {@link #memoryValue}: the store is Larder's memory
+   * store, the view untagged and not by reference, and no scope nor dropped write on any thread
+   * could answer a read before the store.
+   */
+  boolean fromMemory(View view) {
+    return calls.memory() != null && !view.tagged() && !tier.byReference() && scoped.idle();
+  }
+
+  /**
+   * Reads the value of one key of an unprefixed view over the memory store
+   * ({@link #fromMemory}) as {@link #plainValue} does, checking the key only when the store
+   * holds no bare value for it: a bare value is held only under a key that is valid and its own
+   * store key ({@link io.larder.internal.MemoryStore#getHeld}), so a hit on one reads none of
+   * the key's characters, as a raw Caffeine read of the string it holds reads none.
+   *
+   * @return the value, or {@code null} if absent (a cached {@code null} included)
+   * @throws IllegalArgumentException if the key is empty or not valid Unicode
+   */
+  <T> T memoryValue(View view, String key, Codec<T> codec) {
+    Object held = calls.getHeld(view.stats(), Objects.requireNonNull(key, "key"));
+    if (!MemoryStore.bare(held)) {
+      if (Keys.checkKey(key).charAt(0) == KeyLayout.NAMESPACE_MARK) {
+        // stored under an escaped key: what was read under the key itself is a namespace's
+        return entry(view, Keys.resolve("", key, KeyRules.ANY), codec).value();
+      }
+      held = MemoryStore.unwrap(held);
+    }
+    return heldValue(view, key, held, codec);
   }
 
   private static Keys.StoreKey plainKey(String key) {
