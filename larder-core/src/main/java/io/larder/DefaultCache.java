@@ -108,8 +108,13 @@ final class DefaultCache implements Cache {
   @Override
   public <T> void set(String key, T value, Codec<T> codec, Duration ttl) {
     Objects.requireNonNull(codec, "codec");
+    long ms = Ttls.millis(ttl);
+    if (plainKeys && runtime.writes.toMemory(view)
+        && runtime.writes.setOwn(view, key, value, codec, ms)) {
+      return;
+    }
     Keys.StoreKey k = key(key);
-    runtime.writes.set(view, k, value, codec, Ttls.millis(ttl));
+    runtime.writes.set(view, k, value, codec, ms);
   }
 
   @Override

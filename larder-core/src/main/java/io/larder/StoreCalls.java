@@ -103,9 +103,31 @@ final class StoreCalls {
    * @return {@code true} if written, {@code null} if the write failed and the cache fails open
    */
   Boolean set(StatsCounter stats, String op, String storeKey, byte[] bytes, long ttlMillis) {
+    return write(stats, op, storeKey, bytes, ttlMillis, false);
+  }
+
+  /**
+   * Writes one key's bytes to the memory store ({@link #memory()}) as {@link #set} does, if the
+   * key is a user's own store key ({@link MemoryStore#setOwn}).
+   *
+   * @return {@code true} if written; {@code false}, counting nothing, if the key is not its own
+   *     store key or not valid; {@code null} if the write failed and the cache fails open
+   */
+  Boolean setOwn(StatsCounter stats, String key, byte[] bytes, long ttlMillis) {
+    return write(stats, "set", key, bytes, ttlMillis, true);
+  }
+
+  private Boolean write(StatsCounter stats, String op, String storeKey, byte[] bytes,
+      long ttlMillis, boolean own) {
     requireOpen();
     try {
-      store.set(storeKey, bytes, ttlMillis);
+      if (own) {
+        if (!memory.setOwn(storeKey, bytes, ttlMillis)) {
+          return Boolean.FALSE;
+        }
+      } else {
+        store.set(storeKey, bytes, ttlMillis);
+      }
     } catch (CacheCodecException e) {
       stats.inc(StatsCounter.Kind.ROUND_TRIP);
       throw e;

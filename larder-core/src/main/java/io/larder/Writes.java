@@ -179,6 +179,49 @@ final class Writes {
     store(view, k, bytes, ms, "set");
   }
 
+  /**
+   * Tells whether a write of a view may try {@link #setOwn}: the store is Larder's memory store,
+   * the view untagged, and no scope nor dropped write on any thread is to be kept true.
+   */
+  boolean toMemory(View view) {
+    return calls.memory() != null && !view.tagged() && scoped.idle();
+  }
+
+  /**
+   * Writes a value as {@link #set} does under a key of an unprefixed view over the memory store
+   * ({@link #toMemory}) that is its own store key, making no {@link Keys.StoreKey}; the store
+   * checks the key as it writes. Does nothing, for the caller to take {@link #set}, when the key
+   * is not its own store key (empty, invalid, or starting with the namespace mark), when the
+   * value is kept as an object, when {@code ms} deletes, and when the value is refused as too
+   * large.
+   *
+   * @return whether the write was done here
+   * @throws IllegalArgumentException if the key is empty or not valid Unicode and the codec
+   *     fails (the key is refused first, as {@link #set}'s caller refuses it)
+   */
+  <T> boolean setOwn(View view, String key, T value, Codec<T> codec, long ms) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    if (ms < 0 || tier.shared(value)) {
+      return false;
+    }
+    byte[] bytes;
+    try {
+      bytes = entries.sealOwn(key, value, codec);
+    } catch (ValueTooLargeException e) {
+      return false;
+    } catch (RuntimeException e) {
+      Keys.checkKey(key);
+      throw e;
+    }
+    // the write is counted with its round trip (StatsCounter.Kind.STORE_WRITE)
+    Boolean ok = calls.setOwn(view.stats(), key, bytes, ms);
+    if (ok == null) {
+      scoped.writeFailed(key, ms);
+    }
+    return ok == null || ok;
+  }
+
   /** Stores sealed bytes, or holds them back in the thread's request scope. */
   void store(View view, Keys.StoreKey k, byte[] bytes, long ms, String op) {
     if (scoped.gather(k.store(), bytes, ms, view.stats())) {

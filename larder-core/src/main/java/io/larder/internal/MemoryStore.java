@@ -259,6 +259,27 @@ public final class MemoryStore implements Store, DecodedValues {
     map.put(key, held(key, value, ttlMillis));
   }
 
+  /**
+   * Writes bytes as {@link #set} does, only if {@code key} is a user's own store key
+   * ({@link KeyLayout#isOwnStoreKey}): the facade's write of an unprefixed cache, whose key this
+   * one look checks.
+   *
+   * @param key the key
+   * @param value the bytes; kept as they are
+   * @param ttlMillis the time to live, or {@link Store#NO_EXPIRY}
+   * @return {@code false}, having written nothing, if {@code key} is empty, invalid or
+   *     namespaced
+   * @throws NullPointerException if {@code key} is null
+   */
+  public boolean setOwn(String key, byte[] value, long ttlMillis) {
+    if (!KeyLayout.isOwnStoreKey(key)) {
+      return false;
+    }
+    map.put(key, ttlMillis == NO_EXPIRY ? value
+        : new Entry(value, null, deadline(ttlMillis), UNVERSIONED));
+    return true;
+  }
+
   @Override
   public void setMany(Map<String, byte[]> entries, long ttlMillis) {
     entries.forEach((k, v) -> set(k, v, ttlMillis));

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.larder.Cache;
+import io.larder.CacheCodecException;
+import io.larder.Codec;
 import io.larder.Larder;
 import io.larder.spi.Store;
 import java.nio.charset.StandardCharsets;
@@ -13,10 +15,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A read of an unprefixed cache over the memory store checks its key only when the store holds
- * no bare value under it (a bare value proves the key valid and its own store key): an empty,
- * invalid or namespaced key must still be refused or escaped, whatever the store holds under it.
+ * no bare value under it (a bare value proves the key valid and its own store key), and a write
+ * leaves the check to the store's one look: an empty, invalid or namespaced key must still be
+ * refused or escaped, whatever the store holds under it.
  */
-class UncheckedHitTest {
+class UncheckedKeyTest {
   private final MemoryCaches caches = new MemoryCaches();
   private final Cache root = caches.open(Larder.builder());
 
@@ -80,5 +83,60 @@ class UncheckedHitTest {
     assertThat(root.get("ttl", String.class)).isNull();
     assertThat(root.stats().hits()).isEqualTo(2);
     assertThat(root.stats().misses()).isEqualTo(1);
+  }
+
+  @Test
+  void aWriteOfAnEmptyOrInvalidKeyIsRefusedAndStoresNothing() {
+    Codec<byte[]> failing = new Codec<>() {
+      @Override
+      public byte[] encode(byte[] value) {
+        throw new CacheCodecException("refused");
+      }
+
+      @Override
+      public byte[] decode(byte[] bytes) {
+        return bytes;
+      }
+    };
+    for (String bad : new String[] {"", "\uD800", "a\uDC00b"}) {
+      assertThatThrownBy(() -> root.set(bad, new byte[] {1}))
+          .as(bad).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> root.set(bad, new byte[] {1}, failing, Cache.FOREVER))
+          .as(bad).isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThatThrownBy(() -> root.set(null, new byte[] {1}))
+        .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> root.set("k", null))
+        .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> root.set("k", new byte[] {1}, failing, Cache.FOREVER))
+        .isInstanceOf(CacheCodecException.class);
+    assertThat(caches.store.size("").entries()).isZero();
+    assertThat(root.stats().writes()).isZero();
+  }
+
+  @Test
+  void aWriteOfAKeyStartingWithTheNamespaceMarkNeverReplacesANamespacesValue() {
+    Cache notes = root.namespace("notes");
+    notes.set("k", new byte[] {1});
+    root.set("~notes::k", new byte[] {2});
+    root.set("~notes::t", new byte[] {3}, Duration.ofMinutes(1));
+
+    assertThat(notes.get("k", byte[].class)).containsExactly(1);
+    assertThat(root.get("~notes::k", byte[].class)).containsExactly(2);
+    assertThat(caches.store.get("~~notes::k")).containsExactly(2);
+    assertThat(caches.store.get("~~notes::t")).containsExactly(3);
+    assertThat(caches.store.get("~notes::t")).isNull();
+  }
+
+  @Test
+  void aWriteIsAPrivateCopyExpiresAndIsCountedOnce() {
+    byte[] value = {1, 2};
+    root.set("b", value, Duration.ofSeconds(10));
+    value[0] = 9;
+    assertThat(root.get("b", byte[].class)).containsExactly(1, 2);
+    assertThat(root.stats().writes()).isEqualTo(1);
+    assertThat(root.stats().roundTrips()).isEqualTo(2);
+    caches.elapse(Duration.ofSeconds(11));
+    assertThat(root.get("b", byte[].class)).isNull();
   }
 }
