@@ -89,6 +89,16 @@ final class Reads {
   /** Opens and counts what the object tier held for a key that is its own store key. */
   private <T> T heldValue(View view, String key, Object held, Codec<T> codec) {
     StatsCounter stats = view.stats();
+    if (held instanceof Decoded d) {
+      Object kept = d.entryFor(codec);
+      if (kept != null && !(kept instanceof Entry) && tier.fits(codec, kept)) {
+        // a value kept with no metadata, decoded by this codec: handed out as it is
+        stats.inc(StatsCounter.Kind.STORE_HIT);
+        @SuppressWarnings("unchecked")
+        T value = (T) kept;
+        return value;
+      }
+    }
     if (!(held instanceof byte[] raw) || !Envelope.bare(raw)) {
       return stored(view, key, null, held, codec).value();
     }
@@ -170,9 +180,9 @@ final class Reads {
       return countedFromStore(view, Entry.absent());
     }
     Decoded read = held instanceof byte[] bytes ? Decoded.ofBytes(bytes) : (Decoded) held;
-    @SuppressWarnings("unchecked")
-    Entry<T> kept = (Entry<T>) read.entryFor(codec);
-    if (kept != null) {
+    Object found = read.entryFor(codec);
+    if (found != null) {
+      Entry<T> kept = ObjectTier.entryOf(found);
       return countedFromStore(view, tier.fits(codec, kept.value()) ? kept : Entry.absent());
     }
     byte[] raw;
@@ -194,7 +204,7 @@ final class Reads {
   /** Offers an entry decoded from {@code raw} back to the object tier, to be kept for others. */
   private <T> void offer(String store, Decoded read, Entry<T> opened, Codec<T> codec,
       byte[] raw) {
-    Decoded decoded = Decoded.of(opened, codec,
+    Decoded decoded = Decoded.of(ObjectTier.kept(opened), codec,
         opened.value() == null ? 0 : ObjectTier.weight(opened.value()), raw);
     calls.objects().offerDecoded(store, read, decoded);
   }

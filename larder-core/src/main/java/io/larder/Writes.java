@@ -56,7 +56,7 @@ final class Writes {
     if (weight > ObjectTier.KEPT_UP_TO && !tier.byReference()) {
       return null;
     }
-    Entry<T> entry = new Entry<>(true, value, meta);
+    Object entry = ObjectTier.kept(new Entry<>(true, value, meta));
     if (tier.byReference() || value == null || BuiltinCodecs.neverRefuses(codec)) {
       return Decoded.lazy(entry, codec, weight, () -> entries.seal(k, value, codec, meta));
     }
