@@ -108,13 +108,12 @@ final class DefaultCache implements Cache {
   @Override
   public <T> void set(String key, T value, Codec<T> codec, Duration ttl) {
     Objects.requireNonNull(codec, "codec");
-    long ms = Ttls.millis(ttl);
     if (plainKeys && runtime.writes.toMemory(view)
-        && runtime.writes.setOwn(view, key, value, codec, ms)) {
+        && runtime.writes.setOwn(view, key, value, codec, ttl)) {
       return;
     }
     Keys.StoreKey k = key(key);
-    runtime.writes.set(view, k, value, codec, ms);
+    runtime.writes.set(view, k, value, codec, Ttls.millis(ttl));
   }
 
   @Override

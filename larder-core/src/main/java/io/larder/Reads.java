@@ -116,11 +116,13 @@ final class Reads {
 
   /**
    * Tells whether a read of a view may go to {@link #memoryValue}: the store is Larder's memory
-   * store, the view untagged and not by reference, and no scope nor dropped write on any thread
-   * could answer a read before the store.
+   * store, the cache open, the view untagged and not by reference, and no scope nor dropped
+   * write on any thread could answer a read before the store.
    */
   boolean fromMemory(View view) {
-    return calls.memory() != null && !view.tagged() && !tier.byReference() && scoped.idle();
+    // a closed cache takes the old path, which refuses an invalid key before it finds it closed
+    return calls.memory() != null && calls.open() && !view.tagged() && !tier.byReference()
+        && scoped.idle();
   }
 
   /**
@@ -145,7 +147,8 @@ final class Reads {
     return heldValue(view, key, held, codec);
   }
 
-  private static Keys.StoreKey plainKey(String key) {
+  /** The resolved form of a key that is its own store key, never hashed. */
+  static Keys.StoreKey plainKey(String key) {
     return new Keys.StoreKey(key, key, key, false);
   }
 

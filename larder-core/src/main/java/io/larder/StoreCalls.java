@@ -173,6 +173,11 @@ final class StoreCalls {
     return closed.compareAndSet(false, true);
   }
 
+  /** Tells whether the cache is still open. */
+  boolean open() {
+    return !closed.get();
+  }
+
   void requireOpen() {
     if (closed.get()) {
       throw new IllegalStateException("cache " + description + " is closed");

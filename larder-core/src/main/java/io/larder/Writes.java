@@ -3,8 +3,10 @@ package io.larder;
 import io.larder.spi.CasLoop;
 import io.larder.spi.Counters;
 import io.larder.spi.Decoded;
+import io.larder.spi.KeyLayout;
 import io.larder.spi.Store;
 import io.larder.spi.StoredValue;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -189,32 +191,36 @@ final class Writes {
 
   /**
    * Writes a value as {@link #set} does under a key of an unprefixed view over the memory store
-   * ({@link #toMemory}) that is its own store key, making no {@link Keys.StoreKey}; the store
-   * checks the key as it writes. Does nothing, for the caller to take {@link #set}, when the key
-   * is not its own store key (empty, invalid, or starting with the namespace mark), when the
-   * value is kept as an object, when {@code ms} deletes, and when the value is refused as too
-   * large.
+   * ({@link #toMemory}) that is its own store key, making no {@link Keys.StoreKey}. Does
+   * nothing, for the caller to take {@link #set} (which refuses or escapes the key first, as
+   * ever), when the key, the value or the TTL is {@code null}, when the key is not its own store
+   * key (empty, invalid, or starting with the namespace mark), when the value is kept as an
+   * object, and when the TTL deletes. The key is thus checked before the TTL, the value and the
+   * codec, in the order {@link #set}'s caller checks them.
    *
    * @return whether the write was done here
-   * @throws IllegalArgumentException if the key is empty or not valid Unicode and the codec
-   *     fails (the key is refused first, as {@link #set}'s caller refuses it)
+   * @throws ValueTooLargeException if the value is too large to store and the cache fails closed
+   * @throws CacheCodecException if the codec fails
    */
-  <T> boolean setOwn(View view, String key, T value, Codec<T> codec, long ms) {
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(value, "value");
-    if (ms < 0 || tier.shared(value)) {
+  <T> boolean setOwn(View view, String key, T value, Codec<T> codec, Duration ttl) {
+    if (key == null || value == null || ttl == null || !KeyLayout.isOwnStoreKey(key)
+        || tier.shared(value)) {
+      return false;
+    }
+    long ms = Ttls.millis(ttl);
+    if (ms < 0) {
       return false;
     }
     byte[] bytes;
     try {
       bytes = entries.sealOwn(key, value, codec);
     } catch (ValueTooLargeException e) {
-      return false;
-    } catch (RuntimeException e) {
-      Keys.checkKey(key);
-      throw e;
+      // refused here, as set refuses it: the codec runs once
+      refused(view, Reads.plainKey(key), e, "set");
+      return true;
     }
-    // the write is counted with its round trip (StatsCounter.Kind.STORE_WRITE)
+    // the write is counted with its round trip (StatsCounter.Kind.STORE_WRITE); the store
+    // checks the key once more, so that it holds no value bare under a key it would refuse
     Boolean ok = calls.setOwn(view.stats(), key, bytes, ms);
     if (ok == null) {
       scoped.writeFailed(key, ms);

@@ -10,6 +10,7 @@ import io.larder.Larder;
 import io.larder.spi.Store;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -138,5 +139,92 @@ class UncheckedKeyTest {
     assertThat(root.stats().roundTrips()).isEqualTo(2);
     caches.elapse(Duration.ofSeconds(11));
     assertThat(root.get("b", byte[].class)).isNull();
+  }
+
+  /** A codec of byte arrays that counts its encodes and hands back {@code payload}, if set. */
+  private static final class CountingCodec implements Codec<byte[]> {
+    final AtomicInteger encodes = new AtomicInteger();
+    byte[] payload;
+
+    @Override
+    public byte[] encode(byte[] value) {
+      encodes.incrementAndGet();
+      return payload != null ? payload : value.clone();
+    }
+
+    @Override
+    public byte[] decode(byte[] bytes) {
+      return bytes;
+    }
+  }
+
+  @Test
+  void aClosedCacheRefusesAnInvalidKeyBeforeItSaysItIsClosed() {
+    root.set("k", "v");
+    root.close();
+    for (String bad : new String[] {"", "\uD800"}) {
+      assertThatThrownBy(() -> root.get(bad, String.class))
+          .as(bad).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> root.set(bad, "v"))
+          .as(bad).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> root.set(bad, new byte[] {1}))
+          .as(bad).isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThatThrownBy(() -> root.get("k", String.class))
+        .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> root.set("k", new byte[] {1}))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void aWriteChecksTheKeyBeforeTheValueAndTheTtl() {
+    CountingCodec codec = new CountingCodec();
+    for (String bad : new String[] {"", "\uD800", "a\uDC00b"}) {
+      assertThatThrownBy(() -> root.set(bad, null, codec, Cache.FOREVER))
+          .as(bad).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> root.set(bad, new byte[] {1}, codec, null))
+          .as(bad).isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThatThrownBy(() -> root.set(null, new byte[] {1}, codec, null))
+        .isInstanceOf(NullPointerException.class).hasMessage("key");
+    assertThatThrownBy(() -> root.set("k", null, codec, null))
+        .isInstanceOf(NullPointerException.class).hasMessage("ttl");
+    assertThatThrownBy(() -> root.set("k", null, codec, Cache.FOREVER))
+        .isInstanceOf(NullPointerException.class).hasMessage("value");
+    assertThat(codec.encodes).hasValue(0);
+    assertThat(caches.store.size("").entries()).isZero();
+  }
+
+  @Test
+  void theCodecNeverRunsForAnInvalidKeyAndRunsOnceForAnEscapedOrTooLargeValue() {
+    CountingCodec codec = new CountingCodec();
+    Codec<byte[]> error = new Codec<>() {
+      @Override
+      public byte[] encode(byte[] value) {
+        throw new AssertionError("the codec ran");
+      }
+
+      @Override
+      public byte[] decode(byte[] bytes) {
+        return bytes;
+      }
+    };
+    for (String bad : new String[] {"", "\uD800", "a\uDC00b"}) {
+      assertThatThrownBy(() -> root.set(bad, new byte[] {1}, codec, Cache.FOREVER))
+          .as(bad).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> root.set(bad, new byte[] {1}, error, Cache.FOREVER))
+          .as(bad).isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThat(codec.encodes).hasValue(0);
+
+    root.set("~notes::k", new byte[] {1}, codec, Cache.FOREVER);
+    assertThat(codec.encodes).as("an escaped key").hasValue(1);
+
+    // over Larder's cap on what a codec may make (64 MiB): refused, fail-closed
+    codec.payload = new byte[(64 << 20) + 1];
+    assertThatThrownBy(() -> root.set("big", new byte[] {1}, codec, Cache.FOREVER))
+        .isInstanceOf(CacheCodecException.class);
+    assertThat(codec.encodes).as("a value too large").hasValue(2);
+    assertThat(root.get("big", byte[].class)).isNull();
   }
 }
