@@ -290,6 +290,14 @@ final class ScopedReads {
   }
 
   /**
+   * Records a write that succeeded while no scope was open ({@link #idle}): a dropped write of
+   * the key remembered since is forgotten, as {@link #written(String, byte[])} forgets it.
+   */
+  void written(String storeKey) {
+    dropped.written(storeKey);
+  }
+
+  /**
    * Records a write (or, with {@link Scopes#MISSING}, a delete) that succeeded, in the thread's
    * scopes and by forgetting an earlier failed write of the key.
    */

@@ -224,6 +224,9 @@ final class Writes {
     Boolean ok = calls.setOwn(view.stats(), key, bytes, ms);
     if (ok == null) {
       scoped.writeFailed(key, ms);
+    } else if (ok) {
+      // a write of the key that failed since toMemory looked is remembered: this one ends it
+      scoped.written(key);
     }
     return ok == null || ok;
   }
