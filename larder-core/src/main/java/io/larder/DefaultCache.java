@@ -89,7 +89,7 @@ final class DefaultCache implements Cache {
       return runtime.reads.plainValue(view, key, codec);
     }
     Keys.StoreKey preloaded = runtime.preloads.preloaded(view.prefix(), key);
-    return runtime.reads.entry(view, preloaded != null ? preloaded : key(key), codec).value();
+    return runtime.reads.value(view, preloaded != null ? preloaded : key(key), codec);
   }
 
   @Override

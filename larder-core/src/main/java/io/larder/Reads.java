@@ -68,8 +68,9 @@ final class Reads {
 
   /**
    * Reads the value of one key as {@link #plain} does, making no {@link Entry} for the
-   * commonest read of all: a hit on bytes in no envelope in an object tier (a {@code byte[]}
-   * in {@code mem:}), which the codec decodes afresh for this caller.
+   * commonest reads of all: a hit on bytes in no envelope in an object tier (a {@code byte[]}
+   * in {@code mem:}), which the codec decodes afresh for this caller, and a hit on a value the
+   * tier keeps with no metadata.
    *
    * @return the value, or {@code null} if absent (a cached {@code null} included)
    */
@@ -77,17 +78,45 @@ final class Reads {
     if (calls.objects() == null || view.tagged() || tier.byReference()) {
       return plain(view, key, codec).value();
     }
-    StatsCounter stats = view.stats();
-    byte[] known = scoped.lookup(key, stats, true);
-    if (known != null) {
-      return open(view, plainKey(key), known == Scopes.MISSING ? null : known, codec, Map.of(),
-          false).value();
-    }
-    return heldValue(view, key, calls.getDecodedOrBytes(stats, key), codec);
+    return objectValue(view, key, null, codec);
   }
 
-  /** Opens and counts what the object tier held for a key that is its own store key. */
-  private <T> T heldValue(View view, String key, Object held, Codec<T> codec) {
+  /**
+   * Reads the value of one resolved key as {@link #entry} does, making no {@link Entry} for a
+   * hit on a value the store's object tier keeps with no metadata.
+   *
+   * @return the value, or {@code null} if absent (a cached {@code null} included)
+   */
+  <T> T value(View view, Keys.StoreKey k, Codec<T> codec) {
+    if (calls.objects() == null || view.tagged() || tier.byReference()) {
+      return entry(view, k, codec).value();
+    }
+    return objectValue(view, k.store(), k, codec);
+  }
+
+  /**
+   * Reads the value of one key of an untagged view from the store's object tier, as
+   * {@link #object} reads its entry.
+   *
+   * @param k the resolved key, or {@code null} when {@code store} is the user key itself
+   */
+  private <T> T objectValue(View view, String store, Keys.StoreKey k, Codec<T> codec) {
+    StatsCounter stats = view.stats();
+    byte[] known = scoped.lookup(store, stats, true);
+    if (known != null) {
+      return open(view, k != null ? k : plainKey(store),
+          known == Scopes.MISSING ? null : known, codec, Map.of(), false).value();
+    }
+    return heldValue(view, store, k, calls.getDecodedOrBytes(stats, store), codec);
+  }
+
+  /**
+   * Opens and counts what the object tier held for a key.
+   *
+   * @param k the resolved key, or {@code null} when {@code store} is the user key itself
+   */
+  private <T> T heldValue(View view, String store, Keys.StoreKey k, Object held,
+      Codec<T> codec) {
     StatsCounter stats = view.stats();
     if (held instanceof Decoded d) {
       Object kept = d.entryFor(codec);
@@ -99,16 +128,17 @@ final class Reads {
         return value;
       }
     }
-    if (!(held instanceof byte[] raw) || !Envelope.bare(raw)) {
-      return stored(view, key, null, held, codec).value();
+    if (k != null || !(held instanceof byte[] raw) || !Envelope.bare(raw)) {
+      return stored(view, store, k, held, codec).value();
     }
-    T value = entries.openBare(key, raw, codec, stats);
+    T value = entries.openBare(store, raw, codec, stats);
     if (value == null) {
       stats.inc(StatsCounter.Kind.STORE_MISS);
       return null;
     }
     if (tier.shared(value)) {
-      offer(key, Decoded.ofBytes(raw), new Entry<>(true, value, Envelope.Meta.NONE), codec, raw);
+      offer(store, Decoded.ofBytes(raw), new Entry<>(true, value, Envelope.Meta.NONE), codec,
+          raw);
     }
     stats.inc(StatsCounter.Kind.STORE_HIT);
     return value;
@@ -144,7 +174,7 @@ final class Reads {
       }
       held = MemoryStore.unwrap(held);
     }
-    return heldValue(view, key, held, codec);
+    return heldValue(view, key, null, held, codec);
   }
 
   /** The resolved form of a key that is its own store key, never hashed. */
