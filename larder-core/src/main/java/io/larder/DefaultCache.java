@@ -80,12 +80,16 @@ final class DefaultCache implements Cache {
   @Override
   public <T> T get(String key, Codec<T> codec) {
     Objects.requireNonNull(codec, "codec");
+    if (plainKeys && runtime.reads.fromMemory(view)) {
+      // the memory store checks the key only when it holds no bare value for it
+      return runtime.reads.memoryValue(view, key, codec);
+    }
     if (plainKeys && Keys.checkKey(key).charAt(0) != KeyLayout.NAMESPACE_MARK) {
       // the store key is the key itself: the commonest read makes no Keys.StoreKey
       return runtime.reads.plainValue(view, key, codec);
     }
     Keys.StoreKey preloaded = runtime.preloads.preloaded(view.prefix(), key);
-    return runtime.reads.entry(view, preloaded != null ? preloaded : key(key), codec).value();
+    return runtime.reads.value(view, preloaded != null ? preloaded : key(key), codec);
   }
 
   @Override
@@ -104,6 +108,10 @@ final class DefaultCache implements Cache {
   @Override
   public <T> void set(String key, T value, Codec<T> codec, Duration ttl) {
     Objects.requireNonNull(codec, "codec");
+    if (plainKeys && runtime.writes.toMemory(view)
+        && runtime.writes.setOwn(view, key, value, codec, ttl)) {
+      return;
+    }
     Keys.StoreKey k = key(key);
     runtime.writes.set(view, k, value, codec, Ttls.millis(ttl));
   }

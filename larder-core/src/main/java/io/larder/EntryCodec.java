@@ -129,6 +129,26 @@ final class EntryCodec {
     if (meta.nullValue()) {
       return Envelope.seal(new byte[0], 0, k.checkedKey(), meta);
     }
+    byte[] payload = payload(k.userKey(), value, codec);
+    byte[] sealed = meta.equals(Envelope.Meta.NONE) && uncheckedCounter(k, payload)
+        ? Envelope.seal(payload, 0, null)
+        : Envelope.seal(payload, compressAbove, k.checkedKey(), meta);
+    return fitting(k.userKey(), sealed);
+  }
+
+  /**
+   * Seals a value with no metadata under a key that is its own store key, never hashed, as
+   * {@link #seal} does, making no {@link Keys.StoreKey}.
+   *
+   * @throws ValueTooLargeException as {@link #seal} throws it
+   * @throws CacheCodecException if the codec fails
+   */
+  <T> byte[] sealOwn(String key, T value, Codec<T> codec) {
+    return fitting(key, Envelope.seal(payload(key, value, codec), compressAbove, null));
+  }
+
+  /** The codec's bytes of a value, refused above {@link Envelope#MAX_INFLATED}. */
+  private static <T> byte[] payload(String userKey, T value, Codec<T> codec) {
     Objects.requireNonNull(value, "value");
     byte[] payload = codec.encode(value);
     if (payload == null) {
@@ -136,15 +156,17 @@ final class EntryCodec {
     }
     if (payload.length > Envelope.MAX_INFLATED) {
       throw new ValueTooLargeException("value of " + payload.length + " bytes for key '"
-          + k.userKey() + "' is over Larder's cap of " + Envelope.MAX_INFLATED
+          + userKey + "' is over Larder's cap of " + Envelope.MAX_INFLATED
           + " bytes; not stored");
     }
-    byte[] sealed = meta.equals(Envelope.Meta.NONE) && uncheckedCounter(k, payload)
-        ? Envelope.seal(payload, 0, null)
-        : Envelope.seal(payload, compressAbove, k.checkedKey(), meta);
+    return payload;
+  }
+
+  /** Returns sealed bytes, refused when over what the store holds. */
+  private byte[] fitting(String userKey, byte[] sealed) {
     if (sealed.length > maxValueBytes) {
       throw new ValueTooLargeException("value of " + sealed.length + " stored bytes for key '"
-          + k.userKey() + "' is over the store's limit of " + maxValueBytes
+          + userKey + "' is over the store's limit of " + maxValueBytes
           + " bytes; not stored");
     }
     return sealed;

@@ -58,15 +58,10 @@ final class Keys {
   }
 
   private static void requireWellFormed(String s, String what) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < s.length()
-          && Character.isLowSurrogate(s.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        throw new IllegalArgumentException(
-            what + " contains an unpaired surrogate at index " + i + "; it is not valid Unicode");
-      }
+    int i = KeyLayout.unpairedSurrogate(s);
+    if (i >= 0) {
+      throw new IllegalArgumentException(
+          what + " contains an unpaired surrogate at index " + i + "; it is not valid Unicode");
     }
   }
 

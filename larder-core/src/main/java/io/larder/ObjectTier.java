@@ -97,6 +97,23 @@ final class ObjectTier {
     return true;
   }
 
+  /**
+   * What a {@link io.larder.spi.Decoded} carries for an entry: the value itself when it is
+   * present with no metadata (the commonest), so that a read follows one reference less; else
+   * the entry. Users never hold an {@link Entry}, so a value is never taken for one.
+   */
+  static Object kept(Entry<?> entry) {
+    return entry.value() != null && entry.meta().equals(Envelope.Meta.NONE) ? entry.value()
+        : entry;
+  }
+
+  /** The entry that what {@link #kept} returned stands for. */
+  @SuppressWarnings("unchecked")
+  static <T> Entry<T> entryOf(Object kept) {
+    return kept instanceof Entry<?> e ? (Entry<T>) e
+        : new Entry<>(true, (T) kept, Envelope.Meta.NONE);
+  }
+
   /** Estimates the heap bytes a kept value takes; see the class comment. */
   static long weight(Object value) {
     return weight(value, 0);

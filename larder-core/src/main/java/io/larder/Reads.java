@@ -1,12 +1,16 @@
 package io.larder;
 
+import io.larder.internal.MemoryStore;
 import io.larder.spi.Decoded;
+import io.larder.spi.KeyLayout;
+import io.larder.spi.KeyRules;
 import io.larder.spi.StoredValue;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Reads values: bytes through {@link ScopedReads}, opened by {@link EntryCodec}, checked
@@ -64,8 +68,9 @@ final class Reads {
 
   /**
    * Reads the value of one key as {@link #plain} does, making no {@link Entry} for the
-   * commonest read of all: a hit on bytes in no envelope in an object tier (a {@code byte[]}
-   * in {@code mem:}), which the codec decodes afresh for this caller.
+   * commonest reads of all: a hit on bytes in no envelope in an object tier (a {@code byte[]}
+   * in {@code mem:}), which the codec decodes afresh for this caller, and a hit on a value the
+   * tier keeps with no metadata.
    *
    * @return the value, or {@code null} if absent (a cached {@code null} included)
    */
@@ -73,29 +78,107 @@ final class Reads {
     if (calls.objects() == null || view.tagged() || tier.byReference()) {
       return plain(view, key, codec).value();
     }
+    return objectValue(view, key, null, codec);
+  }
+
+  /**
+   * Reads the value of one resolved key as {@link #entry} does, making no {@link Entry} for a
+   * hit on a value the store's object tier keeps with no metadata.
+   *
+   * @return the value, or {@code null} if absent (a cached {@code null} included)
+   */
+  <T> T value(View view, Keys.StoreKey k, Codec<T> codec) {
+    if (calls.objects() == null || view.tagged() || tier.byReference()) {
+      return entry(view, k, codec).value();
+    }
+    return objectValue(view, k.store(), k, codec);
+  }
+
+  /**
+   * Reads the value of one key of an untagged view from the store's object tier, as
+   * {@link #object} reads its entry.
+   *
+   * @param k the resolved key, or {@code null} when {@code store} is the user key itself
+   */
+  private <T> T objectValue(View view, String store, Keys.StoreKey k, Codec<T> codec) {
     StatsCounter stats = view.stats();
-    byte[] known = scoped.lookup(key, stats, true);
+    byte[] known = scoped.lookup(store, stats, true);
     if (known != null) {
-      return open(view, plainKey(key), known == Scopes.MISSING ? null : known, codec, Map.of(),
-          false).value();
+      return open(view, k != null ? k : plainKey(store),
+          known == Scopes.MISSING ? null : known, codec, Map.of(), false).value();
     }
-    Object held = calls.getDecodedOrBytes(stats, key);
-    if (!(held instanceof byte[] raw) || !Envelope.bare(raw)) {
-      return stored(view, key, null, held, codec).value();
+    return heldValue(view, store, k, calls.getDecodedOrBytes(stats, store), codec);
+  }
+
+  /**
+   * Opens and counts what the object tier held for a key.
+   *
+   * @param k the resolved key, or {@code null} when {@code store} is the user key itself
+   */
+  private <T> T heldValue(View view, String store, Keys.StoreKey k, Object held,
+      Codec<T> codec) {
+    StatsCounter stats = view.stats();
+    if (held instanceof Decoded d) {
+      Object kept = d.entryFor(codec);
+      if (kept != null && !(kept instanceof Entry) && tier.fits(codec, kept)) {
+        // a value kept with no metadata, decoded by this codec: handed out as it is
+        stats.inc(StatsCounter.Kind.STORE_HIT);
+        @SuppressWarnings("unchecked")
+        T value = (T) kept;
+        return value;
+      }
     }
-    T value = entries.openBare(key, raw, codec, stats);
+    if (k != null || !(held instanceof byte[] raw) || !Envelope.bare(raw)) {
+      return stored(view, store, k, held, codec).value();
+    }
+    T value = entries.openBare(store, raw, codec, stats);
     if (value == null) {
       stats.inc(StatsCounter.Kind.STORE_MISS);
       return null;
     }
     if (tier.shared(value)) {
-      offer(key, Decoded.ofBytes(raw), new Entry<>(true, value, Envelope.Meta.NONE), codec, raw);
+      offer(store, Decoded.ofBytes(raw), new Entry<>(true, value, Envelope.Meta.NONE), codec,
+          raw);
     }
     stats.inc(StatsCounter.Kind.STORE_HIT);
     return value;
   }
 
-  private static Keys.StoreKey plainKey(String key) {
+  /**
+   * Tells whether a read of a view may go to {@link #memoryValue}: the store is Larder's memory
+   * store, the cache open, the view untagged and not by reference, and no scope nor dropped
+   * write on any thread could answer a read before the store.
+   */
+  boolean fromMemory(View view) {
+    // a closed cache takes the old path, which refuses an invalid key before it finds it closed
+    return calls.memory() != null && calls.open() && !view.tagged() && !tier.byReference()
+        && scoped.idle();
+  }
+
+  /**
+   * Reads the value of one key of an unprefixed view over the memory store
+   * ({@link #fromMemory}) as {@link #plainValue} does, checking the key only when the store
+   * holds no bare value for it: a bare value is held only under a key that is valid and its own
+   * store key ({@link io.larder.internal.MemoryStore#getHeld}), so a hit on one reads none of
+   * the key's characters, as a raw Caffeine read of the string it holds reads none.
+   *
+   * @return the value, or {@code null} if absent (a cached {@code null} included)
+   * @throws IllegalArgumentException if the key is empty or not valid Unicode
+   */
+  <T> T memoryValue(View view, String key, Codec<T> codec) {
+    Object held = calls.getHeld(view.stats(), Objects.requireNonNull(key, "key"));
+    if (!MemoryStore.bare(held)) {
+      if (Keys.checkKey(key).charAt(0) == KeyLayout.NAMESPACE_MARK) {
+        // stored under an escaped key: what was read under the key itself is a namespace's
+        return entry(view, Keys.resolve("", key, KeyRules.ANY), codec).value();
+      }
+      held = MemoryStore.unwrap(held);
+    }
+    return heldValue(view, key, null, held, codec);
+  }
+
+  /** The resolved form of a key that is its own store key, never hashed. */
+  static Keys.StoreKey plainKey(String key) {
     return new Keys.StoreKey(key, key, key, false);
   }
 
@@ -130,9 +213,9 @@ final class Reads {
       return countedFromStore(view, Entry.absent());
     }
     Decoded read = held instanceof byte[] bytes ? Decoded.ofBytes(bytes) : (Decoded) held;
-    @SuppressWarnings("unchecked")
-    Entry<T> kept = (Entry<T>) read.entryFor(codec);
-    if (kept != null) {
+    Object found = read.entryFor(codec);
+    if (found != null) {
+      Entry<T> kept = ObjectTier.entryOf(found);
       return countedFromStore(view, tier.fits(codec, kept.value()) ? kept : Entry.absent());
     }
     byte[] raw;
@@ -154,7 +237,7 @@ final class Reads {
   /** Offers an entry decoded from {@code raw} back to the object tier, to be kept for others. */
   private <T> void offer(String store, Decoded read, Entry<T> opened, Codec<T> codec,
       byte[] raw) {
-    Decoded decoded = Decoded.of(opened, codec,
+    Decoded decoded = Decoded.of(ObjectTier.kept(opened), codec,
         opened.value() == null ? 0 : ObjectTier.weight(opened.value()), raw);
     calls.objects().offerDecoded(store, read, decoded);
   }

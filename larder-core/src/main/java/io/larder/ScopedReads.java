@@ -39,6 +39,14 @@ final class ScopedReads {
     this.hidden = dropped::hides;
   }
 
+  /**
+   * Tells whether no scope is open on any thread and no dropped write is remembered: then no
+   * read can be answered before the store.
+   */
+  boolean idle() {
+    return !scopes.anyOpen() && dropped.isEmpty();
+  }
+
   /** Whether the store's reads return arrays no one else holds. */
   boolean ownedReads() {
     return ownedReads;
@@ -279,6 +287,14 @@ final class ScopedReads {
         counting.add(StatsCounter.Kind.WRITE, n);
       }
     }
+  }
+
+  /**
+   * Records a write that succeeded while no scope was open ({@link #idle}): a dropped write of
+   * the key remembered since is forgotten, as {@link #written(String, byte[])} forgets it.
+   */
+  void written(String storeKey) {
+    dropped.written(storeKey);
   }
 
   /**

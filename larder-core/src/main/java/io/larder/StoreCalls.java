@@ -1,6 +1,7 @@
 package io.larder;
 
 import io.larder.spi.Decoded;
+import io.larder.internal.MemoryStore;
 import io.larder.spi.DecodedValues;
 import io.larder.spi.Store;
 import java.lang.System.Logger.Level;
@@ -20,6 +21,7 @@ final class StoreCalls {
 
   private final Store store;
   private final DecodedValues objects;
+  private final MemoryStore memory;
   private final String description;
   private final boolean failOpen;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -32,6 +34,12 @@ final class StoreCalls {
     this.failOpen = failOpen;
     // found once here, so that no call asks the store what it is
     this.objects = store instanceof DecodedValues d ? d : null;
+    this.memory = store instanceof MemoryStore m ? m : null;
+  }
+
+  /** The store as Larder's own memory store, or {@code null} if it is another. */
+  MemoryStore memory() {
+    return memory;
   }
 
   /** The store's object tier, or {@code null} if it keeps bytes only. */
@@ -50,10 +58,23 @@ final class StoreCalls {
    *     of an entry of bytes only, or {@code null}
    */
   Object getDecodedOrBytes(StatsCounter stats, String storeKey) {
+    return objectRead(stats, storeKey, false);
+  }
+
+  /**
+   * Reads one entry from the memory store ({@link #memory()}) as {@link #getDecodedOrBytes}
+   * does, as {@link MemoryStore#getHeld} answers: an entry with an expiry or a version in its
+   * wrapper, so that a bare value tells the caller the key is valid.
+   */
+  Object getHeld(StatsCounter stats, String storeKey) {
+    return objectRead(stats, storeKey, true);
+  }
+
+  private Object objectRead(StatsCounter stats, String storeKey, boolean wrapped) {
     requireOpen();
     Object held;
     try {
-      held = objects.getDecodedOrBytes(storeKey);
+      held = wrapped ? memory.getHeld(storeKey) : objects.getDecodedOrBytes(storeKey);
     } catch (CacheCodecException e) {
       stats.inc(StatsCounter.Kind.ROUND_TRIP);
       throw e;
@@ -63,7 +84,7 @@ final class StoreCalls {
       return failedRead(stats,
           new CacheException("store " + description + " failed: " + e, e));
     }
-    if (held == null || held instanceof byte[] || held instanceof Decoded) {
+    if (wrapped || held == null || held instanceof byte[] || held instanceof Decoded) {
       return held;
     }
     // a store of another author broke the SPI's promise: a failed read, not a
@@ -82,9 +103,31 @@ final class StoreCalls {
    * @return {@code true} if written, {@code null} if the write failed and the cache fails open
    */
   Boolean set(StatsCounter stats, String op, String storeKey, byte[] bytes, long ttlMillis) {
+    return write(stats, op, storeKey, bytes, ttlMillis, false);
+  }
+
+  /**
+   * Writes one key's bytes to the memory store ({@link #memory()}) as {@link #set} does, if the
+   * key is a user's own store key ({@link MemoryStore#setOwn}).
+   *
+   * @return {@code true} if written; {@code false}, counting nothing, if the key is not its own
+   *     store key or not valid; {@code null} if the write failed and the cache fails open
+   */
+  Boolean setOwn(StatsCounter stats, String key, byte[] bytes, long ttlMillis) {
+    return write(stats, "set", key, bytes, ttlMillis, true);
+  }
+
+  private Boolean write(StatsCounter stats, String op, String storeKey, byte[] bytes,
+      long ttlMillis, boolean own) {
     requireOpen();
     try {
-      store.set(storeKey, bytes, ttlMillis);
+      if (own) {
+        if (!memory.setOwn(storeKey, bytes, ttlMillis)) {
+          return Boolean.FALSE;
+        }
+      } else {
+        store.set(storeKey, bytes, ttlMillis);
+      }
     } catch (CacheCodecException e) {
       stats.inc(StatsCounter.Kind.ROUND_TRIP);
       throw e;
@@ -128,6 +171,11 @@ final class StoreCalls {
   /** Marks the cache closed; {@code true} only for the call that closed it. */
   boolean close() {
     return closed.compareAndSet(false, true);
+  }
+
+  /** Tells whether the cache is still open. */
+  boolean open() {
+    return !closed.get();
   }
 
   void requireOpen() {

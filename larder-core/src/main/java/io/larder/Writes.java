@@ -3,8 +3,10 @@ package io.larder;
 import io.larder.spi.CasLoop;
 import io.larder.spi.Counters;
 import io.larder.spi.Decoded;
+import io.larder.spi.KeyLayout;
 import io.larder.spi.Store;
 import io.larder.spi.StoredValue;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,7 +58,7 @@ final class Writes {
     if (weight > ObjectTier.KEPT_UP_TO && !tier.byReference()) {
       return null;
     }
-    Entry<T> entry = new Entry<>(true, value, meta);
+    Object entry = ObjectTier.kept(new Entry<>(true, value, meta));
     if (tier.byReference() || value == null || BuiltinCodecs.neverRefuses(codec)) {
       return Decoded.lazy(entry, codec, weight, () -> entries.seal(k, value, codec, meta));
     }
@@ -177,6 +179,56 @@ final class Writes {
       return;
     }
     store(view, k, bytes, ms, "set");
+  }
+
+  /**
+   * Tells whether a write of a view may try {@link #setOwn}: the store is Larder's memory store,
+   * the view untagged, and no scope nor dropped write on any thread is to be kept true.
+   */
+  boolean toMemory(View view) {
+    return calls.memory() != null && !view.tagged() && scoped.idle();
+  }
+
+  /**
+   * Writes a value as {@link #set} does under a key of an unprefixed view over the memory store
+   * ({@link #toMemory}) that is its own store key, making no {@link Keys.StoreKey}. Does
+   * nothing, for the caller to take {@link #set} (which refuses or escapes the key first, as
+   * ever), when the key, the value or the TTL is {@code null}, when the key is not its own store
+   * key (empty, invalid, or starting with the namespace mark), when the value is kept as an
+   * object, and when the TTL deletes. The key is thus checked before the TTL, the value and the
+   * codec, in the order {@link #set}'s caller checks them.
+   *
+   * @return whether the write was done here
+   * @throws ValueTooLargeException if the value is too large to store and the cache fails closed
+   * @throws CacheCodecException if the codec fails
+   */
+  <T> boolean setOwn(View view, String key, T value, Codec<T> codec, Duration ttl) {
+    if (key == null || value == null || ttl == null || !KeyLayout.isOwnStoreKey(key)
+        || tier.shared(value)) {
+      return false;
+    }
+    long ms = Ttls.millis(ttl);
+    if (ms < 0) {
+      return false;
+    }
+    byte[] bytes;
+    try {
+      bytes = entries.sealOwn(key, value, codec);
+    } catch (ValueTooLargeException e) {
+      // refused here, as set refuses it: the codec runs once
+      refused(view, Reads.plainKey(key), e, "set");
+      return true;
+    }
+    // the write is counted with its round trip (StatsCounter.Kind.STORE_WRITE); the store
+    // checks the key once more, so that it holds no value bare under a key it would refuse
+    Boolean ok = calls.setOwn(view.stats(), key, bytes, ms);
+    if (ok == null) {
+      scoped.writeFailed(key, ms);
+    } else if (ok) {
+      // a write of the key that failed since toMemory looked is remembered: this one ends it
+      scoped.written(key);
+    }
+    return ok == null || ok;
   }
 
   /** Stores sealed bytes, or holds them back in the thread's request scope. */

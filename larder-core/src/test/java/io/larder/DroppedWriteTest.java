@@ -115,4 +115,60 @@ class DroppedWriteTest {
     assertThat(cache.get("k", String.class)).as("the caller knows the write failed")
         .isEqualTo("old");
   }
+
+  @Test
+  void aWriteOverTheMemoryStoreThatEndsAfterAFailedWriteOfTheKeyEndsTheMiss() throws Exception {
+    // the memory store's own clock fails while failing is set: a write with a TTL then fails
+    java.util.concurrent.atomic.AtomicBoolean failing =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    InstantSource storeClock = () -> {
+      if (failing.get()) {
+        throw new IllegalStateException("the store's clock is down (test)");
+      }
+      return clock.instant();
+    };
+    Store memory = Stores.memoryBuilder().clock(storeClock).build();
+    Cache cache = Larder.builder().store(memory).clock(clock).failOpen(true).build();
+    java.util.concurrent.CountDownLatch encoding = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Codec<byte[]> held = new Codec<>() {
+      @Override
+      public byte[] encode(byte[] value) {
+        encoding.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
+        return value.clone();
+      }
+
+      @Override
+      public byte[] decode(byte[] bytes) {
+        return bytes;
+      }
+    };
+    java.util.concurrent.ExecutorService other =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      // the write looks for remembered failures, then its codec waits for the failure below
+      java.util.concurrent.Future<?> write =
+          other.submit(() -> cache.set("k", new byte[] {1}, held, Cache.FOREVER));
+      encoding.await();
+      failing.set(true);
+      cache.set("k", new byte[] {2}, Duration.ofMinutes(1));
+      failing.set(false);
+      assertThat(cache.stats().storeErrors()).isEqualTo(1);
+      release.countDown();
+      write.get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+      assertThat(cache.get("k", byte[].class)).as("the later write's value").containsExactly(1);
+    } finally {
+      release.countDown();
+      other.shutdownNow();
+      cache.close();
+      memory.close();
+    }
+  }
 }

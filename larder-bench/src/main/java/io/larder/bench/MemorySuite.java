@@ -28,6 +28,12 @@ import java.util.function.Function;
  * shared by every key: raw Caffeine then held a single hot array and its check passed by
  * identity without reading it, while Larder's copies were 100,000 distinct arrays.)
  *
+ * <p>For information, each {@code byte[]} case also runs a third contender, raw Caffeine
+ * handing out (on get) or keeping (on put) a copy, as a cache must that no caller can change
+ * another's value through: the {@code ... vs copying Caffeine} rows compare Larder with it, in
+ * the same rounds. Its puts go into a Caffeine of their own, so the raw Caffeine's gets read
+ * what they read before it was added. The goal's rows are the ones against raw Caffeine.
+ *
  * <p>Measured more steadily than other suites (see {@link #throughput}): every window starts
  * after a full collection, a full run takes {@link #ROUNDS} rounds, and each contender's get
  * is its own lambda, so that neither shares a call site with the other inside the work.
@@ -41,6 +47,8 @@ final class MemorySuite implements Suite {
    * one or two windows that a long collection or a neighbour's burst slowed.
    */
   static final int ROUNDS = 9;
+  /** The informational contender: raw Caffeine copying each {@code byte[]} in or out. */
+  private static final String COPYING = "caffeine+copy";
 
   @Override
   public String name() {
@@ -58,22 +66,28 @@ final class MemorySuite implements Suite {
     for (int i = 0; i < KEYS; i++) {
       values[i] = stamped(i);
     }
-    com.github.benmanes.caffeine.cache.Cache<String, byte[]> caffeine = Caffeine.newBuilder()
-        .maximumWeight(MAX_BYTES)
-        .weigher((String k, byte[] v) -> k.length() + v.length + 96)
-        .build();
+    com.github.benmanes.caffeine.cache.Cache<String, byte[]> caffeine = bytesCaffeine();
+    // the copying put writes into a Caffeine of its own, so that the raw one holds only the
+    // arrays made above whatever ran before its gets
+    com.github.benmanes.caffeine.cache.Cache<String, byte[]> copied = bytesCaffeine();
     List<Result> results = new ArrayList<>();
     try (Cache cache = Larder.open("mem:?maxBytes=" + MAX_BYTES)) {
-      for (int i = 0; i < SAMPLES; i++) { // warm both with the same sequence
+      for (int i = 0; i < SAMPLES; i++) { // warm all with the same sequence
         int k = zipf[i];
         cache.set(keys[k], values[k]);
         caffeine.put(keys[k], values[k]);
+        copied.put(keys[k], values[k].clone());
       }
       for (int threads : new int[] {1, 16}) {
         Map<String, Double> m = gets(settings, threads, keys, zipf,
-            k -> cache.get(k, byte[].class), caffeine::getIfPresent, MemorySuite::requireStamp);
+            k -> cache.get(k, byte[].class), caffeine::getIfPresent, k -> {
+              byte[] found = caffeine.getIfPresent(k);
+              return found == null ? null : found.clone();
+            }, MemorySuite::requireStamp);
         results.add(Result.rate("zipf get 100B, " + threads + " thr", m.get("larder"),
             m.get("caffeine"), "Caffeine (raw)", "ops/s"));
+        results.add(Result.rate("zipf get 100B vs copying Caffeine, " + threads + " thr",
+            m.get("larder"), m.get(COPYING), "Caffeine (raw) + copy", "ops/s"));
         Map<String, Harness.Work> puts = new LinkedHashMap<>();
         puts.put("larder", r -> {
           int k = zipf[r.nextInt(SAMPLES)];
@@ -83,13 +97,27 @@ final class MemorySuite implements Suite {
           int k = zipf[r.nextInt(SAMPLES)];
           caffeine.put(keys[k], values[k]);
         });
+        puts.put(COPYING, r -> {
+          int k = zipf[r.nextInt(SAMPLES)];
+          copied.put(keys[k], values[k].clone());
+        });
         m = throughput(settings, threads, puts);
         results.add(Result.rate("zipf put 100B, " + threads + " thr", m.get("larder"),
             m.get("caffeine"), "Caffeine (raw)", "ops/s"));
+        results.add(Result.rate("zipf put 100B vs copying Caffeine, " + threads + " thr",
+            m.get("larder"), m.get(COPYING), "Caffeine (raw) + copy", "ops/s"));
       }
       results.addAll(strings(settings, keys, zipf));
     }
     return results;
+  }
+
+  /** A raw Caffeine of 100-byte values, bounded and weighed as the memory store is. */
+  private static com.github.benmanes.caffeine.cache.Cache<String, byte[]> bytesCaffeine() {
+    return Caffeine.newBuilder()
+        .maximumWeight(MAX_BYTES)
+        .weigher((String k, byte[] v) -> k.length() + v.length + 96)
+        .build();
   }
 
   /** Zipf gets of 100-char strings, at 1 and 16 threads: the object tier's case. */
@@ -112,7 +140,7 @@ final class MemorySuite implements Suite {
       }
       for (int threads : new int[] {1, 16}) {
         Map<String, Double> m = gets(settings, threads, keys, zipf,
-            k -> cache.get(k, String.class), caffeine::getIfPresent,
+            k -> cache.get(k, String.class), caffeine::getIfPresent, null,
             (found, k) -> requireSame(found, values[k]));
         results.add(Result.rate("zipf get 100-char String, " + threads + " thr",
             m.get("larder"), m.get("caffeine"), "Caffeine (raw)", "ops/s"));
@@ -157,18 +185,19 @@ final class MemorySuite implements Suite {
   }
 
   /**
-   * Measures Larder's and Caffeine's Zipf gets side by side; every hit is checked, a miss is a
-   * valid result (the caches hold half the keys), and each must hit a quarter of its reads.
+   * Measures Larder's and Caffeine's Zipf gets side by side, and a copying Caffeine's
+   * ({@link #COPYING}) when {@code copying} is not {@code null}; every hit is checked, a miss is
+   * a valid result (the caches hold half the keys), and each must hit a quarter of its reads.
    */
   private static <T> Map<String, Double> gets(Harness.Settings settings, int threads,
       String[] keys, int[] zipf, Function<String, T> larder, Function<String, T> caffeine,
-      Check<T> checkHit) throws Exception {
+      Function<String, T> copying, Check<T> checkHit) throws Exception {
     Map<String, Harness.Work> gets = new LinkedHashMap<>();
     LongAdder[] larderCounts = {new LongAdder(), new LongAdder()};
     LongAdder[] caffeineCounts = {new LongAdder(), new LongAdder()};
-    // written out twice on purpose: each contender's calls to its cache and to the check are
-    // then call sites of their own, whose type profiles the JIT keeps apart (a shared helper
-    // would share them)
+    // written out for each contender on purpose: each one's calls to its cache and to the
+    // check are then call sites of their own, whose type profiles the JIT keeps apart (a shared
+    // helper would share them)
     gets.put("larder", r -> {
       int k = zipf[r.nextInt(SAMPLES)];
       T found = larder.apply(keys[k]);
@@ -187,7 +216,22 @@ final class MemorySuite implements Suite {
       }
       caffeineCounts[1].increment();
     });
+    LongAdder[] copyingCounts = {new LongAdder(), new LongAdder()};
+    if (copying != null) {
+      gets.put(COPYING, r -> {
+        int k = zipf[r.nextInt(SAMPLES)];
+        T found = copying.apply(keys[k]);
+        if (found != null) {
+          checkHit.check(found, k);
+          copyingCounts[0].increment();
+        }
+        copyingCounts[1].increment();
+      });
+    }
     Map<String, Double> m = throughput(settings, threads, gets);
+    if (copying != null) {
+      requireHitRatio(COPYING, copyingCounts[0], copyingCounts[1]);
+    }
     requireHitRatio("larder", larderCounts[0], larderCounts[1]);
     requireHitRatio("caffeine", caffeineCounts[0], caffeineCounts[1]);
     return m;

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.larder.spi.Counters;
 import io.larder.spi.Decoded;
 import io.larder.spi.DecodedValues;
+import io.larder.spi.KeyLayout;
 import io.larder.spi.Store;
 import io.larder.spi.StoreSize;
 import io.larder.spi.StoreTraits;
@@ -29,9 +30,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * entry the facade wrote or offered, charged at the facade's estimate of its heap size
  * ({@link Decoded#weight()}) rather than by its bytes, which may never be made.
  *
- * <p>The commonest entry, bytes that never expire, is kept as the bare array, with no
- * {@link Entry} around it: a read then follows one reference less, and a write allocates
- * nothing and bumps no shared counter. Versions are drawn only when a versioned read asks: a
+ * <p>The commonest entries, bytes or a {@link Decoded} entry that never expire under a key that
+ * is a user's own ({@link KeyLayout#isOwnStoreKey}: not empty, valid Unicode, not namespaced),
+ * are kept bare, with no {@link Entry} around them: a read then follows one reference less, and
+ * a write allocates nothing and bumps no shared counter. A bare value therefore also proves that
+ * its key is a valid user key, which lets the facade skip checking the key of a read that finds
+ * one ({@link #getHeld}). Versions are drawn only when a versioned read asks: a
  * write holds its value unversioned, {@link #getVersioned} gives the value it reads the next
  * version of a counter (holding it as an {@link Entry}), and a compare-and-set matches only an
  * entry that still carries the version it was given, so any write in between (of the same bytes,
@@ -79,7 +83,10 @@ public final class MemoryStore implements Store, DecodedValues {
     }
   }
 
-  /** Values: a {@code byte[]} (bytes that never expire) or an {@link Entry}. */
+  /**
+   * Values: held bare, a {@code byte[]} or a {@link Decoded} (never expiring, unversioned, under
+   * a user's own key), or else an {@link Entry}.
+   */
   private final com.github.benmanes.caffeine.cache.Cache<String, Object> cache;
   private final ConcurrentMap<String, Object> map;
   private final Ticker ticker;
@@ -117,11 +124,44 @@ public final class MemoryStore implements Store, DecodedValues {
     return d < 0 ? Long.MAX_VALUE - 1 : d;
   }
 
-  /** Whether a held value (a bare array, or an entry) is present and not expired. */
+  /** Whether a held value (a bare one, or an entry) is present and not expired. */
   private boolean live(Object held) {
-    return held instanceof byte[]
-        || held != null && (((Entry) held).deadline == Long.MAX_VALUE
-            || ((Entry) held).deadline > ticker.read());
+    return held != null && (!(held instanceof Entry e) || e.deadline == Long.MAX_VALUE
+        || e.deadline > ticker.read());
+  }
+
+  /**
+   * Tells whether a value {@link #getHeld} returned is held bare: bytes or a {@link Decoded}
+   * entry that never expire, written under a key that {@link KeyLayout#isOwnStoreKey} accepts.
+   *
+   * @param held what {@link #getHeld} returned
+   * @return {@code true} if bare; {@code false} for {@code null} and for a wrapped entry
+   */
+  public static boolean bare(Object held) {
+    return held instanceof byte[] || held instanceof Decoded;
+  }
+
+  /**
+   * Returns what {@link #getDecodedOrBytes} would return for a value {@link #getHeld} returned.
+   *
+   * @param held what {@link #getHeld} returned
+   * @return a {@code byte[]}, a {@link Decoded}, or {@code null}
+   */
+  public static Object unwrap(Object held) {
+    return held instanceof Entry e ? (e.decoded != null ? e.decoded : e.bytes) : held;
+  }
+
+  /**
+   * Reads a key as {@link #getDecodedOrBytes} does, but hands back an entry with an expiry or
+   * a version in a wrapper ({@link #unwrap} opens it): a value {@link #bare} then also says
+   * that {@code key} is its own store key and valid, since only such keys hold values bare.
+   * The key is not checked: an empty or invalid one reads as {@code null} or a wrapper.
+   *
+   * @param key the store key
+   * @return a bare {@code byte[]} or {@link Decoded}, a wrapper, or {@code null} if absent
+   */
+  public Object getHeld(String key) {
+    return read(key);
   }
 
   /**
@@ -138,48 +178,59 @@ public final class MemoryStore implements Store, DecodedValues {
     return null;
   }
 
-  /** What to hold for written bytes, unversioned: the bare array if they never expire. */
-  private Object held(byte[] value, long ttlMillis) {
-    return ttlMillis == NO_EXPIRY ? value
-        : new Entry(value, null, deadline(ttlMillis), UNVERSIONED);
+  /** What to hold for written bytes, unversioned: the bare array if it may be. */
+  private Object held(String key, byte[] value, long ttlMillis) {
+    return hold(key, value, null, ttlMillis == NO_EXPIRY ? Long.MAX_VALUE : deadline(ttlMillis),
+        UNVERSIONED);
   }
 
-  /** The entry of a held value, making one (not stored) for a bare array. */
+  /**
+   * What to hold for an entry: bare (its bytes, or its decoded entry) when it never expires,
+   * has no version and {@code key} is a user's own; else an {@link Entry}.
+   */
+  private static Object hold(String key, byte[] bytes, Decoded decoded, long deadline,
+      long version) {
+    if (deadline == Long.MAX_VALUE && version == UNVERSIONED && KeyLayout.isOwnStoreKey(key)) {
+      return bytes != null ? bytes : decoded;
+    }
+    return new Entry(bytes, decoded, deadline, version);
+  }
+
+  /** The entry of a held value, making one (not stored) for a bare value. */
   private static Entry asEntry(Object held) {
-    return held instanceof byte[] b ? new Entry(b, null, Long.MAX_VALUE, UNVERSIONED)
+    if (held instanceof byte[] b) {
+      return new Entry(b, null, Long.MAX_VALUE, UNVERSIONED);
+    }
+    return held instanceof Decoded d ? new Entry(null, d, Long.MAX_VALUE, UNVERSIONED)
         : (Entry) held;
   }
 
   @Override
   public byte[] get(String key) {
     Object held = read(key);
-    return held instanceof byte[] b ? b : held != null ? ((Entry) held).value() : null;
+    return held instanceof byte[] b ? b : held != null ? asEntry(held).value() : null;
   }
 
   @Override
   public Decoded getDecoded(String key) {
     Object held = read(key);
     return held instanceof byte[] b ? Decoded.ofBytes(b)
-        : held != null ? ((Entry) held).asDecoded() : null;
+        : held instanceof Decoded d ? d : held != null ? ((Entry) held).asDecoded() : null;
   }
 
   @Override
   public Object getDecodedOrBytes(String key) {
-    Object held = read(key);
-    if (held instanceof Entry e) {
-      return e.decoded != null ? e.decoded : e.bytes;
-    }
-    return held;
+    return unwrap(read(key));
   }
 
   @Override
   public void setDecoded(String key, Decoded value, long ttlMillis) {
-    map.put(key, new Entry(null, value, deadline(ttlMillis), UNVERSIONED));
+    map.put(key, hold(key, null, value, deadline(ttlMillis), UNVERSIONED));
   }
 
   @Override
   public boolean addDecoded(String key, Decoded value, long ttlMillis) {
-    return add(key, new Entry(null, value, deadline(ttlMillis), UNVERSIONED));
+    return add(key, hold(key, null, value, deadline(ttlMillis), UNVERSIONED));
   }
 
   @Override
@@ -187,7 +238,7 @@ public final class MemoryStore implements Store, DecodedValues {
     map.computeIfPresent(key, (k, held) -> {
       Entry old = asEntry(held);
       return old.holds(read) && live(held)
-          ? new Entry(null, decoded, old.deadline, old.version) : held;
+          ? hold(k, null, decoded, old.deadline, old.version) : held;
     });
   }
 
@@ -195,7 +246,7 @@ public final class MemoryStore implements Store, DecodedValues {
   public Map<String, byte[]> getMany(Collection<String> keys) {
     Map<String, byte[]> result = new HashMap<>();
     cache.getAllPresent(keys).forEach((k, held) -> {
-      byte[] value = held instanceof byte[] b ? b : live(held) ? ((Entry) held).value() : null;
+      byte[] value = held instanceof byte[] b ? b : live(held) ? asEntry(held).value() : null;
       if (value != null) {
         result.put(k, value);
       }
@@ -205,7 +256,28 @@ public final class MemoryStore implements Store, DecodedValues {
 
   @Override
   public void set(String key, byte[] value, long ttlMillis) {
-    map.put(key, held(value, ttlMillis));
+    map.put(key, held(key, value, ttlMillis));
+  }
+
+  /**
+   * Writes bytes as {@link #set} does, only if {@code key} is a user's own store key
+   * ({@link KeyLayout#isOwnStoreKey}): the facade's write of an unprefixed cache, whose key this
+   * one look checks.
+   *
+   * @param key the key
+   * @param value the bytes; kept as they are
+   * @param ttlMillis the time to live, or {@link Store#NO_EXPIRY}
+   * @return {@code false}, having written nothing, if {@code key} is empty, invalid or
+   *     namespaced
+   * @throws NullPointerException if {@code key} is null
+   */
+  public boolean setOwn(String key, byte[] value, long ttlMillis) {
+    if (!KeyLayout.isOwnStoreKey(key)) {
+      return false;
+    }
+    map.put(key, ttlMillis == NO_EXPIRY ? value
+        : new Entry(value, null, deadline(ttlMillis), UNVERSIONED));
+    return true;
   }
 
   @Override
@@ -215,7 +287,7 @@ public final class MemoryStore implements Store, DecodedValues {
 
   @Override
   public boolean add(String key, byte[] value, long ttlMillis) {
-    return add(key, held(value, ttlMillis));
+    return add(key, held(key, value, ttlMillis));
   }
 
   private boolean add(String key, Object entry) {
@@ -259,11 +331,11 @@ public final class MemoryStore implements Store, DecodedValues {
         return null;
       }
       touched[0] = true;
-      if (held instanceof byte[] && ttlMillis == NO_EXPIRY) {
+      if (bare(held) && ttlMillis == NO_EXPIRY) {
         return held;
       }
       Entry old = asEntry(held);
-      return new Entry(old.bytes, old.decoded, deadline(ttlMillis), old.version);
+      return hold(k, old.bytes, old.decoded, deadline(ttlMillis), old.version);
     });
     return touched[0];
   }
@@ -274,14 +346,13 @@ public final class MemoryStore implements Store, DecodedValues {
     map.compute(key, (k, held) -> {
       if (!live(held)) {
         result[0] = delta;
-        return held(Counters.format(delta), ttlMillis);
+        return held(k, Counters.format(delta), ttlMillis);
       }
       Entry old = asEntry(held);
       byte[] value = old.value();
       result[0] = Counters.add(key, Counters.parse(key, value == null ? new byte[0] : value),
           delta);
-      return old.deadline == Long.MAX_VALUE ? Counters.format(result[0])
-          : new Entry(Counters.format(result[0]), null, old.deadline, UNVERSIONED);
+      return hold(k, Counters.format(result[0]), null, old.deadline, UNVERSIONED);
     });
     return result[0];
   }
@@ -337,7 +408,7 @@ public final class MemoryStore implements Store, DecodedValues {
         return live(held) ? held : null;
       }
       swapped[0] = true;
-      return held(value, ttlMillis);
+      return held(k, value, ttlMillis);
     });
     return swapped[0];
   }
@@ -380,8 +451,9 @@ public final class MemoryStore implements Store, DecodedValues {
   }
 
   private static long weight(String key, Object held) {
-    return 2L * key.length() + (held instanceof byte[] b ? b.length : ((Entry) held).weight())
-        + ENTRY_OVERHEAD;
+    long value = held instanceof byte[] b ? b.length
+        : held instanceof Decoded d ? d.weight() : ((Entry) held).weight();
+    return 2L * key.length() + value + ENTRY_OVERHEAD;
   }
 
   /**

@@ -30,6 +30,41 @@ public final class KeyLayout {
   private KeyLayout() {}
 
   /**
+   * Tells whether a key is one an unprefixed cache stores as it is: not empty, valid Unicode (no
+   * unpaired surrogate), and not starting with {@link #NAMESPACE_MARK}. A store holding keys
+   * written by the facade can tell from this, without asking it, which of its keys are a user's
+   * own ({@code io.larder}'s memory store holds those lighter).
+   *
+   * @param key a store key
+   * @return {@code true} if {@code key} is a valid user key that is its own store key
+   * @throws NullPointerException if {@code key} is null
+   */
+  public static boolean isOwnStoreKey(String key) {
+    return !key.isEmpty() && key.charAt(0) != NAMESPACE_MARK && unpairedSurrogate(key) < 0;
+  }
+
+  /**
+   * Returns the index of the first unpaired surrogate in {@code s}, which makes it invalid
+   * Unicode.
+   *
+   * @param s a string
+   * @return the index, or -1 if {@code s} is valid Unicode
+   * @throws NullPointerException if {@code s} is null
+   */
+  public static int unpairedSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
    * A namespaced store key split at its first {@code ::}.
    *
    * @param path the encoded segments joined by {@code :}, for {@code ~shop:notes::312}

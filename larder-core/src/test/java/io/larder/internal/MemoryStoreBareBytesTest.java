@@ -147,4 +147,32 @@ class MemoryStoreBareBytesTest {
     assertThat(store.delete("k")).isTrue();
     assertThat(store.delete("k")).isFalse();
   }
+
+  @Test
+  void onlyAnEntryThatNeverExpiresUnderAUsersOwnKeyIsHeldBare() {
+    Decoded decoded = Decoded.lazy("entry", "codec", 10, () -> bytes("v"));
+    store.setDecoded("k", decoded, Store.NO_EXPIRY);
+    store.set("b", bytes("v"), Store.NO_EXPIRY);
+    store.setDecoded("~ns::k", decoded, Store.NO_EXPIRY);
+    store.set("~ns::b", bytes("v"), Store.NO_EXPIRY);
+    store.set("", bytes("v"), Store.NO_EXPIRY);
+    store.set("\uD800", bytes("v"), Store.NO_EXPIRY);
+    store.setDecoded("ttl", decoded, 60_000);
+
+    assertThat(store.getHeld("k")).isSameAs(decoded);
+    assertThat(MemoryStore.bare(store.getHeld("b"))).isTrue();
+    for (String wrapped : new String[] {"~ns::k", "~ns::b", "", "\uD800", "ttl"}) {
+      Object held = store.getHeld(wrapped);
+      assertThat(MemoryStore.bare(held)).as(wrapped).isFalse();
+      assertThat(MemoryStore.unwrap(held)).as(wrapped).isNotNull();
+    }
+    assertThat(MemoryStore.unwrap(store.getHeld("~ns::k"))).isSameAs(decoded);
+    assertThat(store.getDecodedOrBytes("k")).isSameAs(decoded);
+    assertThat(store.get("k")).containsExactly(bytes("v"));
+
+    store.getVersioned("k");
+    assertThat(MemoryStore.bare(store.getHeld("k"))).isFalse();
+    assertThat(MemoryStore.unwrap(store.getHeld("k"))).isSameAs(decoded);
+    assertThat(store.size()).isEqualTo(7);
+  }
 }
