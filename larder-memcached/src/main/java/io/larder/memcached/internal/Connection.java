@@ -154,6 +154,16 @@ final class Connection implements AutoCloseable {
     return direct != null && direct.isFree();
   }
 
+  /** For tests: how many callers are queued on the direct connection for its next batch. */
+  int directQueued() {
+    return direct == null ? 0 : direct.queued();
+  }
+
+  /** For tests: how many requests the direct connection sent in batches of two or more. */
+  long directCombined() {
+    return direct == null ? 0 : direct.combined();
+  }
+
   /** For tests: the bytes that have arrived on the direct socket and are not read yet. */
   int directUnreadBytes() {
     return direct == null ? 0 : direct.unreadBytes();

@@ -96,6 +96,8 @@ final class DirectConnection {
   private final ConcurrentLinkedQueue<Waiter> queue = new ConcurrentLinkedQueue<>();
   /** Whether a socket is open, for callers deciding whether to queue. */
   private volatile boolean up;
+  /** Requests sent in batches of two or more, for tests; written by the holder only. */
+  private volatile long combined;
   /** Whether the holder is a call {@link #send started} alone, not a batch's leader. */
   private volatile boolean startedAlone;
   private final byte[] line = new byte[ReplyDecoder.MAX_LINE];
@@ -305,6 +307,9 @@ final class DirectConnection {
     if (batch.isEmpty()) {
       release();
       return;
+    }
+    if (batch.size() > 1) {
+      combined += batch.size();
     }
     exchange(batch, deadline, true);
   }
@@ -641,6 +646,16 @@ final class DirectConnection {
   /** For tests: tells whether the connection is open and free now. */
   boolean isFree() {
     return !busy.get();
+  }
+
+  /** For tests: how many callers are queued for the next batch. */
+  int queued() {
+    return queue.size();
+  }
+
+  /** For tests: how many requests were sent in batches of two or more so far. */
+  long combined() {
+    return combined;
   }
 
   /** For tests: the bytes that have arrived on the socket and are not read yet. */

@@ -406,4 +406,135 @@ class DirectConnectionTest {
       }
     });
   }
+  /**
+   * Answers as {@link #echo} does, holding the answer to {@code mg first} until {@code first}
+   * is released and the answer to any {@code mg s...} until {@code stalled} is.
+   */
+  private static java.util.function.Function<String, String> firstThenStalled(
+      CountDownLatch first, CountDownLatch stalled) {
+    return line -> {
+      CountDownLatch hold = line.startsWith("mg first") ? first
+          : line.startsWith("mg s") ? stalled : null;
+      if (hold != null) {
+        try {
+          hold.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return echo(line);
+    };
+  }
+
+  @Test
+  void callsQueuedBehindABatchInFlightGoOutTogetherAndEachGetsItsOwnReply() throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    fake.answer = firstThenStalled(first, new CountDownLatch(0));
+    store(Duration.ofSeconds(30));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+    ExecutorService pool = Executors.newFixedThreadPool(5);
+    try {
+      Future<byte[]> lead = pool.submit(() -> store.get("first"));
+      assertThat(nextMetaCommand(1)).isEqualTo("mg first v"); // holds the direct connection
+      List<Future<byte[]>> queued = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        String key = "q" + i;
+        queued.add(pool.submit(() -> store.get(key)));
+      }
+      eventually("four callers queued", () -> store.connection.directQueued() == 4);
+      first.countDown();
+
+      assertThat(lead.get(30, TimeUnit.SECONDS)).isEqualTo("first".getBytes(US_ASCII));
+      for (int i = 0; i < 4; i++) {
+        assertThat(queued.get(i).get(30, TimeUnit.SECONDS)).isEqualTo(("q" + i).getBytes(US_ASCII));
+      }
+      assertThat(store.connection.directCombined()).isEqualTo(4); // the four, in one batch
+      // past the hello and mg first, which nextMetaCommand took
+      assertThat(fake.receivedOn.get(1)).containsExactlyInAnyOrder(
+          "mg q0 v", "mg q1 v", "mg q2 v", "mg q3 v");
+      assertThat(fake.receivedOn.get(0)).noneMatch(line -> line.startsWith("m"));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aCombinedBatchTheServerStallsFailsEachCallerOnceAndTheNextCallGetsItsOwnReply()
+      throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    CountDownLatch stalled = new CountDownLatch(1);
+    fake.answer = firstThenStalled(first, stalled);
+    // the queued calls must be in before the first call's timeout: generous on a loaded machine
+    store(Duration.ofSeconds(2));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+    ExecutorService pool = Executors.newFixedThreadPool(5);
+    try {
+      Future<byte[]> lead = pool.submit(() -> store.get("first"));
+      assertThat(nextMetaCommand(1)).isEqualTo("mg first v");
+      List<Future<byte[]>> queued = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        String key = "s" + i;
+        queued.add(pool.submit(() -> store.get(key)));
+      }
+      eventually("four callers queued", () -> store.connection.directQueued() == 4);
+      first.countDown(); // the four go out together, and the server sits on them
+
+      assertThat(lead.get(30, TimeUnit.SECONDS)).isEqualTo("first".getBytes(US_ASCII));
+      for (Future<byte[]> call : queued) {
+        assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(CacheTimeoutException.class)
+            .hasMessageContaining("timed out after 2000 ms");
+      }
+      assertThat(store.connection.directCombined()).isEqualTo(4);
+    } finally {
+      pool.shutdownNow();
+    }
+    stalled.countDown(); // the late replies go to a socket the client has closed
+    for (int i = 0; i < 20; i++) {
+      assertThat(store.get("k" + i)).isEqualTo(("k" + i).getBytes(US_ASCII));
+    }
+    eventually("a new direct connection", () -> fake.connections.get() == 3
+        && store.connection.directIsFree());
+    assertThat(store.get("again")).isEqualTo("again".getBytes(US_ASCII));
+    assertThat(fake.receivedOn.get(2)).contains("mg again v");
+  }
+
+  @Test
+  void anInterruptedQueuedCallerGivesUpUnsentAndKeepsItsFlag() throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    fake.answer = firstThenStalled(first, new CountDownLatch(0));
+    store(Duration.ofSeconds(30));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<byte[]> lead = pool.submit(() -> store.get("first"));
+      assertThat(nextMetaCommand(1)).isEqualTo("mg first v");
+      CountDownLatch interrupted = new CountDownLatch(1);
+      java.util.concurrent.atomic.AtomicReference<Thread> caller =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      Future<Boolean> queued = pool.submit(() -> {
+        caller.set(Thread.currentThread());
+        try {
+          store.get("gone");
+          return false;
+        } catch (CacheException e) {
+          assertThat(e).hasMessageContaining("interrupted");
+          return Thread.currentThread().isInterrupted();
+        } finally {
+          interrupted.countDown();
+        }
+      });
+      eventually("the caller queued", () -> store.connection.directQueued() == 1);
+      caller.get().interrupt();
+      assertThat(queued.get(30, TimeUnit.SECONDS)).as("failed, flag kept").isTrue();
+      first.countDown();
+      assertThat(lead.get(30, TimeUnit.SECONDS)).isEqualTo("first".getBytes(US_ASCII));
+      assertThat(store.get("next")).isEqualTo("next".getBytes(US_ASCII));
+      assertThat(store.connection.directQueued()).isZero();
+      assertThat(fake.receivedOn.get(1)).containsExactly("mg next v"); // past mg first
+      assertThat(fake.received).noneMatch(line -> line.startsWith("mg gone"));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }
