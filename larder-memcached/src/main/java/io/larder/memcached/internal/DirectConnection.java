@@ -278,8 +278,9 @@ final class DirectConnection {
       return;
     }
     long deadline = batch.get(0).request.deadlineNanos;
-    for (Waiter w : batch) {
-      deadline = w.request.deadlineNanos - deadline > 0 ? w.request.deadlineNanos : deadline;
+    for (int i = 1; i < batch.size(); i++) {
+      long d = batch.get(i).request.deadlineNanos;
+      deadline = d - deadline > 0 ? d : deadline;
     }
     if (batch.size() > 1) {
       combined += batch.size();
@@ -461,10 +462,11 @@ final class DirectConnection {
   /** Writes the requests of a batch in one write. */
   private void write(List<Waiter> batch) throws IOException {
     int length = 0;
-    for (Waiter w : batch) {
-      ByteBuf payload = w.request.takePayload();
+    for (int i = 0; i < batch.size(); i++) { // indexed: no iterator for a lone call's list
+      Request request = batch.get(i).request;
+      ByteBuf payload = request.takePayload();
       if (payload == null) {
-        throw new IllegalStateException(w.request + " was already sent");
+        throw new IllegalStateException(request + " was already sent");
       }
       try {
         int n = payload.readableBytes();
@@ -544,6 +546,9 @@ final class DirectConnection {
 
   /** Wakes the first queued caller still waiting to be sent. */
   private void wakeNext() {
+    if (queue.isEmpty()) {
+      return; // a lone call's release: no iterator
+    }
     for (Waiter q : queue) {
       if (q.state() == Waiter.WAITING) {
         LockSupport.unpark(q.thread);
