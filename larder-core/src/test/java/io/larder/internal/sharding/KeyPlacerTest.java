@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** The per-call placer of bulk reads puts every key where the ring does. */
 class KeyPlacerTest {
 
-  @Property(tries = 40, seed = "20261205")
+  @Property(tries = 25, seed = "20261205")
   void thePlacerPutsEveryKeyWhereTheRingDoes(@ForAll("keys") List<String> keys,
       @ForAll @IntRange(min = 1, max = 6) int servers, @ForAll boolean weighted) {
     List<KetamaRing.Node> nodes = new ArrayList<>();
