@@ -69,7 +69,7 @@ final class DirectConnection {
   private static final int MAX_BATCH = 256;
   /** A read buffer grown past this by a large reply is not kept. */
   private static final int RETAINED = 256 * 1024;
-  private static final int INITIAL = 16 * 1024;
+  private static final int INITIAL = 64 * 1024; // a bulk reply of ~60 kB in one read
   private static final byte[] VERSION = "version\r\n".getBytes(StandardCharsets.US_ASCII);
   /** What memcached at {@code maxconns} writes before it hangs up. */
   private static final String TOO_MANY = "ERROR Too many open connections";
