@@ -30,6 +30,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * A second, blocking connection to one memcached server, on which callers' threads write their
@@ -101,6 +102,11 @@ final class DirectConnection {
   private volatile long combined;
   /** Whether the holder is a call {@link #send started} alone, not a batch's leader. */
   private volatile boolean startedAlone;
+  /**
+   * For tests: run by a batch's leader with each queued request it looked at, before it takes
+   * it from the queue; set before the connection is used.
+   */
+  Consumer<Request> peeked;
   private final byte[] line = new byte[ReplyDecoder.MAX_LINE];
   private ByteBuf input = Unpooled.buffer(INITIAL);
   private byte[] output = new byte[4096];
@@ -188,14 +194,15 @@ final class DirectConnection {
       if (Thread.interrupted()) {
         Thread.currentThread().interrupt();
         if (giveUp(call, state)) {
-          throw new CacheException(request + " on memcached " + server + " interrupted");
+          throw unsent(request, state,
+              new CacheException(request + " on memcached " + server + " interrupted"));
         }
         continue;
       }
       long left = request.deadlineNanos - System.nanoTime();
       if (left <= 0) {
         if (giveUp(call, state)) {
-          throw timedOut(request, null);
+          throw unsent(request, state, timedOut(request, null));
         }
         continue;
       }
@@ -308,8 +315,13 @@ final class DirectConnection {
         if (!batch.isEmpty() && bytes + size > MAX_PAYLOAD) {
           break; // the next batch's
         }
-        queue.poll(); // q: only the holder takes from the queue
-        if (!q.compareAndSet(Waiter.WAITING, Waiter.SENT)) {
+        Consumer<Request> hook = peeked;
+        if (hook != null) {
+          hook.accept(q.request);
+        }
+        // by identity, not poll(): q's own thread may have given it up and removed it since
+        // the peek, and poll() would then take the next caller, never to be sent or woken
+        if (!queue.remove(q) || !q.compareAndSet(Waiter.WAITING, Waiter.SENT)) {
           continue; // gave up
         }
         if (q.request.deadlineNanos - now <= 0) { // its caller has not noticed yet: not sent
@@ -367,6 +379,17 @@ final class DirectConnection {
       }
     }
     return healthy;
+  }
+
+  /**
+   * The failure of a call given up in {@code state}: one given up while still queued was never
+   * written, so its request is failed here, which releases its pooled bytes.
+   */
+  private static CacheException unsent(Request request, int state, CacheException e) {
+    if (state == Waiter.WAITING) {
+      request.fail(e);
+    }
+    return e;
   }
 
   private CacheTimeoutException timedOut(Request request, Exception cause) {
