@@ -240,6 +240,11 @@ final class DirectConnection {
    */
   void send(Request request) {
     startedAlone = true;
+    if (!queue.isEmpty()) {
+      // callers that queued after tryAcquire took the connection, before the flag was set:
+      // they would park until receive(), which a fan-out may reach only a timeout later
+      wakeAll();
+    }
     try {
       write(List.of(new Waiter(request, Waiter.SENT)));
     } catch (IOException e) {
