@@ -78,8 +78,10 @@ class DirectConnectionIT {
     } finally {
       pool.shutdownNow();
     }
-    // else the calls above would have proved nothing about combining
-    assertThat(store.connection.directCombined()).isGreaterThan(100);
+    // else the calls above would have proved nothing about combining; how many combine is the
+    // scheduler's choice (7,980 of 8,000 in a quiet run), DirectConnectionTest proves that
+    // queued calls do
+    assertThat(store.connection.directCombined()).isPositive();
   }
 
   @Test

@@ -202,4 +202,44 @@ class DirectConnectionQueueTest {
     assertThat(direct.isFree()).isTrue();
     assertThat(fake.received).noneMatch(line -> line.startsWith("mg single"));
   }
+
+  @Test
+  void aCombinedBatchTheServerStallsFailsEachCallerOnceAndTheNextCallGetsItsOwnReply()
+      throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    CountDownLatch stalled = new CountDownLatch(1);
+    fake.answer = line -> line.startsWith("mg s") ? holdThenEcho(stalled, line)
+        : firstHeldUntil(first).apply(line);
+    open(null);
+    Future<List<Reply>> holding = holder();
+    // queued in well under this on a loaded machine; the batch then waits for it in flight
+    long within = TimeUnit.SECONDS.toNanos(5);
+    List<Future<List<Reply>>> queued = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      queued.add(queue(get("s" + i, within), new AtomicReference<>()));
+    }
+    first.countDown(); // the four go out together, and the server sits on them
+
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    for (Future<List<Reply>> call : queued) {
+      assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(CacheTimeoutException.class);
+    }
+    assertThat(direct.combined()).isEqualTo(4);
+    // the fake reads no further than the first of the four: it sits on it
+    assertThat(fake.received).contains("mg s0 v");
+    stalled.countDown(); // the late replies go to a socket the client has closed
+    eventually("the direct connection open again", direct::isFree);
+    assertThat(value(direct.run(get("next", FAR)))).isEqualTo("next");
+  }
+
+  private static String holdThenEcho(CountDownLatch hold, String line) {
+    try {
+      hold.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    String key = line.split(" ")[1];
+    return "VA " + key.length() + "\r\n" + key;
+  }
 }

@@ -53,8 +53,17 @@ class DirectConnectionTest {
 
   /** Answers as {@link #echo} does, holding the answer to {@code mg slow} until released. */
   private static java.util.function.Function<String, String> slowUntil(CountDownLatch release) {
+    return holding("mg slow", release);
+  }
+
+  /**
+   * Answers as {@link #echo} does, holding the answer to a command line that starts with
+   * {@code prefix} until {@code release} is counted down.
+   */
+  private static java.util.function.Function<String, String> holding(String prefix,
+      CountDownLatch release) {
     return line -> {
-      if (line.startsWith("mg slow")) {
+      if (line.startsWith(prefix)) {
         try {
           release.await(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -413,30 +422,10 @@ class DirectConnectionTest {
       }
     });
   }
-  /**
-   * Answers as {@link #echo} does, holding the answer to {@code mg first} until {@code first}
-   * is released and the answer to any {@code mg s...} until {@code stalled} is.
-   */
-  private static java.util.function.Function<String, String> firstThenStalled(
-      CountDownLatch first, CountDownLatch stalled) {
-    return line -> {
-      CountDownLatch hold = line.startsWith("mg first") ? first
-          : line.startsWith("mg s") ? stalled : null;
-      if (hold != null) {
-        try {
-          hold.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return echo(line);
-    };
-  }
-
   @Test
   void callsQueuedBehindABatchInFlightGoOutTogetherAndEachGetsItsOwnReply() throws Exception {
     CountDownLatch first = new CountDownLatch(1);
-    fake.answer = firstThenStalled(first, new CountDownLatch(0));
+    fake.answer = holding("mg first", first);
     store(Duration.ofSeconds(30));
     eventually("two connections", () -> fake.receivedOn.size() == 2);
     ExecutorService pool = Executors.newFixedThreadPool(5);
@@ -466,44 +455,9 @@ class DirectConnectionTest {
   }
 
   @Test
-  void aCombinedBatchTheServerStallsFailsEachCallerOnceAndTheNextCallGetsItsOwnReply()
-      throws Exception {
-    CountDownLatch first = new CountDownLatch(1);
-    CountDownLatch stalled = new CountDownLatch(1);
-    fake.answer = firstThenStalled(first, stalled);
-    // the queued calls must be in before the first call's timeout: generous on a loaded machine
-    store(Duration.ofSeconds(2));
-    eventually("two connections", () -> fake.receivedOn.size() == 2);
-    ExecutorService pool = Executors.newFixedThreadPool(5);
-    try {
-      Future<byte[]> lead = pool.submit(() -> store.get("first"));
-      assertThat(nextMetaCommand(1)).isEqualTo("mg first v");
-      List<Future<byte[]>> queued = new java.util.ArrayList<>();
-      for (int i = 0; i < 4; i++) {
-        String key = "s" + i;
-        queued.add(pool.submit(() -> store.get(key)));
-      }
-      eventually("four callers queued", () -> store.connection.directQueued() == 4);
-      first.countDown(); // the four go out together, and the server sits on them
-
-      assertThat(lead.get(30, TimeUnit.SECONDS)).isEqualTo("first".getBytes(US_ASCII));
-      for (Future<byte[]> call : queued) {
-        assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
-            .hasCauseInstanceOf(CacheTimeoutException.class)
-            .hasMessageContaining("timed out after 2000 ms");
-      }
-      assertThat(store.connection.directCombined()).isEqualTo(4);
-    } finally {
-      pool.shutdownNow();
-    }
-    stalled.countDown(); // the late replies go to a socket the client has closed
-    assertOwnRepliesThenANewDirectConnection();
-  }
-
-  @Test
   void anInterruptedQueuedCallerGivesUpUnsentAndKeepsItsFlag() throws Exception {
     CountDownLatch first = new CountDownLatch(1);
-    fake.answer = firstThenStalled(first, new CountDownLatch(0));
+    fake.answer = holding("mg first", first);
     store(Duration.ofSeconds(30));
     eventually("two connections", () -> fake.receivedOn.size() == 2);
     ExecutorService pool = Executors.newFixedThreadPool(2);
