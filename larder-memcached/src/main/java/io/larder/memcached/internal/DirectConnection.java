@@ -232,8 +232,9 @@ final class DirectConnection {
 
   /**
    * Writes a request on the calling thread, which took the connection with
-   * {@link #tryAcquire()} and keeps it until {@link #receive} reads the replies; if the write
-   * fails, the connection is closed (and no longer held) and this throws.
+   * {@link #tryAcquire()} and keeps it until {@link #receive} reads the replies; callers that
+   * queued meanwhile are woken and go the pipelined way. If the write fails, the connection is
+   * closed (and no longer held) and this throws.
    *
    * @param request the request, not yet written
    * @throws CacheConnectionException if the write fails

@@ -74,10 +74,18 @@ class DirectConnectionQueueTest {
 
   /** Each key as its value; the answer to {@code mg first} only once {@code first} opens. */
   private static Function<String, String> firstHeldUntil(CountDownLatch first) {
+    return holding("mg first", first);
+  }
+
+  /**
+   * Each key as its value; the answer to a command line starting with {@code prefix} only once
+   * {@code release} opens.
+   */
+  private static Function<String, String> holding(String prefix, CountDownLatch release) {
     return line -> {
-      if (line.startsWith("mg first")) {
+      if (line.startsWith(prefix)) {
         try {
-          first.await(30, TimeUnit.SECONDS);
+          release.await(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
@@ -208,8 +216,9 @@ class DirectConnectionQueueTest {
       throws Exception {
     CountDownLatch first = new CountDownLatch(1);
     CountDownLatch stalled = new CountDownLatch(1);
-    fake.answer = line -> line.startsWith("mg s") ? holdThenEcho(stalled, line)
-        : firstHeldUntil(first).apply(line);
+    Function<String, String> stalling = holding("mg s", stalled);
+    Function<String, String> firstHeld = firstHeldUntil(first);
+    fake.answer = line -> line.startsWith("mg s") ? stalling.apply(line) : firstHeld.apply(line);
     open(null);
     Future<List<Reply>> holding = holder();
     // queued in well under this on a loaded machine; the batch then waits for it in flight
@@ -231,15 +240,5 @@ class DirectConnectionQueueTest {
     stalled.countDown(); // the late replies go to a socket the client has closed
     eventually("the direct connection open again", direct::isFree);
     assertThat(value(direct.run(get("next", FAR)))).isEqualTo("next");
-  }
-
-  private static String holdThenEcho(CountDownLatch hold, String line) {
-    try {
-      hold.await(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    String key = line.split(" ")[1];
-    return "VA " + key.length() + "\r\n" + key;
   }
 }
