@@ -616,9 +616,10 @@ public class ShardedStore implements Store {
   }
 
   /**
-   * Groups the keys of a bulk read by the shard they live on, in the ring's server order: each
-   * key placed once with a per-call {@link KeyPlacer}, each group an array. Duplicate keys are
-   * passed on, as {@link Store#getMany} allows.
+   * Groups the keys of a bulk read ({@code getMany} and {@code getManyAsync}) by the shard
+   * they live on, in the ring's server order: each key placed once with a per-call
+   * {@link KeyPlacer}, each group an array. Duplicate keys are passed on, as
+   * {@link Store#getMany} allows (the contract's repeated-key case holds every store to it).
    */
   Map<Shard, List<String>> keysByShard(Ring r, Collection<String> keys) {
     String[] all = keys.toArray(new String[0]);
