@@ -164,6 +164,19 @@ final class Connection implements AutoCloseable {
     return direct == null ? 0 : direct.combined();
   }
 
+  /**
+   * For tests: tells whether no request of this client is still counted as unanswered on the
+   * pipelined connection (a caller can return a moment before its request is uncounted).
+   */
+  boolean pipelinedIdle() {
+    return outstanding.get() == 0;
+  }
+
+  /** For tests: how many calls were started alone on the direct connection (fan-out parts). */
+  long directStarted() {
+    return direct == null ? 0 : direct.startedCalls();
+  }
+
   /** For tests: the bytes that have arrived on the direct socket and are not read yet. */
   int directUnreadBytes() {
     return direct == null ? 0 : direct.unreadBytes();

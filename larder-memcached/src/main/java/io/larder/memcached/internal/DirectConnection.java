@@ -100,6 +100,8 @@ final class DirectConnection {
   private volatile boolean up;
   /** Requests sent in batches of two or more, for tests; written by the holder only. */
   private volatile long combined;
+  /** Calls {@link #send started} alone so far, for tests; written by the holder only. */
+  private volatile long startedCalls;
   /** Whether the holder is a call {@link #send started} alone, not a batch's leader. */
   private volatile boolean startedAlone;
   /**
@@ -241,6 +243,7 @@ final class DirectConnection {
    */
   void send(Request request) {
     startedAlone = true;
+    startedCalls++;
     if (!queue.isEmpty()) {
       // callers that queued after tryAcquire took the connection, before the flag was set:
       // they would park until receive(), which a fan-out may reach only a timeout later
@@ -723,6 +726,11 @@ final class DirectConnection {
   /** For tests: how many requests were sent in batches of two or more so far. */
   long combined() {
     return combined;
+  }
+
+  /** For tests: how many calls were started alone so far. */
+  long startedCalls() {
+    return startedCalls;
   }
 
   /** For tests: the bytes that have arrived on the socket and are not read yet. */

@@ -92,9 +92,29 @@ class PoolFanOutIT {
     }
   }
 
-  /** Every part of the last call was read: the real servers' direct connections are free. */
-  private void assertRealServersFree() {
+  /**
+   * How many calls each real server's direct connection has started alone so far, once no
+   * earlier call of the test is still counted on a pipelined connection (which would send the
+   * next parts the pipelined way).
+   */
+  private List<Long> startedDirect() throws Exception {
+    List<Long> started = new ArrayList<>();
     for (DefaultMemcachedStore s : stores) {
+      eventually("nothing in flight on " + s.server(), s.connection::pipelinedIdle);
+      started.add(s.connection.directStarted());
+    }
+    return started;
+  }
+
+  /**
+   * Every part of the last call went over the real servers' direct connections (else their
+   * being free would prove nothing) and was read: those connections are free again.
+   */
+  private void assertRealServersFree(List<Long> startedBefore) {
+    for (int i = 0; i < stores.size(); i++) {
+      DefaultMemcachedStore s = stores.get(i);
+      assertThat(s.connection.directStarted()).as("parts started on %s's direct connection",
+          s.server()).isEqualTo(startedBefore.get(i) + 1);
       assertThat(s.connection.directIsFree()).as("direct connection to %s free", s.server())
           .isTrue();
     }
@@ -127,7 +147,8 @@ class PoolFanOutIT {
   }
 
   @Test
-  void aServerThatHangsUpInTheMiddleOfABulkReadFailsItAfterTheOthersAnswered() {
+  void aServerThatHangsUpInTheMiddleOfABulkReadFailsItAfterTheOthersAnswered()
+      throws Exception {
     CountDownLatch asked = new CountDownLatch(1);
     fake.answer = line -> {
       if (line.startsWith("get ")) {
@@ -142,17 +163,19 @@ class PoolFanOutIT {
       return "HD";
     };
     assertRealKeysReadRight(); // the real servers' connections are warm and free
+    List<Long> started = startedDirect();
 
     assertThatThrownBy(() -> pool.getMany(allKeys()))
         .isInstanceOf(CacheConnectionException.class);
 
     assertThat(asked.getCount()).as("the fake received its part").isZero();
-    assertRealServersFree();
+    assertRealServersFree(started);
     assertRealKeysReadRight();
   }
 
   @Test
-  void aServerThatNeverAnswersABulkReadTimesItOutAndLeavesTheOthersInStep() {
+  void aServerThatNeverAnswersABulkReadTimesItOutAndLeavesTheOthersInStep()
+      throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     fake.answer = line -> {
       if (line.startsWith("get ")) {
@@ -166,10 +189,11 @@ class PoolFanOutIT {
       return "HD";
     };
     try {
+      List<Long> started = startedDirect();
       assertThatThrownBy(() -> pool.getMany(allKeys()))
           .isInstanceOf(CacheTimeoutException.class);
 
-      assertRealServersFree();
+      assertRealServersFree(started);
       assertRealKeysReadRight();
     } finally {
       release.countDown();
