@@ -2,6 +2,7 @@ package io.larder.memcached;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.larder.internal.sharding.ShardedStore;
 import io.larder.spi.AsyncStore;
 import io.larder.spi.Store;
 import io.larder.testkit.AsyncLoad;
@@ -53,6 +54,45 @@ class MemcachedPoolContractIT extends StoreContract {
   void concurrentCallsOverThePoolEachGetTheirOwnAnswer() throws Exception {
     try (Store pool = TestStores.open(TestStores.poolUrl(servers) + "?timeout=5s")) {
       assertThat(ConcurrentCalls.check(pool, "merged:", 16, 300)).isGreaterThan(2_000);
+    }
+  }
+
+  @Test
+  void aBulkReadOverThePoolTakesEveryKeysValueFromTheServerTheRingNames() throws Exception {
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      keys.add("own:" + i);
+    }
+    List<String> asked = new ArrayList<>(keys);
+    asked.addAll(keys.subList(0, 10)); // a repeated key is answered once
+    try (Store pool = TestStores.open(TestStores.poolUrl(servers) + "?timeout=5s")) {
+      // every server holds every key, with a value naming that server: a part answered by the
+      // wrong server, or a reply matched to the wrong part, shows as a wrong name
+      for (MemcachedServer server : servers) {
+        try (Store one = TestStores.open(server.url())) {
+          Map<String, byte[]> values = new LinkedHashMap<>();
+          keys.forEach(k -> values.put(k, (server.port() + "/" + k).getBytes(StandardCharsets.UTF_8)));
+          one.setMany(values, Store.NO_EXPIRY);
+        }
+      }
+      ShardedStore sharded = (ShardedStore) pool;
+      java.util.Set<String> serversRead = new java.util.HashSet<>();
+
+      Map<String, byte[]> got = pool.getMany(asked);
+      Map<String, byte[]> gotAsync = ((AsyncStore) pool).getManyAsync(asked)
+          .get(30, java.util.concurrent.TimeUnit.SECONDS); // grouped by the same helper
+
+      for (Map<String, byte[]> answer : List.of(got, gotAsync)) {
+        assertThat(answer).containsOnlyKeys(keys);
+        for (String k : keys) {
+          String owner = sharded.serverFor(k);
+          String port = owner.substring(owner.lastIndexOf(':') + 1);
+          assertThat(new String(answer.get(k), StandardCharsets.UTF_8)).as(k)
+              .isEqualTo(port + "/" + k);
+          serversRead.add(owner);
+        }
+      }
+      assertThat(serversRead).hasSize(3);
     }
   }
 

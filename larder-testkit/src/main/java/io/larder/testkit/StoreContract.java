@@ -335,6 +335,19 @@ public abstract class StoreContract {
   }
 
   @Test
+  void aKeyRepeatedInOneStoreGetManyIsAnsweredOnceWithItsValue() {
+    // Store.getMany allows duplicates, and a sharded store passes them on to its servers
+    String twice = prefix + ":twice";
+    byte[] value = "t".getBytes(StandardCharsets.UTF_8);
+    store.set(twice, value, Store.NO_EXPIRY);
+
+    Map<String, byte[]> got = store.getMany(List.of(twice, prefix + ":missing", twice));
+
+    assertThat(got).containsOnlyKeys(twice);
+    assertThat(got.get(twice)).containsExactly(value);
+  }
+
+  @Test
   @CountsAtServer
   void setManyWritesEverythingInOneRoundTrip() {
     Map<String, Object> entries = new LinkedHashMap<>();

@@ -115,7 +115,7 @@ final class AsyncShardedStore extends ShardedStore implements AsyncStore {
     if (keys.isEmpty()) {
       return CompletableFuture.completedFuture(new HashMap<>());
     }
-    return onEachAsync(byShard(r, keys, k -> k), AsyncStore::getManyAsync).thenApply(parts -> {
+    return onEachAsync(keysByShard(r, keys), AsyncStore::getManyAsync).thenApply(parts -> {
       Map<String, byte[]> merged = new HashMap<>();
       parts.forEach(merged::putAll);
       return merged;

@@ -199,10 +199,21 @@ final class KetamaRing {
    * @return the server's index, or -1 if the ring has no points
    */
   int serverFor(byte[] key) {
+    return points.length == 0 ? -1 : serverForHash(keyHash(hashing, key));
+  }
+
+  /**
+   * Returns the position, in the list the ring was built from, of the server for a key whose
+   * hash in this ring's mode ({@link #keyHash}) is known.
+   *
+   * @param hash the key's hash
+   * @return the server's index, or -1 if the ring has no points
+   */
+  int serverForHash(int hash) {
     if (points.length == 0) {
       return -1;
     }
-    long target = point(keyHash(hashing, key), 0);
+    long target = point(hash, 0);
     // target has index 0, the least possible, so the search lands on the first point whose
     // value is >= the hash, the lowest server index first among equal values
     int at = Arrays.binarySearch(points, target);
@@ -224,6 +235,11 @@ final class KetamaRing {
    */
   int serverFor(String key) {
     return serverFor(key.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Returns the mode, which decides the key hash. */
+  Hashing hashing() {
+    return hashing;
   }
 
   /** Returns how many servers the ring was built from. */
@@ -268,9 +284,14 @@ final class KetamaRing {
    * is signed: each byte is sign-extended before it is added.
    */
   static int oneAtATime(byte[] bytes) {
+    return oneAtATime(bytes, bytes.length);
+  }
+
+  /** {@link #oneAtATime(byte[])} of {@code bytes[0, length)}. */
+  static int oneAtATime(byte[] bytes, int length) {
     int h = 0;
-    for (byte b : bytes) {
-      h += b; // a Java byte is signed: 0xC3 adds 0xFFFFFFC3, as (uint32_t)(char) 0xC3 does
+    for (int i = 0; i < length; i++) {
+      h += bytes[i]; // a Java byte is signed: 0xC3 adds 0xFFFFFFC3, as (uint32_t)(char) 0xC3 does
       h += h << 10;
       h ^= h >>> 6;
     }
@@ -289,15 +310,19 @@ final class KetamaRing {
   }
 
   static byte[] md5(byte[] bytes) {
+    return newMd5().digest(bytes);
+  }
+
+  /** Returns a fresh MD5 digest, cloned from a prototype (cheaper than a provider look-up). */
+  static MessageDigest newMd5() {
     try {
-      MessageDigest md = (MessageDigest) MD5.clone();
-      return md.digest(bytes);
+      return (MessageDigest) MD5.clone();
     } catch (CloneNotSupportedException e) {
       throw new IllegalStateException("MD5 digests cannot be cloned", e);
     }
   }
 
-  private static int littleEndian(byte[] b, int at) {
+  static int littleEndian(byte[] b, int at) {
     return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16
         | (b[at + 3] & 0xff) << 24;
   }

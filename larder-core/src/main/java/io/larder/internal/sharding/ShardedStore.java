@@ -17,6 +17,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -598,12 +599,58 @@ public class ShardedStore implements Store {
     if (keys.isEmpty()) {
       return new HashMap<>();
     }
-    Map<String, byte[]> merged = new HashMap<>();
-    for (Map<String, byte[]> part : onEach(byShard(r, keys, k -> k), Store::getMany,
-        AsyncBulkStore::startGetMany)) {
+    List<Map<String, byte[]>> parts = onEach(keysByShard(r, keys), Store::getMany,
+        AsyncBulkStore::startGetMany);
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    int found = 0;
+    for (Map<String, byte[]> part : parts) {
+      found += part.size();
+    }
+    Map<String, byte[]> merged = new HashMap<>(found * 4 / 3 + 1); // no resize
+    for (Map<String, byte[]> part : parts) {
       merged.putAll(part);
     }
     return merged;
+  }
+
+  /**
+   * Groups the keys of a bulk read ({@code getMany} and {@code getManyAsync}) by the shard
+   * they live on, in the ring's server order: each key placed once with a per-call
+   * {@link KeyPlacer}, each group an array. Duplicate keys are passed on, as
+   * {@link Store#getMany} allows (the contract's repeated-key case holds every store to it).
+   */
+  Map<Shard, List<String>> keysByShard(Ring r, Collection<String> keys) {
+    String[] all = keys.toArray(new String[0]);
+    int servers = r.live().size();
+    int[] serverOf = new int[all.length];
+    int[] counts = new int[servers];
+    KeyPlacer placer = new KeyPlacer(r.ring());
+    for (int i = 0; i < all.length; i++) {
+      int s = placer.serverFor(Objects.requireNonNull(all[i], "key"));
+      if (s < 0) {
+        throw allEjected();
+      }
+      serverOf[i] = s;
+      counts[s]++;
+    }
+    String[][] groups = new String[servers][];
+    for (int s = 0; s < servers; s++) {
+      groups[s] = counts[s] == 0 ? null : new String[counts[s]];
+      counts[s] = 0;
+    }
+    for (int i = 0; i < all.length; i++) {
+      int s = serverOf[i];
+      groups[s][counts[s]++] = all[i];
+    }
+    Map<Shard, List<String>> byShard = new LinkedHashMap<>();
+    for (int s = 0; s < servers; s++) {
+      if (groups[s] != null) {
+        byShard.put(r.live().get(s), Arrays.asList(groups[s]));
+      }
+    }
+    return byShard;
   }
 
   @Override

@@ -121,6 +121,26 @@ class ShardedStoreTest {
   }
 
   @Test
+  void aRepeatedKeyInAGetManyIsAnsweredOnceWithItsServersValue() {
+    openThree();
+    List<String> keys = new ArrayList<>();
+    keys.addAll(keysOn("a:11211", 3));
+    keys.addAll(keysOn("c:11211", 3));
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    keys.forEach(k -> entries.put(k, k.getBytes(StandardCharsets.UTF_8)));
+    store.setMany(entries, Store.NO_EXPIRY);
+    List<String> asked = new ArrayList<>(keys);
+    asked.addAll(keys);
+    asked.add(keys.get(0));
+
+    Map<String, byte[]> got = store.getMany(asked);
+
+    assertThat(got).containsOnlyKeys(keys);
+    got.forEach((k, v) -> assertThat(new String(v, StandardCharsets.UTF_8)).isEqualTo(k));
+    assertThat(servers.get("b:11211").calls("getMany")).isZero();
+  }
+
+  @Test
   void bulkCallsSkipServersWithoutKeys() {
     openThree();
     List<String> keys = new ArrayList<>(keysOn("a:11211", 3));

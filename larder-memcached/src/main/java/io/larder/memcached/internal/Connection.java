@@ -154,6 +154,29 @@ final class Connection implements AutoCloseable {
     return direct != null && direct.isFree();
   }
 
+  /** For tests: how many callers are queued on the direct connection for its next batch. */
+  int directQueued() {
+    return direct == null ? 0 : direct.queued();
+  }
+
+  /** For tests: how many requests the direct connection sent in batches of two or more. */
+  long directCombined() {
+    return direct == null ? 0 : direct.combined();
+  }
+
+  /**
+   * For tests: tells whether no request of this client is still counted as unanswered on the
+   * pipelined connection (a caller can return a moment before its request is uncounted).
+   */
+  boolean pipelinedIdle() {
+    return outstanding.get() == 0;
+  }
+
+  /** For tests: how many calls were started alone on the direct connection (fan-out parts). */
+  long directStarted() {
+    return direct == null ? 0 : direct.startedCalls();
+  }
+
   /** For tests: the bytes that have arrived on the direct socket and are not read yet. */
   int directUnreadBytes() {
     return direct == null ? 0 : direct.unreadBytes();
@@ -165,8 +188,9 @@ final class Connection implements AutoCloseable {
   }
 
   /**
-   * Sends a request and waits for its replies: on the caller's thread over the direct
-   * connection if it is free, else pipelined through the event loop.
+   * Sends a request and waits for its replies: on the caller's threads over the direct
+   * connection (a single-key request combined with other threads' calls into one write there,
+   * a bulk request alone if the connection is free), else pipelined through the event loop.
    *
    * @param request the request
    * @return its replies, in order
@@ -191,8 +215,16 @@ final class Connection implements AutoCloseable {
    * @throws CacheException if the thread is interrupted (the flag stays set)
    */
   List<Reply> execute(Request request, long deadlineNanos) {
-    if (takeDirect(request, deadlineNanos)) {
-      return direct.execute(request);
+    if (mayGoDirect(request)) {
+      request.deadlineNanos = deadlineNanos;
+      if (request.mergeable()) { // combined with other threads' calls on the direct connection
+        List<Reply> replies = direct.run(request);
+        if (replies != null) {
+          return replies;
+        }
+      } else if (direct.tryAcquire()) {
+        return direct.execute(request);
+      }
     }
     return await(start(request, deadlineNanos));
   }
@@ -216,21 +248,25 @@ final class Connection implements AutoCloseable {
   }
 
   /**
-   * Takes the direct connection for a request if it is small, the pipelined connection idle
-   * (under load, merging the calls into shared writes costs the machine less than a second
-   * socket's system calls and wake-ups per call) and the direct connection free.
+   * Takes the direct connection for a request sent alone if it is small, the pipelined
+   * connection idle and the direct connection free with nobody queued for it.
    */
   private boolean takeDirect(Request request, long deadlineNanos) {
-    // nothing of this client is still to be answered pipelined, so the call cannot overtake
-    // one (a thread's own earlier async call above all, also one parked while reconnecting);
-    // an interrupted thread goes the pipelined way, which throws at once as it always did
-    if (direct != null && state == State.READY && outstanding.get() == 0
-        && !Thread.currentThread().isInterrupted()
-        && request.payloadBytes() <= DirectConnection.MAX_PAYLOAD && direct.tryAcquire()) {
+    if (mayGoDirect(request) && direct.tryAcquire()) {
       request.deadlineNanos = deadlineNanos;
       return true;
     }
     return false;
+  }
+
+  /** Tells whether a request may go on the direct connection, if that is free or combining. */
+  private boolean mayGoDirect(Request request) {
+    // nothing of this client is still to be answered pipelined, so the call cannot overtake
+    // one (a thread's own earlier async call above all, also one parked while reconnecting);
+    // an interrupted thread goes the pipelined way, which throws at once as it always did
+    return direct != null && state == State.READY && outstanding.get() == 0
+        && !Thread.currentThread().isInterrupted()
+        && request.payloadBytes() <= DirectConnection.MAX_PAYLOAD;
   }
 
   /**

@@ -136,6 +136,15 @@ final class Request {
     return true;
   }
 
+  /**
+   * Tells whether this request may be combined with other callers' requests in one write on
+   * the direct connection: a request of non-quiet commands, answered by a fixed count of
+   * replies (a single-key call), not a bulk call closed by {@code mn}.
+   */
+  boolean mergeable() {
+    return end == End.COUNT;
+  }
+
   /** Tells whether a classic {@code get} line of this request is still to be answered. */
   boolean classicDue() {
     return check != null && check.classicDue();

@@ -53,8 +53,17 @@ class DirectConnectionTest {
 
   /** Answers as {@link #echo} does, holding the answer to {@code mg slow} until released. */
   private static java.util.function.Function<String, String> slowUntil(CountDownLatch release) {
+    return holding("mg slow", release);
+  }
+
+  /**
+   * Answers as {@link #echo} does, holding the answer to a command line that starts with
+   * {@code prefix} until {@code release} is counted down.
+   */
+  private static java.util.function.Function<String, String> holding(String prefix,
+      CountDownLatch release) {
     return line -> {
-      if (line.startsWith("mg slow")) {
+      if (line.startsWith(prefix)) {
         try {
           release.await(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -367,10 +376,17 @@ class DirectConnectionTest {
     // sent on the direct connection (the fake may read it only after the client gave up)
     eventually("the slow call at the fake", () -> fake.receivedOn.get(1).contains("mg slow v"));
     late.countDown(); // the reply to "slow" now goes out, on a socket the client has closed
+    assertOwnRepliesThenANewDirectConnection();
+  }
+
+  /**
+   * After the direct connection was closed on a timeout: the next calls get their own
+   * replies, and it is reopened in the background, after a backoff, and used again.
+   */
+  private void assertOwnRepliesThenANewDirectConnection() throws InterruptedException {
     for (int i = 0; i < 20; i++) {
       assertThat(store.get("k" + i)).isEqualTo(("k" + i).getBytes(US_ASCII));
     }
-    // reopened in the background, after a backoff
     eventually("a new direct connection", () -> fake.connections.get() == 3
         && store.connection.directIsFree());
     assertThat(store.get("again")).isEqualTo("again".getBytes(US_ASCII));
@@ -412,5 +428,75 @@ class DirectConnectionTest {
         return false;
       }
     });
+  }
+  @Test
+  void callsQueuedBehindABatchInFlightGoOutTogetherAndEachGetsItsOwnReply() throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    fake.answer = holding("mg first", first);
+    store(Duration.ofSeconds(30));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+    ExecutorService pool = Executors.newFixedThreadPool(5);
+    try {
+      Future<byte[]> lead = pool.submit(() -> store.get("first"));
+      assertThat(nextMetaCommand(1)).isEqualTo("mg first v"); // holds the direct connection
+      List<Future<byte[]>> queued = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        String key = "q" + i;
+        queued.add(pool.submit(() -> store.get(key)));
+      }
+      eventually("four callers queued", () -> store.connection.directQueued() == 4);
+      first.countDown();
+
+      assertThat(lead.get(30, TimeUnit.SECONDS)).isEqualTo("first".getBytes(US_ASCII));
+      for (int i = 0; i < 4; i++) {
+        assertThat(queued.get(i).get(30, TimeUnit.SECONDS)).isEqualTo(("q" + i).getBytes(US_ASCII));
+      }
+      assertThat(store.connection.directCombined()).isEqualTo(4); // the four, in one batch
+      // past the hello and mg first, which nextMetaCommand took
+      assertThat(fake.receivedOn.get(1)).containsExactlyInAnyOrder(
+          "mg q0 v", "mg q1 v", "mg q2 v", "mg q3 v");
+      assertThat(fake.receivedOn.get(0)).noneMatch(line -> line.startsWith("m"));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void anInterruptedQueuedCallerGivesUpUnsentAndKeepsItsFlag() throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    fake.answer = holding("mg first", first);
+    store(Duration.ofSeconds(30));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<byte[]> lead = pool.submit(() -> store.get("first"));
+      assertThat(nextMetaCommand(1)).isEqualTo("mg first v");
+      CountDownLatch interrupted = new CountDownLatch(1);
+      java.util.concurrent.atomic.AtomicReference<Thread> caller =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      Future<Boolean> queued = pool.submit(() -> {
+        caller.set(Thread.currentThread());
+        try {
+          store.get("gone");
+          return false;
+        } catch (CacheException e) {
+          assertThat(e).hasMessageContaining("interrupted");
+          return Thread.currentThread().isInterrupted();
+        } finally {
+          interrupted.countDown();
+        }
+      });
+      eventually("the caller queued", () -> store.connection.directQueued() == 1);
+      caller.get().interrupt();
+      assertThat(queued.get(30, TimeUnit.SECONDS)).as("failed, flag kept").isTrue();
+      first.countDown();
+      assertThat(lead.get(30, TimeUnit.SECONDS)).isEqualTo("first".getBytes(US_ASCII));
+      assertThat(store.get("next")).isEqualTo("next".getBytes(US_ASCII));
+      assertThat(store.connection.directQueued()).isZero();
+      assertThat(fake.receivedOn.get(1)).containsExactly("mg next v"); // past mg first
+      assertThat(fake.received).noneMatch(line -> line.startsWith("mg gone"));
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }

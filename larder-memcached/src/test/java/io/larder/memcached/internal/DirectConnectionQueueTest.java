@@ -1,0 +1,244 @@
+package io.larder.memcached.internal;
+
+import static io.larder.memcached.internal.ConnectionTest.eventually;
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.larder.CacheException;
+import io.larder.CacheTimeoutException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The queue of callers on one {@link DirectConnection}, driven directly against a scripted
+ * server with each request's deadline set by the test: callers that give up while queued (on
+ * an interrupt, past their deadline) leave the others queued and free their bytes, and a call
+ * started alone sends the callers queued behind it the pipelined way at once.
+ */
+class DirectConnectionQueueTest {
+  private static final long FAR = TimeUnit.SECONDS.toNanos(60);
+
+  private FakeMemcached fake;
+  private DirectConnection direct;
+  private ExecutorService pool;
+
+  @BeforeEach
+  void start() throws Exception {
+    fake = new FakeMemcached();
+    pool = Executors.newFixedThreadPool(6);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    pool.shutdownNow();
+    if (direct != null) {
+      direct.close();
+    }
+    fake.close();
+  }
+
+  /** Opens the connection with the hook a leader runs on each queued request it looks at. */
+  private void open(java.util.function.Consumer<Request> peeked) throws InterruptedException {
+    direct = new DirectConnection("127.0.0.1", fake.port(), Duration.ofSeconds(60),
+        Duration.ofSeconds(10));
+    direct.peeked = peeked; // before any thread uses it
+    direct.start();
+    eventually("the direct connection open", direct::isFree);
+  }
+
+  /** {@code mg <key> v} on a payload of its own, its deadline {@code in} nanoseconds away. */
+  private static Request get(String key, long in) {
+    return get(key, Unpooled.copiedBuffer("mg " + key + " v\r\n", US_ASCII), in);
+  }
+
+  private static Request get(String key, ByteBuf payload, long in) {
+    Request r = Request.counted("mg " + key + " v", payload, 1);
+    r.deadlineNanos = System.nanoTime() + in;
+    return r;
+  }
+
+  /** Each key as its value; the answer to {@code mg first} only once {@code first} opens. */
+  private static Function<String, String> firstHeldUntil(CountDownLatch first) {
+    return holding("mg first", first);
+  }
+
+  /**
+   * Each key as its value; the answer to a command line starting with {@code prefix} only once
+   * {@code release} opens.
+   */
+  private static Function<String, String> holding(String prefix, CountDownLatch release) {
+    return line -> {
+      if (line.startsWith(prefix)) {
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      String key = line.split(" ")[1];
+      return "VA " + key.length() + "\r\n" + key;
+    };
+  }
+
+  private static String value(List<Reply> replies) {
+    assertThat(replies).hasSize(1);
+    return new String(replies.get(0).value, US_ASCII);
+  }
+
+  /** Submits a call of {@code request} and returns once it is queued behind the holder. */
+  private Future<List<Reply>> queue(Request request, AtomicReference<Thread> thread)
+      throws InterruptedException {
+    int before = direct.queued();
+    Future<List<Reply>> call = pool.submit(() -> {
+      thread.set(Thread.currentThread());
+      return direct.run(request);
+    });
+    eventually(request + " queued", () -> direct.queued() == before + 1);
+    return call;
+  }
+
+  /** Submits {@code mg first}, which the fake holds, and returns once the fake has it. */
+  private Future<List<Reply>> holder() throws InterruptedException {
+    Future<List<Reply>> first = pool.submit(() -> direct.run(get("first", FAR)));
+    String line;
+    do {
+      line = fake.received.poll(30, TimeUnit.SECONDS);
+    } while (line != null && !line.equals("mg first v"));
+    assertThat(line).isEqualTo("mg first v");
+    return first;
+  }
+
+  @Test
+  void aCallerThatGivesUpWhileTheLeaderTakesItLeavesTheNextCallerToBeSent() throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    fake.answer = firstHeldUntil(first);
+    Request lead = get("lead", FAR);
+    ByteBuf goneBytes = Unpooled.copiedBuffer("mg gone v\r\n", US_ASCII);
+    Request gone = get("gone", goneBytes, FAR);
+    Request next = get("next", FAR);
+    AtomicReference<Thread> goneThread = new AtomicReference<>();
+    CountDownLatch goneOut = new CountDownLatch(1);
+    AtomicBoolean raced = new AtomicBoolean();
+    // the leader has looked at "gone" and not yet taken it: its caller gives up right then
+    open(request -> {
+      if (request == gone && Thread.currentThread() != goneThread.get()) {
+        goneThread.get().interrupt();
+        try {
+          raced.set(goneOut.await(30, TimeUnit.SECONDS));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+
+    Future<List<Reply>> holding = holder();
+    Future<List<Reply>> leader = queue(lead, new AtomicReference<>());
+    Future<List<Reply>> giving = pool.submit(() -> {
+      goneThread.set(Thread.currentThread());
+      try {
+        return direct.run(gone);
+      } finally {
+        goneOut.countDown();
+      }
+    });
+    eventually("gone queued", () -> direct.queued() == 2);
+    Future<List<Reply>> following = queue(next, new AtomicReference<>());
+    first.countDown(); // the holder's batch is answered; "lead" is woken and leads the rest
+
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    assertThat(value(leader.get(30, TimeUnit.SECONDS))).isEqualTo("lead");
+    assertThat(raced).as("the leader raced the give-up").isTrue();
+    // the leader read its whole batch before it returned: "next" was in it
+    assertThat(fake.received).contains("mg next v").doesNotContain("mg gone v");
+    assertThat(value(following.get(30, TimeUnit.SECONDS))).isEqualTo("next");
+    assertThatThrownBy(() -> giving.get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(CacheException.class).hasMessageContaining("interrupted");
+    assertThat(goneBytes.refCnt()).as("the unsent request's bytes released").isZero();
+    assertThat(direct.queued()).isZero();
+    assertThat(direct.isFree()).isTrue();
+  }
+
+  @Test
+  void aQueuedCallerPastItsDeadlineFailsUnsentAndReleasesItsBytes() throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    fake.answer = firstHeldUntil(first);
+    open(null);
+    Future<List<Reply>> holding = holder();
+    ByteBuf bytes = Unpooled.copiedBuffer("mg late v\r\n", US_ASCII);
+    Request late = get("late", bytes, 0); // past its deadline by the time it is queued
+
+    assertThatThrownBy(() -> direct.run(late)).isInstanceOf(CacheTimeoutException.class);
+    assertThat(bytes.refCnt()).as("the unsent request's bytes released").isZero();
+    assertThat(direct.queued()).isZero();
+    first.countDown();
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    assertThat(value(direct.run(get("after", FAR)))).isEqualTo("after");
+    assertThat(fake.received).noneMatch(line -> line.startsWith("mg late"));
+  }
+
+  @Test
+  void aCallerQueuedJustBeforeACallStartedAloneIsSentThePipelinedWayAtOnce() throws Exception {
+    fake.answer = firstHeldUntil(new CountDownLatch(0));
+    open(null);
+    // as a fan-out's part: taken here, written by send, read only by a later receive
+    assertThat(direct.tryAcquire()).isTrue();
+    Request single = get("single", FAR);
+    Future<List<Reply>> queued = queue(single, new AtomicReference<>());
+    Request part = get("part", FAR);
+    direct.send(part);
+
+    // before the part is received: null is "go the pipelined way", the request unsent
+    assertThat(queued.get(30, TimeUnit.SECONDS)).isNull();
+    assertThat(single.payloadBytes()).as("kept for the pipelined way").isPositive();
+    assertThat(direct.queued()).isZero();
+    assertThat(value(direct.receive(part))).isEqualTo("part");
+    assertThat(direct.isFree()).isTrue();
+    assertThat(fake.received).noneMatch(line -> line.startsWith("mg single"));
+  }
+
+  @Test
+  void aCombinedBatchTheServerStallsFailsEachCallerOnceAndTheNextCallGetsItsOwnReply()
+      throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    CountDownLatch stalled = new CountDownLatch(1);
+    Function<String, String> stalling = holding("mg s", stalled);
+    Function<String, String> firstHeld = firstHeldUntil(first);
+    fake.answer = line -> line.startsWith("mg s") ? stalling.apply(line) : firstHeld.apply(line);
+    open(null);
+    Future<List<Reply>> holding = holder();
+    // queued in well under this on a loaded machine; the batch then waits for it in flight
+    long within = TimeUnit.SECONDS.toNanos(5);
+    List<Future<List<Reply>>> queued = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      queued.add(queue(get("s" + i, within), new AtomicReference<>()));
+    }
+    first.countDown(); // the four go out together, and the server sits on them
+
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    for (Future<List<Reply>> call : queued) {
+      assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(CacheTimeoutException.class);
+    }
+    assertThat(direct.combined()).isEqualTo(4);
+    // the fake reads no further than the first of the four: it sits on it
+    assertThat(fake.received).contains("mg s0 v");
+    stalled.countDown(); // the late replies go to a socket the client has closed
+    eventually("the direct connection open again", direct::isFree);
+    assertThat(value(direct.run(get("next", FAR)))).isEqualTo("next");
+  }
+}

@@ -1,0 +1,202 @@
+package io.larder.memcached.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.larder.CacheConnectionException;
+import io.larder.CacheTimeoutException;
+import io.larder.internal.sharding.ShardedStore;
+import io.larder.spi.Store;
+import io.larder.Stores;
+import io.larder.memcached.MemcachedStores;
+import io.larder.testkit.MemcachedServer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A bulk read over a pool of two real memcached servers and a scripted third one that stops in
+ * the middle of the call: the call fails as a whole (as a bulk call with a failed server does),
+ * but only once the real servers' parts were read, so their connections stay in step and the
+ * next read of their keys is answered right.
+ */
+class PoolFanOutIT {
+  private static final List<MemcachedServer> real = new ArrayList<>();
+  private FakeMemcached fake;
+  private ShardedStore pool;
+  private final Map<String, List<String>> keysOn = new LinkedHashMap<>();
+  /** The real servers' stores, in the pool. */
+  private final List<DefaultMemcachedStore> stores = new ArrayList<>();
+
+  @BeforeAll
+  static void startServers() {
+    MemcachedServer.Builder builder = MemcachedServer.builder();
+    real.add(builder.start());
+    real.add(builder.start());
+  }
+
+  @AfterAll
+  static void stopServers() {
+    real.forEach(MemcachedServer::stop);
+    real.clear();
+  }
+
+  @BeforeEach
+  void openPool() throws Exception {
+    fake = new FakeMemcached();
+    // the scripted server first: its part is awaited first, so the real servers' parts are
+    // awaited after it failed
+    Stores.ShardedBuilder sharded = Stores.sharded().failureThreshold(100);
+    server(sharded, "127.0.0.1", fake.port());
+    for (MemcachedServer s : real) {
+      stores.add(server(sharded, s.host(), s.port()));
+    }
+    pool = (ShardedStore) sharded.build();
+    for (DefaultMemcachedStore s : stores) {
+      eventually("the direct connection to " + s.server() + " open", s.connection::directIsFree);
+    }
+    for (int i = 0; i < 90; i++) {
+      String key = "fan:" + i;
+      keysOn.computeIfAbsent(pool.serverFor(key), s -> new ArrayList<>()).add(key);
+    }
+    assertThat(keysOn).as("keys on each server").hasSize(3);
+    Map<String, byte[]> values = new LinkedHashMap<>();
+    realKeys().forEach(k -> values.put(k, k.getBytes(StandardCharsets.UTF_8)));
+    pool.setMany(values, Store.NO_EXPIRY);
+  }
+
+  private static DefaultMemcachedStore server(Stores.ShardedBuilder sharded, String host,
+      int port) {
+    DefaultMemcachedStore store = (DefaultMemcachedStore) MemcachedStores.builder(host, port)
+        .timeout(Duration.ofSeconds(1)).build();
+    sharded.server(host + ":" + port, store);
+    return store;
+  }
+
+  private static void eventually(String what, BooleanSupplier condition) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+      Thread.sleep(5);
+    }
+  }
+
+  /**
+   * How many calls each real server's direct connection has started alone so far, once no
+   * earlier call of the test is still counted on a pipelined connection (which would send the
+   * next parts the pipelined way).
+   */
+  private List<Long> startedDirect() throws Exception {
+    List<Long> started = new ArrayList<>();
+    for (DefaultMemcachedStore s : stores) {
+      eventually("nothing in flight on " + s.server(), s.connection::pipelinedIdle);
+      started.add(s.connection.directStarted());
+    }
+    return started;
+  }
+
+  /**
+   * Every part of the last call went over the real servers' direct connections (else their
+   * being free would prove nothing) and was read: those connections are free again.
+   */
+  private void assertRealServersFree(List<Long> startedBefore) {
+    for (int i = 0; i < stores.size(); i++) {
+      DefaultMemcachedStore s = stores.get(i);
+      assertThat(s.connection.directStarted()).as("parts started on %s's direct connection",
+          s.server()).isEqualTo(startedBefore.get(i) + 1);
+      assertThat(s.connection.directIsFree()).as("direct connection to %s free", s.server())
+          .isTrue();
+    }
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    pool.close();
+    fake.close();
+  }
+
+  private List<String> realKeys() {
+    List<String> keys = new ArrayList<>();
+    for (MemcachedServer s : real) {
+      keys.addAll(keysOn.get(s.host() + ":" + s.port()));
+    }
+    return keys;
+  }
+
+  private List<String> allKeys() {
+    List<String> keys = new ArrayList<>();
+    keysOn.values().forEach(keys::addAll);
+    return keys;
+  }
+
+  private void assertRealKeysReadRight() {
+    Map<String, byte[]> got = pool.getMany(realKeys());
+    assertThat(got).containsOnlyKeys(realKeys());
+    got.forEach((k, v) -> assertThat(new String(v, StandardCharsets.UTF_8)).isEqualTo(k));
+  }
+
+  @Test
+  void aServerThatHangsUpInTheMiddleOfABulkReadFailsItAfterTheOthersAnswered()
+      throws Exception {
+    CountDownLatch asked = new CountDownLatch(1);
+    fake.answer = line -> {
+      if (line.startsWith("get ")) {
+        asked.countDown();
+        try {
+          fake.dropClients(); // received, never answered: a crash in the middle of the call
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+        return null;
+      }
+      return "HD";
+    };
+    assertRealKeysReadRight(); // the real servers' connections are warm and free
+    List<Long> started = startedDirect();
+
+    assertThatThrownBy(() -> pool.getMany(allKeys()))
+        .isInstanceOf(CacheConnectionException.class);
+
+    assertThat(asked.getCount()).as("the fake received its part").isZero();
+    assertRealServersFree(started);
+    assertRealKeysReadRight();
+  }
+
+  @Test
+  void aServerThatNeverAnswersABulkReadTimesItOutAndLeavesTheOthersInStep()
+      throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    fake.answer = line -> {
+      if (line.startsWith("get ")) {
+        try {
+          release.await(30, TimeUnit.SECONDS); // silent until the end
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return null;
+      }
+      return "HD";
+    };
+    try {
+      List<Long> started = startedDirect();
+      assertThatThrownBy(() -> pool.getMany(allKeys()))
+          .isInstanceOf(CacheTimeoutException.class);
+
+      assertRealServersFree(started);
+      assertRealKeysReadRight();
+    } finally {
+      release.countDown();
+    }
+  }
+}
