@@ -1,6 +1,7 @@
 package io.larder.redis;
 
 import static io.larder.redis.PatientTimeouts.PATIENT;
+import static io.larder.redis.PatientTimeouts.patient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.Cache;
@@ -80,7 +81,7 @@ class RedisClusterIT {
     }
     ToLongFunction<String> ttlOf = key -> ttls[Integer.parseInt(key.substring(4)) % 4];
     List<ServerReads> reads = new ArrayList<>();
-    try (Store store = RedisStores.open(cluster.url() + "?timeout=5s&writeTimeout=5s")) {
+    try (Store store = RedisStores.open(patient(cluster.url()))) {
       store.setEach(entries, ttlOf); // opens the connection to each node
       for (RedisServer node : cluster.nodes) {
         reads.add(new ServerReads(node));
