@@ -10,5 +10,16 @@ final class PatientTimeouts {
    */
   static final String PATIENT = "&timeout=5s&writeTimeout=5s";
 
+  /**
+   * Appends read and write timeouts of 5 s to a URL, with or without options (see
+   * {@link #PATIENT}).
+   *
+   * @param url a Redis URL
+   * @return the URL with the two options
+   */
+  static String patient(String url) {
+    return url + (url.contains("?") ? PATIENT : "?" + PATIENT.substring(1));
+  }
+
   private PatientTimeouts() {}
 }

@@ -1,5 +1,6 @@
 package io.larder.redis;
 
+import static io.larder.redis.PatientTimeouts.patient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.testkit.LeaseRace;
@@ -12,7 +13,7 @@ class RedisLeaseRaceIT {
   void fourProcessesComputeOnce() throws Exception {
     try (RedisServer redis = RedisServer.start()) {
       // a lease call that timed out would fail open and compute a second time
-      LeaseRace.Result result = LeaseRace.run(redis.url() + "?timeout=5s&writeTimeout=5s", 4);
+      LeaseRace.Result result = LeaseRace.run(patient(redis.url()), 4);
       assertThat(result.computations()).isEqualTo(1);
       assertThat(result.values()).hasSize(4).containsOnly(result.values().get(0));
     }

@@ -11,7 +11,7 @@ import java.util.function.BooleanSupplier;
  * thread may wait seconds for a core).
  *
  * <pre>{@code
- * Eventually.await("the near tier sees v2", () -> "v2".equals(cache.get("k", String.class)));
+ * Eventually.await("the push", () -> cache.nearStats().invalidations() > before);
  * }</pre>
  */
 public final class Eventually {

@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
@@ -72,7 +71,6 @@ public final class KyotoTycoonServer extends TestServer {
 
   private final Path executable;
   private final String version;
-  private boolean paused;
 
   private KyotoTycoonServer(ServerProcess process, Path executable, String version) {
     super(process);
@@ -198,96 +196,6 @@ public final class KyotoTycoonServer extends TestServer {
    */
   public String version() {
     return version;
-  }
-
-  /**
-   * Returns the process id of the running server.
-   *
-   * @return the pid
-   * @throws IllegalStateException if it is not running
-   */
-  public long pid() {
-    return process.pid();
-  }
-
-  /**
-   * Stops the server process (SIGSTOP) without closing anything: connections stay open and
-   * requests are accepted by the kernel but not answered, as on a host that hangs. Does
-   * nothing if already paused.
-   *
-   * @throws IllegalStateException if it is not running, or {@code kill} fails
-   */
-  public synchronized void pause() {
-    if (!paused) {
-      signal("STOP");
-      paused = true;
-    }
-  }
-
-  /**
-   * Lets a paused server run again (SIGCONT); it then answers what it was sent meanwhile. Does
-   * nothing if not paused.
-   *
-   * @throws IllegalStateException if it is not running, or {@code kill} fails
-   */
-  public synchronized void resume() {
-    if (paused) {
-      signal("CONT");
-      paused = false;
-    }
-  }
-
-  /**
-   * Kills the server at once (SIGKILL, which a paused server also obeys) and waits until it
-   * is gone; the data is lost. {@link #restart()} brings it back on the same port.
-   */
-  @Override
-  public synchronized void kill() {
-    super.kill();
-    paused = false;
-  }
-
-  /**
-   * Kills the server if it runs and starts it again on the same port, empty, waiting until it
-   * answers.
-   *
-   * @throws IllegalStateException if the server was stopped, another process took its port, or
-   *     it does not come up (the message quotes its output)
-   */
-  @Override
-  public synchronized void restart() {
-    paused = false;
-    super.restart();
-  }
-
-  /**
-   * Stops the server for good by its pid (SIGTERM, after SIGCONT if it was paused; SIGKILL
-   * if it has not exited within five seconds) and deletes its temporary directory. Does
-   * nothing if already stopped.
-   */
-  @Override
-  public synchronized void stop() {
-    if (paused && isRunning()) {
-      resume();
-    }
-    super.stop();
-  }
-
-  private void signal(String name) {
-    long pid = pid();
-    try {
-      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid))
-          .redirectErrorStream(true).start();
-      String out = new String(kill.getInputStream().readAllBytes(), UTF_8).trim();
-      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-        throw new IllegalStateException("kill -" + name + " " + pid + " failed: " + out);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot run kill -" + name + " " + pid, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while sending SIG" + name + " to " + pid, e);
-    }
   }
 
   /** Reads {@code conf_kt_version} from {@code /rpc/report} over HTTP/1.0. */

@@ -1,9 +1,14 @@
 package io.larder.testkit;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import io.larder.spi.Durations;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -15,6 +20,7 @@ public abstract class TestServer implements AutoCloseable {
   static final String HOST = "127.0.0.1";
 
   final ServerProcess process;
+  private boolean paused;
 
   TestServer(ServerProcess process) {
     this.process = process;
@@ -60,8 +66,9 @@ public abstract class TestServer implements AutoCloseable {
    * Kills the server at once, as a crash would (SIGKILL), and waits until it is gone; the data is
    * lost. {@link #restart()} brings it back on the same port. Does nothing if it is not running.
    */
-  public void kill() {
+  public synchronized void kill() {
     process.kill();
+    paused = false;
   }
 
   /**
@@ -71,17 +78,75 @@ public abstract class TestServer implements AutoCloseable {
    * @throws IllegalStateException if the server was stopped, another process took its port, or
    *     it does not come up (the message quotes its output)
    */
-  public void restart() {
+  public synchronized void restart() {
+    paused = false;
     process.restart();
   }
 
   /**
    * Stops the server for good and deletes its temporary directory: redis-server is asked to
    * exit (SIGTERM) and killed after five seconds; memcached, which has nothing to save, is
-   * killed at once. Does nothing if already stopped.
+   * killed at once; a paused server is resumed first. Does nothing if already stopped.
    */
-  public void stop() {
+  public synchronized void stop() {
+    if (paused && isRunning()) {
+      resume();
+    }
     process.stop();
+  }
+
+  /**
+   * Returns the process id of the running server.
+   *
+   * @return the pid
+   * @throws IllegalStateException if it is not running
+   */
+  public long pid() {
+    return process.pid();
+  }
+
+  /**
+   * Stops the server process (SIGSTOP) without closing anything: connections stay open and
+   * requests are accepted by the kernel but not answered, as on a host that hangs, for as long
+   * as a test needs. Does nothing if already paused.
+   *
+   * @throws IllegalStateException if it is not running, or {@code kill} fails
+   */
+  public synchronized void pause() {
+    if (!paused) {
+      signal("STOP");
+      paused = true;
+    }
+  }
+
+  /**
+   * Lets a paused server run again (SIGCONT); it then answers what it was sent meanwhile. Does
+   * nothing if not paused.
+   *
+   * @throws IllegalStateException if it is not running, or {@code kill} fails
+   */
+  public synchronized void resume() {
+    if (paused) {
+      signal("CONT");
+      paused = false;
+    }
+  }
+
+  private void signal(String name) {
+    long pid = pid();
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid))
+          .redirectErrorStream(true).start();
+      String out = new String(kill.getInputStream().readAllBytes(), UTF_8).trim();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + pid + " failed: " + out);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot run kill -" + name + " " + pid, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while sending SIG" + name + " to " + pid, e);
+    }
   }
 
   /** Same as {@link #stop()}. */

@@ -28,19 +28,11 @@ import org.junit.jupiter.api.Test;
  */
 class DirectConnectionIT {
   private static RedisServer redis;
-  private static String pid;
   private DirectConnection connection;
 
   @BeforeAll
   static void startServer() throws Exception {
     redis = RedisServer.start();
-    DirectConnection c = new DirectConnection(config(), ForkJoinPool.commonPool());
-    c.connect();
-    String info = new String((byte[]) c.run(far(), List.<byte[][]>of(command("INFO", "server"))).get(0),
-        StandardCharsets.UTF_8);
-    c.close();
-    pid = info.lines().filter(l -> l.startsWith("process_id:")).findFirst().orElseThrow()
-        .substring("process_id:".length()).trim();
   }
 
   @AfterAll
@@ -56,7 +48,7 @@ class DirectConnectionIT {
 
   @AfterEach
   void close() throws Exception {
-    signal("CONT");
+    redis.resume();
     connection.close();
   }
 
@@ -65,7 +57,7 @@ class DirectConnectionIT {
     CompletableFuture<Object> leader;
     CompletableFuture<Object> nearlyExpired;
     CompletableFuture<Object> blocking;
-    signal("STOP");
+    redis.pause();
     try {
       leader = call(far(), "GET", "a");
       await(connection::busy);
@@ -75,7 +67,7 @@ class DirectConnectionIT {
       blocking = call(far(), "BLPOP", "absent", "1");
       await(() -> connection.queued() == 2);
     } finally {
-      signal("CONT");
+      redis.resume();
     }
     assertThat(leader.get()).isEqualTo(single(null));
     nearlyExpired.handle((r, e) -> r).get(); // its value or its timeout: either is right
@@ -88,7 +80,7 @@ class DirectConnectionIT {
   void closeReleasesQueuedCallersAtOnce() throws Exception {
     CompletableFuture<Object> leader;
     CompletableFuture<Object> queued;
-    signal("STOP");
+    redis.pause();
     try {
       leader = call(System.nanoTime() + TimeUnit.SECONDS.toNanos(20), "GET", "a");
       await(connection::busy);
@@ -98,7 +90,7 @@ class DirectConnectionIT {
       assertThat(queued.get()).as("told to go through Lettuce").isEqualTo("unavailable");
       assertThat(leader).as("released before the leader's batch is answered").isNotDone();
     } finally {
-      signal("CONT");
+      redis.resume();
     }
     leader.handle((r, e) -> r).get();
   }
@@ -107,7 +99,7 @@ class DirectConnectionIT {
   void anInterruptedQueuedCallerGivesUpAtOnceAndKeepsItsFlag() throws Exception {
     CompletableFuture<Object> leader;
     AtomicReference<String> outcome = new AtomicReference<>();
-    signal("STOP");
+    redis.pause();
     try {
       leader = call(System.nanoTime() + TimeUnit.SECONDS.toNanos(20), "GET", "a");
       await(connection::busy);
@@ -128,7 +120,7 @@ class DirectConnectionIT {
       assertThat(outcome.get()).isEqualTo("interrupted while waiting for Redis, interrupted true");
       assertThat(leader).as("left before the leader's batch is answered").isNotDone();
     } finally {
-      signal("CONT");
+      redis.resume();
     }
     assertThat(leader.get()).isEqualTo(single(null));
     assertThat(connection.run(far(), List.<byte[][]>of(command("GET", "b")))).isEqualTo(single(null));
@@ -148,7 +140,7 @@ class DirectConnectionIT {
       CompletableFuture<Object> b;
       CompletableFuture<Object> c;
       CompletableFuture<Object> d;
-      signal("STOP");
+      redis.pause();
       try {
         a = call(pool, false, "GET", "pool a");
         await(first::busy);
@@ -162,20 +154,20 @@ class DirectConnectionIT {
         await(() -> second.queued() == 1);
         assertThat(first.queued()).as("all busy: the shortest queue").isEqualTo(1);
       } finally {
-        signal("CONT");
+        redis.resume();
       }
       assertThat(text(a.get())).isEqualTo(List.of("value of pool a"));
       assertThat(text(b.get())).isEqualTo(List.of("value of pool b"));
       assertThat(text(c.get())).isEqualTo(List.of(List.of("value of pool c", "value of pool a")));
       assertThat(text(d.get())).isEqualTo(List.of(List.of("value of pool d", "value of pool b")));
       CompletableFuture<Object> e;
-      signal("STOP");
+      redis.pause();
       try {
         e = call(pool, true, "MGET", "pool a");
         await(second::busy);
         assertThat(first.busy()).as("a bulk call leaves the first free for small ones").isFalse();
       } finally {
-        signal("CONT");
+        redis.resume();
       }
       assertThat(text(e.get())).isEqualTo(List.of(List.of("value of pool a")));
       pool.run(far(), List.<byte[][]>of(command("UNLINK", "pool a", "pool b", "pool c", "pool d")),
@@ -193,13 +185,13 @@ class DirectConnectionIT {
     pool.connect();
     try {
       List<CompletableFuture<Object>> calls;
-      signal("STOP");
+      redis.pause();
       try {
         calls = bothBusyAndABulkCallQueued(pool);
         assertThat(pool.connection(1).queued())
             .as("a tie goes to the second, away from small calls").isEqualTo(1);
       } finally {
-        signal("CONT");
+        redis.resume();
       }
       assertThat(calls.get(0).get()).isEqualTo(single(null));
       assertThat(calls.get(1).get()).isEqualTo(List.of(single(null)));
@@ -220,7 +212,7 @@ class DirectConnectionIT {
       CompletableFuture<Object> leader;
       CompletableFuture<Object> queued;
       CompletableFuture<Void> closing;
-      signal("STOP");
+      redis.pause();
       try {
         leader = call(pool, false, "GET", "moved");
         await(first::busy);
@@ -230,7 +222,7 @@ class DirectConnectionIT {
         await(second::busy); // given back unsent by the first, it waits for Redis on the second
         assertThat(queued).as("not sent through Lettuce").isNotDone();
       } finally {
-        signal("CONT");
+        redis.resume();
       }
       assertThat(text(leader.get())).isEqualTo(List.of("value of moved"));
       assertThat(text(queued.get())).isEqualTo(List.of("value of moved"));
@@ -251,14 +243,14 @@ class DirectConnectionIT {
         DirectConnection other = pool.connection(1 - down);
         CompletableFuture<Object> small;
         CompletableFuture<Object> bulk;
-        signal("STOP");
+        redis.pause();
         try {
           small = call(pool, false, "GET", "down a");
           await(other::busy);
           bulk = call(pool, true, "MGET", "down b");
           await(() -> other.queued() == 1);
         } finally {
-          signal("CONT");
+          redis.resume();
         }
         assertThat(small.get()).as("a small call with connection %d down", down)
             .isEqualTo(single(null));
@@ -281,7 +273,7 @@ class DirectConnectionIT {
     pool.connect();
     List<CompletableFuture<Object>> calls;
     CompletableFuture<Void> closing;
-    signal("STOP");
+    redis.pause();
     try {
       calls = bothBusyAndABulkCallQueued(pool);
       closing = CompletableFuture.runAsync(pool::close);
@@ -289,7 +281,7 @@ class DirectConnectionIT {
           .isNull();
       assertThat(calls.get(0)).as("released before the first's batch is answered").isNotDone();
     } finally {
-      signal("CONT");
+      redis.resume();
     }
     assertThat(calls.get(0).get()).isEqualTo(single(null));
     assertThat(calls.get(1).get()).isEqualTo(List.of(single(null)));
@@ -388,10 +380,6 @@ class DirectConnectionIT {
       assertThat(System.nanoTime() - deadline).as("30 s without the state awaited").isNegative();
       Thread.yield();
     }
-  }
-
-  private static void signal(String name) throws Exception {
-    assertThat(new ProcessBuilder("kill", "-" + name, pid).start().waitFor()).isZero();
   }
 
   private static List<Object> single(Object reply) {
