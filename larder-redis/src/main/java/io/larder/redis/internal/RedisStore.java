@@ -138,7 +138,7 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
         RedisClient single = RedisClient.create(resources, uris.get(0));
         client = single;
         single.setOptions(options(config, ClientOptions.builder()).build());
-        StatefulRedisConnection<byte[], byte[]> c = single.connect(CODEC);
+        StatefulRedisConnection<byte[], byte[]> c = connect(single);
         transport = new StandaloneTransport(c, config.hosts().get(0).toString());
       }
       RedisStore store = new RedisStore(config, resources, client, transport);
@@ -153,6 +153,26 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
       }
       resources.shutdown(0, 2, TimeUnit.SECONDS);
       throw OpenErrors.translate(e, config);
+    }
+  }
+
+  /**
+   * Connects, once more if Lettuce lost why the first try failed: when the server refuses the
+   * handshake (a password missing, say) and the channel closes before Lettuce's connect
+   * listener runs, Lettuce reports only "RedisHandshakeHandler not registered" (seen on a
+   * loaded machine), and the second try reports the server's own reply.
+   */
+  private static StatefulRedisConnection<byte[], byte[]> connect(RedisClient client) {
+    try {
+      return client.connect(CODEC);
+    } catch (RuntimeException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof IllegalStateException
+            && String.valueOf(t.getMessage()).contains("RedisHandshakeHandler not registered")) {
+          return client.connect(CODEC);
+        }
+      }
+      throw e;
     }
   }
 
