@@ -74,25 +74,7 @@ class DirectConnectionQueueTest {
 
   /** Each key as its value; the answer to {@code mg first} only once {@code first} opens. */
   private static Function<String, String> firstHeldUntil(CountDownLatch first) {
-    return holding("mg first", first);
-  }
-
-  /**
-   * Each key as its value; the answer to a command line starting with {@code prefix} only once
-   * {@code release} opens.
-   */
-  private static Function<String, String> holding(String prefix, CountDownLatch release) {
-    return line -> {
-      if (line.startsWith(prefix)) {
-        try {
-          release.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      String key = line.split(" ")[1];
-      return "VA " + key.length() + "\r\n" + key;
-    };
+    return DirectConnectionTest.holding("mg first", first);
   }
 
   private static String value(List<Reply> replies) {
@@ -216,7 +198,7 @@ class DirectConnectionQueueTest {
       throws Exception {
     CountDownLatch first = new CountDownLatch(1);
     CountDownLatch stalled = new CountDownLatch(1);
-    Function<String, String> stalling = holding("mg s", stalled);
+    Function<String, String> stalling = DirectConnectionTest.holding("mg s", stalled);
     Function<String, String> firstHeld = firstHeldUntil(first);
     fake.answer = line -> line.startsWith("mg s") ? stalling.apply(line) : firstHeld.apply(line);
     open(null);

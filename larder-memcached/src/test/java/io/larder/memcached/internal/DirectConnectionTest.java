@@ -58,9 +58,9 @@ class DirectConnectionTest {
 
   /**
    * Answers as {@link #echo} does, holding the answer to a command line that starts with
-   * {@code prefix} until {@code release} is counted down.
+   * {@code prefix} until {@code release} is counted down (also DirectConnectionQueueTest's).
    */
-  private static java.util.function.Function<String, String> holding(String prefix,
+  static java.util.function.Function<String, String> holding(String prefix,
       CountDownLatch release) {
     return line -> {
       if (line.startsWith(prefix)) {
