@@ -17,10 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A blocking connection to one Redis server, on which callers' threads write their commands and
@@ -31,9 +31,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Concurrent callers combine: the thread that finds the connection free sends its commands
  * and everything other threads queued meanwhile in one write (their lone {@code GET}s as one
  * {@code MGET}), reads the replies, and hands each caller its own; the others park until then.
- * When it is done it wakes the first thread still queued, which sends the next batch. So under
- * load a batch holds what arrived during one round trip, no thread of Lettuce's takes part, and
- * each waiting caller costs one park and one wake-up. A lone call goes out at once.
+ * Before handing the replies out it sends what queued meanwhile as the next batch and hands the
+ * connection to one of that batch's callers, who reads that batch's replies in turn; so under
+ * load Redis always has a batch to work on while the client completes the last one and wakes
+ * the next reader, as with a pipelining client. A batch holds what arrived during one round
+ * trip, no thread of Lettuce's takes part, and each waiting caller costs one park and one
+ * wake-up. A lone call goes out at once.
  *
  * <p>It speaks only what it needs of RESP2: commands as arrays of bulk strings, one or a
  * pipeline in one write; simple-string, error, integer, bulk and array replies. Plain TCP to a
@@ -45,8 +48,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * reply ({@code WRONGTYPE}) goes to its caller only and leaves the connection open. A caller
  * whose deadline passes while queued or in flight gives up alone; a queued call whose deadline
  * has passed is not sent; a batch's socket timeout is the latest deadline among its callers, so
- * that one nearly expired caller does not fail the others (only the caller that leads the batch
- * may wait past its own deadline, for the batch's replies).
+ * that one nearly expired caller does not fail the others (only the caller that leads or reads
+ * the batch may wait past its own deadline, for the batch's replies).
  */
 final class DirectConnection {
   private static final byte[] GET = {'G', 'E', 'T'};
@@ -62,9 +65,14 @@ final class DirectConnection {
   private final RedisConfig config;
   private final Executor background;
   private final Backoff backoff = Backoff.defaults();
-  private final ReentrantLock lock = new ReentrantLock();
+  /**
+   * Held by the thread that uses the socket. Not a lock owned by a thread: a leader that sends
+   * the next batch hands the connection to a caller of that batch, who reads its replies and
+   * then releases it or hands it on ({@link #readAndPass}).
+   */
+  private final Semaphore permit = new Semaphore(1);
   private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
-  /** Whether a socket is open, for callers deciding without the lock. */
+  /** Whether a socket is open, for callers deciding without holding the connection. */
   private volatile boolean up;
   private final byte[] buffer = new byte[16384];
   /** Replies are read into it; 64 kB reads a {@code getMany(100)} of 1 kB values in two. */
@@ -97,7 +105,7 @@ final class DirectConnection {
    * Connects now, or, if that fails, later in the background.
    */
   void connect() {
-    lock.lock();
+    permit.acquireUninterruptibly();
     try {
       open();
     } catch (IOException | RuntimeException e) {
@@ -142,6 +150,17 @@ final class DirectConnection {
       if (state == Pending.DONE) {
         return call.replies();
       }
+      if (state == Pending.READER) { // the connection was handed to this call: it reads its batch
+        boolean passed = false;
+        try {
+          passed = readAndPass(call.batch);
+        } finally {
+          if (!passed) {
+            unlockAndWake();
+          }
+        }
+        continue; // its own call was completed with its batch
+      }
       if (closed && state == Pending.WAITING && giveUp(call, state)) {
         return null; // closed while queued: nothing was sent
       }
@@ -159,13 +178,16 @@ final class DirectConnection {
         }
         continue;
       }
-      if (state == Pending.WAITING && lock.tryLock()) {
+      if (state == Pending.WAITING && permit.tryAcquire()) {
+        boolean passed = false;
         try {
           if (call.state.get() == Pending.WAITING) {
-            lead(null);
+            passed = lead(null);
           }
         } finally {
-          unlockAndWake();
+          if (!passed) {
+            unlockAndWake();
+          }
         }
         continue;
       }
@@ -196,10 +218,11 @@ final class DirectConnection {
     if (!up) {
       return null;
     }
-    if (alone && !queue.isEmpty() || !lock.tryLock()) {
+    if (alone && !queue.isEmpty() || !permit.tryAcquire()) {
       return BUSY;
     }
     Pending call;
+    boolean passed = false;
     try {
       if (socket == null || closed) {
         return null;
@@ -209,8 +232,9 @@ final class DirectConnection {
         return BUSY; // unlockAndWake below wakes the queued caller that should lead
       }
       if (empty) { // alone: no batch to build
-        List<Object> replies = exchange(
-            Math.max(1, (deadline - System.nanoTime()) / 1_000_000), commands);
+        List<Object> replies = exchange(deadline, commands);
+        Batch next = sendNext(); // what queued meanwhile
+        passed = next != null && (pass(next) || readAndPass(next));
         for (Object reply : replies) {
           if (reply instanceof RedisCommandExecutionException e) {
             throw e;
@@ -220,9 +244,11 @@ final class DirectConnection {
       }
       call = new Pending(commands, deadline);
       call.state.set(Pending.SENT);
-      lead(call);
+      passed = lead(call);
     } finally {
-      unlockAndWake();
+      if (!passed) {
+        unlockAndWake();
+      }
     }
     return call.replies();
   }
@@ -238,7 +264,7 @@ final class DirectConnection {
     if (state == Pending.WAITING) {
       queue.remove(call);
     }
-    if (!lock.isLocked()) {
+    if (permit.availablePermits() > 0) {
       wakeNext();
     }
     return true;
@@ -250,6 +276,8 @@ final class DirectConnection {
     static final int SENT = 1;
     static final int DONE = 2;
     static final int GAVE_UP = 3;
+    /** Sent, and handed the connection to read its batch's replies: it can no longer give up. */
+    static final int READER = 4;
 
     final List<byte[][]> commands;
     final long deadline;
@@ -257,6 +285,8 @@ final class DirectConnection {
     final AtomicInteger state = new AtomicInteger(WAITING);
     /** The replies, a failure, or {@link #UNAVAILABLE}; written before {@link #DONE}. */
     Object result;
+    /** The batch this call reads, written before {@link #READER}. */
+    Batch batch;
 
     Pending(List<byte[][]> commands, long deadline) {
       this.commands = commands;
@@ -272,7 +302,7 @@ final class DirectConnection {
     /** Completes the call unless its caller gave up; tells whether it did. */
     boolean complete(Object outcome) {
       result = outcome;
-      return state.compareAndSet(SENT, DONE);
+      return state.compareAndSet(SENT, DONE) || state.compareAndSet(READER, DONE);
     }
 
     @SuppressWarnings("unchecked")
@@ -287,40 +317,94 @@ final class DirectConnection {
     }
   }
 
+  /** Calls sent in one write: their commands in order, their lone {@code GET}s as one MGET. */
+  private static final class Batch {
+    final List<Pending> calls;
+    /** The lone {@code GET}s merged into the first command, or empty. */
+    final List<Pending> gets;
+    final boolean mget;
+    final List<byte[][]> commands;
+    /** The latest deadline among the calls: how long the batch's replies may take. */
+    final long deadline;
+
+    Batch(List<Pending> calls, List<Pending> gets, boolean mget, List<byte[][]> commands,
+        long deadline) {
+      this.calls = calls;
+      this.gets = gets;
+      this.mget = mget;
+      this.commands = commands;
+      this.deadline = deadline;
+    }
+
+    /** Fails each call with its own exception for a failure the batch shares. */
+    void fail(Exception shared) {
+      for (Pending p : calls) {
+        finish(p, failure(shared));
+      }
+    }
+
+    /**
+     * Makes a call of this sent batch its reader, the first whose caller has not given up;
+     * {@code null} when every caller has.
+     */
+    Pending reader() {
+      for (Pending p : calls) {
+        p.batch = this;
+        if (p.state.compareAndSet(Pending.SENT, Pending.READER)) {
+          return p;
+        }
+      }
+      return null;
+    }
+  }
+
   /**
-   * Holding the lock: sends {@code own} (if any) and the queued calls as one batch and
-   * completes each. Calls queued while the connection is down are told to use Lettuce.
+   * Holding the connection: sends {@code own} (if any) and the queued calls as one batch, reads
+   * the replies and completes each call, then passes the connection on ({@link #readAndPass}).
+   * Calls queued while the connection is down are told to use Lettuce.
+   *
+   * @return whether the connection was handed to another thread, which then releases it
    */
-  private void lead(Pending own) {
-    List<Pending> batch = new ArrayList<>();
+  private boolean lead(Pending own) {
+    Batch batch = take(own);
+    return batch != null && send(batch) && readAndPass(batch);
+  }
+
+  /**
+   * Holding the connection: takes {@code own} (if any) and the queued calls whose deadline has
+   * not passed into a batch, up to {@link #MAX_BATCH}; {@code null} when there are none, or
+   * when the connection is down (the calls taken are then told to use Lettuce).
+   */
+  private Batch take(Pending own) {
+    List<Pending> calls = new ArrayList<>();
     if (own != null) {
-      batch.add(own);
+      calls.add(own);
     }
     long now = System.nanoTime();
-    for (Pending q; batch.size() < MAX_BATCH && (q = queue.poll()) != null; ) {
+    for (Pending q; calls.size() < MAX_BATCH && (q = queue.poll()) != null; ) {
       if (!q.state.compareAndSet(Pending.WAITING, Pending.SENT)) {
         continue;
       }
       if (q.deadline - now <= 0) { // its caller has not noticed yet; its commands are not sent
         finish(q, new SocketTimeoutException("no reply within the timeout (not sent)"));
       } else {
-        batch.add(q);
+        calls.add(q);
       }
     }
-    if (batch.isEmpty()) {
-      return;
+    if (calls.isEmpty()) {
+      return null;
     }
     if (socket == null || closed) {
-      for (Pending p : batch) {
+      for (Pending p : calls) {
         finish(p, UNAVAILABLE);
       }
-      return;
+      return null;
     }
     List<Pending> gets = new ArrayList<>();
-    List<byte[][]> commands = new ArrayList<>(batch.size() + 1);
+    List<byte[][]> commands = new ArrayList<>(calls.size() + 1);
     // the batch may take until its latest caller's deadline; the others leave at their own
     long deadline = now;
-    for (Pending p : batch) {
+    for (Pending p : calls) {
       deadline = p.deadline - deadline > 0 ? p.deadline : deadline;
       if (p.get()) {
         gets.add(p);
@@ -335,45 +419,118 @@ final class DirectConnection {
       }
       commands.add(keys);
     }
-    for (Pending p : batch) {
+    for (Pending p : calls) {
       if (!mget || !p.get()) {
         commands.addAll(p.commands);
       }
     }
-    List<Object> replies;
+    return new Batch(calls, gets, mget, commands, deadline);
+  }
+
+  /** Writes a batch's commands; on failure fails each of its calls and tells that it did. */
+  private boolean send(Batch batch) {
+    return orFail(batch, () -> {
+      transmit(batch.commands);
+      return Boolean.TRUE;
+    }) != null;
+  }
+
+  /** A step of a batch's I/O. */
+  @FunctionalInterface
+  private interface Step<T> {
+    T run() throws IOException;
+  }
+
+  /**
+   * Runs a step of a batch's I/O; if it fails, fails each call of the batch and returns {@code
+   * null} (an {@link Error} fails them too, and is rethrown).
+   */
+  private static <T> T orFail(Batch batch, Step<T> step) {
     try {
-      replies = exchange(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), commands);
+      return step.run();
     } catch (IOException | RuntimeException e) {
-      for (Pending p : batch) {
-        finish(p, failure(e));
-      }
-      return;
+      batch.fail(e);
+      return null;
     } catch (Throwable e) {
-      finishAll(batch, e);
-      throw e;
-    }
-    try {
-      complete(batch, gets, mget, replies);
-    } catch (Throwable e) {
-      finishAll(batch, e);
+      finishAll(batch.calls, e);
       throw e;
     }
   }
 
+  /**
+   * Holding the connection: takes and sends the calls queued meanwhile, if any, as the next
+   * batch; {@code null} when there are none or sending failed (its calls then failed).
+   */
+  private Batch sendNext() {
+    Batch next = take(null);
+    return next != null && send(next) ? next : null;
+  }
+
+  /**
+   * Hands the connection to a reader of a sent batch and wakes it; tells whether it did (not
+   * when every caller of the batch gave up: its replies must still be read).
+   */
+  private static boolean pass(Batch next) {
+    Pending reader = next.reader();
+    if (reader == null) {
+      return false;
+    }
+    LockSupport.unpark(reader.thread);
+    return true;
+  }
+
+  /**
+   * Holding the connection: reads a sent batch's replies; sends what queued meanwhile as the
+   * next batch <em>before</em> handing these replies out, so that Redis works on it while this
+   * thread completes its batch and the next batch's reader wakes up; then hands the connection
+   * to that reader. So under load a connection always has a batch at the server, as a
+   * pipelining client does, where a leader that read, completed, and only then woke the next
+   * leader left Redis idle for two thread wake-ups per batch.
+   *
+   * @return whether the connection was handed on (the caller must then not release it); {@code
+   *     false} when nothing queued or the connection failed
+   */
+  private boolean readAndPass(Batch batch) {
+    while (true) {
+      Batch read = batch;
+      List<Object> replies = orFail(read, () -> receive(read.deadline, read.commands.size()));
+      if (replies == null) {
+        return false;
+      }
+      Batch next = sendNext();
+      try {
+        complete(batch, replies);
+      } catch (Throwable e) {
+        finishAll(batch.calls, e);
+        if (next != null) { // sent, and nobody will read its replies
+          dropped();
+          finishAll(next.calls, e);
+        }
+        throw e;
+      }
+      if (next == null) {
+        return false;
+      }
+      if (pass(next)) {
+        return true;
+      }
+      batch = next; // every caller of it gave up: its replies are read here
+    }
+  }
+
   /** Hands each caller of an answered batch its own replies. */
-  private static void complete(List<Pending> batch, List<Pending> gets, boolean mget,
-      List<Object> replies) {
+  private static void complete(Batch batch, List<Object> replies) {
     int next = 0;
-    if (mget) {
+    if (batch.mget) {
       Object values = replies.get(next++);
-      for (int i = 0; i < gets.size(); i++) {
+      for (int i = 0; i < batch.gets.size(); i++) {
         Object value = values instanceof List<?> list ? list.get(i) : values; // or an error
-        finish(gets.get(i), value instanceof RedisCommandExecutionException e
+        finish(batch.gets.get(i), value instanceof RedisCommandExecutionException e
             ? failure(e) : java.util.Collections.singletonList(value));
       }
     }
-    for (Pending p : batch) {
-      if (mget && p.get()) {
+    for (Pending p : batch.calls) {
+      if (batch.mget && p.get()) {
         continue;
       }
       List<Object> own2 = replies.subList(next, next + p.commands.size());
@@ -427,11 +584,11 @@ final class DirectConnection {
   }
 
   /**
-   * Unlocks, then wakes the first queued caller so that it sends what queued meanwhile; every
-   * holder of the lock releases it this way, so that no caller parks while the lock is free.
+   * Releases the connection, then wakes the first queued caller so that it sends what queued
+   * meanwhile; every holder releases it this way, so that no caller parks while it is free.
    */
   private void unlockAndWake() {
-    lock.unlock();
+    permit.release();
     wakeNext();
   }
 
@@ -453,20 +610,45 @@ final class DirectConnection {
   }
 
   /**
-   * Sends commands in one write and reads their replies, holding the lock; error replies
+   * Holding the connection: sends commands in one write and reads their replies; error replies
    * are returned in place, not thrown.
    *
    * @throws IOException if the socket fails or a reply is late; the connection is then closed
    */
-  private List<Object> exchange(long timeoutMillis, List<byte[][]> commands) throws IOException {
+  private List<Object> exchange(long deadline, List<byte[][]> commands) throws IOException {
+    transmit(commands);
+    return receive(deadline, commands.size());
+  }
+
+  /**
+   * Holding the connection: writes commands and sends them in one write.
+   *
+   * @throws IOException if the socket fails; the connection is then closed
+   */
+  private void transmit(List<byte[][]> commands) throws IOException {
     try {
-      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis));
       for (byte[][] command : commands) {
         write(command);
       }
       send();
-      List<Object> replies = new ArrayList<>(commands.size());
-      for (int i = 0; i < commands.size(); i++) {
+    } catch (Throwable e) { // even an Error leaves a command half written: never write again
+      dropped();
+      throw e;
+    }
+  }
+
+  /**
+   * Holding the connection: reads {@code count} replies, waiting for each until {@code
+   * deadline} at most; error replies are returned in place, not thrown.
+   *
+   * @throws IOException if the socket fails or a reply is late; the connection is then closed
+   */
+  private List<Object> receive(long deadline, int count) throws IOException {
+    try {
+      long millis = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, millis));
+      List<Object> replies = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
         replies.add(read());
       }
       return replies;
@@ -482,7 +664,7 @@ final class DirectConnection {
    */
   void close() {
     markClosed();
-    lock.lock();
+    permit.acquireUninterruptibly();
     try {
       closeSocket();
     } finally {
@@ -556,7 +738,7 @@ final class DirectConnection {
     Executor later = java.util.concurrent.CompletableFuture.delayedExecutor(delay,
         TimeUnit.NANOSECONDS, background);
     later.execute(() -> {
-      lock.lock();
+      permit.acquireUninterruptibly();
       try {
         reconnecting = false;
         if (!closed && socket == null) {
@@ -794,7 +976,7 @@ final class DirectConnection {
 
   /** For tests: whether a socket is open now. */
   boolean connected() {
-    lock.lock();
+    permit.acquireUninterruptibly();
     try {
       return socket != null;
     } finally {
@@ -802,7 +984,7 @@ final class DirectConnection {
     }
   }
 
-  /** Whether a socket is open now, as last seen without the lock. */
+  /** Whether a socket is open now, as last seen without holding the connection. */
   boolean up() {
     return up;
   }
@@ -814,6 +996,6 @@ final class DirectConnection {
 
   /** For tests: whether a caller holds the connection (sends or reads a batch). */
   boolean busy() {
-    return lock.isLocked();
+    return permit.availablePermits() == 0;
   }
 }

@@ -77,6 +77,32 @@ class DirectConnectionIT {
   }
 
   @Test
+  void callsQueuedBehindABatchAreSentBeforeItsLeaderReturns() throws Exception {
+    CompletableFuture<Object> leader;
+    CompletableFuture<Object> queued;
+    CompletableFuture<Object> queuedToo;
+    redis.pause();
+    try {
+      leader = onItsOwnThread(() -> {
+        connection.run(far(), List.<byte[][]>of(command("SET", "sent first", "1")));
+        return connection.queued(); // at once: a queued caller woken now would not have run yet
+      });
+      await(connection::busy);
+      queued = call(far(), "GET", "sent first");
+      queuedToo = call(far(), "GET", "sent with it");
+      await(() -> connection.queued() == 2);
+    } finally {
+      redis.resume();
+    }
+    assertThat(leader.get()).as("the leader sent the queued calls before it returned").isEqualTo(0);
+    assertThat(text(queued.get())).as("read by a caller of that batch").isEqualTo(List.of("1"));
+    assertThat(queuedToo.get()).isEqualTo(single(null));
+    await(() -> !connection.busy()); // the last reader released the connection
+    assertThat(text(connection.run(far(), List.<byte[][]>of(command("GET", "sent first")))))
+        .isEqualTo(List.of("1"));
+  }
+
+  @Test
   void closeReleasesQueuedCallersAtOnce() throws Exception {
     CompletableFuture<Object> leader;
     CompletableFuture<Object> queued;
