@@ -136,11 +136,30 @@ final class DirectConnection {
    * @throws IOException if the socket fails; the connection is then closed
    */
   List<Object> run(long deadline, List<byte[][]> commands) throws IOException {
-    List<Object> replies = tryRun(deadline, commands, false);
+    return run(deadline, commands, false);
+  }
+
+  /**
+   * Runs one caller's commands as {@link #run(long, List)} does; a bulk call's batch, whose
+   * replies are large, is followed by the calls queued meanwhile before its replies are handed
+   * out ({@link #readAndPass}).
+   *
+   * @param deadline when this caller stops waiting for its replies, in {@link
+   *     System#nanoTime()}'s terms
+   * @param commands each command and its arguments
+   * @param bulk whether this is a bulk call ({@code getMany}, {@code setMany})
+   * @return the replies as {@link #run(long, List)} returns them
+   * @throws RedisCommandExecutionException if the server answers one of the commands with an
+   *     error (the first such error)
+   * @throws SocketTimeoutException if the replies are not in by the deadline
+   * @throws IOException if the socket fails; the connection is then closed
+   */
+  List<Object> run(long deadline, List<byte[][]> commands, boolean bulk) throws IOException {
+    List<Object> replies = tryRun(deadline, commands, bulk, false);
     if (replies != BUSY) {
       return replies;
     }
-    Pending call = new Pending(commands, deadline);
+    Pending call = new Pending(commands, deadline, bulk);
     queue.add(call);
     if (closed) {
       wakeAll(); // close() may have woken the queue before this call joined it
@@ -203,6 +222,7 @@ final class DirectConnection {
    * @param deadline when this caller stops waiting for its replies, in {@link
    *     System#nanoTime()}'s terms
    * @param commands each command and its arguments
+   * @param bulk whether this is a bulk call ({@link #run(long, List, boolean)})
    * @param alone whether to send only when nobody is queued, so as not to lead the queued
    *     callers' batch (a bulk call beside single-key ones)
    * @return the replies as {@link #run} returns them, {@code null} when the connection is
@@ -213,7 +233,7 @@ final class DirectConnection {
    *     is then closed
    * @throws IOException if the socket fails; the connection is then closed
    */
-  List<Object> tryRun(long deadline, List<byte[][]> commands, boolean alone)
+  List<Object> tryRun(long deadline, List<byte[][]> commands, boolean bulk, boolean alone)
       throws IOException {
     if (!up) {
       return null;
@@ -233,7 +253,7 @@ final class DirectConnection {
       }
       if (empty) { // alone: no batch to build
         List<Object> replies = exchange(deadline, commands);
-        Batch next = sendNext(); // what queued meanwhile
+        Batch next = bulk ? sendNext() : null; // what queued meanwhile
         passed = next != null && (pass(next) || readAndPass(next));
         for (Object reply : replies) {
           if (reply instanceof RedisCommandExecutionException e) {
@@ -242,7 +262,7 @@ final class DirectConnection {
         }
         return replies;
       }
-      call = new Pending(commands, deadline);
+      call = new Pending(commands, deadline, bulk);
       call.state.set(Pending.SENT);
       passed = lead(call);
     } finally {
@@ -281,6 +301,7 @@ final class DirectConnection {
 
     final List<byte[][]> commands;
     final long deadline;
+    final boolean bulk;
     final Thread thread = Thread.currentThread();
     final AtomicInteger state = new AtomicInteger(WAITING);
     /** The replies, a failure, or {@link #UNAVAILABLE}; written before {@link #DONE}. */
@@ -288,9 +309,10 @@ final class DirectConnection {
     /** The batch this call reads, written before {@link #READER}. */
     Batch batch;
 
-    Pending(List<byte[][]> commands, long deadline) {
+    Pending(List<byte[][]> commands, long deadline, boolean bulk) {
       this.commands = commands;
       this.deadline = deadline;
+      this.bulk = bulk;
     }
 
     /** A lone {@code GET}, which a batch merges with the others into one {@code MGET}. */
@@ -326,14 +348,17 @@ final class DirectConnection {
     final List<byte[][]> commands;
     /** The latest deadline among the calls: how long the batch's replies may take. */
     final long deadline;
+    /** Whether a bulk call is among the calls. */
+    final boolean bulk;
 
     Batch(List<Pending> calls, List<Pending> gets, boolean mget, List<byte[][]> commands,
-        long deadline) {
+        long deadline, boolean bulk) {
       this.calls = calls;
       this.gets = gets;
       this.mget = mget;
       this.commands = commands;
       this.deadline = deadline;
+      this.bulk = bulk;
     }
 
     /** Fails each call with its own exception for a failure the batch shares. */
@@ -376,6 +401,9 @@ final class DirectConnection {
    * when the connection is down (the calls taken are then told to use Lettuce).
    */
   private Batch take(Pending own) {
+    if (own == null && queue.isEmpty()) {
+      return null; // the common case after a lone call: nothing to build
+    }
     List<Pending> calls = new ArrayList<>();
     if (own != null) {
       calls.add(own);
@@ -404,8 +432,10 @@ final class DirectConnection {
     List<byte[][]> commands = new ArrayList<>(calls.size() + 1);
     // the batch may take until its latest caller's deadline; the others leave at their own
     long deadline = now;
+    boolean bulk = false;
     for (Pending p : calls) {
       deadline = p.deadline - deadline > 0 ? p.deadline : deadline;
+      bulk |= p.bulk;
       if (p.get()) {
         gets.add(p);
       }
@@ -424,7 +454,7 @@ final class DirectConnection {
         commands.addAll(p.commands);
       }
     }
-    return new Batch(calls, gets, mget, commands, deadline);
+    return new Batch(calls, gets, mget, commands, deadline, bulk);
   }
 
   /** Writes a batch's commands; on failure fails each of its calls and tells that it did. */
@@ -480,12 +510,16 @@ final class DirectConnection {
   }
 
   /**
-   * Holding the connection: reads a sent batch's replies; sends what queued meanwhile as the
-   * next batch <em>before</em> handing these replies out, so that Redis works on it while this
-   * thread completes its batch and the next batch's reader wakes up; then hands the connection
-   * to that reader. So under load a connection always has a batch at the server, as a
-   * pipelining client does, where a leader that read, completed, and only then woke the next
-   * leader left Redis idle for two thread wake-ups per batch.
+   * Holding the connection: reads a sent batch's replies and completes its calls. After a batch
+   * with a bulk call it first sends what queued meanwhile as the next batch, so that Redis works
+   * on it while this thread completes its batch and the next batch's reader wakes up, then hands
+   * the connection to that reader: so under a load of bulk calls a connection always has a
+   * batch at the server, as a pipelining client does, where a leader that read, completed, and
+   * only then woke the next leader left Redis idle for two thread wake-ups per batch (16 threads
+   * of {@code getMany(100)}: 1.10 times the calls per second, docs/BENCHMARKS.md). Batches of
+   * single-key calls do not: the next batch then holds what queued during the wake-up too, and
+   * larger batches cost less per call (sent early, 16 threads of {@code get} or {@code set} made
+   * 0.8 to 0.9 times the calls, at 1.5 times Redis's CPU per call).
    *
    * @return whether the connection was handed on (the caller must then not release it); {@code
    *     false} when nothing queued or the connection failed
@@ -497,7 +531,7 @@ final class DirectConnection {
       if (replies == null) {
         return false;
       }
-      Batch next = sendNext();
+      Batch next = batch.bulk ? sendNext() : null;
       try {
         complete(batch, replies);
       } catch (Throwable e) {

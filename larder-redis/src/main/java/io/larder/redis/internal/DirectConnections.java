@@ -101,13 +101,13 @@ final class DirectConnections {
     }
     int n = connections.length;
     for (int i = 1; i < n; i++) {
-      List<Object> replies = connections[i].tryRun(deadline, commands, false);
+      List<Object> replies = connections[i].tryRun(deadline, commands, bulk, false);
       if (replies != DirectConnection.BUSY && replies != null) {
         return replies;
       }
     }
     if (bulk) { // on the first only alone: not leading the single-key calls queued there
-      List<Object> replies = connections[0].tryRun(deadline, commands, true);
+      List<Object> replies = connections[0].tryRun(deadline, commands, true, true);
       if (replies != DirectConnection.BUSY && replies != null) {
         return replies;
       }
@@ -128,7 +128,7 @@ final class DirectConnections {
       if (shortest < 0) {
         return null;
       }
-      List<Object> replies = connections[shortest].run(deadline, commands);
+      List<Object> replies = connections[shortest].run(deadline, commands, bulk);
       if (replies != null) {
         return replies;
       }

@@ -77,14 +77,14 @@ class DirectConnectionIT {
   }
 
   @Test
-  void callsQueuedBehindABatchAreSentBeforeItsLeaderReturns() throws Exception {
+  void callsQueuedBehindABulkCallAreSentBeforeItsLeaderReturns() throws Exception {
     CompletableFuture<Object> leader;
     CompletableFuture<Object> queued;
     CompletableFuture<Object> queuedToo;
     redis.pause();
     try {
       leader = onItsOwnThread(() -> {
-        connection.run(far(), List.<byte[][]>of(command("SET", "sent first", "1")));
+        connection.run(far(), List.<byte[][]>of(command("SET", "sent first", "1")), true);
         return connection.queued(); // at once: a queued caller woken now would not have run yet
       });
       await(connection::busy);
