@@ -31,12 +31,13 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Concurrent callers combine: the thread that finds the connection free sends its commands
  * and everything other threads queued meanwhile in one write (their lone {@code GET}s as one
  * {@code MGET}), reads the replies, and hands each caller its own; the others park until then.
- * Before handing the replies out it sends what queued meanwhile as the next batch and hands the
- * connection to one of that batch's callers, who reads that batch's replies in turn; so under
- * load Redis always has a batch to work on while the client completes the last one and wakes
- * the next reader, as with a pipelining client. A batch holds what arrived during one round
- * trip, no thread of Lettuce's takes part, and each waiting caller costs one park and one
- * wake-up. A lone call goes out at once.
+ * When it is done it wakes the first thread still queued, which sends the next batch; after a
+ * batch with a bulk call in it, it sends what queued meanwhile itself, before handing the
+ * replies out, and hands the connection to one of that batch's callers, who reads that batch's
+ * replies in turn; so under a load of bulk calls Redis always has a batch to work on while the
+ * client completes the last one and wakes the next reader, as with a pipelining client. A batch
+ * holds what arrived during one round trip, no thread of Lettuce's takes part, and each waiting
+ * caller costs one park and one wake-up. A lone call goes out at once.
  *
  * <p>It speaks only what it needs of RESP2: commands as arrays of bulk strings, one or a
  * pipeline in one write; simple-string, error, integer, bulk and array replies. Plain TCP to a
