@@ -33,9 +33,12 @@ import java.util.concurrent.locks.LockSupport;
  * {@code MGET}), reads the replies, and hands each caller its own; the others park until then.
  * When it is done it wakes the first thread still queued, which sends the next batch; after a
  * batch with a bulk call in it, it sends what queued meanwhile itself, before handing the
- * replies out, and hands the connection to one of that batch's callers, who reads that batch's
- * replies in turn; so under a load of bulk calls Redis always has a batch to work on while the
- * client completes the last one and wakes the next reader, as with a pipelining client. A batch
+ * replies out, as much as goes in one write of 16 kB (a larger call waits for the replies to be
+ * handed out and is then sent by its own caller), and hands the connection to one of that
+ * batch's callers, the one with the latest deadline that is neither interrupted nor late, who
+ * reads that batch's replies in turn; so under a load of bulk calls Redis always has a batch to
+ * work on while the client completes the last one and wakes the next reader, as with a
+ * pipelining client. A batch
  * holds what arrived during one round trip, no thread of Lettuce's takes part, and each waiting
  * caller costs one park and one wake-up. A lone call goes out at once.
  *
@@ -49,14 +52,22 @@ import java.util.concurrent.locks.LockSupport;
  * reply ({@code WRONGTYPE}) goes to its caller only and leaves the connection open. A caller
  * whose deadline passes while queued or in flight gives up alone; a queued call whose deadline
  * has passed is not sent; a batch's socket timeout is the latest deadline among its callers, so
- * that one nearly expired caller does not fail the others (only the caller that leads or reads
- * the batch may wait past its own deadline, for the batch's replies).
+ * that one nearly expired caller does not fail the others (only the caller that leads a batch
+ * may wait past its own deadline, for the batch's replies; the one handed a batch to read has
+ * the batch's deadline as its own). A caller handed a batch to read no longer gives up: it reads
+ * the batch to the end even if interrupted meanwhile (a socket read cannot be interrupted).
  */
 final class DirectConnection {
   private static final byte[] GET = {'G', 'E', 'T'};
   private static final byte[] MGET = {'M', 'G', 'E', 'T'};
   /** Callers' commands sent in one batch at most; more wait for the next. */
   private static final int MAX_BATCH = 256;
+  /**
+   * The most bytes of commands a thread holding replies for its callers sends before it hands
+   * them out ({@link #readAndPass}): what fits {@link #buffer}, so one write into a socket whose
+   * previous batch the server has read, which cannot block however slow the server is.
+   */
+  private static final int EARLY_BYTES = 16384;
   /** What {@link #tryRun} returns when another thread holds the connection. */
   static final List<Object> BUSY = java.util.Collections.unmodifiableList(new ArrayList<>());
   /** The outcome of a call queued while the connection went down. */
@@ -69,9 +80,17 @@ final class DirectConnection {
   /**
    * Held by the thread that uses the socket. Not a lock owned by a thread: a leader that sends
    * the next batch hands the connection to a caller of that batch, who reads its replies and
-   * then releases it or hands it on ({@link #readAndPass}).
+   * then releases it or hands it on ({@link #readAndPass}). Every path that takes it either
+   * releases it once ({@link #unlockAndWake}) or hands it on once ({@link #pass}), never both;
+   * {@link #holder} checks this, since a second release would let two threads use the socket.
    */
   private final Semaphore permit = new Semaphore(1);
+  /**
+   * The thread that holds {@link #permit}, set when it is taken or handed on; releasing it from
+   * another thread is a bug, which {@link #unlockAndWake} turns into an {@link AssertionError}
+   * (the tests run with assertions on).
+   */
+  private volatile Thread holder;
   private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
   /** Whether a socket is open, for callers deciding without holding the connection. */
   private volatile boolean up;
@@ -106,7 +125,7 @@ final class DirectConnection {
    * Connects now, or, if that fails, later in the background.
    */
   void connect() {
-    permit.acquireUninterruptibly();
+    acquire();
     try {
       open();
     } catch (IOException | RuntimeException e) {
@@ -121,8 +140,9 @@ final class DirectConnection {
    * call at the same time: a thread that finds the connection free sends what is queued with
    * its own commands in one write (the lone {@code GET}s of a batch as one {@code MGET}), reads
    * the replies, hands each caller its own and wakes it; a thread that finds it taken queues
-   * its commands and parks until its replies are in or its deadline passes, or until it is
-   * woken to send the next batch itself.
+   * its commands and parks until its replies are in, its deadline passes or it is interrupted,
+   * or until it is woken to send the next batch itself, or to read the replies of a batch sent
+   * with its commands in it (it then reads them all, ignoring an interrupt, as a leader does).
    *
    * @param deadline when this caller stops waiting for its replies, in {@link
    *     System#nanoTime()}'s terms
@@ -132,8 +152,11 @@ final class DirectConnection {
    *     sent), so that the caller goes through Lettuce until its deadline instead
    * @throws RedisCommandExecutionException if the server answers one of the commands with an
    *     error (the first such error)
-   * @throws SocketTimeoutException if the replies are not in by the deadline; a batch whose
-   *     replies are late closes the connection
+   * @throws SocketTimeoutException if the replies are not in by the deadline; for a caller that
+   *     leads or reads a batch, if one read of the socket waits beyond the latest deadline of
+   *     the batch's callers, which then closes the connection
+   * @throws InterruptedIOException if the thread is interrupted while its call is
+   *     queued or sent and not being read by it
    * @throws IOException if the socket fails; the connection is then closed
    */
   List<Object> run(long deadline, List<byte[][]> commands) throws IOException {
@@ -152,7 +175,10 @@ final class DirectConnection {
    * @return the replies as {@link #run(long, List)} returns them
    * @throws RedisCommandExecutionException if the server answers one of the commands with an
    *     error (the first such error)
-   * @throws SocketTimeoutException if the replies are not in by the deadline
+   * @throws SocketTimeoutException if the replies are not in by the deadline, as for {@link
+   *     #run(long, List)}
+   * @throws InterruptedIOException if the thread is interrupted, as for {@link #run(long,
+   *     List)}
    * @throws IOException if the socket fails; the connection is then closed
    */
   List<Object> run(long deadline, List<byte[][]> commands, boolean bulk) throws IOException {
@@ -198,7 +224,7 @@ final class DirectConnection {
         }
         continue;
       }
-      if (state == Pending.WAITING && permit.tryAcquire()) {
+      if (state == Pending.WAITING && tryAcquire()) {
         boolean passed = false;
         try {
           if (call.state.get() == Pending.WAITING) {
@@ -225,7 +251,9 @@ final class DirectConnection {
    * @param commands each command and its arguments
    * @param bulk whether this is a bulk call ({@link #run(long, List, boolean)})
    * @param alone whether to send only when nobody is queued, so as not to lead the queued
-   *     callers' batch (a bulk call beside single-key ones)
+   *     callers' batch (a bulk call beside single-key ones); a bulk call sent alone still sends,
+   *     after its own replies are in and before it returns, what queued meanwhile if that fits
+   *     one 16 kB write, and hands the connection to a caller of it, without reading its replies
    * @return the replies as {@link #run} returns them, {@code null} when the connection is
    *     down, or {@link #BUSY}
    * @throws RedisCommandExecutionException if the server answers one of the commands with an
@@ -239,7 +267,7 @@ final class DirectConnection {
     if (!up) {
       return null;
     }
-    if (alone && !queue.isEmpty() || !permit.tryAcquire()) {
+    if (alone && !queue.isEmpty() || !tryAcquire()) {
       return BUSY;
     }
     Pending call;
@@ -316,6 +344,18 @@ final class DirectConnection {
       this.bulk = bulk;
     }
 
+    /** At least the bytes its commands take on the wire ({@link #write}). */
+    long size() {
+      long n = 0;
+      for (byte[][] command : commands) {
+        n += 16; // '*', the count, CR LF
+        for (byte[] arg : command) {
+          n += arg.length + 16L; // '$', the length, CR LF, the bytes, CR LF
+        }
+      }
+      return n;
+    }
+
     /** A lone {@code GET}, which a batch merges with the others into one {@code MGET}. */
     boolean get() {
       return commands.size() == 1 && commands.get(0).length == 2
@@ -351,6 +391,8 @@ final class DirectConnection {
     final long deadline;
     /** Whether a bulk call is among the calls. */
     final boolean bulk;
+    /** Set when every caller had given up by the time a reader was chosen ({@link #pass}). */
+    boolean orphaned;
 
     Batch(List<Pending> calls, List<Pending> gets, boolean mget, List<byte[][]> commands,
         long deadline, boolean bulk) {
@@ -370,17 +412,20 @@ final class DirectConnection {
     }
 
     /**
-     * Makes a call of this sent batch its reader, the first whose caller has not given up;
-     * {@code null} when every caller has.
+     * The call of this sent batch best placed to read its replies: of those whose caller has
+     * not given up, is not interrupted and whose deadline has not passed, the one with the
+     * latest deadline (the batch's own, so that the reader waits no longer than it would for
+     * its own replies), the first of them on a tie; {@code null} when there is none.
      */
-    Pending reader() {
+    Pending reader(long now) {
+      Pending best = null;
       for (Pending p : calls) {
-        p.batch = this;
-        if (p.state.compareAndSet(Pending.SENT, Pending.READER)) {
-          return p;
+        if (p.state.get() == Pending.SENT && p.deadline - now > 0 && !p.thread.isInterrupted()
+            && (best == null || p.deadline - best.deadline > 0)) {
+          best = p;
         }
       }
-      return null;
+      return best;
     }
   }
 
@@ -392,16 +437,18 @@ final class DirectConnection {
    * @return whether the connection was handed to another thread, which then releases it
    */
   private boolean lead(Pending own) {
-    Batch batch = take(own);
+    Batch batch = take(own, 0);
     return batch != null && send(batch) && readAndPass(batch);
   }
 
   /**
    * Holding the connection: takes {@code own} (if any) and the queued calls whose deadline has
-   * not passed into a batch, up to {@link #MAX_BATCH}; {@code null} when there are none, or
-   * when the connection is down (the calls taken are then told to use Lettuce).
+   * not passed into a batch, up to {@link #MAX_BATCH}, and, if {@code limit} is not 0, only as
+   * many in queue order as take up to {@code limit} bytes of commands (the rest stay queued);
+   * {@code null} when there are none, or when the connection is down (the calls taken are then
+   * told to use Lettuce).
    */
-  private Batch take(Pending own) {
+  private Batch take(Pending own, long limit) {
     if (own == null && queue.isEmpty()) {
       return null; // the common case after a lone call: nothing to build
     }
@@ -410,7 +457,26 @@ final class DirectConnection {
       calls.add(own);
     }
     long now = System.nanoTime();
-    for (Pending q; calls.size() < MAX_BATCH && (q = queue.poll()) != null; ) {
+    long bytes = 0;
+    while (calls.size() < MAX_BATCH) {
+      Pending q;
+      if (limit == 0) {
+        q = queue.poll();
+      } else { // only the holder takes from the queue; a caller giving up may remove its call
+        q = queue.peek();
+        if (q != null && q.state.get() == Pending.WAITING) {
+          bytes += q.size();
+          if (bytes > limit) {
+            break; // it stays queued, first in line
+          }
+        }
+        if (q != null && !queue.remove(q)) {
+          continue; // its caller gave up and removed it meanwhile
+        }
+      }
+      if (q == null) {
+        break;
+      }
       if (!q.state.compareAndSet(Pending.WAITING, Pending.SENT)) {
         continue;
       }
@@ -489,38 +555,57 @@ final class DirectConnection {
   }
 
   /**
-   * Holding the connection: takes and sends the calls queued meanwhile, if any, as the next
-   * batch; {@code null} when there are none or sending failed (its calls then failed).
+   * Holding the connection after reading a batch, before handing its replies out: takes and
+   * sends the calls queued meanwhile as the next batch, as many in queue order as fit {@link
+   * #EARLY_BYTES}, so that the write cannot keep the answered callers waiting; {@code null} when
+   * none is queued, the first queued is larger (it is then sent by its own caller, woken when
+   * the connection is released), or sending failed (its calls then failed).
    */
   private Batch sendNext() {
-    Batch next = take(null);
+    Batch next = take(null, EARLY_BYTES);
     return next != null && send(next) ? next : null;
   }
 
   /**
-   * Hands the connection to a reader of a sent batch and wakes it; tells whether it did (not
-   * when every caller of the batch gave up: its replies must still be read).
+   * Holding the connection: hands it to the reader of a sent batch ({@link Batch#reader}) and
+   * wakes it; tells whether it did (not when every caller of the batch gave up, is interrupted
+   * or past its deadline: the batch is then {@link Batch#orphaned} and its replies must still
+   * be read by this thread).
    */
-  private static boolean pass(Batch next) {
-    Pending reader = next.reader();
-    if (reader == null) {
-      return false;
+  private boolean pass(Batch next) {
+    Thread self = Thread.currentThread();
+    assert holder == self : "handed on by " + self + ", held by " + holder;
+    while (true) {
+      Pending reader = next.reader(System.nanoTime());
+      if (reader == null) {
+        next.orphaned = true;
+        return false;
+      }
+      reader.batch = next;
+      holder = reader.thread; // before READER: the reader may release at once
+      if (reader.state.compareAndSet(Pending.SENT, Pending.READER)) {
+        LockSupport.unpark(reader.thread);
+        return true;
+      }
+      holder = self; // it gave up meanwhile: choose again
     }
-    LockSupport.unpark(reader.thread);
-    return true;
   }
 
   /**
    * Holding the connection: reads a sent batch's replies and completes its calls. After a batch
-   * with a bulk call it first sends what queued meanwhile as the next batch, so that Redis works
-   * on it while this thread completes its batch and the next batch's reader wakes up, then hands
-   * the connection to that reader: so under a load of bulk calls a connection always has a
-   * batch at the server, as a pipelining client does, where a leader that read, completed, and
-   * only then woke the next leader left Redis idle for two thread wake-ups per batch (16 threads
-   * of {@code getMany(100)}: 1.10 times the calls per second, docs/BENCHMARKS.md). Batches of
-   * single-key calls do not: the next batch then holds what queued during the wake-up too, and
-   * larger batches cost less per call (sent early, 16 threads of {@code get} or {@code set} made
-   * 0.8 to 0.9 times the calls, at 1.5 times Redis's CPU per call).
+   * with a bulk call it first sends what queued meanwhile as the next batch, as much as goes in
+   * one write that cannot block ({@link #sendNext}), so that Redis works on it while this thread
+   * completes its batch and the next batch's reader wakes up, then hands the connection to that
+   * reader ({@link #pass}): so under a load of bulk calls a connection always has a batch at the
+   * server, as a pipelining client does, where a leader that read, completed, and only then
+   * woke the next leader left Redis idle for two thread wake-ups per batch (16 threads of {@code
+   * getMany(100)}: about 1.07 times the calls per second, at the same CPU per call for the
+   * client and Redis, docs/BENCHMARKS.md). Batches of single-key calls do not: the next batch
+   * then holds what queued during the wake-up too, and larger batches cost less per call (sent
+   * early, 16 threads of {@code get} or {@code set} made 0.8 to 0.9 times the calls, at 1.5
+   * times Redis's CPU per call). A batch nobody waits for any more ({@link Batch#orphaned}) is
+   * read with a socket timeout of at least the {@code timeout} option, not the passed deadline
+   * of its callers, so that a healthy connection is not dropped for it.
    *
    * @return whether the connection was handed on (the caller must then not release it); {@code
    *     false} when nothing queued or the connection failed
@@ -528,7 +613,8 @@ final class DirectConnection {
   private boolean readAndPass(Batch batch) {
     while (true) {
       Batch read = batch;
-      List<Object> replies = orFail(read, () -> receive(read.deadline, read.commands.size()));
+      long deadline = read.orphaned ? orphanDeadline(read) : read.deadline;
+      List<Object> replies = orFail(read, () -> receive(deadline, read.commands.size()));
       if (replies == null) {
         return false;
       }
@@ -551,6 +637,15 @@ final class DirectConnection {
       }
       batch = next; // every caller of it gave up: its replies are read here
     }
+  }
+
+  /**
+   * How long the replies of a batch nobody waits for may take: its callers' latest deadline,
+   * which has passed or nearly, or the {@code timeout} option from now if that is later.
+   */
+  private long orphanDeadline(Batch batch) {
+    long floor = System.nanoTime() + config.readTimeout().toNanos();
+    return floor - batch.deadline > 0 ? floor : batch.deadline;
   }
 
   /** Hands each caller of an answered batch its own replies. */
@@ -623,8 +718,26 @@ final class DirectConnection {
    * meanwhile; every holder releases it this way, so that no caller parks while it is free.
    */
   private void unlockAndWake() {
+    assert holder == Thread.currentThread() : "released by " + Thread.currentThread()
+        + ", held by " + holder;
+    holder = null;
     permit.release();
     wakeNext();
+  }
+
+  /** Takes the connection, waiting for it. */
+  private void acquire() {
+    permit.acquireUninterruptibly();
+    holder = Thread.currentThread();
+  }
+
+  /** Takes the connection if it is free; tells whether it did. */
+  private boolean tryAcquire() {
+    if (!permit.tryAcquire()) {
+      return false;
+    }
+    holder = Thread.currentThread();
+    return true;
   }
 
   /** Wakes the first queued caller still waiting to be sent. */
@@ -673,8 +786,9 @@ final class DirectConnection {
   }
 
   /**
-   * Holding the connection: reads {@code count} replies, waiting for each until {@code
-   * deadline} at most; error replies are returned in place, not thrown.
+   * Holding the connection: reads {@code count} replies, each read of the socket waiting until
+   * {@code deadline} at most (the socket timeout is set once, so all of them together may take
+   * longer); error replies are returned in place, not thrown.
    *
    * @throws IOException if the socket fails or a reply is late; the connection is then closed
    */
@@ -699,7 +813,7 @@ final class DirectConnection {
    */
   void close() {
     markClosed();
-    permit.acquireUninterruptibly();
+    acquire();
     try {
       closeSocket();
     } finally {
@@ -773,7 +887,7 @@ final class DirectConnection {
     Executor later = java.util.concurrent.CompletableFuture.delayedExecutor(delay,
         TimeUnit.NANOSECONDS, background);
     later.execute(() -> {
-      permit.acquireUninterruptibly();
+      acquire();
       try {
         reconnecting = false;
         if (!closed && socket == null) {
@@ -1011,7 +1125,7 @@ final class DirectConnection {
 
   /** For tests: whether a socket is open now. */
   boolean connected() {
-    permit.acquireUninterruptibly();
+    acquire();
     try {
       return socket != null;
     } finally {

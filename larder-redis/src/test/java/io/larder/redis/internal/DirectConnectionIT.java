@@ -9,6 +9,7 @@ import io.larder.testkit.RedisServer;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -100,6 +101,97 @@ class DirectConnectionIT {
     await(() -> !connection.busy()); // the last reader released the connection
     assertThat(text(connection.run(far(), List.<byte[][]>of(command("GET", "sent first")))))
         .isEqualTo(List.of("1"));
+  }
+
+  @Test
+  void aBulkBatchsReaderSendsTheNextBulkBatchBeforeItReturnsAndHandsItOn() throws Exception {
+    Caller reader = readingABlockingPop("chained", "chain list", true);
+    CompletableFuture<Object> bulk = onItsOwnThread(() -> connection.run(far(),
+        List.<byte[][]>of(command("MGET", "chained", "absent")), true));
+    CompletableFuture<Object> small = call(far(), "GET", "chained");
+    await(() -> connection.queued() == 2);
+    fromAnotherClient("LPUSH", "chain list", "pushed");
+    assertThat(reader.outcome.get()).as("sent the next batch, then returned")
+        .isEqualTo("[[chain list, pushed]] queued 0, interrupted false");
+    assertThat(text(bulk.get())).isEqualTo(List.of(Arrays.asList("1", null)));
+    assertThat(text(small.get())).isEqualTo(List.of("1"));
+    await(() -> !connection.busy());
+    assertThat(connection.connected()).isTrue();
+  }
+
+  @Test
+  void aLoneBulkCallReturnsBeforeALargeQueuedBatchIsWrittenToAStoppedServer() throws Exception {
+    Caller lone = caller(far(), true, "BLPOP", "lone list", "0");
+    await(connection::busy);
+    byte[] large = new byte[16 << 20]; // beyond the socket buffers: the write blocks
+    CompletableFuture<Object> write = onItsOwnThread(() -> connection.run(far(),
+        List.<byte[][]>of(new byte[][] {DirectConnection.ascii("SET"),
+            DirectConnection.ascii("large"), large}), true));
+    await(() -> connection.queued() == 1);
+    fromAnotherClient("LPUSH", "lone list", "pushed"); // the BLPOP's reply is written with it
+    redis.pause();
+    try {
+      assertThat(lone.outcome.get(30, TimeUnit.SECONDS))
+          .as("its replies handed out while the server is stopped, not held by the large write")
+          .matches("\\[\\[lone list, pushed]] queued [01], interrupted false");
+    } finally {
+      redis.resume();
+    }
+    assertThat(write.get()).isEqualTo(single("OK"));
+    connection.run(far(), List.<byte[][]>of(command("UNLINK", "large")));
+  }
+
+  @Test
+  void theLiveCallerWithTheLatestDeadlineReadsAndAnInterruptedOneGivesUpAtOnce()
+      throws Exception {
+    CompletableFuture<Object> leader;
+    Caller first;
+    CompletableFuture<Object> later;
+    redis.pause();
+    try {
+      leader = onItsOwnThread(() -> connection.run(far(),
+          List.<byte[][]>of(command("SET", "read by the later", "1")), true));
+      await(connection::busy);
+      first = caller(far(), false, "BLPOP", "reader list", "0");
+      await(() -> connection.queued() == 1);
+      later = call(far() + TimeUnit.SECONDS.toNanos(30), "GET", "read by the later");
+      await(() -> connection.queued() == 2);
+    } finally {
+      redis.resume();
+    }
+    assertThat(leader.get()).isEqualTo(single("OK"));
+    // both sent in one batch, which the GET's caller reads: the BLPOP holds it at the server
+    first.thread.interrupt();
+    try {
+      assertThat(first.outcome.get(30, TimeUnit.SECONDS)).as("not the reader: it gives up")
+          .isEqualTo("InterruptedIOException: interrupted while waiting for Redis, interrupted true");
+      assertThat(later).as("the reader, still reading").isNotDone();
+    } finally {
+      fromAnotherClient("LPUSH", "reader list", "pushed");
+    }
+    assertThat(text(later.get())).isEqualTo(List.of("1"));
+    await(() -> !connection.busy());
+    assertThat(connection.connected()).isTrue();
+  }
+
+  @Test
+  void anInterruptedReaderReadsItsBatchAndCloseWaitsForItButReleasesTheQueuedAtOnce()
+      throws Exception {
+    Caller reader = readingABlockingPop("closed while read", "closing list", false);
+    CompletableFuture<Object> queued = call(far(), "GET", "closed while read");
+    await(() -> connection.queued() == 1);
+    reader.thread.interrupt();
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(connection::close);
+    try {
+      assertThat(queued.get()).as("told to go through Lettuce").isEqualTo("unavailable");
+      assertThat(closing).as("the reader still reads its batch").isNotDone();
+    } finally {
+      fromAnotherClient("LPUSH", "closing list", "pushed");
+    }
+    assertThat(reader.outcome.get()).as("a socket read is not interrupted: it returns its value")
+        .isEqualTo("[[closing list, pushed]] queued 0, interrupted true");
+    closing.get();
+    assertThat(connection.connected()).isFalse();
   }
 
   @Test
@@ -374,6 +466,68 @@ class DirectConnectionIT {
       return list.stream().map(DirectConnectionIT::text).toList();
     }
     return reply;
+  }
+
+  /**
+   * With the server stopped, a bulk call that sets {@code key} to "1" leads, and a {@code BLPOP
+   * list 0} queues behind it; once the server runs again the leader sends the BLPOP and hands
+   * the connection to its caller, returned here, which then reads that batch until something is
+   * pushed to {@code list}.
+   */
+  private Caller readingABlockingPop(String key, String list, boolean bulk) throws Exception {
+    CompletableFuture<Object> leader;
+    Caller reader;
+    redis.pause();
+    try {
+      leader = onItsOwnThread(() -> connection.run(far(),
+          List.<byte[][]>of(command("SET", key, "1")), true));
+      await(connection::busy);
+      reader = caller(far(), bulk, "BLPOP", list, "0");
+      await(() -> connection.queued() == 1);
+    } finally {
+      redis.resume();
+    }
+    assertThat(leader.get()).isEqualTo(single("OK"));
+    return reader;
+  }
+
+  /** A call on a thread of its own, kept so that a test can interrupt it. */
+  private record Caller(Thread thread, CompletableFuture<String> outcome) {}
+
+  /**
+   * Runs one command on its own thread; the outcome is its replies as text (or its exception's
+   * name and message), how many callers were queued when it returned, and its interrupt flag.
+   */
+  private Caller caller(long deadline, boolean bulk, String... args) {
+    CompletableFuture<String> outcome = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      String result;
+      try {
+        result = text(connection.run(deadline, List.<byte[][]>of(command(args)), bulk))
+            + " queued " + connection.queued();
+      } catch (Exception e) {
+        result = e.getClass().getSimpleName() + ": " + e.getMessage();
+      }
+      outcome.complete(result + ", interrupted " + Thread.currentThread().isInterrupted());
+    });
+    t.setDaemon(true);
+    t.start();
+    return new Caller(t, outcome);
+  }
+
+  /**
+   * Runs a command on a connection of its own, then a {@code PING}: once that is answered, the
+   * replies Redis owed other clients for the command (a {@code BLPOP} it served) are written.
+   */
+  private static void fromAnotherClient(String... args) throws Exception {
+    DirectConnection other = new DirectConnection(config(), ForkJoinPool.commonPool());
+    other.connect();
+    try {
+      other.run(far(), List.<byte[][]>of(command(args)));
+      other.run(far(), List.<byte[][]>of(command("PING")));
+    } finally {
+      other.close();
+    }
   }
 
   /** Runs one command on its own thread; the future holds "unavailable" for a null answer. */
