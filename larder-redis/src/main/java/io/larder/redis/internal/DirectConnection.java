@@ -64,8 +64,9 @@ final class DirectConnection {
   private static final int MAX_BATCH = 256;
   /**
    * The most bytes of commands a thread holding replies for its callers sends before it hands
-   * them out ({@link #readAndPass}): what fits {@link #buffer}, so one write into a socket whose
-   * previous batch the server has read, which cannot block however slow the server is.
+   * them out ({@link #readAndPass}): what fits {@link #buffer}, so one write, into a socket whose
+   * previous batch the server has read (its receive window is open), which the socket takes at
+   * once even when the server has stalled.
    */
   private static final int EARLY_BYTES = 16384;
   /** What {@link #tryRun} returns when another thread holds the connection. */

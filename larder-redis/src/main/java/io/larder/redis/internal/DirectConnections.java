@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * connection, where concurrent callers combine into one write (their {@code GET}s one {@code
  * MGET}); spreading them over several connections makes smaller batches and costs more CPU per
  * call, for the client and for Redis. A bulk call, whose reply may be a hundred kilobytes, takes
- * the first connection whose lock is free, trying the others before the first (which it takes
+ * the first connection that no thread holds, trying the others before the first (which it takes
  * only when nobody is queued there, so as not to lead the single-key calls' batch), and
  * combines with other callers only when every connection is busy, on the one with the shortest
  * queue, the first losing a tie.
