@@ -107,6 +107,20 @@ final class ObjectTier {
         : entry;
   }
 
+  /**
+   * What a {@link io.larder.spi.Decoded} names as its reader for what {@link #kept} returned:
+   * the codec itself for a bare value, a {@link WithMeta} of it for an {@link Entry}. A read
+   * asking with the codec itself thus finds only a bare value, and hands it out without reading
+   * its class (a cold line: raw Caffeine's read of the same value never touches it); one asking
+   * with {@link WithMeta} finds the entry.
+   */
+  static Object reader(Object kept, Codec<?> codec) {
+    return kept instanceof Entry<?> ? new WithMeta(codec) : codec;
+  }
+
+  /** The reader of an {@link Entry} kept for {@code codec} (see {@link #reader}). */
+  record WithMeta(Codec<?> codec) {}
+
   /** The entry that what {@link #kept} returned stands for. */
   @SuppressWarnings("unchecked")
   static <T> Entry<T> entryOf(Object kept) {

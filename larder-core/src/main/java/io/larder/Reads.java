@@ -119,8 +119,10 @@ final class Reads {
       Codec<T> codec) {
     StatsCounter stats = view.stats();
     if (held instanceof Decoded d) {
+      // asked with the codec itself, only a bare value answers (ObjectTier.reader): its class
+      // is not read here
       Object kept = d.entryFor(codec);
-      if (kept != null && !(kept instanceof Entry) && tier.fits(codec, kept)) {
+      if (kept != null && tier.fits(codec, kept)) {
         // a value kept with no metadata, decoded by this codec: handed out as it is
         stats.inc(StatsCounter.Kind.STORE_HIT);
         @SuppressWarnings("unchecked")
@@ -214,6 +216,9 @@ final class Reads {
     }
     Decoded read = held instanceof byte[] bytes ? Decoded.ofBytes(bytes) : (Decoded) held;
     Object found = read.entryFor(codec);
+    if (found == null && read.isDecoded()) {
+      found = read.entryFor(new ObjectTier.WithMeta(codec));
+    }
     if (found != null) {
       Entry<T> kept = ObjectTier.entryOf(found);
       return countedFromStore(view, tier.fits(codec, kept.value()) ? kept : Entry.absent());
@@ -237,7 +242,8 @@ final class Reads {
   /** Offers an entry decoded from {@code raw} back to the object tier, to be kept for others. */
   private <T> void offer(String store, Decoded read, Entry<T> opened, Codec<T> codec,
       byte[] raw) {
-    Decoded decoded = Decoded.of(ObjectTier.kept(opened), codec,
+    Object kept = ObjectTier.kept(opened);
+    Decoded decoded = Decoded.of(kept, ObjectTier.reader(kept, codec),
         opened.value() == null ? 0 : ObjectTier.weight(opened.value()), raw);
     calls.objects().offerDecoded(store, read, decoded);
   }
