@@ -119,11 +119,12 @@ final class Reads {
       Codec<T> codec) {
     StatsCounter stats = view.stats();
     if (held instanceof Decoded d) {
-      // asked with the codec itself, only a bare value answers (ObjectTier.reader): its class
+      // asked with the codec itself, only a bare value answers (ObjectTier.decoded): its class
       // is not read here
       Object kept = d.entryFor(codec);
       if (kept != null && tier.fits(codec, kept)) {
         // a value kept with no metadata, decoded by this codec: handed out as it is
+        assert !(kept instanceof Entry<?>) : "an entry kept under its bare codec";
         stats.inc(StatsCounter.Kind.STORE_HIT);
         @SuppressWarnings("unchecked")
         T value = (T) kept;
@@ -242,8 +243,7 @@ final class Reads {
   /** Offers an entry decoded from {@code raw} back to the object tier, to be kept for others. */
   private <T> void offer(String store, Decoded read, Entry<T> opened, Codec<T> codec,
       byte[] raw) {
-    Object kept = ObjectTier.kept(opened);
-    Decoded decoded = Decoded.of(kept, ObjectTier.reader(kept, codec),
+    Decoded decoded = ObjectTier.decoded(opened, codec,
         opened.value() == null ? 0 : ObjectTier.weight(opened.value()), raw);
     calls.objects().offerDecoded(store, read, decoded);
   }
