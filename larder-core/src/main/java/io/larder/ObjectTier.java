@@ -1,11 +1,13 @@
 package io.larder;
 
+import io.larder.spi.Decoded;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The facade's side of a store's object tier ({@link io.larder.spi.DecodedValues}): which
@@ -98,14 +100,61 @@ final class ObjectTier {
   }
 
   /**
-   * What a {@link io.larder.spi.Decoded} carries for an entry: the value itself when it is
-   * present with no metadata (the commonest), so that a read follows one reference less; else
-   * the entry. Users never hold an {@link Entry}, so a value is never taken for one.
+   * Makes the {@link Decoded} the object tier keeps for an entry whose bytes are known. This
+   * and {@link #decodedLazily} are the only places a facade's {@code Decoded} is made, so that
+   * what it carries and the reader it names always go together (see {@link #reader}).
+   *
+   * @param entry the decoded entry
+   * @param codec the codec of the entry's value
+   * @param weight the estimated heap bytes of the value
+   * @param bytes the stored bytes of the same entry
+   * @return the decoded entry
+   * @throws NullPointerException if {@code bytes} is null
    */
-  static Object kept(Entry<?> entry) {
+  static Decoded decoded(Entry<?> entry, Codec<?> codec, long weight, byte[] bytes) {
+    Object kept = kept(entry);
+    return Decoded.of(kept, reader(kept, codec), weight, bytes);
+  }
+
+  /**
+   * Makes the {@link Decoded} the object tier keeps for an entry whose bytes {@code encoder}
+   * makes when first asked for; see {@link #decoded}.
+   *
+   * @param entry the decoded entry
+   * @param codec the codec of the entry's value
+   * @param weight the estimated heap bytes of the value
+   * @param encoder makes the stored bytes of the same entry
+   * @return the decoded entry
+   * @throws NullPointerException if {@code encoder} is null
+   */
+  static Decoded decodedLazily(Entry<?> entry, Codec<?> codec, long weight,
+      Supplier<byte[]> encoder) {
+    Object kept = kept(entry);
+    return Decoded.lazy(kept, reader(kept, codec), weight, encoder);
+  }
+
+  /**
+   * What a {@link Decoded} carries for an entry: the value itself when it is present with no
+   * metadata (the commonest), so that a read follows one reference less; else the entry. Users
+   * never hold an {@link Entry}, so a value is never taken for one.
+   */
+  private static Object kept(Entry<?> entry) {
     return entry.value() != null && entry.meta().equals(Envelope.Meta.NONE) ? entry.value()
         : entry;
   }
+
+  /**
+   * What a {@link Decoded} names as its reader for what {@link #kept} returned: the codec
+   * itself for a bare value, a {@link WithMeta} of it for an {@link Entry}. A read asking with
+   * the codec itself thus finds only a bare value, and hands it out without reading its class;
+   * one asking with {@link WithMeta} finds the entry.
+   */
+  private static Object reader(Object kept, Codec<?> codec) {
+    return kept instanceof Entry<?> ? new WithMeta(codec) : codec;
+  }
+
+  /** The reader of an {@link Entry} kept for {@code codec} (see {@link #reader}). */
+  record WithMeta(Codec<?> codec) {}
 
   /** The entry that what {@link #kept} returned stands for. */
   @SuppressWarnings("unchecked")

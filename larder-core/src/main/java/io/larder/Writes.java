@@ -58,13 +58,14 @@ final class Writes {
     if (weight > ObjectTier.KEPT_UP_TO && !tier.byReference()) {
       return null;
     }
-    Object entry = ObjectTier.kept(new Entry<>(true, value, meta));
+    Entry<T> entry = new Entry<>(true, value, meta);
     if (tier.byReference() || value == null || BuiltinCodecs.neverRefuses(codec)) {
-      return Decoded.lazy(entry, codec, weight, () -> entries.seal(k, value, codec, meta));
+      return ObjectTier.decodedLazily(entry, codec, weight,
+          () -> entries.seal(k, value, codec, meta));
     }
     // a codec that may refuse the value (an allow list, a user's codec) says so now, as it
     // would for a write of bytes, rather than as a miss on some later read
-    return Decoded.of(entry, codec, weight, entries.seal(k, value, codec, meta));
+    return ObjectTier.decoded(entry, codec, weight, entries.seal(k, value, codec, meta));
   }
 
   /**

@@ -7,10 +7,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * An entry as a {@link DecodedValues} store keeps it: the stored bytes, and beside them, where
  * the facade left one, the entry it decoded (its value with its metadata: tags, compute time,
- * freshness) and the codec that decoded it.
+ * freshness) and its reader: the codec that decoded it, or a token of the facade's that stands
+ * for that codec.
  *
- * <p>The decoded entry is opaque to the store: it keeps it and hands it back, and never looks
- * inside. The bytes may not exist yet: an entry written {@link #lazy lazily} is encoded the first
+ * <p>The decoded entry and its reader are opaque to the store: it keeps them and hands them
+ * back, and never looks inside; the reader is only matched by {@code equals} in
+ * {@link #entryFor}. The bytes may not exist yet: an entry written {@link #lazy lazily} is encoded the first
  * time someone asks for {@link #bytes()} (a byte read, {@code getVersioned}, a compare-and-set),
  * and never if no one does.
  *
@@ -52,7 +54,8 @@ public final class Decoded {
    * Returns a decoded entry whose bytes are already known.
    *
    * @param entry what the facade decoded; opaque to the store
-   * @param codec the codec that decoded it
+   * @param codec the codec that decoded it, or a token of the facade's that stands for it;
+   *     matched by {@code equals}, never looked into by the store
    * @param weight the estimated heap bytes of the entry, bytes included
    * @param bytes the stored bytes of the same entry; not copied, and modified by no one
    * @return the entry
@@ -69,7 +72,8 @@ public final class Decoded {
    * Returns a decoded entry whose bytes are made by {@code encoder} when first asked for.
    *
    * @param entry what the facade decoded; opaque to the store
-   * @param codec the codec that decoded it
+   * @param codec the codec that decoded it, or a token of the facade's that stands for it;
+   *     matched by {@code equals}, never looked into by the store
    * @param weight the estimated heap bytes of the decoded entry
    * @param encoder makes the stored bytes; may run more than once when threads race, and must
    *     then give equal bytes; it may throw, and then {@link #bytes()} throws the same
@@ -84,11 +88,12 @@ public final class Decoded {
   }
 
   /**
-   * Returns the decoded entry if {@code reader} is the codec that decoded it (the same
-   * instance, or one equal to it).
+   * Returns the decoded entry if {@code reader} is the reader it was made with (the same
+   * instance, or one equal to it): the codec that decoded it, or the facade's token for it.
    *
-   * @param reader the codec of the read
-   * @return the entry, or {@code null} if this holds bytes only or was decoded by another codec
+   * @param reader the codec of the read, or the facade's token for it
+   * @return the entry, or {@code null} if this holds bytes only or was made with another
+   *     reader
    */
   public @Nullable Object entryFor(Object reader) {
     return reader == codec || codec != null && reader.equals(codec) ? entry : null;

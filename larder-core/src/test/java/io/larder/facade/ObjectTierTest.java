@@ -170,6 +170,29 @@ class ObjectTierTest {
     assertThat(calls).hasValue(2);
   }
 
+  /**
+   * A kept value with metadata (tags, freshness) is held in an entry; an unprefixed cache's
+   * read, which hands a bare kept value out without looking at it, still finds the value (the
+   * very object written, counted as a hit) and never the entry around it.
+   */
+  @Test
+  void anUnprefixedReadOfAKeptValueWithMetadataHandsOutTheValueNotItsEntry() {
+    Cache root = caches.open(io.larder.Larder.builder());
+    String tagged = new String("tagged value");
+    root.tagged("books").set("t", tagged);
+    String computed = root.getOrCompute("c", Codec.utf8(), Freshness.of(Duration.ofSeconds(10)),
+        () -> new String("computed"));
+    String plain = new String("plain value");
+    root.set("p", plain);
+    assertThat(root.get("t", String.class)).isSameAs(tagged);
+    assertThat(root.get("c", String.class)).isSameAs(computed);
+    assertThat(root.get("p", String.class)).isSameAs(plain);
+    assertThat(root.get("t", Codec.utf8())).isSameAs(tagged);
+    assertThat(root.stats().hits()).isEqualTo(4);
+    root.invalidateTag("books");
+    assertThat(root.get("t", String.class)).isNull();
+  }
+
   /** A class of the user's, immutable but not a record. */
   static final class Isbn implements java.io.Serializable {
     final String code;
