@@ -258,8 +258,20 @@ final class Reads {
       bytes = new HashMap<>(bytes);
       bytes.putAll(scoped.read(tags.keys(view.tags()), stats, false).bytes());
     }
+    return opened(view, keys, bytes, raw.owned(), codec);
+  }
+
+  /**
+   * Opens what a bulk read found for {@code keys}, counting hits, misses and time saved once
+   * for the call; the result holds the keys found, in input order.
+   *
+   * @param bytes the bytes read, by store key, with any tag generations read beside them
+   * @param owned whether no one else holds the arrays in {@code bytes}
+   */
+  <T> Map<String, T> opened(View view, BulkKeys keys, Map<String, byte[]> bytes, boolean owned,
+      Codec<T> codec) {
+    StatsCounter stats = view.stats();
     int n = keys.size();
-    boolean owned = raw.owned();
     Map<String, T> result = new LinkedHashMap<>(capacity(n));
     // counted once per call, not per key: each count reaches every ancestor's counters
     long hits = 0;

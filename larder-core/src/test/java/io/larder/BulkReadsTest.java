@@ -155,6 +155,27 @@ class BulkReadsTest {
   }
 
   @Test
+  void anAsynchronousBulkReadOfANativeStoreAnswersAndCountsAsTheBlockingOne() throws Exception {
+    try (AsyncCacheTest.IoThreadStore store = new AsyncCacheTest.IoThreadStore();
+        Cache cache = open(store)) {
+      cache.set("b", "B");
+      cache.set("a", "A");
+      List<String> keys = List.of("b", "missing", "a", "b", "missing");
+      Map<String, String> blocking = cache.getMany(keys, Codec.utf8());
+      CacheStats counted = cache.stats();
+
+      Map<String, String> async = cache.async().getMany(keys, Codec.utf8()).get();
+
+      assertThat(new ArrayList<>(async.entrySet()))
+          .containsExactlyElementsOf(new ArrayList<>(blocking.entrySet()))
+          .containsExactly(Map.entry("b", "B"), Map.entry("a", "A"));
+      CacheStats twice = cache.stats();
+      assertThat(twice.hits()).isEqualTo(2 * counted.hits()).isEqualTo(4);
+      assertThat(twice.misses()).isEqualTo(2 * counted.misses()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void bytesReadInBulkFromMemoryAreTheCallersOwnCopy() {
     try (Cache cache = open(Stores.memory())) {
       cache.set("b", "stored".getBytes(StandardCharsets.UTF_8), Codec.bytes(), Cache.FOREVER);
