@@ -79,30 +79,19 @@ final class AsyncEngine {
     });
   }
 
-  <T> CompletableFuture<Map<String, T>> getMany(View view, Map<String, Keys.StoreKey> resolved,
-      Codec<T> codec) {
+  <T> CompletableFuture<Map<String, T>> getMany(View view, BulkKeys keys, Codec<T> codec) {
     StatsCounter stats = view.stats();
-    List<String> toFetch = new ArrayList<>(resolved.size());
-    resolved.values().forEach(k -> {
-      if (!hidden(k.store())) {
-        toFetch.add(k.store());
+    List<String> toFetch = new ArrayList<>(keys.size());
+    for (int i = 0; i < keys.size(); i++) {
+      if (!hidden(keys.store(i))) {
+        toFetch.add(keys.store(i));
       }
-    });
+    }
     CompletableFuture<Map<String, byte[]>> sent = toFetch.isEmpty()
         ? CompletableFuture.completedFuture(Map.of())
         : async.call(stats, s -> s.getManyAsync(toFetch));
-    return async.then(sent, (bytes, failure) -> {
-      Map<String, byte[]> found = async.outcome(stats, "getMany", bytes, failure, Map.of());
-      Map<String, T> result = new LinkedHashMap<>(Reads.capacity(resolved.size()));
-      resolved.forEach((key, k) -> {
-        Entry<T> entry = reads.open(view, k, found.get(k.store()), codec, Map.of(),
-            scoped.ownedReads());
-        if (entry.present() && entry.value() != null) {
-          result.put(key, entry.value());
-        }
-      });
-      return result;
-    });
+    return async.then(sent, (bytes, failure) -> reads.opened(view, keys,
+        async.outcome(stats, "getMany", bytes, failure, Map.of()), scoped.ownedReads(), codec));
   }
 
   CompletableFuture<Boolean> exists(View view, Keys.StoreKey k) {

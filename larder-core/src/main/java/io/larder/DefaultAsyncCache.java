@@ -64,10 +64,11 @@ final class DefaultAsyncCache implements AsyncCache {
   public <T> CompletableFuture<Map<String, T>> getMany(Collection<String> keys,
       Codec<T> codec) {
     Objects.requireNonNull(codec, "codec");
-    Map<String, Keys.StoreKey> resolved = resolveAll(keys);
     if (natively()) {
-      return runtime.asyncEngine.getMany(view, resolved, codec);
+      return runtime.asyncEngine.getMany(view,
+          BulkKeys.resolve(keys, view.prefix(), runtime.rules), codec);
     }
+    Map<String, Keys.StoreKey> resolved = resolveAll(keys);
     return offload(() -> sync.getMany(resolved.keySet(), codec));
   }
 

@@ -95,7 +95,7 @@ final class DefaultCache implements Cache {
   @Override
   public <T> Map<String, T> getMany(Collection<String> keys, Codec<T> codec) {
     Objects.requireNonNull(codec, "codec");
-    return runtime.reads.many(view, resolveAll(keys), codec);
+    return runtime.reads.many(view, BulkKeys.resolve(keys, view.prefix(), runtime.rules), codec);
   }
 
   @Override

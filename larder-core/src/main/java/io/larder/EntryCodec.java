@@ -79,8 +79,16 @@ final class EntryCodec {
    *     {@link #open} counts it)
    */
   <T> T openBare(String key, byte[] raw, Codec<T> codec, StatsCounter stats) {
+    return openBare(key, raw, codec, false, stats);
+  }
+
+  /**
+   * Decodes stored bytes in no envelope under a key that is not hashed, as {@link #openBare}
+   * does; {@code owned} as {@link #open} takes it.
+   */
+  <T> T openBare(String key, byte[] raw, Codec<T> codec, boolean owned, StatsCounter stats) {
     try {
-      return decode(raw, codec, false);
+      return decode(raw, codec, owned);
     } catch (Throwable e) {
       return this.<T>undecodable(key, stats, e).value();
     }

@@ -248,39 +248,64 @@ final class Reads {
     calls.objects().offerDecoded(store, read, decoded);
   }
 
-  /** Reads several keys in one round trip; the result holds the keys found, in input order. */
-  <T> Map<String, T> many(View view, Map<String, Keys.StoreKey> resolved, Codec<T> codec) {
+  /**
+   * Reads several keys in one round trip; the result holds the keys found, in input order. A
+   * value in no envelope under a key that is not hashed (the commonest) is decoded with no
+   * {@link Entry} made for it; hits, misses and time saved are counted once per call.
+   */
+  <T> Map<String, T> many(View view, BulkKeys keys, Codec<T> codec) {
     if (tier.byReference()) {
-      return manyByReference(view, resolved, codec);
+      return manyByReference(view, keys, codec);
     }
-    List<String> storeKeys = new ArrayList<>(resolved.size());
-    resolved.values().forEach(k -> storeKeys.add(k.store()));
-    ScopedReads.Raw raw = scoped.read(storeKeys, view.stats(), true);
+    StatsCounter stats = view.stats();
+    ScopedReads.Raw raw = scoped.read(keys.storeKeys(), stats, true);
     Map<String, byte[]> bytes = raw.bytes();
     if (view.tagged()) {
       bytes = new HashMap<>(bytes);
-      bytes.putAll(scoped.read(tags.keys(view.tags()), view.stats(), false).bytes());
+      bytes.putAll(scoped.read(tags.keys(view.tags()), stats, false).bytes());
     }
-    Map<String, T> result = new LinkedHashMap<>(capacity(resolved.size()));
+    return opened(view, keys, bytes, raw.owned(), codec);
+  }
+
+  /**
+   * Opens what a bulk read found for {@code keys}, counting hits, misses and time saved once
+   * for the call; the result holds the keys found, in input order.
+   *
+   * @param bytes the bytes read, by store key, with any tag generations read beside them
+   * @param owned whether no one else holds the arrays in {@code bytes}
+   */
+  <T> Map<String, T> opened(View view, BulkKeys keys, Map<String, byte[]> bytes, boolean owned,
+      Codec<T> codec) {
+    StatsCounter stats = view.stats();
+    int n = keys.size();
+    Map<String, T> result = new LinkedHashMap<>(capacity(n));
     // counted once per call, not per key: each count reaches every ancestor's counters
     long hits = 0;
     long saved = 0;
-    for (Map.Entry<String, Keys.StoreKey> e : resolved.entrySet()) {
-      Keys.StoreKey k = e.getValue();
-      byte[] b = bytes.get(k.store());
-      Entry<T> entry = b == null ? Entry.absent()
-          : check(view, k, b, codec, bytes, raw.owned());
+    for (int i = 0; i < n; i++) {
+      byte[] b = bytes.get(keys.store(i));
+      if (b == null) {
+        continue;
+      }
+      if (!keys.hashed(i) && Envelope.bare(b)) {
+        T value = entries.openBare(keys.store(i), b, codec, owned, stats);
+        if (value != null) {
+          hits++;
+          result.put(keys.user(i), value);
+        }
+        continue;
+      }
+      Entry<T> entry = check(view, keys.key(i), b, codec, bytes, owned);
       if (entry.present()) {
         hits++;
         saved += entry.meta().computeMillis();
         if (entry.value() != null) {
-          result.put(e.getKey(), entry.value());
+          result.put(keys.user(i), entry.value());
         }
       }
     }
-    StatsCounter stats = view.stats();
     stats.add(StatsCounter.Kind.HIT, hits);
-    stats.add(StatsCounter.Kind.MISS, resolved.size() - hits);
+    stats.add(StatsCounter.Kind.MISS, n - hits);
     stats.add(StatsCounter.Kind.TIME_SAVED, saved);
     return result;
   }
@@ -289,15 +314,14 @@ final class Reads {
    * Reads several keys of a cache kept by reference one by one from its in-process store, as
    * values kept by reference have no bytes for a bulk read to carry.
    */
-  private <T> Map<String, T> manyByReference(View view, Map<String, Keys.StoreKey> resolved,
-      Codec<T> codec) {
-    Map<String, T> result = new LinkedHashMap<>(capacity(resolved.size()));
-    resolved.forEach((key, k) -> {
-      T value = entry(view, k, codec).value();
+  private <T> Map<String, T> manyByReference(View view, BulkKeys keys, Codec<T> codec) {
+    Map<String, T> result = new LinkedHashMap<>(capacity(keys.size()));
+    for (int i = 0; i < keys.size(); i++) {
+      T value = entry(view, keys.key(i), codec).value();
       if (value != null) {
-        result.put(key, value);
+        result.put(keys.user(i), value);
       }
-    });
+    }
     return result;
   }
 

@@ -8,6 +8,7 @@ import io.larder.spi.Store;
 import io.larder.spi.StoredValue;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -142,12 +143,12 @@ final class Writes {
       long computeMillis, long freshUntil, long ms) {
     Envelope.Meta meta = new Envelope.Meta(computeMillis, freshUntil,
         tags.writeMeta(view).tags(), false);
-    Map<Keys.StoreKey, byte[]> sealed = new LinkedHashMap<>(Reads.capacity(values.size()));
+    Map<String, byte[]> sealed = new LinkedHashMap<>(Reads.capacity(values.size()));
     values.forEach((k, v) -> {
       byte[] bytes = sealOrRefuse(view, k, () -> entries.seal(k, v, codec,
           v == null ? meta.asNull() : meta), "setMany");
       if (bytes != null) {
-        sealed.put(k, bytes);
+        sealed.put(k.store(), bytes);
       }
     });
     if (!sealed.isEmpty()) {
@@ -256,52 +257,66 @@ final class Writes {
       return;
     }
     Envelope.Meta meta = tags.writeMeta(view);
-    Map<Keys.StoreKey, byte[]> sealed = new LinkedHashMap<>(Reads.capacity(values.size()));
+    // by store key, the map the store takes: nothing is copied from a map of resolved keys
+    Map<String, byte[]> sealed = new LinkedHashMap<>(Reads.capacity(values.size()));
     for (Map.Entry<String, ? extends T> e : values.entrySet()) {
       Keys.StoreKey k = resolve.apply(e.getKey());
-      T value = Objects.requireNonNull(e.getValue(), () -> "value for key " + e.getKey());
-      byte[] bytes = sealOrRefuse(view, k,
-          () -> entries.seal(k, value, codecOf.apply(value), meta), "setMany");
-      if (bytes != null) {
-        sealed.put(k, bytes);
+      T value = e.getValue();
+      if (value == null) {
+        throw new NullPointerException("value for key " + e.getKey());
       }
+      byte[] bytes;
+      try {
+        // sealOrRefuse written out: no lambda per key
+        bytes = entries.seal(k, value, codecOf.apply(value), meta);
+      } catch (ValueTooLargeException tooLarge) {
+        refused(view, k, tooLarge, "setMany");
+        continue;
+      }
+      sealed.put(k.store(), bytes);
     }
     if (sealed.isEmpty()) {
       return;
     }
     if (ms < 0) {
-      deleteMany(view, new ArrayList<>(sealed.keySet()));
+      deleteAll(view, new ArrayList<>(sealed.keySet()));
       return;
     }
     storeAll(view, sealed, ms, "setMany");
   }
 
   /**
-   * Stores sealed bytes under several keys in one round trip, or holds them back in the
+   * Stores sealed bytes under several store keys in one round trip, or holds them back in the
    * thread's request scope.
+   *
+   * @param sealed the bytes by store key, this call's own: the keys held back are taken out
    */
-  void storeAll(View view, Map<Keys.StoreKey, byte[]> sealed, long ms, String op) {
-    Map<String, byte[]> byStoreKey = new LinkedHashMap<>(Reads.capacity(sealed.size()));
-    boolean gathered = true;
-    for (Map.Entry<Keys.StoreKey, byte[]> e : sealed.entrySet()) {
-      String key = e.getKey().store();
-      gathered = gathered && scoped.gather(key, e.getValue(), ms, view.stats());
-      if (!gathered) {
-        byStoreKey.put(key, e.getValue());
+  private void storeAll(View view, Map<String, byte[]> sealed, long ms, String op) {
+    StatsCounter stats = view.stats();
+    // a thread gathers all its writes or none: when the first is not held back, none is asked
+    boolean gathering = true;
+    for (Iterator<Map.Entry<String, byte[]>> it = sealed.entrySet().iterator();
+        gathering && it.hasNext(); ) {
+      Map.Entry<String, byte[]> e = it.next();
+      gathering = scoped.gather(e.getKey(), e.getValue(), ms, stats);
+      if (gathering) {
+        it.remove();
       }
     }
-    if (gathered) {
+    if (sealed.isEmpty()) {
       return;
     }
-    Boolean ok = calls.call(view.stats(), op, s -> {
-      s.setMany(byStoreKey, ms);
+    Boolean ok = calls.call(stats, op, s -> {
+      s.setMany(sealed, ms);
       return Boolean.TRUE;
     }, null);
-    if (Boolean.TRUE.equals(ok)) {
-      view.stats().add(StatsCounter.Kind.WRITE, sealed.size()); // once, not per key
-      sealed.forEach((k, bytes) -> scoped.written(k.store(), bytes));
+    if (ok != null) {
+      stats.add(StatsCounter.Kind.WRITE, sealed.size()); // once, not per key
+      sealed.forEach(scoped::written);
     } else {
-      sealed.forEach((k, bytes) -> afterWrite(view, k, ok, bytes, ms));
+      for (String k : sealed.keySet()) {
+        scoped.writeFailed(k, ms);
+      }
     }
   }
 
@@ -367,13 +382,20 @@ final class Writes {
   }
 
   int deleteMany(View view, List<Keys.StoreKey> keys) {
-    if (keys.isEmpty()) {
-      return 0;
-    }
     List<String> storeKeys = new ArrayList<>(keys.size());
     for (Keys.StoreKey k : keys) {
       storeKeys.add(k.store());
-      scoped.dropGathered(k.store());
+    }
+    return deleteAll(view, storeKeys);
+  }
+
+  /** Deletes store keys in one round trip, as {@link #deleteMany} does. */
+  private int deleteAll(View view, List<String> storeKeys) {
+    if (storeKeys.isEmpty()) {
+      return 0;
+    }
+    for (String k : storeKeys) {
+      scoped.dropGathered(k);
     }
     Integer removed = calls.call(view.stats(), "deleteMany", s -> s.deleteMany(storeKeys), null);
     for (String k : storeKeys) {
