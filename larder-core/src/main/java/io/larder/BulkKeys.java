@@ -5,9 +5,11 @@ import io.larder.spi.KeyRules;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedSet;
 
 /**
  * The user keys of one bulk call, each checked and resolved for the store once, held in
@@ -57,7 +59,7 @@ final class BulkKeys {
       }
       users[n++] = key;
     }
-    if (!(keys instanceof Set) && n > 1) {
+    if (!distinctByEquals(keys) && n > 1) {
       n = dropRepeats(users, stores, resolved, n);
     }
     if (n < users.length) {
@@ -66,6 +68,17 @@ final class BulkKeys {
       resolved = resolved == null ? null : Arrays.copyOf(resolved, n);
     }
     return new BulkKeys(users, stores, resolved);
+  }
+
+  /**
+   * Tells whether {@code keys} is a set known to hold no two equal strings: a {@link HashSet}
+   * (or {@link java.util.LinkedHashSet}), or a {@link SortedSet} in natural order. Other sets
+   * (an identity set, one with a comparator that disagrees with {@code equals}) may hold equal
+   * keys twice, so their repeats are dropped as a list's are.
+   */
+  private static boolean distinctByEquals(Collection<String> keys) {
+    return keys instanceof HashSet<String>
+        || keys instanceof SortedSet<String> s && s.comparator() == null;
   }
 
   /**

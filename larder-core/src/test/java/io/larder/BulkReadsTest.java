@@ -9,10 +9,15 @@ import io.larder.spi.StoreTraits;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -154,6 +159,32 @@ class BulkReadsTest {
     }
   }
 
+  @ParameterizedTest(name = "key rules: {0}")
+  @ValueSource(booleans = {false, true})
+  void aSetThatHoldsEqualKeysTwiceIsReadOnceAndASetThatCannotIsReadAsGiven(boolean rules) {
+    Watched store = new Watched(rules);
+    try (Cache cache = open(store)) {
+      cache.set("a", "A");
+      cache.set("b", "B");
+      // an identity set holds two equal strings that are not the same object
+      Set<String> identity = Collections.newSetFromMap(new IdentityHashMap<>());
+      identity.add(new String("a"));
+      identity.add(new String("a"));
+      identity.add("b");
+      assertThat(identity).hasSize(3);
+
+      assertThat(cache.getMany(identity, Codec.utf8()))
+          .containsOnly(Map.entry("a", "A"), Map.entry("b", "B"));
+      assertThat(store.bulkReads.get(store.bulkReads.size() - 1))
+          .as("duplicates are read once").hasSize(2);
+      assertThat(cache.stats().hits()).isEqualTo(2);
+
+      assertThat(cache.getMany(new TreeSet<>(List.of("b", "a")), Codec.utf8()))
+          .containsExactly(Map.entry("a", "A"), Map.entry("b", "B"));
+      assertThat(store.bulkReads.get(store.bulkReads.size() - 1)).hasSize(2);
+    }
+  }
+
   @Test
   void anAsynchronousBulkReadOfANativeStoreAnswersAndCountsAsTheBlockingOne() throws Exception {
     try (AsyncCacheTest.IoThreadStore store = new AsyncCacheTest.IoThreadStore();
@@ -164,7 +195,7 @@ class BulkReadsTest {
       Map<String, String> blocking = cache.getMany(keys, Codec.utf8());
       CacheStats counted = cache.stats();
 
-      Map<String, String> async = cache.async().getMany(keys, Codec.utf8()).get();
+      Map<String, String> async = cache.async().getMany(keys, Codec.utf8()).get(30, TimeUnit.SECONDS);
 
       assertThat(new ArrayList<>(async.entrySet()))
           .containsExactlyElementsOf(new ArrayList<>(blocking.entrySet()))

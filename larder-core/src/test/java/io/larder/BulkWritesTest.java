@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,6 +48,11 @@ class BulkWritesTest {
 
   private final Watched store = new Watched();
   private final Cache cache = Larder.builder().store(store).prefix("app").build();
+
+  @AfterEach
+  void close() {
+    cache.close();
+  }
 
   @Test
   void aValueTooLargeIsRefusedAndDeletedWhileTheOthersGoOutInOneCall() {
