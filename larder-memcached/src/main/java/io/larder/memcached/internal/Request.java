@@ -25,7 +25,9 @@ final class Request {
     /** At the {@code MN} reply of a closing {@code mn}, which is not kept. */
     NOOP,
     /** At an {@code END} line (not kept) or an error line (kept), as {@code stats} answers. */
-    STATS_END
+    STATS_END,
+    /** At the {@code END} of the last classic {@code get} line its {@link BulkReplies} knows. */
+    LAST_GET_END
   }
 
   private final String description;
@@ -78,6 +80,16 @@ final class Request {
     return new Request(description, payload, End.NOOP, 0, check);
   }
 
+  /**
+   * A bulk read of classic {@code get} lines only, sent without a closing {@code mn}: it is
+   * complete at the {@code END} of its last line, which {@code check} counts. memcached 1.6
+   * sends the answer of a {@code get} followed by {@code mn} in two writes (two wake-ups of the
+   * reader), one without it in one.
+   */
+  static Request classicRead(String description, ByteBuf payload, BulkReplies check) {
+    return new Request(description, payload, End.LAST_GET_END, 0, check);
+  }
+
   /** A {@code stats} request, answered by {@code STAT} lines and {@code END}. */
   static Request stats(String description, ByteBuf payload) {
     return new Request(description, payload, End.STATS_END, 0, null);
@@ -125,6 +137,12 @@ final class Request {
           replies.add(reply);
         } else if (!"END".equals(reply.text)) {
           replies.add(reply);
+          return false;
+        }
+      }
+      case LAST_GET_END -> {
+        replies.add(reply);
+        if (check.classicDue()) {
           return false;
         }
       }
