@@ -72,8 +72,15 @@ final class DirectConnection {
   /** Callers' requests sent in one batch at most; more wait for the next. */
   private static final int MAX_BATCH = 256;
   /** A read buffer grown past this by a large reply is not kept. */
-  private static final int RETAINED = 256 * 1024;
-  private static final int INITIAL = 64 * 1024; // a bulk reply of ~60 kB in one read
+  private static final int RETAINED = 1024 * 1024;
+  /**
+   * The read buffer: a combined batch of bulk reads brings megabytes, and memcached, whose
+   * sends stall while the socket is full, spent a quarter more CPU per getMany(100) when the
+   * leader read it 64 kB at a time (docs/BENCHMARKS.md, mc16).
+   */
+  private static final int INITIAL = 256 * 1024;
+  /** Room made for each read: most of the buffer, not a sliver of it. */
+  private static final int READ_ROOM = 64 * 1024;
   private static final byte[] VERSION = "version\r\n".getBytes(StandardCharsets.US_ASCII);
   /** What memcached at {@code maxconns} writes before it hangs up. */
   private static final String TOO_MANY = "ERROR Too many open connections";
@@ -575,7 +582,7 @@ final class DirectConnection {
     if (input.readerIndex() > 0) {
       input.discardReadBytes();
     }
-    input.ensureWritable(8192);
+    input.ensureWritable(READ_ROOM);
     int n = in.read(input.array(), input.arrayOffset() + input.writerIndex(),
         left > 0 ? input.writableBytes() : Math.min(waiting, input.writableBytes()));
     if (n < 0) {
