@@ -74,9 +74,9 @@ final class DirectConnection {
   /** A read buffer grown past this by a large reply is not kept. */
   private static final int RETAINED = 1024 * 1024;
   /**
-   * The read buffer: a combined batch of bulk reads brings megabytes, and memcached, whose
-   * sends stall while the socket is full, spent a quarter more CPU per getMany(100) when the
-   * leader read it 64 kB at a time (docs/BENCHMARKS.md, mc16).
+   * The read buffer: a combined batch of bulk reads brings megabytes, and memcached spent
+   * about a third more CPU per getMany(100) when the leader read them 64 kB at a time (its
+   * sends stalling on a full socket, presumably; docs/BENCHMARKS.md, mc16).
    */
   private static final int INITIAL = 256 * 1024;
   /** Room made for each read: most of the buffer, not a sliver of it. */
@@ -165,12 +165,11 @@ final class DirectConnection {
 
   /**
    * Runs one caller's request (single-key, or bulk closed by {@code mn}) on this connection,
-   * combined with those of the
-   * threads that call at the same time: a thread that finds the connection free sends what is
-   * queued with its own request in one write, reads the replies, hands each caller its own and
-   * wakes it; a thread that finds it held by another batch queues its request and parks until
-   * its replies are in or its deadline passes, or until it is woken to send the next batch
-   * itself.
+   * combined with those of the threads that call at the same time: a thread that finds the
+   * connection free sends what is queued with its own request in one write, reads the
+   * replies, hands each caller its own and wakes it; a thread that finds it held by another
+   * batch queues its request and parks until its replies are in or its deadline passes, or
+   * until it is woken to send the next batch itself.
    *
    * @param request the request, not yet written, its deadline set
    * @return its replies, in order; or {@code null} if the connection is down, held by a call
