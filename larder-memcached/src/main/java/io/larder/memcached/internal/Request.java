@@ -156,11 +156,12 @@ final class Request {
 
   /**
    * Tells whether this request may be combined with other callers' requests in one write on
-   * the direct connection: a request of non-quiet commands, answered by a fixed count of
-   * replies (a single-key call), not a bulk call closed by {@code mn}.
+   * the direct connection: a single-key call (answered by a fixed count of replies) or a bulk
+   * call closed by {@code mn} (a {@code getMany}, {@code setMany}, {@code deleteMany}), whose
+   * replies end where its {@code MN} is; not {@code stats}, which only opening sends.
    */
   boolean mergeable() {
-    return end == End.COUNT;
+    return end != End.STATS_END;
   }
 
   /** Tells whether a classic {@code get} line of this request is still to be answered. */

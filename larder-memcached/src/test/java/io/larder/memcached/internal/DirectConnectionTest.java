@@ -90,6 +90,21 @@ class DirectConnectionTest {
     return call;
   }
 
+  /**
+   * Opens the store with a 30 s timeout and makes {@code get key} on {@code pool}, which the
+   * fake answers (as {@link #echo}) only once {@code release} opens; returns once the fake has
+   * it on the direct connection.
+   */
+  private Future<byte[]> heldOnTheDirectConnection(String key, CountDownLatch release,
+      ExecutorService pool) throws InterruptedException {
+    fake.answer = holding("mg " + key, release);
+    store(Duration.ofSeconds(30));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+    Future<byte[]> call = pool.submit(() -> store.get(key));
+    assertThat(nextMetaCommand(1)).isEqualTo("mg " + key + " v");
+    return call;
+  }
+
   /** The next meta command the fake receives on a connection, past the opening hello. */
   private String nextMetaCommand(int connection) throws InterruptedException {
     String line;
@@ -178,6 +193,29 @@ class DirectConnectionTest {
           .isInstanceOf(CacheConnectionException.class).hasMessageContaining(error);
       assertThat(fake.receivedOn.get(connections - 1)).contains("get a b");
       eventually("a new direct connection", () -> fake.connections.get() == connections + 1);
+    }
+  }
+
+  @Test
+  void aGetManyMadeWhileTheDirectConnectionIsBusyQueuesThereRatherThanGoPipelined()
+      throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<byte[]> slow = heldOnTheDirectConnection("slow", release, pool);
+      Future<Map<String, byte[]>> many = pool.submit(() -> store.getMany(List.of("a", "bb")));
+      eventually("the getMany queued on the direct connection",
+          () -> store.connection.directQueued() == 1);
+      release.countDown();
+
+      assertThat(slow.get(30, TimeUnit.SECONDS)).isEqualTo("slow".getBytes(US_ASCII));
+      Map<String, byte[]> answer = many.get(30, TimeUnit.SECONDS);
+      assertThat(answer).containsOnlyKeys("a", "bb");
+      assertThat(answer.get("bb")).isEqualTo("bb".getBytes(US_ASCII));
+      assertThat(fake.receivedOn.get(1)).containsExactly("get a bb", "mn");
+      assertThat(fake.receivedOn.get(0)).noneMatch(line -> line.startsWith("get "));
+    } finally {
+      pool.shutdownNow();
     }
   }
 
@@ -387,8 +425,10 @@ class DirectConnectionTest {
     for (int i = 0; i < 20; i++) {
       assertThat(store.get("k" + i)).isEqualTo(("k" + i).getBytes(US_ASCII));
     }
+    // and the last of the 20, which went pipelined, uncounted there (its caller can return a
+    // moment before), or "again" follows it pipelined
     eventually("a new direct connection", () -> fake.connections.get() == 3
-        && store.connection.directIsFree());
+        && store.connection.directIsFree() && store.connection.pipelinedIdle());
     assertThat(store.get("again")).isEqualTo("again".getBytes(US_ASCII));
     assertThat(fake.receivedOn.get(2)).contains("mg again v");
   }
@@ -464,13 +504,9 @@ class DirectConnectionTest {
   @Test
   void anInterruptedQueuedCallerGivesUpUnsentAndKeepsItsFlag() throws Exception {
     CountDownLatch first = new CountDownLatch(1);
-    fake.answer = holding("mg first", first);
-    store(Duration.ofSeconds(30));
-    eventually("two connections", () -> fake.receivedOn.size() == 2);
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      Future<byte[]> lead = pool.submit(() -> store.get("first"));
-      assertThat(nextMetaCommand(1)).isEqualTo("mg first v");
+      Future<byte[]> lead = heldOnTheDirectConnection("first", first, pool);
       CountDownLatch interrupted = new CountDownLatch(1);
       java.util.concurrent.atomic.AtomicReference<Thread> caller =
           new java.util.concurrent.atomic.AtomicReference<>();
