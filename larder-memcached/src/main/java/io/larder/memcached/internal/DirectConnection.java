@@ -44,8 +44,9 @@ import java.util.function.Consumer;
  * When it is done it wakes the first thread still queued, which sends the next batch. So under
  * load a batch holds what arrived during one round trip, no event loop takes part, and a
  * waiting caller costs one park and one wake-up. A lone call goes out at once. Bulk requests
- * (closed by {@code mn}: {@code getMany}, {@code setMany}, {@code deleteMany}) combine too,
- * with single-key calls and with each other, their replies ending at their {@code MN}; a batch
+ * ({@code getMany}, {@code setMany}, {@code deleteMany}) combine too, with single-key calls and
+ * with each other, their replies ending at their {@code MN} (a {@code getMany} of text keys
+ * only: at its last {@code get} line's {@code END}); a batch
  * holds at most {@value #MAX_PAYLOAD} bytes of requests. A call {@link #send started} for a
  * later {@link #receive} (a pool's fan-out part) takes the connection only when it is free and
  * nobody is queued, and is sent alone; a thread that cannot have it so goes the pipelined way

@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>How many replies a request takes depends on its {@link End}: one reply for a single
  * command; a fixed count for several non-quiet commands; everything up to {@code MN} for a
- * batch of quiet commands closed by {@code mn}; everything up to {@code END} (or an error)
- * for {@code stats}. The handler owns {@link #payload} once written and releases it.
+ * batch of quiet commands closed by {@code mn}; everything up to the {@code END} of the last
+ * classic {@code get} line for a {@code getMany} of text keys only, which sends no {@code mn};
+ * everything up to {@code END} (or an error) for {@code stats}. The handler owns {@link #payload} once written and releases it.
  */
 final class Request {
   /** How a request knows it has all its replies. */

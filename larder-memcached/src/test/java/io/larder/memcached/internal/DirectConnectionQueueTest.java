@@ -42,7 +42,7 @@ class DirectConnectionQueueTest {
   @BeforeEach
   void start() throws Exception {
     fake = new FakeMemcached();
-    pool = Executors.newFixedThreadPool(6);
+    pool = Executors.newFixedThreadPool(8);
   }
 
   @AfterEach
@@ -82,6 +82,24 @@ class DirectConnectionQueueTest {
     String line = "get " + String.join(" ", keys);
     Request r = Request.bulkRead(line, Unpooled.copiedBuffer(line + "\r\nmn\r\n", US_ASCII),
         new BulkReplies(keys, 1, null));
+    r.deadlineNanos = System.nanoTime() + FAR;
+    return r;
+  }
+
+  /**
+   * A bulk read of text keys only as a {@code getMany} sends it: one classic {@code get} line
+   * per group of keys and no {@code mn}, complete at the last line's {@code END}.
+   */
+  private static Request textGetMany(String[]... lines) {
+    StringBuilder payload = new StringBuilder();
+    List<String> keys = new ArrayList<>();
+    for (String[] line : lines) {
+      payload.append("get ").append(String.join(" ", line)).append("\r\n");
+      keys.addAll(List.of(line));
+    }
+    Request r = Request.classicRead(payload.toString().strip(),
+        Unpooled.copiedBuffer(payload, US_ASCII),
+        new BulkReplies(keys.toArray(String[]::new), lines.length, null));
     r.deadlineNanos = System.nanoTime() + FAR;
     return r;
   }
@@ -295,5 +313,76 @@ class DirectConnectionQueueTest {
     fake.answer = DirectConnectionTest.holding("none", new CountDownLatch(0));
     eventually("the direct connection open again", direct::isFree);
     assertThat(value(direct.run(get("next", FAR)))).isEqualTo("next");
+  }
+
+  @Test
+  void aTextOnlyGetManyInACombinedBatchEndsAtItsLastEndAndEachCallerGetsItsOwnReplies()
+      throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    Function<String, String> firstHeld = firstHeldUntil(first);
+    // "get m" is a miss: that line's answer is END alone
+    fake.answer = line -> line.equals("get m") ? "END" : firstHeld.apply(line);
+    open(null);
+    Future<List<Reply>> holding = holder();
+    Future<List<Reply>> before = queue(get("a", FAR), new AtomicReference<>());
+    Future<List<Reply>> text = queue(textGetMany(new String[] {"b", "c"}, new String[] {"m"},
+        new String[] {"d"}), new AtomicReference<>());
+    Future<List<Reply>> after = queue(get("e", FAR), new AtomicReference<>());
+    Future<List<Reply>> other = queue(textGetMany(new String[] {"f", "g"}), new AtomicReference<>());
+    Future<List<Reply>> closed = queue(getMany("h"), new AtomicReference<>());
+    Future<List<Reply>> last = queue(get("i", FAR), new AtomicReference<>());
+    first.countDown(); // the six go out in one batch
+
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    assertThat(value(before.get(30, TimeUnit.SECONDS))).isEqualTo("a");
+    // its three ENDs are its own: the middle line's miss does not end it, the last line's does
+    assertThat(values(text.get(30, TimeUnit.SECONDS))).containsExactly("b=b", "c=c", "d=d");
+    assertThat(value(after.get(30, TimeUnit.SECONDS))).isEqualTo("e");
+    assertThat(values(other.get(30, TimeUnit.SECONDS))).containsExactly("f=f", "g=g");
+    assertThat(values(closed.get(30, TimeUnit.SECONDS))).containsExactly("h=h");
+    assertThat(value(last.get(30, TimeUnit.SECONDS))).isEqualTo("i");
+    assertThat(direct.combined()).as("sent as one batch of six").isEqualTo(6);
+    assertThat(fake.received).as("no mn but the one that closes getMany(h)")
+        .containsOnlyOnce("mn");
+    assertThat(direct.isFree()).isTrue();
+    assertThat(value(direct.run(get("next", FAR)))).as("the connection still in step")
+        .isEqualTo("next");
+  }
+
+  @Test
+  void aTextOnlyGetManyStoppedInACombinedBatchFailsEachCallerStillUnansweredAndClosesTheConnection()
+      throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    fake.answer = stoppingAtGetC(firstHeldUntil(first));
+    open(null);
+    Future<List<Reply>> holding = holder();
+    Future<List<Reply>> single = queue(get("a", FAR), new AtomicReference<>());
+    Future<List<Reply>> text = queue(textGetMany(new String[] {"b"}, new String[] {"c"}),
+        new AtomicReference<>());
+    Future<List<Reply>> after = queue(get("e", FAR), new AtomicReference<>());
+    first.countDown();
+
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    // the error line is not "mg a v"'s answer, nor the end of the getMany
+    for (Future<List<Reply>> call : List.of(single, text, after)) {
+      assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(CacheConnectionException.class);
+    }
+    assertThat(direct.combined()).isEqualTo(3);
+    fake.answer = DirectConnectionTest.holding("none", new CountDownLatch(0));
+    eventually("the direct connection open again", direct::isFree);
+    assertThat(value(direct.run(get("next", FAR)))).isEqualTo("next");
+  }
+
+  /**
+   * As memcached 1.6 stops a classic get at {@code get c}: the replies it had not sent yet
+   * ({@code mg a v}'s, {@code get b}'s) are culled, and the error line is all the batch gets.
+   */
+  private static Function<String, String> stoppingAtGetC(Function<String, String> otherwise) {
+    return line -> switch (line) {
+      case "mg a v", "get b" -> null;
+      case "get c" -> "CLIENT_ERROR bad command line format";
+      default -> otherwise.apply(line);
+    };
   }
 }
