@@ -161,6 +161,11 @@ public final class MemcachedTap implements AutoCloseable {
         Socket upstream = new Socket();
         sockets.add(client);
         sockets.add(upstream);
+        if (closed) { // close() ran between accept and add: it did not see these two
+          closeQuietly(client);
+          closeQuietly(upstream);
+          return;
+        }
         try {
           upstream.connect(new InetSocketAddress(server.host(), server.port()), 5_000);
         } catch (IOException e) {

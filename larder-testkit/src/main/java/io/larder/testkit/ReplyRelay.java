@@ -3,9 +3,11 @@ package io.larder.testkit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
@@ -66,7 +68,8 @@ public final class ReplyRelay implements AutoCloseable {
    * @param replyDelay how long each reply chunk is held after it left the server; zero for none
    * @return the running relay
    * @throws NullPointerException if {@code targetHost} or {@code replyDelay} is null
-   * @throws IllegalArgumentException if {@code replyDelay} is negative
+   * @throws IllegalArgumentException if {@code replyDelay} is negative, or {@code targetHost}
+   *     is not a loopback address (tests never reach outside the machine)
    * @throws IllegalStateException if no loopback port can be bound
    */
   public static ReplyRelay start(String targetHost, int targetPort, Duration replyDelay) {
@@ -74,6 +77,10 @@ public final class ReplyRelay implements AutoCloseable {
     Objects.requireNonNull(replyDelay, "replyDelay");
     if (replyDelay.isNegative()) {
       throw new IllegalArgumentException("replyDelay must not be negative, was " + replyDelay);
+    }
+    if (!isLoopback(targetHost)) {
+      throw new IllegalArgumentException("targetHost must be a loopback address, was "
+          + targetHost);
     }
     try {
       ServerSocket listener = new ServerSocket();
@@ -93,7 +100,8 @@ public final class ReplyRelay implements AutoCloseable {
    * @param replyDelay how long each reply chunk is held after it left the server; zero for none
    * @return the running relay
    * @throws NullPointerException if an argument is null
-   * @throws IllegalArgumentException if {@code replyDelay} is negative
+   * @throws IllegalArgumentException if {@code replyDelay} is negative, or the server's host is
+   *     not a loopback address
    * @throws IllegalStateException if no loopback port can be bound
    */
   public static ReplyRelay start(TestServer server, Duration replyDelay) {
@@ -164,6 +172,10 @@ public final class ReplyRelay implements AutoCloseable {
       Socket upstream = new Socket();
       sockets.add(client);
       sockets.add(upstream);
+      if (closed) { // close() ran between accept and add: it did not see these two
+        drop(client, upstream);
+        return;
+      }
       try {
         upstream.connect(new InetSocketAddress(targetHost, targetPort), 5_000);
         client.setTcpNoDelay(true);
@@ -180,7 +192,11 @@ public final class ReplyRelay implements AutoCloseable {
     }
   }
 
-  /** Passes requests on as they come. */
+  /**
+   * Passes requests on as they come. When the client is done sending, so is the relay: the
+   * server still answers what it got, and {@link #repliesOut} closes both sockets once those
+   * replies are passed on.
+   */
   private void requests(Socket client, Socket upstream) {
     byte[] buf = new byte[64 * 1024];
     try {
@@ -194,10 +210,9 @@ public final class ReplyRelay implements AutoCloseable {
           count.countDown();
         }
       }
+      upstream.shutdownOutput();
     } catch (IOException e) {
-      // one side closed
-    } finally {
-      drop(client, upstream);
+      drop(client, upstream); // a reset, or a socket closed: nothing more gets through
     }
   }
 
@@ -210,14 +225,18 @@ public final class ReplyRelay implements AutoCloseable {
         replies.add(new Chunk(System.nanoTime(), Arrays.copyOf(buf, n)));
       }
     } catch (IOException e) {
-      // one side closed
+      // closed; repliesOut stops at the STOP, or already has on a closed client
     } finally {
+      // the replies queued so far still go out, the last one (say "ERROR Too many open
+      // connections" before memcached hangs up) included; repliesOut then closes both
       replies.add(new Chunk(0, STOP));
-      drop(client, upstream);
     }
   }
 
-  /** Passes each reply chunk on once its delay has passed and the gate, if any, is open. */
+  /**
+   * Passes each reply chunk on once its delay has passed and the gate, if any, is open; at the
+   * server's end of the stream, after the last chunk, closes both sockets.
+   */
   private void repliesOut(Socket client, Socket upstream, BlockingQueue<Chunk> replies) {
     try {
       OutputStream out = client.getOutputStream();
@@ -247,6 +266,14 @@ public final class ReplyRelay implements AutoCloseable {
   }
 
   private record Chunk(long receivedNanos, byte[] bytes) {}
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
 
   private void drop(Socket a, Socket b) {
     closeQuietly(a);
