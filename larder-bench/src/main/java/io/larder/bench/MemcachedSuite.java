@@ -22,7 +22,10 @@ import net.rubyeye.xmemcached.utils.AddrUtil;
  * spread over 3 servers beside the same multi-get on one server, both through Larder and
  * both under a key prefix, interleaved with XMemcached's multi-get over the same 3 servers and
  * over the first alone, and with a plain blocking client's multi-get over the same servers
- * (their own 3 ÷ 1, printed as a note, are what the machine allows); then the same pair with
+ * (printed as a note: each client's 3 ÷ 1, Larder's from the same rounds, and the time one
+ * call adds from 1 server to 3, which compares the fan-outs where the ratios cannot: a client
+ * cheaper per call shows a lower ratio for the same added cost; the plain client's is what a
+ * minimal blocking client gets, not a bound for the others); then the same pair with
  * every server behind a relay that delays its replies by 1 ms, where a fan-out that overlaps
  * its parts shows 3 ÷ 1 near 1 whatever the machine's cores (see docs/memcached.md).
  */
@@ -116,38 +119,37 @@ final class MemcachedSuite implements Suite {
           // (in one fixed rotation of four, "three" always ran right after XMemcached's
           // allocation-heavy multi-get), so its ratio stays comparable with theirs
           Map<String, Double> goal = Harness.throughput(settings, 1, larder);
-          // the same multi-get by XMemcached over the same 3 servers and over server a alone:
-          // its own 3 ÷ 1 tells what this machine allows a fan-out (3 memcached processes and
-          // the client share its cores); Larder's 3-server case again beside it for the peer row
+          // the same multi-get by XMemcached over the same 3 servers and over server a alone,
+          // and by the simplest client there is (blocking sockets, every part written, then
+          // read), each over 3 and over 1, with Larder's pair again in the same rounds: what
+          // each client's call adds from 1 server to 3 (3 memcached processes and the client
+          // share the machine's cores); each Larder contender follows an XMemcached one
           Map<String, Harness.Work> peers = new LinkedHashMap<>();
           peers.put("xmcThree", r -> Harness.requireSize(
               xmcThree.<byte[]>get(Harness.batch(xmcThreeKeys, r, BATCH)), BATCH, value));
+          peers.put("three", larder.get("three"));
           peers.put("xmcOne", r -> Harness.requireSize(
               xmc.<byte[]>get(Harness.batch(xmcKeys, r, BATCH)), BATCH, value));
-          peers.put("three", larder.get("three"));
-          // the simplest client there is (blocking sockets, every part written, then read): its
-          // 3 ÷ 1 is the most this machine gives any client, the yardstick for the fan-out
-          PlainMultiGet plainThree = new PlainMultiGet(List.of(hostPort(a), hostPort(b),
-              hostPort(c)));
-          PlainMultiGet plainOne = new PlainMultiGet(List.of(hostPort(a)));
-          List<String> plainKeys = keys("plain:");
-          for (String k : plainKeys) {
-            plainThree.set(k, value);
-            plainOne.set(k, value);
-          }
-          peers.put("plainThree", r -> Harness.requireSize(
-              plainThree.getMany(Harness.batch(plainKeys, r, BATCH)), BATCH, value));
-          peers.put("plainOne", r -> Harness.requireSize(
-              plainOne.getMany(Harness.batch(plainKeys, r, BATCH)), BATCH, value));
+          peers.put("one", larder.get("one"));
           Map<String, Double> m;
-          try (plainThree; plainOne) {
+          try (PlainMultiGet plainThree = new PlainMultiGet(List.of(hostPort(a), hostPort(b),
+                   hostPort(c)));
+               PlainMultiGet plainOne = new PlainMultiGet(List.of(hostPort(a)))) {
+            List<String> plainKeys = keys("plain:");
+            for (String k : plainKeys) {
+              plainThree.set(k, value);
+              plainOne.set(k, value);
+            }
+            peers.put("plainThree", r -> Harness.requireSize(
+                plainThree.getMany(Harness.batch(plainKeys, r, BATCH)), BATCH, value));
+            peers.put("plainOne", r -> Harness.requireSize(
+                plainOne.getMany(Harness.batch(plainKeys, r, BATCH)), BATCH, value));
             m = Harness.throughput(settings, 1, peers);
           }
-          String note = String.format(java.util.Locale.ROOT, "XMemcached's own getMany(100) over"
-              + " 3 servers ÷ over 1: %.2f (%.0f ÷ %.0f calls/s); a plain blocking client's:"
-              + " %.2f (%.0f ÷ %.0f)", m.get("xmcThree") / m.get("xmcOne"),
-              m.get("xmcThree"), m.get("xmcOne"), m.get("plainThree") / m.get("plainOne"),
-              m.get("plainThree"), m.get("plainOne"));
+          String note = "getMany(100) over 3 servers ÷ over 1, and µs one call adds from 1"
+              + " server to 3, in the same rounds: Larder " + fanOut(m, "three", "one")
+              + "; XMemcached " + fanOut(m, "xmcThree", "xmcOne") + "; a plain blocking client "
+              + fanOut(m, "plainThree", "plainOne");
           System.out.println("memcached: " + note);
           results.add(new Result("getMany(100) 3 servers vs 1, 1 thr", goal.get("three"),
               goal.get("one"), "Larder on 1 server", "calls/s", true, note));
@@ -186,7 +188,13 @@ final class MemcachedSuite implements Suite {
       }
       String options = "?failOpen=false&timeout=5s&prefix=";
       MemcachedClient xmcThree = xmemcached(String.join(" ", hostPorts));
-      MemcachedClient xmcOne = xmemcached(hostPorts.get(0));
+      MemcachedClient xmcOne;
+      try {
+        xmcOne = xmemcached(hostPorts.get(0));
+      } catch (Exception e) {
+        xmcThree.shutdown();
+        throw e;
+      }
       try (Cache three = Larder.open("memcached://" + String.join(",", hostPorts) + options
                + "relayed3");
            Cache one = Larder.open("memcached://" + hostPorts.get(0) + options + "relayed1")) {
@@ -214,9 +222,8 @@ final class MemcachedSuite implements Suite {
         Map<String, Double> m = Harness.throughput(settings, 1, contenders);
         String note = String.format(java.util.Locale.ROOT, "replies held %d ms by a relay in"
             + " front of each server; overlapping parts give about 1, summing them about 0.33;"
-            + " XMemcached's own 3 ÷ 1 here: %.2f (%.0f ÷ %.0f calls/s)",
-            RELAY_DELAY.toMillis(), m.get("xmcThree") / m.get("xmcOne"), m.get("xmcThree"),
-            m.get("xmcOne"));
+            + " Larder %s; XMemcached's own 3 ÷ 1 here: %s", RELAY_DELAY.toMillis(),
+            fanOut(m, "three", "one"), fanOut(m, "xmcThree", "xmcOne"));
         System.out.println("memcached: " + note);
         results.add(new Result("getMany(100) 3 vs 1, 1 ms relays, 1 thr", m.get("three"),
             m.get("one"), "Larder on 1 server", "calls/s", true, note));
@@ -227,6 +234,17 @@ final class MemcachedSuite implements Suite {
     } finally {
       relays.forEach(ReplyRelay::close);
     }
+  }
+
+  /**
+   * Formats a client's fan-out from its rates over 3 servers and over 1: the ratio, the time a
+   * call adds ({@code 1e6/three − 1e6/one} µs) and the two rates.
+   */
+  static String fanOut(Map<String, Double> rates, String three, String one) {
+    double t = rates.get(three);
+    double o = rates.get(one);
+    return String.format(java.util.Locale.ROOT, "%.2f, %+.0f µs (%.0f ÷ %.0f calls/s)", t / o,
+        1e6 / t - 1e6 / o, t, o);
   }
 
   /** Measures Larder, XMemcached and spymemcached interleaved; adds Larder vs each. */
