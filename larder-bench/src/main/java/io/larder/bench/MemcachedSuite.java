@@ -3,6 +3,8 @@ package io.larder.bench;
 import io.larder.Cache;
 import io.larder.Larder;
 import io.larder.testkit.MemcachedServer;
+import io.larder.testkit.ReplyRelay;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,11 +21,19 @@ import net.rubyeye.xmemcached.utils.AddrUtil;
  * reply), against a memcached started on loopback; then a multi-get of 100 keys
  * spread over 3 servers beside the same multi-get on one server, both through Larder and
  * both under a key prefix, interleaved with XMemcached's multi-get over the same 3 servers and
- * over the first alone (its own 3 ÷ 1, printed as a note, is what the machine allows).
+ * over the first alone, and with a plain blocking client's multi-get over the same servers
+ * (printed as a note: each client's 3 ÷ 1, Larder's from the same rounds, and the time one
+ * call adds from 1 server to 3, which compares the fan-outs where the ratios cannot: a client
+ * cheaper per call shows a lower ratio for the same added cost; the plain client's is what a
+ * minimal blocking client gets, not a bound for the others); then the same pair with
+ * every server behind a relay that delays its replies by 1 ms, where a fan-out that overlaps
+ * its parts shows 3 ÷ 1 near 1 whatever the machine's cores (see docs/memcached.md).
  */
 final class MemcachedSuite implements Suite {
   private static final int KEYS = 1_000;
   private static final int BATCH = 100;
+  /** The latency the relays of the {@code 1 ms relays} case add to every reply. */
+  private static final Duration RELAY_DELAY = Duration.ofMillis(1);
 
   @Override
   public String name() {
@@ -109,19 +119,37 @@ final class MemcachedSuite implements Suite {
           // (in one fixed rotation of four, "three" always ran right after XMemcached's
           // allocation-heavy multi-get), so its ratio stays comparable with theirs
           Map<String, Double> goal = Harness.throughput(settings, 1, larder);
-          // the same multi-get by XMemcached over the same 3 servers and over server a alone:
-          // its own 3 ÷ 1 tells what this machine allows a fan-out (3 memcached processes and
-          // the client share its cores); Larder's 3-server case again beside it for the peer row
+          // the same multi-get by XMemcached over the same 3 servers and over server a alone,
+          // and by the simplest client there is (blocking sockets, every part written, then
+          // read), each over 3 and over 1, with Larder's pair again in the same rounds: what
+          // each client's call adds from 1 server to 3 (3 memcached processes and the client
+          // share the machine's cores); each Larder contender follows an XMemcached one
           Map<String, Harness.Work> peers = new LinkedHashMap<>();
           peers.put("xmcThree", r -> Harness.requireSize(
               xmcThree.<byte[]>get(Harness.batch(xmcThreeKeys, r, BATCH)), BATCH, value));
+          peers.put("three", larder.get("three"));
           peers.put("xmcOne", r -> Harness.requireSize(
               xmc.<byte[]>get(Harness.batch(xmcKeys, r, BATCH)), BATCH, value));
-          peers.put("three", larder.get("three"));
-          Map<String, Double> m = Harness.throughput(settings, 1, peers);
-          String note = String.format(java.util.Locale.ROOT, "XMemcached's own getMany(100) over"
-              + " 3 servers ÷ over 1: %.2f (%.0f ÷ %.0f calls/s)", m.get("xmcThree") / m.get("xmcOne"),
-              m.get("xmcThree"), m.get("xmcOne"));
+          peers.put("one", larder.get("one"));
+          Map<String, Double> m;
+          try (PlainMultiGet plainThree = new PlainMultiGet(List.of(hostPort(a), hostPort(b),
+                   hostPort(c)));
+               PlainMultiGet plainOne = new PlainMultiGet(List.of(hostPort(a)))) {
+            List<String> plainKeys = keys("plain:");
+            for (String k : plainKeys) {
+              plainThree.set(k, value);
+              plainOne.set(k, value);
+            }
+            peers.put("plainThree", r -> Harness.requireSize(
+                plainThree.getMany(Harness.batch(plainKeys, r, BATCH)), BATCH, value));
+            peers.put("plainOne", r -> Harness.requireSize(
+                plainOne.getMany(Harness.batch(plainKeys, r, BATCH)), BATCH, value));
+            m = Harness.throughput(settings, 1, peers);
+          }
+          String note = "getMany(100) over 3 servers ÷ over 1, and µs one call adds from 1"
+              + " server to 3, in the same rounds: Larder " + fanOut(m, "three", "one")
+              + "; XMemcached " + fanOut(m, "xmcThree", "xmcOne") + "; a plain blocking client "
+              + fanOut(m, "plainThree", "plainOne");
           System.out.println("memcached: " + note);
           results.add(new Result("getMany(100) 3 servers vs 1, 1 thr", goal.get("three"),
               goal.get("one"), "Larder on 1 server", "calls/s", true, note));
@@ -131,12 +159,92 @@ final class MemcachedSuite implements Suite {
         } finally {
           xmcThree.shutdown();
         }
+        behindRelays(results, settings, List.of(a, b, c), value);
       } finally {
         spy.shutdown();
         xmc.shutdown();
       }
     }
     return results;
+  }
+
+  /**
+   * {@code getMany(100) 3 vs 1, 1 ms relays, 1 thr}: the same multi-get as the goal's pair,
+   * but each server behind a relay that holds its replies {@link #RELAY_DELAY} (an added
+   * round-trip latency, the same for every client), so the servers' own CPU is small beside
+   * the wait: a fan-out that overlaps its parts takes about one delay over 3 servers as over 1
+   * (3 ÷ 1 near 1), one that sums them about three (near 0.33). Larder and XMemcached each
+   * over the 3 relays and over the first, interleaved.
+   */
+  private static void behindRelays(List<Result> results, Harness.Settings settings,
+      List<MemcachedServer> servers, byte[] value) throws Exception {
+    List<ReplyRelay> relays = new ArrayList<>();
+    try {
+      List<String> hostPorts = new ArrayList<>();
+      for (MemcachedServer s : servers) {
+        ReplyRelay relay = ReplyRelay.start(s, RELAY_DELAY);
+        relays.add(relay);
+        hostPorts.add(relay.host() + ":" + relay.port());
+      }
+      String options = "?failOpen=false&timeout=5s&prefix=";
+      MemcachedClient xmcThree = xmemcached(String.join(" ", hostPorts));
+      MemcachedClient xmcOne;
+      try {
+        xmcOne = xmemcached(hostPorts.get(0));
+      } catch (Exception e) {
+        xmcThree.shutdown();
+        throw e;
+      }
+      try (Cache three = Larder.open("memcached://" + String.join(",", hostPorts) + options
+               + "relayed3");
+           Cache one = Larder.open("memcached://" + hostPorts.get(0) + options + "relayed1")) {
+        List<String> cacheKeys = keys("relayed:");
+        Map<String, Object> forCache = new LinkedHashMap<>();
+        cacheKeys.forEach(k -> forCache.put(k, value));
+        three.setMany(forCache);
+        one.setMany(forCache);
+        List<String> xmcKeys = keys("xmcRelayed:");
+        for (String k : xmcKeys) {
+          // not one delayed round trip each: one connection per server keeps them before the
+          // reads that follow on it
+          xmcThree.setWithNoReply(k, 0, value);
+          xmcOne.setWithNoReply(k, 0, value);
+        }
+        Map<String, Harness.Work> contenders = new LinkedHashMap<>();
+        contenders.put("three", r -> Harness.requireSize(
+            three.getMany(Harness.batch(cacheKeys, r, BATCH), byte[].class), BATCH, value));
+        contenders.put("one", r -> Harness.requireSize(
+            one.getMany(Harness.batch(cacheKeys, r, BATCH), byte[].class), BATCH, value));
+        contenders.put("xmcThree", r -> Harness.requireSize(
+            xmcThree.<byte[]>get(Harness.batch(xmcKeys, r, BATCH)), BATCH, value));
+        contenders.put("xmcOne", r -> Harness.requireSize(
+            xmcOne.<byte[]>get(Harness.batch(xmcKeys, r, BATCH)), BATCH, value));
+        Map<String, Double> m = Harness.throughput(settings, 1, contenders);
+        String note = String.format(java.util.Locale.ROOT, "replies held %d ms by a relay in"
+            + " front of each server; overlapping parts give about 1, summing them about 0.33;"
+            + " Larder %s; XMemcached's own 3 ÷ 1 here: %s", RELAY_DELAY.toMillis(),
+            fanOut(m, "three", "one"), fanOut(m, "xmcThree", "xmcOne"));
+        System.out.println("memcached: " + note);
+        results.add(new Result("getMany(100) 3 vs 1, 1 ms relays, 1 thr", m.get("three"),
+            m.get("one"), "Larder on 1 server", "calls/s", true, note));
+      } finally {
+        xmcOne.shutdown();
+        xmcThree.shutdown();
+      }
+    } finally {
+      relays.forEach(ReplyRelay::close);
+    }
+  }
+
+  /**
+   * Formats a client's fan-out from its rates over 3 servers and over 1: the ratio, the time a
+   * call adds ({@code 1e6/three − 1e6/one} µs) and the two rates.
+   */
+  static String fanOut(Map<String, Double> rates, String three, String one) {
+    double t = rates.get(three);
+    double o = rates.get(one);
+    return String.format(java.util.Locale.ROOT, "%.2f, %+.0f µs (%.0f ÷ %.0f calls/s)", t / o,
+        1e6 / t - 1e6 / o, t, o);
   }
 
   /** Measures Larder, XMemcached and spymemcached interleaved; adds Larder vs each. */

@@ -467,6 +467,37 @@ class MemcachedStoreIT {
     }
   }
 
+  @Test
+  void aGetManyOfTextKeysOnlyEndsAtItsLastGetLinesEndWithNoMn() throws Exception {
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    for (int i = 0; i < 40; i++) {
+      entries.put((ns + "t" + i + ":").repeat(10).substring(0, 250), bytes("value " + i));
+    }
+    store.setMany(entries, 60_000);
+    List<String> keys = new ArrayList<>(entries.keySet());
+    keys.add(ns + ":absent");
+    try (MemcachedTap tap = MemcachedTap.start(server);
+        MemcachedStore s = MemcachedStores.builder(tap.host(), tap.port())
+            .timeout(Duration.ofSeconds(5)).build()) {
+      s.get("warm-up"); // the connection's handshake, before counting
+      RequestCounts before = tap.counts();
+      // blocking (the direct connection), then async (pipelined), then blocking again: each
+      // call must end at its own last END, or the next would take what is left of its answer
+      List<Map<String, byte[]>> answers = List.of(s.getMany(keys),
+          s.getManyAsync(keys).get(30, TimeUnit.SECONDS), s.getMany(keys));
+      RequestCounts seen = tap.counts().minus(before);
+
+      for (Map<String, byte[]> found : answers) {
+        assertThat(found).hasSize(entries.size());
+        entries.forEach((k, v) -> assertThat(found.get(k)).as(k).isEqualTo(v));
+      }
+      assertThat(s.get(keys.get(0))).isEqualTo(entries.get(keys.get(0)));
+      // 40 keys of 250 bytes, 8 to a line, and the absent key on a sixth
+      assertThat(seen.get("get")).as("3 × 6 lines; server saw %s", seen).isEqualTo(18);
+      assertThat(seen.get("mn")).as("no mn; server saw %s", seen).isZero();
+    }
+  }
+
   // ---- recache flags (experimental) --------------------------------------------------------
 
   @Test

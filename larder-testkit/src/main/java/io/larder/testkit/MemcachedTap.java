@@ -11,15 +11,22 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A loopback relay in front of a real memcached that counts the commands passing through it:
  * each command by name ({@code "mg"}, {@code "ms"}, {@code "mn"}, {@code "get"}, ...),
  * {@code "quiet"} for meta commands with the {@code q} flag, and {@code "getKeys"} for the keys
- * of classic {@code get}/{@code gets} lines. memcached itself counts keys read and written
- * ({@code stats}) but not meta commands or batches; the tap tells one pipelined batch ended
- * by {@code mn} from a request per key. Point the store at {@link #port()}:
+ * of classic {@code get}/{@code gets} lines, and {@code "turns"} for round trips: on each
+ * relayed connection, a turn begins when client bytes arrive after server bytes went down
+ * since the client's previous bytes (a client that waited for an answer before it wrote
+ * again), and it is counted once, at its first data command. A connection's opening
+ * {@code version} is not a data command, and neither is the read of a namespace generation
+ * ({@code ma ~@…}, counted as {@code "generationReads"}): the client caches generations for
+ * {@code namespaceCache} and reads one ahead of a call when it has none. memcached itself counts keys read and written ({@code stats})
+ * but not meta commands, batches or round trips; the tap tells one request from a request per
+ * key, or per line. Point the store at {@link #port()}:
  *
  * <pre>{@code
  * MemcachedTap tap = MemcachedTap.start(server);
@@ -33,6 +40,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class MemcachedTap implements AutoCloseable {
   private static final Set<String> STORAGE = Set.of("set", "add", "replace", "append", "prepend",
       "cas");
+  /** Commands that read or write no item: they do not make a turn. */
+  private static final Set<String> NOT_DATA = Set.of("version", "stats", "verbosity", "quit");
 
   private final MemcachedServer server;
   private final ServerSocket listener;
@@ -96,7 +105,8 @@ public final class MemcachedTap implements AutoCloseable {
   /**
    * Returns the commands counted so far.
    *
-   * @return the counts by command name, and {@code "quiet"}
+   * @return the counts by command name, {@code "quiet"}, {@code "getKeys"}, {@code "turns"}
+   *     and {@code "generationReads"}
    */
   public RequestCounts counts() {
     Map<String, Long> snapshot = new TreeMap<>();
@@ -151,6 +161,11 @@ public final class MemcachedTap implements AutoCloseable {
         Socket upstream = new Socket();
         sockets.add(client);
         sockets.add(upstream);
+        if (closed) { // close() ran between accept and add: it did not see these two
+          closeQuietly(client);
+          closeQuietly(upstream);
+          return;
+        }
         try {
           upstream.connect(new InetSocketAddress(server.host(), server.port()), 5_000);
         } catch (IOException e) {
@@ -161,8 +176,9 @@ public final class MemcachedTap implements AutoCloseable {
         }
         client.setTcpNoDelay(true);
         upstream.setTcpNoDelay(true);
-        relay("up", client, upstream, true);
-        relay("down", upstream, client, false);
+        AtomicBoolean answered = new AtomicBoolean(true); // the first bytes begin a turn
+        relay("up", client, upstream, answered);
+        relay("down", upstream, client, answered);
       } catch (IOException e) {
         if (!closed) {
           closeQuietly(listener);
@@ -172,19 +188,32 @@ public final class MemcachedTap implements AutoCloseable {
     }
   }
 
-  private void relay(String direction, Socket from, Socket to, boolean parse) {
+  /**
+   * Copies one direction of a relayed connection. Up, it counts the commands, and a turn when
+   * {@code answered} says server bytes went down since the client's previous bytes; down, it
+   * sets {@code answered} once the bytes are passed on.
+   */
+  private void relay(String direction, Socket from, Socket to, AtomicBoolean answered) {
+    boolean up = direction.equals("up");
     Thread t = new Thread(() -> {
-      CommandCounter counter = parse ? new CommandCounter() : null;
-      byte[] buf = new byte[64 * 1024];
+      CommandCounter counter = up ? new CommandCounter() : null;
+      byte[] buf = new byte[256 * 1024];
       try {
         InputStream in = from.getInputStream();
         OutputStream out = to.getOutputStream();
         for (int n; (n = in.read(buf)) >= 0; ) {
           if (counter != null) {
-            counter.feed(buf, n);
+            // what the client wrote at once may arrive in parts: take all there is
+            for (int more; n < buf.length && (more = in.available()) > 0; ) {
+              n += in.read(buf, n, Math.min(more, buf.length - n));
+            }
+            counter.feed(buf, n, answered.getAndSet(false));
           }
           out.write(buf, 0, n);
           out.flush();
+          if (counter == null) {
+            answered.set(true);
+          }
         }
       } catch (IOException e) {
         // one side closed: close the other too
@@ -215,8 +244,13 @@ public final class MemcachedTap implements AutoCloseable {
   private final class CommandCounter {
     private final StringBuilder line = new StringBuilder();
     private long skip;
+    /** Whether the current turn has had a data command (and so was counted). */
+    private boolean turnCounted;
 
-    void feed(byte[] buf, int n) {
+    void feed(byte[] buf, int n, boolean newTurn) {
+      if (newTurn) {
+        turnCounted = false;
+      }
       for (int i = 0; i < n; i++) {
         if (skip > 0) {
           long take = Math.min(skip, n - i);
@@ -241,6 +275,13 @@ public final class MemcachedTap implements AutoCloseable {
       String[] tokens = text.split(" ");
       String verb = tokens[0];
       count(verb);
+      boolean generation = verb.equals("ma") && tokens.length > 1 && tokens[1].startsWith("~@");
+      if (generation) {
+        count("generationReads");
+      } else if (!turnCounted && !NOT_DATA.contains(verb)) {
+        turnCounted = true;
+        count("turns");
+      }
       if (verb.equals("get") || verb.equals("gets")) {
         counts.computeIfAbsent("getKeys", k -> new LongAdder()).add(tokens.length - 1L);
       }

@@ -189,8 +189,9 @@ final class Connection implements AutoCloseable {
 
   /**
    * Sends a request and waits for its replies: on the caller's threads over the direct
-   * connection (a single-key request combined with other threads' calls into one write there,
-   * a bulk request alone if the connection is free), else pipelined through the event loop.
+   * connection (combined with other threads' calls into one write there, single-key and bulk
+   * alike; {@code stats} alone if the connection is free), else pipelined through the event
+   * loop.
    *
    * @param request the request
    * @return its replies, in order

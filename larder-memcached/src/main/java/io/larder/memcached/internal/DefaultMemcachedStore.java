@@ -427,10 +427,15 @@ public final class DefaultMemcachedStore implements MemcachedStore, AsyncBulkSto
         metaIndexes[i] = true;
       }
     }
-    MetaCommands.noop(buf);
     int[] inLineOrder = Arrays.copyOf(plain, plainCount);
-    Request request = Request.bulkRead("getMany", buf,
-        new BulkReplies(classicKeys, lines, metaIndexes));
+    BulkReplies check = new BulkReplies(classicKeys, lines, metaIndexes);
+    Request request;
+    if (metaIndexes == null) { // the last get line's END ends it: no mn, one write to answer
+      request = Request.classicRead("getMany", buf, check);
+    } else {
+      MetaCommands.noop(buf);
+      request = Request.bulkRead("getMany", buf, check);
+    }
     return call(request,
         replies -> found(distinct, wire, inLineOrder, replies, request.deadlineNanos));
   }

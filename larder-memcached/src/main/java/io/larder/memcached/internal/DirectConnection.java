@@ -37,16 +37,20 @@ import java.util.function.Consumer;
  * requests and read the replies themselves, with no hand-over to the event loop and back (two
  * thread wake-ups per call, most of a lone call's time on a busy machine).
  *
- * <p>Concurrent single-key calls combine: the thread that finds the connection free writes its
+ * <p>Concurrent calls combine: the thread that finds the connection free writes its
  * request and every request other threads queued meanwhile in one write, reads the replies in
  * order (memcached answers a connection's commands in order, so each request takes the replies
  * it expects and no more), hands each caller its own and wakes it; the others park until then.
  * When it is done it wakes the first thread still queued, which sends the next batch. So under
  * load a batch holds what arrived during one round trip, no event loop takes part, and a
  * waiting caller costs one park and one wake-up. A lone call goes out at once. Bulk requests
- * (closed by {@code mn}) and a call {@link #send started} for a later {@link #receive} take the
- * connection only when it is free and nobody is queued, and are sent alone; a thread that
- * cannot have it so goes the pipelined way ({@link Connection}).
+ * ({@code getMany}, {@code setMany}, {@code deleteMany}) combine too, with single-key calls and
+ * with each other, their replies ending at their {@code MN} (a {@code getMany} of text keys
+ * only: at its last {@code get} line's {@code END}); a batch
+ * holds at most {@value #MAX_PAYLOAD} bytes of requests. A call {@link #send started} for a
+ * later {@link #receive} (a pool's fan-out part) takes the connection only when it is free and
+ * nobody is queued, and is sent alone; a thread that cannot have it so goes the pipelined way
+ * ({@link Connection}).
  *
  * <p>Plain TCP only, to a server that needs no authentication: it sends nothing but the
  * callers' meta commands and reads their replies with {@link ReplyDecoder}. A batch that fails
@@ -69,8 +73,15 @@ final class DirectConnection {
   /** Callers' requests sent in one batch at most; more wait for the next. */
   private static final int MAX_BATCH = 256;
   /** A read buffer grown past this by a large reply is not kept. */
-  private static final int RETAINED = 256 * 1024;
-  private static final int INITIAL = 64 * 1024; // a bulk reply of ~60 kB in one read
+  private static final int RETAINED = 1024 * 1024;
+  /**
+   * The read buffer: a combined batch of bulk reads brings megabytes, and memcached spent
+   * about a third more CPU per getMany(100) when the leader read them 64 kB at a time (its
+   * sends stalling on a full socket, presumably; docs/BENCHMARKS.md, mc16).
+   */
+  private static final int INITIAL = 256 * 1024;
+  /** Room made for each read: most of the buffer, not a sliver of it. */
+  private static final int READ_ROOM = 64 * 1024;
   private static final byte[] VERSION = "version\r\n".getBytes(StandardCharsets.US_ASCII);
   /** What memcached at {@code maxconns} writes before it hangs up. */
   private static final String TOO_MANY = "ERROR Too many open connections";
@@ -154,12 +165,12 @@ final class DirectConnection {
   }
 
   /**
-   * Runs one caller's single-key request on this connection, combined with those of the
-   * threads that call at the same time: a thread that finds the connection free sends what is
-   * queued with its own request in one write, reads the replies, hands each caller its own and
-   * wakes it; a thread that finds it held by another batch queues its request and parks until
-   * its replies are in or its deadline passes, or until it is woken to send the next batch
-   * itself.
+   * Runs one caller's request (single-key, or bulk closed by {@code mn}) on this connection,
+   * combined with those of the threads that call at the same time: a thread that finds the
+   * connection free sends what is queued with its own request in one write, reads the
+   * replies, hands each caller its own and wakes it; a thread that finds it held by another
+   * batch queues its request and parks until its replies are in or its deadline passes, or
+   * until it is woken to send the next batch itself.
    *
    * @param request the request, not yet written, its deadline set
    * @return its replies, in order; or {@code null} if the connection is down, held by a call
@@ -523,6 +534,11 @@ final class DirectConnection {
         fill(deadlineNanos);
       } else if (reply.text != null && reply.text.startsWith(TOO_MANY)) {
         throw new IOException("memcached refused the connection: " + reply.text);
+      } else if (BulkReplies.isGetAbort(reply) && classicDue(batch, next)) {
+        // it may answer a later request's classic get, memcached having dropped the replies
+        // before it (see BulkReplies): no reply of this batch can be matched any more
+        throw new IOException("memcached stopped a classic get with '" + reply
+            + "' and may have dropped the replies of earlier requests");
       } else if (batch.get(next).request.accept(reply)) {
         batch.get(next++).answered();
       }
@@ -535,6 +551,16 @@ final class DirectConnection {
     } else {
       input.clear();
     }
+  }
+
+  /** Tells whether a request of the batch from {@code from} on awaits a classic get's answer. */
+  private static boolean classicDue(List<Waiter> batch, int from) {
+    for (int i = from; i < batch.size(); i++) {
+      if (batch.get(i).request.classicDue()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -556,7 +582,7 @@ final class DirectConnection {
     if (input.readerIndex() > 0) {
       input.discardReadBytes();
     }
-    input.ensureWritable(8192);
+    input.ensureWritable(READ_ROOM);
     int n = in.read(input.array(), input.arrayOffset() + input.writerIndex(),
         left > 0 ? input.writableBytes() : Math.min(waiting, input.writableBytes()));
     if (n < 0) {

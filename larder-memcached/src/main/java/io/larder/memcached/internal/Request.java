@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>How many replies a request takes depends on its {@link End}: one reply for a single
  * command; a fixed count for several non-quiet commands; everything up to {@code MN} for a
- * batch of quiet commands closed by {@code mn}; everything up to {@code END} (or an error)
- * for {@code stats}. The handler owns {@link #payload} once written and releases it.
+ * batch of quiet commands closed by {@code mn}; everything up to the {@code END} of the last
+ * classic {@code get} line for a {@code getMany} of text keys only, which sends no {@code mn};
+ * everything up to {@code END} (or an error) for {@code stats}. The handler owns {@link #payload} once written and releases it.
  */
 final class Request {
   /** How a request knows it has all its replies. */
@@ -25,7 +26,9 @@ final class Request {
     /** At the {@code MN} reply of a closing {@code mn}, which is not kept. */
     NOOP,
     /** At an {@code END} line (not kept) or an error line (kept), as {@code stats} answers. */
-    STATS_END
+    STATS_END,
+    /** At the {@code END} of the last classic {@code get} line its {@link BulkReplies} knows. */
+    LAST_GET_END
   }
 
   private final String description;
@@ -78,6 +81,16 @@ final class Request {
     return new Request(description, payload, End.NOOP, 0, check);
   }
 
+  /**
+   * A bulk read of classic {@code get} lines only, sent without a closing {@code mn}: it is
+   * complete at the {@code END} of its last line, which {@code check} counts. memcached 1.6
+   * sends the answer of a {@code get} followed by {@code mn} in two writes (two wake-ups of the
+   * reader), one without it in one.
+   */
+  static Request classicRead(String description, ByteBuf payload, BulkReplies check) {
+    return new Request(description, payload, End.LAST_GET_END, 0, check);
+  }
+
   /** A {@code stats} request, answered by {@code STAT} lines and {@code END}. */
   static Request stats(String description, ByteBuf payload) {
     return new Request(description, payload, End.STATS_END, 0, null);
@@ -128,6 +141,12 @@ final class Request {
           return false;
         }
       }
+      case LAST_GET_END -> {
+        replies.add(reply);
+        if (check.classicDue()) {
+          return false;
+        }
+      }
       default -> throw new AssertionError(end);
     }
     if (result.complete(replies)) {
@@ -138,11 +157,12 @@ final class Request {
 
   /**
    * Tells whether this request may be combined with other callers' requests in one write on
-   * the direct connection: a request of non-quiet commands, answered by a fixed count of
-   * replies (a single-key call), not a bulk call closed by {@code mn}.
+   * the direct connection: a single-key call (answered by a fixed count of replies) or a bulk
+   * call closed by {@code mn} (a {@code getMany}, {@code setMany}, {@code deleteMany}), whose
+   * replies end where its {@code MN} is; not {@code stats}, which only opening sends.
    */
   boolean mergeable() {
-    return end == End.COUNT;
+    return end != End.STATS_END;
   }
 
   /** Tells whether a classic {@code get} line of this request is still to be answered. */

@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
 import io.netty.buffer.ByteBuf;
@@ -27,8 +28,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The queue of callers on one {@link DirectConnection}, driven directly against a scripted
  * server with each request's deadline set by the test: callers that give up while queued (on
- * an interrupt, past their deadline) leave the others queued and free their bytes, and a call
- * started alone sends the callers queued behind it the pipelined way at once.
+ * an interrupt, past their deadline) leave the others queued and free their bytes, a call
+ * started alone sends the callers queued behind it the pipelined way at once, and bulk reads
+ * join a batch with single-key calls, each caller answered with its own replies.
  */
 class DirectConnectionQueueTest {
   private static final long FAR = TimeUnit.SECONDS.toNanos(60);
@@ -40,7 +42,7 @@ class DirectConnectionQueueTest {
   @BeforeEach
   void start() throws Exception {
     fake = new FakeMemcached();
-    pool = Executors.newFixedThreadPool(6);
+    pool = Executors.newFixedThreadPool(8);
   }
 
   @AfterEach
@@ -70,6 +72,47 @@ class DirectConnectionQueueTest {
     Request r = Request.counted("mg " + key + " v", payload, 1);
     r.deadlineNanos = System.nanoTime() + in;
     return r;
+  }
+
+  /**
+   * A bulk read of {@code keys} as a {@code getMany} sends it: one classic {@code get} line
+   * and {@code mn}.
+   */
+  private static Request getMany(String... keys) {
+    String line = "get " + String.join(" ", keys);
+    Request r = Request.bulkRead(line, Unpooled.copiedBuffer(line + "\r\nmn\r\n", US_ASCII),
+        new BulkReplies(keys, 1, null));
+    r.deadlineNanos = System.nanoTime() + FAR;
+    return r;
+  }
+
+  /**
+   * A bulk read of text keys only as a {@code getMany} sends it: one classic {@code get} line
+   * per group of keys and no {@code mn}, complete at the last line's {@code END}.
+   */
+  private static Request textGetMany(String[]... lines) {
+    StringBuilder payload = new StringBuilder();
+    List<String> keys = new ArrayList<>();
+    for (String[] line : lines) {
+      payload.append("get ").append(String.join(" ", line)).append("\r\n");
+      keys.addAll(List.of(line));
+    }
+    Request r = Request.classicRead(payload.toString().strip(),
+        Unpooled.copiedBuffer(payload, US_ASCII),
+        new BulkReplies(keys.toArray(String[]::new), lines.length, null));
+    r.deadlineNanos = System.nanoTime() + FAR;
+    return r;
+  }
+
+  /** The {@code key=value} of each {@code VALUE} reply of a bulk read, in order. */
+  private static List<String> values(List<Reply> replies) {
+    List<String> pairs = new ArrayList<>();
+    for (Reply r : replies) {
+      if (r.code == Reply.VALUE) {
+        pairs.add(r.key + "=" + new String(r.value, US_ASCII));
+      }
+    }
+    return pairs;
   }
 
   /** Each key as its value; the answer to {@code mg first} only once {@code first} opens. */
@@ -222,5 +265,124 @@ class DirectConnectionQueueTest {
     stalled.countDown(); // the late replies go to a socket the client has closed
     eventually("the direct connection open again", direct::isFree);
     assertThat(value(direct.run(get("next", FAR)))).isEqualTo("next");
+  }
+
+  @Test
+  void bulkCallsQueuedBehindABatchGoOutWithSingleKeyCallsAndEachGetsItsOwnReplies()
+      throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    fake.answer = firstHeldUntil(first);
+    open(null);
+    Future<List<Reply>> holding = holder();
+    Future<List<Reply>> many = queue(getMany("a", "b"), new AtomicReference<>());
+    Future<List<Reply>> single = queue(get("c", FAR), new AtomicReference<>());
+    Future<List<Reply>> other = queue(getMany("d", "e", "f"), new AtomicReference<>());
+    first.countDown(); // the three go out in one batch
+
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    assertThat(values(many.get(30, TimeUnit.SECONDS))).containsExactly("a=a", "b=b");
+    assertThat(value(single.get(30, TimeUnit.SECONDS))).isEqualTo("c");
+    assertThat(values(other.get(30, TimeUnit.SECONDS))).containsExactly("d=d", "e=e", "f=f");
+    assertThat(direct.combined()).as("sent as one batch of three").isEqualTo(3);
+    assertThat(direct.isFree()).isTrue();
+  }
+
+  @Test
+  void aClassicGetStoppedInACombinedBatchFailsEachOfItsCallersAndClosesTheConnection()
+      throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    Function<String, String> firstHeld = firstHeldUntil(first);
+    // as memcached 1.6 when a get stops: the unsent reply to the earlier "mg a v" is culled
+    // and the error line is all the batch gets before MN
+    fake.answer = line -> line.equals("mg a v") ? null
+        : line.startsWith("get ") ? "SERVER_ERROR out of memory writing get response"
+        : firstHeld.apply(line);
+    open(null);
+    Future<List<Reply>> holding = holder();
+    Future<List<Reply>> single = queue(get("a", FAR), new AtomicReference<>());
+    Future<List<Reply>> many = queue(getMany("b", "c"), new AtomicReference<>());
+    first.countDown();
+
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    // the error line is not "mg a v"'s answer: nothing in the batch can be matched any more
+    assertThatThrownBy(() -> single.get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(CacheConnectionException.class);
+    assertThatThrownBy(() -> many.get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(CacheConnectionException.class);
+    assertThat(direct.combined()).isEqualTo(2);
+    fake.answer = DirectConnectionTest.holding("none", new CountDownLatch(0));
+    eventually("the direct connection open again", direct::isFree);
+    assertThat(value(direct.run(get("next", FAR)))).isEqualTo("next");
+  }
+
+  @Test
+  void aTextOnlyGetManyInACombinedBatchEndsAtItsLastEndAndEachCallerGetsItsOwnReplies()
+      throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    Function<String, String> firstHeld = firstHeldUntil(first);
+    // "get m" is a miss: that line's answer is END alone
+    fake.answer = line -> line.equals("get m") ? "END" : firstHeld.apply(line);
+    open(null);
+    Future<List<Reply>> holding = holder();
+    Future<List<Reply>> before = queue(get("a", FAR), new AtomicReference<>());
+    Future<List<Reply>> text = queue(textGetMany(new String[] {"b", "c"}, new String[] {"m"},
+        new String[] {"d"}), new AtomicReference<>());
+    Future<List<Reply>> after = queue(get("e", FAR), new AtomicReference<>());
+    Future<List<Reply>> other = queue(textGetMany(new String[] {"f", "g"}), new AtomicReference<>());
+    Future<List<Reply>> closed = queue(getMany("h"), new AtomicReference<>());
+    Future<List<Reply>> last = queue(get("i", FAR), new AtomicReference<>());
+    first.countDown(); // the six go out in one batch
+
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    assertThat(value(before.get(30, TimeUnit.SECONDS))).isEqualTo("a");
+    // its three ENDs are its own: the middle line's miss does not end it, the last line's does
+    assertThat(values(text.get(30, TimeUnit.SECONDS))).containsExactly("b=b", "c=c", "d=d");
+    assertThat(value(after.get(30, TimeUnit.SECONDS))).isEqualTo("e");
+    assertThat(values(other.get(30, TimeUnit.SECONDS))).containsExactly("f=f", "g=g");
+    assertThat(values(closed.get(30, TimeUnit.SECONDS))).containsExactly("h=h");
+    assertThat(value(last.get(30, TimeUnit.SECONDS))).isEqualTo("i");
+    assertThat(direct.combined()).as("sent as one batch of six").isEqualTo(6);
+    assertThat(fake.received).as("no mn but the one that closes getMany(h)")
+        .containsOnlyOnce("mn");
+    assertThat(direct.isFree()).isTrue();
+    assertThat(value(direct.run(get("next", FAR)))).as("the connection still in step")
+        .isEqualTo("next");
+  }
+
+  @Test
+  void aTextOnlyGetManyStoppedInACombinedBatchFailsEachCallerStillUnansweredAndClosesTheConnection()
+      throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    fake.answer = stoppingAtGetC(firstHeldUntil(first));
+    open(null);
+    Future<List<Reply>> holding = holder();
+    Future<List<Reply>> single = queue(get("a", FAR), new AtomicReference<>());
+    Future<List<Reply>> text = queue(textGetMany(new String[] {"b"}, new String[] {"c"}),
+        new AtomicReference<>());
+    Future<List<Reply>> after = queue(get("e", FAR), new AtomicReference<>());
+    first.countDown();
+
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    // the error line is not "mg a v"'s answer, nor the end of the getMany
+    for (Future<List<Reply>> call : List.of(single, text, after)) {
+      assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(CacheConnectionException.class);
+    }
+    assertThat(direct.combined()).isEqualTo(3);
+    fake.answer = DirectConnectionTest.holding("none", new CountDownLatch(0));
+    eventually("the direct connection open again", direct::isFree);
+    assertThat(value(direct.run(get("next", FAR)))).isEqualTo("next");
+  }
+
+  /**
+   * As memcached 1.6 stops a classic get at {@code get c}: the replies it had not sent yet
+   * ({@code mg a v}'s, {@code get b}'s) are culled, and the error line is all the batch gets.
+   */
+  private static Function<String, String> stoppingAtGetC(Function<String, String> otherwise) {
+    return line -> switch (line) {
+      case "mg a v", "get b" -> null;
+      case "get c" -> "CLIENT_ERROR bad command line format";
+      default -> otherwise.apply(line);
+    };
   }
 }

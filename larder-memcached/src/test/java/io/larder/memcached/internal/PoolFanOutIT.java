@@ -9,7 +9,9 @@ import io.larder.internal.sharding.ShardedStore;
 import io.larder.spi.Store;
 import io.larder.Stores;
 import io.larder.memcached.MemcachedStores;
+import io.larder.spi.AsyncStore;
 import io.larder.testkit.MemcachedServer;
+import io.larder.testkit.ReplyRelay;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * A bulk read over a pool of two real memcached servers and a scripted third one that stops in
  * the middle of the call: the call fails as a whole (as a bulk call with a failed server does),
  * but only once the real servers' parts were read, so their connections stay in step and the
- * next read of their keys is answered right.
+ * next read of their keys is answered right. And a bulk read asks every server before it waits
+ * for any answer: the parts overlap, they are not answered one after another.
  */
 class PoolFanOutIT {
   private static final List<MemcachedServer> real = new ArrayList<>();
@@ -78,8 +81,13 @@ class PoolFanOutIT {
 
   private static DefaultMemcachedStore server(Stores.ShardedBuilder sharded, String host,
       int port) {
+    return server(sharded, host, port, Duration.ofSeconds(1));
+  }
+
+  private static DefaultMemcachedStore server(Stores.ShardedBuilder sharded, String host,
+      int port, Duration timeout) {
     DefaultMemcachedStore store = (DefaultMemcachedStore) MemcachedStores.builder(host, port)
-        .timeout(Duration.ofSeconds(1)).build();
+        .timeout(timeout).build();
     sharded.server(host + ":" + port, store);
     return store;
   }
@@ -197,6 +205,61 @@ class PoolFanOutIT {
       assertRealKeysReadRight();
     } finally {
       release.countDown();
+    }
+  }
+
+  /**
+   * Every server's reply is held (by a relay in front of it) until every server has received
+   * its part: a fan-out that waited for one server's answer before asking the next would never
+   * be answered, and would time out; one whose parts overlap gets every key. Three shards (two
+   * of them relays in front of one memcached), so a fan-out that overlaps only two parts at a
+   * time fails too. Both the blocking and the asynchronous bulk read.
+   */
+  @Test
+  void aBulkReadAsksEveryServerBeforeItWaitsForAnyServersAnswer() throws Exception {
+    List<ReplyRelay> relays = new ArrayList<>();
+    Stores.ShardedBuilder sharded = Stores.sharded().failureThreshold(100);
+    List<DefaultMemcachedStore> relayed = new ArrayList<>();
+    try {
+      // three shards, two of them relays in front of the same memcached (the ring names a
+      // shard by host:port): a fan-out that overlaps only two parts at a time fails too; the
+      // long timeout is for a loaded machine (a summing fan-out waits forever however long)
+      for (MemcachedServer s : List.of(real.get(0), real.get(1), real.get(0))) {
+        ReplyRelay relay = ReplyRelay.start(s, Duration.ZERO);
+        relays.add(relay);
+        relayed.add(server(sharded, relay.host(), relay.port(), Duration.ofSeconds(10)));
+      }
+      try (ShardedStore overlapping = (ShardedStore) sharded.build()) {
+        for (DefaultMemcachedStore s : relayed) {
+          eventually("the direct connection to " + s.server() + " open",
+              s.connection::directIsFree);
+        }
+        Map<String, byte[]> values = new LinkedHashMap<>();
+        Map<String, Integer> perServer = new LinkedHashMap<>();
+        for (int i = 0; i < 90; i++) {
+          String key = "overlap:" + i;
+          values.put(key, key.getBytes(StandardCharsets.UTF_8));
+          perServer.merge(overlapping.serverFor(key), 1, Integer::sum);
+        }
+        assertThat(perServer).as("keys on each server").hasSize(relays.size());
+        overlapping.setMany(values, Store.NO_EXPIRY);
+        List<String> keys = new ArrayList<>(values.keySet());
+
+        for (boolean async : new boolean[] {false, true}) {
+          CountDownLatch everyoneAsked = new CountDownLatch(relays.size());
+          relays.forEach(r -> r.holdReplies(everyoneAsked));
+          Map<String, byte[]> got = async
+              ? ((AsyncStore) overlapping).getManyAsync(keys).get(30, TimeUnit.SECONDS)
+              : overlapping.getMany(keys);
+          relays.forEach(ReplyRelay::release);
+
+          assertThat(everyoneAsked.getCount()).as("servers not asked").isZero();
+          assertThat(got).as(async ? "async" : "blocking").containsOnlyKeys(keys);
+          got.forEach((k, v) -> assertThat(v).isEqualTo(values.get(k)));
+        }
+      }
+    } finally {
+      relays.forEach(ReplyRelay::close);
     }
   }
 }
