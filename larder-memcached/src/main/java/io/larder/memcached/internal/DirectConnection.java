@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -46,7 +47,10 @@ import java.util.function.Consumer;
  * waiting caller costs one park and one wake-up. A lone call goes out at once. Bulk requests
  * (closed by {@code mn}: {@code getMany}, {@code setMany}, {@code deleteMany}) combine too,
  * with single-key calls and with each other, their replies ending at their {@code MN}; a batch
- * holds at most {@value #MAX_PAYLOAD} bytes of requests. A call {@link #send started} for a
+ * holds at most {@value #MAX_BATCH} calls and {@value #MAX_PAYLOAD} bytes of requests. A batch
+ * sends its single-key calls first, so that their callers are woken before the leader reads
+ * the bulk replies (which may be megabytes); the leader itself returns only once the whole
+ * batch is read, whatever its own call. A call {@link #send started} for a
  * later {@link #receive} (a pool's fan-out part) takes the connection only when it is free and
  * nobody is queued, and is sent alone; a thread that cannot have it so goes the pipelined way
  * ({@link Connection}).
@@ -81,6 +85,9 @@ final class DirectConnection {
   private static final int INITIAL = 256 * 1024;
   /** Room made for each read: most of the buffer, not a sliver of it. */
   private static final int READ_ROOM = 64 * 1024;
+  /** A batch's order: single-key calls, then bulk ones, each kind in the order it came. */
+  private static final Comparator<Waiter> SINGLE_KEY_FIRST =
+      Comparator.comparing(w -> w.request.bulk());
   private static final byte[] VERSION = "version\r\n".getBytes(StandardCharsets.US_ASCII);
   /** What memcached at {@code maxconns} writes before it hangs up. */
   private static final String TOO_MANY = "ERROR Too many open connections";
@@ -324,9 +331,11 @@ final class DirectConnection {
     List<Waiter> batch = new ArrayList<>();
     try {
       int bytes = 0;
+      boolean bulk = false;
       if (own != null) {
         batch.add(own);
         bytes = own.request.payloadBytes();
+        bulk = own.request.bulk();
       }
       long now = System.nanoTime();
       for (Waiter q; batch.size() < MAX_BATCH && (q = queue.peek()) != null; ) {
@@ -348,7 +357,14 @@ final class DirectConnection {
         } else {
           batch.add(q);
           bytes += size;
+          bulk |= q.request.bulk();
         }
+      }
+      if (bulk) {
+        // single-key callers first: each is woken as soon as its reply is read, not after the
+        // megabytes of a getMany(100) written before it (every waiter is another thread's call,
+        // so no thread's calls change order); List.sort is stable, bulk calls keep theirs
+        batch.sort(SINGLE_KEY_FIRST);
       }
       return batch;
     } catch (Throwable e) {

@@ -146,6 +146,14 @@ final class Request {
     return end != End.STATS_END;
   }
 
+  /**
+   * Tells whether this request's replies end at an {@code MN} (a {@code getMany},
+   * {@code setMany}, {@code deleteMany}): a bulk call, whose replies may run to megabytes.
+   */
+  boolean bulk() {
+    return end == End.NOOP;
+  }
+
   /** Tells whether a classic {@code get} line of this request is still to be answered. */
   boolean classicDue() {
     return check != null && check.classicDue();

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
  * The queue of callers on one {@link DirectConnection}, driven directly against a scripted
  * server with each request's deadline set by the test: callers that give up while queued (on
  * an interrupt, past their deadline) leave the others queued and free their bytes, a call
- * started alone sends the callers queued behind it the pipelined way at once, and bulk reads
- * join a batch with single-key calls, each caller answered with its own replies.
+ * started alone sends the callers queued behind it the pipelined way at once, bulk calls join
+ * a batch with single-key calls (which go first), each caller answered with its own replies.
  */
 class DirectConnectionQueueTest {
   private static final long FAR = TimeUnit.SECONDS.toNanos(60);
@@ -128,6 +128,20 @@ class DirectConnectionQueueTest {
     } while (line != null && !line.equals("mg first v"));
     assertThat(line).isEqualTo("mg first v");
     return first;
+  }
+
+  /**
+   * Opens the connection to a fake that holds its answer to {@code mg first} until
+   * {@code first} opens and to each classic {@code get} until {@code bulk} opens; submits
+   * {@code mg first} as {@link #holder()} does.
+   */
+  private Future<List<Reply>> holderWithBulkReadsHeld(CountDownLatch first, CountDownLatch bulk)
+      throws InterruptedException {
+    Function<String, String> firstHeld = firstHeldUntil(first);
+    Function<String, String> bulkHeld = DirectConnectionTest.holding("get ", bulk);
+    fake.answer = line -> line.startsWith("get ") ? bulkHeld.apply(line) : firstHeld.apply(line);
+    open(null);
+    return holder();
   }
 
   @Test
@@ -295,5 +309,30 @@ class DirectConnectionQueueTest {
     fake.answer = DirectConnectionTest.holding("none", new CountDownLatch(0));
     eventually("the direct connection open again", direct::isFree);
     assertThat(value(direct.run(get("next", FAR)))).isEqualTo("next");
+  }
+
+  @Test
+  void singleKeyCallsInABatchWithBulkCallsAreSentFirstAndAnsweredBeforeTheBulkReplies()
+      throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    CountDownLatch bulk = new CountDownLatch(1);
+    Future<List<Reply>> holding = holderWithBulkReadsHeld(first, bulk);
+    Future<List<Reply>> many = queue(getMany("a", "b"), new AtomicReference<>());
+    Future<List<Reply>> single = queue(get("c", FAR), new AtomicReference<>());
+    Future<List<Reply>> other = queue(getMany("d"), new AtomicReference<>());
+    Future<List<Reply>> last = queue(get("e", FAR), new AtomicReference<>());
+    first.countDown(); // the four go out in one batch, led by the first queued, "get a b"
+
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    // the fake sits on the bulk reads: the single-key calls were written, and answered, before
+    assertThat(value(single.get(30, TimeUnit.SECONDS))).isEqualTo("c");
+    assertThat(value(last.get(30, TimeUnit.SECONDS))).isEqualTo("e");
+    assertThat(many).isNotDone();
+    bulk.countDown();
+    assertThat(values(many.get(30, TimeUnit.SECONDS))).containsExactly("a=a", "b=b");
+    assertThat(values(other.get(30, TimeUnit.SECONDS))).containsExactly("d=d");
+    assertThat(direct.combined()).as("sent as one batch of four").isEqualTo(4);
+    assertThat(fake.received).containsExactly("mg c v", "mg e v", "get a b", "mn", "get d",
+        "mn");
   }
 }
