@@ -115,6 +115,11 @@ final class DirectConnection {
   private final ConcurrentLinkedQueue<Waiter> queue = new ConcurrentLinkedQueue<>();
   /** Whether a socket is open, for callers deciding whether to queue. */
   private volatile boolean up;
+  /**
+   * Set by {@link #reopen()} when it finds the connection held (by a caller, or by a connect
+   * under way): the holder then drops the socket when it gives the connection back.
+   */
+  private volatile boolean stale;
   /** Requests sent in batches of two or more, for tests; written by the holder only. */
   private volatile long combined;
   /** Calls {@link #send started} alone so far, for tests; written by the holder only. */
@@ -609,9 +614,10 @@ final class DirectConnection {
   /** Gives the connection back and wakes the first queued caller to send the next batch. */
   private void release() {
     busy.set(false);
-    if (closed && busy.compareAndSet(false, true)) {
-      closeSocket(); // closed while this caller held it
-      wakeAll();
+    // closed, or the pipelined connection lost, while this caller held it (each flag is set
+    // before its setter tries to take the connection, so one of the two sees the other)
+    if ((closed || stale) && busy.compareAndSet(false, true)) {
+      dropped(); // closes the socket, wakes the queued callers, reconnects unless closed
       return;
     }
     wakeNext();
@@ -663,6 +669,7 @@ final class DirectConnection {
   }
 
   private void open() throws IOException {
+    stale = false; // a reopen() from now on is about this socket
     Socket s = new Socket();
     try {
       s.setTcpNoDelay(true);
@@ -722,12 +729,14 @@ final class DirectConnection {
   }
 
   /**
-   * Closes the connection if no caller holds it and opens it again in the background (after
-   * its handshake, so only once the server answers): for when the pipelined connection to the
-   * same server was lost, since an idle blocking socket does not notice a hang-up until a
-   * caller writes into it. A caller that holds it finds out on its own.
+   * Closes the connection and opens it again in the background (after its handshake, so only
+   * once the server answers): for when the pipelined connection to the same server was lost,
+   * since an idle blocking socket does not notice a hang-up until a caller uses it. If a caller
+   * holds it, or a connect is under way (whose socket may have reached the server just before
+   * it went down), the holder does so when it gives the connection back.
    */
   void reopen() {
+    stale = true;
     if (!closed && busy.compareAndSet(false, true)) {
       dropped();
     }

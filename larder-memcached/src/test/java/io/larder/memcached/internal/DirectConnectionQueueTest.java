@@ -30,7 +30,9 @@ import org.junit.jupiter.api.Test;
  * server with each request's deadline set by the test: callers that give up while queued (on
  * an interrupt, past their deadline) leave the others queued and free their bytes, a call
  * started alone sends the callers queued behind it the pipelined way at once, bulk calls join
- * a batch with single-key calls (which go first), each caller answered with its own replies.
+ * a batch with single-key calls (which go first), each caller answered with its own replies,
+ * and a {@link DirectConnection#reopen} while the connection is held takes effect once it is
+ * given back.
  */
 class DirectConnectionQueueTest {
   private static final long FAR = TimeUnit.SECONDS.toNanos(60);
@@ -334,5 +336,23 @@ class DirectConnectionQueueTest {
     assertThat(direct.combined()).as("sent as one batch of four").isEqualTo(4);
     assertThat(fake.received).containsExactly("mg c v", "mg e v", "get a b", "mn", "get d",
         "mn");
+  }
+
+  @Test
+  void aReopenWhileACallerHoldsTheConnectionDropsItsSocketOnceTheCallerIsDone()
+      throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    fake.answer = firstHeldUntil(first);
+    open(null);
+    Future<List<Reply>> holding = holder();
+    // as when the pipelined connection is lost (a restart) while this one is held: the holder
+    // cannot drop it yet, and must not leave it for the next call to find dead
+    direct.reopen();
+    first.countDown();
+
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    eventually("the direct connection open again", direct::isFree);
+    assertThat(value(direct.run(get("next", FAR)))).isEqualTo("next");
+    assertThat(fake.connections.get()).as("a new socket").isEqualTo(2);
   }
 }
