@@ -80,9 +80,11 @@ final class DirectConnection {
   /**
    * The read buffer: a combined batch of bulk reads brings megabytes, and memcached spent
    * about a third more CPU per getMany(100) when the leader read them 64 kB at a time (its
-   * sends stalling on a full socket, presumably; docs/BENCHMARKS.md, mc16).
+   * sends stalling on a full socket, presumably; docs/BENCHMARKS.md, mc16). Not more: the
+   * JDK's socket reads at most 128 kB per call (through a temporary direct buffer of that
+   * size per thread), and 256 kB measured no better (mc16-fix).
    */
-  private static final int INITIAL = 256 * 1024;
+  private static final int INITIAL = 128 * 1024;
   /** Room made for each read: most of the buffer, not a sliver of it. */
   private static final int READ_ROOM = 64 * 1024;
   /** A batch's order: single-key calls, then bulk ones, each kind in the order it came. */
