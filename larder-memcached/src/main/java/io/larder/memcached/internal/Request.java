@@ -140,7 +140,7 @@ final class Request {
    * Tells whether this request may be combined with other callers' requests in one write on
    * the direct connection: a single-key call (answered by a fixed count of replies) or a bulk
    * call closed by {@code mn} (a {@code getMany}, {@code setMany}, {@code deleteMany}), whose
-   * replies end where its {@code MN} is; not {@code stats}, which only opening sends.
+   * replies end where its {@code MN} is; not {@code stats}, which goes alone.
    */
   boolean mergeable() {
     return end != End.STATS_END;
