@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -46,8 +47,11 @@ import java.util.function.Consumer;
  * waiting caller costs one park and one wake-up. A lone call goes out at once. Bulk requests
  * ({@code getMany}, {@code setMany}, {@code deleteMany}) combine too, with single-key calls and
  * with each other, their replies ending at their {@code MN} (a {@code getMany} of text keys
- * only: at its last {@code get} line's {@code END}); a batch
- * holds at most {@value #MAX_PAYLOAD} bytes of requests. A call {@link #send started} for a
+ * only: at its last {@code get} line's {@code END}); a batch holds at most {@value #MAX_BATCH}
+ * calls and {@value #MAX_PAYLOAD} bytes of requests. A batch sends its single-key calls first,
+ * so that their callers are woken before the leader reads the bulk replies (which may be
+ * megabytes); the leader itself returns only once the whole batch is read, whatever its own
+ * call. A call {@link #send started} for a
  * later {@link #receive} (a pool's fan-out part) takes the connection only when it is free and
  * nobody is queued, and is sent alone; a thread that cannot have it so goes the pipelined way
  * ({@link Connection}).
@@ -77,11 +81,16 @@ final class DirectConnection {
   /**
    * The read buffer: a combined batch of bulk reads brings megabytes, and memcached spent
    * about a third more CPU per getMany(100) when the leader read them 64 kB at a time (its
-   * sends stalling on a full socket, presumably; docs/BENCHMARKS.md, mc16).
+   * sends stalling on a full socket, presumably; docs/BENCHMARKS.md, mc16). Not more: the
+   * JDK's socket reads at most 128 kB per call (through a temporary direct buffer of that
+   * size per thread), and 256 kB measured no better (mc16-fix).
    */
-  private static final int INITIAL = 256 * 1024;
+  private static final int INITIAL = 128 * 1024;
   /** Room made for each read: most of the buffer, not a sliver of it. */
   private static final int READ_ROOM = 64 * 1024;
+  /** A batch's order: single-key calls, then bulk ones, each kind in the order it came. */
+  private static final Comparator<Waiter> SINGLE_KEY_FIRST =
+      Comparator.comparing(w -> w.request.bulk());
   private static final byte[] VERSION = "version\r\n".getBytes(StandardCharsets.US_ASCII);
   /** What memcached at {@code maxconns} writes before it hangs up. */
   private static final String TOO_MANY = "ERROR Too many open connections";
@@ -109,6 +118,11 @@ final class DirectConnection {
   private final ConcurrentLinkedQueue<Waiter> queue = new ConcurrentLinkedQueue<>();
   /** Whether a socket is open, for callers deciding whether to queue. */
   private volatile boolean up;
+  /**
+   * Set by {@link #reopen()} when it finds the connection held (by a caller, or by a connect
+   * under way): the holder then drops the socket when it gives the connection back.
+   */
+  private volatile boolean stale;
   /** Requests sent in batches of two or more, for tests; written by the holder only. */
   private volatile long combined;
   /** Calls {@link #send started} alone so far, for tests; written by the holder only. */
@@ -325,9 +339,11 @@ final class DirectConnection {
     List<Waiter> batch = new ArrayList<>();
     try {
       int bytes = 0;
+      boolean bulk = false;
       if (own != null) {
         batch.add(own);
         bytes = own.request.payloadBytes();
+        bulk = own.request.bulk();
       }
       long now = System.nanoTime();
       for (Waiter q; batch.size() < MAX_BATCH && (q = queue.peek()) != null; ) {
@@ -349,7 +365,14 @@ final class DirectConnection {
         } else {
           batch.add(q);
           bytes += size;
+          bulk |= q.request.bulk();
         }
+      }
+      if (bulk) {
+        // single-key callers first: each is woken as soon as its reply is read, not after the
+        // megabytes of a getMany(100) written before it (every waiter is another thread's call,
+        // so no thread's calls change order); List.sort is stable, bulk calls keep theirs
+        batch.sort(SINGLE_KEY_FIRST);
       }
       return batch;
     } catch (Throwable e) {
@@ -594,9 +617,10 @@ final class DirectConnection {
   /** Gives the connection back and wakes the first queued caller to send the next batch. */
   private void release() {
     busy.set(false);
-    if (closed && busy.compareAndSet(false, true)) {
-      closeSocket(); // closed while this caller held it
-      wakeAll();
+    // closed, or the pipelined connection lost, while this caller held it (each flag is set
+    // before its setter tries to take the connection, so one of the two sees the other)
+    if ((closed || stale) && busy.compareAndSet(false, true)) {
+      dropped(); // closes the socket, wakes the queued callers, reconnects unless closed
       return;
     }
     wakeNext();
@@ -648,6 +672,7 @@ final class DirectConnection {
   }
 
   private void open() throws IOException {
+    stale = false; // a reopen() from now on is about this socket
     Socket s = new Socket();
     try {
       s.setTcpNoDelay(true);
@@ -707,12 +732,14 @@ final class DirectConnection {
   }
 
   /**
-   * Closes the connection if no caller holds it and opens it again in the background (after
-   * its handshake, so only once the server answers): for when the pipelined connection to the
-   * same server was lost, since an idle blocking socket does not notice a hang-up until a
-   * caller writes into it. A caller that holds it finds out on its own.
+   * Closes the connection and opens it again in the background (after its handshake, so only
+   * once the server answers): for when the pipelined connection to the same server was lost,
+   * since an idle blocking socket does not notice a hang-up until a caller uses it. If a caller
+   * holds it, or a connect is under way (whose socket may have reached the server just before
+   * it went down), the holder does so when it gives the connection back.
    */
   void reopen() {
+    stale = true;
     if (!closed && busy.compareAndSet(false, true)) {
       dropped();
     }

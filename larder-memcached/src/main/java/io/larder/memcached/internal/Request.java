@@ -159,10 +159,18 @@ final class Request {
    * Tells whether this request may be combined with other callers' requests in one write on
    * the direct connection: a single-key call (answered by a fixed count of replies) or a bulk
    * call closed by {@code mn} (a {@code getMany}, {@code setMany}, {@code deleteMany}), whose
-   * replies end where its {@code MN} is; not {@code stats}, which only opening sends.
+   * replies end where its {@code MN} is; not {@code stats}, which goes alone.
    */
   boolean mergeable() {
     return end != End.STATS_END;
+  }
+
+  /**
+   * Tells whether this request's replies end at an {@code MN} (a {@code getMany},
+   * {@code setMany}, {@code deleteMany}): a bulk call, whose replies may run to megabytes.
+   */
+  boolean bulk() {
+    return end == End.NOOP;
   }
 
   /** Tells whether a classic {@code get} line of this request is still to be answered. */

@@ -104,6 +104,38 @@ class DirectConnectionQueueTest {
     return r;
   }
 
+  /**
+   * A bulk call of quiet commands closed by {@code mn}, as {@code setMany} and
+   * {@code deleteMany} send them: {@code lines} each ended by CRLF, then {@code mn}.
+   */
+  private static Request quietBatch(String description, ByteBuf payload) {
+    Request r = Request.batch(description, payload);
+    r.deadlineNanos = System.nanoTime() + FAR;
+    return r;
+  }
+
+  private static Request quietBatch(String description, String lines) {
+    return quietBatch(description, Unpooled.copiedBuffer(lines + "mn\r\n", US_ASCII));
+  }
+
+  /** {@code n} quiet deletes of {@code prefix0000}... and {@code mn}: 12 bytes a delete. */
+  private static Request quietDeletes(String prefix, int n) {
+    StringBuilder lines = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      lines.append(String.format("md %s%04d q\r\n", prefix, i));
+    }
+    return quietBatch(prefix + " x" + n, lines.toString());
+  }
+
+  /** Each reply as it prints, with its {@code O} flag when it has one. */
+  private static List<String> printed(List<Reply> replies) {
+    List<String> lines = new ArrayList<>();
+    for (Reply r : replies) {
+      lines.add(r.opaque >= 0 ? r + " O" + r.opaque : r.toString());
+    }
+    return lines;
+  }
+
   /** The {@code key=value} of each {@code VALUE} reply of a bulk read, in order. */
   private static List<String> values(List<Reply> replies) {
     List<String> pairs = new ArrayList<>();
@@ -146,6 +178,20 @@ class DirectConnectionQueueTest {
     } while (line != null && !line.equals("mg first v"));
     assertThat(line).isEqualTo("mg first v");
     return first;
+  }
+
+  /**
+   * Opens the connection to a fake that holds its answer to {@code mg first} until
+   * {@code first} opens and to each classic {@code get} until {@code bulk} opens; submits
+   * {@code mg first} as {@link #holder()} does.
+   */
+  private Future<List<Reply>> holderWithBulkReadsHeld(CountDownLatch first, CountDownLatch bulk)
+      throws InterruptedException {
+    Function<String, String> firstHeld = firstHeldUntil(first);
+    Function<String, String> bulkHeld = DirectConnectionTest.holding("get ", bulk);
+    fake.answer = line -> line.startsWith("get ") ? bulkHeld.apply(line) : firstHeld.apply(line);
+    open(null);
+    return holder();
   }
 
   @Test
@@ -384,5 +430,136 @@ class DirectConnectionQueueTest {
       case "get c" -> "CLIENT_ERROR bad command line format";
       default -> otherwise.apply(line);
     };
+  }
+
+  @Test
+  void singleKeyCallsInABatchWithBulkCallsAreSentFirstAndAnsweredBeforeTheBulkReplies()
+      throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    CountDownLatch bulk = new CountDownLatch(1);
+    Future<List<Reply>> holding = holderWithBulkReadsHeld(first, bulk);
+    Future<List<Reply>> many = queue(getMany("a", "b"), new AtomicReference<>());
+    Future<List<Reply>> single = queue(get("c", FAR), new AtomicReference<>());
+    Future<List<Reply>> other = queue(getMany("d"), new AtomicReference<>());
+    Future<List<Reply>> last = queue(get("e", FAR), new AtomicReference<>());
+    first.countDown(); // the four go out in one batch, led by the first queued, "get a b"
+
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    // the fake sits on the bulk reads: the single-key calls were written, and answered, before
+    assertThat(value(single.get(30, TimeUnit.SECONDS))).isEqualTo("c");
+    assertThat(value(last.get(30, TimeUnit.SECONDS))).isEqualTo("e");
+    assertThat(many).isNotDone();
+    bulk.countDown();
+    assertThat(values(many.get(30, TimeUnit.SECONDS))).containsExactly("a=a", "b=b");
+    assertThat(values(other.get(30, TimeUnit.SECONDS))).containsExactly("d=d");
+    assertThat(direct.combined()).as("sent as one batch of four").isEqualTo(4);
+    assertThat(fake.received).containsExactly("mg c v", "mg e v", "get a b", "mn", "get d",
+        "mn");
+  }
+
+  @Test
+  void setManyAndDeleteManyInACombinedBatchGetTheirOwnErrorsAndTheGetsTheirValues()
+      throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    Function<String, String> firstHeld = firstHeldUntil(first);
+    fake.answer = line -> line.startsWith("ms y ") ? "SERVER_ERROR object too large for cache"
+        : line.startsWith("md w ") ? "NF O1"
+        : firstHeld.apply(line);
+    open(null);
+    Future<List<Reply>> holding = holder();
+    Future<List<Reply>> a = queue(get("a", FAR), new AtomicReference<>());
+    Future<List<Reply>> setMany = queue(quietBatch("setMany",
+        "ms x 1 q O0\r\n1\r\nms y 1 q O1\r\n2\r\n"), new AtomicReference<>());
+    Future<List<Reply>> deleteMany = queue(quietBatch("deleteMany",
+        "md v q O0\r\nmd w q O1\r\n"), new AtomicReference<>());
+    Future<List<Reply>> b = queue(get("b", FAR), new AtomicReference<>());
+    first.countDown(); // the four go out in one batch
+
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    assertThat(value(a.get(30, TimeUnit.SECONDS))).isEqualTo("a");
+    assertThat(value(b.get(30, TimeUnit.SECONDS))).isEqualTo("b");
+    // quiet commands answer only when they fail, before their batch's MN
+    assertThat(printed(setMany.get(30, TimeUnit.SECONDS)))
+        .containsExactly("SERVER_ERROR object too large for cache");
+    assertThat(printed(deleteMany.get(30, TimeUnit.SECONDS))).containsExactly("NF O1");
+    assertThat(direct.combined()).as("sent as one batch of four").isEqualTo(4);
+    assertThat(direct.isFree()).isTrue();
+  }
+
+  @Test
+  void twoBulkCallsOverTheBatchBytesGoInTwoBatchesTheSecondWokenToLeadItsOwn()
+      throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    fake.answer = firstHeldUntil(first);
+    open(null);
+    Future<List<Reply>> holding = holder();
+    Request big = quietDeletes("p", 3400); // 40.8 kB
+    Request next = quietDeletes("q", 2500); // 30 kB: the two do not fit 64 kB together
+    assertThat(big.payloadBytes() + next.payloadBytes())
+        .isGreaterThan(DirectConnection.MAX_PAYLOAD);
+    Future<List<Reply>> bigCall = queue(big, new AtomicReference<>());
+    Future<List<Reply>> nextCall = queue(next, new AtomicReference<>());
+    first.countDown();
+
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    assertThat(bigCall.get(30, TimeUnit.SECONDS)).isEmpty();
+    assertThat(nextCall.get(30, TimeUnit.SECONDS)).isEmpty();
+    assertThat(direct.combined()).as("each went alone").isZero();
+    List<String> lines = new ArrayList<>(fake.received);
+    assertThat(lines).hasSize(3400 + 1 + 2500 + 1);
+    assertThat(lines.get(3400)).isEqualTo("mn");
+    assertThat(lines.get(3401)).isEqualTo("md q0000 q");
+    assertThat(direct.queued()).isZero();
+    assertThat(direct.isFree()).isTrue();
+  }
+
+  @Test
+  void aBulkCallerInterruptedInFlightGivesUpAloneAndItsRepliesAreDropped() throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    CountDownLatch bulk = new CountDownLatch(1);
+    Future<List<Reply>> holding = holderWithBulkReadsHeld(first, bulk);
+    Future<List<Reply>> leader = queue(get("c", FAR), new AtomicReference<>());
+    ByteBuf bytes = Unpooled.copiedBuffer("get x y\r\nmn\r\n", US_ASCII);
+    Request many = Request.bulkRead("get x y", bytes, new BulkReplies(
+        new String[] {"x", "y"}, 1, null));
+    many.deadlineNanos = System.nanoTime() + FAR;
+    AtomicReference<Thread> manyThread = new AtomicReference<>();
+    Future<List<Reply>> giving = queue(many, manyThread);
+    first.countDown(); // "c" leads itself and the getMany, whose replies the fake sits on
+
+    String line;
+    do {
+      line = fake.received.poll(30, TimeUnit.SECONDS);
+    } while (line != null && !line.equals("get x y"));
+    assertThat(line).as("the getMany in flight").isEqualTo("get x y");
+    manyThread.get().interrupt();
+    assertThatThrownBy(() -> giving.get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(CacheException.class).hasMessageContaining("interrupted");
+    bulk.countDown(); // its replies come now, and the leader drops them
+
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    assertThat(value(leader.get(30, TimeUnit.SECONDS))).isEqualTo("c");
+    assertThat(bytes.refCnt()).as("the sent request's bytes released").isZero();
+    assertThat(direct.combined()).isEqualTo(2);
+    assertThat(value(direct.run(get("after", FAR)))).isEqualTo("after");
+    assertThat(fake.connections.get()).as("the same connection still").isEqualTo(1);
+  }
+
+  @Test
+  void aReopenWhileACallerHoldsTheConnectionDropsItsSocketOnceTheCallerIsDone()
+      throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    fake.answer = firstHeldUntil(first);
+    open(null);
+    Future<List<Reply>> holding = holder();
+    // as when the pipelined connection is lost (a restart) while this one is held: the holder
+    // cannot drop it yet, and must not leave it for the next call to find dead
+    direct.reopen();
+    first.countDown();
+
+    assertThat(value(holding.get(30, TimeUnit.SECONDS))).isEqualTo("first");
+    eventually("the direct connection open again", direct::isFree);
+    assertThat(value(direct.run(get("next", FAR)))).isEqualTo("next");
+    assertThat(fake.connections.get()).as("a new socket").isEqualTo(2);
   }
 }
