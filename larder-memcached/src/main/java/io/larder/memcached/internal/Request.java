@@ -158,19 +158,21 @@ final class Request {
   /**
    * Tells whether this request may be combined with other callers' requests in one write on
    * the direct connection: a single-key call (answered by a fixed count of replies) or a bulk
-   * call closed by {@code mn} (a {@code getMany}, {@code setMany}, {@code deleteMany}), whose
-   * replies end where its {@code MN} is; not {@code stats}, which goes alone.
+   * call (a {@code getMany}, {@code setMany}, {@code deleteMany}), whose replies end where its
+   * {@code MN} is, or at its last {@code get} line's {@code END} for a {@code getMany} of text
+   * keys only; not {@code stats}, which goes alone.
    */
   boolean mergeable() {
     return end != End.STATS_END;
   }
 
   /**
-   * Tells whether this request's replies end at an {@code MN} (a {@code getMany},
-   * {@code setMany}, {@code deleteMany}): a bulk call, whose replies may run to megabytes.
+   * Tells whether this is a bulk call (a {@code getMany}, {@code setMany}, {@code deleteMany}),
+   * whose replies may run to megabytes: its replies end at an {@code MN}, or at its last
+   * {@code get} line's {@code END} for a {@code getMany} of text keys only.
    */
   boolean bulk() {
-    return end == End.NOOP;
+    return end == End.NOOP || end == End.LAST_GET_END;
   }
 
   /** Tells whether a classic {@code get} line of this request is still to be answered. */

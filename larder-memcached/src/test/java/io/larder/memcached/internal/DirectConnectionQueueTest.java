@@ -422,11 +422,12 @@ class DirectConnectionQueueTest {
 
   /**
    * As memcached 1.6 stops a classic get at {@code get c}: the replies it had not sent yet
-   * ({@code mg a v}'s, {@code get b}'s) are culled, and the error line is all the batch gets.
+   * ({@code mg a v}'s and {@code mg e v}'s, which the batch sends first as single-key calls,
+   * and {@code get b}'s) are culled, and the error line is all the batch gets.
    */
   private static Function<String, String> stoppingAtGetC(Function<String, String> otherwise) {
     return line -> switch (line) {
-      case "mg a v", "get b" -> null;
+      case "mg a v", "mg e v", "get b" -> null;
       case "get c" -> "CLIENT_ERROR bad command line format";
       default -> otherwise.apply(line);
     };
@@ -435,12 +436,30 @@ class DirectConnectionQueueTest {
   @Test
   void singleKeyCallsInABatchWithBulkCallsAreSentFirstAndAnsweredBeforeTheBulkReplies()
       throws Exception {
+    singleKeyCallsGoFirst(keys -> getMany(keys), "mg c v", "mg e v", "get a b", "mn", "get d",
+        "mn");
+  }
+
+  @Test
+  void singleKeyCallsGoBeforeTextOnlyGetManysToo() throws Exception {
+    singleKeyCallsGoFirst(keys -> textGetMany(keys), "mg c v", "mg e v", "get a b", "get d");
+  }
+
+  /**
+   * Queues a bulk read of a and b, a get of c, a bulk read of d and a get of e behind a held
+   * call, and checks that the two gets are written first and answered while the fake still
+   * sits on the bulk reads.
+   */
+  private void singleKeyCallsGoFirst(Function<String[], Request> bulkRead, String... sent)
+      throws Exception {
     CountDownLatch first = new CountDownLatch(1);
     CountDownLatch bulk = new CountDownLatch(1);
     Future<List<Reply>> holding = holderWithBulkReadsHeld(first, bulk);
-    Future<List<Reply>> many = queue(getMany("a", "b"), new AtomicReference<>());
+    Future<List<Reply>> many = queue(bulkRead.apply(new String[] {"a", "b"}),
+        new AtomicReference<>());
     Future<List<Reply>> single = queue(get("c", FAR), new AtomicReference<>());
-    Future<List<Reply>> other = queue(getMany("d"), new AtomicReference<>());
+    Future<List<Reply>> other = queue(bulkRead.apply(new String[] {"d"}),
+        new AtomicReference<>());
     Future<List<Reply>> last = queue(get("e", FAR), new AtomicReference<>());
     first.countDown(); // the four go out in one batch, led by the first queued, "get a b"
 
@@ -453,8 +472,7 @@ class DirectConnectionQueueTest {
     assertThat(values(many.get(30, TimeUnit.SECONDS))).containsExactly("a=a", "b=b");
     assertThat(values(other.get(30, TimeUnit.SECONDS))).containsExactly("d=d");
     assertThat(direct.combined()).as("sent as one batch of four").isEqualTo(4);
-    assertThat(fake.received).containsExactly("mg c v", "mg e v", "get a b", "mn", "get d",
-        "mn");
+    assertThat(fake.received).containsExactly(sent);
   }
 
   @Test
