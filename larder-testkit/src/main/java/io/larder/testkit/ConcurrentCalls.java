@@ -41,6 +41,30 @@ public final class ConcurrentCalls {
    */
   public static int check(Store store, String prefix, int threads, int callsPerThread)
       throws Exception {
+    return run(store, prefix, threads, callsPerThread, 6);
+  }
+
+  /**
+   * Runs single-key calls only (sets, gets, deletes), as {@link #check} runs its mix, and
+   * returns how many answers were checked: for stores that combine concurrent single-key calls
+   * and send bulk calls another way.
+   *
+   * @param store the store, whose keys under {@code prefix} must be absent at the start
+   * @param prefix what every key the calls use starts with
+   * @param threads how many threads call at once
+   * @param callsPerThread how many calls each makes
+   * @return how many answers were checked
+   * @throws AssertionError if any answer is not the caller's own
+   * @throws Exception if a thread fails otherwise (a store failure) or takes over 2 minutes
+   */
+  public static int checkSingleKey(Store store, String prefix, int threads, int callsPerThread)
+      throws Exception {
+    return run(store, prefix, threads, callsPerThread, 5);
+  }
+
+  /** Drives the threads; each call is one of the first {@code kinds} kinds of {@link #calls}. */
+  private static int run(Store store, String prefix, int threads, int callsPerThread, int kinds)
+      throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     CyclicBarrier start = new CyclicBarrier(threads);
     try {
@@ -49,7 +73,7 @@ public final class ConcurrentCalls {
         int thread = t;
         workers.add(pool.submit(() -> {
           start.await(30, TimeUnit.SECONDS);
-          return calls(store, prefix, thread, callsPerThread);
+          return calls(store, prefix, thread, callsPerThread, kinds);
         }));
       }
       int checked = 0;
@@ -62,13 +86,17 @@ public final class ConcurrentCalls {
     }
   }
 
-  private static int calls(Store store, String prefix, int thread, int count) {
+  /**
+   * One thread's calls on keys of its own, each answer checked: sets, gets, deletes and, when
+   * {@code kinds} is 6, getMany of 4 keys; the count of answers checked.
+   */
+  private static int calls(Store store, String prefix, int thread, int count, int kinds) {
     Map<String, byte[]> mine = new HashMap<>();
     Random random = new Random(thread);
     int checked = 0;
     for (int i = 0; i < count; i++) {
       String key = prefix + thread + ":" + random.nextInt(16);
-      switch (random.nextInt(6)) {
+      switch (random.nextInt(kinds)) {
         case 0, 1 -> {
           byte[] value = ("value " + thread + "/" + i).getBytes(StandardCharsets.UTF_8);
           store.set(key, value, Store.NO_EXPIRY);
