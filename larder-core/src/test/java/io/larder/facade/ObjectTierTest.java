@@ -113,6 +113,26 @@ class ObjectTierTest {
     assertThat(cache.get("bytes", byte[].class)).containsExactly(1, 2, 3).isNotSameAs(first);
   }
 
+  /**
+   * {@code byte[]} is answered without the class lookup the other classes take: declared
+   * immutable it is still shared, on the unprefixed cache's own read and write paths too, and
+   * not declared it is still copied there.
+   */
+  @Test
+  void aByteArrayDeclaredImmutableIsSharedAndOtherwiseCopiedOnEveryPath() {
+    byte[] written = {1, 2, 3};
+    Cache root = caches.open(io.larder.Larder.builder());
+    Cache declared = caches.open(io.larder.Larder.builder().immutable(byte[].class));
+    Cache declaredPrefixed =
+        caches.open(io.larder.Larder.builder().prefix("decl").immutable(byte[].class));
+    root.set("b", written);
+    assertThat(root.get("b", byte[].class)).containsExactly(1, 2, 3).isNotSameAs(written);
+    declared.set("b", written);
+    assertThat(declared.get("b", byte[].class)).isSameAs(written);
+    declaredPrefixed.set("b", written);
+    assertThat(declaredPrefixed.get("b", byte[].class)).isSameAs(written);
+  }
+
   @Test
   void aMutableSerializableValueIsDecodedAfreshForEveryRead() {
     @SuppressWarnings({"unchecked", "rawtypes"})
