@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.larder.Hashing;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -22,12 +21,8 @@ class RecentPlacesTest {
   @Property(tries = 20, seed = "20261205")
   void everyKeyReadOnceOrAgainIsPlacedWhereTheRingPlacesIt(@ForAll("keys") List<String> keys,
       @ForAll @IntRange(min = 1, max = 6) int servers, @ForAll boolean weighted) {
-    List<KetamaRing.Node> nodes = new ArrayList<>();
-    for (int i = 0; i < servers; i++) {
-      nodes.add(new KetamaRing.Node("10.0.0." + i + ":112" + i, weighted ? i + 1 : 1));
-    }
     for (Hashing hashing : Hashing.values()) {
-      KetamaRing ring = KetamaRing.of(hashing, nodes);
+      KetamaRing ring = KetamaRing.of(hashing, KeyPlacerTest.nodes(servers, weighted));
       RecentPlaces recent = new RecentPlaces();
       for (int pass = 0; pass < 2; pass++) { // the second pass is answered from the table
         KeyPlacer placer = new KeyPlacer(ring);
