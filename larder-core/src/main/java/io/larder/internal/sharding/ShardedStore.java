@@ -133,15 +133,8 @@ public class ShardedStore implements Store {
     }
   }
 
-  /**
-   * An immutable snapshot: the ring over the live shards, indexed as the ring's servers, and
-   * the places of the keys it placed lately (a new ring starts with none).
-   */
-  record Ring(KetamaRing ring, List<Shard> live, RecentPlaces recent) {
-    Ring(KetamaRing ring, List<Shard> live) {
-      this(ring, live, new RecentPlaces());
-    }
-  }
+  /** An immutable snapshot: the ring over the live shards, indexed as the ring's servers. */
+  record Ring(KetamaRing ring, List<Shard> live) {}
 
   private final Hashing hashing;
   private final boolean weightedPoints;
@@ -624,10 +617,9 @@ public class ShardedStore implements Store {
 
   /**
    * Groups the keys of a bulk read ({@code getMany} and {@code getManyAsync}) by the shard
-   * they live on, in the ring's server order: each key placed once, from the ring's
-   * {@link RecentPlaces} or else with a per-call {@link KeyPlacer}, each group an array.
-   * Duplicate keys are passed on, as {@link Store#getMany} allows (the contract's repeated-key
-   * case holds every store to it).
+   * they live on, in the ring's server order: each key placed once with a per-call
+   * {@link KeyPlacer}, each group an array. Duplicate keys are passed on, as
+   * {@link Store#getMany} allows (the contract's repeated-key case holds every store to it).
    */
   Map<Shard, List<String>> keysByShard(Ring r, Collection<String> keys) {
     String[] all = keys.toArray(new String[0]);
@@ -636,7 +628,7 @@ public class ShardedStore implements Store {
     int[] counts = new int[servers];
     KeyPlacer placer = new KeyPlacer(r.ring());
     for (int i = 0; i < all.length; i++) {
-      int s = r.recent().serverFor(Objects.requireNonNull(all[i], "key"), placer);
+      int s = placer.serverFor(Objects.requireNonNull(all[i], "key"));
       if (s < 0) {
         throw allEjected();
       }
