@@ -20,18 +20,23 @@ class KeyPlacerTest {
   @Property(tries = 25, seed = "20261205")
   void thePlacerPutsEveryKeyWhereTheRingDoes(@ForAll("keys") List<String> keys,
       @ForAll @IntRange(min = 1, max = 6) int servers, @ForAll boolean weighted) {
-    List<KetamaRing.Node> nodes = new ArrayList<>();
-    for (int i = 0; i < servers; i++) {
-      nodes.add(new KetamaRing.Node("10.0.0." + i + ":112" + i, weighted ? i + 1 : 1));
-    }
     for (Hashing hashing : Hashing.values()) {
-      KetamaRing ring = KetamaRing.of(hashing, nodes);
+      KetamaRing ring = KetamaRing.of(hashing, nodes(servers, weighted));
       KeyPlacer placer = new KeyPlacer(ring); // one per call, reused from key to key
       for (String key : keys) {
         assertThat(placer.serverFor(key)).as("%s in %s", key, hashing)
             .isEqualTo(ring.serverFor(key.getBytes(StandardCharsets.UTF_8)));
       }
     }
+  }
+
+  /** Servers {@code 10.0.0.i:112i}, of weight {@code i + 1} if weighted, else 1. */
+  static List<KetamaRing.Node> nodes(int servers, boolean weighted) {
+    List<KetamaRing.Node> nodes = new ArrayList<>();
+    for (int i = 0; i < servers; i++) {
+      nodes.add(new KetamaRing.Node("10.0.0." + i + ":112" + i, weighted ? i + 1 : 1));
+    }
+    return nodes;
   }
 
   @Provide
