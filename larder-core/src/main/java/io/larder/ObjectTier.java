@@ -52,6 +52,14 @@ final class ObjectTier {
   private final boolean byReference;
   /** What {@link #shared} answers for a {@code byte[]}: no, unless declared or by reference. */
   private final boolean bytesShared;
+  /**
+   * What this tier shares beyond the values immutable by themselves, or {@code null} when it
+   * shares no more (nothing declared, not by reference): the commonest tier, whose readers are
+   * the codecs themselves (see {@link #reader}).
+   */
+  private final Policy policy;
+  /** The last reader {@link #policyReader} made, reused while the codec is the same. */
+  private Shared lastReader;
 
   /**
    * @param declared classes the user declared immutable
@@ -61,7 +69,23 @@ final class ObjectTier {
     this.declared = Set.copyOf(declared);
     this.byReference = byReference;
     this.bytesShared = byReference || this.declared.contains(byte[].class);
+    this.policy = byReference ? new Policy(Set.of(), true)
+        : this.declared.isEmpty() ? null : new Policy(this.declared, false);
   }
+
+  /**
+   * What a tier shares beyond the values immutable by themselves: the classes declared
+   * immutable, or everything (by reference). Two caches over one store that share the same
+   * way read each other's kept values; any other cache decodes its own copy.
+   */
+  record Policy(Set<Class<?>> declared, boolean byReference) {}
+
+  /**
+   * The reader of a value kept only because a cache's {@link Policy} shares it (a class
+   * declared immutable, or by reference): the codec's reader with the policy, so that a cache
+   * that does not share such values never finds it kept, and decodes a copy of its own.
+   */
+  record Shared(Object reader, Policy policy) {}
 
   /** Whether every value is kept as it is, with no codec. */
   boolean byReference() {
@@ -119,7 +143,7 @@ final class ObjectTier {
    * @return the decoded entry
    * @throws NullPointerException if {@code bytes} is null
    */
-  static Decoded decoded(Entry<?> entry, Codec<?> codec, long weight, byte[] bytes) {
+  Decoded decoded(Entry<?> entry, Codec<?> codec, long weight, byte[] bytes) {
     Object kept = kept(entry);
     return Decoded.of(kept, reader(kept, codec), weight, bytes);
   }
@@ -135,7 +159,7 @@ final class ObjectTier {
    * @return the decoded entry
    * @throws NullPointerException if {@code encoder} is null
    */
-  static Decoded decodedLazily(Entry<?> entry, Codec<?> codec, long weight,
+  Decoded decodedLazily(Entry<?> entry, Codec<?> codec, long weight,
       Supplier<byte[]> encoder) {
     Object kept = kept(entry);
     return Decoded.lazy(kept, reader(kept, codec), weight, encoder);
@@ -155,10 +179,59 @@ final class ObjectTier {
    * What a {@link Decoded} names as its reader for what {@link #kept} returned: the codec
    * itself for a bare value, a {@link WithMeta} of it for an {@link Entry}. A read asking with
    * the codec itself thus finds only a bare value, and hands it out without reading its class;
-   * one asking with {@link WithMeta} finds the entry.
+   * one asking with {@link WithMeta} finds the entry. A value this tier shares only by its
+   * {@link Policy} (declared immutable, or by reference) is named by a {@link Shared} reader
+   * instead, which only a cache of the same policy asks with.
    */
-  private static Object reader(Object kept, Codec<?> codec) {
-    return kept instanceof Entry<?> ? new WithMeta(codec) : codec;
+  private Object reader(Object kept, Codec<?> codec) {
+    Object reader = kept instanceof Entry<?> ? new WithMeta(codec) : codec;
+    if (policy == null) {
+      // the tier shares only values immutable by themselves, which every cache may share
+      return reader;
+    }
+    Object value = kept instanceof Entry<?> e ? e.value() : kept;
+    return value == null || !(value instanceof byte[]) && IMMUTABLE.get(value.getClass())
+        ? reader : new Shared(reader, policy);
+  }
+
+  /**
+   * Returns the value {@code read} keeps bare (with no metadata) for a reader with
+   * {@code codec} that this tier may hand it to, or {@code null}: over the commonest tier, no
+   * more than {@code read.entryFor(codec)}.
+   */
+  Object bareFor(Decoded read, Codec<?> codec) {
+    Object kept = read.entryFor(codec);
+    return kept != null || policy == null ? kept : read.entryFor(policyReader(codec));
+  }
+
+  /**
+   * Returns what {@code read} keeps (a bare value or an {@link Entry}) for a reader with
+   * {@code codec} that this tier may hand it to, or {@code null}.
+   */
+  Object keptFor(Decoded read, Codec<?> codec) {
+    if (!read.isDecoded()) {
+      return null;
+    }
+    Object found = bareFor(read, codec);
+    if (found == null) {
+      WithMeta withMeta = new WithMeta(codec);
+      found = read.entryFor(withMeta);
+      if (found == null && policy != null) {
+        found = read.entryFor(new Shared(withMeta, policy));
+      }
+    }
+    return found;
+  }
+
+  /** This tier's {@link Shared} reader of a bare value kept for {@code codec}. */
+  private Shared policyReader(Codec<?> codec) {
+    // racy but safe: a record's fields are final, and a lost update only makes one more
+    Shared last = lastReader;
+    if (last == null || last.reader() != codec) {
+      last = new Shared(codec, policy);
+      lastReader = last;
+    }
+    return last;
   }
 
   /** The reader of an {@link Entry} kept for {@code codec} (see {@link #reader}). */

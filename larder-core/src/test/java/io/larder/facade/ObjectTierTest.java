@@ -133,6 +133,58 @@ class ObjectTierTest {
     assertThat(declaredPrefixed.get("b", byte[].class)).isSameAs(written);
   }
 
+  /**
+   * Review finding 1 of mem20: a value kept bare because one cache declared its class immutable
+   * (or runs by reference) was handed as it is to another cache over the same store that did
+   * not, whose caller could then change what every reader sees. Each pair of caches is
+   * unprefixed, so both read the same store key with the same built-in codec.
+   */
+  @Test
+  void aCacheThatSharesNoByteArraysNeverGetsTheArrayANeighbourKeptBare() {
+    for (io.larder.Larder.Builder sharing : List.of(
+        io.larder.Larder.builder().immutable(byte[].class),
+        io.larder.Larder.builder().byReference(true))) {
+      Cache neighbour = caches.open(sharing);
+      Cache plain = caches.open(io.larder.Larder.builder());
+      byte[] written = {1, 2, 3};
+      neighbour.set("k", written);
+      assertThat(neighbour.get("k", byte[].class)).isSameAs(written);
+      byte[] read = plain.get("k", byte[].class);
+      assertThat(read).containsExactly(1, 2, 3).isNotSameAs(written);
+      read[0] = 9;
+      assertThat(plain.get("k", byte[].class)).containsExactly(1, 2, 3);
+      assertThat(neighbour.get("k", byte[].class)).isSameAs(written).containsExactly(1, 2, 3);
+      // bytes written by the plain cache, decoded and kept by the neighbour's read
+      plain.set("p", new byte[] {4, 5});
+      byte[] kept = neighbour.get("p", byte[].class);
+      assertThat(neighbour.get("p", byte[].class)).isSameAs(kept);
+      assertThat(plain.get("p", byte[].class)).containsExactly(4, 5).isNotSameAs(kept);
+    }
+  }
+
+  /**
+   * The same for a class of the user's: declared immutable by one cache, it is copied for a
+   * cache that did not declare it, and still shared between caches that declared it alike.
+   */
+  @Test
+  void aClassDeclaredImmutableByOneCacheIsCopiedForANeighbourThatDidNotDeclareIt() {
+    Codec<Isbn> codec = Codec.serialized(Isbn.class);
+    Isbn isbn = new Isbn("978-0441013593");
+    Cache declared = caches.open(io.larder.Larder.builder().immutable(Isbn.class));
+    Cache alike = caches.open(io.larder.Larder.builder().immutable(Isbn.class));
+    Cache plain = caches.open(io.larder.Larder.builder());
+    declared.set("i", isbn, codec, Duration.ofMinutes(1));
+    assertThat(alike.get("i", codec)).isSameAs(isbn);
+    Isbn read = plain.get("i", codec);
+    assertThat(read.code).isEqualTo(isbn.code);
+    assertThat(read).isNotSameAs(isbn).isNotSameAs(plain.get("i", codec));
+    // with metadata (a freshness), the entry is kept under the policy too
+    declared.getOrCompute("c", codec, Freshness.of(Duration.ofSeconds(10)), () -> isbn);
+    assertThat(declared.get("c", codec)).isSameAs(isbn);
+    assertThat(plain.get("c", codec)).isNotSameAs(isbn);
+    assertThat(plain.get("c", codec).code).isEqualTo(isbn.code);
+  }
+
   @Test
   void aMutableSerializableValueIsDecodedAfreshForEveryRead() {
     @SuppressWarnings({"unchecked", "rawtypes"})
