@@ -19,19 +19,26 @@ import java.util.function.Supplier;
  * {@code java.time} values, records whose components are all of these types (or such records),
  * the classes the user declared immutable, and, in by-reference mode, everything. Any other
  * value (a byte array, a collection, a serializable object) is mutable: it is stored as bytes and
- * decoded afresh for every read, so that no caller can change what another reads.
+ * decoded afresh for every read, so that no caller can change what another reads. A value
+ * shared only because a cache declared its class immutable, or runs by reference, is handed as
+ * it is only to caches over the same store that share alike (see {@link Policy}); any other
+ * cache decodes a copy of its own.
  *
  * <p>The weight estimate, in bytes of heap: a string 40 plus 2 per char (an upper bound: a
  * Latin-1 string takes 1); a boxed number, enum, UUID or {@code java.time} value 32; a record
  * 16 plus 8 per component plus the estimate of each component's value (strings by length, nested
- * records likewise, to a depth of 4); any other object 64. It is an estimate, made without
- * encoding, so that a write of an object costs no encoding; the memory store adds the key and
- * its fixed per-entry overhead. A value estimated above 64 KiB is stored as its bytes (which
- * the cache may compress), never kept as an object.
+ * records likewise, to a depth of 4); an array (declared immutable, or kept by reference) 16
+ * plus its length times its element's size (a reference 8, the objects it refers to not
+ * counted); any other object 64. It is an estimate, made without encoding, so that a write of
+ * an object costs no encoding; the memory store adds the key and its fixed per-entry overhead.
+ * A value estimated above 64 KiB is stored as its bytes (which the cache may compress), never
+ * kept as an object, whether written or decoded by a read.
  */
 final class ObjectTier {
   static final long SMALL = 32;
   static final long OTHER = 64;
+  /** An array's header, before its elements. */
+  static final long ARRAY = 16;
   /** A value estimated above this many bytes is stored as bytes, never kept as an object. */
   static final long KEPT_UP_TO = 64 << 10;
   private static final int MAX_DEPTH = 4;
@@ -244,6 +251,17 @@ final class ObjectTier {
         : new Entry<>(true, (T) kept, Envelope.Meta.NONE);
   }
 
+  /** The bytes an element of an array of {@code type} takes: a reference counts 8. */
+  private static long elementBytes(Class<?> type) {
+    if (type == byte.class || type == boolean.class) {
+      return 1;
+    }
+    if (type == char.class || type == short.class) {
+      return 2;
+    }
+    return type == int.class || type == float.class ? 4 : 8;
+  }
+
   /** Estimates the heap bytes a kept value takes; see the class comment. */
   static long weight(Object value) {
     return weight(value, 0);
@@ -253,7 +271,14 @@ final class ObjectTier {
     if (value instanceof String s) {
       return 40 + 2L * s.length();
     }
+    if (value instanceof byte[] b) {
+      return ARRAY + b.length;
+    }
     Class<?> type = value.getClass();
+    if (type.isArray()) {
+      return ARRAY
+          + elementBytes(type.getComponentType()) * java.lang.reflect.Array.getLength(value);
+    }
     if (!type.isRecord()) {
       return SCALARS.contains(type) || type.isEnum() || CacheKeys.isTime(type) ? SMALL : OTHER;
     }

@@ -237,12 +237,17 @@ final class Reads {
     return countedFromStore(view, opened);
   }
 
-  /** Offers an entry decoded from {@code raw} back to the object tier, to be kept for others. */
+  /**
+   * Offers an entry decoded from {@code raw} back to the object tier, to be kept for others,
+   * unless its value is estimated above {@link ObjectTier#KEPT_UP_TO} bytes: such a value is
+   * never kept as an object, as a write of it is not ({@link Writes}).
+   */
   private <T> void offer(String store, Decoded read, Entry<T> opened, Codec<T> codec,
       byte[] raw) {
-    Decoded decoded = tier.decoded(opened, codec,
-        opened.value() == null ? 0 : ObjectTier.weight(opened.value()), raw);
-    calls.objects().offerDecoded(store, read, decoded);
+    long weight = opened.value() == null ? 0 : ObjectTier.weight(opened.value());
+    if (weight <= ObjectTier.KEPT_UP_TO) {
+      calls.objects().offerDecoded(store, read, tier.decoded(opened, codec, weight, raw));
+    }
   }
 
   /**

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.larder.Cache;
 import io.larder.Codec;
 import io.larder.Freshness;
+import io.larder.Stores;
+import io.larder.spi.Store;
 import io.larder.spi.Decoded;
 import io.larder.spi.DecodedValues;
 import io.larder.spi.KeyLayout;
@@ -183,6 +185,49 @@ class ObjectTierTest {
     assertThat(declared.get("c", codec)).isSameAs(isbn);
     assertThat(plain.get("c", codec)).isNotSameAs(isbn);
     assertThat(plain.get("c", codec).code).isEqualTo(isbn.code);
+  }
+
+  /**
+   * Review finding 2 of mem20: a {@code byte[]} declared immutable was weighed 64 bytes
+   * whatever its length, so a store bounded at 1 MiB held 40 arrays of 100 KB, and one of
+   * 2 MiB. Weighed by its length, an array above the object tier's 64 KiB cap goes as bytes,
+   * and the store's bound holds, for written values and for values a read decoded from bytes.
+   */
+  @Test
+  void aByteArrayDeclaredImmutableIsWeighedByItsLengthSoTheStoreKeepsItsBound() {
+    long bound = 1 << 20;
+    Store store = Stores.memoryBuilder().maxBytes(bound).clock(caches.clock).build();
+    try (Cache declared = io.larder.Larder.builder().store(store).clock(caches.clock)
+            .immutable(byte[].class).failOpen(false).build();
+        Cache plain = io.larder.Larder.builder().store(store).clock(caches.clock)
+            .failOpen(false).build()) {
+      // bytes written by a cache that declared nothing: a large array is decoded afresh by
+      // each read of the declaring cache, never kept beside its bytes
+      plain.set("p", new byte[100_000]);
+      byte[] first = declared.get("p", byte[].class);
+      assertThat(first).hasSize(100_000);
+      assertThat(declared.get("p", byte[].class)).isNotSameAs(first);
+      assertThat(((DecodedValues) store).getDecoded("p").isDecoded()).isFalse();
+      for (int i = 0; i < 40; i++) {
+        declared.set("k" + i, new byte[100_000]);
+        assertThat(store.size("").bytes()).isLessThanOrEqualTo(bound);
+      }
+      long held = 0;
+      for (int i = 0; i < 40; i++) {
+        byte[] v = declared.get("k" + i, byte[].class);
+        held += v == null ? 0 : v.length;
+      }
+      assertThat(held).isBetween(1L, bound);
+      declared.set("big", new byte[2 << 20]);
+      assertThat(declared.get("big", byte[].class)).isNull();
+      assertThat(store.size("").bytes()).isLessThanOrEqualTo(bound);
+      // a small declared array is still kept and shared
+      byte[] small = {1, 2, 3};
+      declared.set("small", small);
+      assertThat(declared.get("small", byte[].class)).isSameAs(small);
+    } finally {
+      store.close();
+    }
   }
 
   @Test
