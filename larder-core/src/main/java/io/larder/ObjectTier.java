@@ -31,6 +31,9 @@ import java.util.function.Supplier;
  * plus its length times its element's size (a reference 8, the objects it refers to not
  * counted); any other object 64. It is an estimate, made without encoding, so that a write of
  * an object costs no encoding; the memory store adds the key and its fixed per-entry overhead.
+ * An entry kept beside its bytes (a value decoded by a read, or written with a codec that may
+ * refuse it, and so encoded at once) is charged their length on top; one written lazily is
+ * charged the value alone, and not re-weighed if its bytes are made later.
  * A value estimated above 64 KiB is stored as its bytes (which the cache may compress), never
  * kept as an object, whether written or decoded by a read.
  */
@@ -145,19 +148,22 @@ final class ObjectTier {
    *
    * @param entry the decoded entry
    * @param codec the codec of the entry's value
-   * @param weight the estimated heap bytes of the value
+   * @param weight the estimated heap bytes of the value; the entry weighs that plus the bytes,
+   *     which it holds too
    * @param bytes the stored bytes of the same entry
    * @return the decoded entry
    * @throws NullPointerException if {@code bytes} is null
    */
   Decoded decoded(Entry<?> entry, Codec<?> codec, long weight, byte[] bytes) {
     Object kept = kept(entry);
-    return Decoded.of(kept, reader(kept, codec), weight, bytes);
+    return Decoded.of(kept, reader(kept, codec), weight + bytes.length, bytes);
   }
 
   /**
    * Makes the {@link Decoded} the object tier keeps for an entry whose bytes {@code encoder}
-   * makes when first asked for; see {@link #decoded}.
+   * makes when first asked for; see {@link #decoded}. It weighs the value alone: a store weighs
+   * an entry once, when it takes it, so the bytes made later for someone who asks are not
+   * charged.
    *
    * @param entry the decoded entry
    * @param codec the codec of the entry's value

@@ -262,6 +262,29 @@ class ObjectTierTest {
     assertThat(kept.isDecoded()).isTrue();
   }
 
+  /**
+   * Review finding 3 of mem20: an entry kept beside its bytes was weighed by its value's
+   * estimate alone, though it holds the bytes too, which for a serialized record are several
+   * times the estimate; the memory store and the near tier under-counted it. It is now weighed
+   * with its bytes, whether a write encoded it at once or a read decoded it from bytes.
+   */
+  @Test
+  void anEntryKeptBesideItsBytesIsWeighedWithThem() {
+    Codec<Book> codec = Codec.serialized(Book.class, java.util.UUID.class);
+    Book book = new Book("Dune", 312, java.util.UUID.fromString("1965-08-01-0000-000000000000"));
+    cache.set("b", book, codec, Duration.ofMinutes(1));
+    DecodedValues objects = (DecodedValues) caches.store;
+    Decoded written = objects.getDecoded(storeKey("b"));
+    assertThat(written.isEncoded()).isTrue();
+    long estimate = 16 + 8 * 3 + (40 + 2 * "Dune".length()) + 32;
+    assertThat(written.weight()).isEqualTo(estimate + written.bytes().length);
+    caches.store.set(storeKey("s"), "from bytes".getBytes(StandardCharsets.UTF_8), 0);
+    assertThat(cache.get("s", String.class)).isEqualTo("from bytes");
+    Decoded read = objects.getDecoded(storeKey("s"));
+    assertThat(read.isDecoded()).isTrue();
+    assertThat(read.weight()).isEqualTo(40 + 2 * "from bytes".length() + "from bytes".length());
+  }
+
   @Test
   void aTaggedObjectReadsAsAbsentOnceItsTagMovesOn() {
     cache.tagged("books").set("t", "tagged value");
