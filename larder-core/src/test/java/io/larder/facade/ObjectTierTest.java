@@ -117,11 +117,13 @@ class ObjectTierTest {
 
   /**
    * {@code byte[]} is answered without the class lookup the other classes take: declared
-   * immutable it is still shared, on the unprefixed cache's own read and write paths too, and
-   * not declared it is still copied there.
+   * immutable it is still shared, on the unprefixed cache's own read and write paths, on a
+   * prefixed cache's, and when read from bytes written through the plain store API (decoded
+   * once, then kept); not declared it is still copied on each. The near tier is covered by
+   * {@code NearCacheTest}.
    */
   @Test
-  void aByteArrayDeclaredImmutableIsSharedAndOtherwiseCopiedOnEveryPath() {
+  void aByteArrayDeclaredImmutableIsSharedAndOtherwiseCopiedOnTheRootPrefixedAndStorePaths() {
     byte[] written = {1, 2, 3};
     Cache root = caches.open(io.larder.Larder.builder());
     Cache declared = caches.open(io.larder.Larder.builder().immutable(byte[].class));
@@ -133,6 +135,13 @@ class ObjectTierTest {
     assertThat(declared.get("b", byte[].class)).isSameAs(written);
     declaredPrefixed.set("b", written);
     assertThat(declaredPrefixed.get("b", byte[].class)).isSameAs(written);
+    caches.store.set("viaStore", new byte[] {4, 5}, 0);
+    byte[] decoded = declared.get("viaStore", byte[].class);
+    assertThat(decoded).containsExactly(4, 5);
+    assertThat(declared.get("viaStore", byte[].class)).isSameAs(decoded);
+    byte[] copy = root.get("viaStore", byte[].class);
+    assertThat(copy).containsExactly(4, 5).isNotSameAs(decoded)
+        .isNotSameAs(root.get("viaStore", byte[].class));
   }
 
   /**
