@@ -121,7 +121,7 @@ final class Reads {
     if (held instanceof Decoded d) {
       // asked with the codec itself, only a bare value answers (ObjectTier.decoded): its class
       // is not read here
-      Object kept = d.entryFor(codec);
+      Object kept = tier.bareFor(d, codec);
       if (kept != null && tier.fits(codec, kept)) {
         // a value kept with no metadata, decoded by this codec: handed out as it is
         assert !(kept instanceof Entry<?>) : "an entry kept under its bare codec";
@@ -216,10 +216,7 @@ final class Reads {
       return countedFromStore(view, Entry.absent());
     }
     Decoded read = held instanceof byte[] bytes ? Decoded.ofBytes(bytes) : (Decoded) held;
-    Object found = read.entryFor(codec);
-    if (found == null && read.isDecoded()) {
-      found = read.entryFor(new ObjectTier.WithMeta(codec));
-    }
+    Object found = tier.keptFor(read, codec);
     if (found != null) {
       Entry<T> kept = ObjectTier.entryOf(found);
       return countedFromStore(view, tier.fits(codec, kept.value()) ? kept : Entry.absent());
@@ -240,12 +237,17 @@ final class Reads {
     return countedFromStore(view, opened);
   }
 
-  /** Offers an entry decoded from {@code raw} back to the object tier, to be kept for others. */
+  /**
+   * Offers an entry decoded from {@code raw} back to the object tier, to be kept for others,
+   * unless its value is estimated above {@link ObjectTier#KEPT_UP_TO} bytes: such a value is
+   * never kept as an object, as a write of it is not ({@link Writes}).
+   */
   private <T> void offer(String store, Decoded read, Entry<T> opened, Codec<T> codec,
       byte[] raw) {
-    Decoded decoded = ObjectTier.decoded(opened, codec,
-        opened.value() == null ? 0 : ObjectTier.weight(opened.value()), raw);
-    calls.objects().offerDecoded(store, read, decoded);
+    long weight = opened.value() == null ? 0 : ObjectTier.weight(opened.value());
+    if (weight <= ObjectTier.KEPT_UP_TO) {
+      calls.objects().offerDecoded(store, read, tier.decoded(opened, codec, weight, raw));
+    }
   }
 
   /**

@@ -61,12 +61,12 @@ final class Writes {
     }
     Entry<T> entry = new Entry<>(true, value, meta);
     if (tier.byReference() || value == null || BuiltinCodecs.neverRefuses(codec)) {
-      return ObjectTier.decodedLazily(entry, codec, weight,
+      return tier.decodedLazily(entry, codec, weight,
           () -> entries.seal(k, value, codec, meta));
     }
     // a codec that may refuse the value (an allow list, a user's codec) says so now, as it
     // would for a write of bytes, rather than as a miss on some later read
-    return ObjectTier.decoded(entry, codec, weight, entries.seal(k, value, codec, meta));
+    return tier.decoded(entry, codec, weight, entries.seal(k, value, codec, meta));
   }
 
   /**

@@ -56,7 +56,8 @@ public final class Decoded {
    * @param entry what the facade decoded; opaque to the store
    * @param codec the codec that decoded it, or a token of the facade's that stands for it;
    *     matched by {@code equals}, never looked into by the store
-   * @param weight the estimated heap bytes of the entry, bytes included
+   * @param weight the estimated heap bytes of the entry, bytes included: the decoded entry's
+   *     estimate plus {@code bytes.length}
    * @param bytes the stored bytes of the same entry; not copied, and modified by no one
    * @return the entry
    * @throws NullPointerException if an argument is null
@@ -74,7 +75,8 @@ public final class Decoded {
    * @param entry what the facade decoded; opaque to the store
    * @param codec the codec that decoded it, or a token of the facade's that stands for it;
    *     matched by {@code equals}, never looked into by the store
-   * @param weight the estimated heap bytes of the decoded entry
+   * @param weight the estimated heap bytes of the decoded entry, without the bytes: a store
+   *     weighs an entry once, when it takes it, so bytes made later are not charged
    * @param encoder makes the stored bytes; may run more than once when threads race, and must
    *     then give equal bytes; it may throw, and then {@link #bytes()} throws the same
    * @return the entry

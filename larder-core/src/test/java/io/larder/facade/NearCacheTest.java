@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.larder.Cache;
+import io.larder.Codec;
 import io.larder.Larder;
 import io.larder.NearStats;
 import io.larder.Stores;
 import io.larder.spi.ForwardingStore;
 import io.larder.spi.Invalidations;
+import io.larder.spi.KeyLayout;
 import io.larder.spi.Store;
 import java.time.Duration;
 import java.time.Instant;
@@ -324,6 +326,40 @@ class NearCacheTest {
       String first = cache.get("k", String.class);
       assertThat(cache.get("k", String.class)).isEqualTo(first);
       assertThat(cache.get("k", String.class)).isSameAs(cache.get("k", String.class));
+    }
+  }
+
+  /**
+   * Review finding 3 of mem20, on the near tier: a value decoded from the bytes a fill brought
+   * was kept near weighed by its estimate alone, though the entry holds the bytes too. Entries
+   * that fit the tier as bytes alone, as many as fit, overflow it once each is weighed with its
+   * decoded record as well, so the tier evicts; weighed without the bytes, it evicted nothing.
+   */
+  @Test
+  void aRecordDecodedNearIsWeighedWithTheBytesKeptBesideIt() {
+    Codec<ObjectTierTest.Book> codec =
+        Codec.serialized(ObjectTierTest.Book.class, java.util.UUID.class);
+    long bound = 16 << 10;
+    try (Cache cache = Larder.builder().store(remote).clock(clock).failOpen(false).prefix("app")
+        .near(bound).build()) {
+      long asBytes = 0;
+      List<String> keys = new java.util.ArrayList<>();
+      for (int i = 0; ; i++) {
+        ObjectTierTest.Book book = new ObjectTierTest.Book("Dune " + i, i,
+            java.util.UUID.fromString("1965-08-01-0000-000000000000"));
+        String storeKey = KeyLayout.key(KeyLayout.prefix(List.of("app")), "b" + i);
+        long weight = 2L * storeKey.length() + 96 + codec.encode(book).length;
+        if (asBytes + weight > bound) {
+          break;
+        }
+        asBytes += weight;
+        keys.add("b" + i);
+        cache.set("b" + i, book, codec, Duration.ofMinutes(1));
+      }
+      for (String key : keys) {
+        assertThat(cache.get(key, codec)).isNotNull();
+      }
+      assertThat(cache.nearStats().evictions()).isPositive();
     }
   }
 

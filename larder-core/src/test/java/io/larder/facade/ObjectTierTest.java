@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.larder.Cache;
 import io.larder.Codec;
 import io.larder.Freshness;
+import io.larder.Stores;
+import io.larder.spi.Store;
 import io.larder.spi.Decoded;
 import io.larder.spi.DecodedValues;
 import io.larder.spi.KeyLayout;
@@ -115,11 +117,13 @@ class ObjectTierTest {
 
   /**
    * {@code byte[]} is answered without the class lookup the other classes take: declared
-   * immutable it is still shared, on the unprefixed cache's own read and write paths too, and
-   * not declared it is still copied there.
+   * immutable it is still shared, on the unprefixed cache's own read and write paths, on a
+   * prefixed cache's, and when read from bytes written through the plain store API (decoded
+   * once, then kept); not declared it is still copied on each. The near tier is covered by
+   * {@code NearCacheTest}.
    */
   @Test
-  void aByteArrayDeclaredImmutableIsSharedAndOtherwiseCopiedOnEveryPath() {
+  void aByteArrayDeclaredImmutableIsSharedAndOtherwiseCopiedOnTheRootPrefixedAndStorePaths() {
     byte[] written = {1, 2, 3};
     Cache root = caches.open(io.larder.Larder.builder());
     Cache declared = caches.open(io.larder.Larder.builder().immutable(byte[].class));
@@ -131,6 +135,108 @@ class ObjectTierTest {
     assertThat(declared.get("b", byte[].class)).isSameAs(written);
     declaredPrefixed.set("b", written);
     assertThat(declaredPrefixed.get("b", byte[].class)).isSameAs(written);
+    caches.store.set("viaStore", new byte[] {4, 5}, 0);
+    byte[] decoded = declared.get("viaStore", byte[].class);
+    assertThat(decoded).containsExactly(4, 5);
+    assertThat(declared.get("viaStore", byte[].class)).isSameAs(decoded);
+    byte[] copy = root.get("viaStore", byte[].class);
+    assertThat(copy).containsExactly(4, 5).isNotSameAs(decoded)
+        .isNotSameAs(root.get("viaStore", byte[].class));
+  }
+
+  /**
+   * Review finding 1 of mem20: a value kept bare because one cache declared its class immutable
+   * (or runs by reference) was handed as it is to another cache over the same store that did
+   * not, whose caller could then change what every reader sees. Each pair of caches is
+   * unprefixed, so both read the same store key with the same built-in codec.
+   */
+  @Test
+  void aCacheThatSharesNoByteArraysNeverGetsTheArrayANeighbourKeptBare() {
+    for (io.larder.Larder.Builder sharing : List.of(
+        io.larder.Larder.builder().immutable(byte[].class),
+        io.larder.Larder.builder().byReference(true))) {
+      Cache neighbour = caches.open(sharing);
+      Cache plain = caches.open(io.larder.Larder.builder());
+      byte[] written = {1, 2, 3};
+      neighbour.set("k", written);
+      assertThat(neighbour.get("k", byte[].class)).isSameAs(written);
+      byte[] read = plain.get("k", byte[].class);
+      assertThat(read).containsExactly(1, 2, 3).isNotSameAs(written);
+      read[0] = 9;
+      assertThat(plain.get("k", byte[].class)).containsExactly(1, 2, 3);
+      assertThat(neighbour.get("k", byte[].class)).isSameAs(written).containsExactly(1, 2, 3);
+      // bytes written by the plain cache, decoded and kept by the neighbour's read
+      plain.set("p", new byte[] {4, 5});
+      byte[] kept = neighbour.get("p", byte[].class);
+      assertThat(neighbour.get("p", byte[].class)).isSameAs(kept);
+      assertThat(plain.get("p", byte[].class)).containsExactly(4, 5).isNotSameAs(kept);
+    }
+  }
+
+  /**
+   * The same for a class of the user's: declared immutable by one cache, it is copied for a
+   * cache that did not declare it, and still shared between caches that declared it alike.
+   */
+  @Test
+  void aClassDeclaredImmutableByOneCacheIsCopiedForANeighbourThatDidNotDeclareIt() {
+    Codec<Isbn> codec = Codec.serialized(Isbn.class);
+    Isbn isbn = new Isbn("978-0441013593");
+    Cache declared = caches.open(io.larder.Larder.builder().immutable(Isbn.class));
+    Cache alike = caches.open(io.larder.Larder.builder().immutable(Isbn.class));
+    Cache plain = caches.open(io.larder.Larder.builder());
+    declared.set("i", isbn, codec, Duration.ofMinutes(1));
+    assertThat(alike.get("i", codec)).isSameAs(isbn);
+    Isbn read = plain.get("i", codec);
+    assertThat(read.code).isEqualTo(isbn.code);
+    assertThat(read).isNotSameAs(isbn).isNotSameAs(plain.get("i", codec));
+    // with metadata (a freshness), the entry is kept under the policy too
+    declared.getOrCompute("c", codec, Freshness.of(Duration.ofSeconds(10)), () -> isbn);
+    assertThat(declared.get("c", codec)).isSameAs(isbn);
+    assertThat(plain.get("c", codec)).isNotSameAs(isbn);
+    assertThat(plain.get("c", codec).code).isEqualTo(isbn.code);
+  }
+
+  /**
+   * Review finding 2 of mem20: a {@code byte[]} declared immutable was weighed 64 bytes
+   * whatever its length, so a store bounded at 1 MiB held 40 arrays of 100 KB, and one of
+   * 2 MiB. Weighed by its length, an array above the object tier's 64 KiB cap goes as bytes,
+   * and the store's bound holds, for written values and for values a read decoded from bytes.
+   */
+  @Test
+  void aByteArrayDeclaredImmutableIsWeighedByItsLengthSoTheStoreKeepsItsBound() {
+    long bound = 1 << 20;
+    Store store = Stores.memoryBuilder().maxBytes(bound).clock(caches.clock).build();
+    try (Cache declared = io.larder.Larder.builder().store(store).clock(caches.clock)
+            .immutable(byte[].class).failOpen(false).build();
+        Cache plain = io.larder.Larder.builder().store(store).clock(caches.clock)
+            .failOpen(false).build()) {
+      // bytes written by a cache that declared nothing: a large array is decoded afresh by
+      // each read of the declaring cache, never kept beside its bytes
+      plain.set("p", new byte[100_000]);
+      byte[] first = declared.get("p", byte[].class);
+      assertThat(first).hasSize(100_000);
+      assertThat(declared.get("p", byte[].class)).isNotSameAs(first);
+      assertThat(((DecodedValues) store).getDecoded("p").isDecoded()).isFalse();
+      for (int i = 0; i < 40; i++) {
+        declared.set("k" + i, new byte[100_000]);
+        assertThat(store.size("").bytes()).isLessThanOrEqualTo(bound);
+      }
+      long held = 0;
+      for (int i = 0; i < 40; i++) {
+        byte[] v = declared.get("k" + i, byte[].class);
+        held += v == null ? 0 : v.length;
+      }
+      assertThat(held).isBetween(1L, bound);
+      declared.set("big", new byte[2 << 20]);
+      assertThat(declared.get("big", byte[].class)).isNull();
+      assertThat(store.size("").bytes()).isLessThanOrEqualTo(bound);
+      // a small declared array is still kept and shared
+      byte[] small = {1, 2, 3};
+      declared.set("small", small);
+      assertThat(declared.get("small", byte[].class)).isSameAs(small);
+    } finally {
+      store.close();
+    }
   }
 
   @Test
@@ -163,6 +269,29 @@ class ObjectTierTest {
     assertThat(cache.get("k", String.class)).isSameAs(first);
     Decoded kept = ((DecodedValues) caches.store).getDecoded(storeKey("k"));
     assertThat(kept.isDecoded()).isTrue();
+  }
+
+  /**
+   * Review finding 3 of mem20: an entry kept beside its bytes was weighed by its value's
+   * estimate alone, though it holds the bytes too, which for a serialized record are several
+   * times the estimate; the memory store and the near tier under-counted it. It is now weighed
+   * with its bytes, whether a write encoded it at once or a read decoded it from bytes.
+   */
+  @Test
+  void anEntryKeptBesideItsBytesIsWeighedWithThem() {
+    Codec<Book> codec = Codec.serialized(Book.class, java.util.UUID.class);
+    Book book = new Book("Dune", 312, java.util.UUID.fromString("1965-08-01-0000-000000000000"));
+    cache.set("b", book, codec, Duration.ofMinutes(1));
+    DecodedValues objects = (DecodedValues) caches.store;
+    Decoded written = objects.getDecoded(storeKey("b"));
+    assertThat(written.isEncoded()).isTrue();
+    long estimate = 16 + 8 * 3 + (40 + 2 * "Dune".length()) + 32;
+    assertThat(written.weight()).isEqualTo(estimate + written.bytes().length);
+    caches.store.set(storeKey("s"), "from bytes".getBytes(StandardCharsets.UTF_8), 0);
+    assertThat(cache.get("s", String.class)).isEqualTo("from bytes");
+    Decoded read = objects.getDecoded(storeKey("s"));
+    assertThat(read.isDecoded()).isTrue();
+    assertThat(read.weight()).isEqualTo(40 + 2 * "from bytes".length() + "from bytes".length());
   }
 
   @Test
