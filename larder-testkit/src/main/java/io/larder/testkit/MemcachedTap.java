@@ -19,9 +19,16 @@ import java.util.concurrent.atomic.LongAdder;
  * each command by name ({@code "mg"}, {@code "ms"}, {@code "mn"}, {@code "get"}, ...),
  * {@code "quiet"} for meta commands with the {@code q} flag, and {@code "getKeys"} for the keys
  * of classic {@code get}/{@code gets} lines, and {@code "turns"} for round trips: on each
- * relayed connection, a turn begins when client bytes arrive after server bytes went down
- * since the client's previous bytes (a client that waited for an answer before it wrote
- * again), and it is counted once, at its first data command. A connection's opening
+ * relayed connection, a turn begins when client bytes arrive after the server answered a
+ * request the client had finished, that is when the client's previous bytes ended with a
+ * whole command it waits for (not quiet, its data block complete) and server bytes went down
+ * since (a client that waited for an answer before it wrote again); it is counted once, at
+ * its first data command. Bytes that continue a command, or follow a quiet one, continue the
+ * turn even if the server answered the commands before them: TCP may hand a large write (a
+ * {@code get} line of many keys, a {@code setMany} of 100 kB) over in pieces, and the server
+ * answers the first piece's hits while the rest is on its way. Only a piece that ends exactly
+ * at the end of a command the client waits for, in the middle of its write, cannot be told
+ * from a client that waited, and counts as a turn. A connection's opening
  * {@code version} is not a data command, and neither is the read of a namespace generation
  * ({@code ma ~@…}, counted as {@code "generationReads"}): the client caches generations for
  * {@code namespaceCache} and reads one ahead of a call when it has none. memcached itself counts keys read and written ({@code stats})
@@ -190,8 +197,9 @@ public final class MemcachedTap implements AutoCloseable {
 
   /**
    * Copies one direction of a relayed connection. Up, it counts the commands, and a turn when
-   * {@code answered} says server bytes went down since the client's previous bytes; down, it
-   * sets {@code answered} once the bytes are passed on.
+   * {@code answered} says server bytes went down since the client's previous bytes and those
+   * ended a request the client waits for; down, it sets {@code answered} before it passes the
+   * bytes on.
    */
   private void relay(String direction, Socket from, Socket to, AtomicBoolean answered) {
     boolean up = direction.equals("up");
@@ -208,12 +216,13 @@ public final class MemcachedTap implements AutoCloseable {
               n += in.read(buf, n, Math.min(more, buf.length - n));
             }
             counter.feed(buf, n, answered.getAndSet(false));
+          } else {
+            // before the client can have the reply: a client that read it and wrote again
+            // always finds it set
+            answered.set(true);
           }
           out.write(buf, 0, n);
           out.flush();
-          if (counter == null) {
-            answered.set(true);
-          }
         }
       } catch (IOException e) {
         // one side closed: close the other too
@@ -246,9 +255,16 @@ public final class MemcachedTap implements AutoCloseable {
     private long skip;
     /** Whether the current turn has had a data command (and so was counted). */
     private boolean turnCounted;
+    /** Whether the last whole command was one the client waits for: not quiet. */
+    private boolean lastAnswered = true;
 
-    void feed(byte[] buf, int n, boolean newTurn) {
-      if (newTurn) {
+    /**
+     * Counts the commands in the client's next bytes.
+     *
+     * @param answered whether server bytes went down since the client's previous bytes
+     */
+    void feed(byte[] buf, int n, boolean answered) {
+      if (answered && waiting()) {
         turnCounted = false;
       }
       for (int i = 0; i < n; i++) {
@@ -268,6 +284,14 @@ public final class MemcachedTap implements AutoCloseable {
       }
     }
 
+    /**
+     * Tells whether the client's bytes so far end with a whole request it waits for an answer
+     * to: no command or data block half-sent, and the last command not quiet.
+     */
+    private boolean waiting() {
+      return skip == 0 && line.length() == 0 && lastAnswered;
+    }
+
     private void command(String text) {
       if (text.isEmpty()) {
         return;
@@ -275,6 +299,7 @@ public final class MemcachedTap implements AutoCloseable {
       String[] tokens = text.split(" ");
       String verb = tokens[0];
       count(verb);
+      boolean quiet = false;
       boolean generation = verb.equals("ma") && tokens.length > 1 && tokens[1].startsWith("~@");
       if (generation) {
         count("generationReads");
@@ -289,9 +314,12 @@ public final class MemcachedTap implements AutoCloseable {
         for (int t = 2; t < tokens.length; t++) {
           if (tokens[t].equals("q")) {
             count("quiet");
+            quiet = true;
           }
         }
       }
+      // a classic command with noreply is answered only when it fails, as a quiet meta one
+      lastAnswered = !quiet && !tokens[tokens.length - 1].equals("noreply");
       // a data block follows: ms <key> <datalen> ... and set <key> <flags> <exptime> <bytes>
       if (verb.equals("ms") && tokens.length > 2) {
         skip = Long.parseLong(tokens[2]) + 2;
