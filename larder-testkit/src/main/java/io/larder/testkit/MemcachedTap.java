@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -51,14 +50,12 @@ public final class MemcachedTap implements AutoCloseable {
   private static final Set<String> NOT_DATA = Set.of("version", "stats", "verbosity", "quit");
 
   private final MemcachedServer server;
-  private final ServerSocket listener;
+  private final LoopbackRelay relay;
   private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
-  private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
-  private volatile boolean closed;
 
-  private MemcachedTap(MemcachedServer server, ServerSocket listener) {
+  private MemcachedTap(MemcachedServer server, LoopbackRelay relay) {
     this.server = server;
-    this.listener = listener;
+    this.relay = relay;
   }
 
   /**
@@ -69,17 +66,10 @@ public final class MemcachedTap implements AutoCloseable {
    * @throws IllegalStateException if no loopback port can be bound
    */
   public static MemcachedTap start(MemcachedServer server) {
-    try {
-      ServerSocket listener = new ServerSocket();
-      listener.bind(new InetSocketAddress(FreePorts.LOOPBACK, 0));
-      MemcachedTap tap = new MemcachedTap(server, listener);
-      Thread accept = new Thread(tap::acceptLoop, "memcached-tap-" + listener.getLocalPort());
-      accept.setDaemon(true);
-      accept.start();
-      return tap;
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot bind a loopback port for a memcached tap", e);
-    }
+    MemcachedTap tap = new MemcachedTap(server,
+        LoopbackRelay.bind("memcached-tap", server.host(), server.port()));
+    tap.relay.accept(tap::pipes);
+    return tap;
   }
 
   /**
@@ -97,7 +87,7 @@ public final class MemcachedTap implements AutoCloseable {
    * @return the tap's port
    */
   public int port() {
-    return listener.getLocalPort();
+    return relay.port();
   }
 
   /**
@@ -150,10 +140,7 @@ public final class MemcachedTap implements AutoCloseable {
   /** Stops listening and drops every relayed connection. Idempotent. */
   @Override
   public void close() {
-    closed = true;
-    closeQuietly(listener);
-    sockets.forEach(MemcachedTap::closeQuietly);
-    sockets.clear();
+    relay.close();
   }
 
   @Override
@@ -161,38 +148,11 @@ public final class MemcachedTap implements AutoCloseable {
     return "MemcachedTap[" + port() + " -> " + server + "]";
   }
 
-  private void acceptLoop() {
-    while (!closed) {
-      try {
-        Socket client = listener.accept();
-        Socket upstream = new Socket();
-        sockets.add(client);
-        sockets.add(upstream);
-        if (closed) { // close() ran between accept and add: it did not see these two
-          closeQuietly(client);
-          closeQuietly(upstream);
-          return;
-        }
-        try {
-          upstream.connect(new InetSocketAddress(server.host(), server.port()), 5_000);
-        } catch (IOException e) {
-          // the server is down: the client sees its connection dropped, as it would
-          closeQuietly(client);
-          closeQuietly(upstream);
-          continue;
-        }
-        client.setTcpNoDelay(true);
-        upstream.setTcpNoDelay(true);
-        AtomicBoolean answered = new AtomicBoolean(true); // the first bytes begin a turn
-        relay("up", client, upstream, answered);
-        relay("down", upstream, client, answered);
-      } catch (IOException e) {
-        if (!closed) {
-          closeQuietly(listener);
-        }
-        return;
-      }
-    }
+  /** Relays one connection: the client's bytes up, counted, and the server's down. */
+  private void pipes(Socket client, Socket upstream) {
+    AtomicBoolean answered = new AtomicBoolean(true); // the first bytes begin a turn
+    copy("up", client, upstream, answered);
+    copy("down", upstream, client, answered);
   }
 
   /**
@@ -201,9 +161,9 @@ public final class MemcachedTap implements AutoCloseable {
    * ended a request the client waits for; down, it sets {@code answered} before it passes the
    * bytes on.
    */
-  private void relay(String direction, Socket from, Socket to, AtomicBoolean answered) {
+  private void copy(String direction, Socket from, Socket to, AtomicBoolean answered) {
     boolean up = direction.equals("up");
-    Thread t = new Thread(() -> {
+    LoopbackRelay.daemon(relay.threadName(direction), () -> {
       CommandCounter counter = up ? new CommandCounter() : null;
       byte[] buf = new byte[256 * 1024];
       try {
@@ -227,26 +187,13 @@ public final class MemcachedTap implements AutoCloseable {
       } catch (IOException e) {
         // one side closed: close the other too
       } finally {
-        closeQuietly(from);
-        closeQuietly(to);
-        sockets.remove(from);
-        sockets.remove(to);
+        relay.drop(from, to);
       }
-    }, "memcached-tap-" + port() + "-" + direction);
-    t.setDaemon(true);
-    t.start();
+    });
   }
 
   private void count(String name) {
     counts.computeIfAbsent(name, k -> new LongAdder()).increment();
-  }
-
-  private static void closeQuietly(AutoCloseable c) {
-    try {
-      c.close();
-    } catch (Exception e) {
-      // closing is best effort
-    }
   }
 
   /** Splits the client's byte stream into command lines, skipping the data blocks of stores. */
