@@ -129,6 +129,8 @@ final class DirectConnection {
   private volatile long startedCalls;
   /** Whether the holder is a call {@link #send started} alone, not a batch's leader. */
   private volatile boolean startedAlone;
+  /** When the call {@link #send started} alone was sent; written and read by its thread. */
+  private long sentAloneNanos;
   /**
    * For tests: run by a batch's leader with each queued request it looked at, before it takes
    * it from the queue; set before the connection is used.
@@ -200,14 +202,14 @@ final class DirectConnection {
       return null;
     }
     if (busy.compareAndSet(false, true)) {
-      Waiter own = new Waiter(request, Waiter.SENT);
+      Waiter own = new Waiter(request, Waiter.SENT, System.nanoTime());
       lead(own);
       return own.outcome();
     }
     if (startedAlone || !up) {
       return null;
     }
-    Waiter call = new Waiter(request, Waiter.WAITING);
+    Waiter call = new Waiter(request, Waiter.WAITING, System.nanoTime());
     queue.add(call);
     while (true) {
       int state = call.state();
@@ -229,7 +231,7 @@ final class DirectConnection {
       long left = request.deadlineNanos - System.nanoTime();
       if (left <= 0) {
         if (giveUp(call, state)) {
-          throw unsent(request, state, timedOut(request, null));
+          throw unsent(request, state, timedOut(call, null));
         }
         continue;
       }
@@ -252,7 +254,7 @@ final class DirectConnection {
    *     are not memcached replies
    */
   List<Reply> execute(Request request) {
-    Waiter own = new Waiter(request, Waiter.SENT);
+    Waiter own = new Waiter(request, Waiter.SENT, System.nanoTime());
     lead(own, false);
     return own.outcome();
   }
@@ -269,13 +271,14 @@ final class DirectConnection {
   void send(Request request) {
     startedAlone = true;
     startedCalls++;
+    sentAloneNanos = System.nanoTime();
     if (!queue.isEmpty()) {
       // callers that queued after tryAcquire took the connection, before the flag was set:
       // they would park until receive(), which a fan-out may reach only a timeout later
       wakeAll();
     }
     try {
-      write(List.of(new Waiter(request, Waiter.SENT)));
+      write(List.of(new Waiter(request, Waiter.SENT, sentAloneNanos)));
     } catch (IOException e) {
       startedAlone = false;
       dropped();
@@ -296,7 +299,7 @@ final class DirectConnection {
    */
   List<Reply> receive(Request request) {
     startedAlone = false;
-    Waiter own = new Waiter(request, Waiter.SENT);
+    Waiter own = new Waiter(request, Waiter.SENT, sentAloneNanos);
     if (exchange(List.of(own), request.deadlineNanos, false)) {
       release();
     }
@@ -361,7 +364,7 @@ final class DirectConnection {
           continue; // gave up
         }
         if (q.request.deadlineNanos - now <= 0) { // its caller has not noticed yet: not sent
-          q.fail(timedOut(q.request, null));
+          q.fail(timedOut(q, null));
         } else {
           batch.add(q);
           bytes += size;
@@ -403,7 +406,7 @@ final class DirectConnection {
       failures = 0; // only a call answered resets the backoff, not a connect
     } catch (SocketTimeoutException e) {
       for (Waiter w : batch) {
-        w.fail(timedOut(w.request, e));
+        w.fail(timedOut(w, e));
       }
     } catch (IOException | DecoderException e) {
       for (Waiter w : batch) {
@@ -435,9 +438,42 @@ final class DirectConnection {
     return e;
   }
 
-  private CacheTimeoutException timedOut(Request request, Exception cause) {
-    return new CacheTimeoutException(request + " on memcached " + server + " timed out after "
-        + timeout.toMillis() + " ms", cause);
+  /**
+   * The failure of a call whose time ran out, saying how long its caller waited and which limit
+   * ended the wait: the store's timeout, or the caller's own earlier deadline (a fan-out part
+   * that continues a call has only what is left of the call's time), as Redis names the
+   * timeout the call had rather than the store's default.
+   */
+  private CacheTimeoutException timedOut(Waiter call, Exception cause) {
+    return new CacheTimeoutException(timeoutMessage(call.request + " on memcached " + server,
+        System.nanoTime() - call.startNanos, call.request.deadlineNanos - call.startNanos,
+        timeout), cause);
+  }
+
+  /**
+   * Says that a call timed out after waiting {@code waitedNanos}, and which limit ran out: the
+   * store's {@code timeout}, or the caller's own deadline when the call had clearly less than
+   * that ({@code allowedNanos}, from the time it reached the connection) left.
+   *
+   * @param call what timed out, for example {@code "mg a on memcached 127.0.0.1:11211"}
+   * @param waitedNanos how long the caller waited on this connection
+   * @param allowedNanos how long its deadline gave it from when it reached the connection
+   * @param timeout the store's timeout
+   * @return the message
+   */
+  static String timeoutMessage(String call, long waitedNanos, long allowedNanos,
+      Duration timeout) {
+    long timeoutNanos = timeout.toNanos();
+    // a call given the store's timeout reaches the connection a moment after it was counted
+    long slack = Math.min(TimeUnit.MILLISECONDS.toNanos(10), timeoutNanos / 10);
+    String waited = call + " timed out after " + TimeUnit.NANOSECONDS.toMillis(waitedNanos)
+        + " ms";
+    if (allowedNanos < timeoutNanos - slack) {
+      return waited + ", its own deadline (" + TimeUnit.NANOSECONDS.toMillis(
+          Math.max(0, allowedNanos)) + " ms left when it reached the connection; the store's"
+          + " timeout is " + timeout.toMillis() + " ms)";
+    }
+    return waited + ", the store's timeout (" + timeout.toMillis() + " ms)";
   }
 
   /**
@@ -474,13 +510,16 @@ final class DirectConnection {
 
     final Request request;
     final Thread thread = Thread.currentThread();
+    /** When the caller reached the connection, in {@link System#nanoTime()}. */
+    final long startNanos;
     private volatile int state;
     /** Why the call failed, or {@code null}; written before {@link #DONE}. */
     CacheException failure;
 
-    Waiter(Request request, int state) {
+    Waiter(Request request, int state, long startNanos) {
       this.request = request;
       this.state = state;
+      this.startNanos = startNanos;
     }
 
     /** Completes the call with its replies, in its request, and wakes its thread. */

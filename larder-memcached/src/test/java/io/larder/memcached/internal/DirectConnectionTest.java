@@ -410,11 +410,50 @@ class DirectConnectionTest {
 
     assertThatThrownBy(() -> store.connection.execute(slow,
         System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200)))
-        .isInstanceOf(CacheTimeoutException.class);
+        .isInstanceOf(CacheTimeoutException.class)
+        // what ran out is the call's own deadline, not the store's 30 s
+        .hasMessageMatching("mg slow on memcached .* timed out after \\d+ ms, its own deadline "
+            + "\\(\\d+ ms left when it reached the connection; the store's timeout is 30000 ms\\)");
     // sent on the direct connection (the fake may read it only after the client gave up)
     eventually("the slow call at the fake", () -> fake.receivedOn.get(1).contains("mg slow v"));
     late.countDown(); // the reply to "slow" now goes out, on a socket the client has closed
     assertOwnRepliesThenANewDirectConnection();
+  }
+
+  @Test
+  void aDirectCallThatOutlivesTheStoresTimeoutNamesIt() throws Exception {
+    CountDownLatch late = new CountDownLatch(1);
+    fake.answer = slowUntil(late);
+    store(Duration.ofMillis(300));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+    try {
+      assertThatThrownBy(() -> store.get("slow")).isInstanceOf(CacheTimeoutException.class)
+          .hasMessageMatching(".* on memcached .* timed out after \\d+ ms, the store's timeout "
+              + "\\(300 ms\\)");
+    } finally {
+      late.countDown();
+    }
+  }
+
+  @Test
+  void theTimeoutMessageSaysHowLongTheCallerWaitedAndWhichLimitRanOut() {
+    Duration timeout = Duration.ofMillis(500);
+    long ms = TimeUnit.MILLISECONDS.toNanos(1);
+    assertThat(DirectConnection.timeoutMessage("mg a on memcached h:1", 503 * ms, 499 * ms,
+        timeout)).isEqualTo("mg a on memcached h:1 timed out after 503 ms, the store's timeout "
+            + "(500 ms)");
+    assertThat(DirectConnection.timeoutMessage("mg a on memcached h:1", 121 * ms, 120 * ms,
+        timeout)).isEqualTo("mg a on memcached h:1 timed out after 121 ms, its own deadline "
+            + "(120 ms left when it reached the connection; the store's timeout is 500 ms)");
+    // a deadline already passed when the call arrived (a queued fan-out part)
+    assertThat(DirectConnection.timeoutMessage("getMany on memcached h:1", 0, -3 * ms, timeout))
+        .isEqualTo("getMany on memcached h:1 timed out after 0 ms, its own deadline (0 ms left "
+            + "when it reached the connection; the store's timeout is 500 ms)");
+    // the moment between counting the store's timeout and reaching the connection is slack
+    assertThat(DirectConnection.timeoutMessage("mg a on memcached h:1", 500 * ms, 491 * ms,
+        timeout)).endsWith("the store's timeout (500 ms)");
+    assertThat(DirectConnection.timeoutMessage("mg a on memcached h:1", 500 * ms, 489 * ms,
+        timeout)).contains("its own deadline (489 ms left");
   }
 
   /**
