@@ -46,6 +46,12 @@ import java.util.concurrent.atomic.LongAdder;
 public final class MemcachedTap implements AutoCloseable {
   private static final Set<String> STORAGE = Set.of("set", "add", "replace", "append", "prepend",
       "cas");
+  /**
+   * Classic commands other than {@link #STORAGE} ones that take {@code noreply} as their last
+   * token; on the rest (a {@code get} line above all) a last token spelled so is a key.
+   */
+  private static final Set<String> ALSO_NOREPLY = Set.of("delete", "incr", "decr", "touch",
+      "flush_all", "verbosity");
   /** Commands that read or write no item: they do not make a turn. */
   private static final Set<String> NOT_DATA = Set.of("version", "stats", "verbosity", "quit");
 
@@ -266,7 +272,8 @@ public final class MemcachedTap implements AutoCloseable {
         }
       }
       // a classic command with noreply is answered only when it fails, as a quiet meta one
-      lastAnswered = !quiet && !tokens[tokens.length - 1].equals("noreply");
+      lastAnswered = !quiet && !(tokens.length > 1 && tokens[tokens.length - 1].equals("noreply")
+          && (STORAGE.contains(verb) || ALSO_NOREPLY.contains(verb)));
       // a data block follows: ms <key> <datalen> ... and set <key> <flags> <exptime> <bytes>
       if (verb.equals("ms") && tokens.length > 2) {
         skip = Long.parseLong(tokens[2]) + 2;

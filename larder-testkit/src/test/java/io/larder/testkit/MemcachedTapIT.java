@@ -101,6 +101,21 @@ class MemcachedTapIT {
   }
 
   @Test
+  void aGetWhoseLastKeyIsSpelledNoreplyIsStillAnsweredSoTheNextGetIsATurnOfItsOwn()
+      throws IOException {
+    try (MemcachedTap tap = MemcachedTap.start(server); Raw client = new Raw(tap.port())) {
+      // on a get line "noreply" is a key, not the flag: the server answers, the client waits
+      client.send("get a noreply\r\n");
+      assertThat(client.readLines(3)).containsExactly("VALUE a 0 1", "1", "END");
+      client.send("get b\r\n");
+      assertThat(client.readLines(3)).containsExactly("VALUE b 0 1", "2", "END");
+
+      assertThat(tap.counts().get("turns")).as("turns; the tap saw %s", tap.counts())
+          .isEqualTo(2);
+    }
+  }
+
+  @Test
   void aBulkReadThatTookTwoRoundTripsToOneServerFailsTheBulkCheck() throws IOException {
     try (MemcachedTap tap = MemcachedTap.start(server); Raw client = new Raw(tap.port())) {
       ServerRequests requests = ServerRequests.memcached(List.of(tap));
