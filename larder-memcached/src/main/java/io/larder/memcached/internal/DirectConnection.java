@@ -129,8 +129,6 @@ final class DirectConnection {
   private volatile long startedCalls;
   /** Whether the holder is a call {@link #send started} alone, not a batch's leader. */
   private volatile boolean startedAlone;
-  /** When the call {@link #send started} alone was sent; written and read by its thread. */
-  private long sentAloneNanos;
   /**
    * For tests: run by a batch's leader with each queued request it looked at, before it takes
    * it from the queue; set before the connection is used.
@@ -202,14 +200,14 @@ final class DirectConnection {
       return null;
     }
     if (busy.compareAndSet(false, true)) {
-      Waiter own = new Waiter(request, Waiter.SENT, System.nanoTime());
+      Waiter own = new Waiter(request, Waiter.SENT);
       lead(own);
       return own.outcome();
     }
     if (startedAlone || !up) {
       return null;
     }
-    Waiter call = new Waiter(request, Waiter.WAITING, System.nanoTime());
+    Waiter call = new Waiter(request, Waiter.WAITING);
     queue.add(call);
     while (true) {
       int state = call.state();
@@ -254,7 +252,7 @@ final class DirectConnection {
    *     are not memcached replies
    */
   List<Reply> execute(Request request) {
-    Waiter own = new Waiter(request, Waiter.SENT, System.nanoTime());
+    Waiter own = new Waiter(request, Waiter.SENT);
     lead(own, false);
     return own.outcome();
   }
@@ -271,14 +269,13 @@ final class DirectConnection {
   void send(Request request) {
     startedAlone = true;
     startedCalls++;
-    sentAloneNanos = System.nanoTime();
     if (!queue.isEmpty()) {
       // callers that queued after tryAcquire took the connection, before the flag was set:
       // they would park until receive(), which a fan-out may reach only a timeout later
       wakeAll();
     }
     try {
-      write(List.of(new Waiter(request, Waiter.SENT, sentAloneNanos)));
+      write(List.of(new Waiter(request, Waiter.SENT)));
     } catch (IOException e) {
       startedAlone = false;
       dropped();
@@ -299,7 +296,7 @@ final class DirectConnection {
    */
   List<Reply> receive(Request request) {
     startedAlone = false;
-    Waiter own = new Waiter(request, Waiter.SENT, sentAloneNanos);
+    Waiter own = new Waiter(request, Waiter.SENT);
     if (exchange(List.of(own), request.deadlineNanos, false)) {
       release();
     }
@@ -440,37 +437,51 @@ final class DirectConnection {
 
   /**
    * The failure of a call whose time ran out, saying how long its caller waited and which limit
-   * ended the wait: the store's timeout, or the caller's own earlier deadline (a fan-out part
-   * that continues a call has only what is left of the call's time), as Redis names the
-   * timeout the call had rather than the store's default.
+   * ended the wait, as {@link #timeoutMessage(Request, String, long, Duration)} words it.
    */
   private CacheTimeoutException timedOut(Waiter call, Exception cause) {
-    return new CacheTimeoutException(timeoutMessage(call.request + " on memcached " + server,
-        System.nanoTime() - call.startNanos, call.request.deadlineNanos - call.startNanos,
+    return new CacheTimeoutException(timeoutMessage(call.request, server, System.nanoTime(),
         timeout), cause);
   }
 
   /**
-   * Says that a call timed out after waiting {@code waitedNanos}, and which limit ran out: the
-   * store's {@code timeout}, or the caller's own deadline when the call had clearly less than
-   * that ({@code allowedNanos}, from the time it reached the connection) left.
+   * Says that a request timed out at {@code nowNanos}, how long its caller had waited since
+   * the call began, and the limit its request recorded with its deadline: the store's
+   * timeout, or the caller's own deadline (a request that continues a call has only what is
+   * left of the call's time), as Redis names the timeout the call had rather than the store's
+   * default. The direct and the pipelined connection both word it so.
    *
-   * @param call what timed out, for example {@code "mg a on memcached 127.0.0.1:11211"}
-   * @param waitedNanos how long the caller waited on this connection
-   * @param allowedNanos how long its deadline gave it from when it reached the connection
+   * @param request the request whose deadline passed
+   * @param server the server, for example {@code "127.0.0.1:11211"}
+   * @param nowNanos the time, in {@link System#nanoTime()}
    * @param timeout the store's timeout
    * @return the message
    */
-  static String timeoutMessage(String call, long waitedNanos, long allowedNanos,
+  static String timeoutMessage(Request request, String server, long nowNanos,
       Duration timeout) {
-    long timeoutNanos = timeout.toNanos();
-    // a call given the store's timeout reaches the connection a moment after it was counted
-    long slack = Math.min(TimeUnit.MILLISECONDS.toNanos(10), timeoutNanos / 10);
+    long beganNanos = request.deadlineNanos - request.budgetNanos;
+    return timeoutMessage(request + " on memcached " + server, nowNanos - beganNanos,
+        request.budgetNanos, request.ownDeadline, timeout);
+  }
+
+  /**
+   * Says that a call timed out after waiting {@code waitedNanos}, and which limit ran out: the
+   * store's {@code timeout}, or the caller's own deadline, which gave it {@code budgetNanos}.
+   *
+   * @param call what timed out, for example {@code "mg a on memcached 127.0.0.1:11211"}
+   * @param waitedNanos how long the caller waited since the call began
+   * @param budgetNanos how long the limit gave the call from when it began
+   * @param ownDeadline whether the limit is the caller's own deadline, not the store's timeout
+   * @param timeout the store's timeout
+   * @return the message
+   */
+  static String timeoutMessage(String call, long waitedNanos, long budgetNanos,
+      boolean ownDeadline, Duration timeout) {
     String waited = call + " timed out after " + TimeUnit.NANOSECONDS.toMillis(waitedNanos)
         + " ms";
-    if (allowedNanos < timeoutNanos - slack) {
+    if (ownDeadline) {
       return waited + ", its own deadline (" + TimeUnit.NANOSECONDS.toMillis(
-          Math.max(0, allowedNanos)) + " ms left when it reached the connection; the store's"
+          Math.max(0, budgetNanos)) + " ms left when it reached the connection; the store's"
           + " timeout is " + timeout.toMillis() + " ms)";
     }
     return waited + ", the store's timeout (" + timeout.toMillis() + " ms)";
@@ -510,16 +521,13 @@ final class DirectConnection {
 
     final Request request;
     final Thread thread = Thread.currentThread();
-    /** When the caller reached the connection, in {@link System#nanoTime()}. */
-    final long startNanos;
     private volatile int state;
     /** Why the call failed, or {@code null}; written before {@link #DONE}. */
     CacheException failure;
 
-    Waiter(Request request, int state, long startNanos) {
+    Waiter(Request request, int state) {
       this.request = request;
       this.state = state;
-      this.startNanos = startNanos;
     }
 
     /** Completes the call with its replies, in its request, and wakes its thread. */

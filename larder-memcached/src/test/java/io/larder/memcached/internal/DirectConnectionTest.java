@@ -436,24 +436,64 @@ class DirectConnectionTest {
   }
 
   @Test
-  void theTimeoutMessageSaysHowLongTheCallerWaitedAndWhichLimitRanOut() {
+  void aPipelinedCallThatOutlivesTheStoresTimeoutNamesItAsTheDirectPathDoes() throws Exception {
+    CountDownLatch late = new CountDownLatch(1);
+    fake.answer = slowUntil(late);
+    store(Duration.ofMillis(300));
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+    Request slow = Request.counted("mg slow",
+        Unpooled.copiedBuffer("mg slow v\r\n", US_ASCII), 1);
+    try {
+      // start() always goes the pipelined way; await() then gives up in Connection.abandon
+      assertThatThrownBy(() -> store.connection.await(store.connection.start(slow)))
+          .isInstanceOf(CacheTimeoutException.class)
+          .hasMessageMatching("mg slow on memcached .* timed out after \\d+ ms, the store's "
+              + "timeout \\(300 ms\\)");
+    } finally {
+      late.countDown();
+    }
+    eventually("the slow call on the pipelined connection",
+        () -> fake.receivedOn.get(0).contains("mg slow v"));
+  }
+
+  @Test
+  void theTimeoutMessageSaysHowLongTheCallerWaitedAndNamesTheLimitTheRequestRecorded() {
     Duration timeout = Duration.ofMillis(500);
     long ms = TimeUnit.MILLISECONDS.toNanos(1);
-    assertThat(DirectConnection.timeoutMessage("mg a on memcached h:1", 503 * ms, 499 * ms,
-        timeout)).isEqualTo("mg a on memcached h:1 timed out after 503 ms, the store's timeout "
-            + "(500 ms)");
+    assertThat(DirectConnection.timeoutMessage("mg a on memcached h:1", 503 * ms, 500 * ms,
+        false, timeout)).isEqualTo("mg a on memcached h:1 timed out after 503 ms, the store's "
+            + "timeout (500 ms)");
     assertThat(DirectConnection.timeoutMessage("mg a on memcached h:1", 121 * ms, 120 * ms,
-        timeout)).isEqualTo("mg a on memcached h:1 timed out after 121 ms, its own deadline "
+        true, timeout)).isEqualTo("mg a on memcached h:1 timed out after 121 ms, its own deadline "
             + "(120 ms left when it reached the connection; the store's timeout is 500 ms)");
-    // a deadline already passed when the call arrived (a queued fan-out part)
-    assertThat(DirectConnection.timeoutMessage("getMany on memcached h:1", 0, -3 * ms, timeout))
-        .isEqualTo("getMany on memcached h:1 timed out after 0 ms, its own deadline (0 ms left "
-            + "when it reached the connection; the store's timeout is 500 ms)");
-    // the moment between counting the store's timeout and reaching the connection is slack
-    assertThat(DirectConnection.timeoutMessage("mg a on memcached h:1", 500 * ms, 491 * ms,
-        timeout)).endsWith("the store's timeout (500 ms)");
-    assertThat(DirectConnection.timeoutMessage("mg a on memcached h:1", 500 * ms, 489 * ms,
-        timeout)).contains("its own deadline (489 ms left");
+    // a deadline already passed when the call began (a part that continues a call)
+    assertThat(DirectConnection.timeoutMessage("getMany on memcached h:1", 0, -3 * ms, true,
+        timeout)).isEqualTo("getMany on memcached h:1 timed out after 0 ms, its own deadline "
+            + "(0 ms left when it reached the connection; the store's timeout is 500 ms)");
+    // the limit is what the request recorded, however close the two budgets are
+    assertThat(DirectConnection.timeoutMessage("mg a on memcached h:1", 500 * ms, 499 * ms,
+        true, timeout)).contains("its own deadline (499 ms left");
+    assertThat(DirectConnection.timeoutMessage("mg a on memcached h:1", 520 * ms, 500 * ms,
+        false, timeout)).endsWith("after 520 ms, the store's timeout (500 ms)");
+  }
+
+  @Test
+  void theTimeoutMessageOfARequestCountsFromWhenItsCallBeganAndNamesItsLimit() {
+    Duration timeout = Duration.ofMillis(500);
+    long ms = TimeUnit.MILLISECONDS.toNanos(1);
+    Request request = Request.counted("mg a", Unpooled.EMPTY_BUFFER, 1);
+    // began at 1000 ms with the store's timeout: its deadline is at 1500 ms
+    request.deadlineNanos = 1500 * ms;
+    request.budgetNanos = 500 * ms;
+    request.ownDeadline = false;
+    assertThat(DirectConnection.timeoutMessage(request, "h:1", 1504 * ms, timeout))
+        .isEqualTo("mg a on memcached h:1 timed out after 504 ms, the store's timeout (500 ms)");
+    // began at 1380 ms with 120 ms left of its call
+    request.budgetNanos = 120 * ms;
+    request.ownDeadline = true;
+    assertThat(DirectConnection.timeoutMessage(request, "h:1", 1501 * ms, timeout))
+        .isEqualTo("mg a on memcached h:1 timed out after 121 ms, its own deadline (120 ms "
+            + "left when it reached the connection; the store's timeout is 500 ms)");
   }
 
   /**
