@@ -400,13 +400,9 @@ class DirectConnectionTest {
   @Test
   void aDirectCallThatTimesOutClosesItSoTheLateReplyNeverAnswersTheNextCall() throws Exception {
     CountDownLatch late = new CountDownLatch(1);
-    fake.answer = slowUntil(late);
     // only the slow call has a short deadline (its own, as a fan-out's later part has): the
     // calls after it have the store's 30 s, so a loaded machine cannot time them out too
-    store(Duration.ofSeconds(30));
-    eventually("two connections", () -> fake.receivedOn.size() == 2);
-    Request slow = Request.counted("mg slow",
-        Unpooled.copiedBuffer("mg slow v\r\n", US_ASCII), 1);
+    Request slow = slowGetOn(Duration.ofSeconds(30), late);
 
     assertThatThrownBy(() -> store.connection.execute(slow,
         System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200)))
@@ -423,9 +419,7 @@ class DirectConnectionTest {
   @Test
   void aDirectCallThatOutlivesTheStoresTimeoutNamesIt() throws Exception {
     CountDownLatch late = new CountDownLatch(1);
-    fake.answer = slowUntil(late);
-    store(Duration.ofMillis(300));
-    eventually("two connections", () -> fake.receivedOn.size() == 2);
+    slowGetOn(Duration.ofMillis(300), late);
     try {
       assertThatThrownBy(() -> store.get("slow")).isInstanceOf(CacheTimeoutException.class)
           .hasMessageMatching(".* on memcached .* timed out after \\d+ ms, the store's timeout "
@@ -438,11 +432,7 @@ class DirectConnectionTest {
   @Test
   void aPipelinedCallThatOutlivesTheStoresTimeoutNamesItAsTheDirectPathDoes() throws Exception {
     CountDownLatch late = new CountDownLatch(1);
-    fake.answer = slowUntil(late);
-    store(Duration.ofMillis(300));
-    eventually("two connections", () -> fake.receivedOn.size() == 2);
-    Request slow = Request.counted("mg slow",
-        Unpooled.copiedBuffer("mg slow v\r\n", US_ASCII), 1);
+    Request slow = slowGetOn(Duration.ofMillis(300), late);
     try {
       // start() always goes the pipelined way; await() then gives up in Connection.abandon
       assertThatThrownBy(() -> store.connection.await(store.connection.start(slow)))
@@ -454,6 +444,17 @@ class DirectConnectionTest {
     }
     eventually("the slow call on the pipelined connection",
         () -> fake.receivedOn.get(0).contains("mg slow v"));
+  }
+
+  /**
+   * Opens a store with {@code timeout} whose fake holds its answer to {@code mg slow} until
+   * {@code late} is counted down; returns that request, not yet sent.
+   */
+  private Request slowGetOn(Duration timeout, CountDownLatch late) throws Exception {
+    fake.answer = slowUntil(late);
+    store(timeout);
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+    return Request.counted("mg slow", Unpooled.copiedBuffer("mg slow v\r\n", US_ASCII), 1);
   }
 
   @Test
