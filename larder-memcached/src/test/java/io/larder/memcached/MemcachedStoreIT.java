@@ -123,17 +123,11 @@ class MemcachedStoreIT {
     for (int i = 0; i < ttls.length; i++) {
       entries.put("each" + i, bytes("v" + i));
     }
-    try (MemcachedTap tap = MemcachedTap.start(server);
-        MemcachedStore s = MemcachedStores.builder(tap.host(), tap.port())
-            .timeout(Duration.ofSeconds(5)).build()) {
-      s.get("warm-up"); // the connection's handshake, before counting
-      RequestCounts before = tap.counts();
-      s.setEach(entries, key -> ttls[key.charAt(4) - '0']);
-      RequestCounts seen = tap.counts().minus(before);
-      assertThat(seen.get("ms")).as("server saw %s", seen).isEqualTo(4);
-      assertThat(seen.get("quiet")).as("server saw %s", seen).isEqualTo(4);
-      assertThat(seen.get("mn")).as("one batch; server saw %s", seen).isEqualTo(1);
-    }
+    RequestCounts seen = countedAtTheServer(
+        s -> s.setEach(entries, key -> ttls[key.charAt(4) - '0']));
+    assertThat(seen.get("ms")).as("server saw %s", seen).isEqualTo(4);
+    assertThat(seen.get("quiet")).as("server saw %s", seen).isEqualTo(4);
+    assertThat(seen.get("mn")).as("one batch; server saw %s", seen).isEqualTo(1);
     assertThat(RawMeta.ttlSeconds(server, "each0")).isEqualTo(-1);
     assertThat(RawMeta.ttlSeconds(server, "each1")).isBetween(30L, 60L);
     assertThat(RawMeta.ttlSeconds(server, "each2")).isBetween(90L, 120L);
@@ -440,61 +434,81 @@ class MemcachedStoreIT {
   }
 
   @Test
-  void getManySendsTextKeysInClassicGetLinesOfAtMost2048BytesAndBase64KeysAsMg() {
-    Map<String, byte[]> entries = new LinkedHashMap<>();
-    for (int i = 0; i < 40; i++) {
-      String key = (ns + i + ":").repeat(10).substring(0, 250);
-      entries.put(key, bytes("value " + i));
-    }
+  void getManySendsTextKeysInClassicGetLinesOfAtMost2048BytesAndBase64KeysAsMg()
+      throws Exception {
+    Map<String, byte[]> entries = fortyLongKeys("");
     entries.put("ключ " + ns, bytes("unicode"));
     store.setMany(entries, 60_000);
     List<String> keys = new ArrayList<>(entries.keySet());
     keys.add(ns + ":absent");
-    try (MemcachedTap tap = MemcachedTap.start(server);
-        MemcachedStore s = MemcachedStores.builder(tap.host(), tap.port())
-            .timeout(Duration.ofSeconds(5)).build()) {
-      s.get("warm-up"); // the connection's handshake, before counting
-      RequestCounts before = tap.counts();
-      Map<String, byte[]> found = s.getMany(keys);
-      RequestCounts seen = tap.counts().minus(before);
+    List<Map<String, byte[]>> answers = new ArrayList<>();
 
-      assertThat(found).hasSize(entries.size());
-      entries.forEach((k, v) -> assertThat(found.get(k)).as(k).isEqualTo(v));
-      assertThat(seen.get("getKeys")).as("server saw %s", seen).isEqualTo(41);
-      assertThat(seen.get("get")).as("lines of 8 keys; server saw %s", seen).isEqualTo(6);
-      assertThat(seen.get("mg")).as("the base64 key; server saw %s", seen).isEqualTo(1);
-      assertThat(seen.get("mn")).as("one batch; server saw %s", seen).isEqualTo(1);
-    }
+    RequestCounts seen = countedAtTheServer(s -> answers.add(s.getMany(keys)));
+
+    assertSameEntries(answers.get(0), entries);
+    assertThat(seen.get("getKeys")).as("server saw %s", seen).isEqualTo(41);
+    assertThat(seen.get("get")).as("lines of 8 keys; server saw %s", seen).isEqualTo(6);
+    assertThat(seen.get("mg")).as("the base64 key; server saw %s", seen).isEqualTo(1);
+    assertThat(seen.get("mn")).as("one batch; server saw %s", seen).isEqualTo(1);
   }
 
   @Test
   void aGetManyOfTextKeysOnlyEndsAtItsLastGetLinesEndWithNoMn() throws Exception {
-    Map<String, byte[]> entries = new LinkedHashMap<>();
-    for (int i = 0; i < 40; i++) {
-      entries.put((ns + "t" + i + ":").repeat(10).substring(0, 250), bytes("value " + i));
-    }
+    Map<String, byte[]> entries = fortyLongKeys("t");
     store.setMany(entries, 60_000);
     List<String> keys = new ArrayList<>(entries.keySet());
     keys.add(ns + ":absent");
+    List<Map<String, byte[]>> answers = new ArrayList<>();
+
+    RequestCounts seen = countedAtTheServer(s -> {
+      // blocking (the direct connection), then async (pipelined), then blocking again: each
+      // call must end at its own last END, or the next would take what is left of its answer
+      answers.add(s.getMany(keys));
+      answers.add(s.getManyAsync(keys).get(30, TimeUnit.SECONDS));
+      answers.add(s.getMany(keys));
+      answers.add(Map.of(keys.get(0), s.get(keys.get(0))));
+    });
+
+    for (Map<String, byte[]> found : answers.subList(0, 3)) {
+      assertSameEntries(found, entries);
+    }
+    assertThat(answers.get(3).get(keys.get(0))).isEqualTo(entries.get(keys.get(0)));
+    // 40 keys of 250 bytes, 8 to a line, and the absent key on a sixth
+    assertThat(seen.get("get")).as("3 × 6 lines; server saw %s", seen).isEqualTo(18);
+    assertThat(seen.get("mn")).as("no mn; server saw %s", seen).isZero();
+  }
+
+  private static void assertSameEntries(Map<String, byte[]> found, Map<String, byte[]> entries) {
+    assertThat(found).hasSize(entries.size());
+    entries.forEach((k, v) -> assertThat(found.get(k)).as(k).isEqualTo(v));
+  }
+
+  /** 40 text keys of 250 bytes named after {@code tag} (8 fill a 2048-byte get line), valued. */
+  private Map<String, byte[]> fortyLongKeys(String tag) {
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    for (int i = 0; i < 40; i++) {
+      entries.put((ns + tag + i + ":").repeat(10).substring(0, 250), bytes("value " + i));
+    }
+    return entries;
+  }
+
+  /** Calls on a store that reaches the server through a {@link MemcachedTap}. */
+  private interface TappedCalls {
+    void run(MemcachedStore s) throws Exception;
+  }
+
+  /**
+   * Runs {@code calls} on a store of its own behind a fresh {@link MemcachedTap}, after the
+   * connection's handshake, and returns the commands the tap counted meanwhile.
+   */
+  private RequestCounts countedAtTheServer(TappedCalls calls) throws Exception {
     try (MemcachedTap tap = MemcachedTap.start(server);
         MemcachedStore s = MemcachedStores.builder(tap.host(), tap.port())
             .timeout(Duration.ofSeconds(5)).build()) {
       s.get("warm-up"); // the connection's handshake, before counting
       RequestCounts before = tap.counts();
-      // blocking (the direct connection), then async (pipelined), then blocking again: each
-      // call must end at its own last END, or the next would take what is left of its answer
-      List<Map<String, byte[]>> answers = List.of(s.getMany(keys),
-          s.getManyAsync(keys).get(30, TimeUnit.SECONDS), s.getMany(keys));
-      RequestCounts seen = tap.counts().minus(before);
-
-      for (Map<String, byte[]> found : answers) {
-        assertThat(found).hasSize(entries.size());
-        entries.forEach((k, v) -> assertThat(found.get(k)).as(k).isEqualTo(v));
-      }
-      assertThat(s.get(keys.get(0))).isEqualTo(entries.get(keys.get(0)));
-      // 40 keys of 250 bytes, 8 to a line, and the absent key on a sixth
-      assertThat(seen.get("get")).as("3 × 6 lines; server saw %s", seen).isEqualTo(18);
-      assertThat(seen.get("mn")).as("no mn; server saw %s", seen).isZero();
+      calls.run(s);
+      return tap.counts().minus(before);
     }
   }
 

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -19,9 +18,16 @@ import java.util.concurrent.atomic.LongAdder;
  * each command by name ({@code "mg"}, {@code "ms"}, {@code "mn"}, {@code "get"}, ...),
  * {@code "quiet"} for meta commands with the {@code q} flag, and {@code "getKeys"} for the keys
  * of classic {@code get}/{@code gets} lines, and {@code "turns"} for round trips: on each
- * relayed connection, a turn begins when client bytes arrive after server bytes went down
- * since the client's previous bytes (a client that waited for an answer before it wrote
- * again), and it is counted once, at its first data command. A connection's opening
+ * relayed connection, a turn begins when client bytes arrive after the server answered a
+ * request the client had finished, that is when the client's previous bytes ended with a
+ * whole command it waits for (not quiet, its data block complete) and server bytes went down
+ * since (a client that waited for an answer before it wrote again); it is counted once, at
+ * its first data command. Bytes that continue a command, or follow a quiet one, continue the
+ * turn even if the server answered the commands before them: TCP may hand a large write (a
+ * {@code get} line of many keys, a {@code setMany} of 100 kB) over in pieces, and the server
+ * answers the first piece's hits while the rest is on its way. Only a piece that ends exactly
+ * at the end of a command the client waits for, in the middle of its write, cannot be told
+ * from a client that waited, and counts as a turn. A connection's opening
  * {@code version} is not a data command, and neither is the read of a namespace generation
  * ({@code ma ~@…}, counted as {@code "generationReads"}): the client caches generations for
  * {@code namespaceCache} and reads one ahead of a call when it has none. memcached itself counts keys read and written ({@code stats})
@@ -40,18 +46,22 @@ import java.util.concurrent.atomic.LongAdder;
 public final class MemcachedTap implements AutoCloseable {
   private static final Set<String> STORAGE = Set.of("set", "add", "replace", "append", "prepend",
       "cas");
+  /**
+   * Classic commands other than {@link #STORAGE} ones that take {@code noreply} as their last
+   * token; on the rest (a {@code get} line above all) a last token spelled so is a key.
+   */
+  private static final Set<String> ALSO_NOREPLY = Set.of("delete", "incr", "decr", "touch",
+      "flush_all", "verbosity");
   /** Commands that read or write no item: they do not make a turn. */
   private static final Set<String> NOT_DATA = Set.of("version", "stats", "verbosity", "quit");
 
   private final MemcachedServer server;
-  private final ServerSocket listener;
+  private final LoopbackRelay relay;
   private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
-  private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
-  private volatile boolean closed;
 
-  private MemcachedTap(MemcachedServer server, ServerSocket listener) {
+  private MemcachedTap(MemcachedServer server, LoopbackRelay relay) {
     this.server = server;
-    this.listener = listener;
+    this.relay = relay;
   }
 
   /**
@@ -62,17 +72,10 @@ public final class MemcachedTap implements AutoCloseable {
    * @throws IllegalStateException if no loopback port can be bound
    */
   public static MemcachedTap start(MemcachedServer server) {
-    try {
-      ServerSocket listener = new ServerSocket();
-      listener.bind(new InetSocketAddress(FreePorts.LOOPBACK, 0));
-      MemcachedTap tap = new MemcachedTap(server, listener);
-      Thread accept = new Thread(tap::acceptLoop, "memcached-tap-" + listener.getLocalPort());
-      accept.setDaemon(true);
-      accept.start();
-      return tap;
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot bind a loopback port for a memcached tap", e);
-    }
+    MemcachedTap tap = new MemcachedTap(server,
+        LoopbackRelay.bind("memcached-tap", server.host(), server.port()));
+    tap.relay.accept(tap::pipes);
+    return tap;
   }
 
   /**
@@ -90,7 +93,7 @@ public final class MemcachedTap implements AutoCloseable {
    * @return the tap's port
    */
   public int port() {
-    return listener.getLocalPort();
+    return relay.port();
   }
 
   /**
@@ -143,10 +146,7 @@ public final class MemcachedTap implements AutoCloseable {
   /** Stops listening and drops every relayed connection. Idempotent. */
   @Override
   public void close() {
-    closed = true;
-    closeQuietly(listener);
-    sockets.forEach(MemcachedTap::closeQuietly);
-    sockets.clear();
+    relay.close();
   }
 
   @Override
@@ -154,48 +154,22 @@ public final class MemcachedTap implements AutoCloseable {
     return "MemcachedTap[" + port() + " -> " + server + "]";
   }
 
-  private void acceptLoop() {
-    while (!closed) {
-      try {
-        Socket client = listener.accept();
-        Socket upstream = new Socket();
-        sockets.add(client);
-        sockets.add(upstream);
-        if (closed) { // close() ran between accept and add: it did not see these two
-          closeQuietly(client);
-          closeQuietly(upstream);
-          return;
-        }
-        try {
-          upstream.connect(new InetSocketAddress(server.host(), server.port()), 5_000);
-        } catch (IOException e) {
-          // the server is down: the client sees its connection dropped, as it would
-          closeQuietly(client);
-          closeQuietly(upstream);
-          continue;
-        }
-        client.setTcpNoDelay(true);
-        upstream.setTcpNoDelay(true);
-        AtomicBoolean answered = new AtomicBoolean(true); // the first bytes begin a turn
-        relay("up", client, upstream, answered);
-        relay("down", upstream, client, answered);
-      } catch (IOException e) {
-        if (!closed) {
-          closeQuietly(listener);
-        }
-        return;
-      }
-    }
+  /** Relays one connection: the client's bytes up, counted, and the server's down. */
+  private void pipes(Socket client, Socket upstream) {
+    AtomicBoolean answered = new AtomicBoolean(true); // the first bytes begin a turn
+    copy("up", client, upstream, answered);
+    copy("down", upstream, client, answered);
   }
 
   /**
    * Copies one direction of a relayed connection. Up, it counts the commands, and a turn when
-   * {@code answered} says server bytes went down since the client's previous bytes; down, it
-   * sets {@code answered} once the bytes are passed on.
+   * {@code answered} says server bytes went down since the client's previous bytes and those
+   * ended a request the client waits for; down, it sets {@code answered} before it passes the
+   * bytes on.
    */
-  private void relay(String direction, Socket from, Socket to, AtomicBoolean answered) {
+  private void copy(String direction, Socket from, Socket to, AtomicBoolean answered) {
     boolean up = direction.equals("up");
-    Thread t = new Thread(() -> {
+    LoopbackRelay.daemon(relay.threadName(direction), () -> {
       CommandCounter counter = up ? new CommandCounter() : null;
       byte[] buf = new byte[256 * 1024];
       try {
@@ -208,36 +182,24 @@ public final class MemcachedTap implements AutoCloseable {
               n += in.read(buf, n, Math.min(more, buf.length - n));
             }
             counter.feed(buf, n, answered.getAndSet(false));
+          } else {
+            // before the client can have the reply: a client that read it and wrote again
+            // always finds it set
+            answered.set(true);
           }
           out.write(buf, 0, n);
           out.flush();
-          if (counter == null) {
-            answered.set(true);
-          }
         }
       } catch (IOException e) {
         // one side closed: close the other too
       } finally {
-        closeQuietly(from);
-        closeQuietly(to);
-        sockets.remove(from);
-        sockets.remove(to);
+        relay.drop(from, to);
       }
-    }, "memcached-tap-" + port() + "-" + direction);
-    t.setDaemon(true);
-    t.start();
+    });
   }
 
   private void count(String name) {
     counts.computeIfAbsent(name, k -> new LongAdder()).increment();
-  }
-
-  private static void closeQuietly(AutoCloseable c) {
-    try {
-      c.close();
-    } catch (Exception e) {
-      // closing is best effort
-    }
   }
 
   /** Splits the client's byte stream into command lines, skipping the data blocks of stores. */
@@ -246,9 +208,16 @@ public final class MemcachedTap implements AutoCloseable {
     private long skip;
     /** Whether the current turn has had a data command (and so was counted). */
     private boolean turnCounted;
+    /** Whether the last whole command was one the client waits for: not quiet. */
+    private boolean lastAnswered = true;
 
-    void feed(byte[] buf, int n, boolean newTurn) {
-      if (newTurn) {
+    /**
+     * Counts the commands in the client's next bytes.
+     *
+     * @param answered whether server bytes went down since the client's previous bytes
+     */
+    void feed(byte[] buf, int n, boolean answered) {
+      if (answered && waiting()) {
         turnCounted = false;
       }
       for (int i = 0; i < n; i++) {
@@ -268,6 +237,14 @@ public final class MemcachedTap implements AutoCloseable {
       }
     }
 
+    /**
+     * Tells whether the client's bytes so far end with a whole request it waits for an answer
+     * to: no command or data block half-sent, and the last command not quiet.
+     */
+    private boolean waiting() {
+      return skip == 0 && line.length() == 0 && lastAnswered;
+    }
+
     private void command(String text) {
       if (text.isEmpty()) {
         return;
@@ -275,6 +252,7 @@ public final class MemcachedTap implements AutoCloseable {
       String[] tokens = text.split(" ");
       String verb = tokens[0];
       count(verb);
+      boolean quiet = false;
       boolean generation = verb.equals("ma") && tokens.length > 1 && tokens[1].startsWith("~@");
       if (generation) {
         count("generationReads");
@@ -289,9 +267,13 @@ public final class MemcachedTap implements AutoCloseable {
         for (int t = 2; t < tokens.length; t++) {
           if (tokens[t].equals("q")) {
             count("quiet");
+            quiet = true;
           }
         }
       }
+      // a classic command with noreply is answered only when it fails, as a quiet meta one
+      lastAnswered = !quiet && !(tokens.length > 1 && tokens[tokens.length - 1].equals("noreply")
+          && (STORAGE.contains(verb) || ALSO_NOREPLY.contains(verb)));
       // a data block follows: ms <key> <datalen> ... and set <key> <flags> <exptime> <bytes>
       if (verb.equals("ms") && tokens.length > 2) {
         skip = Long.parseLong(tokens[2]) + 2;

@@ -4,16 +4,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -44,20 +40,18 @@ public final class ReplyRelay implements AutoCloseable {
   private final String targetHost;
   private final int targetPort;
   private final long delayNanos;
-  private final ServerSocket listener;
-  private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  private final LoopbackRelay relay;
   /** Counted down by the first request bytes after {@link #holdReplies}, then cleared. */
   private final AtomicReference<CountDownLatch> toCount = new AtomicReference<>();
   /** Replies wait until this opens; {@code null} when not held. */
   private volatile CountDownLatch gate;
-  private volatile boolean closed;
 
   private ReplyRelay(String targetHost, int targetPort, Duration replyDelay,
-      ServerSocket listener) {
+      LoopbackRelay relay) {
     this.targetHost = targetHost;
     this.targetPort = targetPort;
     this.delayNanos = replyDelay.toNanos();
-    this.listener = listener;
+    this.relay = relay;
   }
 
   /**
@@ -82,15 +76,10 @@ public final class ReplyRelay implements AutoCloseable {
       throw new IllegalArgumentException("targetHost must be a loopback address, was "
           + targetHost);
     }
-    try {
-      ServerSocket listener = new ServerSocket();
-      listener.bind(new InetSocketAddress(FreePorts.LOOPBACK, 0));
-      ReplyRelay relay = new ReplyRelay(targetHost, targetPort, replyDelay, listener);
-      daemon("reply-relay-" + listener.getLocalPort(), relay::acceptLoop).start();
-      return relay;
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot bind a loopback port for a relay", e);
-    }
+    ReplyRelay started = new ReplyRelay(targetHost, targetPort, replyDelay,
+        LoopbackRelay.bind("reply-relay", targetHost, targetPort));
+    started.relay.accept(started::pipes);
+    return started;
   }
 
   /**
@@ -124,7 +113,7 @@ public final class ReplyRelay implements AutoCloseable {
    * @return the relay's port
    */
   public int port() {
-    return listener.getLocalPort();
+    return relay.port();
   }
 
   /**
@@ -149,11 +138,8 @@ public final class ReplyRelay implements AutoCloseable {
   /** Stops listening and drops every relayed connection. Idempotent. */
   @Override
   public void close() {
-    closed = true;
+    relay.close();
     release();
-    closeQuietly(listener);
-    sockets.forEach(ReplyRelay::closeQuietly);
-    sockets.clear();
   }
 
   @Override
@@ -161,35 +147,16 @@ public final class ReplyRelay implements AutoCloseable {
     return "ReplyRelay[" + port() + " -> " + targetHost + ":" + targetPort + "]";
   }
 
-  private void acceptLoop() {
-    while (!closed) {
-      Socket client;
-      try {
-        client = listener.accept();
-      } catch (IOException e) {
-        return; // closed
-      }
-      Socket upstream = new Socket();
-      sockets.add(client);
-      sockets.add(upstream);
-      if (closed) { // close() ran between accept and add: it did not see these two
-        drop(client, upstream);
-        return;
-      }
-      try {
-        upstream.connect(new InetSocketAddress(targetHost, targetPort), 5_000);
-        client.setTcpNoDelay(true);
-        upstream.setTcpNoDelay(true);
-      } catch (IOException e) {
-        drop(client, upstream); // the server is down: the client sees its connection dropped
-        continue;
-      }
-      BlockingQueue<Chunk> replies = new LinkedBlockingQueue<>();
-      String name = "reply-relay-" + port() + "-" + client.getPort();
-      daemon(name + "-requests", () -> requests(client, upstream)).start();
-      daemon(name + "-replies-in", () -> repliesIn(upstream, client, replies)).start();
-      daemon(name + "-replies-out", () -> repliesOut(client, upstream, replies)).start();
-    }
+  /** Relays one connection: requests on at once, replies through a queue that holds them. */
+  private void pipes(Socket client, Socket upstream) {
+    BlockingQueue<Chunk> replies = new LinkedBlockingQueue<>();
+    int clientPort = client.getPort();
+    LoopbackRelay.daemon(relay.threadName(clientPort, "requests"),
+        () -> requests(client, upstream));
+    LoopbackRelay.daemon(relay.threadName(clientPort, "replies-in"),
+        () -> repliesIn(upstream, client, replies));
+    LoopbackRelay.daemon(relay.threadName(clientPort, "replies-out"),
+        () -> repliesOut(client, upstream, replies));
   }
 
   /**
@@ -212,7 +179,7 @@ public final class ReplyRelay implements AutoCloseable {
       }
       upstream.shutdownOutput();
     } catch (IOException e) {
-      drop(client, upstream); // a reset, or a socket closed: nothing more gets through
+      relay.drop(client, upstream); // a reset, or a socket closed: nothing more gets through
     }
   }
 
@@ -245,7 +212,7 @@ public final class ReplyRelay implements AutoCloseable {
         if (chunk.bytes == STOP) {
           return;
         }
-        for (CountDownLatch g = gate; g != null && !closed; g = gate) {
+        for (CountDownLatch g = gate; g != null && !relay.isClosed(); g = gate) {
           if (g.await(10, TimeUnit.MILLISECONDS)) {
             break;
           }
@@ -261,7 +228,7 @@ public final class ReplyRelay implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      drop(client, upstream);
+      relay.drop(client, upstream);
     }
   }
 
@@ -272,27 +239,6 @@ public final class ReplyRelay implements AutoCloseable {
       return InetAddress.getByName(host).isLoopbackAddress();
     } catch (UnknownHostException e) {
       return false;
-    }
-  }
-
-  private void drop(Socket a, Socket b) {
-    closeQuietly(a);
-    closeQuietly(b);
-    sockets.remove(a);
-    sockets.remove(b);
-  }
-
-  private static Thread daemon(String name, Runnable body) {
-    Thread t = new Thread(body, name);
-    t.setDaemon(true);
-    return t;
-  }
-
-  private static void closeQuietly(java.io.Closeable c) {
-    try {
-      c.close();
-    } catch (IOException e) {
-      // closing anyway
     }
   }
 }

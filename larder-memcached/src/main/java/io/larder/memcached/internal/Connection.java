@@ -200,7 +200,8 @@ final class Connection implements AutoCloseable {
    * @throws CacheException if the thread is interrupted (the flag stays set)
    */
   List<Reply> execute(Request request) {
-    return execute(request, System.nanoTime() + timeoutNanos);
+    storeTimeout(request);
+    return run(request);
   }
 
   /**
@@ -216,8 +217,13 @@ final class Connection implements AutoCloseable {
    * @throws CacheException if the thread is interrupted (the flag stays set)
    */
   List<Reply> execute(Request request, long deadlineNanos) {
+    limit(request, deadlineNanos, deadlineNanos - System.nanoTime(), true);
+    return run(request);
+  }
+
+  /** Sends a request whose limit is set and waits for its replies, as {@link #execute} says. */
+  private List<Reply> run(Request request) {
     if (mayGoDirect(request)) {
-      request.deadlineNanos = deadlineNanos;
       if (request.mergeable()) { // combined with other threads' calls on the direct connection
         List<Reply> replies = direct.run(request);
         if (replies != null) {
@@ -227,7 +233,25 @@ final class Connection implements AutoCloseable {
         return direct.execute(request);
       }
     }
-    return await(start(request, deadlineNanos));
+    send(request);
+    return await(request);
+  }
+
+  /** Gives a request the store's timeout, counted from now, as its limit. */
+  private void storeTimeout(Request request) {
+    limit(request, System.nanoTime() + timeoutNanos, timeoutNanos, false);
+  }
+
+  /**
+   * Sets when a request's caller stops waiting, and the limit that says so, which a timeout's
+   * message names: {@code budgetNanos} from when the call began, the store's timeout or the
+   * caller's own deadline.
+   */
+  private static void limit(Request request, long deadlineNanos, long budgetNanos,
+      boolean ownDeadline) {
+    request.deadlineNanos = deadlineNanos;
+    request.budgetNanos = budgetNanos;
+    request.ownDeadline = ownDeadline;
   }
 
   /**
@@ -240,8 +264,10 @@ final class Connection implements AutoCloseable {
    * @throws CacheConnectionException if writing it on the direct connection fails
    */
   Request startBlocking(Request request) {
-    if (!takeDirect(request, System.nanoTime() + timeoutNanos)) {
-      return start(request);
+    storeTimeout(request);
+    if (!takeDirect(request)) {
+      send(request);
+      return request;
     }
     request.direct = true;
     direct.send(request);
@@ -252,12 +278,8 @@ final class Connection implements AutoCloseable {
    * Takes the direct connection for a request sent alone if it is small, the pipelined
    * connection idle and the direct connection free with nobody queued for it.
    */
-  private boolean takeDirect(Request request, long deadlineNanos) {
-    if (mayGoDirect(request) && direct.tryAcquire()) {
-      request.deadlineNanos = deadlineNanos;
-      return true;
-    }
-    return false;
+  private boolean takeDirect(Request request) {
+    return mayGoDirect(request) && direct.tryAcquire();
   }
 
   /** Tells whether a request may go on the direct connection, if that is free or combining. */
@@ -278,11 +300,7 @@ final class Connection implements AutoCloseable {
    * @return the request
    */
   Request start(Request request) {
-    return start(request, System.nanoTime() + timeoutNanos);
-  }
-
-  private Request start(Request request, long deadlineNanos) {
-    request.deadlineNanos = deadlineNanos;
+    storeTimeout(request);
     send(request);
     return request;
   }
@@ -377,8 +395,8 @@ final class Connection implements AutoCloseable {
         }
       });
     }
-    return new CacheTimeoutException(request + " on memcached " + server + " timed out after "
-        + options.timeout().toMillis() + " ms");
+    return new CacheTimeoutException(DirectConnection.timeoutMessage(request, server,
+        System.nanoTime(), options.timeout()));
   }
 
   private void send(Request request) {

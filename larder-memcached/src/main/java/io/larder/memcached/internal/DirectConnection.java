@@ -229,7 +229,7 @@ final class DirectConnection {
       long left = request.deadlineNanos - System.nanoTime();
       if (left <= 0) {
         if (giveUp(call, state)) {
-          throw unsent(request, state, timedOut(request, null));
+          throw unsent(request, state, timedOut(call, null));
         }
         continue;
       }
@@ -361,7 +361,7 @@ final class DirectConnection {
           continue; // gave up
         }
         if (q.request.deadlineNanos - now <= 0) { // its caller has not noticed yet: not sent
-          q.fail(timedOut(q.request, null));
+          q.fail(timedOut(q, null));
         } else {
           batch.add(q);
           bytes += size;
@@ -403,7 +403,7 @@ final class DirectConnection {
       failures = 0; // only a call answered resets the backoff, not a connect
     } catch (SocketTimeoutException e) {
       for (Waiter w : batch) {
-        w.fail(timedOut(w.request, e));
+        w.fail(timedOut(w, e));
       }
     } catch (IOException | DecoderException e) {
       for (Waiter w : batch) {
@@ -435,9 +435,56 @@ final class DirectConnection {
     return e;
   }
 
-  private CacheTimeoutException timedOut(Request request, Exception cause) {
-    return new CacheTimeoutException(request + " on memcached " + server + " timed out after "
-        + timeout.toMillis() + " ms", cause);
+  /**
+   * The failure of a call whose time ran out, saying how long its caller waited and which limit
+   * ended the wait, as {@link #timeoutMessage(Request, String, long, Duration)} words it.
+   */
+  private CacheTimeoutException timedOut(Waiter call, Exception cause) {
+    return new CacheTimeoutException(timeoutMessage(call.request, server, System.nanoTime(),
+        timeout), cause);
+  }
+
+  /**
+   * Says that a request timed out at {@code nowNanos}, how long its caller had waited since
+   * the call began, and the limit its request recorded with its deadline: the store's
+   * timeout, or the caller's own deadline (a request that continues a call has only what is
+   * left of the call's time), as Redis names the timeout the call had rather than the store's
+   * default. The direct and the pipelined connection both word it so.
+   *
+   * @param request the request whose deadline passed
+   * @param server the server, for example {@code "127.0.0.1:11211"}
+   * @param nowNanos the time, in {@link System#nanoTime()}
+   * @param timeout the store's timeout
+   * @return the message
+   */
+  static String timeoutMessage(Request request, String server, long nowNanos,
+      Duration timeout) {
+    long beganNanos = request.deadlineNanos - request.budgetNanos;
+    return timeoutMessage(request + " on memcached " + server, nowNanos - beganNanos,
+        request.budgetNanos, request.ownDeadline, timeout);
+  }
+
+  /**
+   * Says that a call timed out after waiting {@code waitedNanos}, and which limit ran out: the
+   * store's {@code timeout}, or the caller's own deadline, which gave it {@code budgetNanos}.
+   *
+   * @param call what timed out, for example {@code "mg a on memcached 127.0.0.1:11211"}
+   * @param waitedNanos how long the caller waited since the call began
+   * @param budgetNanos how long the limit gave the call from when it began
+   * @param ownDeadline whether the limit is the caller's own deadline, not the store's timeout
+   * @param timeout the store's timeout
+   * @return the message
+   */
+  static String timeoutMessage(String call, long waitedNanos, long budgetNanos,
+      boolean ownDeadline, Duration timeout) {
+    String waited = call + " timed out after " + TimeUnit.NANOSECONDS.toMillis(waitedNanos)
+        + " ms";
+    if (ownDeadline) {
+      return waited + ", its own deadline (" + TimeUnit.NANOSECONDS.toMillis(
+          Math.max(0, budgetNanos)) + " ms left when it reached the connection; the store's"
+          + " timeout is " + timeout.toMillis() + " ms)";
+    }
+    return waited + ", the store's timeout (" + timeout.toMillis() + " ms)";
   }
 
   /**

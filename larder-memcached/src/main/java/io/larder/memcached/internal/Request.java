@@ -41,6 +41,16 @@ final class Request {
   private final CompletableFuture<List<Reply>> result = new CompletableFuture<>();
   /** When the caller stops waiting, in {@link System#nanoTime()}; set by its thread. */
   long deadlineNanos;
+  /**
+   * How long the limit that set {@link #deadlineNanos} gave the call, from when it began
+   * ({@code deadlineNanos - budgetNanos}); set with the deadline.
+   */
+  long budgetNanos;
+  /**
+   * Whether that limit is the caller's own deadline (a request that continues a call whose
+   * time was already running) rather than the store's timeout; set with the deadline.
+   */
+  boolean ownDeadline;
   /** Set on the event loop when written; read by the timeout check on the event loop. */
   long writtenNanos;
   /** Sent on the direct connection by the thread that will read its replies. */

@@ -400,21 +400,101 @@ class DirectConnectionTest {
   @Test
   void aDirectCallThatTimesOutClosesItSoTheLateReplyNeverAnswersTheNextCall() throws Exception {
     CountDownLatch late = new CountDownLatch(1);
-    fake.answer = slowUntil(late);
     // only the slow call has a short deadline (its own, as a fan-out's later part has): the
     // calls after it have the store's 30 s, so a loaded machine cannot time them out too
-    store(Duration.ofSeconds(30));
-    eventually("two connections", () -> fake.receivedOn.size() == 2);
-    Request slow = Request.counted("mg slow",
-        Unpooled.copiedBuffer("mg slow v\r\n", US_ASCII), 1);
+    Request slow = slowGetOn(Duration.ofSeconds(30), late);
 
     assertThatThrownBy(() -> store.connection.execute(slow,
         System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200)))
-        .isInstanceOf(CacheTimeoutException.class);
+        .isInstanceOf(CacheTimeoutException.class)
+        // what ran out is the call's own deadline, not the store's 30 s
+        .hasMessageMatching("mg slow on memcached .* timed out after \\d+ ms, its own deadline "
+            + "\\(\\d+ ms left when it reached the connection; the store's timeout is 30000 ms\\)");
     // sent on the direct connection (the fake may read it only after the client gave up)
     eventually("the slow call at the fake", () -> fake.receivedOn.get(1).contains("mg slow v"));
     late.countDown(); // the reply to "slow" now goes out, on a socket the client has closed
     assertOwnRepliesThenANewDirectConnection();
+  }
+
+  @Test
+  void aDirectCallThatOutlivesTheStoresTimeoutNamesIt() throws Exception {
+    CountDownLatch late = new CountDownLatch(1);
+    slowGetOn(Duration.ofMillis(300), late);
+    try {
+      assertThatThrownBy(() -> store.get("slow")).isInstanceOf(CacheTimeoutException.class)
+          .hasMessageMatching(".* on memcached .* timed out after \\d+ ms, the store's timeout "
+              + "\\(300 ms\\)");
+    } finally {
+      late.countDown();
+    }
+  }
+
+  @Test
+  void aPipelinedCallThatOutlivesTheStoresTimeoutNamesItAsTheDirectPathDoes() throws Exception {
+    CountDownLatch late = new CountDownLatch(1);
+    Request slow = slowGetOn(Duration.ofMillis(300), late);
+    try {
+      // start() always goes the pipelined way; await() then gives up in Connection.abandon
+      assertThatThrownBy(() -> store.connection.await(store.connection.start(slow)))
+          .isInstanceOf(CacheTimeoutException.class)
+          .hasMessageMatching("mg slow on memcached .* timed out after \\d+ ms, the store's "
+              + "timeout \\(300 ms\\)");
+    } finally {
+      late.countDown();
+    }
+    eventually("the slow call on the pipelined connection",
+        () -> fake.receivedOn.get(0).contains("mg slow v"));
+  }
+
+  /**
+   * Opens a store with {@code timeout} whose fake holds its answer to {@code mg slow} until
+   * {@code late} is counted down; returns that request, not yet sent.
+   */
+  private Request slowGetOn(Duration timeout, CountDownLatch late) throws Exception {
+    fake.answer = slowUntil(late);
+    store(timeout);
+    eventually("two connections", () -> fake.receivedOn.size() == 2);
+    return Request.counted("mg slow", Unpooled.copiedBuffer("mg slow v\r\n", US_ASCII), 1);
+  }
+
+  @Test
+  void theTimeoutMessageSaysHowLongTheCallerWaitedAndNamesTheLimitTheRequestRecorded() {
+    Duration timeout = Duration.ofMillis(500);
+    long ms = TimeUnit.MILLISECONDS.toNanos(1);
+    assertThat(DirectConnection.timeoutMessage("mg a on memcached h:1", 503 * ms, 500 * ms,
+        false, timeout)).isEqualTo("mg a on memcached h:1 timed out after 503 ms, the store's "
+            + "timeout (500 ms)");
+    assertThat(DirectConnection.timeoutMessage("mg a on memcached h:1", 121 * ms, 120 * ms,
+        true, timeout)).isEqualTo("mg a on memcached h:1 timed out after 121 ms, its own deadline "
+            + "(120 ms left when it reached the connection; the store's timeout is 500 ms)");
+    // a deadline already passed when the call began (a part that continues a call)
+    assertThat(DirectConnection.timeoutMessage("getMany on memcached h:1", 0, -3 * ms, true,
+        timeout)).isEqualTo("getMany on memcached h:1 timed out after 0 ms, its own deadline "
+            + "(0 ms left when it reached the connection; the store's timeout is 500 ms)");
+    // the limit is what the request recorded, however close the two budgets are
+    assertThat(DirectConnection.timeoutMessage("mg a on memcached h:1", 500 * ms, 499 * ms,
+        true, timeout)).contains("its own deadline (499 ms left");
+    assertThat(DirectConnection.timeoutMessage("mg a on memcached h:1", 520 * ms, 500 * ms,
+        false, timeout)).endsWith("after 520 ms, the store's timeout (500 ms)");
+  }
+
+  @Test
+  void theTimeoutMessageOfARequestCountsFromWhenItsCallBeganAndNamesItsLimit() {
+    Duration timeout = Duration.ofMillis(500);
+    long ms = TimeUnit.MILLISECONDS.toNanos(1);
+    Request request = Request.counted("mg a", Unpooled.EMPTY_BUFFER, 1);
+    // began at 1000 ms with the store's timeout: its deadline is at 1500 ms
+    request.deadlineNanos = 1500 * ms;
+    request.budgetNanos = 500 * ms;
+    request.ownDeadline = false;
+    assertThat(DirectConnection.timeoutMessage(request, "h:1", 1504 * ms, timeout))
+        .isEqualTo("mg a on memcached h:1 timed out after 504 ms, the store's timeout (500 ms)");
+    // began at 1380 ms with 120 ms left of its call
+    request.budgetNanos = 120 * ms;
+    request.ownDeadline = true;
+    assertThat(DirectConnection.timeoutMessage(request, "h:1", 1501 * ms, timeout))
+        .isEqualTo("mg a on memcached h:1 timed out after 121 ms, its own deadline (120 ms "
+            + "left when it reached the connection; the store's timeout is 500 ms)");
   }
 
   /**
