@@ -1,7 +1,9 @@
 package io.larder.bench;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +15,20 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Measures contenders on the same work, interleaved in rounds: every round runs each contender
  * once, in an order that rotates from round to round, so that drift in the machine's speed hits
- * all alike. The first round warms up and is not counted; the result is the median per
- * contender.
+ * all alike. The first round warms up (each contender for at least a second in a full run, long
+ * enough for C2 to compile its path) and is not counted; the result is the median per contender.
+ *
+ * <p><b>Ratios are paired by round.</b> The rate of each contender in each counted round is
+ * kept beside the median that {@link #rounds} returns, keyed by that median's own {@code Double}
+ * object. When a suite builds its {@link Suite.Result} from two medians of one measurement,
+ * exactly as returned ({@code Result.rate(name, m.get("larder"), m.get("peer"), ...)}), the
+ * result's ratio is the median of the per-round ratios (Larder's window ÷ the peer's window of
+ * the same round, or the inverse for costs) and its {@link Spread} gives their quartiles; two
+ * windows of one round are seconds apart, so a neighbour's burst or a slow stretch of the
+ * machine moves both alike and falls out of their ratio, where the ratio of two medians drawn
+ * from different rounds keeps it. A ratio built from anything else (a rate computed from a
+ * median, two measurements) is the ratio of the two values, with no spread. Every suite goes
+ * through the same path, so no contender is favoured.
  */
 final class Harness {
   private Harness() {}
@@ -25,15 +39,91 @@ final class Harness {
     void run(ThreadLocalRandom random) throws Exception;
   }
 
-  /** How long and how often to measure. */
+  /**
+   * How long and how often to measure: {@code rounds} counted rounds of one window of
+   * {@code millis} per contender, after a warm-up round of {@link #warmUpMillis} per contender.
+   */
   record Settings(int rounds, long millis, boolean quick) {
+    /** A smoke test, not a measurement: 3 rounds of 100 ms after a warm-up round of 100 ms. */
     static Settings quickRun() {
       return new Settings(3, 100, true);
     }
 
+    /**
+     * A measurement: 10 rounds of 500 ms after a warm-up round of 1 s per contender (5 rounds
+     * of 1 s until 2026-12-05: as much measuring time, twice as many paired ratios).
+     */
     static Settings fullRun() {
-      return new Settings(5, 1_000, false);
+      return new Settings(10, 500, false);
     }
+
+    /**
+     * The window of each contender in the warm-up round: {@code millis} in a quick run, at
+     * least a second in a full run, so that C2 has compiled each contender's path before any
+     * window counts.
+     */
+    long warmUpMillis() {
+      return quick ? millis : Math.max(millis, 1_000);
+    }
+  }
+
+  /**
+   * The spread of a paired ratio: the median and quartiles of the per-round ratios of two
+   * contenders measured in the same rounds, over {@code rounds} rounds.
+   */
+  record Spread(double median, double q1, double q3, int rounds) {}
+
+  /** The per-round rates behind a median returned by {@link #rounds}. */
+  private record Rounds(Object measurement, double[] rates) {}
+
+  /**
+   * The per-round rates behind each median {@link #rounds} returned since {@link #forget}, by
+   * the identity of the median's {@code Double} (never by its value: two medians may be equal).
+   */
+  private static final Map<Double, Rounds> MEASURED =
+      Collections.synchronizedMap(new IdentityHashMap<>());
+
+  /** Drops the per-round rates kept so far; {@link Bench} calls it before each suite. */
+  static void forget() {
+    MEASURED.clear();
+  }
+
+  /**
+   * The spread of the per-round ratios of two medians returned by one call of {@link #rounds}
+   * ({@code larder / peer} per round, or {@code peer / larder} when lower is better), or
+   * {@code null} when either value is not such a median (then the caller's ratio is the ratio of
+   * the two values). Rounds in which either rate is zero or not finite are left out.
+   */
+  static Spread spread(Double larder, Double peer, boolean higherIsBetter) {
+    Rounds l = larder == null ? null : MEASURED.get(larder);
+    Rounds p = peer == null ? null : MEASURED.get(peer);
+    if (l == null || p == null || l == p || l.measurement() != p.measurement()
+        || l.rates().length != p.rates().length) {
+      return null;
+    }
+    double[] ratios = new double[l.rates().length];
+    int n = 0;
+    for (int i = 0; i < ratios.length; i++) {
+      double a = l.rates()[i];
+      double b = p.rates()[i];
+      if (a > 0 && b > 0 && Double.isFinite(a) && Double.isFinite(b)) {
+        ratios[n++] = higherIsBetter ? a / b : b / a;
+      }
+    }
+    if (n == 0) {
+      return null;
+    }
+    double[] sorted = Arrays.copyOf(ratios, n);
+    Arrays.sort(sorted);
+    return new Spread(quantile(sorted, 0.5), quantile(sorted, 0.25), quantile(sorted, 0.75), n);
+  }
+
+  /** The {@code q} quantile of sorted values, interpolated linearly between neighbours. */
+  static double quantile(double[] sorted, double q) {
+    double at = q * (sorted.length - 1);
+    int below = (int) Math.floor(at);
+    int above = Math.min(below + 1, sorted.length - 1);
+    return sorted[below] + (at - below) * (sorted[above] - sorted[below]);
   }
 
   /**
@@ -56,8 +146,9 @@ final class Harness {
 
   /**
    * Measures each contender once per round, in an order that rotates from round to round; the
-   * first round warms up and is not counted. For work measured other than by {@link #measure},
-   * such as an outside program.
+   * first round warms up (a window of {@link Settings#warmUpMillis} each) and is not counted.
+   * For work measured other than by {@link #measure}, such as an outside program. Each median
+   * returned keeps its per-round rates for {@link #spread} (see the class comment).
    *
    * @return the median rate of each contender, by name, in the given order
    */
@@ -69,14 +160,21 @@ final class Harness {
     for (int round = -1; round < settings.rounds(); round++) { // round -1 warms up
       for (int i = 0; i < names.size(); i++) {
         String name = names.get(Math.floorMod(i + round, names.size()));
-        double perSecond = contenders.get(name).perSecond(settings.millis());
+        double perSecond = contenders.get(name)
+            .perSecond(round < 0 ? settings.warmUpMillis() : settings.millis());
         if (round >= 0) {
           samples.get(name).add(perSecond);
         }
       }
     }
+    Object measurement = new Object();
     Map<String, Double> medians = new LinkedHashMap<>();
-    samples.forEach((n, s) -> medians.put(n, median(s)));
+    samples.forEach((n, s) -> {
+      Double median = median(s); // one box, the key of its rounds
+      MEASURED.put(median, new Rounds(measurement,
+          s.stream().mapToDouble(Double::doubleValue).toArray()));
+      medians.put(n, median);
+    });
     return medians;
   }
 

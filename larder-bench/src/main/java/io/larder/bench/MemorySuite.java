@@ -37,7 +37,8 @@ import java.util.function.Function;
  * what they read before it was added. The goal's rows are the ones against raw Caffeine.
  *
  * <p>Measured more steadily than other suites (see {@link #throughput}): every window starts
- * after a full collection, a full run takes {@link #ROUNDS} rounds, and each contender's get
+ * after a full collection, a full run takes {@link #LONGER} times as many rounds as other
+ * suites', and each contender's get
  * is its own lambda, so that neither shares a call site with the other inside the work.
  */
 final class MemorySuite implements Suite {
@@ -45,10 +46,12 @@ final class MemorySuite implements Suite {
   private static final int SAMPLES = 1 << 20;
   private static final long MAX_BYTES = 10L << 20;
   /**
-   * Rounds of a full run: more than other suites' five, so that the median is not moved by the
-   * one or two windows that a long collection or a neighbour's burst slowed.
+   * How many times as long as other suites' a full run of this suite measures (its windows are
+   * as long, its rounds this many times as many: 18 of 500 ms by default, 9 of 1 s until
+   * 2026-12-05), so that the median is not moved by the few windows that a long collection or a
+   * neighbour's burst slowed.
    */
-  static final int ROUNDS = 9;
+  static final double LONGER = 1.8;
   /** The informational contender: raw Caffeine copying each {@code byte[]} in or out. */
   private static final String COPYING = "caffeine+copy";
 
@@ -240,8 +243,9 @@ final class MemorySuite implements Suite {
   }
 
   /**
-   * Measures as {@link Harness#throughput} does, more steadily: a full run takes at least
-   * {@link #ROUNDS} rounds, and each window of a full run starts after a full collection, so
+   * Measures as {@link Harness#throughput} does, more steadily: a full run takes
+   * {@link #LONGER} times as many rounds, and each window of a full run starts after a full
+   * collection, so
    * that a young collection owed to one contender's garbage (Larder allocates per call, raw
    * Caffeine almost never) does not land in the next contender's window, and each window holds
    * the collections of its own allocation only. A quick run is a smoke test and does neither.
@@ -251,7 +255,7 @@ final class MemorySuite implements Suite {
     if (settings.quick()) {
       return Harness.throughput(settings, threads, contenders);
     }
-    Harness.Settings more = new Harness.Settings(Math.max(ROUNDS, settings.rounds()),
+    Harness.Settings more = new Harness.Settings((int) Math.round(LONGER * settings.rounds()),
         settings.millis(), false);
     Map<String, Harness.Timed<InterruptedException>> timed = new LinkedHashMap<>();
     contenders.forEach((name, work) -> timed.put(name, millis -> {
