@@ -42,8 +42,9 @@ final class PreloadSuite implements Suite {
   private static final int PAGES = 20; // distinct pages, so a page is not always the same keys
   /**
    * Rounds of a full run, each window a twentieth of other suites' time per contender: many
-   * short windows, so that a neighbour's burst of load or a collection falls on a few windows of every
-   * contender rather than on one contender's whole sample, and the median leaves it out.
+   * short windows, so that a neighbour's burst of load or a collection falls on a few windows
+   * of every contender rather than on one contender's whole sample, and the median leaves it
+   * out.
    */
   static final int ROUNDS = 21;
   /** Pages read on the calling thread to measure the bytes allocated per page (full run). */
@@ -185,10 +186,10 @@ final class PreloadSuite implements Suite {
 
   /**
    * Measures as {@link Harness#throughput} does at one thread, more steadily in a full run:
-   * every contender first runs a whole window uncounted (so that the JIT has compiled each
+   * every contender first runs a warm-up window uncounted (so that the JIT has compiled each
    * one's path before any is counted, whichever the rotation puts first), then
-   * {@link #ROUNDS} rounds of windows a twentieth of a suite's measuring time per contender, each round starting after a full
-   * collection, so that what earlier pages and suites left in the heap is not collected in
+   * {@link #ROUNDS} rounds of windows a twentieth of a suite's measuring time per contender,
+   * each round starting after a full collection, so that what earlier pages and suites left in the heap is not collected in
    * one contender's window. A quick run is a smoke test and does neither.
    */
   private static Map<String, Double> throughput(Harness.Settings settings,
