@@ -190,7 +190,8 @@ final class PreloadSuite implements Suite {
    * one's path before any is counted, whichever the rotation puts first), then
    * {@link #ROUNDS} rounds of windows a twentieth of a suite's measuring time per contender,
    * each round starting after a full collection, so that what earlier pages and suites left
-   * in the heap is not collected in one contender's window. A quick run is a smoke test and does neither.
+   * in the heap is not collected in one contender's window. A quick run is a smoke test and
+   * does neither.
    */
   private static Map<String, Double> throughput(Harness.Settings settings,
       Map<String, Harness.Work> contenders) throws InterruptedException {
