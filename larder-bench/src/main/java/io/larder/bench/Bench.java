@@ -117,7 +117,8 @@ public final class Bench {
       }
     }
     System.out.printf(Locale.ROOT, "total %.1f s; ratio > 1 means Larder is better; q1-q3: the"
-        + " quartiles of the per-round ratios%n", (System.nanoTime() - began) / 1e9);
+        + " quartiles of the per-round ratios; cpu: the per-round ratio of process CPU time per"
+        + " call (information, not the goals' measure)%n", (System.nanoTime() - began) / 1e9);
   }
 
   /** Runs one suite in this JVM, prints its table and checks that it checked its reads. */
@@ -198,6 +199,7 @@ public final class Bench {
           out.writeDouble(s.q1());
           out.writeDouble(s.q3());
           out.writeInt(s.rounds());
+          out.writeDouble(s.cpuRatio());
         }
       }
     }
@@ -218,7 +220,8 @@ public final class Bench {
         boolean higherIsBetter = in.readBoolean();
         String note = in.readUTF();
         Harness.Spread spread = in.readBoolean()
-            ? new Harness.Spread(in.readDouble(), in.readDouble(), in.readDouble(), in.readInt())
+            ? new Harness.Spread(in.readDouble(), in.readDouble(), in.readDouble(), in.readInt(),
+                in.readDouble())
             : null;
         results.add(new Suite.Result(name, larder, peer, peerName, unit, higherIsBetter, note,
             spread));
@@ -240,13 +243,15 @@ public final class Bench {
 
   private static void print(String suite, List<Suite.Result> results, double seconds) {
     System.out.printf(Locale.ROOT, "%n== %s (%.1f s)%n", suite, seconds);
-    System.out.printf(Locale.ROOT, "%-42s %14s %14s %-30s %-12s %7s %11s%n", "case", "Larder",
-        "peer", "peer name", "unit", "ratio", "q1-q3");
+    System.out.printf(Locale.ROOT, "%-42s %14s %14s %-30s %-12s %7s %11s %7s%n", "case",
+        "Larder", "peer", "peer name", "unit", "ratio", "q1-q3", "cpu");
     for (Suite.Result r : results) {
       Harness.Spread s = r.spread();
-      System.out.printf(Locale.ROOT, "%-42s %14s %14s %-30s %-12s %7.2f %11s%n", r.name(),
+      System.out.printf(Locale.ROOT, "%-42s %14s %14s %-30s %-12s %7.2f %11s %7s%n", r.name(),
           number(r.larder()), number(r.peer()), r.peerName(), r.unit(), r.ratio(),
-          s == null ? "-" : String.format(Locale.ROOT, "%.2f-%.2f", s.q1(), s.q3()));
+          s == null ? "-" : String.format(Locale.ROOT, "%.2f-%.2f", s.q1(), s.q3()),
+          s == null || Double.isNaN(s.cpuRatio()) ? "-"
+              : String.format(Locale.ROOT, "%.2f", s.cpuRatio()));
     }
   }
 
@@ -277,6 +282,9 @@ public final class Bench {
               .append(",\"ratioQ3\":").append(num(s.q3()))
               .append(",\"pairedRounds\":").append(s.rounds())
               .append(",\"ratioOfMedians\":").append(num(r.ratioOfValues()));
+          if (!Double.isNaN(s.cpuRatio())) {
+            out.append(",\"cpuRatio\":").append(num(s.cpuRatio()));
+          }
         }
         out.append('}');
         firstCase = false;

@@ -1,5 +1,6 @@
 package io.larder.bench;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -29,6 +30,14 @@ import java.util.concurrent.atomic.LongAdder;
  * from different rounds keeps it. A ratio built from anything else (a rate computed from a
  * median, two measurements) is the ratio of the two values, with no spread. Every suite goes
  * through the same path, so no contender is favoured.
+ *
+ * <p>Beside it, for information, a paired ratio of the <b>process CPU time per call</b> (all
+ * of this JVM's threads: the callers, a client's I/O threads, the collector and the JIT; not a
+ * server's), peer ÷ Larder per round, for work measured by {@link #measure}. How much CPU the
+ * machine gives this process in a window moves the rates of a loaded 2-core machine by 2× and
+ * more; the CPU a call costs moves far less, so this column tells whether a move of the ratio
+ * is the machine's or the code's. It is not the goals' measure: time a call spends waiting
+ * (for a server, a lock, a core) costs no CPU.
  */
 final class Harness {
   private Harness() {}
@@ -71,10 +80,22 @@ final class Harness {
    * The spread of a paired ratio: the median and quartiles of the per-round ratios of two
    * contenders measured in the same rounds, over {@code rounds} rounds.
    */
-  record Spread(double median, double q1, double q3, int rounds) {}
+  record Spread(double median, double q1, double q3, int rounds, double cpuRatio) {
+    /** A spread with no CPU time measured. */
+    Spread(double median, double q1, double q3, int rounds) {
+      this(median, q1, q3, rounds, Double.NaN);
+    }
+  }
 
-  /** The per-round rates behind a median returned by {@link #rounds}. */
-  private record Rounds(Object measurement, double[] rates) {}
+  /**
+   * The per-round rates behind a median returned by {@link #rounds}, and the process CPU
+   * nanoseconds per call in the same windows ({@code NaN} where not measured by
+   * {@link #measure}).
+   */
+  private record Rounds(Object measurement, double[] rates, double[] cpuPerCall) {}
+
+  /** The process CPU nanoseconds per call of the last {@link #measure} on this thread. */
+  private static final ThreadLocal<Double> CPU_PER_CALL = new ThreadLocal<>();
 
   /**
    * The per-round rates behind each median {@link #rounds} returned since {@link #forget}, by
@@ -92,7 +113,9 @@ final class Harness {
    * The spread of the per-round ratios of two medians returned by one call of {@link #rounds}
    * ({@code larder / peer} per round, or {@code peer / larder} when lower is better), or
    * {@code null} when either value is not such a median (then the caller's ratio is the ratio of
-   * the two values). Rounds in which either rate is zero or not finite are left out.
+   * the two values). Rounds in which either rate is zero or not finite are left out. Its
+   * {@code cpuRatio} is the median of the per-round ratios of CPU time per call, peer ÷ Larder
+   * (Larder ÷ peer for a cost), or {@code NaN} when no round measured both.
    */
   static Spread spread(Double larder, Double peer, boolean higherIsBetter) {
     Rounds l = larder == null ? null : MEASURED.get(larder);
@@ -115,7 +138,25 @@ final class Harness {
     }
     double[] sorted = Arrays.copyOf(ratios, n);
     Arrays.sort(sorted);
-    return new Spread(quantile(sorted, 0.5), quantile(sorted, 0.25), quantile(sorted, 0.75), n);
+    return new Spread(quantile(sorted, 0.5), quantile(sorted, 0.25), quantile(sorted, 0.75), n,
+        pairedMedian(p.cpuPerCall(), l.cpuPerCall(), higherIsBetter));
+  }
+
+  /** The median of {@code a[i] / b[i]} (or {@code b[i] / a[i]}) over rounds where both are. */
+  private static double pairedMedian(double[] a, double[] b, boolean aOverB) {
+    double[] ratios = new double[a.length];
+    int n = 0;
+    for (int i = 0; i < a.length; i++) {
+      if (a[i] > 0 && b[i] > 0 && Double.isFinite(a[i]) && Double.isFinite(b[i])) {
+        ratios[n++] = aOverB ? a[i] / b[i] : b[i] / a[i];
+      }
+    }
+    if (n == 0) {
+      return Double.NaN;
+    }
+    double[] sorted = Arrays.copyOf(ratios, n);
+    Arrays.sort(sorted);
+    return quantile(sorted, 0.5);
   }
 
   /** The {@code q} quantile of sorted values, interpolated linearly between neighbours. */
@@ -156,14 +197,21 @@ final class Harness {
       Map<String, Timed<E>> contenders) throws E {
     List<String> names = new ArrayList<>(contenders.keySet());
     Map<String, List<Double>> samples = new LinkedHashMap<>();
-    names.forEach(n -> samples.put(n, new ArrayList<>()));
+    Map<String, double[]> cpu = new LinkedHashMap<>();
+    names.forEach(n -> {
+      samples.put(n, new ArrayList<>());
+      cpu.put(n, new double[settings.rounds()]);
+    });
     for (int round = -1; round < settings.rounds(); round++) { // round -1 warms up
       for (int i = 0; i < names.size(); i++) {
         String name = names.get(Math.floorMod(i + round, names.size()));
+        CPU_PER_CALL.remove();
         double perSecond = contenders.get(name)
             .perSecond(round < 0 ? settings.warmUpMillis() : settings.millis());
+        Double cpuPerCall = CPU_PER_CALL.get();
         if (round >= 0) {
           samples.get(name).add(perSecond);
+          cpu.get(name)[round] = cpuPerCall == null ? Double.NaN : cpuPerCall;
         }
       }
     }
@@ -172,13 +220,16 @@ final class Harness {
     samples.forEach((n, s) -> {
       Double median = median(s); // one box, the key of its rounds
       MEASURED.put(median, new Rounds(measurement,
-          s.stream().mapToDouble(Double::doubleValue).toArray()));
+          s.stream().mapToDouble(Double::doubleValue).toArray(), cpu.get(n)));
       medians.put(n, median);
     });
     return medians;
   }
 
-  /** Runs {@code work} on {@code threads} threads for {@code millis}; returns calls per second. */
+  /**
+   * Runs {@code work} on {@code threads} threads for {@code millis}; returns calls per second,
+   * and keeps the process CPU time per call for {@link #rounds}.
+   */
   static double measure(Work work, int threads, long millis) throws InterruptedException {
     LongAdder calls = new LongAdder();
     AtomicBoolean stop = new AtomicBoolean();
@@ -201,6 +252,7 @@ final class Harness {
       worker.start();
       workers.add(worker);
     }
+    long cpuBegan = processCpuNanos();
     long began = System.nanoTime();
     start.countDown();
     Thread.sleep(millis);
@@ -209,10 +261,19 @@ final class Harness {
       w.join();
     }
     long elapsed = System.nanoTime() - began;
+    long cpu = processCpuNanos() - cpuBegan;
     if (!failures.isEmpty()) {
       throw new IllegalStateException("a benchmark thread failed", failures.get(0));
     }
-    return calls.sum() * 1e9 / elapsed;
+    long n = calls.sum();
+    CPU_PER_CALL.set(n > 0 && cpuBegan >= 0 ? (double) cpu / n : Double.NaN);
+    return n * 1e9 / elapsed;
+  }
+
+  /** This process's CPU time in nanoseconds, all threads, or -1 where the JVM cannot tell. */
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
   }
 
   static double median(List<Double> values) {

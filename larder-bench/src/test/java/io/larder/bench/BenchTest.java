@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchTest {
   private static final List<Suite.Result> RESULTS = List.of(
       new Suite.Result("get 1kB, 1 thr", 27_640, 14_040, "Lettuce (raw)", "ops/s", true, "",
-          new Harness.Spread(1.9, 1.8, 2.05, 10)),
+          new Harness.Spread(1.9, 1.8, 2.05, 10, 1.25)),
       new Suite.Result("p99 \"read\"", 12.5, 30, "naive", "ms", false, "a note\twith a tab",
           null));
 
@@ -34,7 +34,8 @@ class BenchTest {
     String json = Files.readString(file);
     assertThat(json).contains("{\"name\":\"get 1kB, 1 thr\",\"larder\":27640,\"peer\":14040,"
         + "\"peerName\":\"Lettuce (raw)\",\"unit\":\"ops/s\",\"ratio\":1.9,\"ratioQ1\":1.8,"
-        + "\"ratioQ3\":2.05,\"pairedRounds\":10,\"ratioOfMedians\":1.969}");
+        + "\"ratioQ3\":2.05,\"pairedRounds\":10,\"ratioOfMedians\":1.969,"
+        + "\"cpuRatio\":1.25}");
     assertThat(json).contains("{\"name\":\"p99 \\\"read\\\"\",\"larder\":12.5,\"peer\":30,"
         + "\"peerName\":\"naive\",\"unit\":\"ms\",\"ratio\":2.4}");
   }

@@ -125,6 +125,24 @@ class HarnessTest {
   }
 
   @Test
+  void windowsMeasuredOnThreadsCarryTheirCpuTimePerCall() throws Exception {
+    Map<String, Harness.Work> contenders = new LinkedHashMap<>();
+    long[] sink = new long[1];
+    contenders.put("larder", random -> sink[0] += random.nextLong());
+    contenders.put("peer", random -> sink[0] += random.nextLong());
+    Map<String, Double> m = Harness.throughput(new Harness.Settings(3, 20, true), 1, contenders);
+    Harness.Spread s = Harness.spread(m.get("larder"), m.get("peer"), true);
+    assertThat(s.rounds()).isEqualTo(3);
+    assertThat(s.cpuRatio()).isPositive().isFinite();
+    // work measured otherwise (an outside program) has no CPU time per call
+    Map<String, Harness.Timed<RuntimeException>> outside = new LinkedHashMap<>();
+    outside.put("larder", rates(1, 2, 2, 2));
+    outside.put("peer", rates(1, 4, 4, 4));
+    Map<String, Double> o = Harness.rounds(new Harness.Settings(3, 20, true), outside);
+    assertThat(Harness.spread(o.get("larder"), o.get("peer"), true).cpuRatio()).isNaN();
+  }
+
+  @Test
   void quantilesInterpolateBetweenNeighbours() {
     double[] sorted = {1, 2, 3, 4};
     assertThat(Harness.quantile(sorted, 0.5)).isEqualTo(2.5);
