@@ -124,26 +124,20 @@ final class Harness {
         || l.rates().length != p.rates().length) {
       return null;
     }
-    double[] ratios = new double[l.rates().length];
-    int n = 0;
-    for (int i = 0; i < ratios.length; i++) {
-      double a = l.rates()[i];
-      double b = p.rates()[i];
-      if (a > 0 && b > 0 && Double.isFinite(a) && Double.isFinite(b)) {
-        ratios[n++] = higherIsBetter ? a / b : b / a;
-      }
-    }
-    if (n == 0) {
+    double[] ratios = pairedRatios(l.rates(), p.rates(), higherIsBetter);
+    if (ratios.length == 0) {
       return null;
     }
-    double[] sorted = Arrays.copyOf(ratios, n);
-    Arrays.sort(sorted);
-    return new Spread(quantile(sorted, 0.5), quantile(sorted, 0.25), quantile(sorted, 0.75), n,
-        pairedMedian(p.cpuPerCall(), l.cpuPerCall(), higherIsBetter));
+    double[] cpu = pairedRatios(p.cpuPerCall(), l.cpuPerCall(), higherIsBetter);
+    return new Spread(quantile(ratios, 0.5), quantile(ratios, 0.25), quantile(ratios, 0.75),
+        ratios.length, cpu.length == 0 ? Double.NaN : quantile(cpu, 0.5));
   }
 
-  /** The median of {@code a[i] / b[i]} (or {@code b[i] / a[i]}) over rounds where both are. */
-  private static double pairedMedian(double[] a, double[] b, boolean aOverB) {
+  /**
+   * The ratios {@code a[i] / b[i]} (or {@code b[i] / a[i]}), sorted, of the rounds in which
+   * both values are positive and finite.
+   */
+  private static double[] pairedRatios(double[] a, double[] b, boolean aOverB) {
     double[] ratios = new double[a.length];
     int n = 0;
     for (int i = 0; i < a.length; i++) {
@@ -151,12 +145,9 @@ final class Harness {
         ratios[n++] = aOverB ? a[i] / b[i] : b[i] / a[i];
       }
     }
-    if (n == 0) {
-      return Double.NaN;
-    }
     double[] sorted = Arrays.copyOf(ratios, n);
     Arrays.sort(sorted);
-    return quantile(sorted, 0.5);
+    return sorted;
   }
 
   /** The {@code q} quantile of sorted values, interpolated linearly between neighbours. */

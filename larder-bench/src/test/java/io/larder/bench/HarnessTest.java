@@ -29,6 +29,14 @@ class HarnessTest {
     return millis -> left.remove();
   }
 
+  /** Larder's and the peer's given rates, measured in one call of {@link Harness#rounds}. */
+  private static Map<String, Double> larderAndPeer(double[] larder, double[] peer) {
+    Map<String, Harness.Timed<RuntimeException>> contenders = new LinkedHashMap<>();
+    contenders.put("larder", rates(larder));
+    contenders.put("peer", rates(peer));
+    return Harness.rounds(ROUNDS, contenders);
+  }
+
   @Test
   void ratioIsTheMedianOfPerRoundRatiosNotTheRatioOfMedians() {
     // the machine halves both sides' speed in rounds 3 and 4: per round, Larder is 0.8 × the
@@ -48,11 +56,9 @@ class HarnessTest {
 
   @Test
   void pairsEachRoundsWindowsAndGivesTheirQuartiles() {
-    Map<String, Harness.Timed<RuntimeException>> contenders = new LinkedHashMap<>();
-    // rounds' ratios: 1.0, 2.0, 0.5, 4.0, 1.5; their ratio of medians would be 3 / 2 = 1.5
-    contenders.put("larder", rates(9, 1, 2, 3, 4, 6));
-    contenders.put("peer", rates(9, 1, 1, 6, 1, 4));
-    Map<String, Double> m = Harness.rounds(ROUNDS, contenders);
+    // rounds' ratios: 1.0, 2.0, 0.5, 4.0, 1.5; the ratio of their medians is 3 / 1
+    Map<String, Double> m = larderAndPeer(new double[] {9, 1, 2, 3, 4, 6},
+        new double[] {9, 1, 1, 6, 1, 4});
 
     Suite.Result rate = Suite.Result.rate("r", m.get("larder"), m.get("peer"), "p", "ops/s");
     assertThat(rate.ratio()).isEqualTo(1.5);
@@ -69,13 +75,10 @@ class HarnessTest {
 
   @Test
   void valuesThatAreNotMediansOfOneMeasurementAreNotPaired() {
-    Map<String, Harness.Timed<RuntimeException>> one = new LinkedHashMap<>();
-    one.put("larder", rates(1, 2, 2, 2, 2, 2));
-    one.put("peer", rates(1, 4, 4, 4, 4, 4));
-    Map<String, Double> a = Harness.rounds(ROUNDS, one);
-    Map<String, Harness.Timed<RuntimeException>> other = new LinkedHashMap<>();
-    other.put("peer", rates(1, 5, 5, 5, 5, 5));
-    Map<String, Double> b = Harness.rounds(ROUNDS, other);
+    Map<String, Double> a = larderAndPeer(new double[] {1, 2, 2, 2, 2, 2},
+        new double[] {1, 4, 4, 4, 4, 4});
+    Map<String, Double> b = larderAndPeer(new double[] {1, 5, 5, 5, 5, 5},
+        new double[] {1, 5, 5, 5, 5, 5});
 
     // from two measurements: their rounds are not the same rounds
     Suite.Result across = Suite.Result.rate("x", a.get("larder"), b.get("peer"), "p", "ops/s");
@@ -96,10 +99,8 @@ class HarnessTest {
 
   @Test
   void roundsWithAZeroRateAreLeftOutOfThePairs() {
-    Map<String, Harness.Timed<RuntimeException>> contenders = new LinkedHashMap<>();
-    contenders.put("larder", rates(1, 2, 0, 2, 2, 2));
-    contenders.put("peer", rates(1, 4, 4, 4, 0, 4));
-    Map<String, Double> m = Harness.rounds(ROUNDS, contenders);
+    Map<String, Double> m = larderAndPeer(new double[] {1, 2, 0, 2, 2, 2},
+        new double[] {1, 4, 4, 4, 0, 4});
     Harness.Spread s = Harness.spread(m.get("larder"), m.get("peer"), true);
     assertThat(s).isEqualTo(new Harness.Spread(0.5, 0.5, 0.5, 3));
   }
@@ -135,10 +136,8 @@ class HarnessTest {
     assertThat(s.rounds()).isEqualTo(3);
     assertThat(s.cpuRatio()).isPositive().isFinite();
     // work measured otherwise (an outside program) has no CPU time per call
-    Map<String, Harness.Timed<RuntimeException>> outside = new LinkedHashMap<>();
-    outside.put("larder", rates(1, 2, 2, 2));
-    outside.put("peer", rates(1, 4, 4, 4));
-    Map<String, Double> o = Harness.rounds(new Harness.Settings(3, 20, true), outside);
+    Map<String, Double> o = larderAndPeer(new double[] {1, 2, 2, 2, 2, 2},
+        new double[] {1, 4, 4, 4, 4, 4});
     assertThat(Harness.spread(o.get("larder"), o.get("peer"), true).cpuRatio()).isNaN();
   }
 
