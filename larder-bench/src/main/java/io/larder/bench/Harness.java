@@ -114,8 +114,8 @@ final class Harness {
    * ({@code larder / peer} per round, or {@code peer / larder} when lower is better), or
    * {@code null} when either value is not such a median (then the caller's ratio is the ratio of
    * the two values). Rounds in which either rate is zero or not finite are left out. Its
-   * {@code cpuRatio} is the median of the per-round ratios of CPU time per call, peer ÷ Larder
-   * (Larder ÷ peer for a cost), or {@code NaN} when no round measured both.
+   * {@code cpuRatio} is the median of the per-round ratios of CPU time per call, peer ÷ Larder,
+   * for rates; {@code NaN} for a cost, or when no round measured both.
    */
   static Spread spread(Double larder, Double peer, boolean higherIsBetter) {
     Rounds l = larder == null ? null : MEASURED.get(larder);
@@ -128,7 +128,9 @@ final class Harness {
     if (ratios.length == 0) {
       return null;
     }
-    double[] cpu = pairedRatios(p.cpuPerCall(), l.cpuPerCall(), higherIsBetter);
+    // CPU per call means something beside a rate of calls only; a cost has none
+    double[] cpu = higherIsBetter ? pairedRatios(p.cpuPerCall(), l.cpuPerCall(), true)
+        : new double[0];
     return new Spread(quantile(ratios, 0.5), quantile(ratios, 0.25), quantile(ratios, 0.75),
         ratios.length, cpu.length == 0 ? Double.NaN : quantile(cpu, 0.5));
   }

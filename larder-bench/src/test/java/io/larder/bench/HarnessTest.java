@@ -135,6 +135,7 @@ class HarnessTest {
     Harness.Spread s = Harness.spread(m.get("larder"), m.get("peer"), true);
     assertThat(s.rounds()).isEqualTo(3);
     assertThat(s.cpuRatio()).isPositive().isFinite();
+    assertThat(Harness.spread(m.get("larder"), m.get("peer"), false).cpuRatio()).isNaN();
     // work measured otherwise (an outside program) has no CPU time per call
     Map<String, Double> o = larderAndPeer(new double[] {1, 2, 2, 2, 2, 2},
         new double[] {1, 4, 4, 4, 4, 4});
