@@ -47,8 +47,9 @@ final class MemorySuite implements Suite {
   private static final long MAX_BYTES = 10L << 20;
   /**
    * How many times as long as other suites' a full run of this suite measures (its windows are
-   * as long, its rounds this many times as many: 18 of 500 ms by default, 9 of 1 s until
-   * 2026-12-05), so that the median is not moved by the few windows that a long collection or a
+   * as long, its rounds about this many times as many, made odd (see
+   * {@link Harness.Settings#fullRun}): 19 of 500 ms by default, 9 of 1 s until 2026-12-05), so
+   * that the median is not moved by the few windows that a long collection or a
    * neighbour's burst slowed.
    */
   static final double LONGER = 1.8;
@@ -255,7 +256,8 @@ final class MemorySuite implements Suite {
     if (settings.quick()) {
       return Harness.throughput(settings, threads, contenders);
     }
-    Harness.Settings more = new Harness.Settings((int) Math.round(LONGER * settings.rounds()),
+    int rounds = (int) Math.round(LONGER * settings.rounds());
+    Harness.Settings more = new Harness.Settings(rounds % 2 == 0 ? rounds - 1 : rounds,
         settings.millis(), false);
     Map<String, Harness.Timed<InterruptedException>> timed = new LinkedHashMap<>();
     contenders.forEach((name, work) -> timed.put(name, millis -> {

@@ -98,6 +98,27 @@ class HarnessTest {
   }
 
   @Test
+  void thePairedRatioOfAOverBIsTheInverseOfBOverAOnAFullRunsRoundCount() {
+    // per-round ratios alternate 0.8 and 1.25: with an even count, the mean of the two middle
+    // ratios (1.025) would make both sides win
+    int n = Harness.Settings.fullRun().rounds();
+    assertThat(n % 2).isEqualTo(1);
+    double[] a = new double[n + 1];
+    double[] b = new double[n + 1];
+    for (int i = 0; i <= n; i++) {
+      a[i] = i % 2 == 0 ? 80 : 125;
+      b[i] = 100;
+    }
+    Map<String, Harness.Timed<RuntimeException>> contenders = new LinkedHashMap<>();
+    contenders.put("a", rates(a));
+    contenders.put("b", rates(b));
+    Map<String, Double> m = Harness.rounds(new Harness.Settings(n, 1, true), contenders);
+    double aOverB = Harness.spread(m.get("a"), m.get("b"), true).median();
+    double bOverA = Harness.spread(m.get("b"), m.get("a"), true).median();
+    assertThat(aOverB * bOverA).isCloseTo(1.0, within(1e-12));
+  }
+
+  @Test
   void roundsWithAZeroRateAreLeftOutOfThePairs() {
     Map<String, Double> m = larderAndPeer(new double[] {1, 2, 0, 2, 2, 2},
         new double[] {1, 4, 4, 4, 0, 4});
