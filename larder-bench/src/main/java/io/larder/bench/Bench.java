@@ -126,7 +126,6 @@ public final class Bench {
       throws Exception {
     long t0 = System.nanoTime();
     Harness.CHECKED_READS.reset();
-    Harness.forget();
     Suite suite = SUITES.get(name);
     List<Suite.Result> results = suite.run(settings);
     print(name, results, (System.nanoTime() - t0) / 1e9);

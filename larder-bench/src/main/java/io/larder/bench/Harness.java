@@ -4,10 +4,10 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,17 +19,16 @@ import java.util.concurrent.atomic.LongAdder;
  * all alike. The first round warms up (each contender for at least a second in a full run, long
  * enough for C2 to compile its path) and is not counted; the result is the median per contender.
  *
- * <p><b>Ratios are paired by round.</b> The rate of each contender in each counted round is
- * kept beside the median that {@link #rounds} returns, keyed by that median's own {@code Double}
- * object. When a suite builds its {@link Suite.Result} from two medians of one measurement,
- * exactly as returned ({@code Result.rate(name, m.get("larder"), m.get("peer"), ...)}), the
- * result's ratio is the median of the per-round ratios (Larder's window ÷ the peer's window of
- * the same round, or the inverse for costs) and its {@link Spread} gives their quartiles; two
- * windows of one round are seconds apart, so a neighbour's burst or a slow stretch of the
- * machine moves both alike and falls out of their ratio, where the ratio of two medians drawn
- * from different rounds keeps it. A ratio built from anything else (a rate computed from a
- * median, two measurements) is the ratio of the two values, with no spread. Every suite goes
- * through the same path, so no contender is favoured.
+ * <p><b>Ratios are paired by round.</b> {@link #rounds} returns a {@link Measurement}: the
+ * rate of each contender in each counted round. A suite builds the {@link Suite.Result} of two
+ * contenders from it ({@code m.rate(name, "larder", "peer", ...)}), whose ratio is the median
+ * of the per-round ratios (Larder's window ÷ the peer's window of the same round, or the
+ * inverse for costs) and whose {@link Spread} gives their quartiles; two windows of one round
+ * are seconds apart, so a neighbour's burst or a slow stretch of the machine moves both alike
+ * and falls out of their ratio, where the ratio of two medians drawn from different rounds
+ * keeps it. A result built from values that are not medians of one measurement (a hit ratio, a
+ * count, two measurements) has no spread, and its ratio is that of the two values. Every suite
+ * goes through the same path, so no contender is favoured.
  *
  * <p>Beside it, for information, a paired ratio of the <b>process CPU time per call</b> (all
  * of this JVM's threads: the callers, a client's I/O threads, the collector and the JIT; not a
@@ -89,52 +88,102 @@ final class Harness {
     }
   }
 
-  /**
-   * The per-round rates behind a median returned by {@link #rounds}, and the process CPU
-   * nanoseconds per call in the same windows ({@code NaN} where not measured by
-   * {@link #measure}).
-   */
-  private record Rounds(Object measurement, double[] rates, double[] cpuPerCall) {}
-
   /** The process CPU nanoseconds per call of the last {@link #measure} on this thread. */
   private static final ThreadLocal<Double> CPU_PER_CALL = new ThreadLocal<>();
 
   /**
-   * The per-round rates behind each median {@link #rounds} returned since {@link #forget}, by
-   * the identity of the median's {@code Double} (never by its value: two medians may be equal).
+   * The rate of each contender in each counted round of one interleaved measurement, and the
+   * process CPU nanoseconds per call in the same windows ({@code NaN} where not measured by
+   * {@link #measure}); it builds the paired {@link Suite.Result} of two of its contenders.
    */
-  private static final Map<Double, Rounds> MEASURED =
-      Collections.synchronizedMap(new IdentityHashMap<>());
+  static final class Measurement {
+    private final Map<String, double[]> rates;
+    private final Map<String, double[]> cpuPerCall;
 
-  /** Drops the per-round rates kept so far; {@link Bench} calls it before each suite. */
-  static void forget() {
-    MEASURED.clear();
+    /** Per-round rates and CPU nanoseconds per call, by contender, in the same rounds. */
+    Measurement(Map<String, double[]> rates, Map<String, double[]> cpuPerCall) {
+      this.rates = rates;
+      this.cpuPerCall = cpuPerCall;
+    }
+
+    /** The contenders, in the order they were given. */
+    Set<String> contenders() {
+      return Collections.unmodifiableSet(rates.keySet());
+    }
+
+    /** A contender's rate in each counted round; fails naming a contender not measured. */
+    double[] rates(String contender) {
+      return known(rates, contender).clone();
+    }
+
+    /** A contender's median rate; fails naming a contender not measured. */
+    double median(String contender) {
+      return Harness.median(known(rates, contender));
+    }
+
+    /** The median rate of each contender, in the order they were given. */
+    Map<String, Double> medians() {
+      Map<String, Double> medians = new LinkedHashMap<>();
+      rates.forEach((c, r) -> medians.put(c, Harness.median(r)));
+      return medians;
+    }
+
+    /** Larder's rate (higher is better) beside a peer's, paired by round. */
+    Suite.Result rate(String name, String larder, String peer, String peerName, String unit) {
+      return result(name, larder, peer, peerName, unit, true, "");
+    }
+
+    /** Larder's cost (lower is better) beside a peer's, paired by round. */
+    Suite.Result cost(String name, String larder, String peer, String peerName, String unit) {
+      return result(name, larder, peer, peerName, unit, false, "");
+    }
+
+    /**
+     * The result of two contenders: their medians, and the {@link Spread} of their per-round
+     * ratios, with the paired ratio of CPU time per call (peer ÷ Larder) for a rate.
+     */
+    Suite.Result result(String name, String larder, String peer, String peerName, String unit,
+        boolean higherIsBetter, String note) {
+      double[] l = known(rates, larder);
+      double[] p = known(rates, peer);
+      Spread spread = spread(l, p, higherIsBetter);
+      if (spread != null && higherIsBetter) {
+        // CPU per call means something beside a rate of calls only; a cost has none
+        double[] cpu = pairedRatios(cpuPerCall.get(peer), cpuPerCall.get(larder), true);
+        spread = new Spread(spread.median(), spread.q1(), spread.q3(), spread.rounds(),
+            cpu.length == 0 ? Double.NaN : quantile(cpu, 0.5));
+      }
+      return new Suite.Result(name, Harness.median(l), Harness.median(p), peerName, unit,
+          higherIsBetter, note, spread);
+    }
+
+    private static double[] known(Map<String, double[]> byContender, String contender) {
+      double[] values = byContender.get(contender);
+      if (values == null) {
+        throw new IllegalArgumentException("no contender named \"" + contender
+            + "\" in this measurement; its contenders are " + byContender.keySet());
+      }
+      return values;
+    }
   }
 
   /**
-   * The spread of the per-round ratios of two medians returned by one call of {@link #rounds}
-   * ({@code larder / peer} per round, or {@code peer / larder} when lower is better), or
-   * {@code null} when either value is not such a median (then the caller's ratio is the ratio of
-   * the two values). Rounds in which either rate is zero or not finite are left out. Its
-   * {@code cpuRatio} is the median of the per-round ratios of CPU time per call, peer ÷ Larder,
-   * for rates; {@code NaN} for a cost, or when no round measured both.
+   * The spread of the per-round ratios of two contenders measured in the same rounds
+   * ({@code larder[i] / peer[i]}, or {@code peer[i] / larder[i]} when lower is better), with no
+   * CPU ratio; {@code null} when no round has both rates. Rounds in which either rate is zero
+   * or not finite are left out.
    */
-  static Spread spread(Double larder, Double peer, boolean higherIsBetter) {
-    Rounds l = larder == null ? null : MEASURED.get(larder);
-    Rounds p = peer == null ? null : MEASURED.get(peer);
-    if (l == null || p == null || l == p || l.measurement() != p.measurement()
-        || l.rates().length != p.rates().length) {
-      return null;
+  static Spread spread(double[] larder, double[] peer, boolean higherIsBetter) {
+    if (larder.length != peer.length) {
+      throw new IllegalArgumentException("rates of " + larder.length + " and " + peer.length
+          + " rounds are not the same rounds");
     }
-    double[] ratios = pairedRatios(l.rates(), p.rates(), higherIsBetter);
+    double[] ratios = pairedRatios(larder, peer, higherIsBetter);
     if (ratios.length == 0) {
       return null;
     }
-    // CPU per call means something beside a rate of calls only; a cost has none
-    double[] cpu = higherIsBetter ? pairedRatios(p.cpuPerCall(), l.cpuPerCall(), true)
-        : new double[0];
     return new Spread(quantile(ratios, 0.5), quantile(ratios, 0.25), quantile(ratios, 0.75),
-        ratios.length, cpu.length == 0 ? Double.NaN : quantile(cpu, 0.5));
+        ratios.length);
   }
 
   /**
@@ -165,9 +214,9 @@ final class Harness {
   /**
    * Measures each named work at {@code threads} threads, interleaved in rounds.
    *
-   * @return the median calls per second of each contender, by name, in the given order
+   * @return the calls per second of each contender in each counted round
    */
-  static Map<String, Double> throughput(Settings settings, int threads,
+  static Measurement throughput(Settings settings, int threads,
       Map<String, Work> contenders) throws InterruptedException {
     Map<String, Timed<InterruptedException>> timed = new LinkedHashMap<>();
     contenders.forEach((name, work) -> timed.put(name, millis -> measure(work, threads, millis)));
@@ -183,42 +232,41 @@ final class Harness {
   /**
    * Measures each contender once per round, in an order that rotates from round to round; the
    * first round warms up (a window of {@link Settings#warmUpMillis} each) and is not counted.
-   * For work measured other than by {@link #measure}, such as an outside program. Each median
-   * returned keeps its per-round rates for {@link #spread} (see the class comment).
+   * For work measured other than by {@link #measure}, such as an outside program.
    *
-   * @return the median rate of each contender, by name, in the given order
+   * @return the rate of each contender in each counted round
    */
-  static <E extends Exception> Map<String, Double> rounds(Settings settings,
+  static <E extends Exception> Measurement rounds(Settings settings,
       Map<String, Timed<E>> contenders) throws E {
     List<String> names = new ArrayList<>(contenders.keySet());
-    Map<String, List<Double>> samples = new LinkedHashMap<>();
+    Map<String, double[]> rates = new LinkedHashMap<>();
     Map<String, double[]> cpu = new LinkedHashMap<>();
     names.forEach(n -> {
-      samples.put(n, new ArrayList<>());
+      rates.put(n, new double[settings.rounds()]);
       cpu.put(n, new double[settings.rounds()]);
     });
     for (int round = -1; round < settings.rounds(); round++) { // round -1 warms up
-      for (int i = 0; i < names.size(); i++) {
-        String name = names.get(Math.floorMod(i + round, names.size()));
+      for (String name : order(names, round)) {
         CPU_PER_CALL.remove();
         double perSecond = contenders.get(name)
             .perSecond(round < 0 ? settings.warmUpMillis() : settings.millis());
         Double cpuPerCall = CPU_PER_CALL.get();
         if (round >= 0) {
-          samples.get(name).add(perSecond);
+          rates.get(name)[round] = perSecond;
           cpu.get(name)[round] = cpuPerCall == null ? Double.NaN : cpuPerCall;
         }
       }
     }
-    Object measurement = new Object();
-    Map<String, Double> medians = new LinkedHashMap<>();
-    samples.forEach((n, s) -> {
-      Double median = median(s); // one box, the key of its rounds
-      MEASURED.put(median, new Rounds(measurement,
-          s.stream().mapToDouble(Double::doubleValue).toArray(), cpu.get(n)));
-      medians.put(n, median);
-    });
-    return medians;
+    return new Measurement(rates, cpu);
+  }
+
+  /** The contenders in the order of one round: rotated by the round (-1 warms up). */
+  static List<String> order(List<String> names, int round) {
+    List<String> order = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      order.add(names.get(Math.floorMod(i + round, names.size())));
+    }
+    return order;
   }
 
   /**
@@ -272,7 +320,13 @@ final class Harness {
   }
 
   static double median(List<Double> values) {
-    double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return median(values.stream().mapToDouble(Double::doubleValue).toArray());
+  }
+
+  /** The median of the values (the mean of the middle two for an even count). */
+  static double median(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
     int n = v.length;
     return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   }

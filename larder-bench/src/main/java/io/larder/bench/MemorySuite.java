@@ -85,15 +85,15 @@ final class MemorySuite implements Suite {
         copied.put(keys[k], values[k].clone());
       }
       for (int threads : new int[] {1, 16}) {
-        Map<String, Double> m = gets(settings, threads, keys, zipf,
+        Harness.Measurement m = gets(settings, threads, keys, zipf,
             k -> cache.get(k, byte[].class), caffeine::getIfPresent, k -> {
               byte[] found = caffeine.getIfPresent(k);
               return found == null ? null : found.clone();
             }, MemorySuite::requireStamp);
-        results.add(Result.rate("zipf get 100B, " + threads + " thr", m.get("larder"),
-            m.get("caffeine"), "Caffeine (raw)", "ops/s"));
-        results.add(Result.rate("zipf get 100B vs copying Caffeine, " + threads + " thr",
-            m.get("larder"), m.get(COPYING), "Caffeine (raw) + copy", "ops/s"));
+        results.add(m.rate("zipf get 100B, " + threads + " thr", "larder",
+            "caffeine", "Caffeine (raw)", "ops/s"));
+        results.add(m.rate("zipf get 100B vs copying Caffeine, " + threads + " thr",
+            "larder", COPYING, "Caffeine (raw) + copy", "ops/s"));
         Map<String, Harness.Work> puts = new LinkedHashMap<>();
         puts.put("larder", r -> {
           int k = zipf[r.nextInt(SAMPLES)];
@@ -108,10 +108,10 @@ final class MemorySuite implements Suite {
           copied.put(keys[k], values[k].clone());
         });
         m = throughput(settings, threads, puts);
-        results.add(Result.rate("zipf put 100B, " + threads + " thr", m.get("larder"),
-            m.get("caffeine"), "Caffeine (raw)", "ops/s"));
-        results.add(Result.rate("zipf put 100B vs copying Caffeine, " + threads + " thr",
-            m.get("larder"), m.get(COPYING), "Caffeine (raw) + copy", "ops/s"));
+        results.add(m.rate("zipf put 100B, " + threads + " thr", "larder",
+            "caffeine", "Caffeine (raw)", "ops/s"));
+        results.add(m.rate("zipf put 100B vs copying Caffeine, " + threads + " thr",
+            "larder", COPYING, "Caffeine (raw) + copy", "ops/s"));
       }
       results.addAll(strings(settings, keys, zipf));
     }
@@ -145,11 +145,11 @@ final class MemorySuite implements Suite {
         caffeine.put(keys[k], values[k]);
       }
       for (int threads : new int[] {1, 16}) {
-        Map<String, Double> m = gets(settings, threads, keys, zipf,
+        Harness.Measurement m = gets(settings, threads, keys, zipf,
             k -> cache.get(k, String.class), caffeine::getIfPresent, null,
             (found, k) -> requireSame(found, values[k]));
-        results.add(Result.rate("zipf get 100-char String, " + threads + " thr",
-            m.get("larder"), m.get("caffeine"), "Caffeine (raw)", "ops/s"));
+        results.add(m.rate("zipf get 100-char String, " + threads + " thr",
+            "larder", "caffeine", "Caffeine (raw)", "ops/s"));
       }
     }
     return results;
@@ -195,7 +195,7 @@ final class MemorySuite implements Suite {
    * ({@link #COPYING}) when {@code copying} is not {@code null}; every hit is checked, a miss is
    * a valid result (the caches hold half the keys), and each must hit a quarter of its reads.
    */
-  private static <T> Map<String, Double> gets(Harness.Settings settings, int threads,
+  private static <T> Harness.Measurement gets(Harness.Settings settings, int threads,
       String[] keys, int[] zipf, Function<String, T> larder, Function<String, T> caffeine,
       Function<String, T> copying, Check<T> checkHit) throws Exception {
     Map<String, Harness.Work> gets = new LinkedHashMap<>();
@@ -234,7 +234,7 @@ final class MemorySuite implements Suite {
         copyingCounts[1].increment();
       });
     }
-    Map<String, Double> m = throughput(settings, threads, gets);
+    Harness.Measurement m = throughput(settings, threads, gets);
     if (copying != null) {
       requireHitRatio(COPYING, copyingCounts[0], copyingCounts[1]);
     }
@@ -251,7 +251,7 @@ final class MemorySuite implements Suite {
    * Caffeine almost never) does not land in the next contender's window, and each window holds
    * the collections of its own allocation only. A quick run is a smoke test and does neither.
    */
-  private static Map<String, Double> throughput(Harness.Settings settings, int threads,
+  private static Harness.Measurement throughput(Harness.Settings settings, int threads,
       Map<String, Harness.Work> contenders) throws InterruptedException {
     if (settings.quick()) {
       return Harness.throughput(settings, threads, contenders);

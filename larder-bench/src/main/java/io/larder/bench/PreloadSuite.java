@@ -172,11 +172,11 @@ final class PreloadSuite implements Suite {
       }
     });
     contenders.put("raw", raw);
-    Map<String, Double> m = throughput(settings, contenders);
+    Harness.Measurement m = throughput(settings, contenders);
     return List.of(
-        Result.rate(store + " page: preload vs per-key gets", m.get("preload"), m.get("perKey"),
+        m.rate(store + " page: preload vs per-key gets", "preload", "perKey",
             "Larder, 100 per-key gets", "pages/s"),
-        Result.rate(store + " page: preload vs raw bulk", m.get("preload"), m.get("raw"),
+        m.rate(store + " page: preload vs raw bulk", "preload", "raw",
             rawName, "pages/s"),
         Result.cost(store + " page: preload vs raw bulk, alloc",
             allocatedPerPage(settings, contenders.get("preload")),
@@ -193,7 +193,7 @@ final class PreloadSuite implements Suite {
    * in the heap is not collected in one contender's window. A quick run is a smoke test and
    * does neither.
    */
-  private static Map<String, Double> throughput(Harness.Settings settings,
+  private static Harness.Measurement throughput(Harness.Settings settings,
       Map<String, Harness.Work> contenders) throws InterruptedException {
     if (settings.quick()) {
       return Harness.throughput(settings, 1, contenders);
