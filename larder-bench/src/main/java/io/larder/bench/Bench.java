@@ -139,7 +139,11 @@ public final class Bench {
 
   /**
    * Runs one suite in a JVM of its own, with this JVM's flags and class path, its output going
-   * where this JVM's goes, and reads back its results.
+   * where this JVM's goes, and reads back its results. The options this JVM took from
+   * {@code JAVA_TOOL_OPTIONS} and {@code JDK_JAVA_OPTIONS} are among its flags, so the fork
+   * gets them from there and not again from those variables; a debugger's agent is not passed
+   * on (it would fail to load twice, or its port is taken): debug a suite with
+   * {@code --no-fork}.
    *
    * @throws IllegalStateException if the suite's JVM fails (its error is in the output)
    */
@@ -149,14 +153,18 @@ public final class Bench {
     try {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+      command.addAll(forkFlags(ManagementFactory.getRuntimeMXBean().getInputArguments()));
       command.addAll(List.of("-cp", System.getProperty("java.class.path"),
           Bench.class.getName(), name, FORK, results.toString()));
       if (quick) {
         command.add("--quick");
       }
       System.out.flush();
-      Process process = new ProcessBuilder(command).inheritIO().start();
+      ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+      // their options are in this JVM's flags, copied above: applied again they would be twice
+      builder.environment().remove("JAVA_TOOL_OPTIONS");
+      builder.environment().remove("JDK_JAVA_OPTIONS");
+      Process process = builder.start();
       Thread reaper = new Thread(process::destroy, "larder-bench-fork-reaper");
       Runtime.getRuntime().addShutdownHook(reaper); // the fork ends with this JVM
       int exit;
@@ -176,6 +184,18 @@ public final class Bench {
     } finally {
       Files.deleteIfExists(results);
     }
+  }
+
+  /** This JVM's flags for a fork: all of them but a debugger's agent (see {@link #runForked}). */
+  static List<String> forkFlags(List<String> flags) {
+    List<String> kept = new ArrayList<>();
+    for (String flag : flags) {
+      if (!flag.startsWith("-agentlib:jdwp") && !flag.startsWith("-Xrunjdwp")
+          && !flag.equals("-Xdebug")) {
+        kept.add(flag);
+      }
+    }
+    return kept;
   }
 
   /** Writes a fork's results for {@link #readResults}. */

@@ -26,6 +26,15 @@ class BenchTest {
   }
 
   @Test
+  void aForkGetsThisJvmsFlagsButADebuggersAgent() {
+    assertThat(Bench.forkFlags(List.of("-Xmx1g", "-agentlib:jdwp=transport=dt_socket,address=5005",
+        "-Djava.util.logging.SimpleFormatter.format=%5$s%n", "-Xdebug",
+        "-Xrunjdwp:transport=dt_socket", "-XX:+UseG1GC")))
+        .containsExactly("-Xmx1g", "-Djava.util.logging.SimpleFormatter.format=%5$s%n",
+            "-XX:+UseG1GC");
+  }
+
+  @Test
   void jsonKeepsItsFieldsAndAddsTheSpreadWhenPaired(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("out/bench.json");
     Map<String, List<Suite.Result>> all = new LinkedHashMap<>();
