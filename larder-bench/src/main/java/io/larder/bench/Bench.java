@@ -101,7 +101,8 @@ public final class Bench {
         usage(FORK + " runs one suite");
       }
       writeResults(forkResults, runHere(names.get(0), settings));
-      return;
+      // a thread a suite left running must not keep its JVM, and the run, waiting
+      System.exit(0);
     }
     System.out.printf(Locale.ROOT, "larder bench %s: %d rounds of %d ms per measurement (+1"
         + " warm-up round of %d ms), each suite in %s, %d cores, Java %s%n",
@@ -204,13 +205,13 @@ public final class Bench {
         new BufferedOutputStream(Files.newOutputStream(file)))) {
       out.writeInt(results.size());
       for (Suite.Result r : results) {
-        out.writeUTF(r.name());
+        writeString(out, r.name());
         out.writeDouble(r.larder());
         out.writeDouble(r.peer());
-        out.writeUTF(r.peerName());
-        out.writeUTF(r.unit());
+        writeString(out, r.peerName());
+        writeString(out, r.unit());
         out.writeBoolean(r.higherIsBetter());
-        out.writeUTF(r.note());
+        writeString(out, r.note());
         Harness.Spread s = r.spread();
         out.writeBoolean(s != null);
         if (s != null) {
@@ -224,6 +225,19 @@ public final class Bench {
     }
   }
 
+  /** A string as its length in UTF-8 bytes and those bytes (no 64 kB limit, as writeUTF has). */
+  private static void writeString(DataOutputStream out, String s) throws IOException {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(bytes.length);
+    out.write(bytes);
+  }
+
+  private static String readString(DataInputStream in) throws IOException {
+    byte[] bytes = new byte[in.readInt()];
+    in.readFully(bytes);
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
   /** Reads what {@link #writeResults} wrote. */
   static List<Suite.Result> readResults(Path file) throws IOException {
     try (DataInputStream in = new DataInputStream(
@@ -231,13 +245,13 @@ public final class Bench {
       int count = in.readInt();
       List<Suite.Result> results = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
-        String name = in.readUTF();
+        String name = readString(in);
         double larder = in.readDouble();
         double peer = in.readDouble();
-        String peerName = in.readUTF();
-        String unit = in.readUTF();
+        String peerName = readString(in);
+        String unit = readString(in);
         boolean higherIsBetter = in.readBoolean();
-        String note = in.readUTF();
+        String note = readString(in);
         Harness.Spread spread = in.readBoolean()
             ? new Harness.Spread(in.readDouble(), in.readDouble(), in.readDouble(), in.readInt(),
                 in.readDouble())

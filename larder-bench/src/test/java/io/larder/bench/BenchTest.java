@@ -26,6 +26,15 @@ class BenchTest {
   }
 
   @Test
+  void aNoteOver64kBReadsBackWhole(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("fork.results");
+    List<Suite.Result> big = List.of(new Suite.Result("n", 1, 2, "p", "ops/s", true,
+        "é".repeat(40_000), null));
+    Bench.writeResults(file, big);
+    assertThat(Bench.readResults(file)).isEqualTo(big);
+  }
+
+  @Test
   void aForkGetsThisJvmsFlagsButADebuggersAgent() {
     assertThat(Bench.forkFlags(List.of("-Xmx1g", "-agentlib:jdwp=transport=dt_socket,address=5005",
         "-Djava.util.logging.SimpleFormatter.format=%5$s%n", "-Xdebug",
