@@ -309,16 +309,16 @@ public final class Bench {
             .append(",\"peerName\":").append(quote(r.peerName()))
             .append(",\"unit\":").append(quote(r.unit()))
             .append(",\"ratio\":").append(num(r.ratio()));
+        // added 2026-12-05 on every case, null when not paired (then ratio is the ratio of
+        // the two values; when paired, the median of the per-round ratios)
         Harness.Spread s = r.spread();
-        if (s != null) { // added 2026-12-05; ratio is then the median of the per-round ratios
-          out.append(",\"ratioQ1\":").append(num(s.q1()))
-              .append(",\"ratioQ3\":").append(num(s.q3()))
-              .append(",\"pairedRounds\":").append(s.rounds())
-              .append(",\"ratioOfMedians\":").append(num(r.ratioOfValues()));
-          if (!Double.isNaN(s.cpuRatio())) {
-            out.append(",\"cpuRatio\":").append(num(s.cpuRatio()));
-          }
-        }
+        boolean paired = s != null;
+        out.append(",\"ratioQ1\":").append(paired ? num(s.q1()) : "null")
+            .append(",\"ratioQ3\":").append(paired ? num(s.q3()) : "null")
+            .append(",\"pairedRounds\":").append(paired ? String.valueOf(s.rounds()) : "null")
+            .append(",\"ratioOfMedians\":").append(paired ? num(r.ratioOfValues()) : "null")
+            .append(",\"cpuRatio\":")
+            .append(paired && !Double.isNaN(s.cpuRatio()) ? num(s.cpuRatio()) : "null");
         out.append('}');
         firstCase = false;
       }

@@ -44,7 +44,7 @@ class BenchTest {
   }
 
   @Test
-  void jsonKeepsItsFieldsAndAddsTheSpreadWhenPaired(@TempDir Path dir) throws Exception {
+  void jsonKeepsItsFieldsAndAddsTheSpreadOnEveryCaseNullWhenUnpaired(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("out/bench.json");
     Map<String, List<Suite.Result>> all = new LinkedHashMap<>();
     all.put("redis", RESULTS);
@@ -55,6 +55,8 @@ class BenchTest {
         + "\"ratioQ3\":2.05,\"pairedRounds\":10,\"ratioOfMedians\":1.969,"
         + "\"cpuRatio\":1.25}");
     assertThat(json).contains("{\"name\":\"p99 \\\"read\\\"\",\"larder\":12.5,\"peer\":30,"
-        + "\"peerName\":\"naive\",\"unit\":\"ms\",\"ratio\":2.4}");
+        + "\"peerName\":\"naive\",\"unit\":\"ms\",\"ratio\":2.4,\"ratioQ1\":null,"
+        + "\"ratioQ3\":null,\"pairedRounds\":null,\"ratioOfMedians\":null,"
+        + "\"cpuRatio\":null}");
   }
 }
