@@ -170,8 +170,9 @@ final class Harness {
   /**
    * The spread of the per-round ratios of two contenders measured in the same rounds
    * ({@code larder[i] / peer[i]}, or {@code peer[i] / larder[i]} when lower is better), with no
-   * CPU ratio; {@code null} when no round has both rates. Rounds in which either rate is zero
-   * or not finite are left out.
+   * CPU ratio; {@code null} when no round has a ratio. Only rounds whose ratio is NaN (both
+   * rates zero, or one not measured) are left out: a window in which a contender completed
+   * nothing (a stall) gives a ratio of 0 or infinity, and stays in.
    */
   static Spread spread(double[] larder, double[] peer, boolean higherIsBetter) {
     if (larder.length != peer.length) {
@@ -187,15 +188,16 @@ final class Harness {
   }
 
   /**
-   * The ratios {@code a[i] / b[i]} (or {@code b[i] / a[i]}), sorted, of the rounds in which
-   * both values are positive and finite.
+   * The ratios {@code a[i] / b[i]} (or {@code b[i] / a[i]}), sorted, of the rounds whose ratio
+   * is not NaN.
    */
   private static double[] pairedRatios(double[] a, double[] b, boolean aOverB) {
     double[] ratios = new double[a.length];
     int n = 0;
     for (int i = 0; i < a.length; i++) {
-      if (a[i] > 0 && b[i] > 0 && Double.isFinite(a[i]) && Double.isFinite(b[i])) {
-        ratios[n++] = aOverB ? a[i] / b[i] : b[i] / a[i];
+      double ratio = aOverB ? a[i] / b[i] : b[i] / a[i];
+      if (!Double.isNaN(ratio)) {
+        ratios[n++] = ratio;
       }
     }
     double[] sorted = Arrays.copyOf(ratios, n);
@@ -208,6 +210,9 @@ final class Harness {
     double at = q * (sorted.length - 1);
     int below = (int) Math.floor(at);
     int above = Math.min(below + 1, sorted.length - 1);
+    if (at == below || sorted[above] == sorted[below]) { // no 0 × infinity from a stall's ratio
+      return sorted[below];
+    }
     return sorted[below] + (at - below) * (sorted[above] - sorted[below]);
   }
 

@@ -116,11 +116,14 @@ class HarnessTest {
   }
 
   @Test
-  void roundsWithAZeroRateAreLeftOutOfThePairs() {
-    Harness.Measurement m = larderAndPeer(new double[] {1, 2, 0, 2, 2, 2},
-        new double[] {1, 4, 4, 4, 0, 4});
+  void roundsWithAZeroRateStayInThePairsOnlyNaNIsLeftOut() {
+    // a stall of Larder's (0) and of the peer's (infinity) are kept; 0 ÷ 0 is not a ratio
+    Harness.Measurement m = larderAndPeer(new double[] {1, 2, 0, 2, 2, 0},
+        new double[] {1, 4, 4, 4, 0, 0});
     Harness.Spread s = m.rate("r", "larder", "peer", "p", "ops/s").spread();
-    assertThat(s).isEqualTo(new Harness.Spread(0.5, 0.5, 0.5, 3));
+    assertThat(s).isEqualTo(new Harness.Spread(0.5, 0.375, Double.POSITIVE_INFINITY, 4));
+    assertThat(Harness.spread(new double[] {0, 1, 1}, new double[] {1, 0, 1}, true))
+        .isEqualTo(new Harness.Spread(1.0, 0.5, Double.POSITIVE_INFINITY, 3));
   }
 
   @Test
