@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Measures contenders on the same work, interleaved in rounds: every round runs each contender
- * once, in an order that rotates from round to round, so that drift in the machine's speed hits
- * all alike. The first round warms up (each contender for at least a second in a full run, long
+ * once, in an order that changes from round to round ({@link #order}), so that drift in the
+ * machine's speed hits all alike. The first round warms up (each contender for at least a second in a full run, long
  * enough for C2 to compile its path) and is not counted; the result is the median per contender.
  *
  * <p><b>Ratios are paired by round.</b> {@link #rounds} returns a {@link Measurement}: the
@@ -235,7 +235,7 @@ final class Harness {
   }
 
   /**
-   * Measures each contender once per round, in an order that rotates from round to round; the
+   * Measures each contender once per round, in an order that changes from round to round; the
    * first round warms up (a window of {@link Settings#warmUpMillis} each) and is not counted.
    * For work measured other than by {@link #measure}, such as an outside program.
    *
@@ -265,11 +265,22 @@ final class Harness {
     return new Measurement(rates, cpu);
   }
 
-  /** The contenders in the order of one round: rotated by the round (-1 warms up). */
+  /**
+   * The contenders in the order of one round (-1 warms up): rotated by one every other round,
+   * and reversed on odd rounds. Each contender runs first equally often, and each is followed
+   * by either of its neighbours equally often, so that garbage or heat one contender leaves
+   * falls on no single peer (a rotation alone kept A before B in 2 of 3 rounds of three
+   * contenders). For two contenders the order alternates; for three, every contender follows
+   * each other one equally often over six rounds.
+   */
   static List<String> order(List<String> names, int round) {
     List<String> order = new ArrayList<>();
+    int shift = Math.floorDiv(round, 2);
     for (int i = 0; i < names.size(); i++) {
-      order.add(names.get(Math.floorMod(i + round, names.size())));
+      order.add(names.get(Math.floorMod(i + shift, names.size())));
+    }
+    if (Math.floorMod(round, 2) == 1) {
+      Collections.reverse(order);
     }
     return order;
   }

@@ -139,11 +139,38 @@ class HarnessTest {
       });
     }
     Harness.rounds(new Harness.Settings(2, 500, false), contenders);
-    assertThat(String.join("", order)).isEqualTo("cab" + "abc" + "bca");
+    assertThat(String.join("", order)).isEqualTo("bac" + "abc" + "cba");
     assertThat(windows).containsExactly(1_000L, 1_000L, 1_000L, 500L, 500L, 500L, 500L, 500L,
         500L);
     assertThat(new Harness.Settings(3, 100, true).warmUpMillis()).isEqualTo(100);
     assertThat(new Harness.Settings(3, 2_000, false).warmUpMillis()).isEqualTo(2_000);
+  }
+
+  @Test
+  void noContenderFollowsTheSameOneMostOfTheTime() {
+    List<String> two = List.of("a", "b");
+    assertThat(List.of(Harness.order(two, 0), Harness.order(two, 1), Harness.order(two, 2),
+        Harness.order(two, 3))).containsExactly(two, List.of("b", "a"), List.of("b", "a"), two);
+    for (int n = 3; n <= 5; n++) {
+      List<String> names = List.of("a", "b", "c", "d", "e").subList(0, n);
+      Map<String, Integer> follows = new java.util.TreeMap<>();
+      Map<String, Integer> first = new java.util.TreeMap<>();
+      for (int round = 0; round < 2 * n; round++) {
+        List<String> order = Harness.order(names, round);
+        first.merge(order.get(0), 1, Integer::sum);
+        for (int i = 1; i < n; i++) {
+          follows.merge(order.get(i - 1) + order.get(i), 1, Integer::sum);
+        }
+      }
+      assertThat(first.values()).as("first, %d contenders", n).containsOnly(2);
+      // each contender directly precedes one of its two neighbours as often as the other
+      for (String a : names) {
+        List<Integer> after = follows.entrySet().stream()
+            .filter(e -> e.getKey().startsWith(a)).map(Map.Entry::getValue).toList();
+        assertThat(after).as("after %s, %d contenders", a, n).hasSize(2)
+            .allMatch(c -> c.equals(after.get(0)));
+      }
+    }
   }
 
   @Test
