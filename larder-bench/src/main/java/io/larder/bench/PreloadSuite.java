@@ -186,8 +186,9 @@ final class PreloadSuite implements Suite {
 
   /**
    * Measures as {@link Harness#throughput} does at one thread, more steadily in a full run:
-   * every contender first runs a warm-up window uncounted (so that the JIT has compiled each
-   * one's path before any is counted, whichever the rotation puts first), then
+   * every contender first runs the harness's warm-up window of at least 1 s, uncounted (so
+   * that the JIT has compiled each one's path before any is counted, whichever the order puts
+   * first; until 2026-12-05 a second warm-up ran before it), then
    * {@link #ROUNDS} rounds of windows a twentieth of a suite's measuring time per contender,
    * each round starting after a full collection, so that what earlier pages and suites left
    * in the heap is not collected in one contender's window. A quick run is a smoke test and
@@ -197,9 +198,6 @@ final class PreloadSuite implements Suite {
       Map<String, Harness.Work> contenders) throws InterruptedException {
     if (settings.quick()) {
       return Harness.throughput(settings, 1, contenders);
-    }
-    for (Harness.Work work : contenders.values()) {
-      Harness.measure(work, 1, settings.warmUpMillis());
     }
     Harness.Settings shortRounds =
         new Harness.Settings(rounds(settings), window(settings), false);
