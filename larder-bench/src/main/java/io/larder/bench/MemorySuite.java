@@ -114,6 +114,52 @@ final class MemorySuite implements Suite {
             "larder", COPYING, "Caffeine (raw) + copy", "ops/s"));
       }
       results.addAll(strings(settings, keys, zipf));
+      // last, so that the goal's rows are measured before Larder's code has seen this mode
+      results.addAll(byReference(settings, keys, zipf, values, caffeine));
+    }
+    return results;
+  }
+
+  /**
+   * For information (issue 20): the same {@code byte[]} gets and puts with Larder's
+   * {@code mem:?byReference=true} beside raw Caffeine. Both keep the caller's array as is, so
+   * these rows show what Larder's own path costs without the copy the default mode must make
+   * (a cache that hands out its own array lets one caller change another's value). The goal's
+   * rows are the default mode's.
+   */
+  private static List<Result> byReference(Harness.Settings settings, String[] keys, int[] zipf,
+      byte[][] values, com.github.benmanes.caffeine.cache.Cache<String, byte[]> caffeine)
+      throws Exception {
+    List<Result> results = new ArrayList<>();
+    try (Cache cache = Larder.open("mem:?byReference=true&maxBytes=" + MAX_BYTES)) {
+      cache.set(keys[0], values[0]);
+      if (cache.get(keys[0], byte[].class) != values[0]) {
+        throw new IllegalStateException("mem:?byReference=true did not keep the array written;"
+            + " the byReference rows would measure a copy");
+      }
+      for (int i = 0; i < SAMPLES; i++) { // warmed with the same sequence as the others
+        int k = zipf[i];
+        cache.set(keys[k], values[k]);
+      }
+      for (int threads : new int[] {1, 16}) {
+        Harness.Measurement m = gets(settings, threads, keys, zipf,
+            k -> cache.get(k, byte[].class), caffeine::getIfPresent, null,
+            MemorySuite::requireStamp);
+        results.add(m.rate("zipf get 100B byReference, " + threads + " thr", "larder",
+            "caffeine", "Caffeine (raw)", "ops/s"));
+        Map<String, Harness.Work> puts = new LinkedHashMap<>();
+        puts.put("larder", r -> {
+          int k = zipf[r.nextInt(SAMPLES)];
+          cache.set(keys[k], values[k]);
+        });
+        puts.put("caffeine", r -> {
+          int k = zipf[r.nextInt(SAMPLES)];
+          caffeine.put(keys[k], values[k]);
+        });
+        m = throughput(settings, threads, puts);
+        results.add(m.rate("zipf put 100B byReference, " + threads + " thr", "larder",
+            "caffeine", "Caffeine (raw)", "ops/s"));
+      }
     }
     return results;
   }
