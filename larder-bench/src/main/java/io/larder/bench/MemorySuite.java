@@ -35,6 +35,8 @@ import java.util.function.Function;
  * another's value through: the {@code ... vs copying Caffeine} rows compare Larder with it, in
  * the same rounds. Its puts go into a Caffeine of their own, so the raw Caffeine's gets read
  * what they read before it was added. The goal's rows are the ones against raw Caffeine.
+ * Last, also for information, the same {@code byte[]} gets and puts with
+ * {@code mem:?byReference=true} beside raw Caffeine ({@link #byReference}).
  *
  * <p>Measured more steadily than other suites (see {@link #throughput}): every window starts
  * after a full collection, a full run takes {@link #LONGER} times as many rounds as other
@@ -94,15 +96,7 @@ final class MemorySuite implements Suite {
             "caffeine", "Caffeine (raw)", "ops/s"));
         results.add(m.rate("zipf get 100B vs copying Caffeine, " + threads + " thr",
             "larder", COPYING, "Caffeine (raw) + copy", "ops/s"));
-        Map<String, Harness.Work> puts = new LinkedHashMap<>();
-        puts.put("larder", r -> {
-          int k = zipf[r.nextInt(SAMPLES)];
-          cache.set(keys[k], values[k]);
-        });
-        puts.put("caffeine", r -> {
-          int k = zipf[r.nextInt(SAMPLES)];
-          caffeine.put(keys[k], values[k]);
-        });
+        Map<String, Harness.Work> puts = puts(cache, caffeine, keys, zipf, values);
         puts.put(COPYING, r -> {
           int k = zipf[r.nextInt(SAMPLES)];
           copied.put(keys[k], values[k].clone());
@@ -147,21 +141,28 @@ final class MemorySuite implements Suite {
             MemorySuite::requireStamp);
         results.add(m.rate("zipf get 100B byReference, " + threads + " thr", "larder",
             "caffeine", "Caffeine (raw)", "ops/s"));
-        Map<String, Harness.Work> puts = new LinkedHashMap<>();
-        puts.put("larder", r -> {
-          int k = zipf[r.nextInt(SAMPLES)];
-          cache.set(keys[k], values[k]);
-        });
-        puts.put("caffeine", r -> {
-          int k = zipf[r.nextInt(SAMPLES)];
-          caffeine.put(keys[k], values[k]);
-        });
-        m = throughput(settings, threads, puts);
+        m = throughput(settings, threads, puts(cache, caffeine, keys, zipf, values));
         results.add(m.rate("zipf put 100B byReference, " + threads + " thr", "larder",
             "caffeine", "Caffeine (raw)", "ops/s"));
       }
     }
     return results;
+  }
+
+  /** Larder's and raw Caffeine's puts of the Zipf keys' own values, as contenders. */
+  private static Map<String, Harness.Work> puts(Cache cache,
+      com.github.benmanes.caffeine.cache.Cache<String, byte[]> caffeine, String[] keys,
+      int[] zipf, byte[][] values) {
+    Map<String, Harness.Work> puts = new LinkedHashMap<>();
+    puts.put("larder", r -> {
+      int k = zipf[r.nextInt(SAMPLES)];
+      cache.set(keys[k], values[k]);
+    });
+    puts.put("caffeine", r -> {
+      int k = zipf[r.nextInt(SAMPLES)];
+      caffeine.put(keys[k], values[k]);
+    });
+    return puts;
   }
 
   /** A raw Caffeine of 100-byte values, bounded and weighed as the memory store is. */
