@@ -119,7 +119,8 @@ public final class Bench {
     }
     System.out.printf(Locale.ROOT, "total %.1f s; ratio > 1 means Larder is better; ratio:"
         + " the median of the per-round ratios where paired; of med: the ratio of the two"
-        + " medians printed; q1-q3: the quartiles of the per-round ratios; cpu: the per-round ratio of process CPU time per"
+        + " medians printed; q1-q3: the quartiles of the per-round ratios; cpu: the per-round"
+        + " ratio of process CPU time per"
         + " call (information, not the goals' measure)%n", (System.nanoTime() - began) / 1e9);
   }
 

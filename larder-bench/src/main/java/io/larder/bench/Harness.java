@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Measures contenders on the same work, interleaved in rounds: every round runs each contender
  * once, in an order that changes from round to round ({@link #order}), so that drift in the
- * machine's speed hits all alike. The first round warms up (each contender for at least a second in a full run, long
- * enough for C2 to compile its path) and is not counted; the result is the median per contender.
+ * machine's speed hits all alike. The first round warms up (each contender for at least a
+ * second in a full run, long enough for C2 to compile its path) and is not counted; the result
+ * is each contender's rate in each counted round.
  *
  * <p><b>Ratios are paired by round.</b> {@link #rounds} returns a {@link Measurement}: the
  * rate of each contender in each counted round. A suite builds the {@link Suite.Result} of two

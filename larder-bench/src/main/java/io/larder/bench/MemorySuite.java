@@ -307,9 +307,10 @@ final class MemorySuite implements Suite {
 
   /**
    * Measures as {@link Harness#throughput} does, more steadily: each window of a full run
-   * starts after a full collection, so that a young collection owed to one contender's garbage (Larder allocates per call, raw
-   * Caffeine almost never) does not land in the next contender's window, and each window holds
-   * the collections of its own allocation only. A quick run is a smoke test and does neither.
+   * starts after a full collection, so that a young collection owed to one contender's garbage
+   * (Larder allocates per call, raw Caffeine almost never) does not land in the next
+   * contender's window, and each window holds the collections of its own allocation only. A
+   * quick run is a smoke test and does neither.
    */
   private static Harness.Measurement throughput(Harness.Settings settings, int threads,
       Map<String, Harness.Work> contenders) throws InterruptedException {

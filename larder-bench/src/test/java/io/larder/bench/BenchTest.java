@@ -44,7 +44,8 @@ class BenchTest {
   }
 
   @Test
-  void jsonKeepsItsFieldsAndAddsTheSpreadOnEveryCaseNullWhenUnpaired(@TempDir Path dir) throws Exception {
+  void jsonKeepsItsFieldsAndAddsTheSpreadOnEveryCaseNullWhenUnpaired(@TempDir Path dir)
+      throws Exception {
     Path file = dir.resolve("out/bench.json");
     Map<String, List<Suite.Result>> all = new LinkedHashMap<>();
     all.put("redis", RESULTS);
