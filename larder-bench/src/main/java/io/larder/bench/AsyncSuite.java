@@ -92,9 +92,9 @@ final class AsyncSuite implements Suite {
                 .thenAccept(v -> Harness.require(v, value))));
         contenders.put("lettuce", millis -> inFlight(millis, window, r ->
             lettuce.get(rawKeys.get(r.nextInt(KEYS))).thenAccept(v -> Harness.require(v, value))));
-        Map<String, Double> m = Harness.rounds(settings, contenders);
-        results.add(Result.rate("Redis get 1kB, " + count(window) + " in flight, 16 thr",
-            m.get("larder"), m.get("lettuce"), "Lettuce 6.8 async", "ops/s"));
+        Harness.Measurement m = Harness.rounds(settings, contenders);
+        results.add(m.rate("Redis get 1kB, " + count(window) + " in flight, 16 thr",
+            "larder", "lettuce", "Lettuce 6.8 async", "ops/s"));
       } finally {
         client.shutdown();
       }
@@ -117,9 +117,9 @@ final class AsyncSuite implements Suite {
         contenders.put("xmc", millis -> Harness.measure(
             r -> Harness.require(xmc.<byte[]>get(xmcKeys.get(r.nextInt(KEYS))), value),
             THREADS, millis));
-        Map<String, Double> m = Harness.rounds(settings, contenders);
-        results.add(Result.rate("memcached get 1kB, " + count(window) + " in flight, 16 thr",
-            m.get("larder"), m.get("xmc"), "XMemcached 2.4.9, 16 blocking thr", "ops/s"));
+        Harness.Measurement m = Harness.rounds(settings, contenders);
+        results.add(m.rate("memcached get 1kB, " + count(window) + " in flight, 16 thr",
+            "larder", "xmc", "XMemcached 2.4.9, 16 blocking thr", "ops/s"));
       } finally {
         xmc.shutdown();
       }
@@ -149,9 +149,9 @@ final class AsyncSuite implements Suite {
       contenders.put("blocking", millis -> Harness.measure(
           r -> Harness.require(cache.get(keys.get(r.nextInt(KEYS)), byte[].class), value),
           THREADS, millis));
-      Map<String, Double> m = Harness.rounds(settings, contenders);
-      out.add(Result.rate("Kyoto Tycoon get 1kB, " + count(window) + " in flight, 16 thr",
-          m.get("larder"), m.get("blocking"), "Larder's blocking get, 16 thr", "ops/s"));
+      Harness.Measurement m = Harness.rounds(settings, contenders);
+      out.add(m.rate("Kyoto Tycoon get 1kB, " + count(window) + " in flight, 16 thr",
+          "larder", "blocking", "Larder's blocking get, 16 thr", "ops/s"));
     }
   }
 

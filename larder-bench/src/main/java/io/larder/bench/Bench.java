@@ -1,6 +1,11 @@
 package io.larder.bench;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,9 +16,19 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code larder bench [SUITE…] [--quick] [--json FILE]}: runs each suite, Larder beside its
- * comparison on the same work in the same run, interleaved in rounds, and prints the medians and
- * the ratio; {@code ratio > 1} always means Larder is better.
+ * {@code larder bench [SUITE…] [--quick] [--json FILE] [--no-fork]}: runs each suite, Larder
+ * beside its comparison on the same work in the same run, interleaved in rounds, and prints the
+ * medians, the ratio and the quartiles of the per-round ratios; {@code ratio > 1} always means
+ * Larder is better.
+ *
+ * <p>Each suite runs in a JVM of its own (a fork, as JMH's), started with this JVM's flags and
+ * class path, which passes its results back in a file: so no suite's classes, JIT profiles
+ * (the facade's call sites, Caffeine's, shared by several suites), heap or garbage reach another
+ * suite's measurements, and {@code larder bench a b} measures what {@code larder bench a} and
+ * {@code larder bench b} do. {@code --no-fork} runs every suite in this JVM instead, as before
+ * 2026-12-05 (for a profiler attached to one process); flags that name a file, such as
+ * {@code -XX:StartFlightRecording:filename=…} or {@code -Xlog:gc:file=…}, are passed to every
+ * fork, so give them a {@code %p} (the fork's process id) or name one suite.
  *
  * <pre>
  * java -jar larder-bench/target/larder-bench-0.1.0-SNAPSHOT-all.jar redis memory --quick --json out.json
@@ -33,24 +48,37 @@ public final class Bench {
 
   private Bench() {}
 
+  /** The internal option that makes a JVM a fork: run the one suite named, write to FILE. */
+  private static final String FORK = "--fork-results";
+
   /**
-   * Runs the suites named in {@code args} (all when none is named).
+   * Runs the suites named in {@code args} (all when none is named), each in a JVM of its own
+   * unless {@code --no-fork} is given.
    *
-   * @param args {@code [SUITE…] [--quick] [--json FILE]}
-   * @throws Exception if a server cannot start or a client fails
+   * @param args {@code [SUITE…] [--quick] [--json FILE] [--no-fork]}
+   * @throws Exception if a server cannot start, a client fails, or a suite's JVM fails
    */
   public static void main(String[] args) throws Exception {
     List<String> names = new ArrayList<>();
     boolean quick = false;
+    boolean fork = true;
     Path json = null;
+    Path forkResults = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
+        case "--no-fork" -> fork = false;
         case "--json" -> {
           if (i + 1 >= args.length) {
             usage("--json needs a FILE");
           }
           json = Path.of(args[++i]);
+        }
+        case FORK -> {
+          if (i + 1 >= args.length) {
+            usage(FORK + " needs a FILE");
+          }
+          forkResults = Path.of(args[++i]);
         }
         case "-h", "--help" -> {
           usage(null);
@@ -68,34 +96,177 @@ public final class Bench {
       names.addAll(SUITES.keySet());
     }
     Harness.Settings settings = quick ? Harness.Settings.quickRun() : Harness.Settings.fullRun();
+    if (forkResults != null) {
+      if (names.size() != 1) {
+        usage(FORK + " runs one suite");
+      }
+      writeResults(forkResults, runHere(names.get(0), settings));
+      // a thread a suite left running must not keep its JVM, and the run, waiting
+      System.exit(0);
+    }
     System.out.printf(Locale.ROOT, "larder bench %s: %d rounds of %d ms per measurement (+1"
-        + " warm-up round), %d cores, Java %s%n", String.join(" ", names), settings.rounds(),
-        settings.millis(), Runtime.getRuntime().availableProcessors(),
+        + " warm-up round of %d ms), each suite in %s, %d cores, Java %s%n",
+        String.join(" ", names), settings.rounds(), settings.millis(), settings.warmUpMillis(),
+        fork ? "a JVM of its own" : "this JVM", Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"));
     long began = System.nanoTime();
     Map<String, List<Suite.Result>> all = new LinkedHashMap<>();
     for (String name : names) {
-      long t0 = System.nanoTime();
-      Harness.CHECKED_READS.reset();
-      Suite suite = SUITES.get(name);
-      List<Suite.Result> results = suite.run(settings);
-      all.put(name, results);
-      print(name, results, (System.nanoTime() - t0) / 1e9);
-      long checked = Harness.CHECKED_READS.sum();
-      System.out.printf(Locale.ROOT, "%s: %,d reads checked%n", name, checked);
-      if (suite.readsCache() && checked == 0) {
-        throw new IllegalStateException("suite " + name + " checked none of its reads");
-      }
+      all.put(name, fork ? runForked(name, quick) : runHere(name, settings));
       if (json != null) {
         writeJson(json, all); // after every suite, so a later failure keeps what was measured
       }
     }
-    System.out.printf(Locale.ROOT, "total %.1f s; ratio > 1 means Larder is better%n",
-        (System.nanoTime() - began) / 1e9);
+    System.out.printf(Locale.ROOT, "total %.1f s; ratio > 1 means Larder is better; ratio:"
+        + " the median of the per-round ratios where paired; of med: the ratio of the two"
+        + " medians printed; q1-q3: the quartiles of the per-round ratios; cpu: the per-round"
+        + " ratio of process CPU time per"
+        + " call (information, not the goals' measure)%n", (System.nanoTime() - began) / 1e9);
+  }
+
+  /** Runs one suite in this JVM, prints its table and checks that it checked its reads. */
+  private static List<Suite.Result> runHere(String name, Harness.Settings settings)
+      throws Exception {
+    long t0 = System.nanoTime();
+    Harness.CHECKED_READS.reset();
+    Suite suite = SUITES.get(name);
+    List<Suite.Result> results = suite.run(settings);
+    print(name, results, (System.nanoTime() - t0) / 1e9);
+    long checked = Harness.CHECKED_READS.sum();
+    System.out.printf(Locale.ROOT, "%s: %,d reads checked%n", name, checked);
+    if (suite.readsCache() && checked == 0) {
+      throw new IllegalStateException("suite " + name + " checked none of its reads");
+    }
+    return results;
+  }
+
+  /**
+   * Runs one suite in a JVM of its own, with this JVM's flags and class path, its output going
+   * where this JVM's goes, and reads back its results. The options this JVM took from
+   * {@code JAVA_TOOL_OPTIONS} and {@code JDK_JAVA_OPTIONS} are among its flags, so the fork
+   * gets them from there and not again from those variables; a debugger's agent is not passed
+   * on (it would fail to load twice, or its port is taken): debug a suite with
+   * {@code --no-fork}.
+   *
+   * @throws IllegalStateException if the suite's JVM fails (its error is in the output)
+   */
+  private static List<Suite.Result> runForked(String name, boolean quick)
+      throws IOException, InterruptedException {
+    Path results = Files.createTempFile("larder-bench-" + name + "-", ".results");
+    try {
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(forkFlags(ManagementFactory.getRuntimeMXBean().getInputArguments()));
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+          Bench.class.getName(), name, FORK, results.toString()));
+      if (quick) {
+        command.add("--quick");
+      }
+      System.out.flush();
+      ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+      // their options are in this JVM's flags, copied above: applied again they would be twice
+      builder.environment().remove("JAVA_TOOL_OPTIONS");
+      builder.environment().remove("JDK_JAVA_OPTIONS");
+      Process process = builder.start();
+      Thread reaper = new Thread(process::destroy, "larder-bench-fork-reaper");
+      Runtime.getRuntime().addShutdownHook(reaper); // the fork ends with this JVM
+      int exit;
+      try {
+        exit = process.waitFor();
+      } finally {
+        if (process.isAlive()) {
+          process.destroy();
+        }
+        Runtime.getRuntime().removeShutdownHook(reaper);
+      }
+      if (exit != 0) {
+        throw new IllegalStateException("suite " + name + " failed in its JVM (exit status "
+            + exit + "; its error is printed above)");
+      }
+      return readResults(results);
+    } finally {
+      Files.deleteIfExists(results);
+    }
+  }
+
+  /** This JVM's flags for a fork: all of them but a debugger's agent (see {@link #runForked}). */
+  static List<String> forkFlags(List<String> flags) {
+    List<String> kept = new ArrayList<>();
+    for (String flag : flags) {
+      if (!flag.startsWith("-agentlib:jdwp") && !flag.startsWith("-Xrunjdwp")
+          && !flag.equals("-Xdebug")) {
+        kept.add(flag);
+      }
+    }
+    return kept;
+  }
+
+  /** Writes a fork's results for {@link #readResults}. */
+  static void writeResults(Path file, List<Suite.Result> results) throws IOException {
+    try (DataOutputStream out = new DataOutputStream(
+        new BufferedOutputStream(Files.newOutputStream(file)))) {
+      out.writeInt(results.size());
+      for (Suite.Result r : results) {
+        writeString(out, r.name());
+        out.writeDouble(r.larder());
+        out.writeDouble(r.peer());
+        writeString(out, r.peerName());
+        writeString(out, r.unit());
+        out.writeBoolean(r.higherIsBetter());
+        writeString(out, r.note());
+        Harness.Spread s = r.spread();
+        out.writeBoolean(s != null);
+        if (s != null) {
+          out.writeDouble(s.median());
+          out.writeDouble(s.q1());
+          out.writeDouble(s.q3());
+          out.writeInt(s.rounds());
+          out.writeDouble(s.cpuRatio());
+        }
+      }
+    }
+  }
+
+  /** A string as its length in UTF-8 bytes and those bytes (no 64 kB limit, as writeUTF has). */
+  private static void writeString(DataOutputStream out, String s) throws IOException {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(bytes.length);
+    out.write(bytes);
+  }
+
+  private static String readString(DataInputStream in) throws IOException {
+    byte[] bytes = new byte[in.readInt()];
+    in.readFully(bytes);
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  /** Reads what {@link #writeResults} wrote. */
+  static List<Suite.Result> readResults(Path file) throws IOException {
+    try (DataInputStream in = new DataInputStream(
+        new BufferedInputStream(Files.newInputStream(file)))) {
+      int count = in.readInt();
+      List<Suite.Result> results = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        String name = readString(in);
+        double larder = in.readDouble();
+        double peer = in.readDouble();
+        String peerName = readString(in);
+        String unit = readString(in);
+        boolean higherIsBetter = in.readBoolean();
+        String note = readString(in);
+        Harness.Spread spread = in.readBoolean()
+            ? new Harness.Spread(in.readDouble(), in.readDouble(), in.readDouble(), in.readInt(),
+                in.readDouble())
+            : null;
+        results.add(new Suite.Result(name, larder, peer, peerName, unit, higherIsBetter, note,
+            spread));
+      }
+      return results;
+    }
   }
 
   private static void usage(String error) {
-    String text = "usage: larder bench [SUITE...] [--quick] [--json FILE]\nsuites: "
+    String text = "usage: larder bench [SUITE...] [--quick] [--json FILE] [--no-fork]\nsuites: "
         + String.join(" ", SUITES.keySet());
     if (error != null) {
       System.err.println("larder bench: " + error);
@@ -107,11 +278,19 @@ public final class Bench {
 
   private static void print(String suite, List<Suite.Result> results, double seconds) {
     System.out.printf(Locale.ROOT, "%n== %s (%.1f s)%n", suite, seconds);
-    System.out.printf(Locale.ROOT, "%-42s %14s %14s %-30s %-12s %7s%n", "case", "Larder", "peer",
-        "peer name", "unit", "ratio");
+    // "of med": the ratio of the two medians printed, beside the paired ratio, so that a
+    // reader dividing the two columns finds that number, and a gap between the two tells that
+    // the machine's speed moved between rounds
+    System.out.printf(Locale.ROOT, "%-42s %14s %14s %-30s %-12s %7s %7s %11s %7s%n", "case",
+        "Larder", "peer", "peer name", "unit", "ratio", "of med", "q1-q3", "cpu");
     for (Suite.Result r : results) {
-      System.out.printf(Locale.ROOT, "%-42s %14s %14s %-30s %-12s %7.2f%n", r.name(),
-          number(r.larder()), number(r.peer()), r.peerName(), r.unit(), r.ratio());
+      Harness.Spread s = r.spread();
+      System.out.printf(Locale.ROOT, "%-42s %14s %14s %-30s %-12s %7.2f %7s %11s %7s%n",
+          r.name(), number(r.larder()), number(r.peer()), r.peerName(), r.unit(), r.ratio(),
+          s == null ? "-" : String.format(Locale.ROOT, "%.2f", r.ratioOfValues()),
+          s == null ? "-" : String.format(Locale.ROOT, "%.2f-%.2f", s.q1(), s.q3()),
+          s == null || Double.isNaN(s.cpuRatio()) ? "-"
+              : String.format(Locale.ROOT, "%.2f", s.cpuRatio()));
     }
   }
 
@@ -135,7 +314,18 @@ public final class Bench {
             .append(",\"peer\":").append(num(r.peer()))
             .append(",\"peerName\":").append(quote(r.peerName()))
             .append(",\"unit\":").append(quote(r.unit()))
-            .append(",\"ratio\":").append(num(r.ratio())).append('}');
+            .append(",\"ratio\":").append(num(r.ratio()));
+        // added 2026-12-05 on every case, null when not paired (then ratio is the ratio of
+        // the two values; when paired, the median of the per-round ratios)
+        Harness.Spread s = r.spread();
+        boolean paired = s != null;
+        out.append(",\"ratioQ1\":").append(paired ? num(s.q1()) : "null")
+            .append(",\"ratioQ3\":").append(paired ? num(s.q3()) : "null")
+            .append(",\"pairedRounds\":").append(paired ? String.valueOf(s.rounds()) : "null")
+            .append(",\"ratioOfMedians\":").append(paired ? num(r.ratioOfValues()) : "null")
+            .append(",\"cpuRatio\":")
+            .append(paired && !Double.isNaN(s.cpuRatio()) ? num(s.cpuRatio()) : "null");
+        out.append('}');
         firstCase = false;
       }
       out.append("]}");

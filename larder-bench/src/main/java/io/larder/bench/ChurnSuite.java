@@ -92,7 +92,7 @@ final class ChurnSuite implements Suite {
       }
       Map<String, Counts> before = new LinkedHashMap<>();
       sites.forEach((name, site) -> before.put(name, site.counts()));
-      Map<String, Double> rate = Harness.throughput(settings, CONNECTIONS, contenders);
+      Harness.Measurement rate = Harness.throughput(settings, CONNECTIONS, contenders);
       Map<String, Counts> delta = new LinkedHashMap<>();
       sites.forEach((name, site) -> delta.put(name, site.counts().minus(before.get(name))));
       Counts admit = delta.get("admit");
@@ -103,8 +103,8 @@ final class ChurnSuite implements Suite {
           plain.hitRatio(), "same stream, no admit=", "hits/request"));
       results.add(Result.cost("store writes/request, admission vs none", admit.writesPerRequest(),
           plain.writesPerRequest(), "same stream, no admit=", "sets/request"));
-      results.add(Result.rate("pages/s, admission vs none" + at, rate.get("admit"),
-          rate.get("plain"), "same stream, no admit=", "requests/s"));
+      results.add(rate.rate("pages/s, admission vs none" + at, "admit",
+          "plain", "same stream, no admit=", "requests/s"));
       results.add(Result.rate("hit ratio, tracking links normalised", plain.hitRatio(),
           delta.get("stripped").hitRatio(), "stream without the params", "hits/request"));
       results.add(Result.rate("hit ratio, normalised vs params in key", plain.hitRatio(),

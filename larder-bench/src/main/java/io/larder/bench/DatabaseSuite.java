@@ -185,8 +185,8 @@ final class DatabaseSuite implements Suite {
     contenders.put("larder", larder);
     contenders.put("jdbc", jdbc);
     contenders.put("spring", spring);
-    Map<String, Double> m = Harness.throughput(settings, threads, contenders);
-    results.add(Result.rate(name, m.get("larder"), m.get("jdbc"), "plain JDBC", unit));
-    results.add(Result.rate(name, m.get("larder"), m.get("spring"), "JdbcTemplate", unit));
+    Harness.Measurement m = Harness.throughput(settings, threads, contenders);
+    results.add(m.rate(name, "larder", "jdbc", "plain JDBC", unit));
+    results.add(m.rate(name, "larder", "spring", "JdbcTemplate", unit));
   }
 }

@@ -60,8 +60,8 @@ final class KyotoTycoonSuite implements Suite {
     Map<String, Harness.Work> contenders = new LinkedHashMap<>();
     contenders.put("merged", merged);
     contenders.put("plain", plain);
-    Map<String, Double> m = Harness.throughput(settings, threads, contenders);
-    out.add(Result.rate(name, m.get("merged"), m.get("plain"), "Larder with merge=false",
+    Harness.Measurement m = Harness.throughput(settings, threads, contenders);
+    out.add(m.rate(name, "merged", "plain", "Larder with merge=false",
         "ops/s"));
   }
 }

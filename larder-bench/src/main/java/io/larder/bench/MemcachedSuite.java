@@ -118,7 +118,7 @@ final class MemcachedSuite implements Suite {
           // the goal's pair interleaved alone, as in the runs before XMemcached joined this case
           // (in one fixed rotation of four, "three" always ran right after XMemcached's
           // allocation-heavy multi-get), so its ratio stays comparable with theirs
-          Map<String, Double> goal = Harness.throughput(settings, 1, larder);
+          Harness.Measurement goal = Harness.throughput(settings, 1, larder);
           // the same multi-get by XMemcached over the same 3 servers and over server a alone,
           // and by the simplest client there is (blocking sockets, every part written, then
           // read), each over 3 and over 1, with Larder's pair again in the same rounds: what
@@ -131,7 +131,7 @@ final class MemcachedSuite implements Suite {
           peers.put("xmcOne", r -> Harness.requireSize(
               xmc.<byte[]>get(Harness.batch(xmcKeys, r, BATCH)), BATCH, value));
           peers.put("one", larder.get("one"));
-          Map<String, Double> m;
+          Harness.Measurement m;
           try (PlainMultiGet plainThree = new PlainMultiGet(List.of(hostPort(a), hostPort(b),
                    hostPort(c)));
                PlainMultiGet plainOne = new PlainMultiGet(List.of(hostPort(a)))) {
@@ -148,13 +148,14 @@ final class MemcachedSuite implements Suite {
           }
           String note = "getMany(100) over 3 servers ÷ over 1, and µs one call adds from 1"
               + " server to 3, in the same rounds: Larder " + fanOut(m, "three", "one")
-              + "; XMemcached " + fanOut(m, "xmcThree", "xmcOne") + "; a plain blocking client "
+              + "; XMemcached " + fanOut(m, "xmcThree", "xmcOne")
+              + "; a plain blocking client "
               + fanOut(m, "plainThree", "plainOne");
           System.out.println("memcached: " + note);
-          results.add(new Result("getMany(100) 3 servers vs 1, 1 thr", goal.get("three"),
-              goal.get("one"), "Larder on 1 server", "calls/s", true, note));
-          results.add(new Result("getMany(100) 1kB 3 servers, 1 thr", m.get("three"),
-              m.get("xmcThree"), "XMemcached 2.4.9 Ketama", "calls/s", true,
+          results.add(goal.result("getMany(100) 3 servers vs 1, 1 thr", "three",
+              "one", "Larder on 1 server", "calls/s", true, note));
+          results.add(m.result("getMany(100) 1kB 3 servers, 1 thr", "three",
+              "xmcThree", "XMemcached 2.4.9 Ketama", "calls/s", true,
               note + "; Larder's keys under a prefix (a generation fold), XMemcached's plain"));
         } finally {
           xmcThree.shutdown();
@@ -219,14 +220,14 @@ final class MemcachedSuite implements Suite {
             xmcThree.<byte[]>get(Harness.batch(xmcKeys, r, BATCH)), BATCH, value));
         contenders.put("xmcOne", r -> Harness.requireSize(
             xmcOne.<byte[]>get(Harness.batch(xmcKeys, r, BATCH)), BATCH, value));
-        Map<String, Double> m = Harness.throughput(settings, 1, contenders);
+        Harness.Measurement m = Harness.throughput(settings, 1, contenders);
         String note = String.format(java.util.Locale.ROOT, "replies held %d ms by a relay in"
             + " front of each server; overlapping parts give about 1, summing them about 0.33;"
             + " Larder %s; XMemcached's own 3 ÷ 1 here: %s", RELAY_DELAY.toMillis(),
             fanOut(m, "three", "one"), fanOut(m, "xmcThree", "xmcOne"));
         System.out.println("memcached: " + note);
-        results.add(new Result("getMany(100) 3 vs 1, 1 ms relays, 1 thr", m.get("three"),
-            m.get("one"), "Larder on 1 server", "calls/s", true, note));
+        results.add(m.result("getMany(100) 3 vs 1, 1 ms relays, 1 thr", "three",
+            "one", "Larder on 1 server", "calls/s", true, note));
       } finally {
         xmcOne.shutdown();
         xmcThree.shutdown();
@@ -240,9 +241,9 @@ final class MemcachedSuite implements Suite {
    * Formats a client's fan-out from its rates over 3 servers and over 1: the ratio, the time a
    * call adds ({@code 1e6/three − 1e6/one} µs) and the two rates.
    */
-  static String fanOut(Map<String, Double> rates, String three, String one) {
-    double t = rates.get(three);
-    double o = rates.get(one);
+  static String fanOut(Harness.Measurement rates, String three, String one) {
+    double t = rates.median(three);
+    double o = rates.median(one);
     return String.format(java.util.Locale.ROOT, "%.2f, %+.0f µs (%.0f ÷ %.0f calls/s)", t / o,
         1e6 / t - 1e6 / o, t, o);
   }
@@ -255,9 +256,9 @@ final class MemcachedSuite implements Suite {
     contenders.put("larder", larder);
     contenders.put("xmc", xmc);
     contenders.put("spy", spy);
-    Map<String, Double> m = Harness.throughput(settings, threads, contenders);
-    out.add(Result.rate(name, m.get("larder"), m.get("xmc"), "XMemcached 2.4.9 Ketama", unit));
-    out.add(Result.rate(name, m.get("larder"), m.get("spy"), "spymemcached 2.12.3 Ketama",
+    Harness.Measurement m = Harness.throughput(settings, threads, contenders);
+    out.add(m.rate(name, "larder", "xmc", "XMemcached 2.4.9 Ketama", unit));
+    out.add(m.rate(name, "larder", "spy", "spymemcached 2.12.3 Ketama",
         unit));
   }
 

@@ -35,9 +35,13 @@ import java.util.function.Function;
  * another's value through: the {@code ... vs copying Caffeine} rows compare Larder with it, in
  * the same rounds. Its puts go into a Caffeine of their own, so the raw Caffeine's gets read
  * what they read before it was added. The goal's rows are the ones against raw Caffeine.
+ * Last, also for information, the same {@code byte[]} gets and puts with
+ * {@code mem:?byReference=true} beside raw Caffeine ({@link #byReference}), in the usual
+ * number of rounds (11 in a full run, not 19: they add about a minute, not two).
  *
  * <p>Measured more steadily than other suites (see {@link #throughput}): every window starts
- * after a full collection, a full run takes {@link #ROUNDS} rounds, and each contender's get
+ * after a full collection, a full run of the goal's rows takes {@link #LONGER} times as many
+ * rounds as other suites', and each contender's get
  * is its own lambda, so that neither shares a call site with the other inside the work.
  */
 final class MemorySuite implements Suite {
@@ -45,10 +49,13 @@ final class MemorySuite implements Suite {
   private static final int SAMPLES = 1 << 20;
   private static final long MAX_BYTES = 10L << 20;
   /**
-   * Rounds of a full run: more than other suites' five, so that the median is not moved by the
-   * one or two windows that a long collection or a neighbour's burst slowed.
+   * How many times as long as other suites' a full run of this suite measures (its windows are
+   * as long, its rounds about this many times as many, made odd (see
+   * {@link Harness.Settings#fullRun}): 19 of 500 ms by default, 9 of 1 s until 2026-12-05), so
+   * that the median is not moved by the few windows that a long collection or a
+   * neighbour's burst slowed.
    */
-  static final int ROUNDS = 9;
+  static final double LONGER = 1.8;
   /** The informational contender: raw Caffeine copying each {@code byte[]} in or out. */
   private static final String COPYING = "caffeine+copy";
 
@@ -58,7 +65,9 @@ final class MemorySuite implements Suite {
   }
 
   @Override
-  public List<Result> run(Harness.Settings settings) throws Exception {
+  public List<Result> run(Harness.Settings given) throws Exception {
+    // the goal's rows take more rounds; the informational byReference rows the usual count
+    Harness.Settings settings = longer(given);
     String[] keys = new String[KEYS];
     for (int i = 0; i < KEYS; i++) {
       keys[i] = "key" + i;
@@ -81,37 +90,82 @@ final class MemorySuite implements Suite {
         copied.put(keys[k], values[k].clone());
       }
       for (int threads : new int[] {1, 16}) {
-        Map<String, Double> m = gets(settings, threads, keys, zipf,
+        Harness.Measurement m = gets(settings, threads, keys, zipf,
             k -> cache.get(k, byte[].class), caffeine::getIfPresent, k -> {
               byte[] found = caffeine.getIfPresent(k);
               return found == null ? null : found.clone();
             }, MemorySuite::requireStamp);
-        results.add(Result.rate("zipf get 100B, " + threads + " thr", m.get("larder"),
-            m.get("caffeine"), "Caffeine (raw)", "ops/s"));
-        results.add(Result.rate("zipf get 100B vs copying Caffeine, " + threads + " thr",
-            m.get("larder"), m.get(COPYING), "Caffeine (raw) + copy", "ops/s"));
-        Map<String, Harness.Work> puts = new LinkedHashMap<>();
-        puts.put("larder", r -> {
-          int k = zipf[r.nextInt(SAMPLES)];
-          cache.set(keys[k], values[k]);
-        });
-        puts.put("caffeine", r -> {
-          int k = zipf[r.nextInt(SAMPLES)];
-          caffeine.put(keys[k], values[k]);
-        });
+        results.add(m.rate("zipf get 100B, " + threads + " thr", "larder",
+            "caffeine", "Caffeine (raw)", "ops/s"));
+        results.add(m.rate("zipf get 100B vs copying Caffeine, " + threads + " thr",
+            "larder", COPYING, "Caffeine (raw) + copy", "ops/s"));
+        Map<String, Harness.Work> puts = puts(cache, caffeine, keys, zipf, values);
         puts.put(COPYING, r -> {
           int k = zipf[r.nextInt(SAMPLES)];
           copied.put(keys[k], values[k].clone());
         });
         m = throughput(settings, threads, puts);
-        results.add(Result.rate("zipf put 100B, " + threads + " thr", m.get("larder"),
-            m.get("caffeine"), "Caffeine (raw)", "ops/s"));
-        results.add(Result.rate("zipf put 100B vs copying Caffeine, " + threads + " thr",
-            m.get("larder"), m.get(COPYING), "Caffeine (raw) + copy", "ops/s"));
+        results.add(m.rate("zipf put 100B, " + threads + " thr", "larder",
+            "caffeine", "Caffeine (raw)", "ops/s"));
+        results.add(m.rate("zipf put 100B vs copying Caffeine, " + threads + " thr",
+            "larder", COPYING, "Caffeine (raw) + copy", "ops/s"));
       }
       results.addAll(strings(settings, keys, zipf));
+      // last, so that the goal's rows are measured before Larder's code has seen this mode
+      results.addAll(byReference(given, keys, zipf, values, caffeine));
     }
     return results;
+  }
+
+  /**
+   * For information (issue 20): the same {@code byte[]} gets and puts with Larder's
+   * {@code mem:?byReference=true} beside raw Caffeine. Both keep the caller's array as is, so
+   * these rows show what Larder's own path costs without the copy the default mode must make
+   * (a cache that hands out its own array lets one caller change another's value). The goal's
+   * rows are the default mode's.
+   */
+  private static List<Result> byReference(Harness.Settings settings, String[] keys, int[] zipf,
+      byte[][] values, com.github.benmanes.caffeine.cache.Cache<String, byte[]> caffeine)
+      throws Exception {
+    List<Result> results = new ArrayList<>();
+    try (Cache cache = Larder.open("mem:?byReference=true&maxBytes=" + MAX_BYTES)) {
+      cache.set(keys[0], values[0]);
+      if (cache.get(keys[0], byte[].class) != values[0]) {
+        throw new IllegalStateException("mem:?byReference=true did not keep the array written;"
+            + " the byReference rows would measure a copy");
+      }
+      for (int i = 0; i < SAMPLES; i++) { // warmed with the same sequence as the others
+        int k = zipf[i];
+        cache.set(keys[k], values[k]);
+      }
+      for (int threads : new int[] {1, 16}) {
+        Harness.Measurement m = gets(settings, threads, keys, zipf,
+            k -> cache.get(k, byte[].class), caffeine::getIfPresent, null,
+            MemorySuite::requireStamp);
+        results.add(m.rate("zipf get 100B byReference, " + threads + " thr", "larder",
+            "caffeine", "Caffeine (raw)", "ops/s"));
+        m = throughput(settings, threads, puts(cache, caffeine, keys, zipf, values));
+        results.add(m.rate("zipf put 100B byReference, " + threads + " thr", "larder",
+            "caffeine", "Caffeine (raw)", "ops/s"));
+      }
+    }
+    return results;
+  }
+
+  /** Larder's and raw Caffeine's puts of the Zipf keys' own values, as contenders. */
+  private static Map<String, Harness.Work> puts(Cache cache,
+      com.github.benmanes.caffeine.cache.Cache<String, byte[]> caffeine, String[] keys,
+      int[] zipf, byte[][] values) {
+    Map<String, Harness.Work> puts = new LinkedHashMap<>();
+    puts.put("larder", r -> {
+      int k = zipf[r.nextInt(SAMPLES)];
+      cache.set(keys[k], values[k]);
+    });
+    puts.put("caffeine", r -> {
+      int k = zipf[r.nextInt(SAMPLES)];
+      caffeine.put(keys[k], values[k]);
+    });
+    return puts;
   }
 
   /** A raw Caffeine of 100-byte values, bounded and weighed as the memory store is. */
@@ -141,11 +195,11 @@ final class MemorySuite implements Suite {
         caffeine.put(keys[k], values[k]);
       }
       for (int threads : new int[] {1, 16}) {
-        Map<String, Double> m = gets(settings, threads, keys, zipf,
+        Harness.Measurement m = gets(settings, threads, keys, zipf,
             k -> cache.get(k, String.class), caffeine::getIfPresent, null,
             (found, k) -> requireSame(found, values[k]));
-        results.add(Result.rate("zipf get 100-char String, " + threads + " thr",
-            m.get("larder"), m.get("caffeine"), "Caffeine (raw)", "ops/s"));
+        results.add(m.rate("zipf get 100-char String, " + threads + " thr",
+            "larder", "caffeine", "Caffeine (raw)", "ops/s"));
       }
     }
     return results;
@@ -191,7 +245,7 @@ final class MemorySuite implements Suite {
    * ({@link #COPYING}) when {@code copying} is not {@code null}; every hit is checked, a miss is
    * a valid result (the caches hold half the keys), and each must hit a quarter of its reads.
    */
-  private static <T> Map<String, Double> gets(Harness.Settings settings, int threads,
+  private static <T> Harness.Measurement gets(Harness.Settings settings, int threads,
       String[] keys, int[] zipf, Function<String, T> larder, Function<String, T> caffeine,
       Function<String, T> copying, Check<T> checkHit) throws Exception {
     Map<String, Harness.Work> gets = new LinkedHashMap<>();
@@ -230,7 +284,7 @@ final class MemorySuite implements Suite {
         copyingCounts[1].increment();
       });
     }
-    Map<String, Double> m = throughput(settings, threads, gets);
+    Harness.Measurement m = throughput(settings, threads, gets);
     if (copying != null) {
       requireHitRatio(COPYING, copyingCounts[0], copyingCounts[1]);
     }
@@ -240,25 +294,35 @@ final class MemorySuite implements Suite {
   }
 
   /**
-   * Measures as {@link Harness#throughput} does, more steadily: a full run takes at least
-   * {@link #ROUNDS} rounds, and each window of a full run starts after a full collection, so
-   * that a young collection owed to one contender's garbage (Larder allocates per call, raw
-   * Caffeine almost never) does not land in the next contender's window, and each window holds
-   * the collections of its own allocation only. A quick run is a smoke test and does neither.
+   * A full run's settings with {@link #LONGER} times as many rounds, made odd (see
+   * {@link Harness.Settings#fullRun}); a quick run's as they are.
    */
-  private static Map<String, Double> throughput(Harness.Settings settings, int threads,
+  static Harness.Settings longer(Harness.Settings settings) {
+    if (settings.quick()) {
+      return settings;
+    }
+    int rounds = (int) Math.round(LONGER * settings.rounds());
+    return new Harness.Settings(rounds % 2 == 0 ? rounds - 1 : rounds, settings.millis(), false);
+  }
+
+  /**
+   * Measures as {@link Harness#throughput} does, more steadily: each window of a full run
+   * starts after a full collection, so that a young collection owed to one contender's garbage
+   * (Larder allocates per call, raw Caffeine almost never) does not land in the next
+   * contender's window, and each window holds the collections of its own allocation only. A
+   * quick run is a smoke test and does neither.
+   */
+  private static Harness.Measurement throughput(Harness.Settings settings, int threads,
       Map<String, Harness.Work> contenders) throws InterruptedException {
     if (settings.quick()) {
       return Harness.throughput(settings, threads, contenders);
     }
-    Harness.Settings more = new Harness.Settings(Math.max(ROUNDS, settings.rounds()),
-        settings.millis(), false);
     Map<String, Harness.Timed<InterruptedException>> timed = new LinkedHashMap<>();
     contenders.forEach((name, work) -> timed.put(name, millis -> {
       System.gc();
       return Harness.measure(work, threads, millis);
     }));
-    return Harness.rounds(more, timed);
+    return Harness.rounds(settings, timed);
   }
 
   /**

@@ -28,8 +28,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *
  * <p>JMH runs the benchmarks one after another, not interleaved in rounds as the other suites
  * are. The full run gives every benchmark a fresh JVM (one fork, started with this JVM's class
- * path and arguments), 3 warm-up iterations and as many measurement iterations, of the same
- * length, as the other suites' rounds, and reports the median over the iterations. Each pair's
+ * path and arguments), 3 warm-up iterations as long as the other suites' warm-up windows, as
+ * many measurement iterations, of the same length, as the other suites' rounds, and reports the
+ * median over the iterations. Each pair's
  * benchmarks are named to sort next to each other, so JMH measures them one after the other.
  * {@code --quick} runs them in this JVM (no fork) with one warm-up iteration: a smoke test, not
  * a measurement.
@@ -92,7 +93,7 @@ final class MicroSuite implements Suite {
             RingBenchmarks.class.getSimpleName()) + ")\\.")
         .forks(settings.quick() ? 0 : 1)
         .warmupIterations(settings.quick() ? 1 : 3)
-        .warmupTime(period)
+        .warmupTime(TimeValue.milliseconds(settings.warmUpMillis()))
         .measurementIterations(settings.rounds())
         .measurementTime(period)
         .threads(1)

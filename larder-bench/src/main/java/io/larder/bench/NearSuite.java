@@ -67,12 +67,12 @@ final class NearSuite implements Suite {
         hot.put("Lettuce (raw) GET", random -> Harness.require(lettuce.get(rawHot), value));
         for (int threads : new int[] {1, 16}) {
           long behind = cache.nearStats().behind();
-          Map<String, Double> m = Harness.throughput(settings, threads, hot);
+          Harness.Measurement m = Harness.throughput(settings, threads, hot);
           System.out.println("near: hot key, " + threads + " thr: "
               + (cache.nearStats().behind() - behind) + " reads sent to Redis because the"
               + " invalidations were confirmed only more than nearLag ago");
-          results.add(Result.rate("hot-key get 1kB, " + threads + " thr",
-              m.get("Larder near=32m"), m.get("Lettuce (raw) GET"), "Lettuce (raw) GET",
+          results.add(m.rate("hot-key get 1kB, " + threads + " thr",
+              "Larder near=32m", "Lettuce (raw) GET", "Lettuce (raw) GET",
               "ops/s"));
         }
         results.add(withWrites(settings, cache, other, lettuce, value));
@@ -133,7 +133,7 @@ final class NearSuite implements Suite {
         Harness.require(lettuce.get(rawKeys[k]), value);
       }
     });
-    Map<String, Double> m = Harness.throughput(settings, 16, mix);
+    Harness.Measurement m = Harness.throughput(settings, 16, mix);
     NearStats after = cache.nearStats();
     double hitRatio = reads.sum() == 0 ? 0 : (double) (after.hits() - before.hits()) / reads.sum();
     String note = String.format(java.util.Locale.ROOT, "near hit ratio %.3f, %d stale reads past"
@@ -141,8 +141,8 @@ final class NearSuite implements Suite {
         reads.sum(), after.invalidations() - before.invalidations(),
         after.behind() - before.behind());
     System.out.println("near: 10% writes: " + note);
-    return new Result("hot keys 90% get / 10% set by another client, 16 thr",
-        m.get("Larder near=32m"), m.get("Lettuce (raw) GET/SET"), "Lettuce (raw) GET/SET",
+    return m.result("hot keys 90% get / 10% set by another client, 16 thr",
+        "Larder near=32m", "Lettuce (raw) GET/SET", "Lettuce (raw) GET/SET",
         "ops/s", true, note);
   }
 

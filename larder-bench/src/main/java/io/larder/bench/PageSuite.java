@@ -102,12 +102,12 @@ final class PageSuite implements Suite {
           for (Harness.Work work : contenders.values()) {
             Harness.measure(work, CONNECTIONS, WARM_UP_MILLIS);
           }
-          Map<String, Double> m = Harness.throughput(settings, CONNECTIONS, contenders);
+          Harness.Measurement m = Harness.throughput(settings, CONNECTIONS, contenders);
           String at = ", " + CONNECTIONS + " conn";
           return List.of(
-              Result.rate("cached page vs uncached" + at, m.get("cached"), m.get("uncached"),
+              m.rate("cached page vs uncached" + at, "cached", "uncached",
                   "same page, --no-cache", "requests/s"),
-              Result.rate("cached page vs static file" + at, m.get("cached"), m.get("static"),
+              m.rate("cached page vs static file" + at, "cached", "static",
                   "same bytes, Jetty static", "requests/s"),
               ColdPageRoundTrips.measure(root));
         }

@@ -41,9 +41,10 @@ final class PreloadSuite implements Suite {
   private static final int FRAGMENTS = 100;
   private static final int PAGES = 20; // distinct pages, so a page is not always the same keys
   /**
-   * Rounds of a full run, each window a quarter of the settings' window: many short windows,
-   * so that a neighbour's burst of load or a collection falls on a few windows of every
-   * contender rather than on one contender's whole sample, and the median leaves it out.
+   * Rounds of a full run, each window a twentieth of other suites' time per contender: many
+   * short windows, so that a neighbour's burst of load or a collection falls on a few windows
+   * of every contender rather than on one contender's whole sample, and the median leaves it
+   * out.
    */
   static final int ROUNDS = 21;
   /** Pages read on the calling thread to measure the bytes allocated per page (full run). */
@@ -58,7 +59,7 @@ final class PreloadSuite implements Suite {
   public List<Result> run(Harness.Settings settings) throws Exception {
     List<Result> results = new ArrayList<>();
     if (!settings.quick()) {
-      System.err.println("preload: each contender warms up for " + settings.millis()
+      System.err.println("preload: each contender warms up for " + settings.warmUpMillis()
           + " ms, then " + rounds(settings) + " interleaved rounds of " + window(settings)
           + " ms, medians (not the rounds above)");
     }
@@ -171,11 +172,11 @@ final class PreloadSuite implements Suite {
       }
     });
     contenders.put("raw", raw);
-    Map<String, Double> m = throughput(settings, contenders);
+    Harness.Measurement m = throughput(settings, contenders);
     return List.of(
-        Result.rate(store + " page: preload vs per-key gets", m.get("preload"), m.get("perKey"),
+        m.rate(store + " page: preload vs per-key gets", "preload", "perKey",
             "Larder, 100 per-key gets", "pages/s"),
-        Result.rate(store + " page: preload vs raw bulk", m.get("preload"), m.get("raw"),
+        m.rate(store + " page: preload vs raw bulk", "preload", "raw",
             rawName, "pages/s"),
         Result.cost(store + " page: preload vs raw bulk, alloc",
             allocatedPerPage(settings, contenders.get("preload")),
@@ -185,19 +186,18 @@ final class PreloadSuite implements Suite {
 
   /**
    * Measures as {@link Harness#throughput} does at one thread, more steadily in a full run:
-   * every contender first runs a whole window uncounted (so that the JIT has compiled each
-   * one's path before any is counted, whichever the rotation puts first), then
-   * {@link #ROUNDS} rounds of windows a quarter as long, each round starting after a full
-   * collection, so that what earlier pages and suites left in the heap is not collected in
-   * one contender's window. A quick run is a smoke test and does neither.
+   * every contender first runs the harness's warm-up window of at least 1 s, uncounted (so
+   * that the JIT has compiled each one's path before any is counted, whichever the order puts
+   * first; until 2026-12-05 a second warm-up ran before it), then
+   * {@link #ROUNDS} rounds of windows a twentieth of a suite's measuring time per contender,
+   * each round starting after a full collection, so that what earlier pages and suites left
+   * in the heap is not collected in one contender's window. A quick run is a smoke test and
+   * does neither.
    */
-  private static Map<String, Double> throughput(Harness.Settings settings,
+  private static Harness.Measurement throughput(Harness.Settings settings,
       Map<String, Harness.Work> contenders) throws InterruptedException {
     if (settings.quick()) {
       return Harness.throughput(settings, 1, contenders);
-    }
-    for (Harness.Work work : contenders.values()) {
-      Harness.measure(work, 1, settings.millis());
     }
     Harness.Settings shortRounds =
         new Harness.Settings(rounds(settings), window(settings), false);
@@ -220,9 +220,12 @@ final class PreloadSuite implements Suite {
     return Math.max(ROUNDS, settings.rounds());
   }
 
-  /** The window of one contender in one round of a full run, in milliseconds. */
+  /**
+   * The window of one contender in one round of a full run, in milliseconds: a twentieth of
+   * what other suites measure per contender (275 ms at the default 11 × 500 ms; 250 ms at 5 × 1 s).
+   */
   private static long window(Harness.Settings settings) {
-    return Math.max(1, settings.millis() / 4);
+    return Math.max(1, settings.rounds() * settings.millis() / 20);
   }
 
   /**

@@ -313,13 +313,13 @@ final class RedisSuite implements Suite {
       String unit) throws InterruptedException {
     Map<String, Harness.Work> work = new LinkedHashMap<>();
     contenders.forEach((contender, ops) -> work.put(contender, operation.apply(ops)));
-    Map<String, Double> m = Harness.throughput(settings, threads, work);
+    Harness.Measurement m = Harness.throughput(settings, threads, work);
     String larder = work.keySet().iterator().next();
-    m.forEach((contender, rate) -> {
+    for (String contender : m.contenders()) {
       if (!contender.equals(larder)) {
-        out.add(Result.rate(name, m.get(larder), rate, contender, unit));
+        out.add(m.rate(name, larder, contender, contender, unit));
       }
-    });
+    }
   }
 
   /**
@@ -354,13 +354,13 @@ final class RedisSuite implements Suite {
               new RedisBenchmark(executable.get(), redis.port(), test, threads, shape[i]);
           contenders.put(peer.label(), peer::perSecond);
         }
-        Map<String, Double> m = Harness.rounds(settings, contenders);
-        m.forEach((contender, rate) -> {
+        Harness.Measurement m = Harness.rounds(settings, contenders);
+        for (String contender : m.contenders()) {
           if (!contender.equals("Larder")) {
-            out.add(Result.rate(test + " 1kB, " + threads + " thr", m.get("Larder"), rate,
+            out.add(m.rate(test + " 1kB, " + threads + " thr", "Larder", contender,
                 contender, "ops/s"));
           }
-        });
+        }
       }
     }
     long missed = misses(lettuce) - missesBefore;

@@ -113,7 +113,7 @@ final class SqliteSuite implements Suite {
     Map<String, Harness.Work> contenders = new LinkedHashMap<>();
     contenders.put("larder", larder);
     contenders.put("jdbc", jdbc);
-    Map<String, Double> m = Harness.throughput(settings, 1, contenders);
-    return Result.rate(name, m.get("larder"), m.get("jdbc"), "plain JDBC", unit);
+    Harness.Measurement m = Harness.throughput(settings, 1, contenders);
+    return m.rate(name, "larder", "jdbc", "plain JDBC", unit);
   }
 }

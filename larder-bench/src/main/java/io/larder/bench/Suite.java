@@ -20,18 +20,36 @@ interface Suite {
 
   /**
    * One measured case. {@code ratio} > 1 always means Larder is better: Larder over peer for
-   * rates, peer over Larder for costs (latencies, loader calls).
+   * rates, peer over Larder for costs (latencies, loader calls). When {@code larder} and
+   * {@code peer} are medians of one interleaved measurement ({@link Harness.Measurement#rate}),
+   * {@code spread} holds the median and quartiles of the per-round ratios, and the ratio is that
+   * median; for values that are not medians of rounds ({@link #rate}, {@link #cost})
+   * {@code spread} is {@code null} and the ratio is that of the two values.
    */
   record Result(String name, double larder, double peer, String peerName, String unit,
-      boolean higherIsBetter, String note) {
+      boolean higherIsBetter, String note, Harness.Spread spread) {
+    /** A result of two values that are not medians of one measurement: no spread. */
+    Result(String name, double larder, double peer, String peerName, String unit,
+        boolean higherIsBetter, String note) {
+      this(name, larder, peer, peerName, unit, higherIsBetter, note, null);
+    }
+
+    /** The median of the per-round ratios when paired, else the ratio of the two values. */
     double ratio() {
+      return spread != null ? spread.median() : ratioOfValues();
+    }
+
+    /** The ratio of the two values as printed (medians, for a measurement in rounds). */
+    double ratioOfValues() {
       return higherIsBetter ? larder / peer : peer / larder;
     }
 
+    /** Two rates that are not medians of one measurement (no spread). */
     static Result rate(String name, double larder, double peer, String peerName, String unit) {
       return new Result(name, larder, peer, peerName, unit, true, "");
     }
 
+    /** Two costs that are not medians of one measurement (no spread). */
     static Result cost(String name, double larder, double peer, String peerName, String unit) {
       return new Result(name, larder, peer, peerName, unit, false, "");
     }

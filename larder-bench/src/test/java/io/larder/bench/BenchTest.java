@@ -1,0 +1,63 @@
+package io.larder.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a suite's JVM passes back, and the JSON written from it; nothing is timed. */
+class BenchTest {
+  private static final List<Suite.Result> RESULTS = List.of(
+      new Suite.Result("get 1kB, 1 thr", 27_640, 14_040, "Lettuce (raw)", "ops/s", true, "",
+          new Harness.Spread(1.9, 1.8, 2.05, 10, 1.25)),
+      new Suite.Result("p99 \"read\"", 12.5, 30, "naive", "ms", false, "a note\twith a tab",
+          null));
+
+  @Test
+  void aForksResultsReadBackAsWritten(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("fork.results");
+    Bench.writeResults(file, RESULTS);
+    assertThat(Bench.readResults(file)).isEqualTo(RESULTS);
+  }
+
+  @Test
+  void aNoteOver64kBReadsBackWhole(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("fork.results");
+    List<Suite.Result> big = List.of(new Suite.Result("n", 1, 2, "p", "ops/s", true,
+        "é".repeat(40_000), null));
+    Bench.writeResults(file, big);
+    assertThat(Bench.readResults(file)).isEqualTo(big);
+  }
+
+  @Test
+  void aForkGetsThisJvmsFlagsButADebuggersAgent() {
+    assertThat(Bench.forkFlags(List.of("-Xmx1g", "-agentlib:jdwp=transport=dt_socket,address=5005",
+        "-Djava.util.logging.SimpleFormatter.format=%5$s%n", "-Xdebug",
+        "-Xrunjdwp:transport=dt_socket", "-XX:+UseG1GC")))
+        .containsExactly("-Xmx1g", "-Djava.util.logging.SimpleFormatter.format=%5$s%n",
+            "-XX:+UseG1GC");
+  }
+
+  @Test
+  void jsonKeepsItsFieldsAndAddsTheSpreadOnEveryCaseNullWhenUnpaired(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("out/bench.json");
+    Map<String, List<Suite.Result>> all = new LinkedHashMap<>();
+    all.put("redis", RESULTS);
+    Bench.writeJson(file, all);
+    String json = Files.readString(file);
+    assertThat(json).contains("{\"name\":\"get 1kB, 1 thr\",\"larder\":27640,\"peer\":14040,"
+        + "\"peerName\":\"Lettuce (raw)\",\"unit\":\"ops/s\",\"ratio\":1.9,\"ratioQ1\":1.8,"
+        + "\"ratioQ3\":2.05,\"pairedRounds\":10,\"ratioOfMedians\":1.969,"
+        + "\"cpuRatio\":1.25}");
+    assertThat(json).contains("{\"name\":\"p99 \\\"read\\\"\",\"larder\":12.5,\"peer\":30,"
+        + "\"peerName\":\"naive\",\"unit\":\"ms\",\"ratio\":2.4,\"ratioQ1\":null,"
+        + "\"ratioQ3\":null,\"pairedRounds\":null,\"ratioOfMedians\":null,"
+        + "\"cpuRatio\":null}");
+  }
+}
