@@ -120,6 +120,76 @@ class DirectConnectionReadTest {
     }
   }
 
+  /**
+   * The socket has no timeout of its own (its reads block in one read(2)): a reply that never
+   * comes must still end the call at its deadline, as a timeout, and close the connection.
+   * Without the watchdog the call would block for good and the test fail at its 30 s bound.
+   */
+  @Test
+  void aReplyThatNeverComesTimesTheCallOutAtItsDeadline() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      server.setSoTimeout(30_000);
+      CompletableFuture<Void> silent = new CompletableFuture<>();
+      CompletableFuture<Void> serving = CompletableFuture.runAsync(() -> {
+        try (Socket s = server.accept()) {
+          answerHandshake(s);
+          readRequest(s.getInputStream()); // the GET, never answered
+          silent.get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      DirectConnection connection = new DirectConnection(RedisConfig.parse(StoreUrl.parse(
+          "redis://127.0.0.1:" + server.getLocalPort())), r -> { });
+      connection.connect();
+      try {
+        assertThat(connection.connected()).isTrue();
+        CompletableFuture<List<Object>> call = CompletableFuture.supplyAsync(() -> {
+          try {
+            return connection.run(System.nanoTime() + 200_000_000L,
+                List.<byte[][]>of(new byte[][] {ascii("GET"), ascii("k")}));
+          } catch (IOException e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        });
+        assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(java.net.SocketTimeoutException.class);
+        assertThat(connection.connected()).as("a timed-out socket is not used again").isFalse();
+      } finally {
+        silent.complete(null);
+        connection.close();
+      }
+      serving.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A server that accepts but never answers the handshake: connecting gives up by its timeout. */
+  @Test
+  void aHandshakeThatNeverComesGivesUpByTheConnectTimeout() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      server.setSoTimeout(30_000);
+      CompletableFuture<Void> silent = new CompletableFuture<>();
+      CompletableFuture<Void> serving = CompletableFuture.runAsync(() -> {
+        try (Socket s = server.accept()) {
+          readRequest(s.getInputStream()); // CLIENT SETNAME, never answered
+          silent.get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      DirectConnection connection = new DirectConnection(RedisConfig.parse(StoreUrl.parse(
+          "redis://127.0.0.1:" + server.getLocalPort() + "?connectTimeout=200ms")), r -> { });
+      try {
+        CompletableFuture.runAsync(connection::connect).get(30, TimeUnit.SECONDS);
+        assertThat(connection.connected()).isFalse();
+      } finally {
+        silent.complete(null);
+        connection.close();
+      }
+      serving.get(30, TimeUnit.SECONDS);
+    }
+  }
+
   private static void answerHandshake(Socket s) throws IOException {
     readRequest(s.getInputStream());
     s.getOutputStream().write(ascii("+OK\r\n"));
