@@ -13,8 +13,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Why: a {@link Socket} given a timeout (or a timed connect) is switched to non-blocking mode
  * for good, and each read then costs a {@code read} that usually finds no reply yet, a {@code
  * poll}, and a second {@code read}; without one a read is a single blocking {@code read}. At one
- * thread of {@code get} that is about a fifth of the client's CPU per call (docs/BENCHMARKS.md,
- * branch {@code redis1}).
+ * thread of {@code get} or {@code set} that was 11 to 18 % of the calling thread's CPU per call
+ * (docs/BENCHMARKS.md, branch {@code redis1}).
  *
  * <p>How: the thread holding the connection marks each watched call with {@link #watch} and
  * {@link #done}; one daemon thread per connection sleeps until the deadline of the call in
@@ -22,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  * makes the blocked read or connect fail at once. A call and the watchdog settle who finished
  * first with one compare-and-set, so the watchdog never closes a socket after its call was done,
  * and a call it timed out always fails with a {@link SocketTimeoutException}, even if its bytes
- * came in at the last moment. Per call that costs two volatile writes and two compare-and-sets;
+ * came in at the last moment. Per call that costs three volatile writes and one compare-and-set;
  * the watchdog wakes about once per deadline of the connection's timeout, not per call.
  */
 final class Watchdog {
