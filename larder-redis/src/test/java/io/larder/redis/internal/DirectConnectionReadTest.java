@@ -128,17 +128,8 @@ class DirectConnectionReadTest {
   @Test
   void aReplyThatNeverComesTimesTheCallOutAtItsDeadline() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      server.setSoTimeout(30_000);
       CompletableFuture<Void> silent = new CompletableFuture<>();
-      CompletableFuture<Void> serving = CompletableFuture.runAsync(() -> {
-        try (Socket s = server.accept()) {
-          answerHandshake(s);
-          readRequest(s.getInputStream()); // the GET, never answered
-          silent.get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      CompletableFuture<Void> serving = silentAfter(server, true, silent); // the GET
       DirectConnection connection = new DirectConnection(RedisConfig.parse(StoreUrl.parse(
           "redis://127.0.0.1:" + server.getLocalPort())), r -> { });
       connection.connect();
@@ -167,16 +158,8 @@ class DirectConnectionReadTest {
   @Test
   void aHandshakeThatNeverComesGivesUpByTheConnectTimeout() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      server.setSoTimeout(30_000);
       CompletableFuture<Void> silent = new CompletableFuture<>();
-      CompletableFuture<Void> serving = CompletableFuture.runAsync(() -> {
-        try (Socket s = server.accept()) {
-          readRequest(s.getInputStream()); // CLIENT SETNAME, never answered
-          silent.get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      CompletableFuture<Void> serving = silentAfter(server, false, silent); // CLIENT SETNAME
       DirectConnection connection = new DirectConnection(RedisConfig.parse(StoreUrl.parse(
           "redis://127.0.0.1:" + server.getLocalPort() + "?connectTimeout=200ms")), r -> { });
       try {
@@ -188,6 +171,26 @@ class DirectConnectionReadTest {
       }
       serving.get(30, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * A fake server that accepts one connection, answers the handshake if asked, reads the next
+   * request and never answers it, until {@code release} completes.
+   */
+  private static CompletableFuture<Void> silentAfter(ServerSocket server, boolean handshake,
+      CompletableFuture<Void> release) throws IOException {
+    server.setSoTimeout(30_000);
+    return CompletableFuture.runAsync(() -> {
+      try (Socket s = server.accept()) {
+        if (handshake) {
+          answerHandshake(s);
+        }
+        readRequest(s.getInputStream());
+        release.get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
   }
 
   private static void answerHandshake(Socket s) throws IOException {
