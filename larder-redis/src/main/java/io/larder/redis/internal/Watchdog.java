@@ -38,7 +38,7 @@ final class Watchdog {
   private volatile Socket socket;
   /** When the watchdog thread wakes next by itself, in {@link System#nanoTime()}'s terms. */
   private volatile long wakeAt;
-  private volatile boolean idle = true;
+  private volatile boolean idle;
   private volatile boolean stopped;
   /** The last id given out; only the thread holding the connection calls {@link #watch}. */
   private long lastId;
@@ -113,6 +113,11 @@ final class Watchdog {
     if (t != null) {
       LockSupport.unpark(t);
     }
+  }
+
+  /** The watchdog's thread, or {@code null} before the first watched call (for tests). */
+  Thread thread() {
+    return thread;
   }
 
   private void start() {

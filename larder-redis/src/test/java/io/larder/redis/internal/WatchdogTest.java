@@ -8,6 +8,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -30,19 +32,32 @@ class WatchdogTest {
   }
 
   @Test
-  void aBlockedReadPastItsDeadlineFailsAsATimeoutAndClosesItsSocket() throws Exception {
+  void anEarlierDeadlineWakesAWatchdogAsleepOnALaterOne() throws Exception {
     watching((socket, watchdog) -> {
-      // a later deadline first, so that the watchdog sleeps past the one that matters
-      watchdog.done(watchdog.watch(socket, System.nanoTime() + TimeUnit.SECONDS.toNanos(60)));
+      watchdog.done(watchdog.watch(socket, System.nanoTime() + TimeUnit.HOURS.toNanos(1)));
+      Thread thread = watchdog.thread();
+      awaitState(thread, Thread.State.WAITING); // idle, parked until the next watch
+      long later = watchdog.watch(socket, System.nanoTime() + TimeUnit.HOURS.toNanos(3));
+      awaitState(thread, Thread.State.TIMED_WAITING); // asleep until that deadline
+      watchdog.done(later);
+      // only the early wake-up in watch() can end this read: a blocked socket read ignores
+      // interrupts, so it runs on its own thread and the test waits for it with a bound (the
+      // fixture's closing of the socket then ends it if that bound is hit)
       long id = watchdog.watch(socket, System.nanoTime() + 100_000_000L);
-      assertThatThrownBy(() -> {
+      FutureTask<Integer> read = new FutureTask<>(() -> {
         try {
-          socket.getInputStream().read(); // nothing is ever sent
+          return socket.getInputStream().read(); // nothing is ever sent
         } catch (IOException e) {
           watchdog.done(id, e);
           throw e;
         }
-      }).isInstanceOf(SocketTimeoutException.class);
+      });
+      Thread reader = new Thread(read, "test-reader");
+      reader.setDaemon(true);
+      reader.start();
+      assertThatThrownBy(() -> read.get(30, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .hasCauseInstanceOf(SocketTimeoutException.class);
       assertThat(socket.isClosed()).isTrue();
     });
   }
@@ -58,6 +73,15 @@ class WatchdogTest {
       assertThat(socket.isClosed()).isTrue();
       assertThatThrownBy(() -> watchdog.done(id)).isInstanceOf(SocketTimeoutException.class);
     });
+  }
+
+  /** Waits, with a bound, until {@code thread} is in {@code state}. */
+  private static void awaitState(Thread thread, Thread.State state) throws InterruptedException {
+    long bound = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (thread.getState() != state && System.nanoTime() - bound < 0) {
+      Thread.sleep(5);
+    }
+    assertThat(thread.getState()).as(thread.getName()).isEqualTo(state);
   }
 
   /** A test's body, given a connected loopback socket and a watchdog. */
