@@ -804,8 +804,9 @@ final class DirectConnection {
    * @throws IOException if the socket fails or a reply is late; the connection is then closed
    */
   private List<Object> receive(long deadline, int count) throws IOException {
-    long read = watchdog.watch(socket, deadline);
+    long read = 0; // not watched yet: watch() may throw, and the socket must still be dropped
     try {
+      read = watchdog.watch(socket, deadline);
       List<Object> replies = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
         replies.add(read());
@@ -814,7 +815,9 @@ final class DirectConnection {
       return replies;
     } catch (Throwable e) { // even an Error leaves the socket mid-reply: never read it again
       dropped();
-      watchdog.done(read, e);
+      if (read != 0) {
+        watchdog.done(read, e);
+      }
       throw e;
     }
   }
@@ -851,8 +854,9 @@ final class DirectConnection {
     // connect and handshake by one deadline; no socket timeout (see watchdog), so the socket
     // stays in blocking mode and a read is one read(2)
     long deadline = System.nanoTime() + config.connectTimeout().toNanos();
-    long watch = watchdog.watch(s, deadline);
+    long watch = 0;
     try {
+      watch = watchdog.watch(s, deadline);
       s.setTcpNoDelay(true);
       s.setKeepAlive(true);
       s.connect(new InetSocketAddress(server.host(), server.port()));
@@ -887,7 +891,9 @@ final class DirectConnection {
     } catch (IOException | RuntimeException e) {
       socket = s;
       closeSocket();
-      watchdog.done(watch, e);
+      if (watch != 0) {
+        watchdog.done(watch, e);
+      }
       throw e;
     }
   }

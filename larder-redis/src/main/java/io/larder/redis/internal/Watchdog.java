@@ -3,6 +3,7 @@ package io.larder.redis.internal;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -26,6 +27,7 @@ import java.util.concurrent.locks.LockSupport;
  * the watchdog wakes about once per deadline of the connection's timeout, not per call.
  */
 final class Watchdog {
+  private static final System.Logger LOG = System.getLogger(Watchdog.class.getName());
   /** What {@link #reading} holds when no call is watched. */
   private static final long IDLE = 0;
   /** What {@link #reading} holds after the watchdog timed a call out. */
@@ -42,25 +44,48 @@ final class Watchdog {
   private volatile boolean stopped;
   /** The last id given out; only the thread holding the connection calls {@link #watch}. */
   private long lastId;
+  /** Set only once the thread has started, so that a failed start is tried again. */
   private volatile Thread thread;
   private final String name;
+  private final ThreadFactory threads;
 
   /**
-   * Creates a watchdog; its thread starts with the first watched call.
+   * Creates a watchdog; its thread, a daemon, starts with the first watched call.
    *
    * @param name the thread's name
    */
   Watchdog(String name) {
+    this(name, run -> {
+      Thread t = new Thread(run, name);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Creates a watchdog whose thread comes from {@code threads} (for tests).
+   *
+   * @param name names the watchdog in messages
+   * @param threads makes the watchdog's thread, not yet started
+   */
+  Watchdog(String name, ThreadFactory threads) {
     this.name = name;
+    this.threads = threads;
   }
 
   /**
    * Starts watching a blocking call on {@code socket}, which is closed if the call is not {@link
    * #done} by {@code deadline}.
    *
-   * @return the call's id, for {@link #done}
+   * @param watched the socket of the call, closed if the call outlasts its deadline
+   * @param by the call's deadline, in {@link System#nanoTime()}'s terms
+   * @return the call's id, for {@link #done}; never 0
+   * @throws IllegalStateException if the watchdog was stopped: nothing would bound the call
    */
   long watch(Socket watched, long by) {
+    if (stopped) {
+      throw new IllegalStateException(name + " is stopped");
+    }
     long id = ++lastId;
     if (id <= 0) { // after 2^63 calls
       id = lastId = 1;
@@ -70,7 +95,12 @@ final class Watchdog {
     reading.set(id);
     Thread t = thread;
     if (t == null) {
-      start();
+      try {
+        start();
+      } catch (Throwable e) { // no thread (say, out of native threads): the call must not go on
+        reading.set(IDLE);
+        throw e;
+      }
     } else if (idle || by - wakeAt < 0) { // it sleeps past this deadline
       LockSupport.unpark(t);
     }
@@ -121,42 +151,59 @@ final class Watchdog {
   }
 
   private void start() {
-    Thread t = new Thread(this::run, name);
-    t.setDaemon(true);
-    thread = t;
+    Thread t = threads.newThread(this::run);
     t.start();
+    thread = t;
+    if (stopped) { // a stop() that read thread before it was set
+      LockSupport.unpark(t);
+    }
   }
 
+  /** The watchdog thread's loop: it must outlive any failure, or deadlines go unenforced. */
   private void run() {
+    boolean logged = false;
     while (!stopped) {
-      long id = reading.get();
-      if (id <= 0) { // nothing watched: sleep until a call starts
-        idle = true;
-        if (reading.get() <= 0 && !stopped) { // a watch() after idle = true wakes it
-          LockSupport.park(this);
+      try {
+        step();
+      } catch (Throwable e) {
+        if (!logged) {
+          logged = true;
+          LOG.log(System.Logger.Level.WARNING, name + " failed once and goes on (logged once)", e);
         }
-        idle = false;
-        continue;
+        LockSupport.parkNanos(this, 1_000_000L); // never spin on a failure that repeats
       }
-      long by = deadline;
-      Socket watched = socket;
-      if (reading.get() != id) {
-        continue; // done meanwhile: deadline and socket may belong to the next call
+    }
+  }
+
+  /** Sleeps until the next deadline or watched call, or closes the socket of a late call. */
+  private void step() {
+    long id = reading.get();
+    if (id <= 0) { // nothing watched: sleep until a call starts
+      idle = true;
+      if (reading.get() <= 0 && !stopped) { // a watch() after idle = true wakes it
+        LockSupport.park(this);
       }
-      long left = by - System.nanoTime();
-      if (left > 0) {
-        wakeAt = by;
-        if (reading.get() == id) { // a watch() after wakeAt was written sees it
-          LockSupport.parkNanos(this, left);
-        }
-        continue;
+      idle = false;
+      return;
+    }
+    long by = deadline;
+    Socket watched = socket;
+    if (reading.get() != id) {
+      return; // done meanwhile: deadline and socket may belong to the next call
+    }
+    long left = by - System.nanoTime();
+    if (left > 0) {
+      wakeAt = by;
+      if (reading.get() == id) { // a watch() after wakeAt was written sees it
+        LockSupport.parkNanos(this, left);
       }
-      if (reading.compareAndSet(id, TIMED_OUT)) {
-        try {
-          watched.close(); // the blocked read or connect fails at once
-        } catch (IOException ignored) {
-          // closing to break a late call: nothing more to do
-        }
+      return;
+    }
+    if (reading.compareAndSet(id, TIMED_OUT)) {
+      try {
+        watched.close(); // the blocked read or connect fails at once
+      } catch (IOException ignored) {
+        // closing to break a late call: nothing more to do
       }
     }
   }

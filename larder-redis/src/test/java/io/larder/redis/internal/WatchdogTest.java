@@ -10,7 +10,9 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The watchdog that stands in for the caller-thread connection's socket timeout. */
@@ -75,6 +77,76 @@ class WatchdogTest {
     });
   }
 
+  @Test
+  void aThreadThatFailedToStartIsStartedAgainByTheNextCall() throws Exception {
+    AtomicInteger made = new AtomicInteger();
+    ThreadFactory threads = run -> {
+      if (made.getAndIncrement() == 0) { // started already, so start() throws, as out of threads
+        Thread dud = new Thread(() -> { });
+        dud.start();
+        return dud;
+      }
+      Thread t = new Thread(run, "test-watchdog");
+      t.setDaemon(true);
+      return t;
+    };
+    watching(threads, (socket, watchdog) -> {
+      assertThatThrownBy(() -> watchdog.watch(socket, System.nanoTime()))
+          .isInstanceOf(IllegalThreadStateException.class);
+      assertThat(watchdog.thread()).isNull();
+      long id = watchdog.watch(socket, System.nanoTime()); // due at once
+      awaitClosed(socket);
+      assertThatThrownBy(() -> watchdog.done(id)).isInstanceOf(SocketTimeoutException.class);
+    });
+  }
+
+  @Test
+  void aSocketThatFailsToCloseLeavesTheWatchdogEnforcingLaterDeadlines() throws Exception {
+    watching((socket, watchdog) -> {
+      AtomicInteger closes = new AtomicInteger();
+      Socket failing = new Socket() {
+        @Override
+        public synchronized void close() throws IOException {
+          if (closes.getAndIncrement() == 0) {
+            throw new IllegalStateException("the first close fails (test)");
+          }
+          super.close();
+        }
+      };
+      try {
+        long first = watchdog.watch(failing, System.nanoTime()); // due at once
+        long bound = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (closes.get() == 0 && System.nanoTime() - bound < 0) {
+          Thread.sleep(5);
+        }
+        assertThatThrownBy(() -> watchdog.done(first)).isInstanceOf(SocketTimeoutException.class);
+        watchdog.watch(socket, System.nanoTime()); // due at once
+        awaitClosed(socket);
+      } finally {
+        failing.close();
+      }
+    });
+  }
+
+  @Test
+  void aStoppedWatchdogRefusesToWatch() throws Exception {
+    watching((socket, watchdog) -> {
+      watchdog.done(watchdog.watch(socket, System.nanoTime() + TimeUnit.HOURS.toNanos(1)));
+      watchdog.stop();
+      assertThatThrownBy(() -> watchdog.watch(socket, System.nanoTime() + 100_000_000L))
+          .isInstanceOf(IllegalStateException.class);
+    });
+  }
+
+  /** Waits, with a bound, until the watchdog closed {@code socket}. */
+  private static void awaitClosed(Socket socket) throws InterruptedException {
+    long bound = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!socket.isClosed() && System.nanoTime() - bound < 0) {
+      Thread.sleep(5);
+    }
+    assertThat(socket.isClosed()).as("closed by the watchdog").isTrue();
+  }
+
   /** Waits, with a bound, until {@code thread} is in {@code state}. */
   private static void awaitState(Thread thread, Thread.State state) throws InterruptedException {
     long bound = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -92,10 +164,16 @@ class WatchdogTest {
 
   /** Runs a body on a connected loopback socket (the peer never sends) and a new watchdog. */
   private static void watching(Body body) throws Exception {
+    watching(null, body);
+  }
+
+  /** As {@link #watching(Body)}, with the watchdog's thread from {@code threads} if not null. */
+  private static void watching(ThreadFactory threads, Body body) throws Exception {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         Socket socket = new Socket(server.getInetAddress(), server.getLocalPort());
         Socket accepted = server.accept()) {
-      Watchdog watchdog = new Watchdog("test-watchdog");
+      Watchdog watchdog = threads == null ? new Watchdog("test-watchdog")
+          : new Watchdog("test-watchdog", threads);
       try {
         body.run(socket, watchdog);
       } finally {
