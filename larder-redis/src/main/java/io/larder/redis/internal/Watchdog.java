@@ -50,14 +50,18 @@ final class Watchdog {
   private final ThreadFactory threads;
 
   /**
-   * Creates a watchdog; its thread, a daemon, starts with the first watched call.
+   * Creates a watchdog; its thread, a daemon, starts with the first watched call. It is made
+   * on the caller's thread but takes nothing from it: its context class loader is the
+   * library's, not the caller's (which, in a servlet container, would pin the web application's
+   * loader until the store is closed), and it inherits no inheritable thread-locals.
    *
    * @param name the thread's name
    */
   Watchdog(String name) {
     this(name, run -> {
-      Thread t = new Thread(run, name);
+      Thread t = new Thread(null, run, name, 0, false);
       t.setDaemon(true);
+      t.setContextClassLoader(Watchdog.class.getClassLoader());
       return t;
     });
   }

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -136,6 +138,23 @@ class WatchdogTest {
       assertThatThrownBy(() -> watchdog.watch(socket, System.nanoTime() + 100_000_000L))
           .isInstanceOf(IllegalStateException.class);
     });
+  }
+
+  @Test
+  void theThreadDoesNotPinTheCallersContextClassLoader() throws Exception {
+    Thread caller = Thread.currentThread();
+    ClassLoader callers = caller.getContextClassLoader();
+    try (URLClassLoader webapp = new URLClassLoader(new URL[0], callers)) {
+      caller.setContextClassLoader(webapp);
+      watching((socket, watchdog) -> {
+        watchdog.done(watchdog.watch(socket, System.nanoTime() + TimeUnit.HOURS.toNanos(1)));
+        Thread thread = watchdog.thread();
+        assertThat(thread.getContextClassLoader()).isSameAs(Watchdog.class.getClassLoader())
+            .isNotSameAs(webapp);
+      });
+    } finally {
+      caller.setContextClassLoader(callers);
+    }
   }
 
   /** Waits, with a bound, until the watchdog closed {@code socket}. */
