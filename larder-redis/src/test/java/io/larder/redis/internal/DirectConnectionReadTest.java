@@ -120,6 +120,31 @@ class DirectConnectionReadTest {
     }
   }
 
+  @Test
+  void closeEndsTheWatchdogThread() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      server.setSoTimeout(30_000);
+      CompletableFuture<Void> serving = CompletableFuture.runAsync(() -> serve(server,
+          List.of(ascii("+OK\r\n")), new Random())); // the handshake, then the hang-up
+      DirectConnection connection = new DirectConnection(RedisConfig.parse(StoreUrl.parse(
+          "redis://127.0.0.1:" + server.getLocalPort())), r -> { });
+      Thread watchdog;
+      try {
+        connection.connect();
+        assertThat(connection.connected()).isTrue();
+        watchdog = Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().equals("larder-redis-watchdog 127.0.0.1:"
+                + server.getLocalPort()))
+            .findFirst().orElseThrow();
+      } finally {
+        connection.close();
+      }
+      watchdog.join(TimeUnit.SECONDS.toMillis(30));
+      assertThat(watchdog.isAlive()).as("the watchdog thread after close()").isFalse();
+      serving.get(30, TimeUnit.SECONDS);
+    }
+  }
+
   /**
    * The socket has no timeout of its own (its reads block in one read(2)): a reply that never
    * comes must still end the call at its deadline, as a timeout, and close the connection.

@@ -10,6 +10,9 @@ import java.net.Socket;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.ThreadFactory;
@@ -33,6 +36,47 @@ class WatchdogTest {
       assertThat(socket.isClosed()).as("closed by the watchdog after its calls were done")
           .isFalse();
     });
+  }
+
+  /**
+   * About a second of calls whose deadlines and finishing times are drawn at random from 0 to
+   * 200 µs, so that a good share of them race the watchdog: a call whose done succeeded must
+   * keep its socket open, and one that was timed out must have it closed.
+   */
+  @Test
+  void callsRacingTheirDeadlinesEndEitherDoneWithTheSocketOpenOrTimedOutWithItClosed()
+      throws Exception {
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    Watchdog watchdog = new Watchdog("test-watchdog");
+    List<Socket> done = new ArrayList<>();
+    List<Socket> timedOut = new ArrayList<>();
+    try {
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+      for (int i = 0; i < 20_000 && System.nanoTime() - end < 0; i++) {
+        Socket socket = new Socket(); // never connected: only whether it is closed matters
+        long start = System.nanoTime();
+        long id = watchdog.watch(socket, start + random.nextInt(200_000));
+        long finish = start + random.nextInt(200_000);
+        while (System.nanoTime() - finish < 0) {
+          Thread.onSpinWait();
+        }
+        try {
+          watchdog.done(id);
+          done.add(socket);
+        } catch (SocketTimeoutException e) {
+          timedOut.add(socket);
+        }
+      }
+      for (Socket socket : timedOut) { // the watchdog may close it just after its compare-and-set
+        awaitClosed(socket);
+      }
+    } finally {
+      watchdog.stop();
+    }
+    assertThat(done).as("calls done in time (seed %d)", seed).isNotEmpty()
+        .allSatisfy(socket -> assertThat(socket.isClosed()).as("closed after done").isFalse());
+    assertThat(timedOut).as("calls timed out (seed %d)", seed).isNotEmpty();
   }
 
   @Test
