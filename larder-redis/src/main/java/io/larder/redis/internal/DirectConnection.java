@@ -164,8 +164,8 @@ final class DirectConnection {
    * @throws RedisCommandExecutionException if the server answers one of the commands with an
    *     error (the first such error)
    * @throws SocketTimeoutException if the replies are not in by the deadline; for a caller that
-   *     leads or reads a batch, if one read of the socket waits beyond the latest deadline of
-   *     the batch's callers, which then closes the connection
+   *     leads or reads a batch, if the batch's replies are not all in by the latest deadline
+   *     of its callers, which then closes the connection
    * @throws InterruptedIOException if the thread is interrupted while its call is
    *     queued or sent and not being read by it
    * @throws IOException if the socket fails; the connection is then closed

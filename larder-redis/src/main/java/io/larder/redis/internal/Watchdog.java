@@ -15,7 +15,7 @@ import java.util.concurrent.locks.LockSupport;
  * for good, and each read then costs a {@code read} that usually finds no reply yet, a {@code
  * poll}, and a second {@code read}; without one a read is a single blocking {@code read}. At one
  * thread of {@code get} or {@code set} that was 11 to 18 % of the calling thread's CPU per call
- * (docs/BENCHMARKS.md, branch {@code redis1}).
+ * (docs/BENCHMARKS.md, "Redis single-key calls: one read per reply").
  *
  * <p>How: the thread holding the connection marks each watched call with {@link #watch} and
  * {@link #done}; one daemon thread per connection sleeps until the deadline of the call in
