@@ -12,7 +12,6 @@ import java.net.SocketTimeoutException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -51,11 +50,15 @@ import java.util.concurrent.locks.LockSupport;
  * caller-thread connection, or Lettuce when that is down too ({@link DirectConnections}). An error
  * reply ({@code WRONGTYPE}) goes to its caller only and leaves the connection open. A caller
  * whose deadline passes while queued or in flight gives up alone; a queued call whose deadline
- * has passed is not sent; a batch's socket timeout is the latest deadline among its callers, so
+ * has passed is not sent; a batch's read timeout is the latest deadline among its callers, so
  * that one nearly expired caller does not fail the others (only the caller that leads a batch
  * may wait past its own deadline, for the batch's replies; the one handed a batch to read has
  * the batch's deadline as its own). A caller handed a batch to read no longer gives up: it reads
  * the batch to the end even if interrupted meanwhile (a socket read cannot be interrupted).
+ *
+ * <p>The socket has no timeout of its own and is connected without one, so that it stays in
+ * blocking mode and a reply costs one {@code read}; a {@link Watchdog} closes it when a read
+ * (or the connect and handshake) outlasts its deadline.
  */
 final class DirectConnection {
   private static final byte[] GET = {'G', 'E', 'T'};
@@ -109,6 +112,12 @@ final class DirectConnection {
   private int failures;
   private boolean reconnecting;
   private volatile boolean closed;
+  /**
+   * The socket's reads and its connect block with no timeout of their own (a read with a
+   * socket timeout costs an extra {@code read} that finds nothing and a {@code poll} per
+   * reply); {@link Watchdog} closes the socket of one that outlasts its deadline.
+   */
+  private final Watchdog watchdog;
 
   /**
    * Creates the connection; it connects on {@link #connect()} or in the background.
@@ -120,6 +129,7 @@ final class DirectConnection {
     this.server = config.hosts().get(0);
     this.config = config;
     this.background = background;
+    this.watchdog = new Watchdog("larder-redis-watchdog " + server);
   }
 
   /**
@@ -154,8 +164,8 @@ final class DirectConnection {
    * @throws RedisCommandExecutionException if the server answers one of the commands with an
    *     error (the first such error)
    * @throws SocketTimeoutException if the replies are not in by the deadline; for a caller that
-   *     leads or reads a batch, if one read of the socket waits beyond the latest deadline of
-   *     the batch's callers, which then closes the connection
+   *     leads or reads a batch, if the batch's replies are not all in by the latest deadline
+   *     of its callers, which then closes the connection
    * @throws InterruptedIOException if the thread is interrupted while its call is
    *     queued or sent and not being read by it
    * @throws IOException if the socket fails; the connection is then closed
@@ -605,7 +615,7 @@ final class DirectConnection {
    * then holds what queued during the wake-up too, and larger batches cost less per call (sent
    * early, 16 threads of {@code get} or {@code set} made 0.8 to 0.9 times the calls, at 1.5
    * times Redis's CPU per call). A batch nobody waits for any more ({@link Batch#orphaned}) is
-   * read with a socket timeout of at least the {@code timeout} option, not the passed deadline
+   * read with a timeout of at least the {@code timeout} option, not the passed deadline
    * of its callers, so that a healthy connection is not dropped for it.
    *
    * @return whether the connection was handed on (the caller must then not release it); {@code
@@ -787,23 +797,27 @@ final class DirectConnection {
   }
 
   /**
-   * Holding the connection: reads {@code count} replies, each read of the socket waiting until
-   * {@code deadline} at most (the socket timeout is set once, so all of them together may take
-   * longer); error replies are returned in place, not thrown.
+   * Holding the connection: reads {@code count} replies by {@code deadline}, when {@link
+   * Watchdog} closes the socket if they are not all in; error replies are returned in place,
+   * not thrown.
    *
    * @throws IOException if the socket fails or a reply is late; the connection is then closed
    */
   private List<Object> receive(long deadline, int count) throws IOException {
+    long read = 0; // not watched yet: watch() may throw, and the socket must still be dropped
     try {
-      long millis = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, millis));
+      read = watchdog.watch(socket, deadline);
       List<Object> replies = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
         replies.add(read());
       }
+      watchdog.done(read);
       return replies;
     } catch (Throwable e) { // even an Error leaves the socket mid-reply: never read it again
       dropped();
+      if (read != 0) {
+        watchdog.done(read, e);
+      }
       throw e;
     }
   }
@@ -820,6 +834,7 @@ final class DirectConnection {
     } finally {
       unlockAndWake();
       wakeAll();
+      watchdog.stop();
     }
   }
 
@@ -836,18 +851,20 @@ final class DirectConnection {
 
   private void open() throws IOException {
     Socket s = new Socket();
+    // connect and handshake by one deadline; no socket timeout (see watchdog), so the socket
+    // stays in blocking mode and a read is one read(2)
+    long deadline = System.nanoTime() + config.connectTimeout().toNanos();
+    long watch = 0;
     try {
+      watch = watchdog.watch(s, deadline);
       s.setTcpNoDelay(true);
       s.setKeepAlive(true);
-      s.connect(new InetSocketAddress(server.host(), server.port()),
-          (int) config.connectTimeout().toMillis());
+      s.connect(new InetSocketAddress(server.host(), server.port()));
       socket = s;
       out = s.getOutputStream();
       in = s.getInputStream();
       inPos = 0;
       inLimit = 0;
-      Duration handshake = config.connectTimeout();
-      s.setSoTimeout((int) handshake.toMillis());
       int replies = 0;
       if (config.password() != null) {
         byte[] password = config.password().getBytes(StandardCharsets.UTF_8);
@@ -868,11 +885,15 @@ final class DirectConnection {
           throw new IOException("the handshake failed: " + e.getMessage());
         }
       }
+      watchdog.done(watch);
       failures = 0;
       up = true;
     } catch (IOException | RuntimeException e) {
       socket = s;
       closeSocket();
+      if (watch != 0) {
+        watchdog.done(watch, e);
+      }
       throw e;
     }
   }

@@ -120,6 +120,104 @@ class DirectConnectionReadTest {
     }
   }
 
+  @Test
+  void closeEndsTheWatchdogThread() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      server.setSoTimeout(30_000);
+      CompletableFuture<Void> serving = CompletableFuture.runAsync(() -> serve(server,
+          List.of(ascii("+OK\r\n")), new Random())); // the handshake, then the hang-up
+      DirectConnection connection = new DirectConnection(RedisConfig.parse(StoreUrl.parse(
+          "redis://127.0.0.1:" + server.getLocalPort())), r -> { });
+      Thread watchdog;
+      try {
+        connection.connect();
+        assertThat(connection.connected()).isTrue();
+        watchdog = Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().equals("larder-redis-watchdog 127.0.0.1:"
+                + server.getLocalPort()))
+            .findFirst().orElseThrow();
+      } finally {
+        connection.close();
+      }
+      watchdog.join(TimeUnit.SECONDS.toMillis(30));
+      assertThat(watchdog.isAlive()).as("the watchdog thread after close()").isFalse();
+      serving.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * The socket has no timeout of its own (its reads block in one read(2)): a reply that never
+   * comes must still end the call at its deadline, as a timeout, and close the connection.
+   * Without the watchdog the call would block for good and the test fail at its 30 s bound.
+   */
+  @Test
+  void aReplyThatNeverComesTimesTheCallOutAtItsDeadline() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Void> silent = new CompletableFuture<>();
+      CompletableFuture<Void> serving = silentAfter(server, true, silent); // the GET
+      DirectConnection connection = new DirectConnection(RedisConfig.parse(StoreUrl.parse(
+          "redis://127.0.0.1:" + server.getLocalPort())), r -> { });
+      connection.connect();
+      try {
+        assertThat(connection.connected()).isTrue();
+        CompletableFuture<List<Object>> call = CompletableFuture.supplyAsync(() -> {
+          try {
+            return connection.run(System.nanoTime() + 200_000_000L,
+                List.<byte[][]>of(new byte[][] {ascii("GET"), ascii("k")}));
+          } catch (IOException e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        });
+        assertThatThrownBy(() -> call.get(30, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(java.net.SocketTimeoutException.class);
+        assertThat(connection.connected()).as("a timed-out socket is not used again").isFalse();
+      } finally {
+        silent.complete(null);
+        connection.close();
+      }
+      serving.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A server that accepts but never answers the handshake: connecting gives up by its timeout. */
+  @Test
+  void aHandshakeThatNeverComesGivesUpByTheConnectTimeout() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Void> silent = new CompletableFuture<>();
+      CompletableFuture<Void> serving = silentAfter(server, false, silent); // CLIENT SETNAME
+      DirectConnection connection = new DirectConnection(RedisConfig.parse(StoreUrl.parse(
+          "redis://127.0.0.1:" + server.getLocalPort() + "?connectTimeout=200ms")), r -> { });
+      try {
+        CompletableFuture.runAsync(connection::connect).get(30, TimeUnit.SECONDS);
+        assertThat(connection.connected()).isFalse();
+      } finally {
+        silent.complete(null);
+        connection.close();
+      }
+      serving.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * A fake server that accepts one connection, answers the handshake if asked, reads the next
+   * request and never answers it, until {@code release} completes.
+   */
+  private static CompletableFuture<Void> silentAfter(ServerSocket server, boolean handshake,
+      CompletableFuture<Void> release) throws IOException {
+    server.setSoTimeout(30_000);
+    return CompletableFuture.runAsync(() -> {
+      try (Socket s = server.accept()) {
+        if (handshake) {
+          answerHandshake(s);
+        }
+        readRequest(s.getInputStream());
+        release.get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
   private static void answerHandshake(Socket s) throws IOException {
     readRequest(s.getInputStream());
     s.getOutputStream().write(ascii("+OK\r\n"));

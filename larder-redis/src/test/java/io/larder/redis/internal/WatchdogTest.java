@@ -1,0 +1,247 @@
+package io.larder.redis.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The watchdog that stands in for the caller-thread connection's socket timeout. */
+class WatchdogTest {
+  @Test
+  void aCallDoneBeforeItsDeadlineLeavesItsSocketOpenAfterwards() throws Exception {
+    watching((socket, watchdog) -> {
+      long last = 0;
+      for (int i = 0; i < 1_000; i++) { // each one done at once, its deadline soon after
+        last = System.nanoTime() + 300_000_000L;
+        watchdog.done(watchdog.watch(socket, last));
+      }
+      while (System.nanoTime() - last < 100_000_000L) { // the watchdog wakes past them all
+        Thread.sleep(20);
+      }
+      assertThat(socket.isClosed()).as("closed by the watchdog after its calls were done")
+          .isFalse();
+    });
+  }
+
+  /**
+   * About a second of calls whose deadlines and finishing times are drawn at random from 0 to
+   * 200 µs, so that a good share of them race the watchdog: a call whose done succeeded must
+   * keep its socket open, and one that was timed out must have it closed.
+   */
+  @Test
+  void callsRacingTheirDeadlinesEndEitherDoneWithTheSocketOpenOrTimedOutWithItClosed()
+      throws Exception {
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    Watchdog watchdog = new Watchdog("test-watchdog");
+    List<Socket> done = new ArrayList<>();
+    List<Socket> timedOut = new ArrayList<>();
+    try {
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+      for (int i = 0; i < 20_000 && System.nanoTime() - end < 0; i++) {
+        Socket socket = new Socket(); // never connected: only whether it is closed matters
+        long start = System.nanoTime();
+        long id = watchdog.watch(socket, start + random.nextInt(200_000));
+        long finish = start + random.nextInt(200_000);
+        while (System.nanoTime() - finish < 0) {
+          Thread.onSpinWait();
+        }
+        try {
+          watchdog.done(id);
+          done.add(socket);
+        } catch (SocketTimeoutException e) {
+          timedOut.add(socket);
+        }
+      }
+      for (Socket socket : timedOut) { // the watchdog may close it just after its compare-and-set
+        awaitClosed(socket);
+      }
+    } finally {
+      watchdog.stop();
+    }
+    assertThat(done).as("calls done in time (seed %d)", seed).isNotEmpty()
+        .allSatisfy(socket -> assertThat(socket.isClosed()).as("closed after done").isFalse());
+    assertThat(timedOut).as("calls timed out (seed %d)", seed).isNotEmpty();
+  }
+
+  @Test
+  void anEarlierDeadlineWakesAWatchdogAsleepOnALaterOne() throws Exception {
+    watching((socket, watchdog) -> {
+      watchdog.done(watchdog.watch(socket, System.nanoTime() + TimeUnit.HOURS.toNanos(1)));
+      Thread thread = watchdog.thread();
+      awaitState(thread, Thread.State.WAITING); // idle, parked until the next watch
+      long later = watchdog.watch(socket, System.nanoTime() + TimeUnit.HOURS.toNanos(3));
+      awaitState(thread, Thread.State.TIMED_WAITING); // asleep until that deadline
+      watchdog.done(later);
+      // only the early wake-up in watch() can end this read: a blocked socket read ignores
+      // interrupts, so it runs on its own thread and the test waits for it with a bound (the
+      // fixture's closing of the socket then ends it if that bound is hit)
+      long id = watchdog.watch(socket, System.nanoTime() + 100_000_000L);
+      FutureTask<Integer> read = new FutureTask<>(() -> {
+        try {
+          return socket.getInputStream().read(); // nothing is ever sent
+        } catch (IOException e) {
+          watchdog.done(id, e);
+          throw e;
+        }
+      });
+      Thread reader = new Thread(read, "test-reader");
+      reader.setDaemon(true);
+      reader.start();
+      assertThatThrownBy(() -> read.get(30, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .hasCauseInstanceOf(SocketTimeoutException.class);
+      assertThat(socket.isClosed()).isTrue();
+    });
+  }
+
+  @Test
+  void aCallTheWatchdogTimedOutFailsEvenIfItEndsWell() throws Exception {
+    watching((socket, watchdog) -> {
+      long id = watchdog.watch(socket, System.nanoTime()); // due at once
+      long bound = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!socket.isClosed() && System.nanoTime() - bound < 0) {
+        Thread.sleep(5);
+      }
+      assertThat(socket.isClosed()).isTrue();
+      assertThatThrownBy(() -> watchdog.done(id)).isInstanceOf(SocketTimeoutException.class);
+    });
+  }
+
+  @Test
+  void aThreadThatFailedToStartIsStartedAgainByTheNextCall() throws Exception {
+    AtomicInteger made = new AtomicInteger();
+    ThreadFactory threads = run -> {
+      if (made.getAndIncrement() == 0) { // started already, so start() throws, as out of threads
+        Thread dud = new Thread(() -> { });
+        dud.start();
+        return dud;
+      }
+      Thread t = new Thread(run, "test-watchdog");
+      t.setDaemon(true);
+      return t;
+    };
+    watching(threads, (socket, watchdog) -> {
+      assertThatThrownBy(() -> watchdog.watch(socket, System.nanoTime()))
+          .isInstanceOf(IllegalThreadStateException.class);
+      assertThat(watchdog.thread()).isNull();
+      long id = watchdog.watch(socket, System.nanoTime()); // due at once
+      awaitClosed(socket);
+      assertThatThrownBy(() -> watchdog.done(id)).isInstanceOf(SocketTimeoutException.class);
+    });
+  }
+
+  @Test
+  void aSocketThatFailsToCloseLeavesTheWatchdogEnforcingLaterDeadlines() throws Exception {
+    watching((socket, watchdog) -> {
+      AtomicInteger closes = new AtomicInteger();
+      Socket failing = new Socket() {
+        @Override
+        public synchronized void close() throws IOException {
+          if (closes.getAndIncrement() == 0) {
+            throw new IllegalStateException("the first close fails (test)");
+          }
+          super.close();
+        }
+      };
+      try {
+        long first = watchdog.watch(failing, System.nanoTime()); // due at once
+        long bound = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (closes.get() == 0 && System.nanoTime() - bound < 0) {
+          Thread.sleep(5);
+        }
+        assertThatThrownBy(() -> watchdog.done(first)).isInstanceOf(SocketTimeoutException.class);
+        watchdog.watch(socket, System.nanoTime()); // due at once
+        awaitClosed(socket);
+      } finally {
+        failing.close();
+      }
+    });
+  }
+
+  @Test
+  void aStoppedWatchdogRefusesToWatch() throws Exception {
+    watching((socket, watchdog) -> {
+      watchdog.done(watchdog.watch(socket, System.nanoTime() + TimeUnit.HOURS.toNanos(1)));
+      watchdog.stop();
+      assertThatThrownBy(() -> watchdog.watch(socket, System.nanoTime() + 100_000_000L))
+          .isInstanceOf(IllegalStateException.class);
+    });
+  }
+
+  @Test
+  void theThreadDoesNotPinTheCallersContextClassLoader() throws Exception {
+    Thread caller = Thread.currentThread();
+    ClassLoader callers = caller.getContextClassLoader();
+    try (URLClassLoader webapp = new URLClassLoader(new URL[0], callers)) {
+      caller.setContextClassLoader(webapp);
+      watching((socket, watchdog) -> {
+        watchdog.done(watchdog.watch(socket, System.nanoTime() + TimeUnit.HOURS.toNanos(1)));
+        Thread thread = watchdog.thread();
+        assertThat(thread.getContextClassLoader()).isSameAs(Watchdog.class.getClassLoader())
+            .isNotSameAs(webapp);
+      });
+    } finally {
+      caller.setContextClassLoader(callers);
+    }
+  }
+
+  /** Waits, with a bound, until the watchdog closed {@code socket}. */
+  private static void awaitClosed(Socket socket) throws InterruptedException {
+    long bound = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!socket.isClosed() && System.nanoTime() - bound < 0) {
+      Thread.sleep(5);
+    }
+    assertThat(socket.isClosed()).as("closed by the watchdog").isTrue();
+  }
+
+  /** Waits, with a bound, until {@code thread} is in {@code state}. */
+  private static void awaitState(Thread thread, Thread.State state) throws InterruptedException {
+    long bound = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (thread.getState() != state && System.nanoTime() - bound < 0) {
+      Thread.sleep(5);
+    }
+    assertThat(thread.getState()).as(thread.getName()).isEqualTo(state);
+  }
+
+  /** A test's body, given a connected loopback socket and a watchdog. */
+  @FunctionalInterface
+  private interface Body {
+    void run(Socket socket, Watchdog watchdog) throws Exception;
+  }
+
+  /** Runs a body on a connected loopback socket (the peer never sends) and a new watchdog. */
+  private static void watching(Body body) throws Exception {
+    watching(null, body);
+  }
+
+  /** As {@link #watching(Body)}, with the watchdog's thread from {@code threads} if not null. */
+  private static void watching(ThreadFactory threads, Body body) throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        Socket socket = new Socket(server.getInetAddress(), server.getLocalPort());
+        Socket accepted = server.accept()) {
+      Watchdog watchdog = threads == null ? new Watchdog("test-watchdog")
+          : new Watchdog("test-watchdog", threads);
+      try {
+        body.run(socket, watchdog);
+      } finally {
+        watchdog.stop();
+      }
+    }
+  }
+}
