@@ -93,7 +93,7 @@ class ConnectionTest {
     fake.answer = line -> silent.get() ? null : line.startsWith("mg") ? "EN" : "HD";
 
     assertThatThrownBy(() -> store.get("k")).isInstanceOf(CacheTimeoutException.class)
-        .hasMessageContaining("timed out after 200 ms");
+        .hasMessageContaining("the store's timeout (200 ms)");
     // nothing came back for a whole timeout: the connection is presumed dead and replaced
     eventually("a second connection", () -> fake.connections.get() == 2);
     silent.set(false);
