@@ -42,8 +42,10 @@ import java.util.concurrent.locks.LockSupport;
  * caller costs one park and one wake-up. A lone call goes out at once.
  *
  * <p>It speaks only what it needs of RESP2: commands as arrays of bulk strings, one or a
- * pipeline in one write; simple-string, error, integer, bulk and array replies. Plain TCP to a
- * single server only (TLS and Cluster go through Lettuce). A batch that fails on the socket (a
+ * pipeline in one write; simple-string, error, integer, bulk and array replies. Plain TCP only,
+ * to a single server or one primary of a cluster (TLS goes through Lettuce; on a cluster node a
+ * batch's {@code GET}s stay separate commands, and a redirection is an error reply the store
+ * answers through Lettuce). A batch that fails on the socket (a
  * timeout, a reset, a reply it cannot read) fails each of its callers once and closes the
  * socket, since a late reply would otherwise answer the next call; the connection is opened
  * again in the background after a backoff, and meanwhile calls use the store's other

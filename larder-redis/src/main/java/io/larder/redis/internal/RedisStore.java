@@ -291,8 +291,10 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
 
   /**
    * Reads on the caller's thread over the first caller-thread connection (the second while the
-   * first is down), combined there with the concurrent calls of other threads; without one
-   * (TLS, a cluster, while both reconnect), merged with them through Lettuce.
+   * first is down) of the server, or of the cluster primary owning the key's slot ({@link
+   * ClusterConnections}), combined there with the concurrent calls of other threads; without
+   * one (TLS, a cluster node not yet connected, while both reconnect), or when the node
+   * answers {@code MOVED} or {@code ASK}, merged with them through Lettuce.
    */
   @Override
   public byte[] get(String key) {
