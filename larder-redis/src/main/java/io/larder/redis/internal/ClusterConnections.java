@@ -71,7 +71,8 @@ final class ClusterConnections {
     }
     DirectConnections c = byNode.get(node.getNodeId());
     RedisURI uri = node.getUri();
-    if (c != null && c.server().port() == uri.getPort() && c.server().host().equals(uri.getHost())) {
+    if (c != null && c.server().port() == uri.getPort()
+        && c.server().host().equals(uri.getHost())) {
       return c;
     }
     DirectConnections added = entry(node);

@@ -160,11 +160,14 @@ final class DirectConnection {
   }
 
   /**
-   * Connects now, or, if that fails, later in the background.
+   * Connects now, or, if that fails, later in the background; nothing once closed.
    */
   void connect() {
     acquire();
     try {
+      if (closed) { // a cluster node's connections opened in the background after close()
+        return;
+      }
       open();
     } catch (IOException | RuntimeException e) {
       dropped();

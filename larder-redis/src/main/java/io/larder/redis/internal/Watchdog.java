@@ -39,7 +39,7 @@ final class Watchdog {
   /** What {@link Watched#reading} holds after the watchdog timed a call out. */
   private static final long TIMED_OUT = -1;
 
-  /** The connections watched; few, and added or removed only when a connection is made or closed. */
+  /** The connections watched: few, added and removed only as connections open and close. */
   private final CopyOnWriteArrayList<Watched> watched = new CopyOnWriteArrayList<>();
   /** When the watchdog thread wakes next by itself, in {@link System#nanoTime()}'s terms. */
   private volatile long wakeAt;

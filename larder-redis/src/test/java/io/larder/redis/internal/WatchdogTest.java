@@ -52,25 +52,7 @@ class WatchdogTest {
     List<Socket> done = new ArrayList<>();
     List<Socket> timedOut = new ArrayList<>();
     try {
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-      for (int i = 0; i < 20_000 && System.nanoTime() - end < 0; i++) {
-        Socket socket = new Socket(); // never connected: only whether it is closed matters
-        long start = System.nanoTime();
-        long id = watchdog.watch(socket, start + random.nextInt(200_000));
-        long finish = start + random.nextInt(200_000);
-        while (System.nanoTime() - finish < 0) {
-          Thread.onSpinWait();
-        }
-        try {
-          watchdog.done(id);
-          done.add(socket);
-        } catch (SocketTimeoutException e) {
-          timedOut.add(socket);
-        }
-      }
-      for (Socket socket : timedOut) { // the watchdog may close it just after its compare-and-set
-        awaitClosed(socket);
-      }
+      race(watchdog, random, done, timedOut);
     } finally {
       watchdog.owner().stop();
     }
@@ -82,9 +64,13 @@ class WatchdogTest {
   @Test
   void anEarlierDeadlineWakesAWatchdogAsleepOnALaterOne() throws Exception {
     watching((socket, watchdog) -> {
-      watchdog.done(watchdog.watch(socket, System.nanoTime() + TimeUnit.HOURS.toNanos(1)));
+      // a call due at once, on a socket of its own: the watchdog times it out, then has nothing
+      // to watch (a call done at once with a far deadline could leave it asleep on that one,
+      // when its thread looks before the done)
+      long due = watchdog.watch(new Socket(), System.nanoTime());
       Thread thread = watchdog.owner().thread();
       awaitState(thread, Thread.State.WAITING); // idle, parked until the next watch
+      assertThatThrownBy(() -> watchdog.done(due)).isInstanceOf(SocketTimeoutException.class);
       long later = watchdog.watch(socket, System.nanoTime() + TimeUnit.HOURS.toNanos(3));
       awaitState(thread, Thread.State.TIMED_WAITING); // asleep until that deadline
       watchdog.done(later);
@@ -252,25 +238,7 @@ class WatchdogTest {
         timedOut.add(ownTimedOut);
         Thread t = new Thread(() -> {
           try {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            for (int i = 0; i < 20_000 && System.nanoTime() - end < 0; i++) {
-              Socket socket = new Socket();
-              long start = System.nanoTime();
-              long id = connection.watch(socket, start + random.nextInt(200_000));
-              long finish = start + random.nextInt(200_000);
-              while (System.nanoTime() - finish < 0) {
-                Thread.onSpinWait();
-              }
-              try {
-                connection.done(id);
-                ownDone.add(socket);
-              } catch (SocketTimeoutException e) {
-                ownTimedOut.add(socket);
-              }
-            }
-            for (Socket socket : ownTimedOut) {
-              awaitClosed(socket);
-            }
+            race(connection, random, ownDone, ownTimedOut);
           } catch (Throwable e) {
             failures.add(e);
           }
@@ -291,6 +259,34 @@ class WatchdogTest {
           .allSatisfy(socket -> assertThat(socket.isClosed()).as("closed after done").isFalse());
       assertThat(timedOut.get(c)).as("connection %d's calls timed out (seed %d)", c, seed)
           .isNotEmpty();
+    }
+  }
+
+  /**
+   * About a second of calls on one connection whose deadlines and finishing times are drawn at
+   * random from 0 to 200 µs, sorted into those done in time and those timed out (whose sockets
+   * it waits to see closed: the watchdog may close one just after its compare-and-set).
+   */
+  private static void race(Watchdog.Watched connection, Random random, List<Socket> done,
+      List<Socket> timedOut) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    for (int i = 0; i < 20_000 && System.nanoTime() - end < 0; i++) {
+      Socket socket = new Socket(); // never connected: only whether it is closed matters
+      long start = System.nanoTime();
+      long id = connection.watch(socket, start + random.nextInt(200_000));
+      long finish = start + random.nextInt(200_000);
+      while (System.nanoTime() - finish < 0) {
+        Thread.onSpinWait();
+      }
+      try {
+        connection.done(id);
+        done.add(socket);
+      } catch (SocketTimeoutException e) {
+        timedOut.add(socket);
+      }
+    }
+    for (Socket socket : timedOut) {
+      awaitClosed(socket);
     }
   }
 
