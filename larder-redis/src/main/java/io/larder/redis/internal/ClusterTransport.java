@@ -36,6 +36,11 @@ final class ClusterTransport extends Transport {
     this.connection = connection;
   }
 
+  /** The topology as the cluster connection knows it now (Lettuce keeps it refreshed). */
+  Partitions partitions() {
+    return connection.getPartitions();
+  }
+
   @Override
   boolean clustered() {
     return true;

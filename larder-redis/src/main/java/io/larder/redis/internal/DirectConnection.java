@@ -42,8 +42,10 @@ import java.util.concurrent.locks.LockSupport;
  * caller costs one park and one wake-up. A lone call goes out at once.
  *
  * <p>It speaks only what it needs of RESP2: commands as arrays of bulk strings, one or a
- * pipeline in one write; simple-string, error, integer, bulk and array replies. Plain TCP to a
- * single server only (TLS and Cluster go through Lettuce). A batch that fails on the socket (a
+ * pipeline in one write; simple-string, error, integer, bulk and array replies. Plain TCP only,
+ * to a single server or one primary of a cluster (TLS goes through Lettuce; on a cluster node a
+ * batch's {@code GET}s stay separate commands, and a redirection is an error reply the store
+ * answers through Lettuce). A batch that fails on the socket (a
  * timeout, a reset, a reply it cannot read) fails each of its callers once and closes the
  * socket, since a late reply would otherwise answer the next call; the connection is opened
  * again in the background after a backoff, and meanwhile calls use the store's other
@@ -79,6 +81,8 @@ final class DirectConnection {
 
   private final HostPort server;
   private final RedisConfig config;
+  /** Whether a batch's lone {@code GET}s are merged into one {@code MGET} (not in a cluster). */
+  private final boolean mergeGets;
   private final Executor background;
   private final Backoff backoff = Backoff.defaults();
   /**
@@ -117,7 +121,9 @@ final class DirectConnection {
    * socket timeout costs an extra {@code read} that finds nothing and a {@code poll} per
    * reply); {@link Watchdog} closes the socket of one that outlasts its deadline.
    */
-  private final Watchdog watchdog;
+  private final Watchdog.Watched watchdog;
+  /** Whether {@link #watchdog}'s thread serves this connection alone, and ends with it. */
+  private final boolean ownsWatchdog;
 
   /**
    * Creates the connection; it connects on {@link #connect()} or in the background.
@@ -126,18 +132,42 @@ final class DirectConnection {
    * @param background runs reconnection attempts (after a backoff, never on a caller's thread)
    */
   DirectConnection(RedisConfig config, Executor background) {
-    this.server = config.hosts().get(0);
-    this.config = config;
-    this.background = background;
-    this.watchdog = new Watchdog("larder-redis-watchdog " + server);
+    this(config, config.hosts().get(0), true, background, null);
   }
 
   /**
-   * Connects now, or, if that fails, later in the background.
+   * Creates a connection to {@code server}, one node of a cluster or the store's one server; it
+   * connects on {@link #connect()} or in the background.
+   *
+   * @param config the store's settings: user, password, database, timeouts
+   * @param server the server to connect to
+   * @param mergeGets whether a batch's lone {@code GET}s go out as one {@code MGET}; not on a
+   *     cluster node, where keys of different slots may not share a command ({@code CROSSSLOT}),
+   *     so they go out as a pipeline of {@code GET}s in the same write
+   * @param background runs reconnection attempts (after a backoff, never on a caller's thread)
+   * @param watchdog the watchdog shared with the store's other connections, or {@code null} for
+   *     one of its own, stopped by {@link #close()}
+   */
+  DirectConnection(RedisConfig config, HostPort server, boolean mergeGets, Executor background,
+      Watchdog watchdog) {
+    this.server = server;
+    this.config = config;
+    this.mergeGets = mergeGets;
+    this.background = background;
+    this.ownsWatchdog = watchdog == null;
+    this.watchdog = (watchdog == null ? new Watchdog("larder-redis-watchdog " + server) : watchdog)
+        .register();
+  }
+
+  /**
+   * Connects now, or, if that fails, later in the background; nothing once closed.
    */
   void connect() {
     acquire();
     try {
+      if (closed) { // a cluster node's connections opened in the background after close()
+        return;
+      }
       open();
     } catch (IOException | RuntimeException e) {
       dropped();
@@ -518,7 +548,7 @@ final class DirectConnection {
         gets.add(p);
       }
     }
-    boolean mget = gets.size() > 1;
+    boolean mget = mergeGets && gets.size() > 1;
     if (mget) {
       byte[][] keys = new byte[gets.size() + 1][];
       keys[0] = MGET;
@@ -834,7 +864,10 @@ final class DirectConnection {
     } finally {
       unlockAndWake();
       wakeAll();
-      watchdog.stop();
+      watchdog.close();
+      if (ownsWatchdog) {
+        watchdog.owner().stop();
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 package io.larder.redis.internal;
 
+import io.larder.spi.HostPort;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -45,6 +46,9 @@ final class DirectConnections {
       });
 
   private final DirectConnection[] connections;
+  private final HostPort server;
+  /** The watchdog of these connections alone, or {@code null} when it is shared. */
+  private final Watchdog ownWatchdog;
 
   /**
    * Creates the connections; they connect on {@link #connect()} or in the background.
@@ -54,12 +58,34 @@ final class DirectConnections {
    * @throws IllegalArgumentException if {@code count} is below one or above 64
    */
   DirectConnections(RedisConfig config, int count) {
+    this(config, config.hosts().get(0), false, count, null);
+  }
+
+  /**
+   * Creates the connections to one server or one node of a cluster; they connect on {@link
+   * #connect()} or in the background.
+   *
+   * @param config the store's settings: user, password, database, timeouts
+   * @param server the server or cluster node
+   * @param clusterNode whether {@code server} is a cluster node, whose batches may not merge
+   *     keys of different slots into one {@code MGET}
+   * @param count how many connections
+   * @param watchdog enforces the connections' deadlines, shared with other nodes' connections;
+   *     or {@code null} for one of their own (one thread for all of them), stopped by {@link
+   *     #close()}
+   * @throws IllegalArgumentException if {@code count} is below one or above 64
+   */
+  DirectConnections(RedisConfig config, HostPort server, boolean clusterNode, int count,
+      Watchdog watchdog) {
     if (count < 1 || count > Long.SIZE) {
       throw new IllegalArgumentException("direct connections: " + count);
     }
+    this.server = server;
+    this.ownWatchdog = watchdog == null ? new Watchdog("larder-redis-watchdog " + server) : null;
     connections = new DirectConnection[count];
     for (int i = 0; i < count; i++) {
-      connections[i] = new DirectConnection(config, RECONNECTS);
+      connections[i] = new DirectConnection(config, server, !clusterNode, RECONNECTS,
+          watchdog == null ? ownWatchdog : watchdog);
     }
   }
 
@@ -68,6 +94,27 @@ final class DirectConnections {
     for (DirectConnection c : connections) {
       c.connect();
     }
+  }
+
+  /**
+   * Connects each connection on a background thread, never the caller's: for a cluster node
+   * first met by a call, which meanwhile goes through Lettuce.
+   */
+  void connectInBackground() {
+    RECONNECTS.execute(this::connect);
+  }
+
+  /** Closes the connections on a background thread (a node gone from the cluster). */
+  void closeInBackground() {
+    for (DirectConnection c : connections) {
+      c.markClosed();
+    }
+    RECONNECTS.execute(this::close);
+  }
+
+  /** The server or cluster node these connections go to. */
+  HostPort server() {
+    return server;
   }
 
   /**
@@ -146,6 +193,9 @@ final class DirectConnections {
     }
     for (DirectConnection c : connections) {
       c.close();
+    }
+    if (ownWatchdog != null) {
+      ownWatchdog.stop();
     }
   }
 

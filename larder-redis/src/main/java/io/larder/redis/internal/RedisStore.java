@@ -76,6 +76,8 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
   private static final ByteArrayCodec CODEC = ByteArrayCodec.INSTANCE;
   /** Keys per MGET, UNLINK or SCAN page: large enough to amortise, small enough not to stall Redis. */
   static final int BATCH = 1000;
+  /** How often a cluster's caller-thread connections to nodes gone from the topology close. */
+  private static final long PRUNE_SECONDS = 5;
   private static final byte[] PX = {'P', 'X'};
   private static final byte[] GET = {'G', 'E', 'T'};
   private static final byte[] MGET = {'M', 'G', 'E', 'T'};
@@ -91,6 +93,10 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
   private final Merger merger;
   /** The caller-thread connections of a plain-TCP single server, or {@code null}. */
   private final DirectConnections direct;
+  /** The caller-thread connections of a plain-TCP cluster's primaries, or {@code null}. */
+  private final ClusterConnections cluster;
+  /** Closes the connections of nodes gone from a cluster's topology, or {@code null}. */
+  private final java.util.concurrent.ScheduledFuture<?> pruning;
   private final AsyncCalls async;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -104,6 +110,15 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
     this.merger = new Merger(transport);
     this.direct = config.cluster() || config.tls() ? null
         : new DirectConnections(config, DirectConnections.COUNT);
+    if (config.cluster() && !config.tls()) {
+      ClusterTransport clusterTransport = (ClusterTransport) transport;
+      this.cluster = new ClusterConnections(config, clusterTransport::partitions);
+      this.pruning = resources.eventExecutorGroup().scheduleWithFixedDelay(cluster::prune,
+          PRUNE_SECONDS, PRUNE_SECONDS, TimeUnit.SECONDS);
+    } else {
+      this.cluster = null;
+      this.pruning = null;
+    }
     this.async = new AsyncCalls(this, config, transport, keys, merger, resources.timer());
   }
 
@@ -145,6 +160,9 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
       store.loadScripts(); // on failure, the catch below closes what was opened
       if (store.direct != null) {
         store.direct.connect();
+      }
+      if (store.cluster != null) {
+        store.cluster.connectAll();
       }
       return store;
     } catch (RuntimeException e) {
@@ -273,8 +291,10 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
 
   /**
    * Reads on the caller's thread over the first caller-thread connection (the second while the
-   * first is down), combined there with the concurrent calls of other threads; without one
-   * (TLS, a cluster, while both reconnect), merged with them through Lettuce.
+   * first is down) of the server, or of the cluster primary owning the key's slot ({@link
+   * ClusterConnections}), combined there with the concurrent calls of other threads; without
+   * one (TLS, a cluster node not yet connected, while both reconnect), or when the node
+   * answers {@code MOVED} or {@code ASK}, merged with them through Lettuce.
    */
   @Override
   public byte[] get(String key) {
@@ -319,8 +339,8 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
         System.arraycopy(ks, from, command, 1, to - from);
         commands.add(command);
       }
-      replies = direct(deadline, config.readTimeout(), "MGET of " + names.length + " keys", null,
-          commands, true);
+      replies = direct(direct, deadline, config.readTimeout(), "MGET of " + names.length + " keys",
+          null, commands, true);
     }
     if (replies == null) {
       List<Op<?>> ops = new ArrayList<>(names.length / BATCH + 1);
@@ -353,8 +373,43 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
       encoded.computeIfAbsent(key, keys::key);
     }
     List<List<String>> groups = groups(encoded);
-    return found(groups, callAll(mgets(groups, encoded), config.readTimeout(),
-        "MGET of " + encoded.size() + " keys"));
+    String what = "MGET of " + encoded.size() + " keys";
+    long deadline = deadline(config.readTimeout());
+    DirectConnections node = cluster == null ? null : oneNode(groups, encoded);
+    if (node != null) {
+      List<byte[][]> commands = new ArrayList<>(groups.size());
+      for (List<String> group : groups) {
+        byte[][] command = new byte[group.size() + 1][];
+        command[0] = MGET;
+        for (int i = 0; i < group.size(); i++) {
+          command[i + 1] = encoded.get(group.get(i));
+        }
+        commands.add(command);
+      }
+      List<Object> replies = direct(node, deadline, config.readTimeout(), what, null, commands,
+          true);
+      if (replies != null) {
+        return found(groups, replies);
+      }
+    }
+    return found(groups, execute(mgets(groups, encoded), deadline, config.readTimeout(), what));
+  }
+
+  /**
+   * The caller-thread connections of the one node that owns every group's slot, or {@code null}
+   * when the groups span several nodes (they then go out through Lettuce, written to all nodes
+   * at once) or a node has none yet.
+   */
+  private DirectConnections oneNode(List<List<String>> groups, Map<String, byte[]> encoded) {
+    DirectConnections node = null;
+    for (List<String> group : groups) {
+      DirectConnections owner = cluster.forSlot(RedisKeys.slot(encoded.get(group.get(0))));
+      if (owner == null || node != null && owner != node) {
+        return null;
+      }
+      node = owner;
+    }
+    return node;
   }
 
   /** One {@code MGET} per group of keys. */
@@ -456,8 +511,8 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
             ? new byte[][] {SET, keys.key(key), Versions.plain(value)}
             : new byte[][] {SET, keys.key(key), Versions.plain(value), PX, decimal(ttlMillis)});
       });
-      if (direct(deadline, config.writeTimeout(), "SET of " + entries.size() + " keys", null,
-          commands, true) != null) {
+      if (direct(direct, deadline, config.writeTimeout(), "SET of " + entries.size() + " keys",
+          null, commands, true) != null) {
         return;
       }
     }
@@ -830,8 +885,10 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
    */
   private List<Object> direct(long deadline, Duration timeout, String command, String key,
       byte[][] args) {
-    return direct == null ? null
-        : direct(deadline, timeout, command, key, List.<byte[][]>of(args), false);
+    DirectConnections to = direct != null ? direct
+        : cluster != null ? cluster.forSlot(RedisKeys.slot(args[1])) : null;
+    return to == null ? null
+        : direct(to, deadline, timeout, command, key, List.<byte[][]>of(args), false);
   }
 
   /**
@@ -842,11 +899,14 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
    * @param bulk whether this is a bulk call, with large replies ({@link DirectConnections#run})
    * @return the replies, or {@code null} when every caller-thread connection is down
    */
-  private List<Object> direct(long deadline, Duration timeout, String command, String key,
-      List<byte[][]> commands, boolean bulk) {
+  private List<Object> direct(DirectConnections to, long deadline, Duration timeout,
+      String command, String key, List<byte[][]> commands, boolean bulk) {
     try {
-      return direct.run(deadline, commands, bulk);
+      return to.run(deadline, commands, bulk);
     } catch (IOException | RuntimeException e) {
+      if (cluster != null && Errors.redirect(e)) {
+        return null; // not applied: the cluster connection follows MOVED/ASK and refreshes
+      }
       if (e instanceof java.io.InterruptedIOException
           && !(e instanceof java.net.SocketTimeoutException)) { // as awaitOne; the flag is kept
         throw new CacheException("interrupted while waiting for Redis", e);
@@ -1039,6 +1099,10 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
     try {
       if (direct != null) {
         direct.close();
+      }
+      if (cluster != null) {
+        pruning.cancel(false);
+        cluster.close();
       }
       transport.close();
     } finally {

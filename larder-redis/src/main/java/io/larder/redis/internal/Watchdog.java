@@ -3,13 +3,17 @@ package io.larder.redis.internal;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Enforces the deadlines of a {@link DirectConnection}'s blocking socket calls by closing the
- * socket of one that outlasts its deadline, so that the socket needs no timeout of its own.
+ * Enforces the deadlines of {@link DirectConnection}s' blocking socket calls by closing the
+ * socket of one that outlasts its deadline, so that the sockets need no timeout of their own.
+ * One watchdog, one thread, serves every caller-thread connection of a store (two for one
+ * server, two per primary of a cluster); each connection watches its calls through its own
+ * {@link Watched}, and a deadline closes that connection's socket only.
  *
  * <p>Why: a {@link Socket} given a timeout (or a timed connect) is switched to non-blocking mode
  * for good, and each read then costs a {@code read} that usually finds no reply yet, a {@code
@@ -17,33 +21,30 @@ import java.util.concurrent.locks.LockSupport;
  * thread of {@code get} or {@code set} that was 11 to 18 % of the calling thread's CPU per call
  * (docs/BENCHMARKS.md, "Redis single-key calls: one read per reply").
  *
- * <p>How: the thread holding the connection marks each watched call with {@link #watch} and
- * {@link #done}; one daemon thread per connection sleeps until the deadline of the call in
- * progress (or, when none is, until woken), and at a deadline closes that call's socket, which
- * makes the blocked read or connect fail at once. A call and the watchdog settle who finished
- * first with one compare-and-set, so the watchdog never closes a socket after its call was done,
- * and a call it timed out always fails with a {@link SocketTimeoutException}, even if its bytes
- * came in at the last moment. Per call that costs three volatile writes and one compare-and-set;
- * the watchdog wakes about once per deadline of the connection's timeout, not per call.
+ * <p>How: the thread holding a connection marks each watched call with {@link Watched#watch}
+ * and {@link Watched#done}, which give each call an id of its own; the daemon thread sleeps
+ * until the earliest deadline of the calls in progress (or, when none is, until woken), and at a
+ * deadline closes that call's socket, which makes the blocked read or connect fail at once. A
+ * call and the watchdog settle who finished first with one compare-and-set on that connection's
+ * state, so the watchdog never closes a socket after its call was done, and a call it timed out
+ * always fails with a {@link SocketTimeoutException}, even if its bytes came in at the last
+ * moment. Per call that costs three volatile writes, two volatile reads and one compare-and-set,
+ * none on a field another connection writes; the watchdog wakes about once per deadline of the
+ * connections' timeout, not per call.
  */
 final class Watchdog {
   private static final System.Logger LOG = System.getLogger(Watchdog.class.getName());
-  /** What {@link #reading} holds when no call is watched. */
+  /** What {@link Watched#reading} holds when no call is watched. */
   private static final long IDLE = 0;
-  /** What {@link #reading} holds after the watchdog timed a call out. */
+  /** What {@link Watched#reading} holds after the watchdog timed a call out. */
   private static final long TIMED_OUT = -1;
 
-  /** The id of the watched call in progress, {@link #IDLE} or {@link #TIMED_OUT}. */
-  private final AtomicLong reading = new AtomicLong(IDLE);
-  /** The watched call's deadline and socket, written before its id is published. */
-  private volatile long deadline;
-  private volatile Socket socket;
+  /** The connections watched: few, added and removed only as connections open and close. */
+  private final CopyOnWriteArrayList<Watched> watched = new CopyOnWriteArrayList<>();
   /** When the watchdog thread wakes next by itself, in {@link System#nanoTime()}'s terms. */
   private volatile long wakeAt;
   private volatile boolean idle;
   private volatile boolean stopped;
-  /** The last id given out; only the thread holding the connection calls {@link #watch}. */
-  private long lastId;
   /** Set only once the thread has started, so that a failed start is tried again. */
   private volatile Thread thread;
   private final String name;
@@ -78,69 +79,134 @@ final class Watchdog {
   }
 
   /**
-   * Starts watching a blocking call on {@code socket}, which is closed if the call is not {@link
-   * #done} by {@code deadline}.
+   * Adds a connection to watch.
    *
-   * @param watched the socket of the call, closed if the call outlasts its deadline
-   * @param by the call's deadline, in {@link System#nanoTime()}'s terms
-   * @return the call's id, for {@link #done}; never 0
-   * @throws IllegalStateException if the watchdog was stopped: nothing would bound the call
+   * @return what the connection marks its calls with; {@link Watched#close} removes it
    */
-  long watch(Socket watched, long by) {
-    if (stopped) {
-      throw new IllegalStateException(name + " is stopped");
+  Watched register() {
+    Watched w = new Watched();
+    watched.add(w);
+    return w;
+  }
+
+  /**
+   * The calls of one connection: one at a time, by the thread holding the connection.
+   */
+  final class Watched {
+    /** The id of the watched call in progress, {@link #IDLE} or {@link #TIMED_OUT}. */
+    private final AtomicLong reading = new AtomicLong(IDLE);
+    /** The watched call's deadline and socket, written before its id is published. */
+    private volatile long deadline;
+    private volatile Socket socket;
+    /** The last id given out; only the thread holding the connection calls {@link #watch}. */
+    private long lastId;
+
+    private Watched() {
     }
-    long id = ++lastId;
-    if (id <= 0) { // after 2^63 calls
-      id = lastId = 1;
-    }
-    socket = watched;
-    deadline = by;
-    reading.set(id);
-    Thread t = thread;
-    if (t == null) {
-      try {
-        start();
-      } catch (Throwable e) { // no thread (say, out of native threads): the call must not go on
-        reading.set(IDLE);
-        throw e;
+
+    /**
+     * Starts watching a blocking call on {@code socket}, which is closed if the call is not
+     * {@link #done} by {@code deadline}.
+     *
+     * @param watchedSocket the socket of the call, closed if the call outlasts its deadline
+     * @param by the call's deadline, in {@link System#nanoTime()}'s terms
+     * @return the call's id, for {@link #done}; never 0
+     * @throws IllegalStateException if the watchdog was stopped: nothing would bound the call
+     */
+    long watch(Socket watchedSocket, long by) {
+      if (stopped) {
+        throw new IllegalStateException(name + " is stopped");
       }
-    } else if (idle || by - wakeAt < 0) { // it sleeps past this deadline
-      LockSupport.unpark(t);
+      long id = ++lastId;
+      if (id <= 0) { // after 2^63 calls
+        id = lastId = 1;
+      }
+      socket = watchedSocket;
+      deadline = by;
+      reading.set(id);
+      Thread t = thread;
+      if (t == null) {
+        try {
+          start();
+        } catch (Throwable e) { // no thread (say, out of native threads): the call must not go on
+          reading.set(IDLE);
+          throw e;
+        }
+      } else if (idle || by - wakeAt < 0) { // it sleeps past this deadline
+        LockSupport.unpark(t);
+      }
+      return id;
     }
-    return id;
+
+    /**
+     * Ends the watch of a call that succeeded.
+     *
+     * @throws SocketTimeoutException if the watchdog timed the call out first (its socket is
+     *     then closed or being closed, and must not be used again)
+     */
+    void done(long id) throws SocketTimeoutException {
+      if (!reading.compareAndSet(id, IDLE)) {
+        throw new SocketTimeoutException("no reply within the timeout");
+      }
+    }
+
+    /**
+     * Ends the watch of a call that failed; if the watchdog timed it out (and so made it fail),
+     * the failure is the timeout.
+     *
+     * @throws SocketTimeoutException in place of an {@link IOException} the watchdog caused by
+     *     closing the socket at the deadline, with that exception as its cause
+     */
+    void done(long id, Throwable failure) throws SocketTimeoutException {
+      if (reading.compareAndSet(id, IDLE) || failure instanceof SocketTimeoutException
+          || !(failure instanceof IOException)) {
+        return; // the failure stands as it is
+      }
+      SocketTimeoutException timeout = new SocketTimeoutException("no reply within the timeout");
+      timeout.initCause(failure);
+      throw timeout;
+    }
+
+    /** Stops watching this connection (it is closed); idempotent. */
+    void close() {
+      watched.remove(this);
+    }
+
+    /** The watchdog this connection is watched by. */
+    Watchdog owner() {
+      return Watchdog.this;
+    }
+
+    /**
+     * The watchdog thread's look at this connection: closes the socket of a call past its
+     * deadline, and returns the deadline of one still in time, or {@code null} when no call is
+     * in progress (or the call ended while looked at).
+     */
+    private Long check(long now) {
+      long id = reading.get();
+      if (id <= 0) {
+        return null;
+      }
+      long by = deadline;
+      Socket late = socket;
+      if (reading.get() != id) {
+        return null; // done meanwhile: deadline and socket may belong to the next call
+      }
+      if (by - now > 0) {
+        return by;
+      }
+      if (reading.compareAndSet(id, TIMED_OUT)) {
+        try {
+          late.close(); // the blocked read or connect fails at once
+        } catch (IOException ignored) {
+          // closing to break a late call: nothing more to do
+        }
+      }
+      return null;
+    }
   }
 
-  /**
-   * Ends the watch of a call that succeeded.
-   *
-   * @throws SocketTimeoutException if the watchdog timed the call out first (its socket is then
-   *     closed or being closed, and must not be used again)
-   */
-  void done(long id) throws SocketTimeoutException {
-    if (!reading.compareAndSet(id, IDLE)) {
-      throw new SocketTimeoutException("no reply within the timeout");
-    }
-  }
-
-  /**
-   * Ends the watch of a call that failed; if the watchdog timed it out (and so made it fail),
-   * the failure is the timeout.
-   *
-   * @throws SocketTimeoutException in place of an {@link IOException} the watchdog caused by
-   *     closing the socket at the deadline, with that exception as its cause
-   */
-  void done(long id, Throwable failure) throws SocketTimeoutException {
-    if (reading.compareAndSet(id, IDLE) || failure instanceof SocketTimeoutException
-        || !(failure instanceof IOException)) {
-      return; // the failure stands as it is
-    }
-    SocketTimeoutException timeout = new SocketTimeoutException("no reply within the timeout");
-    timeout.initCause(failure);
-    throw timeout;
-  }
-
-  /** Ends the watchdog's thread (the connection is closed); idempotent. */
+  /** Ends the watchdog's thread (every connection it watched is closed); idempotent. */
   void stop() {
     stopped = true;
     Thread t = thread;
@@ -154,7 +220,11 @@ final class Watchdog {
     return thread;
   }
 
-  private void start() {
+  private synchronized void start() {
+    if (thread != null) { // another connection's first call started it meanwhile
+      LockSupport.unpark(thread);
+      return;
+    }
     Thread t = threads.newThread(this::run);
     t.start();
     thread = t;
@@ -179,36 +249,39 @@ final class Watchdog {
     }
   }
 
-  /** Sleeps until the next deadline or watched call, or closes the socket of a late call. */
+  /**
+   * Closes the sockets of late calls, then sleeps until the earliest deadline of the calls in
+   * progress, or, with none, until a call starts. A call that starts while this looks either is
+   * seen by the second look (made after {@link #idle} or {@link #wakeAt} was published) or sees
+   * what was published and wakes the thread.
+   */
   private void step() {
-    long id = reading.get();
-    if (id <= 0) { // nothing watched: sleep until a call starts
+    Long next = earliest();
+    if (next == null) {
       idle = true;
-      if (reading.get() <= 0 && !stopped) { // a watch() after idle = true wakes it
+      if (earliest() == null && !stopped) { // a watch() after idle = true wakes it
         LockSupport.park(this);
       }
       idle = false;
       return;
     }
-    long by = deadline;
-    Socket watched = socket;
-    if (reading.get() != id) {
-      return; // done meanwhile: deadline and socket may belong to the next call
+    wakeAt = next;
+    Long again = earliest();
+    if (again != null && again == (long) next) { // a watch() after wakeAt was written sees it
+      LockSupport.parkNanos(this, next - System.nanoTime());
     }
-    long left = by - System.nanoTime();
-    if (left > 0) {
-      wakeAt = by;
-      if (reading.get() == id) { // a watch() after wakeAt was written sees it
-        LockSupport.parkNanos(this, left);
-      }
-      return;
-    }
-    if (reading.compareAndSet(id, TIMED_OUT)) {
-      try {
-        watched.close(); // the blocked read or connect fails at once
-      } catch (IOException ignored) {
-        // closing to break a late call: nothing more to do
+  }
+
+  /** The earliest deadline of the calls in progress, after closing the late ones' sockets. */
+  private Long earliest() {
+    long now = System.nanoTime();
+    Long earliest = null;
+    for (Watched w : watched) {
+      Long by = w.check(now);
+      if (by != null && (earliest == null || by - earliest < 0)) {
+        earliest = by;
       }
     }
+    return earliest;
   }
 }

@@ -48,31 +48,13 @@ class WatchdogTest {
       throws Exception {
     long seed = System.nanoTime();
     Random random = new Random(seed);
-    Watchdog watchdog = new Watchdog("test-watchdog");
+    Watchdog.Watched watchdog = new Watchdog("test-watchdog").register();
     List<Socket> done = new ArrayList<>();
     List<Socket> timedOut = new ArrayList<>();
     try {
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-      for (int i = 0; i < 20_000 && System.nanoTime() - end < 0; i++) {
-        Socket socket = new Socket(); // never connected: only whether it is closed matters
-        long start = System.nanoTime();
-        long id = watchdog.watch(socket, start + random.nextInt(200_000));
-        long finish = start + random.nextInt(200_000);
-        while (System.nanoTime() - finish < 0) {
-          Thread.onSpinWait();
-        }
-        try {
-          watchdog.done(id);
-          done.add(socket);
-        } catch (SocketTimeoutException e) {
-          timedOut.add(socket);
-        }
-      }
-      for (Socket socket : timedOut) { // the watchdog may close it just after its compare-and-set
-        awaitClosed(socket);
-      }
+      race(watchdog, random, done, timedOut);
     } finally {
-      watchdog.stop();
+      watchdog.owner().stop();
     }
     assertThat(done).as("calls done in time (seed %d)", seed).isNotEmpty()
         .allSatisfy(socket -> assertThat(socket.isClosed()).as("closed after done").isFalse());
@@ -82,9 +64,13 @@ class WatchdogTest {
   @Test
   void anEarlierDeadlineWakesAWatchdogAsleepOnALaterOne() throws Exception {
     watching((socket, watchdog) -> {
-      watchdog.done(watchdog.watch(socket, System.nanoTime() + TimeUnit.HOURS.toNanos(1)));
-      Thread thread = watchdog.thread();
+      // a call due at once, on a socket of its own: the watchdog times it out, then has nothing
+      // to watch (a call done at once with a far deadline could leave it asleep on that one,
+      // when its thread looks before the done)
+      long due = watchdog.watch(new Socket(), System.nanoTime());
+      Thread thread = watchdog.owner().thread();
       awaitState(thread, Thread.State.WAITING); // idle, parked until the next watch
+      assertThatThrownBy(() -> watchdog.done(due)).isInstanceOf(SocketTimeoutException.class);
       long later = watchdog.watch(socket, System.nanoTime() + TimeUnit.HOURS.toNanos(3));
       awaitState(thread, Thread.State.TIMED_WAITING); // asleep until that deadline
       watchdog.done(later);
@@ -139,7 +125,7 @@ class WatchdogTest {
     watching(threads, (socket, watchdog) -> {
       assertThatThrownBy(() -> watchdog.watch(socket, System.nanoTime()))
           .isInstanceOf(IllegalThreadStateException.class);
-      assertThat(watchdog.thread()).isNull();
+      assertThat(watchdog.owner().thread()).isNull();
       long id = watchdog.watch(socket, System.nanoTime()); // due at once
       awaitClosed(socket);
       assertThatThrownBy(() -> watchdog.done(id)).isInstanceOf(SocketTimeoutException.class);
@@ -178,7 +164,7 @@ class WatchdogTest {
   void aStoppedWatchdogRefusesToWatch() throws Exception {
     watching((socket, watchdog) -> {
       watchdog.done(watchdog.watch(socket, System.nanoTime() + TimeUnit.HOURS.toNanos(1)));
-      watchdog.stop();
+      watchdog.owner().stop();
       assertThatThrownBy(() -> watchdog.watch(socket, System.nanoTime() + 100_000_000L))
           .isInstanceOf(IllegalStateException.class);
     });
@@ -192,7 +178,7 @@ class WatchdogTest {
       caller.setContextClassLoader(webapp);
       watching((socket, watchdog) -> {
         watchdog.done(watchdog.watch(socket, System.nanoTime() + TimeUnit.HOURS.toNanos(1)));
-        Thread thread = watchdog.thread();
+        Thread thread = watchdog.owner().thread();
         assertThat(thread.getContextClassLoader()).isSameAs(Watchdog.class.getClassLoader())
             .isNotSameAs(webapp);
       });
@@ -202,6 +188,108 @@ class WatchdogTest {
   }
 
   /** Waits, with a bound, until the watchdog closed {@code socket}. */
+  /**
+   * One watchdog serves several connections: a call past its deadline on one closes that
+   * connection's socket only, while another connection's call, due much later, keeps its socket
+   * open and ends done; both calls were watched by the one thread.
+   */
+  @Test
+  void aDeadlineClosesOnlyTheSocketOfItsOwnConnection() throws Exception {
+    Watchdog watchdog = new Watchdog("test-watchdog");
+    try (Socket late = new Socket(); Socket inTime = new Socket()) {
+      Watchdog.Watched first = watchdog.register();
+      Watchdog.Watched second = watchdog.register();
+      long slow = second.watch(inTime, System.nanoTime() + TimeUnit.HOURS.toNanos(1));
+      long fast = first.watch(late, System.nanoTime() + 50_000_000L);
+      awaitClosed(late);
+      assertThatThrownBy(() -> first.done(fast)).isInstanceOf(SocketTimeoutException.class);
+      assertThat(inTime.isClosed()).as("the other connection's socket").isFalse();
+      second.done(slow);
+      assertThat(inTime.isClosed()).isFalse();
+      long next = first.watch(late, System.nanoTime() + TimeUnit.HOURS.toNanos(1));
+      first.done(next); // a connection that was timed out is watched again with a new id
+    } finally {
+      watchdog.stop();
+    }
+  }
+
+  /**
+   * Three connections on three threads race their random deadlines against one watchdog
+   * thread, as the race above does on one: each call ends either done with its socket open or
+   * timed out with it closed, never a socket closed under a call done in time, on any of them.
+   */
+  @Test
+  void callsOfSeveralConnectionsRacingTheirDeadlinesOnOneWatchdogEachEndOneWayOrTheOther()
+      throws Exception {
+    long seed = System.nanoTime();
+    Watchdog watchdog = new Watchdog("test-watchdog");
+    List<List<Socket>> done = new ArrayList<>();
+    List<List<Socket>> timedOut = new ArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    java.util.concurrent.ConcurrentLinkedQueue<Throwable> failures =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    try {
+      for (int c = 0; c < 3; c++) {
+        Watchdog.Watched connection = watchdog.register();
+        Random random = new Random(seed + c);
+        List<Socket> ownDone = new ArrayList<>();
+        List<Socket> ownTimedOut = new ArrayList<>();
+        done.add(ownDone);
+        timedOut.add(ownTimedOut);
+        Thread t = new Thread(() -> {
+          try {
+            race(connection, random, ownDone, ownTimedOut);
+          } catch (Throwable e) {
+            failures.add(e);
+          }
+        });
+        t.start();
+        threads.add(t);
+      }
+      for (Thread t : threads) {
+        t.join();
+      }
+    } finally {
+      watchdog.stop();
+    }
+    assertThat(failures).isEmpty();
+    for (int c = 0; c < 3; c++) {
+      assertThat(done.get(c)).as("connection %d's calls done in time (seed %d)", c, seed)
+          .isNotEmpty()
+          .allSatisfy(socket -> assertThat(socket.isClosed()).as("closed after done").isFalse());
+      assertThat(timedOut.get(c)).as("connection %d's calls timed out (seed %d)", c, seed)
+          .isNotEmpty();
+    }
+  }
+
+  /**
+   * About a second of calls on one connection whose deadlines and finishing times are drawn at
+   * random from 0 to 200 µs, sorted into those done in time and those timed out (whose sockets
+   * it waits to see closed: the watchdog may close one just after its compare-and-set).
+   */
+  private static void race(Watchdog.Watched connection, Random random, List<Socket> done,
+      List<Socket> timedOut) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    for (int i = 0; i < 20_000 && System.nanoTime() - end < 0; i++) {
+      Socket socket = new Socket(); // never connected: only whether it is closed matters
+      long start = System.nanoTime();
+      long id = connection.watch(socket, start + random.nextInt(200_000));
+      long finish = start + random.nextInt(200_000);
+      while (System.nanoTime() - finish < 0) {
+        Thread.onSpinWait();
+      }
+      try {
+        connection.done(id);
+        done.add(socket);
+      } catch (SocketTimeoutException e) {
+        timedOut.add(socket);
+      }
+    }
+    for (Socket socket : timedOut) {
+      awaitClosed(socket);
+    }
+  }
+
   private static void awaitClosed(Socket socket) throws InterruptedException {
     long bound = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!socket.isClosed() && System.nanoTime() - bound < 0) {
@@ -222,7 +310,7 @@ class WatchdogTest {
   /** A test's body, given a connected loopback socket and a watchdog. */
   @FunctionalInterface
   private interface Body {
-    void run(Socket socket, Watchdog watchdog) throws Exception;
+    void run(Socket socket, Watchdog.Watched watchdog) throws Exception;
   }
 
   /** Runs a body on a connected loopback socket (the peer never sends) and a new watchdog. */
@@ -235,12 +323,12 @@ class WatchdogTest {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         Socket socket = new Socket(server.getInetAddress(), server.getLocalPort());
         Socket accepted = server.accept()) {
-      Watchdog watchdog = threads == null ? new Watchdog("test-watchdog")
-          : new Watchdog("test-watchdog", threads);
+      Watchdog.Watched watchdog = (threads == null ? new Watchdog("test-watchdog")
+          : new Watchdog("test-watchdog", threads)).register();
       try {
         body.run(socket, watchdog);
       } finally {
-        watchdog.stop();
+        watchdog.owner().stop();
       }
     }
   }

@@ -1,0 +1,147 @@
+package io.larder.redis.internal;
+
+import io.larder.spi.HostPort;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.models.partitions.Partitions;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The caller-thread connections of a Redis Cluster: one {@link DirectConnections} per primary,
+ * found by a key's slot in the topology that Lettuce's cluster connection keeps current.
+ *
+ * <p>Routing reads Lettuce's {@link Partitions} (refreshed every 30 s, and at once after a
+ * {@code MOVED}, an {@code ASK} or persistent reconnects) and never refreshes it itself: a call
+ * this routes to a node that no longer owns the slot gets a redirection from that node, which the
+ * store answers by sending the call again through the cluster connection, which follows it and
+ * refreshes the topology. A primary first met by a call is connected on a background thread, the
+ * call and the ones after it going through Lettuce until then; a node that is no longer a primary
+ * with slots has its connections closed, at the next {@link #prune} (run by the store every few
+ * seconds and whenever a new primary is met), in the background.
+ */
+final class ClusterConnections {
+  private final RedisConfig config;
+  private final Supplier<Partitions> partitions;
+  /** By node id; an entry's server is checked against the node's address at each lookup. */
+  private final Map<String, DirectConnections> byNode = new ConcurrentHashMap<>();
+  /** One thread for the deadlines of every node's connections. */
+  private final Watchdog watchdog;
+  private volatile boolean closed;
+
+  /**
+   * Creates the connections' registry; nothing connects until {@link #connectAll} or a call.
+   *
+   * @param config the store's settings: user, password, timeouts
+   * @param partitions the cluster connection's current topology
+   */
+  ClusterConnections(RedisConfig config, Supplier<Partitions> partitions) {
+    this.config = config;
+    this.partitions = partitions;
+    this.watchdog = new Watchdog("larder-redis-watchdog " + config.hosts().get(0) + " cluster");
+  }
+
+  /** Connects to every primary now (at open), or, for one that fails, later in the background. */
+  void connectAll() {
+    for (RedisClusterNode node : partitions.get()) {
+      if (primary(node)) {
+        DirectConnections c = entry(node);
+        if (c != null) {
+          c.connect();
+        }
+      }
+    }
+  }
+
+  /**
+   * The caller-thread connections of the primary that owns {@code slot} in the current topology.
+   *
+   * @param slot a hash slot
+   * @return its node's connections, or {@code null} when the slot has no known owner or the
+   *     owner is met for the first time (it is then connected in the background): the caller
+   *     goes through Lettuce
+   */
+  DirectConnections forSlot(int slot) {
+    RedisClusterNode node = partitions.get().getPartitionBySlot(slot);
+    if (node == null) {
+      return null;
+    }
+    DirectConnections c = byNode.get(node.getNodeId());
+    RedisURI uri = node.getUri();
+    if (c != null && c.server().port() == uri.getPort()
+        && c.server().host().equals(uri.getHost())) {
+      return c;
+    }
+    DirectConnections added = entry(node);
+    if (added != null) {
+      added.connectInBackground();
+      prune();
+    }
+    return null;
+  }
+
+  /**
+   * Makes the entry of a node that has none (or one to an old address, which is closed); {@code
+   * null} if another thread made it first or the store is closed.
+   */
+  private synchronized DirectConnections entry(RedisClusterNode node) {
+    if (closed) {
+      return null;
+    }
+    RedisURI uri = node.getUri();
+    HostPort server = new HostPort(uri.getHost(), uri.getPort());
+    DirectConnections old = byNode.get(node.getNodeId());
+    if (old != null && old.server().equals(server)) {
+      return null;
+    }
+    DirectConnections c = new DirectConnections(config, server, true, DirectConnections.COUNT,
+        watchdog);
+    byNode.put(node.getNodeId(), c);
+    if (old != null) {
+      old.closeInBackground();
+    }
+    return c;
+  }
+
+  /**
+   * Closes, in the background, the connections of nodes that are no longer primaries owning
+   * slots (removed, failed over, emptied by resharding).
+   */
+  synchronized void prune() {
+    Set<String> primaries = new HashSet<>();
+    for (RedisClusterNode node : partitions.get()) {
+      if (primary(node)) {
+        primaries.add(node.getNodeId());
+      }
+    }
+    byNode.entrySet().removeIf(e -> {
+      if (primaries.contains(e.getKey())) {
+        return false;
+      }
+      e.getValue().closeInBackground();
+      return true;
+    });
+  }
+
+  private static boolean primary(RedisClusterNode node) {
+    return node.getRole().isUpstream() && !node.hasNoSlots();
+  }
+
+  /** How many nodes have connections (for tests). */
+  int nodes() {
+    return byNode.size();
+  }
+
+  /** Closes every node's connections; none is made after this. */
+  synchronized void close() {
+    closed = true;
+    for (DirectConnections c : byNode.values()) {
+      c.close();
+    }
+    byNode.clear();
+    watchdog.stop();
+  }
+}
