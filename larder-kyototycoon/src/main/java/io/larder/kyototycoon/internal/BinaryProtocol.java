@@ -1,7 +1,6 @@
 package io.larder.kyototycoon.internal;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import java.util.List;
 import java.util.Objects;
 
@@ -115,30 +114,6 @@ final class BinaryProtocol {
     keyRequest(out, GET_BULK, 0, db, keys);
   }
 
-  /**
-   * Appends a {@code get_bulk} request for keys of one database given as text, each encoded as
-   * UTF-8 straight into the buffer, as {@link String#getBytes} with UTF-8 would encode it.
-   *
-   * @param out the buffer
-   * @param db the database index
-   * @param keys the keys
-   * @param sizes each key's size in bytes, as {@link #textKeyRequestSize} counted them
-   */
-  static void getBulkOfText(ByteBuf out, int db, List<String> keys, int[] sizes) {
-    out.writeByte(GET_BULK);
-    out.writeInt(0);
-    out.writeInt(keys.size());
-    for (int i = 0; i < sizes.length; i++) {
-      out.writeShort(db);
-      out.writeInt(sizes[i]);
-      int written = ByteBufUtil.reserveAndWriteUtf8(out, keys.get(i), sizes[i]);
-      if (written != sizes[i]) {
-        throw new IllegalStateException("key " + i + " encoded to " + written + " bytes, not "
-            + sizes[i]);
-      }
-    }
-  }
-
   private static void keyRequest(ByteBuf out, int magic, int flags, int db, List<byte[]> keys) {
     out.writeByte(magic);
     out.writeInt(flags);
@@ -174,22 +149,6 @@ final class BinaryProtocol {
     long size = 9;
     for (byte[] key : keys) {
       size += KEY_RECORD_HEADER + (long) key.length;
-    }
-    return checkedSize(size);
-  }
-
-  /**
-   * Returns how many bytes {@link #getBulkOfText} writes, noting each key's UTF-8 size.
-   *
-   * @param keys the keys
-   * @param sizes filled with each key's size in bytes, one slot per key
-   * @return the size of the request
-   */
-  static int textKeyRequestSize(List<String> keys, int[] sizes) {
-    long size = 9;
-    for (int i = 0; i < sizes.length; i++) {
-      sizes[i] = ByteBufUtil.utf8Bytes(keys.get(i));
-      size += KEY_RECORD_HEADER + (long) sizes[i];
     }
     return checkedSize(size);
   }

@@ -164,14 +164,8 @@ public final class KtStore implements AsyncStore {
       return Map.of();
     }
     List<String> asked = asList(keys);
-    // the keys go into the request as UTF-8 straight from their text, and replies are matched
-    // to that text: no array per key (issue 13 item 4; branch kt1 in docs/BENCHMARKS.md)
-    int[] sizes = new int[asked.size()];
-    int size = BinaryProtocol.textKeyRequestSize(asked, sizes);
-    String what = getBulkName(asked.size());
-    List<BinaryProtocol.Found> found = records(call(what, size,
-        out -> BinaryProtocol.getBulkOfText(out, config.db(), asked, sizes)), what);
-    return byKey(asked, null, found);
+    List<byte[]> encoded = utf8(asked);
+    return byKey(asked, encoded, getBulk(encoded));
   }
 
   /**
@@ -181,7 +175,7 @@ public final class KtStore implements AsyncStore {
    * allocated again. A record out of that order (never seen from a real server) is decoded.
    *
    * @param asked the keys, in the order sent
-   * @param encoded their UTF-8 bytes, as sent, or {@code null} to compare with the keys' text
+   * @param encoded their UTF-8 bytes, as sent
    * @param found the records of the reply
    * @return the values found, without version stamps, by key
    */
@@ -191,12 +185,11 @@ public final class KtStore implements AsyncStore {
     int next = 0;
     for (BinaryProtocol.Found f : found) {
       int i = next;
-      while (i < asked.size() && !(encoded == null ? sameKey(f.key(), asked.get(i))
-          : Arrays.equals(encoded.get(i), f.key()))) {
+      while (i < encoded.size() && !Arrays.equals(encoded.get(i), f.key())) {
         i++;
       }
       String key;
-      if (i < asked.size()) {
+      if (i < encoded.size()) {
         key = asked.get(i);
         next = i + 1;
       } else {
@@ -205,30 +198,6 @@ public final class KtStore implements AsyncStore {
       result.put(key, Versions.value(f.value()));
     }
     return result;
-  }
-
-  /**
-   * Tells whether a key's UTF-8 bytes are those of {@code key}, comparing an ASCII key char by
-   * char without encoding it.
-   */
-  static boolean sameKey(byte[] utf8, String key) {
-    int n = key.length();
-    if (utf8.length < n) {
-      return false; // UTF-8 has at least one byte per char, '?' for a lone surrogate
-    }
-    if (utf8.length == n) {
-      for (int i = 0; i < n; i++) {
-        char c = key.charAt(i);
-        if (c >= 0x80) {
-          return Arrays.equals(utf8, utf8(key));
-        }
-        if (utf8[i] != c) {
-          return false;
-        }
-      }
-      return true;
-    }
-    return Arrays.equals(utf8, utf8(key));
   }
 
   private static List<String> asList(Collection<String> keys) {
@@ -614,11 +583,7 @@ public final class KtStore implements AsyncStore {
   }
 
   static String getBulkName(List<byte[]> keys) {
-    return getBulkName(keys.size());
-  }
-
-  static String getBulkName(int keys) {
-    return "get_bulk of " + keys + (keys == 1 ? " key" : " keys");
+    return "get_bulk of " + keys.size() + (keys.size() == 1 ? " key" : " keys");
   }
 
   static String removeBulkName(List<byte[]> keys) {

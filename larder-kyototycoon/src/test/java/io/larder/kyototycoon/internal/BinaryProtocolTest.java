@@ -102,25 +102,6 @@ class BinaryProtocolTest {
   }
 
   @Test
-  void getBulkOfTextWritesTheSameBytesAsGetBulkOfTheKeysUtf8() {
-    // ASCII, NUL/tab/newline, two- and three-byte chars, a surrogate pair, lone surrogates
-    List<String> keys = List.of("a", "k\u0000\t\n", "é", "€x", "\uD83D\uDE00", "x\uD800y",
-        "\uDC00", "");
-    List<byte[]> encoded = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
-    ByteBuf expected = Unpooled.buffer();
-    BinaryProtocol.getBulk(expected, 3, encoded);
-    int[] sizes = new int[keys.size()];
-    int size = BinaryProtocol.textKeyRequestSize(keys, sizes);
-    assertThat(size).isEqualTo(BinaryProtocol.keyRequestSize(encoded));
-    for (int i = 0; i < sizes.length; i++) {
-      assertThat(sizes[i]).as(keys.get(i)).isEqualTo(encoded.get(i).length);
-    }
-    ByteBuf buf = Unpooled.buffer(size, size); // exactly the size counted: nothing reserved beyond
-    BinaryProtocol.getBulkOfText(buf, 3, keys, sizes);
-    assertThat(bytes(buf)).containsExactly(bytes(expected));
-  }
-
-  @Test
   void getBulkHasReservedZeroFlagsAndAnEmptyOneIsNineBytes() throws IOException {
     ByteBuf buf = Unpooled.buffer();
     BinaryProtocol.getBulk(buf, 65535, List.of(AWKWARD_KEY));

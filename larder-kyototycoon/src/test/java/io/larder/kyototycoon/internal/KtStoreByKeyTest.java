@@ -39,31 +39,6 @@ class KtStoreByKeyTest {
   }
 
   @Test
-  void recordsAreMatchedToTheKeysTextWhenNoBytesAreGiven() {
-    List<String> asked = List.of("a", "é", "b", "\uD83D\uDE00", "c");
-    Map<String, byte[]> result = KtStore.byKey(asked, null,
-        List.of(found("a", "1"), found("é", "2"), found("\uD83D\uDE00", "4"), found("c", "3")));
-    assertThat(result).containsOnlyKeys("a", "é", "\uD83D\uDE00", "c");
-    assertThat(result.get("\uD83D\uDE00")).containsExactly('4');
-    assertThat(result.keySet()).anySatisfy(k -> assertThat(k).isSameAs(asked.get(1)));
-  }
-
-  @Test
-  void sameKeyComparesUtf8BytesWithText() {
-    for (String k : List.of("", "a", "abc", "é", "€", "\uD83D\uDE00", "a\uD800", "\u007F")) {
-      assertThat(KtStore.sameKey(k.getBytes(UTF_8), k)).as(k).isTrue();
-    }
-    assertThat(KtStore.sameKey("abd".getBytes(UTF_8), "abc")).isFalse();
-    assertThat(KtStore.sameKey("ab".getBytes(UTF_8), "abc")).isFalse();
-    assertThat(KtStore.sameKey("abcd".getBytes(UTF_8), "abc")).isFalse();
-    assertThat(KtStore.sameKey("é".getBytes(UTF_8), "e")).isFalse();
-    assertThat(KtStore.sameKey("e?".getBytes(UTF_8), "é")).isFalse();
-    // same length in bytes and chars, but the text is not ASCII: "ÿ" is two bytes, "y?" two chars
-    assertThat(KtStore.sameKey("ÿ".getBytes(UTF_8), "y?")).isFalse();
-    assertThat(KtStore.sameKey(new byte[] {(byte) 0xC3}, "\u00C3")).isFalse();
-  }
-
-  @Test
   void aStampedValueIsReadWithoutItsStamp() {
     byte[] stamped = Versions.stamp("v".getBytes(UTF_8), 7);
     List<String> asked = List.of("k");
