@@ -28,6 +28,12 @@ final class ClusterConnections {
   private final Supplier<Partitions> partitions;
   /** By node id; an entry's server is checked against the node's address at each lookup. */
   private final Map<String, DirectConnections> byNode = new ConcurrentHashMap<>();
+  /**
+   * Connections taken out of {@link #byNode} whose close, in the background, has not ended: a
+   * call may still be in flight there, watched by {@link #watchdog}, so {@link #close} closes
+   * them too (waiting for such a call) before it stops the watchdog.
+   */
+  private final Set<DirectConnections> closing = ConcurrentHashMap.newKeySet();
   /** One thread for the deadlines of every node's connections. */
   private final Watchdog watchdog;
   private volatile boolean closed;
@@ -101,7 +107,7 @@ final class ClusterConnections {
         watchdog);
     byNode.put(node.getNodeId(), c);
     if (old != null) {
-      old.closeInBackground();
+      retire(old);
     }
     return c;
   }
@@ -121,9 +127,15 @@ final class ClusterConnections {
       if (primaries.contains(e.getKey())) {
         return false;
       }
-      e.getValue().closeInBackground();
+      retire(e.getValue());
       return true;
     });
+  }
+
+  /** Closes a node's connections in the background, and keeps them until they are closed. */
+  private void retire(DirectConnections c) {
+    closing.add(c);
+    c.closeInBackground(() -> closing.remove(c));
   }
 
   private static boolean primary(RedisClusterNode node) {
@@ -142,6 +154,9 @@ final class ClusterConnections {
       c.close();
     }
     byNode.clear();
-    watchdog.stop();
+    for (DirectConnections c : closing) { // closed twice at worst: close() is idempotent
+      c.close();
+    }
+    watchdog.stop(); // and should a call still be in flight, the watchdog times it out
   }
 }

@@ -104,12 +104,22 @@ final class DirectConnections {
     RECONNECTS.execute(this::connect);
   }
 
-  /** Closes the connections on a background thread (a node gone from the cluster). */
-  void closeInBackground() {
+  /**
+   * Closes the connections on a background thread (a node gone from the cluster).
+   *
+   * @param then run on that thread once they are closed
+   */
+  void closeInBackground(Runnable then) {
     for (DirectConnection c : connections) {
       c.markClosed();
     }
-    RECONNECTS.execute(this::close);
+    RECONNECTS.execute(() -> {
+      try {
+        close();
+      } finally {
+        then.run();
+      }
+    });
   }
 
   /** The server or cluster node these connections go to. */
