@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -24,6 +25,7 @@ import java.util.function.Supplier;
  * seconds and whenever a new primary is met), in the background.
  */
 final class ClusterConnections {
+  private static final System.Logger LOG = System.getLogger(ClusterConnections.class.getName());
   private final RedisConfig config;
   private final Supplier<Partitions> partitions;
   /** By node id; an entry's server is checked against the node's address at each lookup. */
@@ -37,6 +39,7 @@ final class ClusterConnections {
   /** One thread for the deadlines of every node's connections. */
   private final Watchdog watchdog;
   private volatile boolean closed;
+  private final AtomicBoolean loggedOdd = new AtomicBoolean();
 
   /**
    * Creates the connections' registry; nothing connects until {@link #connectAll} or a call.
@@ -53,11 +56,15 @@ final class ClusterConnections {
   /** Connects to every primary now (at open), or, for one that fails, later in the background. */
   void connectAll() {
     for (RedisClusterNode node : partitions.get()) {
-      if (primary(node)) {
-        DirectConnections c = entry(node);
-        if (c != null) {
-          c.connect();
+      try {
+        if (primary(node)) {
+          DirectConnections c = entry(node);
+          if (c != null) {
+            c.connect();
+          }
         }
+      } catch (RuntimeException e) { // a node Larder cannot route to: Lettuce serves it
+        odd(e);
       }
     }
   }
@@ -71,6 +78,15 @@ final class ClusterConnections {
    *     goes through Lettuce
    */
   DirectConnections forSlot(int slot) {
+    try {
+      return route(slot);
+    } catch (RuntimeException e) { // a node without a usable address, say: Lettuce serves it
+      odd(e);
+      return null;
+    }
+  }
+
+  private DirectConnections route(int slot) {
     RedisClusterNode node = partitions.get().getPartitionBySlot(slot);
     if (node == null) {
       return null;
@@ -117,6 +133,14 @@ final class ClusterConnections {
    * slots (removed, failed over, emptied by resharding).
    */
   synchronized void prune() {
+    try {
+      retireGone();
+    } catch (RuntimeException e) { // run every few seconds: the next run must still come
+      odd(e);
+    }
+  }
+
+  private void retireGone() {
     Set<String> primaries = new HashSet<>();
     for (RedisClusterNode node : partitions.get()) {
       if (primary(node)) {
@@ -130,6 +154,15 @@ final class ClusterConnections {
       retire(e.getValue());
       return true;
     });
+  }
+
+  /** Logs, once per store, a topology the caller-thread connections could not make sense of. */
+  private void odd(RuntimeException e) {
+    if (!loggedOdd.getAndSet(true)) {
+      LOG.log(System.Logger.Level.WARNING, "Larder's caller-thread connections to " + config
+          + " could not read a node of the topology; its calls go through Lettuce (logged"
+          + " once)", e);
+    }
   }
 
   /** Closes a node's connections in the background, and keeps them until they are closed. */

@@ -113,6 +113,29 @@ class ClusterConnectionsTest {
     }
   }
 
+  /**
+   * A primary the topology gives no address (Larder cannot route to it; Lettuce decides what to
+   * do with it): opening, routing and pruning send its calls through Lettuce, never throw.
+   */
+  @Test
+  void aNodeWithoutAnAddressGoesThroughLettuceAndThrowsNothing() throws Exception {
+    Partitions partitions = new Partitions();
+    partitions.add(new RedisClusterNode(null, "x", true, null, 0, 0, 0,
+        IntStream.range(0, 16384).boxed().toList(),
+        EnumSet.of(RedisClusterNode.NodeFlag.UPSTREAM)));
+    partitions.updateCache();
+    ClusterConnections connections = new ClusterConnections(RedisConfig.parse(StoreUrl.parse(
+        "redis-cluster://127.0.0.1:1?timeout=1s")), () -> partitions);
+    try {
+      connections.connectAll();
+      assertThat(connections.forSlot(100)).as("the caller-thread path for x's slot").isNull();
+      connections.prune();
+      assertThat(connections.nodes()).isZero();
+    } finally {
+      connections.close();
+    }
+  }
+
   private static RedisClusterNode node(String id, int port) {
     List<Integer> slots = IntStream.range(0, 16384).boxed().toList();
     return new RedisClusterNode(RedisURI.create("127.0.0.1", port), id, true, null, 0, 0, 0,
