@@ -50,7 +50,7 @@ final class ClusterConnections {
   ClusterConnections(RedisConfig config, Supplier<Partitions> partitions) {
     this.config = config;
     this.partitions = partitions;
-    this.watchdog = new Watchdog("larder-redis-watchdog " + config.hosts().get(0) + " cluster");
+    this.watchdog = Watchdog.of(config.hosts().get(0) + " cluster");
   }
 
   /** Connects to every primary now (at open), or, for one that fails, later in the background. */

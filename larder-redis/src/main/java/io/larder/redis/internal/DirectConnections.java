@@ -81,7 +81,7 @@ final class DirectConnections {
       throw new IllegalArgumentException("direct connections: " + count);
     }
     this.server = server;
-    this.ownWatchdog = watchdog == null ? new Watchdog("larder-redis-watchdog " + server) : null;
+    this.ownWatchdog = watchdog == null ? Watchdog.of(server.toString()) : null;
     connections = new DirectConnection[count];
     for (int i = 0; i < count; i++) {
       connections[i] = new DirectConnection(config, server, !clusterNode, RECONNECTS,

@@ -68,6 +68,15 @@ final class Watchdog {
   }
 
   /**
+   * Creates the watchdog of a store's caller-thread connections, its thread named after them.
+   *
+   * @param connections the server, or the cluster, whose connections it watches
+   */
+  static Watchdog of(String connections) {
+    return new Watchdog("larder-redis-watchdog " + connections);
+  }
+
+  /**
    * Creates a watchdog whose thread comes from {@code threads} (for tests).
    *
    * @param name names the watchdog in messages
