@@ -15,14 +15,16 @@ import java.util.function.Supplier;
  * The caller-thread connections of a Redis Cluster: one {@link DirectConnections} per primary,
  * found by a key's slot in the topology that Lettuce's cluster connection keeps current.
  *
- * <p>Routing reads Lettuce's {@link Partitions} (refreshed every 30 s, and at once after a
- * {@code MOVED}, an {@code ASK} or persistent reconnects) and never refreshes it itself: a call
+ * <p>Routing reads Lettuce's {@link Partitions} (refreshed every 30 s, and after a {@code
+ * MOVED}, an {@code ASK} or persistent reconnects, those at most once per 5 s) and never
+ * refreshes it itself: a call
  * this routes to a node that no longer owns the slot gets a redirection from that node, which the
  * store answers by sending the call again through the cluster connection, which follows it and
  * refreshes the topology. A primary first met by a call is connected on a background thread, the
  * call and the ones after it going through Lettuce until then; a node that is no longer a primary
  * with slots has its connections closed, at the next {@link #prune} (run by the store every few
- * seconds and whenever a new primary is met), in the background.
+ * seconds and whenever a new primary is met), in the background; {@link #close} closes those
+ * still closing too. A node whose address cannot be read is left to Lettuce.
  */
 final class ClusterConnections {
   private static final System.Logger LOG = System.getLogger(ClusterConnections.class.getName());
