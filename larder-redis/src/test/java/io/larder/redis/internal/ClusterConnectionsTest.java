@@ -39,10 +39,7 @@ class ClusterConnectionsTest {
       throws Exception {
     try (FakeNode a = new FakeNode(); FakeNode b = new FakeNode()) {
       Partitions partitions = new Partitions();
-      partitions.add(node("a", a.port()));
-      partitions.updateCache();
-      ClusterConnections connections = new ClusterConnections(RedisConfig.parse(StoreUrl.parse(
-          "redis-cluster://127.0.0.1:" + a.port() + "?timeout=1s")), () -> partitions);
+      ClusterConnections connections = routedToA(a, partitions);
       try {
         connections.connectAll();
         assertThat(a.accepted.get()).as("two caller-thread connections to a").isEqualTo(2);
@@ -82,10 +79,7 @@ class ClusterConnectionsTest {
   void aCallInFlightOnAGoneNodeStillEndsWhenTheStoreClosesMeanwhile() throws Exception {
     try (FakeNode a = new FakeNode(); FakeNode b = new FakeNode()) {
       Partitions partitions = new Partitions();
-      partitions.add(node("a", a.port()));
-      partitions.updateCache();
-      ClusterConnections connections = new ClusterConnections(RedisConfig.parse(StoreUrl.parse(
-          "redis-cluster://127.0.0.1:" + a.port() + "?timeout=1s")), () -> partitions);
+      ClusterConnections connections = routedToA(a, partitions);
       connections.connectAll();
       DirectConnections toA = connections.forSlot(100);
       assertThat(toA).isNotNull();
@@ -134,6 +128,14 @@ class ClusterConnectionsTest {
     } finally {
       connections.close();
     }
+  }
+
+  /** Sets {@code partitions} to one primary, a, owning every slot; the connections route by it. */
+  private static ClusterConnections routedToA(FakeNode a, Partitions partitions) {
+    partitions.add(node("a", a.port()));
+    partitions.updateCache();
+    return new ClusterConnections(RedisConfig.parse(StoreUrl.parse(
+        "redis-cluster://127.0.0.1:" + a.port() + "?timeout=1s")), () -> partitions);
   }
 
   private static RedisClusterNode node(String id, int port) {
