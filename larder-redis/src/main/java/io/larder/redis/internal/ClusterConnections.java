@@ -8,29 +8,40 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
  * The caller-thread connections of a Redis Cluster: one {@link DirectConnections} per primary,
  * found by a key's slot in the topology that Lettuce's cluster connection keeps current.
  *
- * <p>Routing reads Lettuce's {@link Partitions} (refreshed every 30 s, and at once after a
- * {@code MOVED}, an {@code ASK} or persistent reconnects) and never refreshes it itself: a call
+ * <p>Routing reads Lettuce's {@link Partitions} (refreshed every 30 s, and after a {@code
+ * MOVED}, an {@code ASK} or persistent reconnects, those at most once per 5 s) and never
+ * refreshes it itself: a call
  * this routes to a node that no longer owns the slot gets a redirection from that node, which the
  * store answers by sending the call again through the cluster connection, which follows it and
  * refreshes the topology. A primary first met by a call is connected on a background thread, the
  * call and the ones after it going through Lettuce until then; a node that is no longer a primary
  * with slots has its connections closed, at the next {@link #prune} (run by the store every few
- * seconds and whenever a new primary is met), in the background.
+ * seconds and whenever a new primary is met), in the background; {@link #close} closes those
+ * still closing too. A node whose address cannot be read is left to Lettuce.
  */
 final class ClusterConnections {
+  private static final System.Logger LOG = System.getLogger(ClusterConnections.class.getName());
   private final RedisConfig config;
   private final Supplier<Partitions> partitions;
   /** By node id; an entry's server is checked against the node's address at each lookup. */
   private final Map<String, DirectConnections> byNode = new ConcurrentHashMap<>();
+  /**
+   * Connections taken out of {@link #byNode} whose close, in the background, has not ended: a
+   * call may still be in flight there, watched by {@link #watchdog}, so {@link #close} closes
+   * them too (waiting for such a call) before it stops the watchdog.
+   */
+  private final Set<DirectConnections> closing = ConcurrentHashMap.newKeySet();
   /** One thread for the deadlines of every node's connections. */
   private final Watchdog watchdog;
   private volatile boolean closed;
+  private final AtomicBoolean loggedOdd = new AtomicBoolean();
 
   /**
    * Creates the connections' registry; nothing connects until {@link #connectAll} or a call.
@@ -41,17 +52,21 @@ final class ClusterConnections {
   ClusterConnections(RedisConfig config, Supplier<Partitions> partitions) {
     this.config = config;
     this.partitions = partitions;
-    this.watchdog = new Watchdog("larder-redis-watchdog " + config.hosts().get(0) + " cluster");
+    this.watchdog = Watchdog.of(config.hosts().get(0) + " cluster");
   }
 
   /** Connects to every primary now (at open), or, for one that fails, later in the background. */
   void connectAll() {
     for (RedisClusterNode node : partitions.get()) {
-      if (primary(node)) {
-        DirectConnections c = entry(node);
-        if (c != null) {
-          c.connect();
+      try {
+        if (primary(node)) {
+          DirectConnections c = entry(node);
+          if (c != null) {
+            c.connect();
+          }
         }
+      } catch (RuntimeException e) { // a node Larder cannot route to: Lettuce serves it
+        odd(e);
       }
     }
   }
@@ -65,6 +80,15 @@ final class ClusterConnections {
    *     goes through Lettuce
    */
   DirectConnections forSlot(int slot) {
+    try {
+      return route(slot);
+    } catch (RuntimeException e) { // a node without a usable address, say: Lettuce serves it
+      odd(e);
+      return null;
+    }
+  }
+
+  private DirectConnections route(int slot) {
     RedisClusterNode node = partitions.get().getPartitionBySlot(slot);
     if (node == null) {
       return null;
@@ -101,7 +125,7 @@ final class ClusterConnections {
         watchdog);
     byNode.put(node.getNodeId(), c);
     if (old != null) {
-      old.closeInBackground();
+      retire(old);
     }
     return c;
   }
@@ -111,6 +135,14 @@ final class ClusterConnections {
    * slots (removed, failed over, emptied by resharding).
    */
   synchronized void prune() {
+    try {
+      retireGone();
+    } catch (RuntimeException e) { // run every few seconds: the next run must still come
+      odd(e);
+    }
+  }
+
+  private void retireGone() {
     Set<String> primaries = new HashSet<>();
     for (RedisClusterNode node : partitions.get()) {
       if (primary(node)) {
@@ -121,9 +153,24 @@ final class ClusterConnections {
       if (primaries.contains(e.getKey())) {
         return false;
       }
-      e.getValue().closeInBackground();
+      retire(e.getValue());
       return true;
     });
+  }
+
+  /** Logs, once per store, a topology the caller-thread connections could not make sense of. */
+  private void odd(RuntimeException e) {
+    if (!loggedOdd.getAndSet(true)) {
+      LOG.log(System.Logger.Level.WARNING, "Larder's caller-thread connections to " + config
+          + " could not read a node of the topology; its calls go through Lettuce (logged"
+          + " once)", e);
+    }
+  }
+
+  /** Closes a node's connections in the background, and keeps them until they are closed. */
+  private void retire(DirectConnections c) {
+    closing.add(c);
+    c.closeInBackground(() -> closing.remove(c));
   }
 
   private static boolean primary(RedisClusterNode node) {
@@ -142,6 +189,9 @@ final class ClusterConnections {
       c.close();
     }
     byNode.clear();
-    watchdog.stop();
+    for (DirectConnections c : closing) { // closed twice at worst: close() is idempotent
+      c.close();
+    }
+    watchdog.stop(); // and should a call still be in flight, the watchdog times it out
   }
 }

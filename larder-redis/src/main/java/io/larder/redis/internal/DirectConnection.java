@@ -155,7 +155,7 @@ final class DirectConnection {
     this.mergeGets = mergeGets;
     this.background = background;
     this.ownsWatchdog = watchdog == null;
-    this.watchdog = (watchdog == null ? new Watchdog("larder-redis-watchdog " + server) : watchdog)
+    this.watchdog = (watchdog == null ? Watchdog.of(server.toString()) : watchdog)
         .register();
   }
 

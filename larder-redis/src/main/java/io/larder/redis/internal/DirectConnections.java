@@ -81,7 +81,7 @@ final class DirectConnections {
       throw new IllegalArgumentException("direct connections: " + count);
     }
     this.server = server;
-    this.ownWatchdog = watchdog == null ? new Watchdog("larder-redis-watchdog " + server) : null;
+    this.ownWatchdog = watchdog == null ? Watchdog.of(server.toString()) : null;
     connections = new DirectConnection[count];
     for (int i = 0; i < count; i++) {
       connections[i] = new DirectConnection(config, server, !clusterNode, RECONNECTS,
@@ -104,12 +104,22 @@ final class DirectConnections {
     RECONNECTS.execute(this::connect);
   }
 
-  /** Closes the connections on a background thread (a node gone from the cluster). */
-  void closeInBackground() {
+  /**
+   * Closes the connections on a background thread (a node gone from the cluster).
+   *
+   * @param then run on that thread once they are closed
+   */
+  void closeInBackground(Runnable then) {
     for (DirectConnection c : connections) {
       c.markClosed();
     }
-    RECONNECTS.execute(this::close);
+    RECONNECTS.execute(() -> {
+      try {
+        close();
+      } finally {
+        then.run();
+      }
+    });
   }
 
   /** The server or cluster node these connections go to. */

@@ -137,6 +137,7 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
         .reconnectDelay(new BackoffDelay(Backoff.defaults()))
         .build();
     AbstractRedisClient client = null;
+    RedisStore store = null;
     try {
       List<RedisURI> uris = new ArrayList<>();
       for (HostPort hp : config.hosts()) {
@@ -156,7 +157,7 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
         StatefulRedisConnection<byte[], byte[]> c = connect(single);
         transport = new StandaloneTransport(c, config.hosts().get(0).toString());
       }
-      RedisStore store = new RedisStore(config, resources, client, transport);
+      store = new RedisStore(config, resources, client, transport);
       store.loadScripts(); // on failure, the catch below closes what was opened
       if (store.direct != null) {
         store.direct.connect();
@@ -166,10 +167,18 @@ final class RedisStore implements RedisCacheStore, AsyncStore, Invalidations {
       }
       return store;
     } catch (RuntimeException e) {
-      if (client != null) {
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+      if (store != null) { // its caller-thread sockets and watchdog too, then client, resources
+        try {
+          store.close();
+        } catch (RuntimeException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      } else {
+        if (client != null) {
+          client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
       }
-      resources.shutdown(0, 2, TimeUnit.SECONDS);
       throw OpenErrors.translate(e, config);
     }
   }

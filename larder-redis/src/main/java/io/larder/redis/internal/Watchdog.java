@@ -68,6 +68,15 @@ final class Watchdog {
   }
 
   /**
+   * Creates the watchdog of a store's caller-thread connections, its thread named after them.
+   *
+   * @param connections the server, or the cluster, whose connections it watches
+   */
+  static Watchdog of(String connections) {
+    return new Watchdog("larder-redis-watchdog " + connections);
+  }
+
+  /**
    * Creates a watchdog whose thread comes from {@code threads} (for tests).
    *
    * @param name names the watchdog in messages
@@ -124,6 +133,10 @@ final class Watchdog {
       socket = watchedSocket;
       deadline = by;
       reading.set(id);
+      if (stopped) { // a stop() that looked at this connection before the id was published
+        reading.compareAndSet(id, IDLE); // or stop() timed it out: either way the call ends
+        throw new IllegalStateException(name + " is stopped");
+      }
       Thread t = thread;
       if (t == null) {
         try {
@@ -167,6 +180,25 @@ final class Watchdog {
       throw timeout;
     }
 
+    /**
+     * Times out the call in progress, whatever its deadline, as {@link #check} does at a
+     * deadline: its socket is closed and the call fails with a {@link SocketTimeoutException}.
+     */
+    private void timeOut() {
+      long id = reading.get();
+      if (id <= 0) {
+        return;
+      }
+      Socket late = socket; // this call's, or a later one's if the CAS below fails
+      if (reading.compareAndSet(id, TIMED_OUT)) {
+        try {
+          late.close();
+        } catch (IOException | RuntimeException ignored) {
+          // closing to break a call: nothing more to do, and the other connections' calls next
+        }
+      }
+    }
+
     /** Stops watching this connection (it is closed); idempotent. */
     void close() {
       watched.remove(this);
@@ -206,9 +238,17 @@ final class Watchdog {
     }
   }
 
-  /** Ends the watchdog's thread (every connection it watched is closed); idempotent. */
+  /**
+   * Ends the watchdog's thread; idempotent. A call still in progress on a connection it watches
+   * (one whose close is still under way, say) is timed out at once, its socket closed, since
+   * nothing would bound it afterwards; a call that starts afterwards fails at {@link
+   * Watched#watch}.
+   */
   void stop() {
     stopped = true;
+    for (Watched w : watched) { // after stopped = true: a watch() that this misses sees it
+      w.timeOut();
+    }
     Thread t = thread;
     if (t != null) {
       LockSupport.unpark(t);

@@ -170,6 +170,28 @@ class WatchdogTest {
     });
   }
 
+  /**
+   * A call still in progress when the watchdog stops (on a connection whose close is still
+   * under way) would have nothing to bound it afterwards: stop() times it out at once, whatever
+   * its deadline, and leaves another connection's socket, with no call, open.
+   */
+  @Test
+  void stopTimesOutACallStillInProgress() throws Exception {
+    Watchdog watchdog = new Watchdog("test-watchdog");
+    try (Socket inFlight = new Socket(); Socket unused = new Socket()) {
+      Watchdog.Watched busy = watchdog.register();
+      Watchdog.Watched other = watchdog.register();
+      other.done(other.watch(unused, System.nanoTime() + TimeUnit.HOURS.toNanos(1)));
+      long call = busy.watch(inFlight, System.nanoTime() + TimeUnit.HOURS.toNanos(1));
+      watchdog.stop();
+      assertThat(inFlight.isClosed()).as("the socket of the call in progress").isTrue();
+      assertThatThrownBy(() -> busy.done(call)).isInstanceOf(SocketTimeoutException.class);
+      assertThat(unused.isClosed()).as("a socket with no call in progress").isFalse();
+    } finally {
+      watchdog.stop();
+    }
+  }
+
   @Test
   void theThreadDoesNotPinTheCallersContextClassLoader() throws Exception {
     Thread caller = Thread.currentThread();
@@ -187,7 +209,6 @@ class WatchdogTest {
     }
   }
 
-  /** Waits, with a bound, until the watchdog closed {@code socket}. */
   /**
    * One watchdog serves several connections: a call past its deadline on one closes that
    * connection's socket only, while another connection's call, due much later, keeps its socket
@@ -290,6 +311,7 @@ class WatchdogTest {
     }
   }
 
+  /** Waits, with a bound, until the watchdog closed {@code socket}. */
   private static void awaitClosed(Socket socket) throws InterruptedException {
     long bound = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!socket.isClosed() && System.nanoTime() - bound < 0) {
