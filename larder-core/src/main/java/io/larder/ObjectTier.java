@@ -203,8 +203,12 @@ final class ObjectTier {
       return reader;
     }
     Object value = kept instanceof Entry<?> e ? e.value() : kept;
-    return value == null || !(value instanceof byte[]) && IMMUTABLE.get(value.getClass())
-        ? reader : new Shared(reader, policy);
+    if (value == null || !(value instanceof byte[]) && IMMUTABLE.get(value.getClass())) {
+      return reader;
+    }
+    // a bare value is named by the very reader a read asks with (policyReader), so that a hit
+    // matches it by identity rather than by the records' equals
+    return reader == codec ? policyReader(codec) : new Shared(reader, policy);
   }
 
   /**
