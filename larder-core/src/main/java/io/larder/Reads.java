@@ -172,7 +172,16 @@ final class Reads {
    */
   <T> T memoryValue(View view, String key, Codec<T> codec) {
     Object held = calls.getHeld(view.stats(), Objects.requireNonNull(key, "key"));
-    if (!MemoryStore.bare(held)) {
+    if (held instanceof String s) {
+      // a string written for the UTF-8 codec, held as itself (MemoryStore#setOwnString)
+      if (codec == BuiltinCodecs.UTF8) {
+        view.stats().inc(StatsCounter.Kind.STORE_HIT);
+        @SuppressWarnings("unchecked")
+        T value = (T) s;
+        return value;
+      }
+      held = MemoryStore.unwrap(s);
+    } else if (!MemoryStore.bare(held)) {
       if (Keys.checkKey(key).charAt(0) == KeyLayout.NAMESPACE_MARK) {
         // stored under an escaped key: what was read under the key itself is a namespace's
         return entry(view, Keys.resolve("", key, KeyRules.ANY), codec).value();

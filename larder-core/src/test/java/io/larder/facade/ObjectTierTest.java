@@ -369,4 +369,39 @@ class ObjectTierTest {
     assertThat(cache.incr("n")).isEqualTo(43);
     assertThat(cache.get("n", Long.class)).isEqualTo(43L);
   }
+
+  /**
+   * An unprefixed cache's string is held by the memory store as itself (issue 20): the cache
+   * reads back the very object, a cache reading it with another string codec decodes its own
+   * from the UTF-8, and the store's byte read gets that UTF-8.
+   */
+  @Test
+  void aStringHeldBareReadsAsItselfForUtf8AndAsItsBytesForAnotherCodec() {
+    Cache root = caches.open(io.larder.Larder.builder());
+    String value = new String("caf\u00e9 au lait");
+    root.set("s", value);
+    assertThat(root.get("s", String.class)).isSameAs(value);
+    Codec<String> utf8 = Codec.utf8();
+    Codec<String> another = new Codec<>() {
+      @Override
+      public byte[] encode(String v) {
+        return utf8.encode(v);
+      }
+
+      @Override
+      public String decode(byte[] bytes) {
+        return utf8.decode(bytes);
+      }
+    };
+    assertThat(root.get("s", another)).isEqualTo(value).isNotSameAs(value);
+    assertThat(caches.store.get("s")).containsExactly(value.getBytes(StandardCharsets.UTF_8));
+    assertThat(root.get("s", Codec.utf8())).isSameAs(value);
+    assertThat(root.stats().hits()).isEqualTo(3);
+    assertThat(root.stats().writes()).isEqualTo(1);
+    Cache zipping = caches.open(io.larder.Larder.builder().compressAbove(64));
+    String big = "larder ".repeat(100);
+    zipping.set("z", big);
+    assertThat(caches.store.get("z")[0] & 0xFF).as("compressed, so not held bare").isEqualTo(0xFF);
+    assertThat(root.get("z", String.class)).isEqualTo(big);
+  }
 }
