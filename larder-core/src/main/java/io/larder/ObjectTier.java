@@ -179,6 +179,21 @@ final class ObjectTier {
   }
 
   /**
+   * Makes the {@link Decoded} {@link #decodedLazily} makes for a value with no metadata,
+   * without the {@link Entry} around it: the memory store's write of a shared value.
+   *
+   * @param value the value, not {@code null}
+   * @param codec the codec of the value
+   * @param weight the estimated heap bytes of the value
+   * @param encoder makes the stored bytes of the value
+   * @return the decoded entry
+   * @throws NullPointerException if {@code value} or {@code encoder} is null
+   */
+  Decoded decodedLazily(Object value, Codec<?> codec, long weight, Supplier<byte[]> encoder) {
+    return Decoded.lazy(value, reader(value, codec), weight, encoder);
+  }
+
+  /**
    * What a {@link Decoded} carries for an entry: the value itself when it is present with no
    * metadata (the commonest), so that a read follows one reference less; else the entry. Users
    * never hold an {@link Entry}, so a value is never taken for one.

@@ -213,7 +213,7 @@ final class Writes {
       return setOwnString(view, key, s, ttl);
     }
     if (tier.shared(value)) {
-      return false;
+      return setOwnShared(view, key, value, codec, ttl);
     }
     long ms = Ttls.millis(ttl);
     if (ms < 0) {
@@ -247,6 +247,31 @@ final class Writes {
       return false;
     }
     return wroteOwn(key, calls.setOwnString(view.stats(), key, value), ms);
+  }
+
+  /**
+   * Writes a value the object tier shares (immutable, declared so, or by reference) as
+   * {@link #setOwn} writes bytes: the {@link Decoded} {@link #set} would store, made with no
+   * {@link Keys.StoreKey}, {@link Entry} or store-call lambda, its bytes (should anyone ask)
+   * sealed as {@link #set} seals them. Only one that never expires, that the tier keeps (not
+   * estimated above {@link ObjectTier#KEPT_UP_TO}, unless by reference) and whose codec never
+   * refuses a value (or by reference); does nothing for any other, for the caller to take
+   * {@link #set}, which encodes at once what a codec may refuse.
+   */
+  private <T> boolean setOwnShared(View view, String key, T value, Codec<T> codec,
+      Duration ttl) {
+    long ms = Ttls.millis(ttl);
+    if (ms != Store.NO_EXPIRY
+        || !tier.byReference() && !BuiltinCodecs.neverRefuses(codec)) {
+      return false;
+    }
+    long weight = ObjectTier.weight(value);
+    if (weight > ObjectTier.KEPT_UP_TO && !tier.byReference()) {
+      return false;
+    }
+    Decoded decoded = tier.decodedLazily(value, codec, weight,
+        () -> entries.seal(Reads.plainKey(key), value, codec, Envelope.Meta.NONE));
+    return wroteOwn(key, calls.setOwnDecoded(view.stats(), key, decoded), ms);
   }
 
   /** Ends a write of {@link #setOwn}: what {@code ok} says the store did, kept true in scopes. */

@@ -331,6 +331,26 @@ public final class MemoryStore implements Store, DecodedValues {
    * @throws NullPointerException if {@code key} is null
    */
   public boolean setOwnString(String key, String value) {
+    return setOwnHeld(key, value);
+  }
+
+  /**
+   * Holds a decoded entry bare, never expiring, as {@link #setDecoded} with no expiry holds it,
+   * if {@code key} is a user's own store key ({@link KeyLayout#isOwnStoreKey}): the facade's
+   * write of a shared value of an unprefixed cache.
+   *
+   * @param key the key
+   * @param value the entry
+   * @return {@code false}, having written nothing, if {@code key} is empty, invalid or
+   *     namespaced
+   * @throws NullPointerException if {@code key} is null
+   */
+  public boolean setOwnDecoded(String key, Decoded value) {
+    return setOwnHeld(key, value);
+  }
+
+  /** Holds a string or a decoded entry bare under a user's own store key. */
+  private boolean setOwnHeld(String key, Object value) {
     if (!KeyLayout.isOwnStoreKey(key)) {
       return false;
     }

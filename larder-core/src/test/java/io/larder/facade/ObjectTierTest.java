@@ -404,4 +404,35 @@ class ObjectTierTest {
     assertThat(caches.store.get("z")[0] & 0xFF).as("compressed, so not held bare").isEqualTo(0xFF);
     assertThat(root.get("z", String.class)).isEqualTo(big);
   }
+
+  /**
+   * An unprefixed cache writes a shared value straight to the memory store (no resolved key,
+   * no entry object): it still reads back as the very object, its bytes as {@link #set} seals
+   * them, counters work on it, and a codec that may refuse a value still refuses it at
+   * {@code set}.
+   */
+  @Test
+  void aSharedValueWrittenStraightToTheStoreReadsAsTheObjectAndAsItsBytes() {
+    Cache root = caches.open(io.larder.Larder.builder());
+    Long big = 123_456_789L;
+    root.set("n", big);
+    assertThat(root.get("n", Long.class)).isSameAs(big);
+    assertThat(caches.store.get("n")).containsExactly("123456789".getBytes(StandardCharsets.UTF_8));
+    assertThat(root.get("n", Codec.utf8())).isEqualTo("123456789");
+    assertThat(root.incr("n")).isEqualTo(123_456_790L);
+    Book book = new Book("Dune", 312, java.util.UUID.fromString("1965-08-01-0000-000000000000"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> root.set("b", book, Codec.serialized(Book.class), Cache.FOREVER))
+        .isInstanceOf(io.larder.CacheCodecException.class);
+    Codec<Book> books = Codec.serialized(Book.class, java.util.UUID.class);
+    root.set("b", book, books, Cache.FOREVER);
+    assertThat(root.get("b", books)).isSameAs(book);
+    assertThat(root.stats().writes()).isEqualTo(3);
+
+    Cache byReference = caches.open(io.larder.Larder.builder().byReference(true));
+    byte[] array = {1, 2, 3};
+    byReference.set("r", array);
+    assertThat(byReference.get("r", byte[].class)).isSameAs(array);
+    assertThat(root.get("r", byte[].class)).containsExactly(1, 2, 3).isNotSameAs(array);
+  }
 }
