@@ -159,6 +159,8 @@ final class MemorySuite implements Suite {
         Tally larderHits = new Tally("larder");
         Tally caffeineHits = new Tally("caffeine");
         Map<String, Harness.Work> gets = new LinkedHashMap<>();
+        // the default mode's lambdas written out again on purpose: shared, their call sites
+        // would see both rows' caches (see gets)
         gets.put("larder", r -> {
           int k = zipf[r.nextInt(SAMPLES)];
           larderHits.stamped(cache.get(keys[k], byte[].class), k);
