@@ -40,12 +40,11 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Measured more steadily than other suites (see {@link #throughput}): every window starts
  * after a full collection, a full run of the goal's rows takes {@link #LONGER} times as many
- * rounds as other suites', and each row's contenders are lambdas written out in that row,
- * each calling its own cache directly, so that no call site inside the work is shared between
- * contenders or between rows (see {@link #gets}; the one shared site left is the harness's
- * call of the work, the same for every contender). The put lambdas of {@link #puts} serve the
- * default and byReference rows alike: their call sites each see one class (Larder's facade,
- * Caffeine's cache), so sharing them makes no call megamorphic.
+ * rounds as other suites', and each contender's work is a lambda that calls its cache
+ * directly, so that no call site inside the work sees more than one class (see {@link #gets};
+ * the one shared site left is the harness's call of the work, the same for every contender).
+ * The {@code byte[]} rows of the default mode and by reference share their lambdas
+ * ({@link #byteGets}, {@link #puts}): their caches are of the same classes.
  */
 final class MemorySuite implements Suite {
   private static final int KEYS = 100_000;
@@ -96,15 +95,8 @@ final class MemorySuite implements Suite {
         Tally larderHits = new Tally("larder");
         Tally caffeineHits = new Tally("caffeine");
         Tally copyingHits = new Tally(COPYING);
-        Map<String, Harness.Work> gets = new LinkedHashMap<>();
-        gets.put("larder", r -> {
-          int k = zipf[r.nextInt(SAMPLES)];
-          larderHits.stamped(cache.get(keys[k], byte[].class), k);
-        });
-        gets.put("caffeine", r -> {
-          int k = zipf[r.nextInt(SAMPLES)];
-          caffeineHits.stamped(caffeine.getIfPresent(keys[k]), k);
-        });
+        Map<String, Harness.Work> gets =
+            byteGets(cache, caffeine, keys, zipf, larderHits, caffeineHits);
         gets.put(COPYING, r -> {
           int k = zipf[r.nextInt(SAMPLES)];
           byte[] found = caffeine.getIfPresent(keys[k]);
@@ -158,18 +150,9 @@ final class MemorySuite implements Suite {
       for (int threads : new int[] {1, 16}) {
         Tally larderHits = new Tally("larder");
         Tally caffeineHits = new Tally("caffeine");
-        Map<String, Harness.Work> gets = new LinkedHashMap<>();
-        // the default mode's lambdas written out again on purpose: shared, their call sites
-        // would see both rows' caches (see gets)
-        gets.put("larder", r -> {
-          int k = zipf[r.nextInt(SAMPLES)];
-          larderHits.stamped(cache.get(keys[k], byte[].class), k);
-        });
-        gets.put("caffeine", r -> {
-          int k = zipf[r.nextInt(SAMPLES)];
-          caffeineHits.stamped(caffeine.getIfPresent(keys[k]), k);
-        });
-        Harness.Measurement m = gets(settings, threads, gets, larderHits, caffeineHits);
+        Harness.Measurement m = gets(settings, threads,
+            byteGets(cache, caffeine, keys, zipf, larderHits, caffeineHits), larderHits,
+            caffeineHits);
         results.add(m.rate("zipf get 100B byReference, " + threads + " thr", "larder",
             "caffeine", "Caffeine (raw)", "ops/s"));
         m = throughput(settings, threads, puts(cache, caffeine, keys, zipf, values));
@@ -178,6 +161,28 @@ final class MemorySuite implements Suite {
       }
     }
     return results;
+  }
+
+  /**
+   * Larder's and raw Caffeine's gets of the Zipf keys' {@code byte[]} values, as contenders,
+   * each hit checked by its stamp. The default mode's and the byReference rows share these
+   * lambdas: each calls its cache directly, and every row's cache is of the same class on
+   * each side (Larder's facade, Caffeine's manual cache), so no call site in them sees more
+   * than one class.
+   */
+  private static Map<String, Harness.Work> byteGets(Cache cache,
+      com.github.benmanes.caffeine.cache.Cache<String, byte[]> caffeine, String[] keys,
+      int[] zipf, Tally larderHits, Tally caffeineHits) {
+    Map<String, Harness.Work> gets = new LinkedHashMap<>();
+    gets.put("larder", r -> {
+      int k = zipf[r.nextInt(SAMPLES)];
+      larderHits.stamped(cache.get(keys[k], byte[].class), k);
+    });
+    gets.put("caffeine", r -> {
+      int k = zipf[r.nextInt(SAMPLES)];
+      caffeineHits.stamped(caffeine.getIfPresent(keys[k]), k);
+    });
+    return gets;
   }
 
   /** Larder's and raw Caffeine's puts of the Zipf keys' own values, as contenders. */
@@ -315,10 +320,9 @@ final class MemorySuite implements Suite {
   }
 
   /**
-   * Measures one row's Zipf gets, each contender's its own lambda written out in the row, and
-   * checks each contender's hit ratio afterwards. Each row and each contender has call sites of
-   * its own: the lambda calls its cache directly, not through a {@code Function} shared with
-   * other rows. (Until 2026-12-05 one helper took the cache's get as a {@code Function}: its
+   * Measures one row's Zipf gets and checks each contender's hit ratio afterwards. Each
+   * contender's lambda calls its cache directly, not through a {@code Function}: a row whose
+   * cache or value type differs (the String rows) has lambdas of its own. (Until 2026-12-05 one helper took the cache's get as a {@code Function}: its
    * lambda classes served every row, so by the byReference rows the call of that
    * {@code Function} had seen three or more targets and was compiled as a megamorphic virtual
    * call, for raw Caffeine as for Larder: raw Caffeine's byReference get ran at 1.10 M/s against
