@@ -68,7 +68,10 @@ final class ObjectTier {
    * the codecs themselves (see {@link #reader}).
    */
   private final Policy policy;
-  /** The last reader {@link #policyReader} made, reused while the codec is the same. */
+  /**
+   * The last reader {@link #policyReader} made for a write, reused while the codec is the same;
+   * reads use it and never replace it ({@link #readerOf}).
+   */
   private Shared lastReader;
 
   /**
@@ -233,7 +236,7 @@ final class ObjectTier {
    */
   Object bareFor(Decoded read, Codec<?> codec) {
     Object kept = read.entryFor(codec);
-    return kept != null || policy == null ? kept : read.entryFor(policyReader(codec));
+    return kept != null || policy == null ? kept : read.entryFor(readerOf(codec));
   }
 
   /**
@@ -255,7 +258,18 @@ final class ObjectTier {
     return found;
   }
 
-  /** This tier's {@link Shared} reader of a bare value kept for {@code codec}. */
+  /**
+   * This tier's {@link Shared} reader of a bare value kept for {@code codec}, for a read: the
+   * one the last write made when its codec is the same (a hit then matches by identity), else
+   * a new one (matching by {@code equals}). A read never stores it: a field every thread's
+   * reads load is written only by writes that change codec.
+   */
+  private Shared readerOf(Codec<?> codec) {
+    Shared last = lastReader;
+    return last != null && last.reader() == codec ? last : new Shared(codec, policy);
+  }
+
+  /** This tier's {@link Shared} reader of a bare value kept for {@code codec}, for a write. */
   private Shared policyReader(Codec<?> codec) {
     // racy but safe: a record's fields are final, and a lost update only makes one more
     Shared last = lastReader;
