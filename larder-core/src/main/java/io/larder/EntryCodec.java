@@ -155,6 +155,14 @@ final class EntryCodec {
     return fitting(key, Envelope.seal(payload(key, value, codec), compressAbove, null));
   }
 
+  /**
+   * Whether a string sealed with no metadata is stored as its UTF-8 as it is: this cache
+   * compresses no payload as short as its UTF-8 can be (at most 3 bytes a char).
+   */
+  boolean sealsPlain(String value) {
+    return compressAbove == 0 || 3L * value.length() < compressAbove;
+  }
+
   /** The codec's bytes of a value, refused above {@link Envelope#MAX_INFLATED}. */
   private static <T> byte[] payload(String userKey, T value, Codec<T> codec) {
     Objects.requireNonNull(value, "value");

@@ -68,7 +68,10 @@ final class ObjectTier {
    * the codecs themselves (see {@link #reader}).
    */
   private final Policy policy;
-  /** The last reader {@link #policyReader} made, reused while the codec is the same. */
+  /**
+   * The last reader {@link #policyReader} made for a write, reused while the codec is the same;
+   * reads use it and never replace it ({@link #readerOf}).
+   */
   private Shared lastReader;
 
   /**
@@ -179,6 +182,21 @@ final class ObjectTier {
   }
 
   /**
+   * Makes the {@link Decoded} {@link #decodedLazily} makes for a value with no metadata,
+   * without the {@link Entry} around it: the memory store's write of a shared value.
+   *
+   * @param value the value, not {@code null}
+   * @param codec the codec of the value
+   * @param weight the estimated heap bytes of the value
+   * @param encoder makes the stored bytes of the value
+   * @return the decoded entry
+   * @throws NullPointerException if {@code value} or {@code encoder} is null
+   */
+  Decoded decodedLazily(Object value, Codec<?> codec, long weight, Supplier<byte[]> encoder) {
+    return Decoded.lazy(value, reader(value, codec), weight, encoder);
+  }
+
+  /**
    * What a {@link Decoded} carries for an entry: the value itself when it is present with no
    * metadata (the commonest), so that a read follows one reference less; else the entry. Users
    * never hold an {@link Entry}, so a value is never taken for one.
@@ -203,8 +221,12 @@ final class ObjectTier {
       return reader;
     }
     Object value = kept instanceof Entry<?> e ? e.value() : kept;
-    return value == null || !(value instanceof byte[]) && IMMUTABLE.get(value.getClass())
-        ? reader : new Shared(reader, policy);
+    if (value == null || !(value instanceof byte[]) && IMMUTABLE.get(value.getClass())) {
+      return reader;
+    }
+    // a bare value is named by the very reader a read asks with (policyReader), so that a hit
+    // matches it by identity rather than by the records' equals
+    return reader == codec ? policyReader(codec) : new Shared(reader, policy);
   }
 
   /**
@@ -214,7 +236,7 @@ final class ObjectTier {
    */
   Object bareFor(Decoded read, Codec<?> codec) {
     Object kept = read.entryFor(codec);
-    return kept != null || policy == null ? kept : read.entryFor(policyReader(codec));
+    return kept != null || policy == null ? kept : read.entryFor(readerOf(codec));
   }
 
   /**
@@ -236,7 +258,18 @@ final class ObjectTier {
     return found;
   }
 
-  /** This tier's {@link Shared} reader of a bare value kept for {@code codec}. */
+  /**
+   * This tier's {@link Shared} reader of a bare value kept for {@code codec}, for a read: the
+   * one the last write made when its codec is the same (a hit then matches by identity), else
+   * a new one (matching by {@code equals}). A read never stores it: a field every thread's
+   * reads load is written only by writes that change codec.
+   */
+  private Shared readerOf(Codec<?> codec) {
+    Shared last = lastReader;
+    return last != null && last.reader() == codec ? last : new Shared(codec, policy);
+  }
+
+  /** This tier's {@link Shared} reader of a bare value kept for {@code codec}, for a write. */
   private Shared policyReader(Codec<?> codec) {
     // racy but safe: a record's fields are final, and a lost update only makes one more
     Shared last = lastReader;

@@ -131,7 +131,9 @@ final class Reads {
         return value;
       }
     }
-    if (k != null || !(held instanceof byte[] raw) || !Envelope.bare(raw)) {
+    if (k != null || !(held instanceof byte[] raw) || !Envelope.bare(raw)
+        || tier.byReference()) {
+      // by reference, bytes (written by a cache that copies) are opened as the slow path does
       return stored(view, store, k, held, codec).value();
     }
     T value = entries.openBare(store, raw, codec, stats);
@@ -149,13 +151,13 @@ final class Reads {
 
   /**
    * Tells whether a read of a view may go to {@link #memoryValue}: the store is Larder's memory
-   * store, the cache open, the view untagged and not by reference, and no scope nor dropped
-   * write on any thread could answer a read before the store.
+   * store, the cache open, the view untagged, and no scope nor dropped write on any thread could
+   * answer a read before the store. A cache by reference takes it too: its kept value is found
+   * as {@link #stored} finds it, with no {@link Entry} made per hit.
    */
   boolean fromMemory(View view) {
     // a closed cache takes the old path, which refuses an invalid key before it finds it closed
-    return calls.memory() != null && calls.open() && !view.tagged() && !tier.byReference()
-        && scoped.idle();
+    return calls.memory() != null && calls.open() && !view.tagged() && scoped.idle();
   }
 
   /**
@@ -170,7 +172,16 @@ final class Reads {
    */
   <T> T memoryValue(View view, String key, Codec<T> codec) {
     Object held = calls.getHeld(view.stats(), Objects.requireNonNull(key, "key"));
-    if (!MemoryStore.bare(held)) {
+    if (held instanceof String s) {
+      // a string written for the UTF-8 codec, held as itself (MemoryStore#setOwnString)
+      if (codec == BuiltinCodecs.UTF8) {
+        view.stats().inc(StatsCounter.Kind.STORE_HIT);
+        @SuppressWarnings("unchecked")
+        T value = (T) s;
+        return value;
+      }
+      held = MemoryStore.unwrap(s);
+    } else if (!MemoryStore.bare(held)) {
       if (Keys.checkKey(key).charAt(0) == KeyLayout.NAMESPACE_MARK) {
         // stored under an escaped key: what was read under the key itself is a namespace's
         return entry(view, Keys.resolve("", key, KeyRules.ANY), codec).value();

@@ -117,16 +117,39 @@ final class StoreCalls {
     return write(stats, "set", key, bytes, ttlMillis, true);
   }
 
-  private Boolean write(StatsCounter stats, String op, String storeKey, byte[] bytes,
+  /**
+   * Writes a string to the memory store ({@link #memory()}) bare, never expiring, as
+   * {@link #setOwn} writes bytes ({@link MemoryStore#setOwnString}).
+   *
+   * @return as {@link #setOwn}
+   */
+  Boolean setOwnString(StatsCounter stats, String key, String value) {
+    return write(stats, "set", key, value, Store.NO_EXPIRY, true);
+  }
+
+  /**
+   * Writes a decoded entry to the memory store ({@link #memory()}) bare, never expiring, as
+   * {@link #setOwn} writes bytes ({@link MemoryStore#setOwnDecoded}).
+   *
+   * @return as {@link #setOwn}
+   */
+  Boolean setOwnDecoded(StatsCounter stats, String key, Decoded value) {
+    return write(stats, "set", key, value, Store.NO_EXPIRY, true);
+  }
+
+  /** Writes bytes, or (own, to the memory store only) a string or decoded entry held bare. */
+  private Boolean write(StatsCounter stats, String op, String storeKey, Object value,
       long ttlMillis, boolean own) {
     requireOpen();
     try {
       if (own) {
-        if (!memory.setOwn(storeKey, bytes, ttlMillis)) {
+        if (!(value instanceof byte[] b ? memory.setOwn(storeKey, b, ttlMillis)
+            : value instanceof String s ? memory.setOwnString(storeKey, s)
+            : memory.setOwnDecoded(storeKey, (Decoded) value))) {
           return Boolean.FALSE;
         }
       } else {
-        store.set(storeKey, bytes, ttlMillis);
+        store.set(storeKey, (byte[]) value, ttlMillis);
       }
     } catch (CacheCodecException e) {
       stats.inc(StatsCounter.Kind.ROUND_TRIP);

@@ -197,7 +197,8 @@ final class Writes {
    * nothing, for the caller to take {@link #set} (which refuses or escapes the key first, as
    * ever), when the key, the value or the TTL is {@code null}, when the key is not its own store
    * key (empty, invalid, or starting with the namespace mark), when the value is kept as an
-   * object, and when the TTL deletes. The key is thus checked before the TTL, the value and the
+   * object (but a string of the UTF-8 codec, written by {@link #setOwnString} where it may),
+   * and when the TTL deletes. The key is thus checked before the TTL, the value and the
    * codec, in the order {@link #set}'s caller checks them.
    *
    * @return whether the write was done here
@@ -205,9 +206,14 @@ final class Writes {
    * @throws CacheCodecException if the codec fails
    */
   <T> boolean setOwn(View view, String key, T value, Codec<T> codec, Duration ttl) {
-    if (key == null || value == null || ttl == null || !KeyLayout.isOwnStoreKey(key)
-        || tier.shared(value)) {
+    if (key == null || value == null || ttl == null || !KeyLayout.isOwnStoreKey(key)) {
       return false;
+    }
+    if (value instanceof String s && codec == BuiltinCodecs.UTF8) {
+      return setOwnString(view, key, s, ttl);
+    }
+    if (tier.shared(value)) {
+      return setOwnShared(view, key, value, codec, ttl);
     }
     long ms = Ttls.millis(ttl);
     if (ms < 0) {
@@ -223,7 +229,53 @@ final class Writes {
     }
     // the write is counted with its round trip (StatsCounter.Kind.STORE_WRITE); the store
     // checks the key once more, so that it holds no value bare under a key it would refuse
-    Boolean ok = calls.setOwn(view.stats(), key, bytes, ms);
+    return wroteOwn(key, calls.setOwn(view.stats(), key, bytes, ms), ms);
+  }
+
+  /**
+   * Writes a string of the UTF-8 codec as {@link #setOwn} writes bytes, held by the memory store
+   * as the string itself ({@link io.larder.internal.MemoryStore#setOwnString}), with no
+   * {@link Entry}, {@link Decoded} or encoding: only one that never expires, whose stored bytes
+   * would be its UTF-8 as they are (not compressed) and that the object tier keeps (estimated at
+   * most {@link ObjectTier#KEPT_UP_TO}); does nothing for any other, for the caller to take
+   * {@link #set}.
+   */
+  private boolean setOwnString(View view, String key, String value, Duration ttl) {
+    long ms = Ttls.millis(ttl);
+    if (ms != Store.NO_EXPIRY || !entries.sealsPlain(value)
+        || ObjectTier.weight(value) > ObjectTier.KEPT_UP_TO) {
+      return false;
+    }
+    return wroteOwn(key, calls.setOwnString(view.stats(), key, value), ms);
+  }
+
+  /**
+   * Writes a value the object tier shares (immutable, declared so, or by reference) as
+   * {@link #setOwn} writes bytes: the {@link Decoded} {@link #set} would store, made with no
+   * {@link Keys.StoreKey}, {@link Entry} or store-call lambda, its bytes (should anyone ask)
+   * sealed as {@link #set} seals them. Only one that never expires, that the tier keeps (not
+   * estimated above {@link ObjectTier#KEPT_UP_TO}, unless by reference) and whose codec never
+   * refuses a value (or by reference); does nothing for any other, for the caller to take
+   * {@link #set}, which encodes at once what a codec may refuse.
+   */
+  private <T> boolean setOwnShared(View view, String key, T value, Codec<T> codec,
+      Duration ttl) {
+    long ms = Ttls.millis(ttl);
+    if (ms != Store.NO_EXPIRY
+        || !tier.byReference() && !BuiltinCodecs.neverRefuses(codec)) {
+      return false;
+    }
+    long weight = ObjectTier.weight(value);
+    if (weight > ObjectTier.KEPT_UP_TO && !tier.byReference()) {
+      return false;
+    }
+    Decoded decoded = tier.decodedLazily(value, codec, weight,
+        () -> entries.seal(Reads.plainKey(key), value, codec, Envelope.Meta.NONE));
+    return wroteOwn(key, calls.setOwnDecoded(view.stats(), key, decoded), ms);
+  }
+
+  /** Ends a write of {@link #setOwn}: what {@code ok} says the store did, kept true in scopes. */
+  private boolean wroteOwn(String key, Boolean ok, long ms) {
     if (ok == null) {
       scoped.writeFailed(key, ms);
     } else if (ok) {

@@ -2,6 +2,7 @@ package io.larder.internal;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.larder.Codec;
 import io.larder.spi.Counters;
 import io.larder.spi.Decoded;
 import io.larder.spi.DecodedValues;
@@ -10,6 +11,7 @@ import io.larder.spi.Store;
 import io.larder.spi.StoreSize;
 import io.larder.spi.StoreTraits;
 import io.larder.spi.StoredValue;
+import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.Collection;
@@ -35,7 +37,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * are kept bare, with no {@link Entry} around them: a read then follows one reference less, and
  * a write allocates nothing and bumps no shared counter. A bare value therefore also proves that
  * its key is a valid user key, which lets the facade skip checking the key of a read that finds
- * one ({@link #getHeld}). Versions are drawn only when a versioned read asks: a
+ * one ({@link #getHeld}).
+ *
+ * <p>A string the facade writes for the built-in UTF-8 codec ({@link Codec#utf8()}) with no
+ * metadata and no expiry ({@link #setOwnString}) is held barer still: the {@link String}
+ * itself, with no {@link Decoded} around it, so that a hit reads the same lines a raw
+ * Caffeine's does. Its bytes are its UTF-8, made afresh when a byte read asks; it weighs as the
+ * facade estimates a string (40 plus 2 per char); a read of the object tier
+ * ({@link #getDecodedOrBytes}) is handed a fresh {@link Decoded} of it that names the UTF-8
+ * codec as its reader.
+ *
+ * <p>Versions are drawn only when a versioned read asks: a
  * write holds its value unversioned, {@link #getVersioned} gives the value it reads the next
  * version of a counter (holding it as an {@link Entry}), and a compare-and-set matches only an
  * entry that still carries the version it was given, so any write in between (of the same bytes,
@@ -48,6 +60,8 @@ public final class MemoryStore implements Store, DecodedValues {
   private static final StoreTraits TRAITS = StoreTraits.DEFAULT.withNativeAdd(true);
   /** The version of a value no versioned read has asked for yet. */
   private static final long UNVERSIONED = 0;
+  /** The reader of a string held bare ({@link #setOwnString}). */
+  private static final Codec<String> UTF8 = Codec.utf8();
 
   /**
    * An entry: {@code bytes}, or else {@code decoded}; {@code deadline} is in ticker
@@ -84,8 +98,8 @@ public final class MemoryStore implements Store, DecodedValues {
   }
 
   /**
-   * Values: held bare, a {@code byte[]} or a {@link Decoded} (never expiring, unversioned, under
-   * a user's own key), or else an {@link Entry}.
+   * Values: held bare, a {@code byte[]}, a {@link Decoded} or a {@link String} (never expiring,
+   * unversioned, under a user's own key), or else an {@link Entry}.
    */
   private final com.github.benmanes.caffeine.cache.Cache<String, Object> cache;
   private final ConcurrentMap<String, Object> map;
@@ -131,14 +145,15 @@ public final class MemoryStore implements Store, DecodedValues {
   }
 
   /**
-   * Tells whether a value {@link #getHeld} returned is held bare: bytes or a {@link Decoded}
-   * entry that never expire, written under a key that {@link KeyLayout#isOwnStoreKey} accepts.
+   * Tells whether a value {@link #getHeld} returned is held bare: bytes, a {@link Decoded}
+   * entry or a string kept for the UTF-8 codec that never expire, written under a key that
+   * {@link KeyLayout#isOwnStoreKey} accepts.
    *
    * @param held what {@link #getHeld} returned
    * @return {@code true} if bare; {@code false} for {@code null} and for a wrapped entry
    */
   public static boolean bare(Object held) {
-    return held instanceof byte[] || held instanceof Decoded;
+    return held instanceof byte[] || held instanceof Decoded || held instanceof String;
   }
 
   /**
@@ -148,7 +163,22 @@ public final class MemoryStore implements Store, DecodedValues {
    * @return a {@code byte[]}, a {@link Decoded}, or {@code null}
    */
   public static Object unwrap(Object held) {
-    return held instanceof Entry e ? (e.decoded != null ? e.decoded : e.bytes) : held;
+    return held instanceof Entry e ? (e.decoded != null ? e.decoded : e.bytes)
+        : held instanceof String s ? decodedString(s) : held;
+  }
+
+  /**
+   * The {@link Decoded} a string held bare stands for: the string, read by the UTF-8 codec,
+   * weighing as the facade estimates a string, its bytes made when asked for.
+   */
+  private static Decoded decodedString(String value) {
+    return Decoded.lazy(value, UTF8, stringWeight(value),
+        () -> value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The facade's estimate of a string's heap bytes ({@code ObjectTier.weight}). */
+  private static long stringWeight(String value) {
+    return 40 + 2L * value.length();
   }
 
   /**
@@ -158,7 +188,8 @@ public final class MemoryStore implements Store, DecodedValues {
    * The key is not checked: an empty or invalid one reads as {@code null} or a wrapper.
    *
    * @param key the store key
-   * @return a bare {@code byte[]} or {@link Decoded}, a wrapper, or {@code null} if absent
+   * @return a bare {@code byte[]}, {@link Decoded} or {@link String} (a string kept for the
+   *     UTF-8 codec; see the class comment), a wrapper, or {@code null} if absent
    */
   public Object getHeld(String key) {
     return read(key);
@@ -201,6 +232,9 @@ public final class MemoryStore implements Store, DecodedValues {
     if (held instanceof byte[] b) {
       return new Entry(b, null, Long.MAX_VALUE, UNVERSIONED);
     }
+    if (held instanceof String s) {
+      return new Entry(null, decodedString(s), Long.MAX_VALUE, UNVERSIONED);
+    }
     return held instanceof Decoded d ? new Entry(null, d, Long.MAX_VALUE, UNVERSIONED)
         : (Entry) held;
   }
@@ -215,7 +249,7 @@ public final class MemoryStore implements Store, DecodedValues {
   public Decoded getDecoded(String key) {
     Object held = read(key);
     return held instanceof byte[] b ? Decoded.ofBytes(b)
-        : held instanceof Decoded d ? d : held != null ? ((Entry) held).asDecoded() : null;
+        : held instanceof Entry e ? e.asDecoded() : (Decoded) unwrap(held);
   }
 
   @Override
@@ -280,6 +314,47 @@ public final class MemoryStore implements Store, DecodedValues {
     }
     map.put(key, ttlMillis == NO_EXPIRY ? value
         : new Entry(value, null, deadline(ttlMillis), UNVERSIONED));
+    return true;
+  }
+
+  /**
+   * Holds a string bare, never expiring, as the value the UTF-8 codec ({@link Codec#utf8()})
+   * reads, with no metadata, if {@code key} is a user's own store key
+   * ({@link KeyLayout#isOwnStoreKey}): the facade's write of a string of an unprefixed cache.
+   * Its bytes, for a byte read, are its UTF-8 as they are: the caller writes no string whose
+   * stored bytes would be other (compressed, or with metadata) this way.
+   *
+   * @param key the key
+   * @param value the string; kept as it is
+   * @return {@code false}, having written nothing, if {@code key} is empty, invalid or
+   *     namespaced
+   * @throws NullPointerException if {@code key} is null
+   */
+  public boolean setOwnString(String key, String value) {
+    return setOwnHeld(key, value);
+  }
+
+  /**
+   * Holds a decoded entry bare, never expiring, as {@link #setDecoded} with no expiry holds it,
+   * if {@code key} is a user's own store key ({@link KeyLayout#isOwnStoreKey}): the facade's
+   * write of a shared value of an unprefixed cache.
+   *
+   * @param key the key
+   * @param value the entry
+   * @return {@code false}, having written nothing, if {@code key} is empty, invalid or
+   *     namespaced
+   * @throws NullPointerException if {@code key} is null
+   */
+  public boolean setOwnDecoded(String key, Decoded value) {
+    return setOwnHeld(key, value);
+  }
+
+  /** Holds a string or a decoded entry bare under a user's own store key. */
+  private boolean setOwnHeld(String key, Object value) {
+    if (!KeyLayout.isOwnStoreKey(key)) {
+      return false;
+    }
+    map.put(key, value);
     return true;
   }
 
@@ -455,7 +530,8 @@ public final class MemoryStore implements Store, DecodedValues {
 
   private static long weight(String key, Object held) {
     long value = held instanceof byte[] b ? b.length
-        : held instanceof Decoded d ? d.weight() : ((Entry) held).weight();
+        : held instanceof Decoded d ? d.weight()
+        : held instanceof String s ? stringWeight(s) : ((Entry) held).weight();
     return 2L * key.length() + value + ENTRY_OVERHEAD;
   }
 

@@ -40,6 +40,25 @@ class ByReferenceTest {
         .containsExactly(Map.entry("basket", basket), Map.entry("list", list));
   }
 
+  /**
+   * The read of an unprefixed cache by reference over {@code mem:} takes the memory store's
+   * short path (a kept value matched by its reader, no entry made): it must still hand out the
+   * very array and count each hit and miss once, as the slow path counted them.
+   */
+  @Test
+  void aPlainReadByReferenceCountsItsHitsAndMissesOnce() {
+    byte[] written = {1, 2, 3};
+    cache.set("bytes", written);
+    cache.set("text", "t");
+    for (int i = 0; i < 3; i++) {
+      assertThat(cache.get("bytes", byte[].class)).isSameAs(written);
+      assertThat(cache.get("text", String.class)).isEqualTo("t");
+      assertThat(cache.get("none", byte[].class)).isNull();
+    }
+    assertThat(cache.stats().hits()).isEqualTo(6);
+    assertThat(cache.stats().misses()).isEqualTo(3);
+  }
+
   @Test
   void aReadForAnotherTypeMisses() {
     cache.set("basket", new Basket());

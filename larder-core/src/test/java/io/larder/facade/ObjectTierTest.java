@@ -369,4 +369,70 @@ class ObjectTierTest {
     assertThat(cache.incr("n")).isEqualTo(43);
     assertThat(cache.get("n", Long.class)).isEqualTo(43L);
   }
+
+  /**
+   * An unprefixed cache's string is held by the memory store as itself (issue 20): the cache
+   * reads back the very object, a cache reading it with another string codec decodes its own
+   * from the UTF-8, and the store's byte read gets that UTF-8.
+   */
+  @Test
+  void aStringHeldBareReadsAsItselfForUtf8AndAsItsBytesForAnotherCodec() {
+    Cache root = caches.open(io.larder.Larder.builder());
+    String value = new String("caf\u00e9 au lait");
+    root.set("s", value);
+    assertThat(root.get("s", String.class)).isSameAs(value);
+    Codec<String> utf8 = Codec.utf8();
+    Codec<String> another = new Codec<>() {
+      @Override
+      public byte[] encode(String v) {
+        return utf8.encode(v);
+      }
+
+      @Override
+      public String decode(byte[] bytes) {
+        return utf8.decode(bytes);
+      }
+    };
+    assertThat(root.get("s", another)).isEqualTo(value).isNotSameAs(value);
+    assertThat(caches.store.get("s")).containsExactly(value.getBytes(StandardCharsets.UTF_8));
+    assertThat(root.get("s", Codec.utf8())).isSameAs(value);
+    assertThat(root.stats().hits()).isEqualTo(3);
+    assertThat(root.stats().writes()).isEqualTo(1);
+    Cache zipping = caches.open(io.larder.Larder.builder().compressAbove(64));
+    String big = "larder ".repeat(100);
+    zipping.set("z", big);
+    assertThat(caches.store.get("z")[0] & 0xFF).as("compressed, so not held bare").isEqualTo(0xFF);
+    assertThat(root.get("z", String.class)).isEqualTo(big);
+  }
+
+  /**
+   * An unprefixed cache writes a shared value straight to the memory store (no resolved key,
+   * no entry object): it still reads back as the very object, its bytes as {@link #set} seals
+   * them, counters work on it, and a codec that may refuse a value still refuses it at
+   * {@code set}.
+   */
+  @Test
+  void aSharedValueWrittenStraightToTheStoreReadsAsTheObjectAndAsItsBytes() {
+    Cache root = caches.open(io.larder.Larder.builder());
+    Long big = 123_456_789L;
+    root.set("n", big);
+    assertThat(root.get("n", Long.class)).isSameAs(big);
+    assertThat(caches.store.get("n")).containsExactly("123456789".getBytes(StandardCharsets.UTF_8));
+    assertThat(root.get("n", Codec.utf8())).isEqualTo("123456789");
+    assertThat(root.incr("n")).isEqualTo(123_456_790L);
+    Book book = new Book("Dune", 312, java.util.UUID.fromString("1965-08-01-0000-000000000000"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> root.set("b", book, Codec.serialized(Book.class), Cache.FOREVER))
+        .isInstanceOf(io.larder.CacheCodecException.class);
+    Codec<Book> books = Codec.serialized(Book.class, java.util.UUID.class);
+    root.set("b", book, books, Cache.FOREVER);
+    assertThat(root.get("b", books)).isSameAs(book);
+    assertThat(root.stats().writes()).isEqualTo(3);
+
+    Cache byReference = caches.open(io.larder.Larder.builder().byReference(true));
+    byte[] array = {1, 2, 3};
+    byReference.set("r", array);
+    assertThat(byReference.get("r", byte[].class)).isSameAs(array);
+    assertThat(root.get("r", byte[].class)).containsExactly(1, 2, 3).isNotSameAs(array);
+  }
 }

@@ -2,6 +2,7 @@ package io.larder.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.larder.Codec;
 import io.larder.spi.Decoded;
 import io.larder.spi.Store;
 import io.larder.spi.StoredValue;
@@ -174,5 +175,52 @@ class MemoryStoreBareBytesTest {
     assertThat(MemoryStore.bare(store.getHeld("k"))).isFalse();
     assertThat(MemoryStore.unwrap(store.getHeld("k"))).isSameAs(decoded);
     assertThat(store.size()).isEqualTo(7);
+  }
+
+  /**
+   * A string the facade writes for the UTF-8 codec ({@link MemoryStore#setOwnString}) is held as
+   * the very string, with no {@link Decoded} around it (issue 20: the holder's line was a
+   * quarter to half of a string hit's gap to raw Caffeine); every other way of reading it still
+   * sees what it saw: its UTF-8 through byte reads and counters, a {@link Decoded} naming the
+   * UTF-8 codec through the object tier, a version through a versioned read, the facade's
+   * estimate as its weight. Only a user's own key holds it; a {@link Decoded} written is held
+   * as it is, whatever it keeps.
+   */
+  @Test
+  void aStringWrittenOwnIsHeldAsItselfAndReadsAsItsUtf8Elsewhere() {
+    String text = new String("h\u00e9llo");
+    assertThat(store.setOwnString("k", text)).isTrue();
+    assertThat(store.setOwnString("~ns::k", text)).isFalse();
+    assertThat(store.setOwnString("", text)).isFalse();
+    Decoded kept = Decoded.lazy(text, Codec.utf8(), 10, () -> bytes(text));
+    store.setDecoded("d", kept, Store.NO_EXPIRY);
+
+    assertThat(store.getHeld("k")).isSameAs(text);
+    assertThat(MemoryStore.bare(store.getHeld("k"))).isTrue();
+    assertThat(store.getHeld("~ns::k")).isNull();
+    assertThat(store.getHeld("d")).isSameAs(kept);
+    assertThat(store.get("k")).containsExactly(bytes("h\u00e9llo"));
+    assertThat(store.getMany(java.util.List.of("k")).get("k")).containsExactly(bytes(text));
+    Decoded read = (Decoded) store.getDecodedOrBytes("k");
+    assertThat(read.entryFor(Codec.utf8())).isSameAs(text);
+    assertThat(read.entryFor("another codec")).isNull();
+    assertThat(store.getDecoded("k").entryFor(Codec.utf8())).isSameAs(text);
+    assertThat(store.size("k").bytes()).isEqualTo(2 + 40 + 2 * 5 + MemoryStore.ENTRY_OVERHEAD);
+
+    StoredValue versioned = store.getVersioned("k");
+    assertThat(versioned.bytes()).containsExactly(bytes(text));
+    assertThat(MemoryStore.bare(store.getHeld("k"))).isFalse();
+    assertThat(((Decoded) MemoryStore.unwrap(store.getHeld("k"))).entryFor(Codec.utf8()))
+        .isSameAs(text);
+    assertThat(store.compareAndSet("k", versioned, bytes("new"), Store.NO_EXPIRY)).isTrue();
+
+    store.setOwnString("n", "41");
+    assertThat(store.incr("n", 1, Store.NO_EXPIRY)).isEqualTo(42);
+    store.setOwnString("t", text);
+    assertThat(store.touch("t", 60_000)).isTrue();
+    assertThat(MemoryStore.bare(store.getHeld("t"))).isFalse();
+    assertThat(store.get("t")).containsExactly(bytes(text));
+    millis.addAndGet(60_001);
+    assertThat(store.getHeld("t")).isNull();
   }
 }
