@@ -100,6 +100,7 @@ public final class Bench {
       if (names.size() != 1) {
         usage(FORK + " runs one suite");
       }
+      touchYoungGeneration(YOUNG_TOUCHED);
       writeResults(forkResults, runHere(names.get(0), settings));
       // a thread a suite left running must not keep its JVM, and the run, waiting
       System.exit(0);
@@ -129,6 +130,7 @@ public final class Bench {
       throws Exception {
     long t0 = System.nanoTime();
     Harness.CHECKED_READS.reset();
+    WindowLog.begin(name);
     Suite suite = SUITES.get(name);
     List<Suite.Result> results = suite.run(settings);
     print(name, results, (System.nanoTime() - t0) / 1e9);
@@ -189,16 +191,75 @@ public final class Bench {
     }
   }
 
-  /** This JVM's flags for a fork: all of them but a debugger's agent (see {@link #runForked}). */
+  /**
+   * The heap of a fork whose flags size none: fixed at 2 GiB, so that the collector never gives
+   * memory back to the system nor takes more; and a young generation fixed at 256 MiB, so that
+   * the collections a window pays for depend on the bytes it allocates, not on how the
+   * collector resized the young generation after earlier windows. On this project's 2-core
+   * virtual machine a page of memory the process touches for the first time costs about 10 µs
+   * of kernel time (a gibibyte, 2.8-3 s): with the JVM's default heap (a quarter of the
+   * memory, starting at a 64th) the heap shrank after each round's full collection and grew
+   * again inside a window, and the window that grew it paid up to 10,000 page faults, up to
+   * 5 × its CPU per call (see docs/BENCHMARKS.md, branch {@code bulk1}).
+   */
+  static final List<String> HEAP = List.of("-Xms2g", "-Xmx2g", "-Xmn256m");
+
+  /**
+   * This JVM's flags for a fork: all of them but a debugger's agent (see {@link #runForked}),
+   * and {@link #HEAP} unless they size the heap or its young generation themselves.
+   */
   static List<String> forkFlags(List<String> flags) {
     List<String> kept = new ArrayList<>();
+    boolean sized = false;
     for (String flag : flags) {
       if (!flag.startsWith("-agentlib:jdwp") && !flag.startsWith("-Xrunjdwp")
           && !flag.equals("-Xdebug")) {
         kept.add(flag);
       }
+      sized |= sizesTheHeap(flag);
+    }
+    if (!sized) {
+      kept.addAll(HEAP);
     }
     return kept;
+  }
+
+  /** Tells whether a JVM flag sets the heap's size or its young generation's. */
+  static boolean sizesTheHeap(String flag) {
+    return flag.startsWith("-Xms") || flag.startsWith("-Xmx") || flag.startsWith("-Xmn")
+        || flag.matches("-XX:(Initial|Max|Min)HeapSize=.*")
+        || flag.matches("-XX:(Max)?NewSize=.*")
+        || flag.matches("-XX:(Max|Initial)RAMPercentage=.*");
+  }
+
+  /** The bytes {@link #touchYoungGeneration} allocates in a fork: its young generation and more. */
+  static final long YOUNG_TOUCHED = 320L << 20;
+
+  /** The size of each array {@link #touchYoungGeneration} allocates. */
+  private static final int TOUCH_CHUNK = 64 << 10;
+
+  /** Where {@link #touchYoungGeneration} leaves a byte, so that no allocation is left out. */
+  static volatile byte touched;
+
+  /**
+   * Has the memory of the young generation written once, before the suite measures anything:
+   * allocates {@code bytes} of short-lived 64 kB arrays (below G1's humongous size, so they go
+   * where a window's garbage goes), then collects. Without it the windows of a suite's first
+   * measurements pay for the system's first touch of that memory (page faults, about 10 µs
+   * each on this project's machine), the first contender more than the others.
+   *
+   * @return the arrays allocated
+   */
+  static int touchYoungGeneration(long bytes) {
+    int arrays = 0;
+    for (long done = 0; done < bytes; done += TOUCH_CHUNK) {
+      byte[] chunk = new byte[TOUCH_CHUNK];
+      chunk[arrays % TOUCH_CHUNK] = (byte) arrays;
+      touched = chunk[(arrays * 31) % TOUCH_CHUNK];
+      arrays++;
+    }
+    System.gc();
+    return arrays;
   }
 
   /** Writes a fork's results for {@link #readResults}. */

@@ -44,6 +44,26 @@ class BenchTest {
   }
 
   @Test
+  void aForkWhoseFlagsSizeNoHeapGetsAFixedOne() {
+    assertThat(Bench.forkFlags(List.of("-XX:+UseG1GC", "-Dx=-Xmx")))
+        .containsExactly("-XX:+UseG1GC", "-Dx=-Xmx", "-Xms2g", "-Xmx2g", "-Xmn256m");
+    assertThat(Bench.forkFlags(List.of())).isEqualTo(Bench.HEAP);
+    // any flag of the user's that sizes the heap or its young generation keeps theirs whole
+    for (String flag : List.of("-Xms512m", "-Xmx8g", "-Xmn1g", "-XX:MaxHeapSize=4g",
+        "-XX:InitialHeapSize=1g", "-XX:NewSize=64m", "-XX:MaxNewSize=64m",
+        "-XX:MaxRAMPercentage=50")) {
+      assertThat(Bench.forkFlags(List.of(flag))).as(flag).containsExactly(flag);
+    }
+  }
+
+  @Test
+  void theYoungGenerationIsTouchedWithArraysBelowTheHumongousSize() {
+    // G1's smallest region is 1 MiB, humongous from half of it: 64 kB arrays go to eden
+    assertThat(Bench.touchYoungGeneration(1 << 20)).isEqualTo(16);
+    assertThat(Bench.touchYoungGeneration(0)).isZero();
+  }
+
+  @Test
   void jsonKeepsItsFieldsAndAddsTheSpreadOnEveryCaseNullWhenUnpaired(@TempDir Path dir)
       throws Exception {
     Path file = dir.resolve("out/bench.json");
