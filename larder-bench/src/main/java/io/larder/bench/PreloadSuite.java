@@ -10,7 +10,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -236,34 +235,16 @@ final class PreloadSuite implements Suite {
   private static double allocatedPerPage(Harness.Settings settings, Harness.Work work)
       throws Exception {
     int pages = settings.quick() ? ALLOCATION_PAGES / 10 : ALLOCATION_PAGES;
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     ThreadLocalRandom random = ThreadLocalRandom.current();
     List<Double> runs = new ArrayList<>();
     for (int run = 0; run < (settings.quick() ? 1 : 3); run++) {
-      long[] ids = threads.getAllThreadIds();
-      long[] before = threads.getThreadAllocatedBytes(ids);
+      Map<Long, Long> before = WindowLog.threadAllocatedBytes();
       for (int i = 0; i < pages; i++) {
         work.run(random);
       }
-      long[] after = threads.getThreadAllocatedBytes(ids);
-      runs.add(grown(before, after) / (double) pages);
+      Map<Long, Long> after = WindowLog.threadAllocatedBytes();
+      runs.add(WindowLog.allocatedBetween(before, after) / (double) pages);
     }
     return Harness.median(runs);
-  }
-
-  /**
-   * Sums each thread's growth between two readings of {@code getThreadAllocatedBytes}, leaving
-   * out a thread that was gone at either (-1): a thread that ends in between must not take its
-   * whole lifetime's bytes off the page's.
-   */
-  private static long grown(long[] before, long[] after) {
-    long total = 0;
-    for (int i = 0; i < before.length; i++) {
-      if (before[i] >= 0 && after[i] >= 0) {
-        total += after[i] - before[i];
-      }
-    }
-    return total;
   }
 }

@@ -106,7 +106,7 @@ final class WindowLog {
   }
 
   /** The bytes each live thread allocated so far, by thread id (empty where unknown). */
-  private static Map<Long, Long> threadAllocatedBytes() {
+  static Map<Long, Long> threadAllocatedBytes() {
     Map<Long, Long> bytes = new HashMap<>();
     if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
         && t.isThreadAllocatedMemorySupported()) {
