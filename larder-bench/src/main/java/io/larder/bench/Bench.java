@@ -28,7 +28,9 @@ import java.util.Map;
  * {@code larder bench b} do. {@code --no-fork} runs every suite in this JVM instead, as before
  * 2026-12-05 (for a profiler attached to one process); flags that name a file, such as
  * {@code -XX:StartFlightRecording:filename=…} or {@code -Xlog:gc:file=…}, are passed to every
- * fork, so give them a {@code %p} (the fork's process id) or name one suite.
+ * fork, so give them a {@code %p} (the fork's process id) or name one suite. A fork whose flags
+ * size no heap gets a fixed one ({@link #HEAP}) and writes its young generation once before
+ * measuring ({@link #touchYoungGeneration}), so that no window pays for the heap growing.
  *
  * <pre>
  * java -jar larder-bench/target/larder-bench-0.1.0-SNAPSHOT-all.jar redis memory --quick --json out.json
