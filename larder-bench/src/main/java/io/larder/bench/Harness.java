@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -348,8 +349,8 @@ final class Harness {
     }
     long n = calls.sum();
     if (logged != null) {
-      WindowLog.window(String.valueOf(WINDOW.get()), n, logged, before,
-          WindowLog.Counters.read());
+      WindowLog.window(Objects.requireNonNullElse(WINDOW.get(), WindowLog.NO_LABEL), n, logged,
+          before, WindowLog.Counters.read());
     }
     CPU_PER_CALL.set(n > 0 && cpuBegan >= 0 ? (double) cpu / n : Double.NaN);
     return n * 1e9 / elapsed;

@@ -292,9 +292,18 @@ final class WindowLog {
     }
   }
 
-  /** The header naming the columns of {@link #line}. */
+  /**
+   * The label of a window measured outside {@link Harness#rounds} (a suite's own warm-up that
+   * calls {@link Harness#measure}): as many columns as a round's label, none of them known.
+   */
+  static final String NO_LABEL = "-\t-\t-";
+
+  /**
+   * The header naming the columns of {@link #line}: a window's label is three of them (the
+   * measurement, the round, the contender; {@link #NO_LABEL} outside rounds).
+   */
   static String header() {
-    return "label\tcalls\tper_s\tcpu_us_call\talloc_kB_call\tyoung\tyoung_ms\tfull\tfull_ms"
+    return "measurement\tround\tcontender\tcalls\tper_s\tcpu_us_call\talloc_kB_call\tyoung\tyoung_ms\tfull\tfull_ms"
         + "\tjit_ms\trun_ms\twait_ms\tchild_run_ms\tchild_wait_ms\tp50_us\tp99_us\tmax_us"
         + "\trun_bench_ms\trun_jit_ms\trun_gc_ms\trun_other_ms\tuptime_ms\tbench_sys_ms"
         + "\tbench_switches\tminor_faults";
@@ -342,11 +351,15 @@ final class WindowLog {
     return out.toString();
   }
 
-  /** Writes the header that opens a suite's windows. */
+  /**
+   * Writes the lines that open a suite's windows: a comment naming the suite and the process,
+   * then the header on a line of its own, so that a reader of the TSV that skips comments
+   * finds each column under its name.
+   */
   static void begin(String suite) {
     if (OUT != null) {
-      OUT.println("# suite " + suite + ", pid " + ProcessHandle.current().pid() + "\t"
-          + header());
+      OUT.println("# suite " + suite + ", pid " + ProcessHandle.current().pid());
+      OUT.println(header());
     }
   }
 }
