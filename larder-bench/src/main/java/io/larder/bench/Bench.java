@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,7 +103,7 @@ public final class Bench {
       if (names.size() != 1) {
         usage(FORK + " runs one suite");
       }
-      touchYoungGeneration(YOUNG_TOUCHED);
+      touchYoungGeneration(bytesToTouch(settings));
       writeResults(forkResults, runHere(names.get(0), settings));
       // a thread a suite left running must not keep its JVM, and the run, waiting
       System.exit(0);
@@ -112,6 +113,14 @@ public final class Bench {
         String.join(" ", names), settings.rounds(), settings.millis(), settings.warmUpMillis(),
         fork ? "a JVM of its own" : "this JVM", Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"));
+    if (!fork) {
+      MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+      String warning = unfixedHeapWarning(heap.getInit(), heap.getMax());
+      if (warning != null) {
+        System.err.println(warning);
+      }
+      touchYoungGeneration(bytesToTouch(settings));
+    }
     long began = System.nanoTime();
     Map<String, List<Suite.Result>> all = new LinkedHashMap<>();
     for (String name : names) {
@@ -226,12 +235,41 @@ public final class Bench {
     return kept;
   }
 
-  /** Tells whether a JVM flag sets the heap's size or its young generation's. */
+  /**
+   * Tells whether a JVM flag sets the heap's size or its young generation's, directly or as a
+   * share of the memory ({@code -XX:NewRatio}, which {@code -Xmn} would silently override, is
+   * one).
+   */
   static boolean sizesTheHeap(String flag) {
     return flag.startsWith("-Xms") || flag.startsWith("-Xmx") || flag.startsWith("-Xmn")
         || flag.matches("-XX:(Initial|Max|Min)HeapSize=.*")
         || flag.matches("-XX:(Max)?NewSize=.*")
-        || flag.matches("-XX:(Max|Initial)RAMPercentage=.*");
+        || flag.matches("-XX:(Max|Initial|Min)RAMPercentage=.*")
+        || flag.matches("-XX:(MaxRAM|MaxRAMFraction|NewRatio)=.*");
+  }
+
+  /**
+   * What {@code --no-fork} prints when this JVM's heap is not fixed (its initial size is not its
+   * maximum, as {@link #HEAP} makes it in a fork), or {@code null} when it is: its windows may
+   * then pay for the heap growing back after a collection, which a fork's do not.
+   */
+  static String unfixedHeapWarning(long initialBytes, long maxBytes) {
+    if (initialBytes == maxBytes) {
+      return null;
+    }
+    return String.format(Locale.ROOT, "larder bench --no-fork: this JVM's heap is not fixed"
+        + " (%d MiB at start, up to %d MiB), so windows may pay page faults that a fork's do"
+        + " not; give it %s as a fork gets", initialBytes >> 20, maxBytes >> 20,
+        String.join(" ", HEAP));
+  }
+
+  /**
+   * The bytes {@link #touchYoungGeneration} writes before a suite: {@link #YOUNG_TOUCHED} in a
+   * full run, none in a quick one (a smoke test, which measures nothing, and which the project's
+   * test script runs for every suite).
+   */
+  static long bytesToTouch(Harness.Settings settings) {
+    return settings.quick() ? 0 : YOUNG_TOUCHED;
   }
 
   /** The bytes {@link #touchYoungGeneration} allocates in a fork: its young generation and more. */
@@ -260,7 +298,9 @@ public final class Bench {
       touched = chunk[(arrays * 31) % TOUCH_CHUNK];
       arrays++;
     }
-    System.gc();
+    if (arrays > 0) {
+      System.gc();
+    }
     return arrays;
   }
 
