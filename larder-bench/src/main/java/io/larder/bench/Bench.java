@@ -205,8 +205,10 @@ public final class Bench {
   /**
    * The heap of a fork whose flags size none: fixed at 2 GiB, so that the collector never gives
    * memory back to the system nor takes more; and a young generation fixed at 256 MiB, so that
-   * the collections a window pays for depend on the bytes it allocates, not on how the
-   * collector resized the young generation after earlier windows. On this project's 2-core
+   * how often a contender is collected follows the bytes it allocates, not how the collector
+   * resized the young generation after earlier windows: on average over the rounds, not window
+   * by window (the window that fills the young generation pays its collection, whoever made
+   * most of the garbage). On this project's 2-core
    * virtual machine a page of memory the process touches for the first time costs about 10 µs
    * of kernel time (a gibibyte, 2.8-3 s): with the JVM's default heap (a quarter of the
    * memory, starting at a 64th) the heap shrank after each round's full collection and grew
