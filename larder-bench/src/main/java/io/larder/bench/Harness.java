@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -97,8 +98,7 @@ final class Harness {
   private static final ThreadLocal<String> WINDOW = new ThreadLocal<>();
 
   /** Measurements begun in this JVM, numbering them in {@link WindowLog}. */
-  private static final java.util.concurrent.atomic.AtomicInteger MEASUREMENTS =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private static final AtomicInteger MEASUREMENTS = new AtomicInteger();
 
   /**
    * The rate of each contender in each counted round of one interleaved measurement, and the
@@ -350,14 +350,14 @@ final class Harness {
     long n = calls.sum();
     if (logged != null) {
       WindowLog.window(Objects.requireNonNullElse(WINDOW.get(), WindowLog.NO_LABEL), n, logged,
-          before, WindowLog.Counters.read());
+          before, WindowLog.Counters.readAtEnd());
     }
     CPU_PER_CALL.set(n > 0 && cpuBegan >= 0 ? (double) cpu / n : Double.NaN);
     return n * 1e9 / elapsed;
   }
 
   /** This process's CPU time in nanoseconds, all threads, or -1 where the JVM cannot tell. */
-  private static long processCpuNanos() {
+  static long processCpuNanos() {
     return ManagementFactory.getOperatingSystemMXBean()
         instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
   }

@@ -57,13 +57,31 @@ final class WindowLog {
   }
 
   /** A reading of the process's counters at one instant. */
-  record Counters(long uptimeMillis, long nanoTime, long cpuNanos, Map<Long, Long> allocatedBytes, long youngCount,
-      long youngMillis, long fullCount, long fullMillis, long jitMillis, long runNanos,
+  record Counters(long uptimeMillis, long nanoTime, long cpuNanos,
+      Map<Long, Long> allocatedBytes, long youngCount, long youngMillis, long fullCount,
+      long fullMillis, long jitMillis, long runNanos,
       long waitNanos, long childRunNanos, long childWaitNanos, Map<String, Long> runByKind,
       long minorFaults) {
 
-    /** Reads every counter now. */
+    /**
+     * Reads every counter now, at a window's start: the process's CPU time and the clock last,
+     * so that walking {@code /proc} for the other counters is not counted in the window.
+     */
     static Counters read() {
+      return read(false);
+    }
+
+    /**
+     * Reads every counter now, at a window's end: the process's CPU time and the clock first,
+     * so that walking {@code /proc} for the other counters is not counted in the window.
+     */
+    static Counters readAtEnd() {
+      return read(true);
+    }
+
+    private static Counters read(boolean clocksFirst) {
+      long cpuFirst = clocksFirst ? Harness.processCpuNanos() : 0;
+      long nanoFirst = clocksFirst ? System.nanoTime() : 0;
       long young = 0;
       long youngMs = 0;
       long full = 0;
@@ -88,12 +106,13 @@ final class WindowLog {
         children[0] += s[0];
         children[1] += s[1];
       });
-      var os = ManagementFactory.getOperatingSystemMXBean();
-      long cpu = os instanceof com.sun.management.OperatingSystemMXBean o
-          ? o.getProcessCpuTime() : -1;
-      return new Counters(ManagementFactory.getRuntimeMXBean().getUptime(), System.nanoTime(),
-          cpu, threadAllocatedBytes(), young, youngMs, full, fullMs,
-          jitMs, self[0], self[1], children[0], children[1], byKind, processMinorFaults());
+      Map<Long, Long> allocated = threadAllocatedBytes();
+      long faults = processMinorFaults();
+      long uptime = ManagementFactory.getRuntimeMXBean().getUptime();
+      long cpu = clocksFirst ? cpuFirst : Harness.processCpuNanos();
+      long nanos = clocksFirst ? nanoFirst : System.nanoTime();
+      return new Counters(uptime, nanos, cpu, allocated, young, youngMs, full, fullMs, jitMs,
+          self[0], self[1], children[0], children[1], byKind, faults);
     }
   }
 
@@ -169,7 +188,9 @@ final class WindowLog {
   /**
    * The kind of a thread by its Linux name ({@code comm}, 15 characters at most): the harness's
    * workers ({@code bench-N}), the JIT's compiler threads, the collector's threads, or other
-   * (a client's I/O threads, Larder's own, the JVM's).
+   * (a client's I/O threads, Larder's own, the JVM's). The "VM Thread" counts as the
+   * collector's, though it also runs the JVM's other safepoint operations (deoptimisation,
+   * biased-lock revocation, thread dumps).
    */
   static String kind(String comm) {
     if (comm.startsWith("bench-")) {
@@ -203,7 +224,7 @@ final class WindowLog {
     try {
       long sum = 0;
       for (String line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
-        if (line.endsWith("ctxt_switches") || line.contains("ctxt_switches:")) {
+        if (line.contains("ctxt_switches:")) { // voluntary_ and nonvoluntary_
           sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
         }
       }
@@ -277,6 +298,7 @@ final class WindowLog {
       latencies.add(calls);
     }
 
+    /** The latencies of every worker's calls so far, merged. */
     Latencies latencies() {
       Latencies all = new Latencies();
       latencies.forEach(all::add);
@@ -303,7 +325,8 @@ final class WindowLog {
    * measurement, the round, the contender; {@link #NO_LABEL} outside rounds).
    */
   static String header() {
-    return "measurement\tround\tcontender\tcalls\tper_s\tcpu_us_call\talloc_kB_call\tyoung\tyoung_ms\tfull\tfull_ms"
+    return "measurement\tround\tcontender\tcalls\tper_s\tcpu_us_call\talloc_kB_call\tyoung"
+        + "\tyoung_ms\tfull\tfull_ms"
         + "\tjit_ms\trun_ms\twait_ms\tchild_run_ms\tchild_wait_ms\tp50_us\tp99_us\tmax_us"
         + "\trun_bench_ms\trun_jit_ms\trun_gc_ms\trun_other_ms\tuptime_ms\tbench_sys_ms"
         + "\tbench_switches\tminor_faults";
