@@ -189,11 +189,15 @@ final class PreloadSuite implements Suite {
    * that the JIT has compiled each one's path before any is counted, whichever the order puts
    * first; until 2026-12-05 a second warm-up ran before it), then
    * {@link #ROUNDS} rounds of windows a twentieth of a suite's measuring time per contender,
-   * each round starting after a full collection, so that what earlier pages and suites left
-   * in the heap is not collected in one contender's window. A quick run is a smoke test and
-   * does neither.
+   * each window starting after a full collection (as the memory suite's), so that it pays the
+   * collections of its own garbage only: with the forks' fixed 256 MiB young generation a
+   * window that fills it pays its collection whoever made the garbage, and with one
+   * collection per round (until {@code bulk1-fix}) the peers' windows that held one nearly all
+   * came right after a Larder preload window, which allocates the most per page. It costs
+   * about 65 ms a window here, 5.5 s of a 60 s suite at load 14-19. A quick run is a smoke test
+   * and does neither.
    */
-  private static Harness.Measurement throughput(Harness.Settings settings,
+  static Harness.Measurement throughput(Harness.Settings settings,
       Map<String, Harness.Work> contenders) throws InterruptedException {
     if (settings.quick()) {
       return Harness.throughput(settings, 1, contenders);
@@ -201,14 +205,8 @@ final class PreloadSuite implements Suite {
     Harness.Settings shortRounds =
         new Harness.Settings(rounds(settings), window(settings), false);
     Map<String, Harness.Timed<InterruptedException>> timed = new LinkedHashMap<>();
-    int[] windows = {0};
     contenders.forEach((name, work) -> timed.put(name, millis -> {
-      // one collection per round, before its first window: one before every window took 40 %
-      // of the suite's time at load 12; both sides allocate 100-250 kB a page, so young
-      // collections fall in every window, and the rotation spreads the ones left over
-      if (windows[0]++ % contenders.size() == 0) {
-        System.gc();
-      }
+      System.gc();
       return Harness.measure(work, 1, millis);
     }));
     return Harness.rounds(shortRounds, timed);
