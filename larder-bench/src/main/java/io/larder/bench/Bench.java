@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,9 @@ import java.util.Map;
  * {@code larder bench b} do. {@code --no-fork} runs every suite in this JVM instead, as before
  * 2026-12-05 (for a profiler attached to one process); flags that name a file, such as
  * {@code -XX:StartFlightRecording:filename=…} or {@code -Xlog:gc:file=…}, are passed to every
- * fork, so give them a {@code %p} (the fork's process id) or name one suite.
+ * fork, so give them a {@code %p} (the fork's process id) or name one suite. A fork whose flags
+ * size no heap gets a fixed one ({@link #HEAP}) and writes its young generation once before
+ * measuring ({@link #touchYoungGeneration}), so that no window pays for the heap growing.
  *
  * <pre>
  * java -jar larder-bench/target/larder-bench-0.1.0-SNAPSHOT-all.jar redis memory --quick --json out.json
@@ -100,6 +103,7 @@ public final class Bench {
       if (names.size() != 1) {
         usage(FORK + " runs one suite");
       }
+      touchYoungGeneration(bytesToTouch(settings));
       writeResults(forkResults, runHere(names.get(0), settings));
       // a thread a suite left running must not keep its JVM, and the run, waiting
       System.exit(0);
@@ -109,6 +113,14 @@ public final class Bench {
         String.join(" ", names), settings.rounds(), settings.millis(), settings.warmUpMillis(),
         fork ? "a JVM of its own" : "this JVM", Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"));
+    if (!fork) {
+      MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+      String warning = unfixedHeapWarning(heap.getInit(), heap.getMax());
+      if (warning != null) {
+        System.err.println(warning);
+      }
+      touchYoungGeneration(bytesToTouch(settings));
+    }
     long began = System.nanoTime();
     Map<String, List<Suite.Result>> all = new LinkedHashMap<>();
     for (String name : names) {
@@ -129,6 +141,7 @@ public final class Bench {
       throws Exception {
     long t0 = System.nanoTime();
     Harness.CHECKED_READS.reset();
+    WindowLog.begin(name);
     Suite suite = SUITES.get(name);
     List<Suite.Result> results = suite.run(settings);
     print(name, results, (System.nanoTime() - t0) / 1e9);
@@ -189,16 +202,108 @@ public final class Bench {
     }
   }
 
-  /** This JVM's flags for a fork: all of them but a debugger's agent (see {@link #runForked}). */
+  /**
+   * The heap of a fork whose flags size none: fixed at 2 GiB, so that the collector never gives
+   * memory back to the system nor takes more; and a young generation fixed at 256 MiB, so that
+   * how often a contender is collected follows the bytes it allocates, not how the collector
+   * resized the young generation after earlier windows: on average over the rounds, not window
+   * by window (the window that fills the young generation pays its collection, whoever made
+   * most of the garbage). On this project's 2-core
+   * virtual machine a page of memory the process touches for the first time costs about 10 µs
+   * of kernel time (a gibibyte, 2.8-3 s): with the JVM's default heap (a quarter of the
+   * memory, starting at a 64th) the heap shrank after each round's full collection and grew
+   * again inside a window, and the window that grew it paid up to 10,000 page faults, up to
+   * 5 × its CPU per call (see docs/BENCHMARKS.md, branch {@code bulk1}).
+   */
+  static final List<String> HEAP = List.of("-Xms2g", "-Xmx2g", "-Xmn256m");
+
+  /**
+   * This JVM's flags for a fork: all of them but a debugger's agent (see {@link #runForked}),
+   * and {@link #HEAP} unless they size the heap or its young generation themselves.
+   */
   static List<String> forkFlags(List<String> flags) {
     List<String> kept = new ArrayList<>();
+    boolean sized = false;
     for (String flag : flags) {
       if (!flag.startsWith("-agentlib:jdwp") && !flag.startsWith("-Xrunjdwp")
           && !flag.equals("-Xdebug")) {
         kept.add(flag);
       }
+      sized |= sizesTheHeap(flag);
+    }
+    if (!sized) {
+      kept.addAll(HEAP);
     }
     return kept;
+  }
+
+  /**
+   * Tells whether a JVM flag sets the heap's size or its young generation's, directly or as a
+   * share of the memory ({@code -XX:NewRatio}, which {@code -Xmn} would silently override, is
+   * one).
+   */
+  static boolean sizesTheHeap(String flag) {
+    return flag.startsWith("-Xms") || flag.startsWith("-Xmx") || flag.startsWith("-Xmn")
+        || flag.matches("-XX:(Initial|Max|Min)HeapSize=.*")
+        || flag.matches("-XX:(Max)?NewSize=.*")
+        || flag.matches("-XX:(Max|Initial|Min)RAMPercentage=.*")
+        || flag.matches("-XX:(MaxRAM|MaxRAMFraction|NewRatio)=.*");
+  }
+
+  /**
+   * What {@code --no-fork} prints when this JVM's heap is not fixed (its initial size is not its
+   * maximum, as {@link #HEAP} makes it in a fork), or {@code null} when it is: its windows may
+   * then pay for the heap growing back after a collection, which a fork's do not.
+   */
+  static String unfixedHeapWarning(long initialBytes, long maxBytes) {
+    if (initialBytes == maxBytes) {
+      return null;
+    }
+    return String.format(Locale.ROOT, "larder bench --no-fork: this JVM's heap is not fixed"
+        + " (%d MiB at start, up to %d MiB), so windows may pay page faults that a fork's do"
+        + " not; give it %s as a fork gets", initialBytes >> 20, maxBytes >> 20,
+        String.join(" ", HEAP));
+  }
+
+  /**
+   * The bytes {@link #touchYoungGeneration} writes before a suite: {@link #YOUNG_TOUCHED} in a
+   * full run, none in a quick one (a smoke test, which measures nothing, and which the project's
+   * test script runs for every suite).
+   */
+  static long bytesToTouch(Harness.Settings settings) {
+    return settings.quick() ? 0 : YOUNG_TOUCHED;
+  }
+
+  /** The bytes {@link #touchYoungGeneration} allocates in a fork: its young generation and more. */
+  static final long YOUNG_TOUCHED = 320L << 20;
+
+  /** The size of each array {@link #touchYoungGeneration} allocates. */
+  private static final int TOUCH_CHUNK = 64 << 10;
+
+  /** Where {@link #touchYoungGeneration} leaves a byte, so that no allocation is left out. */
+  static volatile byte touched;
+
+  /**
+   * Has the memory of the young generation written once, before the suite measures anything:
+   * allocates {@code bytes} of short-lived 64 kB arrays (below G1's humongous size, so they go
+   * where a window's garbage goes), then collects. Without it the windows of a suite's first
+   * measurements pay for the system's first touch of that memory (page faults, about 10 µs
+   * each on this project's machine), the first contender more than the others.
+   *
+   * @return the arrays allocated
+   */
+  static int touchYoungGeneration(long bytes) {
+    int arrays = 0;
+    for (long done = 0; done < bytes; done += TOUCH_CHUNK) {
+      byte[] chunk = new byte[TOUCH_CHUNK];
+      chunk[arrays % TOUCH_CHUNK] = (byte) arrays;
+      touched = chunk[(arrays * 31) % TOUCH_CHUNK];
+      arrays++;
+    }
+    if (arrays > 0) {
+      System.gc();
+    }
+    return arrays;
   }
 
   /** Writes a fork's results for {@link #readResults}. */

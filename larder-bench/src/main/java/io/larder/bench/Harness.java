@@ -7,10 +7,12 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -91,6 +93,12 @@ final class Harness {
 
   /** The process CPU nanoseconds per call of the last {@link #measure} on this thread. */
   private static final ThreadLocal<Double> CPU_PER_CALL = new ThreadLocal<>();
+
+  /** The window {@link #rounds} is measuring on this thread, for {@link WindowLog}. */
+  private static final ThreadLocal<String> WINDOW = new ThreadLocal<>();
+
+  /** Measurements begun in this JVM, numbering them in {@link WindowLog}. */
+  private static final AtomicInteger MEASUREMENTS = new AtomicInteger();
 
   /**
    * The rate of each contender in each counted round of one interleaved measurement, and the
@@ -251,11 +259,19 @@ final class Harness {
       rates.put(n, new double[settings.rounds()]);
       cpu.put(n, new double[settings.rounds()]);
     });
+    int measurement = MEASUREMENTS.incrementAndGet();
+    WindowLog.measurement(measurement, names);
     for (int round = -1; round < settings.rounds(); round++) { // round -1 warms up
       for (String name : order(names, round)) {
         CPU_PER_CALL.remove();
-        double perSecond = contenders.get(name)
-            .perSecond(round < 0 ? settings.warmUpMillis() : settings.millis());
+        WINDOW.set("m" + measurement + "\t" + (round < 0 ? "warm" : "r" + round) + "\t" + name);
+        double perSecond;
+        try {
+          perSecond = contenders.get(name)
+              .perSecond(round < 0 ? settings.warmUpMillis() : settings.millis());
+        } finally {
+          WINDOW.remove();
+        }
         Double cpuPerCall = CPU_PER_CALL.get();
         if (round >= 0) {
           rates.get(name)[round] = perSecond;
@@ -296,14 +312,19 @@ final class Harness {
     CountDownLatch start = new CountDownLatch(1);
     List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
     List<Thread> workers = new ArrayList<>();
+    WindowLog.Workers logged = WindowLog.enabled() ? new WindowLog.Workers() : null;
     for (int t = 0; t < threads; t++) {
       Thread worker = new Thread(() -> {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         try {
           start.await();
-          while (!stop.get()) {
-            work.run(random);
-            calls.increment();
+          if (logged != null) {
+            logged.loop(work, random, stop, calls);
+          } else {
+            while (!stop.get()) {
+              work.run(random);
+              calls.increment();
+            }
           }
         } catch (Throwable e) {
           failures.add(e);
@@ -312,6 +333,7 @@ final class Harness {
       worker.start();
       workers.add(worker);
     }
+    WindowLog.Counters before = logged != null ? WindowLog.Counters.read() : null;
     long cpuBegan = processCpuNanos();
     long began = System.nanoTime();
     start.countDown();
@@ -326,12 +348,16 @@ final class Harness {
       throw new IllegalStateException("a benchmark thread failed", failures.get(0));
     }
     long n = calls.sum();
+    if (logged != null) {
+      WindowLog.window(Objects.requireNonNullElse(WINDOW.get(), WindowLog.NO_LABEL), n, logged,
+          before, WindowLog.Counters.readAtEnd());
+    }
     CPU_PER_CALL.set(n > 0 && cpuBegan >= 0 ? (double) cpu / n : Double.NaN);
     return n * 1e9 / elapsed;
   }
 
   /** This process's CPU time in nanoseconds, all threads, or -1 where the JVM cannot tell. */
-  private static long processCpuNanos() {
+  static long processCpuNanos() {
     return ManagementFactory.getOperatingSystemMXBean()
         instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
   }

@@ -10,7 +10,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -190,11 +189,15 @@ final class PreloadSuite implements Suite {
    * that the JIT has compiled each one's path before any is counted, whichever the order puts
    * first; until 2026-12-05 a second warm-up ran before it), then
    * {@link #ROUNDS} rounds of windows a twentieth of a suite's measuring time per contender,
-   * each round starting after a full collection, so that what earlier pages and suites left
-   * in the heap is not collected in one contender's window. A quick run is a smoke test and
-   * does neither.
+   * each window starting after a full collection (as the memory suite's), so that it pays the
+   * collections of its own garbage only: with the forks' fixed 256 MiB young generation a
+   * window that fills it pays its collection whoever made the garbage, and with one
+   * collection per round (until {@code bulk1-fix}) the peers' windows that held one nearly all
+   * came right after a Larder preload window, which allocates the most per page. It costs
+   * about 65 ms a window here, 5.5 s of a 60 s suite at load 14-19. A quick run is a smoke test
+   * and does neither.
    */
-  private static Harness.Measurement throughput(Harness.Settings settings,
+  static Harness.Measurement throughput(Harness.Settings settings,
       Map<String, Harness.Work> contenders) throws InterruptedException {
     if (settings.quick()) {
       return Harness.throughput(settings, 1, contenders);
@@ -202,14 +205,8 @@ final class PreloadSuite implements Suite {
     Harness.Settings shortRounds =
         new Harness.Settings(rounds(settings), window(settings), false);
     Map<String, Harness.Timed<InterruptedException>> timed = new LinkedHashMap<>();
-    int[] windows = {0};
     contenders.forEach((name, work) -> timed.put(name, millis -> {
-      // one collection per round, before its first window: one before every window took 40 %
-      // of the suite's time at load 12; both sides allocate 100-250 kB a page, so young
-      // collections fall in every window, and the rotation spreads the ones left over
-      if (windows[0]++ % contenders.size() == 0) {
-        System.gc();
-      }
+      System.gc();
       return Harness.measure(work, 1, millis);
     }));
     return Harness.rounds(shortRounds, timed);
@@ -236,34 +233,16 @@ final class PreloadSuite implements Suite {
   private static double allocatedPerPage(Harness.Settings settings, Harness.Work work)
       throws Exception {
     int pages = settings.quick() ? ALLOCATION_PAGES / 10 : ALLOCATION_PAGES;
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     ThreadLocalRandom random = ThreadLocalRandom.current();
     List<Double> runs = new ArrayList<>();
     for (int run = 0; run < (settings.quick() ? 1 : 3); run++) {
-      long[] ids = threads.getAllThreadIds();
-      long[] before = threads.getThreadAllocatedBytes(ids);
+      Map<Long, Long> before = WindowLog.threadAllocatedBytes();
       for (int i = 0; i < pages; i++) {
         work.run(random);
       }
-      long[] after = threads.getThreadAllocatedBytes(ids);
-      runs.add(grown(before, after) / (double) pages);
+      Map<Long, Long> after = WindowLog.threadAllocatedBytes();
+      runs.add(WindowLog.allocatedBetween(before, after) / (double) pages);
     }
     return Harness.median(runs);
-  }
-
-  /**
-   * Sums each thread's growth between two readings of {@code getThreadAllocatedBytes}, leaving
-   * out a thread that was gone at either (-1): a thread that ends in between must not take its
-   * whole lifetime's bytes off the page's.
-   */
-  private static long grown(long[] before, long[] after) {
-    long total = 0;
-    for (int i = 0; i < before.length; i++) {
-      if (before[i] >= 0 && after[i] >= 0) {
-        total += after[i] - before[i];
-      }
-    }
-    return total;
   }
 }

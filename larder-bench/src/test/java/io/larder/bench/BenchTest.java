@@ -44,6 +44,41 @@ class BenchTest {
   }
 
   @Test
+  void aForkWhoseFlagsSizeNoHeapGetsAFixedOne() {
+    assertThat(Bench.forkFlags(List.of("-XX:+UseG1GC", "-Dx=-Xmx")))
+        .containsExactly("-XX:+UseG1GC", "-Dx=-Xmx", "-Xms2g", "-Xmx2g", "-Xmn256m");
+    assertThat(Bench.forkFlags(List.of())).isEqualTo(Bench.HEAP);
+    // any flag of the user's that sizes the heap or its young generation keeps theirs whole
+    for (String flag : List.of("-Xms512m", "-Xmx8g", "-Xmn1g", "-XX:MaxHeapSize=4g",
+        "-XX:InitialHeapSize=1g", "-XX:NewSize=64m", "-XX:MaxNewSize=64m",
+        "-XX:MaxRAMPercentage=50", "-XX:MinRAMPercentage=50", "-XX:MaxRAM=4g",
+        "-XX:MaxRAMFraction=2", "-XX:NewRatio=3")) {
+      assertThat(Bench.forkFlags(List.of(flag))).as(flag).containsExactly(flag);
+    }
+  }
+
+  @Test
+  void aQuickRunTouchesNoMemoryAndAFullRunItsYoungGenerationAndMore() {
+    assertThat(Bench.bytesToTouch(Harness.Settings.quickRun())).isZero();
+    assertThat(Bench.bytesToTouch(Harness.Settings.fullRun())).isEqualTo(Bench.YOUNG_TOUCHED);
+    assertThat(Bench.YOUNG_TOUCHED).isGreaterThan(256L << 20); // HEAP's -Xmn256m
+  }
+
+  @Test
+  void noForkWarnsOnlyWhenThisJvmsHeapCanGrowOrShrink() {
+    assertThat(Bench.unfixedHeapWarning(2L << 30, 2L << 30)).isNull();
+    assertThat(Bench.unfixedHeapWarning(64L << 20, 6L << 30))
+        .contains("not fixed", "64 MiB", "6144 MiB", "-Xms2g -Xmx2g -Xmn256m");
+  }
+
+  @Test
+  void theYoungGenerationIsTouchedInArraysOf64kB() {
+    // G1's smallest region is 1 MiB, humongous from half of it: 64 kB arrays go to eden
+    assertThat(Bench.touchYoungGeneration(1 << 20)).isEqualTo(16);
+    assertThat(Bench.touchYoungGeneration(0)).isZero();
+  }
+
+  @Test
   void jsonKeepsItsFieldsAndAddsTheSpreadOnEveryCaseNullWhenUnpaired(@TempDir Path dir)
       throws Exception {
     Path file = dir.resolve("out/bench.json");
