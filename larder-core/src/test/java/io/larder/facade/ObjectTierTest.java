@@ -380,6 +380,8 @@ class ObjectTierTest {
     Cache root = caches.open(io.larder.Larder.builder());
     String value = new String("caf\u00e9 au lait");
     root.set("s", value);
+    assertThat(((io.larder.internal.MemoryStore) caches.store).getHeld("s"))
+        .as("held as the string itself").isSameAs(value);
     assertThat(root.get("s", String.class)).isSameAs(value);
     Codec<String> utf8 = Codec.utf8();
     Codec<String> another = new Codec<>() {
