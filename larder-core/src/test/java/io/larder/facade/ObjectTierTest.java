@@ -408,6 +408,24 @@ class ObjectTierTest {
   }
 
   /**
+   * A string held as itself weighs what the same string weighs in its holder: the memory store
+   * and the object tier estimate a string's heap bytes alike, so {@code maxBytes} charges both
+   * the same.
+   */
+  @Test
+  void aStringHeldBareWeighsWhatItWeighsInItsHolder() {
+    Cache root = caches.open(io.larder.Larder.builder());
+    String value = "caf\u00e9 au lait, ".repeat(7);
+    root.set("a", value);
+    root.set("b", value, java.time.Duration.ofHours(1));
+    assertThat(((io.larder.internal.MemoryStore) caches.store).getHeld("a")).isSameAs(value);
+    assertThat(((io.larder.internal.MemoryStore) caches.store).getHeld("b"))
+        .isNotInstanceOf(String.class);
+    assertThat(caches.store.size("a").bytes()).isPositive()
+        .isEqualTo(caches.store.size("b").bytes());
+  }
+
+  /**
    * An unprefixed cache writes a shared value straight to the memory store (no resolved key,
    * no entry object): it still reads back as the very object, its bytes as {@link #set} seals
    * them, counters work on it, and a codec that may refuse a value still refuses it at
