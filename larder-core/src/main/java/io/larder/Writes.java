@@ -196,9 +196,11 @@ final class Writes {
    * ({@link #toMemory}) that is its own store key, making no {@link Keys.StoreKey}. Does
    * nothing, for the caller to take {@link #set} (which refuses or escapes the key first, as
    * ever), when the key, the value or the TTL is {@code null}, when the key is not its own store
-   * key (empty, invalid, or starting with the namespace mark), when the value is kept as an
-   * object (but a string of the UTF-8 codec, written by {@link #setOwnString} where it may),
-   * and when the TTL deletes. The key is thus checked before the TTL, the value and the
+   * key (empty, invalid, or starting with the namespace mark), when the TTL deletes, and when
+   * the value is kept as an object, but for two it writes where they qualify: a string of the
+   * UTF-8 codec, held as itself ({@link #setOwnString}), and a shared value that never expires
+   * ({@link #setOwnShared}); one that does not qualify (a TTL among others) is left to
+   * {@link #set}. The key is thus checked before the TTL, the value and the
    * codec, in the order {@link #set}'s caller checks them.
    *
    * @return whether the write was done here

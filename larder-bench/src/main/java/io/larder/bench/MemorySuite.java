@@ -322,11 +322,9 @@ final class MemorySuite implements Suite {
   /**
    * Measures one row's Zipf gets and checks each contender's hit ratio afterwards. Each
    * contender's lambda calls its cache directly, not through a {@code Function}: a row whose
-   * cache or value type differs (the String rows) has lambdas of its own. (Until 2026-12-05 one helper took the cache's get as a {@code Function}: its
-   * lambda classes served every row, so by the byReference rows the call of that
-   * {@code Function} had seen three or more targets and was compiled as a megamorphic virtual
-   * call, for raw Caffeine as for Larder: raw Caffeine's byReference get ran at 1.10 M/s against
-   * 1.98 M/s in the {@code byte[]} row of the same run.)
+   * cache or value type differs (the String rows) has lambdas of its own, so that no call site
+   * in the work sees more than one contender's classes and none goes megamorphic (the numbers
+   * that showed it are in docs/BENCHMARKS.md, under the memory suite's call sites).
    */
   private static Harness.Measurement gets(Harness.Settings settings, int threads,
       Map<String, Harness.Work> gets, Tally... tallies) throws InterruptedException {

@@ -380,6 +380,8 @@ class ObjectTierTest {
     Cache root = caches.open(io.larder.Larder.builder());
     String value = new String("caf\u00e9 au lait");
     root.set("s", value);
+    assertThat(((io.larder.internal.MemoryStore) caches.store).getHeld("s"))
+        .as("held as the string itself").isSameAs(value);
     assertThat(root.get("s", String.class)).isSameAs(value);
     Codec<String> utf8 = Codec.utf8();
     Codec<String> another = new Codec<>() {
@@ -403,6 +405,24 @@ class ObjectTierTest {
     zipping.set("z", big);
     assertThat(caches.store.get("z")[0] & 0xFF).as("compressed, so not held bare").isEqualTo(0xFF);
     assertThat(root.get("z", String.class)).isEqualTo(big);
+  }
+
+  /**
+   * A string held as itself weighs what the same string weighs in its holder: the memory store
+   * and the object tier estimate a string's heap bytes alike, so {@code maxBytes} charges both
+   * the same.
+   */
+  @Test
+  void aStringHeldBareWeighsWhatItWeighsInItsHolder() {
+    Cache root = caches.open(io.larder.Larder.builder());
+    String value = "caf\u00e9 au lait, ".repeat(7);
+    root.set("a", value);
+    root.set("b", value, java.time.Duration.ofHours(1));
+    assertThat(((io.larder.internal.MemoryStore) caches.store).getHeld("a")).isSameAs(value);
+    assertThat(((io.larder.internal.MemoryStore) caches.store).getHeld("b"))
+        .isNotInstanceOf(String.class);
+    assertThat(caches.store.size("a").bytes()).isPositive()
+        .isEqualTo(caches.store.size("b").bytes());
   }
 
   /**
