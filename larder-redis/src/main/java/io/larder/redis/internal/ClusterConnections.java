@@ -94,9 +94,7 @@ final class ClusterConnections {
       return null;
     }
     DirectConnections c = byNode.get(node.getNodeId());
-    RedisURI uri = node.getUri();
-    if (c != null && c.server().port() == uri.getPort()
-        && c.server().host().equals(uri.getHost())) {
+    if (c != null && at(c, node.getUri())) {
       return c;
     }
     DirectConnections added = entry(node);
@@ -116,13 +114,12 @@ final class ClusterConnections {
       return null;
     }
     RedisURI uri = node.getUri();
-    HostPort server = new HostPort(uri.getHost(), uri.getPort());
     DirectConnections old = byNode.get(node.getNodeId());
-    if (old != null && old.server().equals(server)) {
+    if (old != null && at(old, uri)) {
       return null;
     }
-    DirectConnections c = new DirectConnections(config, server, true, DirectConnections.COUNT,
-        watchdog);
+    DirectConnections c = new DirectConnections(config, new HostPort(uri.getHost(),
+        uri.getPort()), true, DirectConnections.COUNT, watchdog);
     byNode.put(node.getNodeId(), c);
     if (old != null) {
       retire(old);
@@ -171,6 +168,11 @@ final class ClusterConnections {
   private void retire(DirectConnections c) {
     closing.add(c);
     c.closeInBackground(() -> closing.remove(c));
+  }
+
+  /** Whether {@code c} connects to the address the topology gives a node (no allocation). */
+  private static boolean at(DirectConnections c, RedisURI uri) {
+    return c.server().port() == uri.getPort() && c.server().host().equals(uri.getHost());
   }
 
   private static boolean primary(RedisClusterNode node) {

@@ -189,12 +189,23 @@ final class Watchdog {
       if (id <= 0) {
         return;
       }
-      Socket late = socket; // this call's, or a later one's if the CAS below fails
+      try {
+        expire(id, socket); // this call's socket, or a later one's if the CAS in expire fails
+      } catch (RuntimeException ignored) {
+        // closing to break a call: nothing more to do, and the other connections' calls next
+      }
+    }
+
+    /**
+     * Marks call {@code id} timed out, unless it ended meanwhile, and then closes its socket,
+     * which makes its blocked read or connect fail at once.
+     */
+    private void expire(long id, Socket late) {
       if (reading.compareAndSet(id, TIMED_OUT)) {
         try {
           late.close();
-        } catch (IOException | RuntimeException ignored) {
-          // closing to break a call: nothing more to do, and the other connections' calls next
+        } catch (IOException ignored) {
+          // closing to break a late call: nothing more to do
         }
       }
     }
@@ -227,13 +238,7 @@ final class Watchdog {
       if (by - now > 0) {
         return by;
       }
-      if (reading.compareAndSet(id, TIMED_OUT)) {
-        try {
-          late.close(); // the blocked read or connect fails at once
-        } catch (IOException ignored) {
-          // closing to break a late call: nothing more to do
-        }
-      }
+      expire(id, late);
       return null;
     }
   }
