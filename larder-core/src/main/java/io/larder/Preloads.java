@@ -51,8 +51,8 @@ final class Preloads {
     keys.values().forEach(k -> storeKeys.add(k.store()));
     // the scope keeps this very map: no second copy of the entries
     Map<String, byte[]> entries = new ConcurrentHashMap<>(Reads.capacity(storeKeys.size()));
-    scoped.fetchInto(storeKeys, entries, stats);
-    return scoped.open(keys, prefix, entries);
+    Map<String, byte[]> fetched = scoped.fetchInto(storeKeys, entries, stats);
+    return scoped.open(keys, prefix, entries, fetched);
   }
 
   /**

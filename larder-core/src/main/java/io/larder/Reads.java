@@ -44,14 +44,35 @@ final class Reads {
       return object(view, k.store(), k, codec);
     }
     if (!view.tagged()) {
-      ScopedReads.One one = scoped.readOne(k.store(), view.stats());
-      return open(view, k, one.bytes(), codec, Map.of(), one.owned());
+      return scopedOrStored(view, k, codec);
     }
     List<String> keys = new ArrayList<>(1 + view.tags().size());
     keys.add(k.store());
     keys.addAll(tags.keys(view.tags()));
     ScopedReads.Raw raw = scoped.read(keys, view.stats(), true);
     return open(view, k, raw.bytes().get(k.store()), codec, raw.bytes(), raw.owned());
+  }
+
+  /**
+   * Reads one key of an untagged view with no object tier: from a scope of this thread if one
+   * knows it (its preload hit and its hit or miss counted in one increment), else from the
+   * store. A {@code byte[]} codec is handed the scope's own array when the scope may give it up
+   * ({@link Scopes#handOver}), rather than a copy.
+   */
+  private <T> Entry<T> scopedOrStored(View view, Keys.StoreKey k, Codec<T> codec) {
+    byte[] b = scoped.lookUp(k.store());
+    if (b == null) {
+      return open(view, k, scoped.readStored(k.store(), view.stats()), codec, Map.of(),
+          scoped.ownedReads());
+    }
+    if (b == Scopes.MISSING) {
+      return counted(view, Entry.absent(), Map.of(), StatsCounter.Kind.SCOPE_HIT,
+          StatsCounter.Kind.SCOPE_MISS);
+    }
+    boolean owned = codec instanceof BuiltinCodecs.Adopting<?> && !k.hashed()
+        && Envelope.bare(b) && scoped.handOver(k.store(), b);
+    return counted(view, entries.open(k, b, codec, owned, view.stats()), Map.of(),
+        StatsCounter.Kind.SCOPE_HIT, StatsCounter.Kind.SCOPE_MISS);
   }
 
   /**

@@ -58,9 +58,6 @@ final class ScopedReads {
    */
   record Raw(Map<String, byte[]> bytes, boolean owned) {}
 
-  /** One key's bytes ({@code null} if absent) and whether the array is the caller's own. */
-  record One(byte[] bytes, boolean owned) {}
-
   /**
    * Records a read of a store key in the thread's learning scopes and returns what an open
    * scope knows of it: its bytes, {@link Scopes#MISSING}, or {@code null} if no scope knows it.
@@ -98,13 +95,22 @@ final class ScopedReads {
     return true;
   }
 
-  /** Reads one store key: from a scope, else from the store. */
-  One readOne(String storeKey, StatsCounter stats) {
-    byte[] known = lookup(storeKey, stats, true);
-    if (known != null) {
-      return new One(known == Scopes.MISSING ? null : known, false);
-    }
-    return new One(calls.call(stats, "get", s -> s.get(storeKey), null), ownedReads);
+  /**
+   * Records a read of a store key in the thread's learning scopes and returns what an open
+   * scope knows of it, as {@link #lookup} does, counting nothing.
+   */
+  byte[] lookUp(String storeKey) {
+    return recordAndLookUp(storeKey);
+  }
+
+  /** Hands a reader a scope's array as its own if it may; see {@link Scopes#handOver}. */
+  boolean handOver(String storeKey, byte[] bytes) {
+    return scopes.handOver(storeKey, bytes);
+  }
+
+  /** Reads one store key from the store, as the caller's own array if the store's are. */
+  byte[] readStored(String storeKey, StatsCounter stats) {
+    return calls.call(stats, "get", s -> s.get(storeKey), null);
   }
 
   /**
@@ -201,12 +207,15 @@ final class ScopedReads {
 
   /**
    * Opens a preload scope of user keys resolved under a view's {@code prefix}; see
-   * {@link Scopes#open(Set, Map, Consumer, Consumer, String, Map)}.
+   * {@link Scopes#open(Set, Map, Consumer, Consumer, String, Map, Map)}.
+   *
+   * @param fetched what {@link #fetchInto} returned for {@code entries}
    */
-  Preload open(Map<String, Keys.StoreKey> keys, String prefix, Map<String, byte[]> entries) {
+  Preload open(Map<String, Keys.StoreKey> keys, String prefix, Map<String, byte[]> entries,
+      Map<String, byte[]> fetched) {
     // the map is the caller's own (resolved for this call): its key set needs no copy
     return scopes.open(java.util.Collections.unmodifiableSet(keys.keySet()), entries, null, null,
-        prefix, keys);
+        prefix, keys, ownedReads ? fetched : null);
   }
 
   /** How an open scope of this thread resolved {@code userKey}; see {@link Scopes#preloaded}. */

@@ -23,6 +23,11 @@ import java.util.function.Predicate;
 final class Scopes {
   /** Marks a key the scope knows to be missing; compared by identity. */
   static final byte[] MISSING = new byte[0];
+  /**
+   * Marks a key whose bytes a scope handed to a reader as that reader's own array; compared by
+   * identity. The scope holds no copy of them any more, so a later read of the key asks the store.
+   */
+  static final byte[] HANDED = new byte[0];
 
   private final ThreadLocal<ArrayDeque<Scope>> stacks = new ThreadLocal<>();
   private final AtomicInteger open = new AtomicInteger();
@@ -43,23 +48,26 @@ final class Scopes {
    */
   Scope open(Set<String> userKeys, Map<String, byte[]> entries,
       Consumer<Set<String>> onClose, Consumer<Map<String, Gathered>> flush) {
-    return open(userKeys, entries, onClose, flush, null, null);
+    return open(userKeys, entries, onClose, flush, null, null, null);
   }
 
   /**
    * Opens a scope as {@link #open(Set, Map, Consumer, Consumer)} does, remembering how its
    * user keys were resolved under {@code prefix}, so that a read of one of them through a view
    * of the same prefix takes the very {@link Keys.StoreKey} ({@link #preloaded}).
+   *
+   * @param fetched what the store's bulk read returned into {@code entries}, as arrays no one
+   *     else holds, which the scope may hand to a reader ({@link #read}); {@code null} if none
    */
   Scope open(Set<String> userKeys, Map<String, byte[]> entries,
       Consumer<Set<String>> onClose, Consumer<Map<String, Gathered>> flush,
-      String prefix, Map<String, Keys.StoreKey> resolved) {
+      String prefix, Map<String, Keys.StoreKey> resolved, Map<String, byte[]> fetched) {
     ArrayDeque<Scope> stack = stacks.get();
     if (stack == null) {
       stack = new ArrayDeque<>();
       stacks.set(stack);
     }
-    Scope scope = new Scope(stack, userKeys, entries, onClose, flush, prefix, resolved);
+    Scope scope = new Scope(stack, userKeys, entries, onClose, flush, prefix, resolved, fetched);
     stack.push(scope);
     open.incrementAndGet();
     return scope;
@@ -93,9 +101,10 @@ final class Scopes {
    */
   Keys.StoreKey preloaded(String prefix, String userKey) {
     ArrayDeque<Scope> stack = stack();
-    if (stack == null) {
-      return null;
-    }
+    return stack == null ? null : resolved(stack, prefix, userKey);
+  }
+
+  private static Keys.StoreKey resolved(ArrayDeque<Scope> stack, String prefix, String userKey) {
     for (Scope scope : stack) {
       if (scope.resolved != null && scope.prefix.equals(prefix)) {
         Keys.StoreKey k = scope.resolved.get(userKey);
@@ -165,10 +174,38 @@ final class Scopes {
     for (Scope scope : stack) {
       byte[] b = scope.entries.get(storeKey);
       if (b != null) {
-        return b;
+        return b == HANDED ? null : b;
       }
     }
     return null;
+  }
+
+  /**
+   * Hands a reader the bytes {@link #find} returned for {@code storeKey} as its own array, if
+   * the innermost scope holding the key read them from the store and still holds them as the
+   * store returned them: every scope of this thread then marks the key {@link #HANDED}, so that
+   * no one reads that array from a scope again.
+   *
+   * @return whether the array is now the reader's
+   */
+  boolean handOver(String storeKey, byte[] bytes) {
+    ArrayDeque<Scope> stack = stack();
+    if (stack == null) {
+      return false;
+    }
+    for (Scope scope : stack) {
+      byte[] b = scope.entries.get(storeKey);
+      if (b != null) {
+        if (b != bytes || scope.fetched(storeKey) != bytes) {
+          return false;
+        }
+        for (Scope holder : stack) {
+          holder.entries.replace(storeKey, bytes, HANDED);
+        }
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Records a write (or, with {@link #MISSING}, a delete) in every scope holding the key. */
@@ -323,11 +360,17 @@ final class Scopes {
     /** The view prefix its user keys were resolved under, and how; null for other scopes. */
     private final String prefix;
     private final Map<String, Keys.StoreKey> resolved;
+    /**
+     * The store's own arrays this scope read into its entries, which it may hand out; read only
+     * by the owner, dropped (set to null) by whichever thread closes the scope.
+     */
+    private volatile Map<String, byte[]> fetched;
 
     Scope(ArrayDeque<Scope> stack, Set<String> userKeys, Map<String, byte[]> entries,
         Consumer<Set<String>> onClose, Consumer<Map<String, Gathered>> flush, String prefix,
-        Map<String, Keys.StoreKey> resolved) {
+        Map<String, Keys.StoreKey> resolved, Map<String, byte[]> fetched) {
       this.stack = stack;
+      this.fetched = fetched;
       this.prefix = prefix;
       this.resolved = resolved;
       this.onClose = onClose;
@@ -344,6 +387,12 @@ final class Scopes {
     @Override
     public Set<String> keys() {
       return userKeys;
+    }
+
+    /** The store's own array this scope read for a key, or {@code null}. */
+    private byte[] fetched(String storeKey) {
+      Map<String, byte[]> own = fetched;
+      return own == null ? null : own.get(storeKey);
     }
 
     /** Holds back a write until this scope closes. */
@@ -418,6 +467,7 @@ final class Scopes {
 
     /** Takes this scope off its thread's stack (or leaves that to the owner) and empties it. */
     private void leave() {
+      fetched = null;
       if (Thread.currentThread() != owner) {
         entries.clear(); // the owner drops the scope from its stack at its next cache call
         return;

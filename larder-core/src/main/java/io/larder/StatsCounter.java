@@ -6,7 +6,9 @@ import java.util.concurrent.atomic.LongAdder;
  * The live counters behind {@link CacheStats}; increments reach every ancestor. A read that
  * went to the store counts its round trip and its hit or miss with one increment
  * ({@link Kind#STORE_HIT}, {@link Kind#STORE_MISS}), and a single-key write its round trip and
- * the write ({@link Kind#STORE_WRITE}), split again when a snapshot is taken.
+ * the write ({@link Kind#STORE_WRITE}), and a read a preload scope answered its preload hit and
+ * its hit, or its miss ({@link Kind#SCOPE_HIT}, {@link Kind#SCOPE_MISS}): each split again when
+ * a snapshot is taken, so a snapshot is as exact as with one increment per count.
  */
 final class StatsCounter {
   private final StatsCounter parent;
@@ -24,6 +26,9 @@ final class StatsCounter {
   final LongAdder storeMisses = new LongAdder();
   /** Round trips that were each one write. */
   final LongAdder storeWrites = new LongAdder();
+  /** Preload hits that were each one hit, or one miss. */
+  final LongAdder scopeHits = new LongAdder();
+  final LongAdder scopeMisses = new LongAdder();
 
   StatsCounter(StatsCounter parent) {
     this.parent = parent;
@@ -31,10 +36,11 @@ final class StatsCounter {
 
   /**
    * What a count is of; {@code STORE_HIT} and {@code STORE_MISS} are a round trip and a hit,
-   * or a miss, at once, and {@code STORE_WRITE} a round trip and a write.
+   * or a miss, at once, {@code STORE_WRITE} a round trip and a write, and {@code SCOPE_HIT} and
+   * {@code SCOPE_MISS} a preload hit and a hit, or a miss.
    */
   enum Kind { HIT, MISS, PRELOAD_HIT, WRITE, DELETE, DECODE_ERROR, STORE_ERROR, ROUND_TRIP,
-    TIME_SAVED, STORE_HIT, STORE_MISS, STORE_WRITE }
+    TIME_SAVED, STORE_HIT, STORE_MISS, STORE_WRITE, SCOPE_HIT, SCOPE_MISS }
 
   void add(Kind kind, long n) {
     if (n == 0) {
@@ -62,6 +68,8 @@ final class StatsCounter {
       case STORE_HIT: return storeHits;
       case STORE_MISS: return storeMisses;
       case STORE_WRITE: return storeWrites;
+      case SCOPE_HIT: return scopeHits;
+      case SCOPE_MISS: return scopeMisses;
       default: return roundTrips;
     }
   }
@@ -70,7 +78,10 @@ final class StatsCounter {
     long storeHit = storeHits.sum();
     long storeMiss = storeMisses.sum();
     long storeWrite = storeWrites.sum();
-    return new CacheStats(hits.sum() + storeHit, misses.sum() + storeMiss, preloadHits.sum(),
+    long scopeHit = scopeHits.sum();
+    long scopeMiss = scopeMisses.sum();
+    return new CacheStats(hits.sum() + storeHit + scopeHit, misses.sum() + storeMiss + scopeMiss,
+        preloadHits.sum() + scopeHit + scopeMiss,
         writes.sum() + storeWrite, deletes.sum(), decodeErrors.sum(), storeErrors.sum(),
         roundTrips.sum() + storeHit + storeMiss + storeWrite, timeSaved.sum());
   }
