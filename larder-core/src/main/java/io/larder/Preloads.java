@@ -49,10 +49,10 @@ final class Preloads {
   Preload open(Map<String, Keys.StoreKey> keys, String prefix, StatsCounter stats) {
     List<String> storeKeys = new ArrayList<>(keys.size());
     keys.values().forEach(k -> storeKeys.add(k.store()));
-    // the scope keeps this very map: no second copy of the entries
-    Map<String, byte[]> entries = new ConcurrentHashMap<>(Reads.capacity(storeKeys.size()));
-    Map<String, byte[]> fetched = scoped.fetchInto(storeKeys, entries, stats);
-    return scoped.open(keys, prefix, entries, fetched);
+    // the scope keeps both maps: entries takes what enclosing scopes know and later writes
+    Map<String, byte[]> entries = new ConcurrentHashMap<>();
+    Map<String, byte[]> loaded = scoped.load(storeKeys, entries, stats);
+    return scoped.open(keys, prefix, entries, loaded);
   }
 
   /**

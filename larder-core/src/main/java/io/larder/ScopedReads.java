@@ -165,25 +165,10 @@ final class ScopedReads {
    */
   Map<String, byte[]> fetchInto(Collection<String> storeKeys, Map<String, byte[]> entries,
       StatsCounter stats) {
-    Collection<String> toFetch;
-    if (!scopes.openOnThisThread() && dropped.isEmpty()) {
-      toFetch = storeKeys; // this thread knows none of them: no per-key lookups, no second list
-    } else {
-      List<String> unknown = new ArrayList<>(storeKeys.size());
-      for (String k : storeKeys) {
-        byte[] known = known(k);
-        if (known != null) {
-          entries.put(k, known);
-        } else {
-          unknown.add(k);
-        }
-      }
-      toFetch = unknown;
-    }
-    if (toFetch.isEmpty()) {
+    Collection<String> fetching = unknown(storeKeys, entries);
+    if (fetching.isEmpty()) {
       return Map.of();
     }
-    Collection<String> fetching = toFetch;
     Map<String, byte[]> fetched =
         calls.call(stats, "preload", s -> s.getMany(fetching), Map.of());
     for (String k : fetching) {
@@ -191,6 +176,58 @@ final class ScopedReads {
       entries.put(k, b == null ? Scopes.MISSING : b);
     }
     return fetched;
+  }
+
+  /**
+   * Reads a listed scope's store keys as {@link #fetchInto} does, but leaves what the bulk read
+   * found out of {@code entries} (which get only what an open scope already knows): it is
+   * returned, absent keys marked {@link Scopes#MISSING}, as a plain map for the scope alone
+   * (the store's own map when the store's reads are copies and it is a {@link HashMap}), so that
+   * opening the scope copies no entry into a concurrent map.
+   *
+   * @return what the bulk read found, or {@code null} if every key was known
+   */
+  Map<String, byte[]> load(Collection<String> storeKeys, Map<String, byte[]> entries,
+      StatsCounter stats) {
+    Collection<String> fetching = unknown(storeKeys, entries);
+    if (fetching.isEmpty()) {
+      return null;
+    }
+    Map<String, byte[]> fetched =
+        calls.call(stats, "preload", s -> s.getMany(fetching), Map.of());
+    Map<String, byte[]> loaded;
+    if (ownedReads && fetched.getClass() == HashMap.class) {
+      loaded = fetched;
+    } else {
+      loaded = new HashMap<>(Reads.capacity(fetching.size()));
+      loaded.putAll(fetched);
+    }
+    if (loaded.size() < fetching.size()) {
+      for (String k : fetching) {
+        loaded.putIfAbsent(k, Scopes.MISSING);
+      }
+    }
+    return loaded;
+  }
+
+  /**
+   * The store keys this thread does not know yet, in order; those it knows are put in
+   * {@code entries}.
+   */
+  private Collection<String> unknown(Collection<String> storeKeys, Map<String, byte[]> entries) {
+    if (!scopes.openOnThisThread() && dropped.isEmpty()) {
+      return storeKeys; // this thread knows none of them: no per-key lookups, no second list
+    }
+    List<String> unknown = new ArrayList<>(storeKeys.size());
+    for (String k : storeKeys) {
+      byte[] known = known(k);
+      if (known != null) {
+        entries.put(k, known);
+      } else {
+        unknown.add(k);
+      }
+    }
+    return unknown;
   }
 
   /**
@@ -207,15 +244,15 @@ final class ScopedReads {
 
   /**
    * Opens a preload scope of user keys resolved under a view's {@code prefix}; see
-   * {@link Scopes#open(Set, Map, Consumer, Consumer, String, Map, Map)}.
+   * {@link Scopes#open(Set, Map, Consumer, Consumer, String, Map, Map, boolean)}.
    *
-   * @param fetched what {@link #fetchInto} returned for {@code entries}
+   * @param loaded what {@link #load} returned for {@code entries}
    */
   Preload open(Map<String, Keys.StoreKey> keys, String prefix, Map<String, byte[]> entries,
-      Map<String, byte[]> fetched) {
+      Map<String, byte[]> loaded) {
     // the map is the caller's own (resolved for this call): its key set needs no copy
     return scopes.open(java.util.Collections.unmodifiableSet(keys.keySet()), entries, null, null,
-        prefix, keys, ownedReads ? fetched : null);
+        prefix, keys, loaded, ownedReads);
   }
 
   /** How an open scope of this thread resolved {@code userKey}; see {@link Scopes#preloaded}. */

@@ -48,7 +48,7 @@ final class Scopes {
    */
   Scope open(Set<String> userKeys, Map<String, byte[]> entries,
       Consumer<Set<String>> onClose, Consumer<Map<String, Gathered>> flush) {
-    return open(userKeys, entries, onClose, flush, null, null, null);
+    return open(userKeys, entries, onClose, flush, null, null, null, false);
   }
 
   /**
@@ -56,18 +56,22 @@ final class Scopes {
    * user keys were resolved under {@code prefix}, so that a read of one of them through a view
    * of the same prefix takes the very {@link Keys.StoreKey} ({@link #preloaded}).
    *
-   * @param fetched what the store's bulk read returned into {@code entries}, as arrays no one
-   *     else holds, which the scope may hand to a reader ({@link #read}); {@code null} if none
+   * @param loaded what the scope's own bulk read found (store key to bytes or {@link #MISSING}),
+   *     a map only this thread touches, read after {@code entries}; {@code null} if none
+   * @param handsOver whether the arrays in {@code loaded} are no one else's, so that the scope
+   *     may hand one to a reader ({@link #handOver})
    */
   Scope open(Set<String> userKeys, Map<String, byte[]> entries,
       Consumer<Set<String>> onClose, Consumer<Map<String, Gathered>> flush,
-      String prefix, Map<String, Keys.StoreKey> resolved, Map<String, byte[]> fetched) {
+      String prefix, Map<String, Keys.StoreKey> resolved, Map<String, byte[]> loaded,
+      boolean handsOver) {
     ArrayDeque<Scope> stack = stacks.get();
     if (stack == null) {
       stack = new ArrayDeque<>();
       stacks.set(stack);
     }
-    Scope scope = new Scope(stack, userKeys, entries, onClose, flush, prefix, resolved, fetched);
+    Scope scope = new Scope(stack, userKeys, entries, onClose, flush, prefix, resolved, loaded,
+        handsOver);
     stack.push(scope);
     open.incrementAndGet();
     return scope;
@@ -172,7 +176,7 @@ final class Scopes {
       return MISSING;
     }
     for (Scope scope : stack) {
-      byte[] b = scope.entries.get(storeKey);
+      byte[] b = scope.known(storeKey);
       if (b != null) {
         return b == HANDED ? null : b;
       }
@@ -182,9 +186,11 @@ final class Scopes {
 
   /**
    * Hands a reader the bytes {@link #find} returned for {@code storeKey} as its own array, if
-   * the innermost scope holding the key read them from the store and still holds them as the
-   * store returned them: every scope of this thread then marks the key {@link #HANDED}, so that
-   * no one reads that array from a scope again.
+   * the innermost scope holding the key found them in its own bulk read of a store whose arrays
+   * are no one else's, and still holds them as read: the scope then marks the key
+   * {@link #HANDED}, so that no one reads that array from a scope again. No other scope holds
+   * that array: a nested scope or a request scope that took it from this one holds it in its
+   * {@code entries}, which are looked at first and never handed out.
    *
    * @return whether the array is now the reader's
    */
@@ -194,14 +200,16 @@ final class Scopes {
       return false;
     }
     for (Scope scope : stack) {
-      byte[] b = scope.entries.get(storeKey);
+      if (scope.entries.containsKey(storeKey)) {
+        return false;
+      }
+      Map<String, byte[]> loaded = scope.loaded;
+      byte[] b = loaded == null ? null : loaded.get(storeKey);
       if (b != null) {
-        if (b != bytes || scope.fetched(storeKey) != bytes) {
+        if (b != bytes || !scope.handsOver) {
           return false;
         }
-        for (Scope holder : stack) {
-          holder.entries.replace(storeKey, bytes, HANDED);
-        }
+        loaded.put(storeKey, HANDED);
         return true;
       }
     }
@@ -213,7 +221,9 @@ final class Scopes {
     ArrayDeque<Scope> stack = stack();
     if (stack != null) {
       for (Scope scope : stack) {
-        scope.entries.replace(storeKey, bytes);
+        if (scope.entries.replace(storeKey, bytes) == null && scope.loaded(storeKey) != null) {
+          scope.entries.put(storeKey, bytes); // ahead of what the scope loaded
+        }
       }
     }
   }
@@ -223,7 +233,7 @@ final class Scopes {
     ArrayDeque<Scope> stack = stack();
     if (stack != null) {
       for (Scope scope : stack) {
-        if (scope.entries.containsKey(storeKey)) {
+        if (scope.entries.containsKey(storeKey) || scope.loaded(storeKey) != null) {
           return true;
         }
       }
@@ -237,6 +247,10 @@ final class Scopes {
     if (stack != null) {
       for (Scope scope : stack) {
         scope.entries.remove(storeKey);
+        Map<String, byte[]> loaded = scope.loaded;
+        if (loaded != null) {
+          loaded.remove(storeKey);
+        }
       }
     }
   }
@@ -338,6 +352,10 @@ final class Scopes {
     if (stack != null) {
       for (Scope scope : stack) {
         scope.entries.replaceAll((k, v) -> k.startsWith(prefix) ? MISSING : v);
+        Map<String, byte[]> loaded = scope.loaded;
+        if (loaded != null) {
+          loaded.replaceAll((k, v) -> k.startsWith(prefix) ? MISSING : v);
+        }
       }
     }
   }
@@ -361,16 +379,20 @@ final class Scopes {
     private final String prefix;
     private final Map<String, Keys.StoreKey> resolved;
     /**
-     * The store's own arrays this scope read into its entries, which it may hand out; read only
-     * by the owner, dropped (set to null) by whichever thread closes the scope.
+     * What this scope's own bulk read found, below {@link #entries} (which take its writes):
+     * touched only by the owner, dropped (set to null) by whichever thread closes the scope.
+     * A plain map, so that opening a scope copies nothing into a concurrent one.
      */
-    private volatile Map<String, byte[]> fetched;
+    private volatile Map<String, byte[]> loaded;
+    /** Whether the arrays in {@link #loaded} are no one else's, to be handed out. */
+    private final boolean handsOver;
 
     Scope(ArrayDeque<Scope> stack, Set<String> userKeys, Map<String, byte[]> entries,
         Consumer<Set<String>> onClose, Consumer<Map<String, Gathered>> flush, String prefix,
-        Map<String, Keys.StoreKey> resolved, Map<String, byte[]> fetched) {
+        Map<String, Keys.StoreKey> resolved, Map<String, byte[]> loaded, boolean handsOver) {
       this.stack = stack;
-      this.fetched = fetched;
+      this.loaded = loaded;
+      this.handsOver = handsOver;
       this.prefix = prefix;
       this.resolved = resolved;
       this.onClose = onClose;
@@ -389,10 +411,16 @@ final class Scopes {
       return userKeys;
     }
 
-    /** The store's own array this scope read for a key, or {@code null}. */
-    private byte[] fetched(String storeKey) {
-      Map<String, byte[]> own = fetched;
+    /** What this scope's own bulk read found for a key, or {@code null}. */
+    private byte[] loaded(String storeKey) {
+      Map<String, byte[]> own = loaded;
       return own == null ? null : own.get(storeKey);
+    }
+
+    /** What this scope knows of a key: a write first, then what it loaded; or {@code null}. */
+    private byte[] known(String storeKey) {
+      byte[] b = entries.get(storeKey);
+      return b != null ? b : loaded(storeKey);
     }
 
     /** Holds back a write until this scope closes. */
@@ -462,12 +490,16 @@ final class Scopes {
       Scope gatherer = gatherer();
       if (gatherer != null && gatherer != this) {
         entries.forEach(gatherer.entries::putIfAbsent);
+        Map<String, byte[]> own = loaded;
+        if (own != null) {
+          own.forEach(gatherer.entries::putIfAbsent);
+        }
       }
     }
 
     /** Takes this scope off its thread's stack (or leaves that to the owner) and empties it. */
     private void leave() {
-      fetched = null;
+      loaded = null;
       if (Thread.currentThread() != owner) {
         entries.clear(); // the owner drops the scope from its stack at its next cache call
         return;
