@@ -52,7 +52,10 @@ public interface Codec<T> {
   }
 
   /**
-   * Returns the codec that stores byte arrays as they are (copying on both sides).
+   * Returns the codec that stores byte arrays as they are (copying on both sides, except where
+   * an array no one else holds can be handed over: a store's fresh read, or a preload scope's
+   * bulk read the first time a key is read; see {@link Preload}). The array a read returns is
+   * always the caller's own.
    *
    * @return the byte-array codec
    */

@@ -17,7 +17,10 @@ import java.util.Set;
  * <ul>
  *   <li>Opening makes one bulk read of the keys not already known to an enclosing scope.</li>
  *   <li>A read of a preloaded key is answered from the scope, whether the scope found a value
- *       or found the key missing; it is counted in {@link CacheStats#preloadHits()}.</li>
+ *       or found the key missing; it is counted in {@link CacheStats#preloadHits()}. The
+ *       exception: over a store whose reads return fresh arrays, the first {@code byte[]}
+ *       read of a key in a listed scope is handed the scope's own array, not a copy, and a
+ *       second {@code byte[]} read of that key in the scope goes to the store.</li>
  *   <li>A write, delete, increment, compare-and-set or clear made through the same cache on
  *       this thread updates every open scope of this thread that holds the key, so the scope
  *       never answers with a value this thread has replaced. Writes by other threads or
