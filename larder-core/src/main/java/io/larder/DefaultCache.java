@@ -88,7 +88,16 @@ final class DefaultCache implements Cache {
       // the store key is the key itself: the commonest read makes no Keys.StoreKey
       return runtime.reads.plainValue(view, key, codec);
     }
-    Keys.StoreKey preloaded = runtime.preloads.preloaded(view.prefix(), key);
+    Keys.StoreKey preloaded = null;
+    if (runtime.reads.scopesAnswer(view)) {
+      // one look at this thread's scopes both resolves the key and finds its bytes
+      Scopes.Answer a = runtime.preloads.readPreloaded(view.prefix(), key, Reads.adopts(codec));
+      if (a != null) {
+        return runtime.reads.scoped(view, a.key, a.bytes, a.owned, codec).value();
+      }
+    } else {
+      preloaded = runtime.preloads.preloaded(view.prefix(), key);
+    }
     return runtime.reads.value(view, preloaded != null ? preloaded : key(key), codec);
   }
 

@@ -63,6 +63,15 @@ final class Preloads {
     return scoped.preloaded(prefix, userKey);
   }
 
+  /**
+   * Looks up the key an open preload scope of this thread resolved {@code userKey} to under the
+   * view prefix {@code prefix}, with what the thread's scopes know of it
+   * ({@link ScopedReads#readPreloaded}); {@code null} if no scope resolved it.
+   */
+  Scopes.Answer readPreloaded(String prefix, String userKey, boolean adopt) {
+    return scoped.readPreloaded(prefix, userKey, adopt);
+  }
+
   /** Opens a request scope that reads nothing and gathers writes; see {@link Cache#gatherWrites}. */
   Preload gathering(StatsCounter stats) {
     return scoped.open(Set.of(), Map.of(), null, true, stats);

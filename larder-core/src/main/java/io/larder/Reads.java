@@ -55,24 +55,46 @@ final class Reads {
 
   /**
    * Reads one key of an untagged view with no object tier: from a scope of this thread if one
-   * knows it (its preload hit and its hit or miss counted in one increment), else from the
-   * store. A {@code byte[]} codec is handed the scope's own array when the scope may give it up
-   * ({@link Scopes#handOver}), rather than a copy.
+   * knows it, else from the store; see {@link #scoped}.
    */
   private <T> Entry<T> scopedOrStored(View view, Keys.StoreKey k, Codec<T> codec) {
-    byte[] b = scoped.lookUp(k.store());
+    Scopes.Answer a = scoped.readOne(k, adopts(codec));
+    if (a == null) {
+      return scoped(view, k, scoped.hides(k.store()) ? Scopes.MISSING : null, false, codec);
+    }
+    return scoped(view, k, a.bytes, a.owned, codec);
+  }
+
+  /**
+   * Tells whether the thread's scopes answer a single-key read of a view by {@link #scoped}
+   * (no object tier, an untagged view), so that the key may be looked up in them directly.
+   */
+  boolean scopesAnswer(View view) {
+    return calls.objects() == null && !view.tagged();
+  }
+
+  /** Whether a codec keeps the array it decodes, so that a scope may hand it its own. */
+  static boolean adopts(Codec<?> codec) {
+    return codec instanceof BuiltinCodecs.Adopting<?>;
+  }
+
+  /**
+   * Opens and counts what the thread's scopes answered for a single-key read of an untagged view
+   * (its preload hit and its hit or miss in one increment), or reads the key from the store if
+   * no scope knew it.
+   *
+   * @param b the bytes, {@link Scopes#MISSING}, or {@code null} if no scope knew the key
+   * @param owned whether a scope handed {@code b} to this reader as its own array
+   */
+  <T> Entry<T> scoped(View view, Keys.StoreKey k, byte[] b, boolean owned, Codec<T> codec) {
     if (b == null) {
       return open(view, k, scoped.readStored(k.store(), view.stats()), codec, Map.of(),
           scoped.ownedReads());
     }
-    if (b == Scopes.MISSING) {
-      return counted(view, Entry.absent(), Map.of(), StatsCounter.Kind.SCOPE_HIT,
-          StatsCounter.Kind.SCOPE_MISS);
-    }
-    boolean owned = codec instanceof BuiltinCodecs.Adopting<?> && !k.hashed()
-        && Envelope.bare(b) && scoped.handOver(k.store(), b);
-    return counted(view, entries.open(k, b, codec, owned, view.stats()), Map.of(),
-        StatsCounter.Kind.SCOPE_HIT, StatsCounter.Kind.SCOPE_MISS);
+    Entry<T> entry = b == Scopes.MISSING ? Entry.absent()
+        : entries.open(k, b, codec, owned, view.stats());
+    return counted(view, entry, Map.of(), StatsCounter.Kind.SCOPE_HIT,
+        StatsCounter.Kind.SCOPE_MISS);
   }
 
   /**

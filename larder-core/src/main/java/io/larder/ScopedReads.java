@@ -96,16 +96,28 @@ final class ScopedReads {
   }
 
   /**
-   * Records a read of a store key in the thread's learning scopes and returns what an open
-   * scope knows of it, as {@link #lookup} does, counting nothing.
+   * Looks one key up in the thread's scopes for a single-key read, counting nothing; see
+   * {@link Scopes#read}, whose answer slot is returned, or {@code null} if this thread has no
+   * open scope.
+   *
+   * @param adopt whether the reader's codec keeps the array it decodes, so that a scope may hand
+   *     it the array its bulk read returned rather than have it copied
    */
-  byte[] lookUp(String storeKey) {
-    return recordAndLookUp(storeKey);
+  Scopes.Answer readOne(Keys.StoreKey k, boolean adopt) {
+    return scopes.read(null, null, k, adopt, hidden);
   }
 
-  /** Hands a reader a scope's array as its own if it may; see {@link Scopes#handOver}. */
-  boolean handOver(String storeKey, byte[] bytes) {
-    return scopes.handOver(storeKey, bytes);
+  /**
+   * Looks up, as {@link #readOne} does, the key an open scope of this thread resolved
+   * {@code userKey} to under {@code prefix}; {@code null} if none did.
+   */
+  Scopes.Answer readPreloaded(String prefix, String userKey, boolean adopt) {
+    return scopes.read(prefix, userKey, null, adopt, hidden);
+  }
+
+  /** Whether a failed write of a key in fail-open mode makes reads of it miss for now. */
+  boolean hides(String storeKey) {
+    return hidden.test(storeKey);
   }
 
   /** Reads one store key from the store, as the caller's own array if the store's are. */

@@ -59,7 +59,7 @@ final class Scopes {
    * @param loaded what the scope's own bulk read found (store key to bytes or {@link #MISSING}),
    *     a map only this thread touches, read after {@code entries}; {@code null} if none
    * @param handsOver whether the arrays in {@code loaded} are no one else's, so that the scope
-   *     may hand one to a reader ({@link #handOver})
+   *     may hand one to a reader ({@link #read})
    */
   Scope open(Set<String> userKeys, Map<String, byte[]> entries,
       Consumer<Set<String>> onClose, Consumer<Map<String, Gathered>> flush,
@@ -185,35 +185,89 @@ final class Scopes {
   }
 
   /**
-   * Hands a reader the bytes {@link #find} returned for {@code storeKey} as its own array, if
-   * the innermost scope holding the key found them in its own bulk read of a store whose arrays
-   * are no one else's, and still holds them as read: the scope then marks the key
-   * {@link #HANDED}, so that no one reads that array from a scope again. No other scope holds
-   * that array: a nested scope or a request scope that took it from this one holds it in its
-   * {@code entries}, which are looked at first and never handed out.
+   * What this thread's scopes know of one key for a single-key read, in one pass over the
+   * stack: of {@code k}, or, with {@code k == null}, of the key an open scope resolved
+   * {@code userKey} to under {@code prefix}. The read is recorded and answered as {@link #find}
+   * answers it. With {@code adopt} (the reader's codec keeps the array it decodes), bytes that
+   * the innermost scope holding the key found in its own bulk read of a store whose arrays are
+   * no one else's, still held as read, in no envelope under a key not hashed, are handed to the
+   * reader as its own: the scope then marks the key {@link #HANDED}, so that no one reads that
+   * array from a scope again. No other scope holds that array: a nested scope or a request scope
+   * that took it from this one holds it in its entries, which are looked at first and never
+   * handed out.
    *
-   * @return whether the array is now the reader's
+   * @return the innermost scope's answer slot, filled in, to be read at once (the next read on
+   *     this thread refills it); {@code null} if this thread has no open scope, or if {@code k}
+   *     is null and no open scope resolved {@code userKey}
    */
-  boolean handOver(String storeKey, byte[] bytes) {
+  Answer read(String prefix, String userKey, Keys.StoreKey k, boolean adopt,
+      Predicate<String> hidden) {
     ArrayDeque<Scope> stack = stack();
     if (stack == null) {
-      return false;
+      return null;
+    }
+    if (k == null) {
+      k = resolved(stack, prefix, userKey);
+      if (k == null) {
+        return null;
+      }
+    }
+    Answer answer = stack.peekFirst().answer;
+    String storeKey = k.store();
+    for (Scope scope : stack) {
+      if (scope.recorded != null && scope.recorded.size() < MAX_LEARNED_KEYS) {
+        scope.recorded.add(storeKey);
+      }
+      if (scope.gathered != null) {
+        Gathered g = scope.gathered(storeKey);
+        if (g != null) {
+          return answer.set(k, g.bytes(), false);
+        }
+      }
+    }
+    if (hidden.test(storeKey)) {
+      return answer.set(k, MISSING, false);
     }
     for (Scope scope : stack) {
-      if (scope.entries.containsKey(storeKey)) {
-        return false;
+      byte[] b = scope.entries.get(storeKey);
+      if (b != null) {
+        return answer.set(k, b == HANDED ? null : b, false);
       }
       Map<String, byte[]> loaded = scope.loaded;
-      byte[] b = loaded == null ? null : loaded.get(storeKey);
+      b = loaded == null ? null : loaded.get(storeKey);
       if (b != null) {
-        if (b != bytes || !scope.handsOver) {
-          return false;
+        if (b == HANDED) {
+          return answer.set(k, null, false);
         }
-        loaded.put(storeKey, HANDED);
-        return true;
+        boolean owned = adopt && scope.handsOver && b != MISSING && !k.hashed()
+            && Envelope.bare(b);
+        if (owned) {
+          loaded.put(storeKey, HANDED);
+        }
+        return answer.set(k, b, owned);
       }
     }
-    return false;
+    return answer.set(k, null, false);
+  }
+
+  /**
+   * What {@link #read} found: one mutable slot per scope, written and read only by its thread,
+   * so that the hottest read in a scope makes no object.
+   */
+  static final class Answer {
+    /** The key read. */
+    Keys.StoreKey key;
+    /** Its bytes, {@link #MISSING} if known missing, {@code null} if no scope knows it. */
+    byte[] bytes;
+    /** Whether {@link #bytes} were handed to the reader as its own array. */
+    boolean owned;
+
+    private Answer set(Keys.StoreKey key, byte[] bytes, boolean owned) {
+      this.key = key;
+      this.bytes = bytes;
+      this.owned = owned;
+      return this;
+    }
   }
 
   /** Records a write (or, with {@link #MISSING}, a delete) in every scope holding the key. */
@@ -386,6 +440,8 @@ final class Scopes {
     private volatile Map<String, byte[]> loaded;
     /** Whether the arrays in {@link #loaded} are no one else's, to be handed out. */
     private final boolean handsOver;
+    /** Where {@link Scopes#read} answers while this is the thread's innermost scope. */
+    private final Answer answer = new Answer();
 
     Scope(ArrayDeque<Scope> stack, Set<String> userKeys, Map<String, byte[]> entries,
         Consumer<Set<String>> onClose, Consumer<Map<String, Gathered>> flush, String prefix,
