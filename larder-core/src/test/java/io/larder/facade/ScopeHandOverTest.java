@@ -15,10 +15,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -65,12 +61,13 @@ class ScopeHandOverTest {
       assertThat(cache.getMany(List.of("k"), byte[].class).get("k")).containsExactly(VALUE);
       assertThat(cache.exists("k")).isTrue();
 
-      assertThat(onAnotherThread(() -> {
+      assertThat(MemoryCaches.onAnotherThread(() -> {
         try (Preload theirs = cache.preload("k")) {
           return cache.get("k", byte[].class);
         }
       })).containsExactly(VALUE);
-      assertThat(onAnotherThread(() -> cache.get("k", byte[].class))).containsExactly(VALUE);
+      assertThat(MemoryCaches.onAnotherThread(() -> cache.get("k", byte[].class)))
+          .containsExactly(VALUE);
     }
     assertThat(cache.get("k", byte[].class)).containsExactly(VALUE);
   }
@@ -153,15 +150,6 @@ class ScopeHandOverTest {
       assertThat(counted.roundTrips()).isZero();
       assertThat(counted.preloadHits()).isEqualTo(2);
       assertThat(counted.misses()).isEqualTo(2);
-    }
-  }
-
-  private static <T> T onAnotherThread(Callable<T> task) throws Exception {
-    ExecutorService pool = Executors.newSingleThreadExecutor();
-    try {
-      return pool.submit(task).get(30, TimeUnit.SECONDS);
-    } finally {
-      pool.shutdownNow();
     }
   }
 
