@@ -34,6 +34,12 @@ final class DefaultCache implements Cache {
   private final boolean root;
   /** Whether a key is its own store key, unless it starts with the namespace mark. */
   private final boolean plainKeys;
+  /**
+   * Whether a get may read Larder's memory store directly ({@link Reads#memoryValue}) whenever
+   * nothing in the cache's state is in the way ({@link Reads#fromMemory()}): the keys are plain,
+   * the store is the memory store, the view untagged. Decided once, here.
+   */
+  private final boolean memoryReads;
   /** Views by name, bounded so that a namespace per user or request cannot grow forever. */
   private final com.github.benmanes.caffeine.cache.Cache<String, DefaultCache> children =
       Caffeine.newBuilder().maximumSize(MAX_REMEMBERED_NAMESPACES).build();
@@ -51,6 +57,7 @@ final class DefaultCache implements Cache {
     this.defaultTtl = defaultTtl;
     this.root = root;
     this.plainKeys = this.view.prefix().isEmpty() && runtime.rules == KeyRules.ANY;
+    this.memoryReads = plainKeys && runtime.reads.memoryView(this.view);
   }
 
   private Keys.StoreKey key(String key) {
@@ -80,7 +87,7 @@ final class DefaultCache implements Cache {
   @Override
   public <T> T get(String key, Codec<T> codec) {
     Objects.requireNonNull(codec, "codec");
-    if (plainKeys && runtime.reads.fromMemory(view)) {
+    if (memoryReads && runtime.reads.fromMemory()) {
       // the memory store checks the key only when it holds no bare value for it
       return runtime.reads.memoryValue(view, key, codec);
     }

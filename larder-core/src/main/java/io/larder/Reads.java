@@ -26,6 +26,8 @@ final class Reads {
   private final Tags tags;
   private final StoreCalls calls;
   private final ObjectTier tier;
+  /** Whether a {@code byte[]} read from the store is copied for each caller (not shared). */
+  private final boolean copiesBytes;
 
   Reads(ScopedReads scoped, EntryCodec entries, Tags tags, StoreCalls calls, ObjectTier tier) {
     this.scoped = scoped;
@@ -33,6 +35,7 @@ final class Reads {
     this.tags = tags;
     this.calls = calls;
     this.tier = tier;
+    this.copiesBytes = !tier.sharesBytes();
   }
 
   /**
@@ -168,7 +171,7 @@ final class Reads {
       if (kept != null && tier.fits(codec, kept)) {
         // a value kept with no metadata, decoded by this codec: handed out as it is
         assert !(kept instanceof Entry<?>) : "an entry kept under its bare codec";
-        stats.inc(StatsCounter.Kind.STORE_HIT);
+        stats.storeHit();
         @SuppressWarnings("unchecked")
         T value = (T) kept;
         return value;
@@ -188,19 +191,27 @@ final class Reads {
       offer(store, Decoded.ofBytes(raw), new Entry<>(true, value, Envelope.Meta.NONE), codec,
           raw);
     }
-    stats.inc(StatsCounter.Kind.STORE_HIT);
+    stats.storeHit();
     return value;
   }
 
   /**
-   * Tells whether a read of a view may go to {@link #memoryValue}: the store is Larder's memory
-   * store, the cache open, the view untagged, and no scope nor dropped write on any thread could
-   * answer a read before the store. A cache by reference takes it too: its kept value is found
-   * as {@link #stored} finds it, with no {@link Entry} made per hit.
+   * Tells whether reads of a view may ever go to {@link #memoryValue}: the store is Larder's
+   * memory store and the view untagged. It never changes for a view, so a cache asks once, when
+   * made; each read then asks {@link #fromMemory()}. A cache by reference takes that path too:
+   * its kept value is found as {@link #stored} finds it, with no {@link Entry} made per hit.
    */
-  boolean fromMemory(View view) {
+  boolean memoryView(View view) {
+    return calls.memory() != null && !view.tagged();
+  }
+
+  /**
+   * Tells whether a read of a {@link #memoryView} may go to {@link #memoryValue} now: the cache
+   * is open, and no scope nor dropped write on any thread could answer a read before the store.
+   */
+  boolean fromMemory() {
     // a closed cache takes the old path, which refuses an invalid key before it finds it closed
-    return calls.memory() != null && calls.open() && !view.tagged() && scoped.idle();
+    return calls.open() && scoped.idle();
   }
 
   /**
@@ -214,11 +225,21 @@ final class Reads {
    * @throws IllegalArgumentException if the key is empty or not valid Unicode
    */
   <T> T memoryValue(View view, String key, Codec<T> codec) {
-    Object held = calls.getHeld(view.stats(), Objects.requireNonNull(key, "key"));
+    StatsCounter stats = view.stats();
+    Object held = calls.getHeld(stats, Objects.requireNonNull(key, "key"));
+    if (held instanceof byte[] raw && codec == BuiltinCodecs.BYTES && copiesBytes
+        && Envelope.bare(raw)) {
+      // the commonest hit of all, bytes read as bytes: this caller's own copy, as the codec
+      // decodes it, and one count; what heldValue would do, with no call and no check between
+      stats.storeHit();
+      @SuppressWarnings("unchecked")
+      T value = (T) BuiltinCodecs.BYTES.decode(raw);
+      return value;
+    }
     if (held instanceof String s) {
       // a string written for the UTF-8 codec, held as itself (MemoryStore#setOwnString)
       if (codec == BuiltinCodecs.UTF8) {
-        view.stats().inc(StatsCounter.Kind.STORE_HIT);
+        stats.storeHit();
         @SuppressWarnings("unchecked")
         T value = (T) s;
         return value;

@@ -64,14 +64,19 @@ final class StoreCalls {
   /**
    * Reads one entry from the memory store ({@link #memory()}) as {@link #getDecodedOrBytes}
    * does, as {@link MemoryStore#getHeld} answers: an entry with an expiry or a version in its
-   * wrapper, so that a bare value tells the caller the key is valid.
+   * wrapper, so that a bare value tells the caller the key is valid. Unlike it, this does not
+   * check that the cache is open: its one caller ({@link Reads#memoryValue}) comes only through
+   * {@link Reads#fromMemory()}, which has just checked, and a read racing a {@code close()} may
+   * answer either way, as one checked here could.
    */
   Object getHeld(StatsCounter stats, String storeKey) {
     return objectRead(stats, storeKey, true);
   }
 
   private Object objectRead(StatsCounter stats, String storeKey, boolean wrapped) {
-    requireOpen();
+    if (!wrapped) {
+      requireOpen();
+    }
     Object held;
     try {
       held = wrapped ? memory.getHeld(storeKey) : objects.getDecodedOrBytes(storeKey);

@@ -58,6 +58,52 @@ class PlainReadTest {
     assertThat(root.get("b", byte[].class)).containsExactly(3);
   }
 
+  /**
+   * A byte read's fast path copies bytes the store holds bare; bytes in an envelope (here
+   * compressed) must still be opened, never handed out as they are stored.
+   */
+  @Test
+  void bytesInAnEnvelopeAreOpenedNotCopiedAsStored() {
+    Cache compressing = caches.open(Larder.builder().compressAbove(64));
+    byte[] written = new byte[4_096];
+    compressing.set("z", written);
+    assertThat(caches.store.get("z")).hasSizeLessThan(written.length);
+    assertThat(compressing.get("z", byte[].class)).isEqualTo(written);
+    assertThat(root.get("z", byte[].class)).isEqualTo(written);
+  }
+
+  @Test
+  void aReadAfterCloseFailsOnTheFastPathAsOnAnyOther() {
+    root.set("b", new byte[] {1});
+    root.set("s", "text");
+    assertThat(root.get("b", byte[].class)).containsExactly(1);
+    root.close();
+    assertThatThrownBy(() -> root.get("b", byte[].class))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    assertThatThrownBy(() -> root.get("s", String.class))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+  }
+
+  /**
+   * Every hit of the fast path counts once in the cache's stats and in its parent's: a
+   * namespace's reads are not on it, but the root's hits reach a shared parent counter only
+   * through it.
+   */
+  @Test
+  void fastPathHitsOfBytesStringsAndMissesCountOnceEach() {
+    root.set("b", new byte[] {1});
+    root.set("s", "text");
+    for (int i = 0; i < 3; i++) {
+      assertThat(root.get("b", byte[].class)).containsExactly(1);
+      assertThat(root.get("s", String.class)).isEqualTo("text");
+      assertThat(root.get("none", String.class)).isNull();
+    }
+    var stats = root.stats();
+    assertThat(stats.hits()).isEqualTo(6);
+    assertThat(stats.misses()).isEqualTo(3);
+    assertThat(stats.roundTrips()).isEqualTo(2 + 9);
+  }
+
   @Test
   void anExpiredValueIsNeverReturned() {
     root.set("b", new byte[] {1}, Duration.ofSeconds(10));
