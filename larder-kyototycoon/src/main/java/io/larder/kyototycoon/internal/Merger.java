@@ -458,15 +458,17 @@ final class Merger {
   /**
    * Answers the callers of one key with its record: the first gets the record as decoded, each
    * other a copy of its value, since {@link KtStore#get} hands an unstamped value to its caller
-   * as it is and the caller may change it. A stamped value is shared: {@link Versions#value}
-   * copies it out for each caller anyway.
+   * as it is and the caller may change it. The first is answered last: once answered, it may
+   * change the value (on its thread, or here in a stage of its future) before a copy is taken.
+   * A stamped value is shared: {@link Versions#value} copies it out for each caller anyway.
    */
   private static void answer(List<Call> callers, BinaryProtocol.Found f) {
-    callers.get(0).result.complete(f);
+    boolean copy = !Versions.isStamped(f.value());
     for (int i = 1; i < callers.size(); i++) {
-      callers.get(i).result.complete(Versions.isStamped(f.value()) ? f
-          : new BinaryProtocol.Found(f.db(), f.key(), f.value().clone(), f.xt()));
+      callers.get(i).result.complete(copy
+          ? new BinaryProtocol.Found(f.db(), f.key(), f.value().clone(), f.xt()) : f);
     }
+    callers.get(0).result.complete(f);
   }
 
   /** Sends the batch's writes as one {@code set_bulk}, in the order they were made. */
