@@ -19,6 +19,7 @@ import java.lang.annotation.Target;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -276,6 +277,38 @@ public abstract class StoreContract {
     cache.set("b", value);
     value[0] = 9;
     assertThat(cache.get("b", byte[].class)).containsExactly(1, 2, 3);
+  }
+
+  /**
+   * A store that merges concurrent reads of one key (Kyoto Tycoon's merger) must still give
+   * each caller an array of its own: each thread marks every array it reads and checks that none
+   * arrives marked, or loses its mark, through another thread's change. A store that never
+   * merges passes without trying; {@code KtStoreTest} holds a batch open to prove the case.
+   */
+  @Test
+  void threadsReadingOneKeyAtOnceEachGetAByteArrayOfTheirOwn() throws Exception {
+    cache.set("shared", new byte[32]);
+    List<String> seen = runConcurrently(THREADS, i -> {
+      byte mark = (byte) (i + 1);
+      for (int read = 0; read < 100; read++) {
+        byte[] got = cache.get("shared", byte[].class);
+        for (byte b : got) {
+          if (b != 0) {
+            return "thread " + i + " read another thread's mark " + b;
+          }
+        }
+        Arrays.fill(got, mark);
+        Thread.yield();
+        for (byte b : got) {
+          if (b != mark) {
+            return "thread " + i + " saw its array changed to " + b;
+          }
+        }
+      }
+      return null;
+    });
+    assertThat(seen).containsOnlyNulls();
+    assertThat(cache.get("shared", byte[].class)).containsOnly(0);
   }
 
   @Test

@@ -492,6 +492,11 @@ public final class KtStore implements AsyncStore {
     return merger == null ? 0 : merger.merged();
   }
 
+  /** Returns how many calls wait in the merger, not yet sent, for tests. */
+  long queuedCalls() {
+    return merger == null ? 0 : merger.queued();
+  }
+
   // ---- helpers ------------------------------------------------------------------------------
 
   private BinaryProtocol.Found getOne(String key) {

@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  *
  * <p>Each caller waits for its own answer under its own deadline: its own record (matched by
  * key in the {@code get_bulk} reply; two callers reading one key share one record of the
- * request), or the batch's failure, once. A caller that gave up cancels its call, which is then
+ * request, and each after the first gets a copy of its value), or the batch's failure, once. A caller that gave up cancels its call, which is then
  * not sent if it is still queued. A {@code set_bulk} that stored fewer records than it carried
  * (the database went away) fails each of its writers. Calls queued when the connection broke
  * fail with that failure rather than reconnect from the event loop; the next call reconnects.
@@ -241,6 +241,15 @@ final class Merger {
   }
 
   /**
+   * Returns how many calls (and requests) are queued and not yet handed to the connection.
+   *
+   * @return the count
+   */
+  long queued() {
+    return unsent.get();
+  }
+
+  /**
    * Returns how many calls went out in a batch with others so far.
    *
    * @return the count
@@ -438,12 +447,28 @@ final class Merger {
           for (BinaryProtocol.Found f : ((Reply.Records) reply).records()) {
             List<Call> callers = byKey.remove(latin1(f.key()));
             if (callers != null) {
-              callers.forEach(c -> c.result.complete(f));
+              answer(callers, f);
             }
           }
           byKey.values().forEach(callers -> callers.forEach(c -> c.result.complete(null)));
           return null;
         });
+  }
+
+  /**
+   * Answers the callers of one key with its record: the first gets the record as decoded, each
+   * other a copy of its value, since {@link KtStore#get} hands an unstamped value to its caller
+   * as it is and the caller may change it. The first is answered last: once answered, it may
+   * change the value (on its thread, or here in a stage of its future) before a copy is taken.
+   * A stamped value is shared: {@link Versions#value} copies it out for each caller anyway.
+   */
+  private static void answer(List<Call> callers, BinaryProtocol.Found f) {
+    boolean copy = !Versions.isStamped(f.value());
+    for (int i = 1; i < callers.size(); i++) {
+      callers.get(i).result.complete(copy
+          ? new BinaryProtocol.Found(f.db(), f.key(), f.value().clone(), f.xt()) : f);
+    }
+    callers.get(0).result.complete(f);
   }
 
   /** Sends the batch's writes as one {@code set_bulk}, in the order they were made. */

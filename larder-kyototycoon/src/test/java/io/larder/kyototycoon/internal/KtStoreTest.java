@@ -10,9 +10,16 @@ import io.larder.testkit.ManualClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -181,6 +188,76 @@ class KtStoreTest {
       assertThat(calls).as("one wait before the first HTTP call, none before the second")
           .containsOnly(Map.entry("bin:set_bulk", 2L), Map.entry("bin:get_bulk", 1L),
               Map.entry("rpc:check", 2L));
+    }
+  }
+
+  @Test
+  void callersOfOneKeyInOneMergedBatchEachGetAnArrayOfTheirOwn() throws Exception {
+    KtStore s = (KtStore) store;
+    store.set("plain", utf8("one"), Store.NO_EXPIRY);
+    store.set("stamped", utf8("two"), Store.NO_EXPIRY);
+    assertThat(store.getVersioned("stamped")).as("stamps a version into the stored value")
+        .isNotNull();
+    assertThat(Versions.isStamped(server.rawValue(1, "stamped"))).isTrue();
+    long batchesBefore = server.calls("bin:get_bulk");
+    long mergedBefore = s.mergedCalls();
+    ExecutorService threads = Executors.newFixedThreadPool(4);
+    List<Future<byte[]>> blocking = new ArrayList<>();
+    List<CompletableFuture<byte[]>> async = new ArrayList<>();
+    List<CompletableFuture<byte[]>> changed = new ArrayList<>();
+    CompletableFuture<byte[]> inFlight;
+    server.paused(true);
+    try {
+      // held unanswered, so every call below queues behind it and goes out in one get_bulk
+      inFlight = s.getAsync("other");
+      for (String key : List.of("plain", "stamped")) {
+        // the first caller of the key changes its array the moment it is answered, on the
+        // event loop, before the merger has answered the others
+        changed.add(s.getAsync(key).thenApply(v -> {
+          Arrays.fill(v, (byte) '!');
+          return v;
+        }));
+        for (int i = 0; i < 2; i++) {
+          blocking.add(threads.submit(() -> store.get(key)));
+          async.add(s.getAsync(key));
+        }
+      }
+      awaitQueued(s, 10);
+    } finally {
+      server.paused(false);
+    }
+    assertThat(inFlight.get(10, TimeUnit.SECONDS)).isNull();
+    List<byte[]> plain = new ArrayList<>();
+    List<byte[]> stamped = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      (i < 2 ? plain : stamped).add(blocking.get(i).get(10, TimeUnit.SECONDS));
+      (i < 2 ? plain : stamped).add(async.get(i).get(10, TimeUnit.SECONDS));
+    }
+    threads.shutdown();
+    assertThat(server.calls("bin:get_bulk") - batchesBefore)
+        .as("the held call, then one batch of all the others").isEqualTo(2);
+    assertThat(s.mergedCalls() - mergedBefore).isEqualTo(10);
+    assertThat(plain).allSatisfy(v -> assertThat(v).containsExactly(utf8("one")));
+    assertThat(stamped).allSatisfy(v -> assertThat(v).containsExactly(utf8("two")));
+    List<byte[]> all = new ArrayList<>(plain);
+    all.addAll(stamped);
+    for (CompletableFuture<byte[]> c : changed) {
+      all.add(c.get(10, TimeUnit.SECONDS));
+    }
+    for (int i = 0; i < all.size(); i++) {
+      for (int j = i + 1; j < all.size(); j++) {
+        assertThat(all.get(i)).as("caller %d's array is also caller %d's", i, j)
+            .isNotSameAs(all.get(j));
+      }
+    }
+  }
+
+  /** Waits until {@code calls} calls wait in the store's merger, or fails after 10 s. */
+  private static void awaitQueued(KtStore s, int calls) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (s.queuedCalls() < calls) {
+      assertThat(System.nanoTime()).as("%d calls queued in time", calls).isLessThan(deadline);
+      Thread.sleep(1);
     }
   }
 }
