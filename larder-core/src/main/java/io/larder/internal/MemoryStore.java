@@ -320,9 +320,33 @@ public final class MemoryStore implements Store, DecodedValues {
     if (!KeyLayout.isOwnStoreKey(key)) {
       return false;
     }
-    map.put(key, ttlMillis == NO_EXPIRY ? value
-        : new Entry(value, null, deadline(ttlMillis), UNVERSIONED));
+    putOwn(key, value, ttlMillis);
     return true;
+  }
+
+  /**
+   * Writes what {@link #setOwn}, {@link #setOwnString} or {@link #setOwnDecoded} write, for a
+   * caller that has found {@link KeyLayout#isOwnStoreKey} true of {@code key} itself: the
+   * facade's every write of an unprefixed cache, whose key one look checks. The key is not
+   * checked again; a caller that has not checked it breaks what a bare value proves (that its
+   * key is a valid user key, see {@link #getHeld}).
+   *
+   * @param key the key, a user's own store key
+   * @param value the bytes (kept as they are), or a {@link String} or {@link Decoded} to hold
+   *     bare, never expiring, as {@link #setOwnString} and {@link #setOwnDecoded} hold them
+   * @param ttlMillis for bytes, the time to live, or {@link Store#NO_EXPIRY}; for the others
+   *     {@link Store#NO_EXPIRY}
+   * @throws IllegalArgumentException if a string or decoded entry is given a TTL
+   */
+  public void putOwn(String key, Object value, long ttlMillis) {
+    if (ttlMillis == NO_EXPIRY) {
+      map.put(key, value);
+    } else if (value instanceof byte[] b) {
+      map.put(key, new Entry(b, null, deadline(ttlMillis), UNVERSIONED));
+    } else {
+      throw new IllegalArgumentException("only bytes are held with a TTL here, not a "
+          + value.getClass().getName());
+    }
   }
 
   /**
@@ -362,7 +386,7 @@ public final class MemoryStore implements Store, DecodedValues {
     if (!KeyLayout.isOwnStoreKey(key)) {
       return false;
     }
-    map.put(key, value);
+    putOwn(key, value, NO_EXPIRY);
     return true;
   }
 
