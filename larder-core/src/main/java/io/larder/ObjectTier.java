@@ -1,5 +1,6 @@
 package io.larder;
 
+import io.larder.internal.MemoryStore;
 import io.larder.spi.Decoded;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
@@ -316,7 +317,7 @@ final class ObjectTier {
 
   private static long weight(Object value, int depth) {
     if (value instanceof String s) {
-      return 40 + 2L * s.length();
+      return MemoryStore.stringWeight(s);
     }
     if (value instanceof byte[] b) {
       return ARRAY + b.length;

@@ -3,6 +3,7 @@ package io.larder;
 import io.larder.spi.Decoded;
 import io.larder.internal.MemoryStore;
 import io.larder.spi.DecodedValues;
+import io.larder.spi.KeyLayout;
 import io.larder.spi.Store;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -112,11 +113,11 @@ final class StoreCalls {
   }
 
   /**
-   * Writes one key's bytes to the memory store ({@link #memory()}) as {@link #set} does, if the
-   * key is a user's own store key ({@link MemoryStore#setOwn}).
+   * Writes one key's bytes to the memory store ({@link #memory()}) as {@link #set} does, under a
+   * key the caller found to be a user's own store key ({@link KeyLayout#isOwnStoreKey}), which
+   * the store does not check again ({@link MemoryStore#putOwn}).
    *
-   * @return {@code true} if written; {@code false}, counting nothing, if the key is not its own
-   *     store key or not valid; {@code null} if the write failed and the cache fails open
+   * @return {@code true} if written; {@code null} if the write failed and the cache fails open
    */
   Boolean setOwn(StatsCounter stats, String key, byte[] bytes, long ttlMillis) {
     return write(stats, "set", key, bytes, ttlMillis, true);
@@ -124,7 +125,7 @@ final class StoreCalls {
 
   /**
    * Writes a string to the memory store ({@link #memory()}) bare, never expiring, as
-   * {@link #setOwn} writes bytes ({@link MemoryStore#setOwnString}).
+   * {@link #setOwn} writes bytes (held as {@link MemoryStore#setOwnString} holds it).
    *
    * @return as {@link #setOwn}
    */
@@ -134,7 +135,7 @@ final class StoreCalls {
 
   /**
    * Writes a decoded entry to the memory store ({@link #memory()}) bare, never expiring, as
-   * {@link #setOwn} writes bytes ({@link MemoryStore#setOwnDecoded}).
+   * {@link #setOwn} writes bytes (held as {@link MemoryStore#setOwnDecoded} holds it).
    *
    * @return as {@link #setOwn}
    */
@@ -148,11 +149,8 @@ final class StoreCalls {
     requireOpen();
     try {
       if (own) {
-        if (!(value instanceof byte[] b ? memory.setOwn(storeKey, b, ttlMillis)
-            : value instanceof String s ? memory.setOwnString(storeKey, s)
-            : memory.setOwnDecoded(storeKey, (Decoded) value))) {
-          return Boolean.FALSE;
-        }
+        // the caller (Writes.setOwn) checked the key: one look at its characters per write
+        memory.putOwn(storeKey, value, ttlMillis);
       } else {
         store.set(storeKey, (byte[]) value, ttlMillis);
       }

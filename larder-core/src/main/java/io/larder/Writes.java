@@ -230,7 +230,8 @@ final class Writes {
       return true;
     }
     // the write is counted with its round trip (StatsCounter.Kind.STORE_WRITE); the store
-    // checks the key once more, so that it holds no value bare under a key it would refuse
+    // trusts the key checked above (a bare value proves its key valid, so only a checked key
+    // may hold one), and does not look at its characters again
     return wroteOwn(key, calls.setOwn(view.stats(), key, bytes, ms), ms);
   }
 
@@ -276,15 +277,18 @@ final class Writes {
     return wroteOwn(key, calls.setOwnDecoded(view.stats(), key, decoded), ms);
   }
 
-  /** Ends a write of {@link #setOwn}: what {@code ok} says the store did, kept true in scopes. */
+  /**
+   * Ends a write of {@link #setOwn}: what {@code ok} says the store did ({@code null}: the write
+   * failed), kept true in scopes; always {@code true}, the write having been done here.
+   */
   private boolean wroteOwn(String key, Boolean ok, long ms) {
     if (ok == null) {
       scoped.writeFailed(key, ms);
-    } else if (ok) {
+    } else {
       // a write of the key that failed since toMemory looked is remembered: this one ends it
       scoped.written(key);
     }
-    return ok == null || ok;
+    return true;
   }
 
   /** Stores sealed bytes, or holds them back in the thread's request scope. */

@@ -32,6 +32,29 @@ class KeysTest {
             .filter(s -> s.chars().noneMatch(c -> Character.isSurrogate((char) c))));
   }
 
+  @Provide
+  Arbitrary<String> surrogateMixes() {
+    // high and low surrogates, alone, paired and reversed, among ordinary characters
+    return Arbitraries.strings().withChars("ab\u00e4\ud800\udbff\udc00\udfff\uffff")
+        .ofMaxLength(8);
+  }
+
+  @Property(tries = 3000)
+  void unpairedSurrogateFindsTheFirstCharThatIsNotValidUnicode(
+      @ForAll("surrogateMixes") String s) {
+    int expected = -1;
+    for (int i = 0; i < s.length(); i += Character.charCount(s.codePointAt(i))) {
+      if (Character.isSurrogate(s.charAt(i))
+          && !Character.isSupplementaryCodePoint(s.codePointAt(i))) {
+        expected = i;
+        break;
+      }
+    }
+    assertThat(KeyLayout.unpairedSurrogate(s)).isEqualTo(expected);
+    assertThat(KeyLayout.isOwnStoreKey(s))
+        .isEqualTo(!s.isEmpty() && expected < 0 && s.charAt(0) != KeyLayout.NAMESPACE_MARK);
+  }
+
   @Property(tries = 3000)
   void differentPathsOrKeysNeverShareAStoreKey(@ForAll("paths") List<String> p1,
       @ForAll("keys") String k1, @ForAll("paths") List<String> p2, @ForAll("keys") String k2) {

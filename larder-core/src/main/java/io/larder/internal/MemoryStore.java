@@ -176,8 +176,16 @@ public final class MemoryStore implements Store, DecodedValues {
         () -> value.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** The facade's estimate of a string's heap bytes ({@code ObjectTier.weight}). */
-  private static long stringWeight(String value) {
+  /**
+   * Estimates the heap bytes of a string: 40 plus 2 per char (an upper bound: a Latin-1 string
+   * takes 1). The one place of this formula: the object tier's estimate of a kept string
+   * ({@code io.larder.ObjectTier}) and the weight of a string held bare here.
+   *
+   * @param value the string
+   * @return the estimate in bytes
+   * @throws NullPointerException if {@code value} is null
+   */
+  public static long stringWeight(String value) {
     return 40 + 2L * value.length();
   }
 
@@ -312,9 +320,33 @@ public final class MemoryStore implements Store, DecodedValues {
     if (!KeyLayout.isOwnStoreKey(key)) {
       return false;
     }
-    map.put(key, ttlMillis == NO_EXPIRY ? value
-        : new Entry(value, null, deadline(ttlMillis), UNVERSIONED));
+    putOwn(key, value, ttlMillis);
     return true;
+  }
+
+  /**
+   * Writes what {@link #setOwn}, {@link #setOwnString} or {@link #setOwnDecoded} write, for a
+   * caller that has found {@link KeyLayout#isOwnStoreKey} true of {@code key} itself: the
+   * facade's every write of an unprefixed cache, whose key one look checks. The key is not
+   * checked again; a caller that has not checked it breaks what a bare value proves (that its
+   * key is a valid user key, see {@link #getHeld}).
+   *
+   * @param key the key, a user's own store key
+   * @param value the bytes (kept as they are), or a {@link String} or {@link Decoded} to hold
+   *     bare, never expiring, as {@link #setOwnString} and {@link #setOwnDecoded} hold them
+   * @param ttlMillis for bytes, the time to live, or {@link Store#NO_EXPIRY}; for the others
+   *     {@link Store#NO_EXPIRY}
+   * @throws IllegalArgumentException if a string or decoded entry is given a TTL
+   */
+  public void putOwn(String key, Object value, long ttlMillis) {
+    if (ttlMillis == NO_EXPIRY) {
+      map.put(key, value);
+    } else if (value instanceof byte[] b) {
+      map.put(key, new Entry(b, null, deadline(ttlMillis), UNVERSIONED));
+    } else {
+      throw new IllegalArgumentException("only bytes are held with a TTL here, not a "
+          + value.getClass().getName());
+    }
   }
 
   /**
@@ -354,7 +386,7 @@ public final class MemoryStore implements Store, DecodedValues {
     if (!KeyLayout.isOwnStoreKey(key)) {
       return false;
     }
-    map.put(key, value);
+    putOwn(key, value, NO_EXPIRY);
     return true;
   }
 

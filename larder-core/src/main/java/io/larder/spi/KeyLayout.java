@@ -52,13 +52,17 @@ public final class KeyLayout {
    * @throws NullPointerException if {@code s} is null
    */
   public static int unpairedSurrogate(String s) {
-    for (int i = 0; i < s.length(); i++) {
+    int n = s.length();
+    for (int i = 0; i < n; i++) {
       char c = s.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < s.length()
-          && Character.isLowSurrogate(s.charAt(i + 1))) {
+      // one range test per char of the commonest key, which has no surrogate at all: every
+      // write of an unprefixed cache over the memory store scans its key once
+      if (Character.isSurrogate(c)) {
+        if (!Character.isHighSurrogate(c) || i + 1 == n
+            || !Character.isLowSurrogate(s.charAt(i + 1))) {
+          return i;
+        }
         i++;
-      } else if (Character.isSurrogate(c)) {
-        return i;
       }
     }
     return -1;
