@@ -339,6 +339,10 @@ public final class MemoryStore implements Store, DecodedValues {
    * @throws IllegalArgumentException if a string or decoded entry is given a TTL
    */
   public void putOwn(String key, Object value, long ttlMillis) {
+    // free in production (assertions off), and every test through the facade runs with them on:
+    // a future caller that forgets the key check fails there instead of holding a value bare
+    // under a key a bare value would vouch for (getHeld)
+    assert KeyLayout.isOwnStoreKey(key) : key;
     if (ttlMillis == NO_EXPIRY) {
       map.put(key, value);
     } else if (value instanceof byte[] b) {
