@@ -62,6 +62,20 @@ class MemoryByteWritesTest {
     assertThat(c.get("k", byte[].class)).containsExactly(1, 2, 3);
   }
 
+  /**
+   * The default configuration (compression off) too: a {@code 0xFF} first byte held bare would
+   * read back as a corrupt envelope, a miss.
+   */
+  @Test
+  void bytesThatLookLikeAnEnvelopeAreSealedWithCompressionOff() {
+    MemoryStore store = store(1 << 20);
+    Cache c = open(store, 0);
+    byte[] marked = {(byte) 0xFF, 1, 2};
+    c.set("marked", marked);
+    assertThat(c.get("marked", byte[].class)).containsExactly(0xFF, 1, 2);
+    assertThat(store.get("marked")).isNotEqualTo(marked); // an envelope around them
+  }
+
   @Test
   void bytesThatLookLikeAnEnvelopeOrAreCompressedAreStillSealed() {
     MemoryStore store = store(1 << 20);
