@@ -229,10 +229,19 @@ public final class MemoryStore implements Store, DecodedValues {
    */
   private static Object hold(String key, byte[] bytes, Decoded decoded, long deadline,
       long version) {
-    if (deadline == Long.MAX_VALUE && version == UNVERSIONED && KeyLayout.isOwnStoreKey(key)) {
+    if (heldBare(deadline, version) && KeyLayout.isOwnStoreKey(key)) {
       return bytes != null ? bytes : decoded;
     }
     return new Entry(bytes, decoded, deadline, version);
+  }
+
+  /**
+   * Whether an entry with this deadline and version is held bare under a user's own key: when
+   * it never expires and no versioned read has asked for its version. The one place of the
+   * rule, for {@link #hold} and {@link #putOwn}.
+   */
+  private static boolean heldBare(long deadline, long version) {
+    return deadline == Long.MAX_VALUE && version == UNVERSIONED;
   }
 
   /** The entry of a held value, making one (not stored) for a bare value. */
@@ -327,10 +336,11 @@ public final class MemoryStore implements Store, DecodedValues {
     // a future caller that forgets the key check fails there instead of holding a value bare
     // under a key a bare value would vouch for (getHeld)
     assert KeyLayout.isOwnStoreKey(key) : key;
-    if (ttlMillis == NO_EXPIRY) {
+    long deadline = deadline(ttlMillis);
+    if (heldBare(deadline, UNVERSIONED)) {
       map.put(key, value);
     } else if (value instanceof byte[] b) {
-      map.put(key, new Entry(b, null, deadline(ttlMillis), UNVERSIONED));
+      map.put(key, new Entry(b, null, deadline, UNVERSIONED));
     } else {
       throw new IllegalArgumentException("only bytes are held with a TTL here, not a "
           + value.getClass().getName());
