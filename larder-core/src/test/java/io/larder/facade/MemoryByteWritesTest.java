@@ -29,6 +29,7 @@ class MemoryByteWritesTest {
   private final AtomicLong now = new AtomicLong(1_000_000);
   private final InstantSource clock = () -> Instant.ofEpochMilli(now.get());
   private Cache cache;
+  private MemoryStore openedStore;
 
   private Cache open(MemoryStore store, int compressAbove) {
     Larder.Builder builder = Larder.builder().store(store).clock(clock);
@@ -40,13 +41,17 @@ class MemoryByteWritesTest {
   }
 
   private MemoryStore store(long maxBytes) {
-    return (MemoryStore) Stores.memoryBuilder().maxBytes(maxBytes).clock(clock).build();
+    openedStore = (MemoryStore) Stores.memoryBuilder().maxBytes(maxBytes).clock(clock).build();
+    return openedStore;
   }
 
   @AfterEach
   void close() {
     if (cache != null) {
       cache.close();
+    }
+    if (openedStore != null) {
+      openedStore.close(); // the cache only borrows it
     }
   }
 
