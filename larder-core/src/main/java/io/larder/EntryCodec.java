@@ -152,11 +152,7 @@ final class EntryCodec {
    * @throws CacheCodecException if the codec fails
    */
   <T> byte[] sealOwn(String key, T value, Codec<T> codec) {
-    byte[] payload = payload(key, value, codec);
-    // the commonest, a payload stored as it is, answered here: Envelope.seal is too large for
-    // the JIT to inline into a write, and would return the payload unchanged
-    return fitting(key, (compressAbove == 0 || payload.length < compressAbove)
-        && Envelope.bare(payload) ? payload : Envelope.seal(payload, compressAbove, null));
+    return fitting(key, Envelope.seal(payload(key, value, codec), compressAbove, null));
   }
 
   /**

@@ -125,7 +125,7 @@ final class StoreCalls {
 
   /**
    * Writes a string to the memory store ({@link #memory()}) bare, never expiring, as
-   * {@link #setOwn} writes bytes (held as {@link MemoryStore#setOwnString} holds it).
+   * {@link #setOwn} writes bytes (held as {@link MemoryStore#putOwn} holds a string).
    *
    * @return as {@link #setOwn}
    */
@@ -135,7 +135,7 @@ final class StoreCalls {
 
   /**
    * Writes a decoded entry to the memory store ({@link #memory()}) bare, never expiring, as
-   * {@link #setOwn} writes bytes (held as {@link MemoryStore#setOwnDecoded} holds it).
+   * {@link #setOwn} writes bytes (held as {@link MemoryStore#putOwn} holds a decoded entry).
    *
    * @return as {@link #setOwn}
    */

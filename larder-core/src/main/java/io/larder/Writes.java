@@ -237,7 +237,7 @@ final class Writes {
 
   /**
    * Writes a string of the UTF-8 codec as {@link #setOwn} writes bytes, held by the memory store
-   * as the string itself ({@link io.larder.internal.MemoryStore#setOwnString}), with no
+   * as the string itself ({@link io.larder.internal.MemoryStore#putOwn}), with no
    * {@link Entry}, {@link Decoded} or encoding: only one that never expires, whose stored bytes
    * would be its UTF-8 as they are (not compressed) and that the object tier keeps (estimated at
    * most {@link ObjectTier#KEPT_UP_TO}); does nothing for any other, for the caller to take

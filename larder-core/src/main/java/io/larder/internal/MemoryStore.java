@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * one ({@link #getHeld}).
  *
  * <p>A string the facade writes for the built-in UTF-8 codec ({@link Codec#utf8()}) with no
- * metadata and no expiry ({@link #setOwnString}) is held barer still: the {@link String}
+ * metadata and no expiry ({@link #putOwn}) is held barer still: the {@link String}
  * itself, with no {@link Decoded} around it, so that a hit reads the same lines a raw
  * Caffeine's does. Its bytes are its UTF-8, made afresh when a byte read asks; it weighs as the
  * facade estimates a string (40 plus 2 per char); a read of the object tier
@@ -60,7 +60,7 @@ public final class MemoryStore implements Store, DecodedValues {
   private static final StoreTraits TRAITS = StoreTraits.DEFAULT.withNativeAdd(true);
   /** The version of a value no versioned read has asked for yet. */
   private static final long UNVERSIONED = 0;
-  /** The reader of a string held bare ({@link #setOwnString}). */
+  /** The reader of a string held bare ({@link #putOwn}). */
   private static final Codec<String> UTF8 = Codec.utf8();
 
   /**
@@ -229,10 +229,19 @@ public final class MemoryStore implements Store, DecodedValues {
    */
   private static Object hold(String key, byte[] bytes, Decoded decoded, long deadline,
       long version) {
-    if (deadline == Long.MAX_VALUE && version == UNVERSIONED && KeyLayout.isOwnStoreKey(key)) {
+    if (heldBare(deadline, version) && KeyLayout.isOwnStoreKey(key)) {
       return bytes != null ? bytes : decoded;
     }
     return new Entry(bytes, decoded, deadline, version);
+  }
+
+  /**
+   * Whether an entry with this deadline and version is held bare under a user's own key: when
+   * it never expires and no versioned read has asked for its version. The one place of the
+   * rule, for {@link #hold} and {@link #putOwn}.
+   */
+  private static boolean heldBare(long deadline, long version) {
+    return deadline == Long.MAX_VALUE && version == UNVERSIONED;
   }
 
   /** The entry of a held value, making one (not stored) for a bare value. */
@@ -305,89 +314,37 @@ public final class MemoryStore implements Store, DecodedValues {
   }
 
   /**
-   * Writes bytes as {@link #set} does, only if {@code key} is a user's own store key
-   * ({@link KeyLayout#isOwnStoreKey}): the facade's write of an unprefixed cache, whose key this
-   * one look checks.
-   *
-   * @param key the key
-   * @param value the bytes; kept as they are
-   * @param ttlMillis the time to live, or {@link Store#NO_EXPIRY}
-   * @return {@code false}, having written nothing, if {@code key} is empty, invalid or
-   *     namespaced
-   * @throws NullPointerException if {@code key} is null
-   */
-  public boolean setOwn(String key, byte[] value, long ttlMillis) {
-    if (!KeyLayout.isOwnStoreKey(key)) {
-      return false;
-    }
-    putOwn(key, value, ttlMillis);
-    return true;
-  }
-
-  /**
-   * Writes what {@link #setOwn}, {@link #setOwnString} or {@link #setOwnDecoded} write, for a
-   * caller that has found {@link KeyLayout#isOwnStoreKey} true of {@code key} itself: the
-   * facade's every write of an unprefixed cache, whose key one look checks. The key is not
-   * checked again; a caller that has not checked it breaks what a bare value proves (that its
-   * key is a valid user key, see {@link #getHeld}).
+   * Writes a value of the facade's write of an unprefixed cache, under a key the caller has
+   * found to be a user's own store key ({@link KeyLayout#isOwnStoreKey}): the key is not
+   * checked again, so that a write looks at its characters once. A caller that has not checked
+   * it breaks what a bare value proves (that its key is a valid user key, see {@link #getHeld}).
+   * Bytes are held as {@link #set} holds them; a {@link Decoded} entry as {@link #setDecoded}
+   * with no expiry holds it; a string, never expiring, as the value the UTF-8 codec
+   * ({@link Codec#utf8()}) reads, with no metadata: its bytes, for a byte read, are its UTF-8 as
+   * they are, so the caller writes no string whose stored bytes would be other (compressed, or
+   * with metadata) this way.
    *
    * @param key the key, a user's own store key
    * @param value the bytes (kept as they are), or a {@link String} or {@link Decoded} to hold
-   *     bare, never expiring, as {@link #setOwnString} and {@link #setOwnDecoded} hold them
+   *     bare, never expiring
    * @param ttlMillis for bytes, the time to live, or {@link Store#NO_EXPIRY}; for the others
    *     {@link Store#NO_EXPIRY}
    * @throws IllegalArgumentException if a string or decoded entry is given a TTL
    */
   public void putOwn(String key, Object value, long ttlMillis) {
-    if (ttlMillis == NO_EXPIRY) {
+    // free in production (assertions off), and every test through the facade runs with them on:
+    // a future caller that forgets the key check fails there instead of holding a value bare
+    // under a key a bare value would vouch for (getHeld)
+    assert KeyLayout.isOwnStoreKey(key) : key;
+    long deadline = deadline(ttlMillis);
+    if (heldBare(deadline, UNVERSIONED)) {
       map.put(key, value);
     } else if (value instanceof byte[] b) {
-      map.put(key, new Entry(b, null, deadline(ttlMillis), UNVERSIONED));
+      map.put(key, new Entry(b, null, deadline, UNVERSIONED));
     } else {
       throw new IllegalArgumentException("only bytes are held with a TTL here, not a "
           + value.getClass().getName());
     }
-  }
-
-  /**
-   * Holds a string bare, never expiring, as the value the UTF-8 codec ({@link Codec#utf8()})
-   * reads, with no metadata, if {@code key} is a user's own store key
-   * ({@link KeyLayout#isOwnStoreKey}): the facade's write of a string of an unprefixed cache.
-   * Its bytes, for a byte read, are its UTF-8 as they are: the caller writes no string whose
-   * stored bytes would be other (compressed, or with metadata) this way.
-   *
-   * @param key the key
-   * @param value the string; kept as it is
-   * @return {@code false}, having written nothing, if {@code key} is empty, invalid or
-   *     namespaced
-   * @throws NullPointerException if {@code key} is null
-   */
-  public boolean setOwnString(String key, String value) {
-    return setOwnHeld(key, value);
-  }
-
-  /**
-   * Holds a decoded entry bare, never expiring, as {@link #setDecoded} with no expiry holds it,
-   * if {@code key} is a user's own store key ({@link KeyLayout#isOwnStoreKey}): the facade's
-   * write of a shared value of an unprefixed cache.
-   *
-   * @param key the key
-   * @param value the entry
-   * @return {@code false}, having written nothing, if {@code key} is empty, invalid or
-   *     namespaced
-   * @throws NullPointerException if {@code key} is null
-   */
-  public boolean setOwnDecoded(String key, Decoded value) {
-    return setOwnHeld(key, value);
-  }
-
-  /** Holds a string or a decoded entry bare under a user's own store key. */
-  private boolean setOwnHeld(String key, Object value) {
-    if (!KeyLayout.isOwnStoreKey(key)) {
-      return false;
-    }
-    putOwn(key, value, NO_EXPIRY);
-    return true;
   }
 
   @Override

@@ -1,6 +1,8 @@
 package io.larder.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.larder.Codec;
 import io.larder.spi.Decoded;
@@ -178,26 +180,22 @@ class MemoryStoreBareBytesTest {
   }
 
   /**
-   * A string the facade writes for the UTF-8 codec ({@link MemoryStore#setOwnString}) is held as
+   * A string the facade writes for the UTF-8 codec ({@link MemoryStore#putOwn}) is held as
    * the very string, with no {@link Decoded} around it (issue 20: the holder's line was a
    * quarter to half of a string hit's gap to raw Caffeine); every other way of reading it still
    * sees what it saw: its UTF-8 through byte reads and counters, a {@link Decoded} naming the
    * UTF-8 codec through the object tier, a version through a versioned read, the facade's
-   * estimate as its weight. Only a user's own key holds it; a {@link Decoded} written is held
-   * as it is, whatever it keeps.
+   * estimate as its weight. A {@link Decoded} written is held as it is, whatever it keeps.
    */
   @Test
   void aStringWrittenOwnIsHeldAsItselfAndReadsAsItsUtf8Elsewhere() {
     String text = new String("h\u00e9llo");
-    assertThat(store.setOwnString("k", text)).isTrue();
-    assertThat(store.setOwnString("~ns::k", text)).isFalse();
-    assertThat(store.setOwnString("", text)).isFalse();
+    store.putOwn("k", text, Store.NO_EXPIRY);
     Decoded kept = Decoded.lazy(text, Codec.utf8(), 10, () -> bytes(text));
     store.setDecoded("d", kept, Store.NO_EXPIRY);
 
     assertThat(store.getHeld("k")).isSameAs(text);
     assertThat(MemoryStore.bare(store.getHeld("k"))).isTrue();
-    assertThat(store.getHeld("~ns::k")).isNull();
     assertThat(store.getHeld("d")).isSameAs(kept);
     assertThat(store.get("k")).containsExactly(bytes("h\u00e9llo"));
     assertThat(store.getMany(java.util.List.of("k")).get("k")).containsExactly(bytes(text));
@@ -214,13 +212,28 @@ class MemoryStoreBareBytesTest {
         .isSameAs(text);
     assertThat(store.compareAndSet("k", versioned, bytes("new"), Store.NO_EXPIRY)).isTrue();
 
-    store.setOwnString("n", "41");
+    store.putOwn("n", "41", Store.NO_EXPIRY);
     assertThat(store.incr("n", 1, Store.NO_EXPIRY)).isEqualTo(42);
-    store.setOwnString("t", text);
+    store.putOwn("t", text, Store.NO_EXPIRY);
     assertThat(store.touch("t", 60_000)).isTrue();
     assertThat(MemoryStore.bare(store.getHeld("t"))).isFalse();
     assertThat(store.get("t")).containsExactly(bytes(text));
     millis.addAndGet(60_001);
     assertThat(store.getHeld("t")).isNull();
+  }
+
+  /**
+   * {@link MemoryStore#putOwn} trusts its caller's key check, and asserts it: with assertions on
+   * (as every test runs), a key the store would not hold bare under (namespaced, empty, invalid
+   * Unicode) fails loudly and holds nothing.
+   */
+  @Test
+  void putOwnAssertsTheKeyCheckItTrusts() {
+    assumeTrue(MemoryStore.class.desiredAssertionStatus(), "assertions are off");
+    for (String refused : new String[] {"~ns::k", "", "\uD800"}) {
+      assertThatThrownBy(() -> store.putOwn(refused, bytes("v"), Store.NO_EXPIRY))
+          .as(refused).isInstanceOf(AssertionError.class);
+      assertThat(store.getHeld(refused)).as(refused).isNull();
+    }
   }
 }
