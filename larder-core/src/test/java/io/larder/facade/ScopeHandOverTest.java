@@ -142,9 +142,7 @@ class ScopeHandOverTest {
           assertThat(prefixed.getMany(List.of("k"), byte[].class).get("k"))
               .containsExactly(VALUE);
         }
-        byte[] mine = prefixed.get("k", byte[].class);
-        assertThat(store.returned).anySatisfy(a -> assertThat(a).isSameAs(mine));
-        Arrays.fill(mine, (byte) 9);
+        Arrays.fill(handedOver(prefixed.get("k", byte[].class)), (byte) 9);
       }
       assertThat(prefixed.get("k", byte[].class)).containsExactly(VALUE);
       assertThat(prefixed.getMany(List.of("k"), byte[].class).get("k")).containsExactly(VALUE);
@@ -160,7 +158,7 @@ class ScopeHandOverTest {
         try (Preload inner = prefixed.preload("k")) {
           assertThat(prefixed.get("k", String.class)).isNotNull();
         }
-        Arrays.fill(prefixed.get("k", byte[].class), (byte) 9);
+        Arrays.fill(handedOver(prefixed.get("k", byte[].class)), (byte) 9);
       }
       assertThat(prefixed.get("k", byte[].class)).containsExactly(VALUE);
       assertThat(prefixed.getMany(List.of("k"), byte[].class).get("k")).containsExactly(VALUE);
@@ -185,7 +183,7 @@ class ScopeHandOverTest {
           assertThat(prefixed.get("k", byte[].class)).containsExactly(VALUE);
           assertThat(prefixed.stats().minus(before).roundTrips()).isZero();
         }
-        Arrays.fill(prefixed.get("k", byte[].class), (byte) 9);
+        Arrays.fill(handedOver(prefixed.get("k", byte[].class)), (byte) 9);
       }
       assertThat(prefixed.get("k", byte[].class)).containsExactly(VALUE);
     }
@@ -199,9 +197,9 @@ class ScopeHandOverTest {
     try (Preload request = prefixed.gatherWrites()) {
       try (Preload outer = prefixed.preload("k")) {
         try (Preload inner = prefixed.preload("k", "j")) {
-          Arrays.fill(prefixed.get("j", byte[].class), (byte) 9);
+          Arrays.fill(handedOver(prefixed.get("j", byte[].class)), (byte) 9);
         }
-        Arrays.fill(prefixed.get("k", byte[].class), (byte) 9);
+        Arrays.fill(handedOver(prefixed.get("k", byte[].class)), (byte) 9);
         assertThat(prefixed.get("j", byte[].class)).containsExactly(VALUE);
       }
       assertThat(prefixed.get("j", byte[].class)).containsExactly(VALUE);
@@ -217,9 +215,15 @@ class ScopeHandOverTest {
       try (Preload inner = prefixed.preload("k")) {
         // reads nothing
       }
-      Arrays.fill(prefixed.get("k", byte[].class), (byte) 9);
+      Arrays.fill(handedOver(prefixed.get("k", byte[].class)), (byte) 9);
       assertThat(prefixed.get("k", byte[].class)).containsExactly(VALUE);
     }
+  }
+
+  /** Asserts that a scope handed over {@code read}: one of the store's bulk read arrays. */
+  private byte[] handedOver(byte[] read) {
+    assertThat(store.returned).anySatisfy(a -> assertThat(a).isSameAs(read));
+    return read;
   }
 
   @Test
