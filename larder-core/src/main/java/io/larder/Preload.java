@@ -24,7 +24,9 @@ import java.util.Set;
  *   <li>A write, delete, increment, compare-and-set or clear made through the same cache on
  *       this thread updates every open scope of this thread that holds the key, so the scope
  *       never answers with a value this thread has replaced. Writes by other threads or
- *       processes are not seen: a scope is a snapshot, meant to last one request.</li>
+ *       processes are not seen: a scope is a snapshot, meant to last one request, except for a
+ *       second {@code byte[]} read of a key handed over (above), which reads the store as it
+ *       is then: it may see a newer value or a miss, or, failing closed, throw.</li>
  *   <li>Scopes nest; an inner scope's keys are visible only while it is open.</li>
  *   <li>Scopes belong to the thread that opened them; other threads never see them. Any
  *       thread may close a scope (an async request may end elsewhere); from then on its

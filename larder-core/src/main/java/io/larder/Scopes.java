@@ -192,9 +192,15 @@ final class Scopes {
    * the innermost scope holding the key found in its own bulk read of a store whose arrays are
    * no one else's, still held as read, in no envelope under a key not hashed, are handed to the
    * reader as its own: the scope then marks the key {@link #HANDED}, so that no one reads that
-   * array from a scope again. No other scope holds that array: a nested scope or a request scope
-   * that took it from this one holds it in its entries, which are looked at first and never
-   * handed out.
+   * array from a scope again.
+   *
+   * <p>An array handed to a reader is held by no scope of any thread. The scope's bulk read made
+   * it, so no scope of another thread and no scope opened before this one holds it. A scope
+   * opened inside this one that took it (a nested scope listing the key, a request scope opening
+   * with it) holds it in its entries, which are looked at before this scope's and never handed
+   * out; when such a scope closes, {@link Scope#handDown} leaves the array out of the request
+   * scope it hands down to, as long as a scope still holds it as loaded. So a scope that holds
+   * the array in its entries is always looked at before the one that may hand it out.
    *
    * @return the innermost scope's answer slot, filled in, to be read at once (the next read on
    *     this thread refills it); {@code null} if this thread has no open scope, or if {@code k}
@@ -243,11 +249,22 @@ final class Scopes {
             && Envelope.bare(b);
         if (owned) {
           loaded.put(storeKey, HANDED);
+          assert heldByNone(stack, storeKey, b) : "a handed array is still held by a scope";
         }
         return answer.set(k, b, owned);
       }
     }
     return answer.set(k, null, false);
+  }
+
+  /** Whether no scope of {@code stack} holds {@code bytes} for a key any more (asserted). */
+  private static boolean heldByNone(ArrayDeque<Scope> stack, String storeKey, byte[] bytes) {
+    for (Scope scope : stack) {
+      if (scope.entries.get(storeKey) == bytes || scope.loaded(storeKey) == bytes) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -537,7 +554,9 @@ final class Scopes {
     /**
      * Leaves what this scope knows to the request scope around it, if any: a request is one
      * snapshot, so a read after an inner scope closed (the page cache reading back the page it
-     * stored, under the tag generations the rendering read) needs no round trip.
+     * stored, under the tag generations the rendering read) needs no round trip. An array this
+     * scope took from another scope's bulk read stays out of it: that scope may still hand the
+     * array to a reader as its own, and hands down what it holds when it closes.
      */
     private void handDown() {
       if (Thread.currentThread() != owner) {
@@ -545,12 +564,26 @@ final class Scopes {
       }
       Scope gatherer = gatherer();
       if (gatherer != null && gatherer != this) {
-        entries.forEach(gatherer.entries::putIfAbsent);
+        entries.forEach((k, b) -> {
+          if (!loadedElsewhere(k, b)) {
+            gatherer.entries.putIfAbsent(k, b);
+          }
+        });
         Map<String, byte[]> own = loaded;
         if (own != null) {
           own.forEach(gatherer.entries::putIfAbsent);
         }
       }
+    }
+
+    /** Whether another scope of this thread holds {@code bytes} for a key as loaded. */
+    private boolean loadedElsewhere(String storeKey, byte[] bytes) {
+      for (Scope scope : stack) {
+        if (scope != this && scope.loaded(storeKey) == bytes) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /** Takes this scope off its thread's stack (or leaves that to the owner) and empties it. */

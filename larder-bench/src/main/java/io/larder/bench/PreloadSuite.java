@@ -29,6 +29,12 @@ import net.rubyeye.xmemcached.MemcachedClient;
  * value of the page, picked at random, byte for byte (Larder's reads every value, as the raw
  * clients' replies hold every value).
  *
+ * <p>Larder's page reads each value once, as {@code byte[]}: the pattern for which a preload
+ * scope hands the reader the array its bulk read returned, with no copy (see
+ * {@link io.larder.Preload}). A page reading a key twice as {@code byte[]} makes a round trip
+ * for the second read, and a page reading values as {@code String} decodes each from the
+ * scope's bytes: neither is what this row measures.
+ *
  * <p>Measured more steadily than {@link Harness#throughput} alone (see {@link #throughput}):
  * a full run warms every contender up for a whole window first, then takes {@link #ROUNDS}
  * short rounds, each after a full collection, and reports the median. Each page also

@@ -64,8 +64,13 @@ public interface Store extends AutoCloseable {
   /**
    * Returns the bytes stored under several keys in one round trip per server.
    *
+   * <p>The map returned is the caller's to change: a new one on every call, which the store
+   * keeps no reference to and returns to no one else (an empty one may be immutable). The facade
+   * relies on this: a preload scope over a store whose {@linkplain StoreTraits#readsReturnCopies
+   * reads return copies} keeps the map as its own and marks keys in it.
+   *
    * @param keys the store keys; may contain duplicates
-   * @return a map holding an entry for each key found; missing keys are absent
+   * @return a map holding an entry for each key found, missing keys absent; the caller's own
    * @throws io.larder.CacheException if the store fails
    */
   Map<String, byte[]> getMany(Collection<String> keys);

@@ -24,8 +24,10 @@ import java.util.Objects;
  *     whole number of these ({@code 1 ms} for most stores, {@code 1 s} for memcached and Kyoto
  *     Tycoon)
  * @param readsReturnCopies whether every array a read returns is the caller's alone (a store
- *     that decodes each reply into a new array); {@code false} for a store that hands out the
- *     arrays it keeps, so that the facade copies before a caller could change one
+ *     that decodes each reply into a new array), as a {@link Store#getMany} map always is, so
+ *     that the facade may hand an array, and a preload scope the map, to its caller with no copy;
+ *     {@code false} for a store that hands out the arrays it keeps, so that the facade copies
+ *     before a caller could change one
  * @param serverCounters whether counters are kept in a form the server itself increments
  *     (Redis {@code INCRBY}, memcached {@code incr}), so that other programs' increments agree
  *     with Larder's

@@ -32,7 +32,8 @@ class ScopeHandOverTest {
   /** The memory store, behind reads that return a new array each time, as a remote store's. */
   private final CopyingStore store = new CopyingStore();
   private final Cache prefixed = Larder.builder().store(store).prefix("app").build();
-  private final Cache plain = Larder.builder().store(new CopyingStore()).build();
+  private final CopyingStore plainStore = new CopyingStore();
+  private final Cache plain = Larder.builder().store(plainStore).build();
 
   @AfterEach
   void close() {
@@ -44,6 +45,10 @@ class ScopeHandOverTest {
     return which.equals("prefixed") ? prefixed : plain;
   }
 
+  private CopyingStore store(String which) {
+    return which.equals("prefixed") ? store : plainStore;
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"prefixed", "plain"})
   void aCallerChangingAnArrayReadFromAScopeChangesNoOtherRead(String which) throws Exception {
@@ -52,6 +57,7 @@ class ScopeHandOverTest {
     try (Preload scope = cache.preload("k")) {
       byte[] first = cache.get("k", byte[].class);
       assertThat(first).containsExactly(VALUE);
+      assertThat(store(which).returned).anySatisfy(a -> assertThat(a).isSameAs(first));
       Arrays.fill(first, (byte) 9);
 
       byte[] second = cache.get("k", byte[].class);
@@ -120,6 +126,93 @@ class ScopeHandOverTest {
       Arrays.fill(read, (byte) 7);
       assertThat(prefixed.get("k", byte[].class)).containsExactly(VALUE);
     }
+  }
+
+  /**
+   * A nested scope listing a key its enclosing listed scope read shares that scope's array; when
+   * it closes inside a request scope (a write-gathering scope, or a learned preload, which
+   * gathers writes when failing open) it must not leave that array to the request scope, since
+   * the listed scope may still hand it out (the reviewer's two probes). The nested scope reads
+   * the key by {@code getMany} and as a {@code String}, neither of which takes the array.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"gatherWrites", "learnedPreload"})
+  void aHandedArrayDoesNotReachTheRequestScopeThroughANestedScopesHandDown(String request) {
+    prefixed.set("k", VALUE);
+    try (Preload around = request.equals("gatherWrites") ? prefixed.gatherWrites()
+        : prefixed.learnedPreload("GET /x")) {
+      try (Preload outer = prefixed.preload("k")) {
+        try (Preload inner = prefixed.preload("k")) {
+          assertThat(prefixed.getMany(List.of("k"), byte[].class).get("k"))
+              .containsExactly(VALUE);
+          assertThat(prefixed.get("k", String.class)).isNotNull();
+        }
+        Arrays.fill(handedOver(prefixed.get("k", byte[].class)), (byte) 9);
+      }
+      assertThat(prefixed.get("k", byte[].class)).containsExactly(VALUE);
+      assertThat(prefixed.getMany(List.of("k"), byte[].class).get("k")).containsExactly(VALUE);
+    }
+  }
+
+  /**
+   * A learned scope opened inside a listed scope takes the listed scope's array for a key it
+   * learned, and hands it down to the outermost request scope when it closes: the listed scope
+   * then hands that array out, and the request scope must not read it.
+   */
+  @Test
+  void aLearnedScopeInsideAListedScopeDoesNotHandItsArrayDown() {
+    prefixed.set("k", VALUE);
+    try (Preload learning = prefixed.learnedPreload("GET /y")) {
+      prefixed.get("k", String.class);
+    }
+    try (Preload request = prefixed.gatherWrites()) {
+      try (Preload outer = prefixed.preload("k")) {
+        try (Preload learned = prefixed.learnedPreload("GET /y")) {
+          CacheStats before = prefixed.stats();
+          assertThat(prefixed.get("k", byte[].class)).containsExactly(VALUE);
+          assertThat(prefixed.stats().minus(before).roundTrips()).isZero();
+        }
+        Arrays.fill(handedOver(prefixed.get("k", byte[].class)), (byte) 9);
+      }
+      assertThat(prefixed.get("k", byte[].class)).containsExactly(VALUE);
+    }
+  }
+
+  /** A nested scope that handed out an array of its own leaves the key unknown, not the array. */
+  @Test
+  void aNestedScopesOwnHandedArrayIsNotHandedDown() {
+    prefixed.set("k", VALUE);
+    prefixed.set("j", VALUE);
+    try (Preload request = prefixed.gatherWrites()) {
+      try (Preload outer = prefixed.preload("k")) {
+        try (Preload inner = prefixed.preload("k", "j")) {
+          Arrays.fill(handedOver(prefixed.get("j", byte[].class)), (byte) 9);
+        }
+        Arrays.fill(handedOver(prefixed.get("k", byte[].class)), (byte) 9);
+        assertThat(prefixed.get("j", byte[].class)).containsExactly(VALUE);
+      }
+      assertThat(prefixed.get("j", byte[].class)).containsExactly(VALUE);
+      assertThat(prefixed.get("k", byte[].class)).containsExactly(VALUE);
+    }
+  }
+
+  /** Without a request scope, the outer scope hands out the array the closed inner one shared. */
+  @Test
+  void withoutARequestScopeTheOuterHandsOutWhatTheInnerShared() {
+    prefixed.set("k", VALUE);
+    try (Preload outer = prefixed.preload("k")) {
+      try (Preload inner = prefixed.preload("k")) {
+        // reads nothing
+      }
+      Arrays.fill(handedOver(prefixed.get("k", byte[].class)), (byte) 9);
+      assertThat(prefixed.get("k", byte[].class)).containsExactly(VALUE);
+    }
+  }
+
+  /** Asserts that a scope handed over {@code read}: one of the store's bulk read arrays. */
+  private byte[] handedOver(byte[] read) {
+    assertThat(store.returned).anySatisfy(a -> assertThat(a).isSameAs(read));
+    return read;
   }
 
   @Test

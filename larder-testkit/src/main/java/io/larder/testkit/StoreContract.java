@@ -263,6 +263,7 @@ public abstract class StoreContract {
     try (Preload scope = cache.preload("b", "big")) {
       cache.get("b", byte[].class)[0] = 9;
       cache.get("big", byte[].class)[0] = 9;
+      assertThat(cache.getMany(List.of("b"), byte[].class).get("b")).containsExactly(1, 2, 3);
       assertThat(cache.get("b", byte[].class)).containsExactly(1, 2, 3);
       assertThat(cache.get("big", byte[].class)[0]).isZero();
     }
@@ -378,6 +379,31 @@ public abstract class StoreContract {
 
     assertThat(got).containsOnlyKeys(twice);
     assertThat(got.get(twice)).containsExactly(value);
+  }
+
+  /**
+   * {@link Store#getMany}'s map is the caller's to change (a preload scope marks keys in it):
+   * what a caller puts in or takes out of it reaches no later bulk read.
+   */
+  @Test
+  void aGetManyMapIsTheCallersToChange() {
+    String a = prefix + ":a";
+    String b = prefix + ":b";
+    String missing = prefix + ":missing";
+    store.set(a, new byte[] {1}, Store.NO_EXPIRY);
+    store.set(b, new byte[] {2}, Store.NO_EXPIRY);
+    List<String> keys = List.of(a, b, missing);
+
+    Map<String, byte[]> first = store.getMany(keys);
+    assertThat(first).containsOnlyKeys(a, b);
+    first.put(a, new byte[0]);
+    first.remove(b);
+    first.put(missing, new byte[0]);
+
+    Map<String, byte[]> second = store.getMany(keys);
+    assertThat(second).isNotSameAs(first).containsOnlyKeys(a, b);
+    assertThat(second.get(a)).containsExactly(1);
+    assertThat(second.get(b)).containsExactly(2);
   }
 
   @Test
