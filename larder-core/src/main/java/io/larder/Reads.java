@@ -186,11 +186,14 @@ final class Reads {
     Object held = calls.getHeld(stats, Objects.requireNonNull(key, "key"));
     if (held instanceof byte[] raw && codec == BuiltinCodecs.BYTES && copiesBytes
         && Envelope.bare(raw)) {
-      // the commonest hit of all, bytes read as bytes: this caller's own copy, as the codec
-      // decodes it, and one count; what heldValue would do, with no call and no check between
+      // the commonest hit of all, bytes read as bytes: this caller's own copy, made as any
+      // decode is (a failed copy is a miss and a decode error when failing open), counted after
+      T value = entries.openBare(key, raw, codec, stats);
+      if (value == null) {
+        stats.inc(StatsCounter.Kind.STORE_MISS);
+        return null;
+      }
       stats.storeHit();
-      @SuppressWarnings("unchecked")
-      T value = (T) BuiltinCodecs.BYTES.decode(raw);
       return value;
     }
     if (held instanceof String s) {
