@@ -87,9 +87,9 @@ class PlainReadTest {
   }
 
   /**
-   * Every hit of the fast path counts once in the cache's stats and in its parent's: a
-   * namespace's reads are not on it, but the root's hits reach a shared parent counter only
-   * through it.
+   * Every fast-path read of the root counts once in its stats: a hit on bytes, a hit on a
+   * string held as itself, a miss. (The root has no parent; the roll-up of hits into a parent's
+   * counter is tested in {@code FacadeRulesTest} and {@code ObjectTierTest}.)
    */
   @Test
   void fastPathHitsOfBytesStringsAndMissesCountOnceEach() {
