@@ -115,14 +115,6 @@ final class ObjectTier {
         || r.accepts(value);
   }
 
-  /**
-   * Whether a {@code byte[]} may be kept and handed to every reader as it is ({@link #shared}):
-   * by reference, or declared immutable.
-   */
-  boolean sharesBytes() {
-    return bytesShared;
-  }
-
   /** Whether a value may be kept and handed to every reader as it is. */
   boolean shared(Object value) {
     if (value instanceof byte[]) {

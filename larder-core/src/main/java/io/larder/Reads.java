@@ -26,8 +26,6 @@ final class Reads {
   private final Tags tags;
   private final StoreCalls calls;
   private final ObjectTier tier;
-  /** Whether a {@code byte[]} read from the store is copied for each caller (not shared). */
-  private final boolean copiesBytes;
 
   Reads(ScopedReads scoped, EntryCodec entries, Tags tags, StoreCalls calls, ObjectTier tier) {
     this.scoped = scoped;
@@ -35,7 +33,6 @@ final class Reads {
     this.tags = tags;
     this.calls = calls;
     this.tier = tier;
-    this.copiesBytes = !tier.sharesBytes();
   }
 
   /**
@@ -182,6 +179,17 @@ final class Reads {
       // by reference, bytes (written by a cache that copies) are opened as the slow path does
       return stored(view, store, k, held, codec).value();
     }
+    return bareValue(store, raw, codec, stats);
+  }
+
+  /**
+   * Opens bytes in no envelope that the object tier held for a key that is its own store key,
+   * counting the read after the decode: a hit, the value offered back to the tier when it may be
+   * shared; a miss when it cannot be decoded ({@link EntryCodec#openBare}: a decode error when
+   * failing open, a thrown {@link CacheCodecException} when not). For a {@code byte[]} in a
+   * cache that copies, the decode is the caller's own copy and the offer is never made.
+   */
+  private <T> T bareValue(String store, byte[] raw, Codec<T> codec, StatsCounter stats) {
     T value = entries.openBare(store, raw, codec, stats);
     if (value == null) {
       stats.inc(StatsCounter.Kind.STORE_MISS);
@@ -227,14 +235,10 @@ final class Reads {
   <T> T memoryValue(View view, String key, Codec<T> codec) {
     StatsCounter stats = view.stats();
     Object held = calls.getHeld(stats, Objects.requireNonNull(key, "key"));
-    if (held instanceof byte[] raw && codec == BuiltinCodecs.BYTES && copiesBytes
-        && Envelope.bare(raw)) {
-      // the commonest hit of all, bytes read as bytes: this caller's own copy, as the codec
-      // decodes it, and one count; what heldValue would do, with no call and no check between
-      stats.storeHit();
-      @SuppressWarnings("unchecked")
-      T value = (T) BuiltinCodecs.BYTES.decode(raw);
-      return value;
+    if (held instanceof byte[] raw && Envelope.bare(raw) && !tier.byReference()) {
+      // the commonest hit of all (a byte[] in mem:): bare bytes, opened as heldValue opens them,
+      // before the tests for the other things the store may hold
+      return bareValue(key, raw, codec, stats);
     }
     if (held instanceof String s) {
       // a string written for the UTF-8 codec, held as itself (MemoryStore#setOwnString)

@@ -59,25 +59,25 @@ final class StoreCalls {
    *     of an entry of bytes only, or {@code null}
    */
   Object getDecodedOrBytes(StatsCounter stats, String storeKey) {
+    requireOpen();
     return objectRead(stats, storeKey, false);
   }
 
   /**
    * Reads one entry from the memory store ({@link #memory()}) as {@link #getDecodedOrBytes}
    * does, as {@link MemoryStore#getHeld} answers: an entry with an expiry or a version in its
-   * wrapper, so that a bare value tells the caller the key is valid. Unlike it, this does not
-   * check that the cache is open: its one caller ({@link Reads#memoryValue}) comes only through
-   * {@link Reads#fromMemory()}, which has just checked, and a read racing a {@code close()} may
-   * answer either way, as one checked here could.
+   * wrapper, so that a bare value tells the caller the key is valid.
+   *
+   * <p>Precondition: the caller has just found the cache open ({@link Reads#fromMemory()}, as
+   * {@link Reads#memoryValue}'s caller does); unlike {@link #getDecodedOrBytes} this does not
+   * check it again. A read racing a {@code close()} may answer either way, as one checked here
+   * could.
    */
   Object getHeld(StatsCounter stats, String storeKey) {
     return objectRead(stats, storeKey, true);
   }
 
   private Object objectRead(StatsCounter stats, String storeKey, boolean wrapped) {
-    if (!wrapped) {
-      requireOpen();
-    }
     Object held;
     try {
       held = wrapped ? memory.getHeld(storeKey) : objects.getDecodedOrBytes(storeKey);

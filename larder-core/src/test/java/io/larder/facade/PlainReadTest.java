@@ -13,8 +13,10 @@ import io.larder.spi.DecodedValues;
 import io.larder.spi.ForwardingStore;
 import io.larder.spi.Store;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -85,9 +87,9 @@ class PlainReadTest {
   }
 
   /**
-   * Every hit of the fast path counts once in the cache's stats and in its parent's: a
-   * namespace's reads are not on it, but the root's hits reach a shared parent counter only
-   * through it.
+   * Every fast-path read of the root counts once in its stats: a hit on bytes, a hit on a
+   * string held as itself, a miss. (The root has no parent; the roll-up of hits into a parent's
+   * counter is tested in {@code FacadeRulesTest} and {@code ObjectTierTest}.)
    */
   @Test
   void fastPathHitsOfBytesStringsAndMissesCountOnceEach() {
@@ -102,6 +104,33 @@ class PlainReadTest {
     assertThat(stats.hits()).isEqualTo(6);
     assertThat(stats.misses()).isEqualTo(3);
     assertThat(stats.roundTrips()).isEqualTo(2 + 9);
+  }
+
+  /**
+   * A {@code byte[]} hit whose copy cannot be made (the heap is full) is answered as any value
+   * that cannot be decoded: in a cache that fails open, a miss counted as a decode error, never
+   * a hit, and never the error in the caller's page. Only a heap too small for another copy
+   * fails the copy, so the reads run in a JVM of their own ({@link FailedCopyReads}).
+   */
+  @Test
+  void aByteCopyThatFailsIsAMissAndADecodeErrorWhenFailingOpen() throws Exception {
+    Process child = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx48m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        FailedCopyReads.class.getName(), "8", "16")
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    List<String> lines;
+    try (var out = child.getInputStream()) {
+      lines = new String(out.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+    }
+    assertThat(child.waitFor()).isZero();
+    // some copies fit, then one does not: it reads as a miss and nothing is thrown
+    int copies = lines.indexOf("null");
+    assertThat(copies).as("output %s", lines).isPositive();
+    assertThat(lines.subList(0, copies)).containsOnly("copy");
+    assertThat(lines.get(lines.size() - 1))
+        .isEqualTo("hits=" + copies + " misses=1 decodeErrors=1");
   }
 
   @Test
