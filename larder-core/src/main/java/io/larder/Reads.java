@@ -241,7 +241,7 @@ final class Reads {
       return bareValue(key, raw, codec, stats);
     }
     if (held instanceof String s) {
-      // a string written for the UTF-8 codec, held as itself (MemoryStore#setOwnString)
+      // a string written for the UTF-8 codec, held as itself (MemoryStore#putOwn)
       if (codec == BuiltinCodecs.UTF8) {
         stats.storeHit();
         @SuppressWarnings("unchecked")
