@@ -32,8 +32,11 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>For information, each {@code byte[]} case also runs a third contender, raw Caffeine
  * handing out (on get) or keeping (on put) a copy, as a cache must that no caller can change
  * another's value through: the {@code ... vs copying Caffeine} rows compare Larder with it, in
- * the same rounds. Its puts go into a Caffeine of their own, so the raw Caffeine's gets read
- * what they read before it was added. The goal's rows are the ones against raw Caffeine.
+ * the same rounds. It reads and writes a Caffeine of its own, warmed with the same sequence,
+ * so that every contender's gets read a cache no other contender's windows touch (until
+ * 2026-12-05 its gets read the raw Caffeine's cache, which was then read in two windows of
+ * every three and Larder's in one; see docs/BENCHMARKS.md, branch {@code memx}). The goal's
+ * rows are the ones against raw Caffeine.
  * Last, also for information, the same {@code byte[]} gets and puts with
  * {@code mem:?byReference=true} beside raw Caffeine ({@link #byReference}), in the usual
  * number of rounds (11 in a full run, not 19: they add about a minute, not two).
@@ -80,8 +83,10 @@ final class MemorySuite implements Suite {
       values[i] = stamped(i);
     }
     com.github.benmanes.caffeine.cache.Cache<String, byte[]> caffeine = bytesCaffeine();
-    // the copying put writes into a Caffeine of its own, so that the raw one holds only the
-    // arrays made above whatever ran before its gets
+    // the copying contender gets from and puts into a Caffeine of its own: the raw one then
+    // holds only the arrays made above whatever ran before its gets, and no cache is read in
+    // more than one contender's windows (a cache read by two contenders measured faster than
+    // one read by one: docs/BENCHMARKS.md, branch memx)
     com.github.benmanes.caffeine.cache.Cache<String, byte[]> copied = bytesCaffeine();
     List<Result> results = new ArrayList<>();
     try (Cache cache = Larder.open("mem:?maxBytes=" + MAX_BYTES)) {
@@ -99,7 +104,7 @@ final class MemorySuite implements Suite {
             byteGets(cache, caffeine, keys, zipf, larderHits, caffeineHits);
         gets.put(COPYING, r -> {
           int k = zipf[r.nextInt(SAMPLES)];
-          byte[] found = caffeine.getIfPresent(keys[k]);
+          byte[] found = copied.getIfPresent(keys[k]);
           copyingHits.stamped(found == null ? null : found.clone(), k);
         });
         Harness.Measurement m = gets(settings, threads, gets, larderHits, caffeineHits,
