@@ -28,10 +28,11 @@ import java.util.function.Supplier;
  *
  * <p>Each caller waits for its own answer under its own deadline: its own record (matched by
  * key in the {@code get_bulk} reply; two callers reading one key share one record of the
- * request, and each after the first gets a copy of its value), or the batch's failure, once. A caller that gave up cancels its call, which is then
- * not sent if it is still queued. A {@code set_bulk} that stored fewer records than it carried
- * (the database went away) fails each of its writers. Calls queued when the connection broke
- * fail with that failure rather than reconnect from the event loop; the next call reconnects.
+ * request, and each after the first gets a copy of its value), or the batch's failure, once.
+ * A caller that gave up cancels its call, which is then not sent if it is still queued. A
+ * {@code set_bulk} that stored fewer records than it carried (the database went away) fails
+ * each of its writers. Calls queued when the connection broke fail with that failure rather
+ * than reconnect from the event loop; the next call reconnects.
  *
  * <p><b>Order.</b> Every other request on the connection ({@code remove_bulk}, a bulk get or set,
  * a no-reply write) goes through {@link #inOrder}: at once when no merged call is still unsent,
