@@ -168,7 +168,7 @@ final class Reads {
       if (kept != null && tier.fits(codec, kept)) {
         // a value kept with no metadata, decoded by this codec: handed out as it is
         assert !(kept instanceof Entry<?>) : "an entry kept under its bare codec";
-        stats.storeHit();
+        stats.inc(StatsCounter.Kind.STORE_HIT);
         @SuppressWarnings("unchecked")
         T value = (T) kept;
         return value;
@@ -199,7 +199,7 @@ final class Reads {
       offer(store, Decoded.ofBytes(raw), new Entry<>(true, value, Envelope.Meta.NONE), codec,
           raw);
     }
-    stats.storeHit();
+    stats.inc(StatsCounter.Kind.STORE_HIT);
     return value;
   }
 
@@ -243,7 +243,7 @@ final class Reads {
     if (held instanceof String s) {
       // a string written for the UTF-8 codec, held as itself (MemoryStore#putOwn)
       if (codec == BuiltinCodecs.UTF8) {
-        stats.storeHit();
+        stats.inc(StatsCounter.Kind.STORE_HIT);
         @SuppressWarnings("unchecked")
         T value = (T) s;
         return value;

@@ -55,16 +55,6 @@ final class StatsCounter {
     add(kind, 1);
   }
 
-  /**
-   * Counts one {@link Kind#STORE_HIT}, as {@code inc(Kind.STORE_HIT)} does, with no lookup of
-   * the counter by kind: the memory store's every hit counts one.
-   */
-  void storeHit() {
-    for (StatsCounter s = this; s != null; s = s.parent) {
-      s.storeHits.increment();
-    }
-  }
-
   private LongAdder adder(Kind kind) {
     switch (kind) {
       case HIT: return hits;
