@@ -14,6 +14,11 @@ import java.util.Objects;
  */
 final class EntryCodec {
   private static final System.Logger LOG = System.getLogger(Cache.class.getName());
+  /**
+   * What a refusal names in place of the key when a value kept as an object is sealed later,
+   * for a reader of its bytes, by an encoder that does not know the key.
+   */
+  static final String KEPT = "(a value kept as an object)";
 
   private final int compressAbove;
   private final boolean failOpen;

@@ -184,7 +184,9 @@ final class ObjectTier {
 
   /**
    * Makes the {@link Decoded} {@link #decodedLazily} makes for a value with no metadata,
-   * without the {@link Entry} around it: the memory store's write of a shared value.
+   * without the {@link Entry} around it: the memory store's write of a shared value. Its
+   * encoder is given the value and the reader made here, which {@link #codecOf} turns back into
+   * {@code codec}, so that one encoder serves every such write.
    *
    * @param value the value, not {@code null}
    * @param codec the codec of the value
@@ -193,8 +195,16 @@ final class ObjectTier {
    * @return the decoded entry
    * @throws NullPointerException if {@code value} or {@code encoder} is null
    */
-  Decoded decodedLazily(Object value, Codec<?> codec, long weight, Supplier<byte[]> encoder) {
+  Decoded decodedLazily(Object value, Codec<?> codec, long weight, Decoded.Encoder encoder) {
     return Decoded.lazy(value, reader(value, codec), weight, encoder);
+  }
+
+  /**
+   * The codec a reader {@link #reader} named a bare value by stands for: the codec itself, or
+   * the one inside a {@link Shared} token.
+   */
+  static Codec<?> codecOf(Object reader) {
+    return (Codec<?>) (reader instanceof Shared s ? s.reader() : reader);
   }
 
   /**

@@ -33,6 +33,12 @@ final class Writes {
   private final Tags tags;
   private final Reads reads;
   private final ObjectTier tier;
+  /**
+   * Seals a shared value {@link #setOwnShared} wrote, for whoever asks for its bytes, from the
+   * value and the reader the object tier named it by: one encoder for every such write, where
+   * a lambda per write was one more object per put.
+   */
+  private final Decoded.Encoder sealShared;
 
   Writes(StoreCalls calls, EntryCodec entries, ScopedReads scoped, Tags tags, Reads reads,
       ObjectTier tier) {
@@ -42,6 +48,12 @@ final class Writes {
     this.tags = tags;
     this.reads = reads;
     this.tier = tier;
+    this.sealShared = (value, reader) -> sealKept(value, ObjectTier.codecOf(reader));
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> byte[] sealKept(Object value, Codec<T> codec) {
+    return entries.sealOwn(EntryCodec.KEPT, (T) value, codec);
   }
 
   /**
@@ -272,8 +284,7 @@ final class Writes {
     if (weight > ObjectTier.KEPT_UP_TO && !tier.byReference()) {
       return false;
     }
-    Decoded decoded = tier.decodedLazily(value, codec, weight,
-        () -> entries.seal(Reads.plainKey(key), value, codec, Envelope.Meta.NONE));
+    Decoded decoded = tier.decodedLazily(value, codec, weight, sealShared);
     return wroteOwn(key, calls.setOwnDecoded(view.stats(), key, decoded), ms);
   }
 

@@ -22,19 +22,44 @@ public final class Decoded {
   private final @Nullable Object entry;
   private final @Nullable Object codec;
   private final long weight;
-  private volatile byte @Nullable [] bytes;
-  private volatile @Nullable Supplier<byte[]> encoder;
+  /** The bytes known when this was made ({@link #ofBytes}, {@link #of}), else {@code null}. */
+  private final byte @Nullable [] given;
+  /** A {@link Supplier} or an {@link Encoder} of a lazy entry, else {@code null}. */
+  private final @Nullable Object encoder;
+  /** The bytes {@link #encoder} made, once someone asked. */
+  private volatile byte @Nullable [] made;
 
+  // every field set here is final: a write makes no volatile store (a fence on most CPUs), and
+  // the fields are safely published however the instance is
   private Decoded(@Nullable Object entry, @Nullable Object codec, long weight,
-      byte @Nullable [] bytes, @Nullable Supplier<byte[]> encoder) {
+      byte @Nullable [] given, @Nullable Object encoder) {
     if (weight < 0) {
       throw new IllegalArgumentException("weight must not be negative, was " + weight);
     }
     this.entry = entry;
     this.codec = codec;
     this.weight = weight;
-    this.bytes = bytes;
+    this.given = given;
     this.encoder = encoder;
+  }
+
+  /**
+   * Makes the stored bytes of a lazy entry from the entry and its reader, so that one encoder
+   * may serve every entry a writer makes (a {@link Supplier} per entry would be one more object
+   * per write).
+   */
+  @FunctionalInterface
+  public interface Encoder {
+    /**
+     * Encodes an entry.
+     *
+     * @param entry the decoded entry, as given to {@link Decoded#lazy(Object, Object, long,
+     *     Encoder)}
+     * @param codec the codec or token given with it
+     * @return the stored bytes, never {@code null}
+     * @throws RuntimeException if the entry cannot be stored as bytes
+     */
+    byte[] encode(Object entry, Object codec);
   }
 
   /**
@@ -90,6 +115,26 @@ public final class Decoded {
   }
 
   /**
+   * Returns a decoded entry whose bytes {@code encoder} makes from it when first asked for, as
+   * {@link #lazy(Object, Object, long, Supplier)} does; {@code encoder} is given the entry and
+   * its codec, so that one encoder may serve every entry.
+   *
+   * @param entry what the facade decoded; opaque to the store
+   * @param codec the codec that decoded it, or a token of the facade's that stands for it
+   * @param weight the estimated heap bytes of the decoded entry, without the bytes
+   * @param encoder makes the stored bytes from {@code entry} and {@code codec}; as for
+   *     {@link #lazy(Object, Object, long, Supplier)}
+   * @return the entry
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code weight} is negative
+   */
+  public static Decoded lazy(Object entry, Object codec, long weight, Encoder encoder) {
+    return new Decoded(Objects.requireNonNull(entry, "entry"),
+        Objects.requireNonNull(codec, "codec"), weight, null,
+        Objects.requireNonNull(encoder, "encoder"));
+  }
+
+  /**
    * Returns the decoded entry if {@code reader} is the reader it was made with (the same
    * instance, or one equal to it): the codec that decoded it, or the facade's token for it.
    *
@@ -117,17 +162,18 @@ public final class Decoded {
    * @throws RuntimeException whatever the encoder throws (the value cannot be stored as
    *     bytes); it is thrown again on the next call
    */
+  @SuppressWarnings("unchecked")
   public byte[] bytes() {
-    byte[] b = bytes;
+    byte[] b = given;
+    if (b != null) {
+      return b;
+    }
+    b = made;
     if (b == null) {
-      Supplier<byte[]> e = encoder;
-      if (e == null) {
-        // another thread encoded between our two reads
-        return bytes;
-      }
-      b = Objects.requireNonNull(e.get(), "encoder returned null");
-      bytes = b;
-      encoder = null;
+      // threads that race here each encode (the encoder's bytes are equal), and one's are kept
+      b = Objects.requireNonNull(encoder instanceof Encoder e ? e.encode(entry, codec)
+          : ((Supplier<byte[]>) encoder).get(), "encoder returned null");
+      made = b;
     }
     return b;
   }
@@ -138,7 +184,7 @@ public final class Decoded {
    * @return {@code true} if {@link #bytes()} will not encode
    */
   public boolean isEncoded() {
-    return bytes != null;
+    return given != null || made != null;
   }
 
   /**
