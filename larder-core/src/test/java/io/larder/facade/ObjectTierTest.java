@@ -455,4 +455,30 @@ class ObjectTierTest {
     assertThat(byReference.get("r", byte[].class)).isSameAs(array);
     assertThat(root.get("r", byte[].class)).containsExactly(1, 2, 3).isNotSameAs(array);
   }
+
+  /**
+   * A shared value written with no metadata is sealed when its bytes are first asked for, by
+   * the one encoder every such write shares: its bytes are then the very bytes a write with
+   * metadata seals at once, in an envelope where the payload would read as one (a first byte
+   * of {@code 0xFF}) and compressed where the cache compresses, so that a copying cache over
+   * the same store reads it back.
+   */
+  @Test
+  void aByReferenceValueIsSealedLaterAsAnOrdinaryWriteSealsIt() {
+    Cache byReference = caches.open(io.larder.Larder.builder().byReference(true)
+        .compressAbove(64));
+    Cache copying = caches.open(io.larder.Larder.builder());
+    byte[] marked = {(byte) 0xFF, 1, 2, 3};
+    byte[] large = new byte[1_000];
+    java.util.Arrays.fill(large, (byte) 'a');
+    byReference.set("marked", marked);
+    byReference.set("large", large);
+    byReference.set("large, with a ttl", large, Duration.ofHours(1));
+
+    assertThat(copying.get("marked", byte[].class)).containsExactly(marked);
+    assertThat(copying.get("large", byte[].class)).containsExactly(large);
+    byte[] sealedLater = caches.store.get("large");
+    assertThat(sealedLater).isEqualTo(caches.store.get("large, with a ttl"));
+    assertThat(sealedLater.length).isLessThan(large.length);
+  }
 }
