@@ -15,10 +15,12 @@ import java.util.Objects;
 final class EntryCodec {
   private static final System.Logger LOG = System.getLogger(Cache.class.getName());
   /**
-   * What a refusal names in place of the key when a value kept as an object is sealed later,
-   * for a reader of its bytes, by an encoder that does not know the key.
+   * Given in place of the key when a value kept as an object is sealed later, for a reader of
+   * its bytes, by an encoder that does not know the key: a refusal then says the value is kept
+   * as an object and its bytes are never stored (it is matched by identity, never by a user's
+   * key that reads the same).
    */
-  static final String KEPT = "(a value kept as an object)";
+  static final String KEPT = new String("(a value kept as an object)");
 
   private final int compressAbove;
   private final boolean failOpen;
@@ -176,9 +178,8 @@ final class EntryCodec {
       throw new CacheCodecException(codec + " encoded a value as null");
     }
     if (payload.length > Envelope.MAX_INFLATED) {
-      throw new ValueTooLargeException("value of " + payload.length + " bytes for key '"
-          + userKey + "' is over Larder's cap of " + Envelope.MAX_INFLATED
-          + " bytes; not stored");
+      throw new ValueTooLargeException(refusal(userKey, payload.length + " bytes",
+          "Larder's cap of " + Envelope.MAX_INFLATED + " bytes"));
     }
     return payload;
   }
@@ -186,11 +187,18 @@ final class EntryCodec {
   /** Returns sealed bytes, refused when over what the store holds. */
   private byte[] fitting(String userKey, byte[] sealed) {
     if (sealed.length > maxValueBytes) {
-      throw new ValueTooLargeException("value of " + sealed.length + " stored bytes for key '"
-          + userKey + "' is over the store's limit of " + maxValueBytes
-          + " bytes; not stored");
+      throw new ValueTooLargeException(refusal(userKey, sealed.length + " stored bytes",
+          "the store's limit of " + maxValueBytes + " bytes"));
     }
     return sealed;
+  }
+
+  /** A refusal's message: a write's value is not stored; a value {@link #KEPT} stays kept. */
+  private static String refusal(String userKey, String size, String limit) {
+    return userKey == KEPT
+        ? "value of " + size + ", kept as an object, is over " + limit
+            + "; its bytes are never stored"
+        : "value of " + size + " for key '" + userKey + "' is over " + limit + "; not stored";
   }
 
   /**

@@ -46,4 +46,23 @@ class DecodingFailureTest {
         .hasMessageContaining("over Larder's cap");
     assertThat(closed.exists("k")).isFalse();
   }
+
+  /**
+   * A value kept as an object, sealed later for a reader of its bytes, is refused without a key
+   * to name and is not said to be "not stored" (it stays kept); a user's key that reads like the
+   * placeholder is still named as a key.
+   */
+  @Test
+  void aRefusalOfAValueKeptAsAnObjectSaysItIsKept() {
+    EntryCodec entries = new EntryCodec(0, false, 8);
+    assertThatThrownBy(() -> entries.sealOwn(EntryCodec.KEPT, new byte[16], Codec.bytes()))
+        .isInstanceOf(ValueTooLargeException.class)
+        .hasMessage("value of 16 stored bytes, kept as an object, is over the store's limit of"
+            + " 8 bytes; its bytes are never stored");
+    String sameText = new String(EntryCodec.KEPT);
+    assertThatThrownBy(() -> entries.sealOwn(sameText, new byte[16], Codec.bytes()))
+        .isInstanceOf(ValueTooLargeException.class)
+        .hasMessage("value of 16 stored bytes for key '" + sameText + "' is over the store's"
+            + " limit of 8 bytes; not stored");
+  }
 }
