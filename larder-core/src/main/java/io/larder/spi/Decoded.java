@@ -103,7 +103,9 @@ public final class Decoded {
    * @param weight the estimated heap bytes of the decoded entry, without the bytes: a store
    *     weighs an entry once, when it takes it, so bytes made later are not charged
    * @param encoder makes the stored bytes; may run more than once when threads race, and must
-   *     then give equal bytes; it may throw, and then {@link #bytes()} throws the same
+   *     then give equal bytes; it may throw, and then {@link #bytes()} throws the same; it stays
+   *     reachable, with all it captures, as long as the entry, after its bytes are made too
+   *     (neither it nor the bytes are charged to {@code weight})
    * @return the entry
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code weight} is negative
