@@ -95,7 +95,9 @@ class DatabaseStoreIT {
   @ParameterizedTest
   @ValueSource(strings = {"postgresql", "mariadb"})
   void bulkCallsTakeMoreKeysThanOneStatementHoldsPlaceholdersFor(String dialect) {
-    try (DatabaseCacheStore store = open(dialect, "table=bulk", new ManualClock())) {
+    // a statement limit far above what 10,000 keys take even on a starved machine: at the
+    // default 2s, a chunk that waits for a CPU is stopped, which aDeleteManyTheServerStops... tests
+    try (DatabaseCacheStore store = open(dialect, "table=bulk&timeout=60s", new ManualClock())) {
       java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
       for (int i = 0; i < 25_000; i++) {
         entries.put("b" + i, ("v" + i).getBytes(UTF_8));
@@ -108,6 +110,76 @@ class DatabaseStoreIT {
       assertThat(found.get("b24999")).isEqualTo("v24999".getBytes(UTF_8));
       assertThat(store.deleteMany(keys)).isEqualTo(25_000);
       assertThat(store.getMany(keys)).isEmpty();
+    }
+  }
+
+  /**
+   * MariaDB answers a {@code DELETE} that {@code max_statement_time} stops while it is still
+   * planning (a long key list makes that phase long) with "OK, 0 rows affected": no error, and
+   * nothing deleted. Each attempt here runs a two-statement {@code deleteMany} under a 2 ms
+   * limit, so most are stopped, some while planning: each must either fail as a timeout and
+   * leave every row (the transaction rolls back), or delete and count them all.
+   */
+  @Test
+  void aDeleteManyTheServerStopsFailsAsATimeoutRatherThanCountingNothing() throws SQLException {
+    int n = 15_000; // two statements of at most 10,000 keys
+    java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
+    for (int i = 0; i < n; i++) {
+      entries.put("s" + i, "v".getBytes(UTF_8));
+    }
+    List<String> keys = new ArrayList<>(entries.keySet());
+    try (DatabaseCacheStore filler =
+            open("mariadb", "table=stopped&timeout=60s&purgeInterval=0", new ManualClock());
+        HikariDataSource pool = new HikariDataSource();
+        Connection observer = connect("mariadb")) {
+      pool.setJdbcUrl(TestDatabases.mariaDb().jdbcUrl());
+      pool.setUsername(TestDatabases.mariaDb().user());
+      pool.setPassword(TestDatabases.mariaDb().password());
+      pool.setMaximumPoolSize(1);
+      DatabaseCacheStore hurried = DatabaseStores.mariadb(pool).table("stopped")
+          .purgeInterval(Duration.ZERO).build();
+      try (Connection only = pool.getConnection(); Statement s = only.createStatement()) {
+        s.execute("SET SESSION max_statement_time = 0.002"); // stays with the pool's one connection
+      }
+      long stoppedBefore = statementsStopped(observer);
+      int timeouts = 0;
+      boolean filled = false;
+      for (int attempt = 0; attempt < 40; attempt++) {
+        if (!filled) {
+          filler.setMany(entries, 0);
+          filled = true;
+        }
+        try {
+          int deleted = hurried.deleteMany(keys);
+          assertThat(rows(observer, "stopped")).as("rows left after a count of %d", deleted)
+              .isZero();
+          assertThat(deleted).isEqualTo(n);
+          filled = false;
+        } catch (CacheTimeoutException e) {
+          timeouts++;
+          assertThat(rows(observer, "stopped")).as("rows left after a timeout").isEqualTo(n);
+        }
+      }
+      long stopped = statementsStopped(observer) - stoppedBefore;
+      assertThat(stopped).as("DELETEs the server stopped").isGreaterThanOrEqualTo(10);
+      assertThat(timeouts).isGreaterThanOrEqualTo(10);
+      hurried.close();
+    }
+  }
+
+  private static long statementsStopped(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet r =
+        s.executeQuery("SHOW GLOBAL STATUS LIKE 'max_statement_time_exceeded'")) {
+      assertThat(r.next()).isTrue();
+      return r.getLong(2);
+    }
+  }
+
+  private static long rows(Connection c, String table) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT count(*) FROM " + table)) {
+      assertThat(r.next()).isTrue();
+      return r.getLong(1);
     }
   }
 
