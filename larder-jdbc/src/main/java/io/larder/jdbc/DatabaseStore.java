@@ -291,7 +291,7 @@ final class DatabaseStore implements DatabaseCacheStore {
     try (PreparedStatement s = prepare(c, sqlDeleteExpired)) {
       s.setBytes(1, k);
       s.setLong(2, now);
-      s.executeUpdate();
+      Rows.deleteReturningLive(s, now); // 0: the rows it returns had expired
     }
     try (PreparedStatement s = prepare(c, sqlInsertIfAbsent)) {
       bindRow(s, k, value, expiresAt, now);
