@@ -167,6 +167,47 @@ class DatabaseStoreIT {
     }
   }
 
+  /**
+   * A socket timeout closes Connector/J's connection; the rollback of a many-statement
+   * {@code deleteMany} then fails as well, and that second failure used to be what the caller
+   * saw ("Connection is closed", a plain {@code CacheException}) instead of the timeout.
+   */
+  @Test
+  void aDeleteManyCutOffByTheSocketTimeoutFailsAsATimeout() throws SQLException {
+    int n = 10_001; // the last key goes in a second statement, which waits for its lock
+    java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
+    for (int i = 0; i < n; i++) {
+      entries.put(String.format("t%05d", i), "v".getBytes(UTF_8));
+    }
+    try (DatabaseCacheStore filler =
+            open("mariadb", "table=cut_off&timeout=60s&purgeInterval=0", new ManualClock());
+        HikariDataSource pool = new HikariDataSource();
+        Connection holder = connect("mariadb")) {
+      filler.setMany(entries, 0);
+      pool.setJdbcUrl(TestDatabases.mariaDb().jdbcUrl() + "?socketTimeout=1000");
+      pool.setUsername(TestDatabases.mariaDb().user());
+      pool.setPassword(TestDatabases.mariaDb().password());
+      pool.setMaximumPoolSize(1);
+      DatabaseCacheStore store = DatabaseStores.mariadb(pool).table("cut_off")
+          .purgeInterval(Duration.ZERO).build();
+      holder.setAutoCommit(false);
+      try (PreparedStatement lock = holder.prepareStatement(
+          "SELECT cache_value FROM cut_off WHERE cache_key = ? FOR UPDATE")) {
+        lock.setBytes(1, "t10000".getBytes(UTF_8));
+        lock.executeQuery().close();
+      }
+      try {
+        assertThatThrownBy(() -> store.deleteMany(entries.keySet()))
+            .isInstanceOf(CacheTimeoutException.class)
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain("is closed"));
+      } finally {
+        holder.rollback();
+      }
+      assertThat(filler.getMany(entries.keySet())).hasSize(n); // the first statement undone
+      store.close();
+    }
+  }
+
   private static long statementsStopped(Connection c) throws SQLException {
     try (Statement s = c.createStatement(); ResultSet r =
         s.executeQuery("SHOW GLOBAL STATUS LIKE 'max_statement_time_exceeded'")) {
