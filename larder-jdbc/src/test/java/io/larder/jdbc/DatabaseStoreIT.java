@@ -130,12 +130,8 @@ class DatabaseStoreIT {
     List<String> keys = new ArrayList<>(entries.keySet());
     try (DatabaseCacheStore filler =
             open("mariadb", "table=stopped&timeout=60s&purgeInterval=0", new ManualClock());
-        HikariDataSource pool = new HikariDataSource();
+        HikariDataSource pool = mariaDbPoolOfOne("");
         Connection observer = connect("mariadb")) {
-      pool.setJdbcUrl(TestDatabases.mariaDb().jdbcUrl());
-      pool.setUsername(TestDatabases.mariaDb().user());
-      pool.setPassword(TestDatabases.mariaDb().password());
-      pool.setMaximumPoolSize(1);
       DatabaseCacheStore hurried = DatabaseStores.mariadb(pool).table("stopped")
           .purgeInterval(Duration.ZERO).build();
       try (Connection only = pool.getConnection(); Statement s = only.createStatement()) {
@@ -181,21 +177,12 @@ class DatabaseStoreIT {
     }
     try (DatabaseCacheStore filler =
             open("mariadb", "table=cut_off&timeout=60s&purgeInterval=0", new ManualClock());
-        HikariDataSource pool = new HikariDataSource();
+        HikariDataSource pool = mariaDbPoolOfOne("?socketTimeout=1000");
         Connection holder = connect("mariadb")) {
       filler.setMany(entries, 0);
-      pool.setJdbcUrl(TestDatabases.mariaDb().jdbcUrl() + "?socketTimeout=1000");
-      pool.setUsername(TestDatabases.mariaDb().user());
-      pool.setPassword(TestDatabases.mariaDb().password());
-      pool.setMaximumPoolSize(1);
       DatabaseCacheStore store = DatabaseStores.mariadb(pool).table("cut_off")
           .purgeInterval(Duration.ZERO).build();
-      holder.setAutoCommit(false);
-      try (PreparedStatement lock = holder.prepareStatement(
-          "SELECT cache_value FROM cut_off WHERE cache_key = ? FOR UPDATE")) {
-        lock.setBytes(1, "t10000".getBytes(UTF_8));
-        lock.executeQuery().close();
-      }
+      lockRow(holder, "cut_off", "t10000");
       try {
         assertThatThrownBy(() -> store.deleteMany(entries.keySet()))
             .isInstanceOf(CacheTimeoutException.class)
@@ -205,6 +192,26 @@ class DatabaseStoreIT {
       }
       assertThat(filler.getMany(entries.keySet())).hasSize(n); // the first statement undone
       store.close();
+    }
+  }
+
+  /** A borrowed pool of one connection to the MariaDB server; {@code options}: "?a=b&..." */
+  private static HikariDataSource mariaDbPoolOfOne(String options) {
+    HikariDataSource pool = new HikariDataSource();
+    pool.setJdbcUrl(TestDatabases.mariaDb().jdbcUrl() + options);
+    pool.setUsername(TestDatabases.mariaDb().user());
+    pool.setPassword(TestDatabases.mariaDb().password());
+    pool.setMaximumPoolSize(1);
+    return pool;
+  }
+
+  /** Opens a transaction on {@code holder} that holds the row lock of one key. */
+  private static void lockRow(Connection holder, String table, String key) throws SQLException {
+    holder.setAutoCommit(false);
+    try (PreparedStatement lock = holder.prepareStatement(
+        "SELECT cache_value FROM " + table + " WHERE cache_key = ? FOR UPDATE")) {
+      lock.setBytes(1, key.getBytes(UTF_8));
+      lock.executeQuery().close();
     }
   }
 
@@ -275,12 +282,7 @@ class DatabaseStoreIT {
     try (DatabaseCacheStore store = open(dialect, "table=blocked&timeout=1s", new ManualClock());
         Connection holder = connect(dialect)) {
       store.set("locked", "v".getBytes(UTF_8), 0);
-      holder.setAutoCommit(false);
-      try (PreparedStatement lock = holder.prepareStatement(
-          "SELECT cache_value FROM blocked WHERE cache_key = ? FOR UPDATE")) {
-        lock.setBytes(1, "locked".getBytes(UTF_8));
-        lock.executeQuery().close();
-      }
+      lockRow(holder, "blocked", "locked");
       try {
         assertThatThrownBy(() -> store.set("locked", "w".getBytes(UTF_8), 0))
             .isInstanceOf(CacheTimeoutException.class)
