@@ -3,6 +3,7 @@ package io.larder.jdbc;
 import io.larder.CacheConnectionException;
 import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
+import java.net.SocketTimeoutException;
 import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
 import java.sql.SQLTransientConnectionException;
@@ -25,7 +26,7 @@ final class DatabaseErrors {
    * @param e what the driver or pool threw
    * @param where the dialect and table, named in the message
    * @param operation what the store was doing, for example {@code "incr"}
-   * @return a {@link CacheTimeoutException} for a statement, lock or pool timeout, a
+   * @return a {@link CacheTimeoutException} for a statement, lock, socket or pool timeout, a
    *     {@link CacheConnectionException} when the database cannot be reached, otherwise a
    *     {@link CacheException}
    */
@@ -35,7 +36,7 @@ final class DatabaseErrors {
         + " failed: " + e.getMessage();
     if (e instanceof SQLTimeoutException || PG_CANCELED.equals(state)
         || PG_LOCK_TIMEOUT.equals(state) || e.getErrorCode() == MARIADB_STATEMENT_TIME
-        || e.getErrorCode() == MARIADB_LOCK_WAIT) {
+        || e.getErrorCode() == MARIADB_LOCK_WAIT || socketTimedOut(e)) {
       return new CacheTimeoutException(message, e);
     }
     if (e instanceof SQLTransientConnectionException || state.startsWith("08")
@@ -44,6 +45,21 @@ final class DatabaseErrors {
       return new CacheConnectionException(message, e);
     }
     return new CacheException(message, e);
+  }
+
+  /**
+   * Tells whether the driver's last bound, its socket read timeout, cut the call off (the
+   * drivers report it as a broken connection, with the {@link SocketTimeoutException} as a
+   * cause): the call outlasted its time, as a statement timeout would.
+   */
+  private static boolean socketTimedOut(Throwable e) {
+    Throwable t = e;
+    for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
+      if (t instanceof SocketTimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Tells whether retrying the whole transaction may succeed: a deadlock or a conflict. */

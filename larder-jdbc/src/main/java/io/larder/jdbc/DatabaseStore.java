@@ -291,7 +291,7 @@ final class DatabaseStore implements DatabaseCacheStore {
     try (PreparedStatement s = prepare(c, sqlDeleteExpired)) {
       s.setBytes(1, k);
       s.setLong(2, now);
-      s.executeUpdate();
+      Rows.deleteReturningLive(s, now); // 0: the rows it returns had expired
     }
     try (PreparedStatement s = prepare(c, sqlInsertIfAbsent)) {
       bindRow(s, k, value, expiresAt, now);
@@ -746,21 +746,23 @@ final class DatabaseStore implements DatabaseCacheStore {
       return body.run();
     }
     c.setAutoCommit(false);
-    boolean committed = false;
+    T result;
     try {
-      T result = body.run();
+      result = body.run();
       c.commit();
-      committed = true;
-      return result;
-    } finally {
+    } catch (Throwable failure) {
+      // the failure is what the caller must see: a driver that closed the connection on a
+      // socket timeout fails the rollback too, with a "connection is closed" of no use
       try {
-        if (!committed) {
-          c.rollback();
-        }
-      } finally {
+        c.rollback();
         c.setAutoCommit(true);
+      } catch (SQLException undone) {
+        failure.addSuppressed(undone);
       }
+      throw failure;
     }
+    c.setAutoCommit(true);
+    return result;
   }
 
   private PreparedStatement prepare(Connection c, String sql) throws SQLException {

@@ -189,10 +189,14 @@ abstract class Dialect {
    */
   abstract String addIfAbsent();
 
-  /** Deletes a key's row if it has expired: key, now. */
+  /**
+   * Deletes a key's row if it has expired: key, now. It returns the row, so that a statement
+   * the server stopped is told apart from one that found nothing (see
+   * {@link Rows#deleteReturningLive}).
+   */
   String deleteExpired() {
     return "DELETE FROM " + table + " WHERE cache_key = ? AND expires_at <> 0"
-        + " AND expires_at <= ?";
+        + " AND expires_at <= ? RETURNING expires_at";
   }
 
   /** Inserts a row unless the key has one: key, value, expiresAt, now. */

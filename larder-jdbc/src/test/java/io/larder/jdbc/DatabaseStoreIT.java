@@ -37,9 +37,15 @@ class DatabaseStoreIT {
             TestDatabases.mariaDb().user(), TestDatabases.mariaDb().password());
   }
 
+  /**
+   * Opens a store with its own pool. Unless the options set one, the statement limit is wide:
+   * under load a statement can wait seconds for a CPU, and a test that is not about the limit
+   * must not fail as a timeout (at the default 2s, the bulk test's MariaDB chunks did).
+   */
   private static DatabaseCacheStore open(String dialect, String options, ManualClock clock) {
+    String limit = options.contains("timeout=") ? "" : "&timeout=60s";
     return DatabaseStores.open(
-        StoreUrl.parse(url(dialect) + "?poolSize=4&minIdle=1&" + options), clock);
+        StoreUrl.parse(url(dialect) + "?poolSize=4&minIdle=1&" + options + limit), clock);
   }
 
   @ParameterizedTest
@@ -111,6 +117,124 @@ class DatabaseStoreIT {
     }
   }
 
+  /**
+   * MariaDB answers a {@code DELETE} that {@code max_statement_time} stops while it is still
+   * planning (a long key list makes that phase long) with "OK, 0 rows affected": no error, and
+   * nothing deleted. Each attempt here runs a two-statement {@code deleteMany} under a 2 ms
+   * limit, so most are stopped, some while planning: each must either fail as a timeout and
+   * leave every row (the transaction rolls back), or delete and count them all.
+   */
+  @Test
+  void aDeleteManyTheServerStopsFailsAsATimeoutRatherThanCountingNothing() throws SQLException {
+    int n = 15_000; // two statements of at most 10,000 keys
+    java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
+    for (int i = 0; i < n; i++) {
+      entries.put("s" + i, "v".getBytes(UTF_8));
+    }
+    List<String> keys = new ArrayList<>(entries.keySet());
+    try (DatabaseCacheStore filler =
+            open("mariadb", "table=stopped&purgeInterval=0", new ManualClock());
+        HikariDataSource pool = mariaDbPoolOfOne("");
+        Connection observer = connect("mariadb")) {
+      DatabaseCacheStore hurried = DatabaseStores.mariadb(pool).table("stopped")
+          .purgeInterval(Duration.ZERO).build();
+      try (Connection only = pool.getConnection(); Statement s = only.createStatement()) {
+        s.execute("SET SESSION max_statement_time = 0.002"); // stays with the pool's one connection
+      }
+      long stoppedBefore = statementsStopped(observer);
+      int timeouts = 0;
+      boolean filled = false;
+      for (int attempt = 0; attempt < 40; attempt++) {
+        if (!filled) {
+          filler.setMany(entries, 0);
+          filled = true;
+        }
+        try {
+          int deleted = hurried.deleteMany(keys);
+          assertThat(rows(observer, "stopped")).as("rows left after a count of %d", deleted)
+              .isZero();
+          assertThat(deleted).isEqualTo(n);
+          filled = false;
+        } catch (CacheTimeoutException e) {
+          timeouts++;
+          assertThat(rows(observer, "stopped")).as("rows left after a timeout").isEqualTo(n);
+        }
+      }
+      long stopped = statementsStopped(observer) - stoppedBefore;
+      assertThat(stopped).as("DELETEs the server stopped").isGreaterThanOrEqualTo(10);
+      assertThat(timeouts).isGreaterThanOrEqualTo(10);
+      hurried.close();
+    }
+  }
+
+  /**
+   * A socket timeout closes Connector/J's connection; the rollback of a many-statement
+   * {@code deleteMany} then fails as well, and that second failure used to be what the caller
+   * saw ("Connection is closed", a plain {@code CacheException}) instead of the timeout.
+   */
+  @Test
+  void aDeleteManyCutOffByTheSocketTimeoutFailsAsATimeout() throws SQLException {
+    int n = 10_001; // the last key goes in a second statement, which waits for its lock
+    java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
+    for (int i = 0; i < n; i++) {
+      entries.put(String.format("t%05d", i), "v".getBytes(UTF_8));
+    }
+    try (DatabaseCacheStore filler =
+            open("mariadb", "table=cut_off&purgeInterval=0", new ManualClock());
+        HikariDataSource pool = mariaDbPoolOfOne("?socketTimeout=1000");
+        Connection holder = connect("mariadb")) {
+      filler.setMany(entries, 0);
+      DatabaseCacheStore store = DatabaseStores.mariadb(pool).table("cut_off")
+          .purgeInterval(Duration.ZERO).build();
+      lockRow(holder, "cut_off", "t10000");
+      try {
+        assertThatThrownBy(() -> store.deleteMany(entries.keySet()))
+            .isInstanceOf(CacheTimeoutException.class)
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain("is closed"));
+      } finally {
+        holder.rollback();
+      }
+      assertThat(filler.getMany(entries.keySet())).hasSize(n); // the first statement undone
+      store.close();
+    }
+  }
+
+  /** A borrowed pool of one connection to the MariaDB server; {@code options}: "?a=b&..." */
+  private static HikariDataSource mariaDbPoolOfOne(String options) {
+    HikariDataSource pool = new HikariDataSource();
+    pool.setJdbcUrl(TestDatabases.mariaDb().jdbcUrl() + options);
+    pool.setUsername(TestDatabases.mariaDb().user());
+    pool.setPassword(TestDatabases.mariaDb().password());
+    pool.setMaximumPoolSize(1);
+    return pool;
+  }
+
+  /** Opens a transaction on {@code holder} that holds the row lock of one key. */
+  private static void lockRow(Connection holder, String table, String key) throws SQLException {
+    holder.setAutoCommit(false);
+    try (PreparedStatement lock = holder.prepareStatement(
+        "SELECT cache_value FROM " + table + " WHERE cache_key = ? FOR UPDATE")) {
+      lock.setBytes(1, key.getBytes(UTF_8));
+      lock.executeQuery().close();
+    }
+  }
+
+  private static long statementsStopped(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet r =
+        s.executeQuery("SHOW GLOBAL STATUS LIKE 'max_statement_time_exceeded'")) {
+      assertThat(r.next()).isTrue();
+      return r.getLong(2);
+    }
+  }
+
+  private static long rows(Connection c, String table) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT count(*) FROM " + table)) {
+      assertThat(r.next()).isTrue();
+      return r.getLong(1);
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"postgresql", "mariadb"})
   void aMissingTableThatMayNotBeCreatedFailsNamingTheDdl(String dialect) {
@@ -162,12 +286,7 @@ class DatabaseStoreIT {
     try (DatabaseCacheStore store = open(dialect, "table=blocked&timeout=1s", new ManualClock());
         Connection holder = connect(dialect)) {
       store.set("locked", "v".getBytes(UTF_8), 0);
-      holder.setAutoCommit(false);
-      try (PreparedStatement lock = holder.prepareStatement(
-          "SELECT cache_value FROM blocked WHERE cache_key = ? FOR UPDATE")) {
-        lock.setBytes(1, "locked".getBytes(UTF_8));
-        lock.executeQuery().close();
-      }
+      lockRow(holder, "blocked", "locked");
       try {
         assertThatThrownBy(() -> store.set("locked", "w".getBytes(UTF_8), 0))
             .isInstanceOf(CacheTimeoutException.class)
