@@ -33,6 +33,14 @@ import java.util.Map;
  * size no heap gets a fixed one ({@link #HEAP}) and writes its young generation once before
  * measuring ({@link #touchYoungGeneration}), so that no window pays for the heap growing.
  *
+ * <p>A suite whose rows move between JVMs of the same code by more than between the rounds of
+ * one asks for several JVMs ({@link Suite#forks}; the {@code memory} suite, three in a full
+ * run): they run one after another, each measures every row and prints its table, and each
+ * row's rounds are pooled over them ({@link #pooled}): the row's ratio is the median of all
+ * their per-round ratios, its q1-q3 their quartiles, and the {@code forks} column (JSON field)
+ * gives each JVM's own ratio. With {@code --no-fork} those runs take turns in this JVM and are
+ * pooled the same way.
+ *
  * <pre>
  * java -jar larder-bench/target/larder-bench-0.1.0-SNAPSHOT-all.jar redis memory --quick --json out.json
  * </pre>
