@@ -3,8 +3,6 @@ package io.larder.bench;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.larder.Cache;
 import io.larder.Larder;
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
 
 /**
  * {@code memory}: get and put of 100-byte values on a Zipf key distribution (100,000 keys,
@@ -50,14 +49,13 @@ import java.util.concurrent.atomic.LongAdder;
  * ratio is printed beside it): a row moves between JVMs of the same code by more than between
  * the rounds of one, because where the collector leaves each cache's entries in memory is one
  * draw per JVM (docs/BENCHMARKS.md, branches {@code memx} and {@code memfork}). Each JVM
- * warms the caches one after another in an order rotated by its number, so each contender's
- * cache is warmed first in one JVM of three, and lists the contenders of each measurement in
- * an order rotated the same way ({@link #warm}, {@link #rotated}).
+ * warms the caches interleaved, in an order rotated by its number, so each contender's cache
+ * is written first in one JVM of three, and lists the contenders of each measurement in an
+ * order rotated the same way ({@link #warm}, {@link #rotated}).
  *
  * <p>Measured more steadily than other suites (see {@link #throughput}): every window starts
- * after a full collection, each cache's entries are laid out by its own warm-up loop with no
- * young collection inside it ({@link #warm}), and each contender's work is a lambda that
- * calls its cache directly, so that no call site inside the work sees more than one class (see {@link #gets};
+ * after a full collection, and each contender's work is a lambda that calls its cache
+ * directly, so that no call site inside the work sees more than one class (see {@link #gets};
  * the one shared site left is the harness's call of the work, the same for every contender).
  * The {@code byte[]} rows of the default mode and by reference share their lambdas
  * ({@link #byteGets}, {@link #puts}): their caches are of the same classes.
@@ -68,7 +66,7 @@ final class MemorySuite implements Suite {
   private static final long MAX_BYTES = 10L << 20;
   /**
    * How many JVMs a full run measures this suite in ({@link #forks}); each warms the caches in
-   * another order ({@link #rotated}), and {@link Bench} pools their rounds.
+   * another order ({@link #warm}), and {@link Bench} pools their rounds.
    */
   static final int FORKS = 3;
   /**
@@ -113,22 +111,10 @@ final class MemorySuite implements Suite {
     com.github.benmanes.caffeine.cache.Cache<String, byte[]> copied = bytesCaffeine();
     List<Result> results = new ArrayList<>();
     try (Cache cache = Larder.open("mem:?maxBytes=" + MAX_BYTES)) {
-      warm(settings.fork(), // each with the same sequence
-          () -> {
-            for (int i = 0; i < SAMPLES; i++) {
-              cache.set(keys[zipf[i]], values[zipf[i]]);
-            }
-          },
-          () -> {
-            for (int i = 0; i < SAMPLES; i++) {
-              caffeine.put(keys[zipf[i]], values[zipf[i]]);
-            }
-          },
-          () -> {
-            for (int i = 0; i < SAMPLES; i++) {
-              copied.put(keys[zipf[i]], values[zipf[i]].clone());
-            }
-          });
+      warm(settings.fork(), zipf, // all with the same sequence, interleaved
+          k -> cache.set(keys[k], values[k]),
+          k -> caffeine.put(keys[k], values[k]),
+          k -> copied.put(keys[k], values[k].clone()));
       for (int threads : new int[] {1, 16}) {
         Tally larderHits = new Tally("larder");
         Tally caffeineHits = new Tally("caffeine");
@@ -181,11 +167,7 @@ final class MemorySuite implements Suite {
         throw new IllegalStateException("mem:?byReference=true did not keep the array written;"
             + " the byReference rows would measure a copy");
       }
-      warm(settings.fork(), () -> { // warmed with the same sequence as the others
-        for (int i = 0; i < SAMPLES; i++) {
-          cache.set(keys[zipf[i]], values[zipf[i]]);
-        }
-      });
+      warm(settings.fork(), zipf, k -> cache.set(keys[k], values[k])); // the same sequence
       for (int threads : new int[] {1, 16}) {
         Tally larderHits = new Tally("larder");
         Tally caffeineHits = new Tally("caffeine");
@@ -261,17 +243,9 @@ final class MemorySuite implements Suite {
         .build();
     List<Result> results = new ArrayList<>();
     try (Cache cache = Larder.open("mem:?maxBytes=" + MAX_BYTES)) {
-      warm(settings.fork(),
-          () -> {
-            for (int i = 0; i < SAMPLES; i++) {
-              cache.set(keys[zipf[i]], values[zipf[i]]);
-            }
-          },
-          () -> {
-            for (int i = 0; i < SAMPLES; i++) {
-              caffeine.put(keys[zipf[i]], values[zipf[i]]);
-            }
-          });
+      warm(settings.fork(), zipf,
+          k -> cache.set(keys[k], values[k]),
+          k -> caffeine.put(keys[k], values[k]));
       for (int threads : new int[] {1, 16}) {
         Tally larderHits = new Tally("larder");
         Tally caffeineHits = new Tally("caffeine");
@@ -386,39 +360,25 @@ final class MemorySuite implements Suite {
   }
 
   /**
-   * Warms each cache by its own loop, one after another, in an order rotated by the JVM's
-   * number ({@link #rotated}), each loop starting on an empty young generation after a full
-   * collection, and collects once more after the last. The young generation (256 MiB in a fork,
-   * {@link Bench#HEAP}) holds any one loop's garbage (the largest, Larder's or the copying
-   * Caffeine's, allocates about 140 MiB), so no young collection runs inside a loop, and the
-   * full collections (G1's compacts in place, keeping the order objects were allocated in) leave
-   * each cache's entries together, in the order its loop inserted them. Until branch
-   * {@code memfork} the caches were warmed in one interleaved loop, whose young collections
-   * copied the three caches' entries in whatever order the collector's threads reached them: a
-   * layout drawn anew in each JVM, which moved the goal rows by 0.1-0.3 between JVMs of the
-   * same code (docs/BENCHMARKS.md, branches {@code memx} and {@code memfork}). A loop during
-   * which a collection ran anyway is reported on standard error.
+   * Warms the caches with the same sequence of keys, interleaved: for each key drawn, each
+   * cache's {@code step} in turn, in an order rotated by the JVM's number ({@link #rotated}),
+   * so that over {@link #FORKS} JVMs each cache is written first for every key in one of them.
+   * The young collections of the warm-up copy the caches' entries in whatever order the
+   * collector's threads reach them, a layout drawn anew in each JVM that moves the rows by
+   * 0.1-0.3 between JVMs of the same code (docs/BENCHMARKS.md, branches {@code memx} and
+   * {@code memfork}); the JVMs' pooled rounds are the answer to that draw. (Warming each cache
+   * in a loop of its own, with no collection inside, was tried in branch {@code memfork} and
+   * not kept: it did not narrow the spread between JVMs in what could be measured, and it
+   * moved the rows against raw Caffeine up by 0.1-0.2 but not those against the copying
+   * Caffeine, a change of method no measurement could yet call fairer.)
    */
-  static void warm(int fork, Runnable... loops) {
-    for (Runnable loop : rotated(List.of(loops), fork)) {
-      System.gc();
-      long collections = collections();
-      loop.run();
-      if (collections() != collections) {
-        System.err.println("memory: a collection ran while a cache was being warmed; this"
-            + " JVM's layout of that cache's entries is then the collector's draw");
+  static void warm(int fork, int[] sequence, IntConsumer... steps) {
+    IntConsumer[] ordered = rotated(List.of(steps), fork).toArray(new IntConsumer[0]);
+    for (int k : sequence) {
+      for (IntConsumer step : ordered) {
+        step.accept(k);
       }
     }
-    System.gc();
-  }
-
-  /** The collections this JVM has run, all collectors together. */
-  private static long collections() {
-    long n = 0;
-    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-      n += Math.max(0, gc.getCollectionCount());
-    }
-    return n;
   }
 
   /**

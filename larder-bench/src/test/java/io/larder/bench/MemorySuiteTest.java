@@ -39,9 +39,10 @@ class MemorySuiteTest {
   }
 
   @Test
-  void warmRunsEveryLoopOnceInTheJvmsRotatedOrder() {
+  void warmWritesEveryKeyToEveryCacheInTurnInTheJvmsRotatedOrder() {
     List<String> ran = new ArrayList<>();
-    MemorySuite.warm(1, () -> ran.add("a"), () -> ran.add("b"), () -> ran.add("c"));
-    assertThat(ran).containsExactly("b", "c", "a");
+    MemorySuite.warm(1, new int[] {7, 3}, k -> ran.add("a" + k), k -> ran.add("b" + k),
+        k -> ran.add("c" + k));
+    assertThat(ran).containsExactly("b7", "c7", "a7", "b3", "c3", "a3");
   }
 }
