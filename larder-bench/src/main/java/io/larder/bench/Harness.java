@@ -256,9 +256,9 @@ final class Harness {
   /**
    * The spread of the per-round ratios of two contenders measured in the same rounds
    * ({@code larder[i] / peer[i]}, or {@code peer[i] / larder[i]} when lower is better), with no
-   * CPU ratio, keeping those ratios; {@code null} when no round has a ratio. Only rounds whose ratio is NaN (both
-   * rates zero, or one not measured) are left out: a window in which a contender completed
-   * nothing (a stall) gives a ratio of 0 or infinity, and stays in.
+   * CPU ratio, keeping those ratios; {@code null} when no round has a ratio. Only rounds whose
+   * ratio is NaN (both rates zero, or one not measured) are left out: a window in which a
+   * contender completed nothing (a stall) gives a ratio of 0 or infinity, and stays in.
    */
   static Spread spread(double[] larder, double[] peer, boolean higherIsBetter) {
     if (larder.length != peer.length) {

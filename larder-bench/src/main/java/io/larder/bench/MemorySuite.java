@@ -354,7 +354,10 @@ final class MemorySuite implements Suite {
     return m;
   }
 
-  /** A full run's settings with {@code rounds} counted rounds in this JVM; a quick run's as they are. */
+  /**
+   * A full run's settings with {@code rounds} counted rounds in this JVM; a quick run's as they
+   * are.
+   */
   static Harness.Settings rounds(Harness.Settings settings, int rounds) {
     return settings.quick() ? settings : settings.withRounds(rounds);
   }
