@@ -33,6 +33,14 @@ import java.util.Map;
  * size no heap gets a fixed one ({@link #HEAP}) and writes its young generation once before
  * measuring ({@link #touchYoungGeneration}), so that no window pays for the heap growing.
  *
+ * <p>A suite whose rows move between JVMs of the same code by more than between the rounds of
+ * one asks for several JVMs ({@link Suite#forks}; the {@code memory} suite, three in a full
+ * run): they run one after another, each measures every row and prints its table, and each
+ * row's rounds are pooled over them ({@link #pooled}): the row's ratio is the median of all
+ * their per-round ratios, its q1-q3 their quartiles, and the {@code forks} column (JSON field)
+ * gives each JVM's own ratio. With {@code --no-fork} those runs take turns in this JVM and are
+ * pooled the same way.
+ *
  * <pre>
  * java -jar larder-bench/target/larder-bench-0.1.0-SNAPSHOT-all.jar redis memory --quick --json out.json
  * </pre>
@@ -54,6 +62,9 @@ public final class Bench {
   /** The internal option that makes a JVM a fork: run the one suite named, write to FILE. */
   private static final String FORK = "--fork-results";
 
+  /** The internal option that tells a fork which of its suite's JVMs it is (from 0). */
+  private static final String FORK_INDEX = "--fork-index";
+
   /**
    * Runs the suites named in {@code args} (all when none is named), each in a JVM of its own
    * unless {@code --no-fork} is given.
@@ -67,6 +78,7 @@ public final class Bench {
     boolean fork = true;
     Path json = null;
     Path forkResults = null;
+    int forkIndex = 0;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
@@ -82,6 +94,12 @@ public final class Bench {
             usage(FORK + " needs a FILE");
           }
           forkResults = Path.of(args[++i]);
+        }
+        case FORK_INDEX -> {
+          if (i + 1 >= args.length) {
+            usage(FORK_INDEX + " needs a number");
+          }
+          forkIndex = Integer.parseInt(args[++i]);
         }
         case "-h", "--help" -> {
           usage(null);
@@ -104,7 +122,7 @@ public final class Bench {
         usage(FORK + " runs one suite");
       }
       touchYoungGeneration(bytesToTouch(settings));
-      writeResults(forkResults, runHere(names.get(0), settings));
+      writeResults(forkResults, runHere(names.get(0), settings.forFork(forkIndex)));
       // a thread a suite left running must not keep its JVM, and the run, waiting
       System.exit(0);
     }
@@ -124,7 +142,7 @@ public final class Bench {
     long began = System.nanoTime();
     Map<String, List<Suite.Result>> all = new LinkedHashMap<>();
     for (String name : names) {
-      all.put(name, fork ? runForked(name, quick) : runHere(name, settings));
+      all.put(name, run(name, settings, fork));
       if (json != null) {
         writeJson(json, all); // after every suite, so a later failure keeps what was measured
       }
@@ -133,7 +151,70 @@ public final class Bench {
         + " the median of the per-round ratios where paired; of med: the ratio of the two"
         + " medians printed; q1-q3: the quartiles of the per-round ratios; cpu: the per-round"
         + " ratio of process CPU time per"
-        + " call (information, not the goals' measure)%n", (System.nanoTime() - began) / 1e9);
+        + " call (information, not the goals' measure); forks: each JVM's own ratio, where a"
+        + " suite's rows are measured in several and their rounds pooled%n",
+        (System.nanoTime() - began) / 1e9);
+  }
+
+  /**
+   * Runs one suite in as many JVMs as it asks for ({@link Suite#forks}), one after another (in
+   * this one, in turn, with {@code --no-fork}), and gives its rows: one JVM's as they are, or
+   * several JVMs' pooled ({@link #pooled}), printed once more, pooled.
+   */
+  private static List<Suite.Result> run(String name, Harness.Settings settings, boolean fork)
+      throws Exception {
+    int forks = SUITES.get(name).forks(settings);
+    long began = System.nanoTime();
+    List<List<Suite.Result>> each = new ArrayList<>();
+    for (int i = 0; i < forks; i++) {
+      if (forks > 1) {
+        System.out.printf(Locale.ROOT, "%n%s: JVM %d of %d%n", name, i + 1, forks);
+      }
+      each.add(fork ? runForked(name, settings.quick(), i) : runHere(name, settings.forFork(i)));
+    }
+    if (forks == 1) {
+      return each.get(0);
+    }
+    List<Suite.Result> pooled = pooled(each);
+    print(name + ", " + forks + " JVMs pooled", pooled, (System.nanoTime() - began) / 1e9);
+    return pooled;
+  }
+
+  /**
+   * One suite's rows measured in several JVMs, combined row by row: Larder's and the peer's
+   * values are the median of the JVMs' (medians), and a paired row's spread pools every JVM's
+   * per-round ratios ({@link Harness.Spread#pooled}: its ratio is the median of all their
+   * rounds, its quartiles theirs, and each JVM's own ratio is kept in its {@code forks}). A row
+   * that is not paired in every JVM keeps no spread, and its ratio is that of the two values.
+   *
+   * @throws IllegalStateException if the JVMs did not measure the same rows in the same order
+   */
+  static List<Suite.Result> pooled(List<List<Suite.Result>> forks) {
+    List<Suite.Result> first = forks.get(0);
+    for (List<Suite.Result> other : forks) {
+      List<String> names = other.stream().map(Suite.Result::name).toList();
+      if (!names.equals(first.stream().map(Suite.Result::name).toList())) {
+        throw new IllegalStateException("a suite's JVMs measured different rows: " + names
+            + " and " + first.stream().map(Suite.Result::name).toList());
+      }
+    }
+    List<Suite.Result> pooled = new ArrayList<>();
+    for (int row = 0; row < first.size(); row++) {
+      List<Suite.Result> rows = new ArrayList<>();
+      for (List<Suite.Result> fork : forks) {
+        rows.add(fork.get(row));
+      }
+      Suite.Result r = rows.get(0);
+      boolean paired = rows.stream().allMatch(x -> x.spread() != null);
+      Harness.Spread spread = paired
+          ? Harness.Spread.pooled(rows.stream().map(Suite.Result::spread).toList())
+          : null;
+      pooled.add(new Suite.Result(r.name(),
+          Harness.median(rows.stream().map(Suite.Result::larder).toList()),
+          Harness.median(rows.stream().map(Suite.Result::peer).toList()), r.peerName(),
+          r.unit(), r.higherIsBetter(), r.note(), spread));
+    }
+    return pooled;
   }
 
   /** Runs one suite in this JVM, prints its table and checks that it checked its reads. */
@@ -163,7 +244,7 @@ public final class Bench {
    *
    * @throws IllegalStateException if the suite's JVM fails (its error is in the output)
    */
-  private static List<Suite.Result> runForked(String name, boolean quick)
+  private static List<Suite.Result> runForked(String name, boolean quick, int index)
       throws IOException, InterruptedException {
     Path results = Files.createTempFile("larder-bench-" + name + "-", ".results");
     try {
@@ -171,7 +252,8 @@ public final class Bench {
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(forkFlags(ManagementFactory.getRuntimeMXBean().getInputArguments()));
       command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-          Bench.class.getName(), name, FORK, results.toString()));
+          Bench.class.getName(), name, FORK, results.toString(), FORK_INDEX,
+          String.valueOf(index)));
       if (quick) {
         command.add("--quick");
       }
@@ -327,9 +409,29 @@ public final class Bench {
           out.writeDouble(s.q3());
           out.writeInt(s.rounds());
           out.writeDouble(s.cpuRatio());
+          writeDoubles(out, s.ratios());
+          writeDoubles(out, s.cpuRatios());
+          writeDoubles(out, s.forks());
         }
       }
     }
+  }
+
+  private static void writeDoubles(DataOutputStream out, List<Double> values)
+      throws IOException {
+    out.writeInt(values.size());
+    for (double v : values) {
+      out.writeDouble(v);
+    }
+  }
+
+  private static List<Double> readDoubles(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    List<Double> values = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      values.add(in.readDouble());
+    }
+    return values;
   }
 
   /** A string as its length in UTF-8 bytes and those bytes (no 64 kB limit, as writeUTF has). */
@@ -361,7 +463,7 @@ public final class Bench {
         String note = readString(in);
         Harness.Spread spread = in.readBoolean()
             ? new Harness.Spread(in.readDouble(), in.readDouble(), in.readDouble(), in.readInt(),
-                in.readDouble())
+                in.readDouble(), readDoubles(in), readDoubles(in), readDoubles(in))
             : null;
         results.add(new Suite.Result(name, larder, peer, peerName, unit, higherIsBetter, note,
             spread));
@@ -383,19 +485,26 @@ public final class Bench {
 
   private static void print(String suite, List<Suite.Result> results, double seconds) {
     System.out.printf(Locale.ROOT, "%n== %s (%.1f s)%n", suite, seconds);
+    // "forks": each JVM's own ratio, only for a suite measured in several
+    boolean forks = results.stream().anyMatch(r -> r.spread() != null
+        && !r.spread().forks().isEmpty());
     // "of med": the ratio of the two medians printed, beside the paired ratio, so that a
     // reader dividing the two columns finds that number, and a gap between the two tells that
     // the machine's speed moved between rounds
-    System.out.printf(Locale.ROOT, "%-42s %14s %14s %-30s %-12s %7s %7s %11s %7s%n", "case",
-        "Larder", "peer", "peer name", "unit", "ratio", "of med", "q1-q3", "cpu");
+    System.out.printf(Locale.ROOT, "%-42s %14s %14s %-30s %-12s %7s %7s %11s %7s%s%n", "case",
+        "Larder", "peer", "peer name", "unit", "ratio", "of med", "q1-q3", "cpu",
+        forks ? "  forks" : "");
     for (Suite.Result r : results) {
       Harness.Spread s = r.spread();
-      System.out.printf(Locale.ROOT, "%-42s %14s %14s %-30s %-12s %7.2f %7s %11s %7s%n",
+      System.out.printf(Locale.ROOT, "%-42s %14s %14s %-30s %-12s %7.2f %7s %11s %7s%s%n",
           r.name(), number(r.larder()), number(r.peer()), r.peerName(), r.unit(), r.ratio(),
           s == null ? "-" : String.format(Locale.ROOT, "%.2f", r.ratioOfValues()),
           s == null ? "-" : String.format(Locale.ROOT, "%.2f-%.2f", s.q1(), s.q3()),
           s == null || Double.isNaN(s.cpuRatio()) ? "-"
-              : String.format(Locale.ROOT, "%.2f", s.cpuRatio()));
+              : String.format(Locale.ROOT, "%.2f", s.cpuRatio()),
+          !forks ? "" : s == null || s.forks().isEmpty() ? "  -" : "  " + s.forks().stream()
+              .map(f -> String.format(Locale.ROOT, "%.2f", f))
+              .collect(java.util.stream.Collectors.joining(" ")));
     }
   }
 
@@ -430,6 +539,12 @@ public final class Bench {
             .append(",\"ratioOfMedians\":").append(paired ? num(r.ratioOfValues()) : "null")
             .append(",\"cpuRatio\":")
             .append(paired && !Double.isNaN(s.cpuRatio()) ? num(s.cpuRatio()) : "null");
+        // added 2026-12-05 (branch memfork): each JVM's own ratio where a suite's rows pool
+        // several JVMs' rounds, else null
+        out.append(",\"forks\":").append(paired && !s.forks().isEmpty()
+            ? s.forks().stream().map(Bench::num)
+                .collect(java.util.stream.Collectors.joining(",", "[", "]"))
+            : "null");
         out.append('}');
         firstCase = false;
       }

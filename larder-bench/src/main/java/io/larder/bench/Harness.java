@@ -52,9 +52,16 @@ final class Harness {
 
   /**
    * How long and how often to measure: {@code rounds} counted rounds of one window of
-   * {@code millis} per contender, after a warm-up round of {@link #warmUpMillis} per contender.
+   * {@code millis} per contender, after a warm-up round of {@link #warmUpMillis} per contender;
+   * {@code fork} is which of a suite's JVMs this is (0 for the first, and for a suite measured
+   * in one JVM; see {@link Suite#forks}), for a suite that varies its set-up across them.
    */
-  record Settings(int rounds, long millis, boolean quick) {
+  record Settings(int rounds, long millis, boolean quick, int fork) {
+    /** Settings for the first (or only) JVM of a suite. */
+    Settings(int rounds, long millis, boolean quick) {
+      this(rounds, millis, quick, 0);
+    }
+
     /** A smoke test, not a measurement: 3 rounds of 100 ms after a warm-up round of 100 ms. */
     static Settings quickRun() {
       return new Settings(3, 100, true);
@@ -70,6 +77,16 @@ final class Harness {
       return new Settings(11, 500, false);
     }
 
+    /** These settings for the suite's JVM numbered {@code fork} (from 0). */
+    Settings forFork(int fork) {
+      return new Settings(rounds, millis, quick, fork);
+    }
+
+    /** These settings with {@code rounds} counted rounds. */
+    Settings withRounds(int rounds) {
+      return new Settings(rounds, millis, quick, fork);
+    }
+
     /**
      * The window of each contender in the warm-up round: {@code millis} in a quick run, at
      * least a second in a full run, so that C2 has compiled each contender's path before any
@@ -82,12 +99,73 @@ final class Harness {
 
   /**
    * The spread of a paired ratio: the median and quartiles of the per-round ratios of two
-   * contenders measured in the same rounds, over {@code rounds} rounds.
+   * contenders measured in the same rounds, over {@code rounds} rounds, and the median of their
+   * per-round CPU ratios ({@code NaN} when none was measured). {@code ratios} and
+   * {@code cpuRatios} are those per-round ratios, sorted, so that the rounds of several JVMs can
+   * be pooled ({@link #pooled}); {@code forks} is, for a pooled spread, each JVM's own median
+   * ratio, in the order the JVMs ran (empty for one JVM's).
    */
-  record Spread(double median, double q1, double q3, int rounds, double cpuRatio) {
-    /** A spread with no CPU time measured. */
+  record Spread(double median, double q1, double q3, int rounds, double cpuRatio,
+      List<Double> ratios, List<Double> cpuRatios, List<Double> forks) {
+    /** A spread whose per-round ratios are not kept, with no CPU time measured. */
     Spread(double median, double q1, double q3, int rounds) {
       this(median, q1, q3, rounds, Double.NaN);
+    }
+
+    /** A spread whose per-round ratios are not kept. */
+    Spread(double median, double q1, double q3, int rounds, double cpuRatio) {
+      this(median, q1, q3, rounds, cpuRatio, List.of(), List.of(), List.of());
+    }
+
+    /** Copies the lists, so that a spread is a value. */
+    Spread {
+      ratios = List.copyOf(ratios);
+      cpuRatios = List.copyOf(cpuRatios);
+      forks = List.copyOf(forks);
+    }
+
+    /**
+     * The spread of the per-round ratios of several JVMs' measurements of one row, pooled: the
+     * median and quartiles of all their rounds' ratios together (each JVM's rounds count alike),
+     * the median of all their rounds' CPU ratios, and each JVM's own median in {@link #forks}.
+     * The JVMs' rounds must have been kept ({@link #ratios} not empty).
+     *
+     * @throws IllegalArgumentException if no spread is given, or one kept no per-round ratio
+     */
+    static Spread pooled(List<Spread> spreads) {
+      if (spreads.isEmpty()) {
+        throw new IllegalArgumentException("no spread to pool");
+      }
+      List<Double> ratios = new ArrayList<>();
+      List<Double> cpu = new ArrayList<>();
+      List<Double> forks = new ArrayList<>();
+      for (Spread s : spreads) {
+        if (s.ratios().isEmpty()) {
+          throw new IllegalArgumentException("a spread of " + s.rounds()
+              + " rounds kept no per-round ratio to pool");
+        }
+        ratios.addAll(s.ratios());
+        cpu.addAll(s.cpuRatios());
+        forks.add(s.median());
+      }
+      return of(sorted(ratios), sorted(cpu), forks);
+    }
+
+    /** The spread of sorted per-round ratios and CPU ratios (either may be empty of CPU). */
+    private static Spread of(double[] ratios, double[] cpu, List<Double> forks) {
+      return new Spread(quantile(ratios, 0.5), quantile(ratios, 0.25), quantile(ratios, 0.75),
+          ratios.length, cpu.length == 0 ? Double.NaN : quantile(cpu, 0.5), boxed(ratios),
+          boxed(cpu), forks);
+    }
+
+    private static double[] sorted(List<Double> values) {
+      double[] sorted = values.stream().mapToDouble(Double::doubleValue).toArray();
+      Arrays.sort(sorted);
+      return sorted;
+    }
+
+    private static List<Double> boxed(double[] values) {
+      return Arrays.stream(values).boxed().toList();
     }
   }
 
@@ -159,8 +237,7 @@ final class Harness {
       if (spread != null && higherIsBetter) {
         // CPU per call means something beside a rate of calls only; a cost has none
         double[] cpu = pairedRatios(cpuPerCall.get(peer), cpuPerCall.get(larder), true);
-        spread = new Spread(spread.median(), spread.q1(), spread.q3(), spread.rounds(),
-            cpu.length == 0 ? Double.NaN : quantile(cpu, 0.5));
+        spread = Spread.of(pairedRatios(l, p, true), cpu, List.of());
       }
       return new Suite.Result(name, Harness.median(l), Harness.median(p), peerName, unit,
           higherIsBetter, note, spread);
@@ -179,9 +256,9 @@ final class Harness {
   /**
    * The spread of the per-round ratios of two contenders measured in the same rounds
    * ({@code larder[i] / peer[i]}, or {@code peer[i] / larder[i]} when lower is better), with no
-   * CPU ratio; {@code null} when no round has a ratio. Only rounds whose ratio is NaN (both
-   * rates zero, or one not measured) are left out: a window in which a contender completed
-   * nothing (a stall) gives a ratio of 0 or infinity, and stays in.
+   * CPU ratio, keeping those ratios; {@code null} when no round has a ratio. Only rounds whose
+   * ratio is NaN (both rates zero, or one not measured) are left out: a window in which a
+   * contender completed nothing (a stall) gives a ratio of 0 or infinity, and stays in.
    */
   static Spread spread(double[] larder, double[] peer, boolean higherIsBetter) {
     if (larder.length != peer.length) {
@@ -192,8 +269,7 @@ final class Harness {
     if (ratios.length == 0) {
       return null;
     }
-    return new Spread(quantile(ratios, 0.5), quantile(ratios, 0.25), quantile(ratios, 0.75),
-        ratios.length);
+    return Spread.of(ratios, new double[0], List.of());
   }
 
   /**

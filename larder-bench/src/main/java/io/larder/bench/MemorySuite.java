@@ -5,11 +5,13 @@ import io.larder.Cache;
 import io.larder.Larder;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
 
 /**
  * {@code memory}: get and put of 100-byte values on a Zipf key distribution (100,000 keys,
@@ -38,12 +40,21 @@ import java.util.concurrent.atomic.LongAdder;
  * every three and Larder's in one; see docs/BENCHMARKS.md, branch {@code memx}). The goal's
  * rows are the ones against raw Caffeine.
  * Last, also for information, the same {@code byte[]} gets and puts with
- * {@code mem:?byReference=true} beside raw Caffeine ({@link #byReference}), in the usual
- * number of rounds (11 in a full run, not 19: they add about a minute, not two).
+ * {@code mem:?byReference=true} beside raw Caffeine ({@link #byReference}), in fewer rounds
+ * ({@link #INFO_ROUNDS} per JVM).
+ *
+ * <p><b>A full run measures every row in {@link #FORKS} JVMs</b>, one after another, and
+ * {@link Bench} pools each row's per-round ratios over them (the row's ratio is the median of
+ * all {@code FORKS × }{@link #ROUNDS} rounds, its q1-q3 their quartiles, and each JVM's own
+ * ratio is printed beside it): a row moves between JVMs of the same code by more than between
+ * the rounds of one, because where the collector leaves each cache's entries in memory is one
+ * draw per JVM (docs/BENCHMARKS.md, branches {@code memx} and {@code memfork}). Each JVM
+ * warms the caches interleaved, in an order rotated by its number, so each contender's cache
+ * is written first in one JVM of three, and lists the contenders of each measurement in an
+ * order rotated the same way ({@link #warm}, {@link #rotated}).
  *
  * <p>Measured more steadily than other suites (see {@link #throughput}): every window starts
- * after a full collection, a full run of the goal's rows takes {@link #LONGER} times as many
- * rounds as other suites', and each contender's work is a lambda that calls its cache
+ * after a full collection, and each contender's work is a lambda that calls its cache
  * directly, so that no call site inside the work sees more than one class (see {@link #gets};
  * the one shared site left is the harness's call of the work, the same for every contender).
  * The {@code byte[]} rows of the default mode and by reference share their lambdas
@@ -54,13 +65,18 @@ final class MemorySuite implements Suite {
   private static final int SAMPLES = 1 << 20;
   private static final long MAX_BYTES = 10L << 20;
   /**
-   * How many times as long as other suites' a full run of this suite measures (its windows are
-   * as long, its rounds about this many times as many, made odd (see
-   * {@link Harness.Settings#fullRun}): 19 of 500 ms by default, 9 of 1 s until 2026-12-05), so
-   * that the median is not moved by the few windows that a long collection or a
-   * neighbour's burst slowed.
+   * How many JVMs a full run measures this suite in ({@link #forks}); each warms the caches in
+   * another order ({@link #warm}), and {@link Bench} pools their rounds.
    */
-  static final double LONGER = 1.8;
+  static final int FORKS = 3;
+  /**
+   * The counted rounds of the goal's rows (and the String rows) in each JVM of a full run: 21
+   * pooled over {@link #FORKS} JVMs (19 in one JVM until branch {@code memfork}, 9 of 1 s
+   * until 2026-12-05). Odd, so that one JVM's median is one round's ratio.
+   */
+  static final int ROUNDS = 7;
+  /** The counted rounds of the informational byReference rows in each JVM of a full run. */
+  static final int INFO_ROUNDS = 3;
   /** The informational contender: raw Caffeine copying each {@code byte[]} in or out. */
   private static final String COPYING = "caffeine+copy";
 
@@ -69,10 +85,15 @@ final class MemorySuite implements Suite {
     return "memory";
   }
 
+  /** {@link #FORKS} JVMs in a full run; one in a quick run (a smoke test). */
+  @Override
+  public int forks(Harness.Settings settings) {
+    return settings.quick() ? 1 : FORKS;
+  }
+
   @Override
   public List<Result> run(Harness.Settings given) throws Exception {
-    // the goal's rows take more rounds; the informational byReference rows the usual count
-    Harness.Settings settings = longer(given);
+    Harness.Settings settings = rounds(given, ROUNDS);
     String[] keys = new String[KEYS];
     for (int i = 0; i < KEYS; i++) {
       keys[i] = "key" + i;
@@ -90,12 +111,10 @@ final class MemorySuite implements Suite {
     com.github.benmanes.caffeine.cache.Cache<String, byte[]> copied = bytesCaffeine();
     List<Result> results = new ArrayList<>();
     try (Cache cache = Larder.open("mem:?maxBytes=" + MAX_BYTES)) {
-      for (int i = 0; i < SAMPLES; i++) { // warm all with the same sequence
-        int k = zipf[i];
-        cache.set(keys[k], values[k]);
-        caffeine.put(keys[k], values[k]);
-        copied.put(keys[k], values[k].clone());
-      }
+      warm(settings.fork(), zipf, // all with the same sequence, interleaved
+          k -> cache.set(keys[k], values[k]),
+          k -> caffeine.put(keys[k], values[k]),
+          k -> copied.put(keys[k], values[k].clone()));
       for (int threads : new int[] {1, 16}) {
         Tally larderHits = new Tally("larder");
         Tally caffeineHits = new Tally("caffeine");
@@ -126,7 +145,7 @@ final class MemorySuite implements Suite {
       }
       results.addAll(strings(settings, keys, zipf));
       // last, so that the goal's rows are measured before Larder's code has seen this mode
-      results.addAll(byReference(given, keys, zipf, values, caffeine));
+      results.addAll(byReference(rounds(given, INFO_ROUNDS), keys, zipf, values, caffeine));
     }
     return results;
   }
@@ -148,10 +167,7 @@ final class MemorySuite implements Suite {
         throw new IllegalStateException("mem:?byReference=true did not keep the array written;"
             + " the byReference rows would measure a copy");
       }
-      for (int i = 0; i < SAMPLES; i++) { // warmed with the same sequence as the others
-        int k = zipf[i];
-        cache.set(keys[k], values[k]);
-      }
+      warm(settings.fork(), zipf, k -> cache.set(keys[k], values[k])); // the same sequence
       for (int threads : new int[] {1, 16}) {
         Tally larderHits = new Tally("larder");
         Tally caffeineHits = new Tally("caffeine");
@@ -227,11 +243,9 @@ final class MemorySuite implements Suite {
         .build();
     List<Result> results = new ArrayList<>();
     try (Cache cache = Larder.open("mem:?maxBytes=" + MAX_BYTES)) {
-      for (int i = 0; i < SAMPLES; i++) {
-        int k = zipf[i];
-        cache.set(keys[k], values[k]);
-        caffeine.put(keys[k], values[k]);
-      }
+      warm(settings.fork(), zipf,
+          k -> cache.set(keys[k], values[k]),
+          k -> caffeine.put(keys[k], values[k]));
       for (int threads : new int[] {1, 16}) {
         Tally larderHits = new Tally("larder");
         Tally caffeineHits = new Tally("caffeine");
@@ -341,15 +355,43 @@ final class MemorySuite implements Suite {
   }
 
   /**
-   * A full run's settings with {@link #LONGER} times as many rounds, made odd (see
-   * {@link Harness.Settings#fullRun}); a quick run's as they are.
+   * A full run's settings with {@code rounds} counted rounds in this JVM; a quick run's as they
+   * are.
    */
-  static Harness.Settings longer(Harness.Settings settings) {
-    if (settings.quick()) {
-      return settings;
+  static Harness.Settings rounds(Harness.Settings settings, int rounds) {
+    return settings.quick() ? settings : settings.withRounds(rounds);
+  }
+
+  /**
+   * Warms the caches with the same sequence of keys, interleaved: for each key drawn, each
+   * cache's {@code step} in turn, in an order rotated by the JVM's number ({@link #rotated}),
+   * so that over {@link #FORKS} JVMs each cache is written first for every key in one of them.
+   * The young collections of the warm-up copy the caches' entries in whatever order the
+   * collector's threads reach them, a layout drawn anew in each JVM that moves the rows by
+   * 0.1-0.3 between JVMs of the same code (docs/BENCHMARKS.md, branches {@code memx} and
+   * {@code memfork}); the JVMs' pooled rounds are the answer to that draw. (Warming each cache
+   * in a loop of its own, with no collection inside, was tried in branch {@code memfork} and
+   * not kept: it did not narrow the spread between JVMs in what could be measured, and it
+   * moved the rows against raw Caffeine up by 0.1-0.2 but not those against the copying
+   * Caffeine, a change of method no measurement could yet call fairer.)
+   */
+  static void warm(int fork, int[] sequence, IntConsumer... steps) {
+    IntConsumer[] ordered = rotated(List.of(steps), fork).toArray(new IntConsumer[0]);
+    for (int k : sequence) {
+      for (IntConsumer step : ordered) {
+        step.accept(k);
+      }
     }
-    int rounds = (int) Math.round(LONGER * settings.rounds());
-    return new Harness.Settings(rounds % 2 == 0 ? rounds - 1 : rounds, settings.millis(), false);
+  }
+
+  /**
+   * {@code items} rotated left by {@code fork}: over as many JVMs as items, each comes first
+   * once (which cache is warmed first, and which contender a measurement lists first).
+   */
+  static <T> List<T> rotated(List<T> items, int fork) {
+    List<T> rotated = new ArrayList<>(items);
+    Collections.rotate(rotated, -Math.floorMod(fork, Math.max(1, items.size())));
+    return rotated;
   }
 
   /**
@@ -361,11 +403,15 @@ final class MemorySuite implements Suite {
    */
   private static Harness.Measurement throughput(Harness.Settings settings, int threads,
       Map<String, Harness.Work> contenders) throws InterruptedException {
+    Map<String, Harness.Work> ordered = new LinkedHashMap<>();
+    for (String name : rotated(List.copyOf(contenders.keySet()), settings.fork())) {
+      ordered.put(name, contenders.get(name));
+    }
     if (settings.quick()) {
-      return Harness.throughput(settings, threads, contenders);
+      return Harness.throughput(settings, threads, ordered);
     }
     Map<String, Harness.Timed<InterruptedException>> timed = new LinkedHashMap<>();
-    contenders.forEach((name, work) -> timed.put(name, millis -> {
+    ordered.forEach((name, work) -> timed.put(name, millis -> {
       System.gc();
       return Harness.measure(work, threads, millis);
     }));

@@ -15,6 +15,18 @@ interface Suite {
     return true;
   }
 
+  /**
+   * How many JVMs a run with these settings measures this suite in, one after another, each
+   * measuring every row; {@link Bench} pools each row's per-round ratios over them
+   * ({@link Harness.Spread#pooled}). One for most suites; more for a suite whose rows move
+   * between JVMs of the same code by more than within one (the {@code memory} suite: where a
+   * JVM's collections leave each cache's entries is one draw per JVM). Each JVM is told its
+   * number in {@link Harness.Settings#fork}.
+   */
+  default int forks(Harness.Settings settings) {
+    return 1;
+  }
+
   /** Runs the suite, starting and stopping any server it needs. */
   List<Result> run(Harness.Settings settings) throws Exception;
 

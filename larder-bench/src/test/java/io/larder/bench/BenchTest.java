@@ -1,6 +1,7 @@
 package io.larder.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,45 @@ class BenchTest {
     Path file = dir.resolve("fork.results");
     Bench.writeResults(file, RESULTS);
     assertThat(Bench.readResults(file)).isEqualTo(RESULTS);
+  }
+
+  @Test
+  void aForksPerRoundRatiosReadBackAsWritten(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("fork.results");
+    List<Suite.Result> kept = List.of(new Suite.Result("get", 8, 10, "Caffeine (raw)", "ops/s",
+        true, "", new Harness.Spread(0.8, 0.7, 0.9, 3, 1.1, List.of(0.7, 0.8, 0.9),
+            List.of(1.1), List.of(0.75, 0.85))));
+    Bench.writeResults(file, kept);
+    assertThat(Bench.readResults(file)).isEqualTo(kept);
+  }
+
+  @Test
+  void severalJvmsRowsPoolTheirRoundsAndTakeTheMedianOfTheirValues() {
+    List<List<Suite.Result>> forks = List.of(
+        List.of(row(100, 125, 0.7, 0.8, 0.9), Suite.Result.rate("hit ratio", 1, 2, "p", "%")),
+        List.of(row(90, 100, 0.85, 0.9, 0.95), Suite.Result.rate("hit ratio", 3, 2, "p", "%")),
+        List.of(row(80, 120, 0.6, 0.7, 0.8), Suite.Result.rate("hit ratio", 2, 2, "p", "%")));
+    List<Suite.Result> pooled = Bench.pooled(forks);
+    Suite.Result get = pooled.get(0);
+    assertThat(get.larder()).isEqualTo(90);
+    assertThat(get.peer()).isEqualTo(120);
+    assertThat(get.ratio()).isEqualTo(0.8);
+    assertThat(get.spread().rounds()).isEqualTo(9);
+    assertThat(get.spread().forks()).containsExactly(0.8, 0.9, 0.7);
+    // a row not paired in its JVMs stays unpaired: the ratio of the median values
+    assertThat(pooled.get(1).spread()).isNull();
+    assertThat(pooled.get(1).ratio()).isEqualTo(1.0);
+    assertThatThrownBy(() -> Bench.pooled(List.of(forks.get(0),
+        List.of(forks.get(1).get(1), forks.get(1).get(0)))))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("different rows");
+  }
+
+  /** A paired "get" row of one JVM whose three rounds had these ratios. */
+  private static Suite.Result row(double larder, double peer, double... ratios) {
+    List<Double> kept = java.util.Arrays.stream(ratios).boxed().toList();
+    return new Suite.Result("get", larder, peer, "Caffeine (raw)", "ops/s", true, "",
+        new Harness.Spread(ratios[1], ratios[0], ratios[2], 3, Double.NaN, kept, List.of(),
+            List.of()));
   }
 
   @Test
@@ -89,10 +129,16 @@ class BenchTest {
     assertThat(json).contains("{\"name\":\"get 1kB, 1 thr\",\"larder\":27640,\"peer\":14040,"
         + "\"peerName\":\"Lettuce (raw)\",\"unit\":\"ops/s\",\"ratio\":1.9,\"ratioQ1\":1.8,"
         + "\"ratioQ3\":2.05,\"pairedRounds\":10,\"ratioOfMedians\":1.969,"
-        + "\"cpuRatio\":1.25}");
+        + "\"cpuRatio\":1.25,\"forks\":null}");
     assertThat(json).contains("{\"name\":\"p99 \\\"read\\\"\",\"larder\":12.5,\"peer\":30,"
         + "\"peerName\":\"naive\",\"unit\":\"ms\",\"ratio\":2.4,\"ratioQ1\":null,"
         + "\"ratioQ3\":null,\"pairedRounds\":null,\"ratioOfMedians\":null,"
-        + "\"cpuRatio\":null}");
+        + "\"cpuRatio\":null,\"forks\":null}");
+    all.put("memory", List.of(new Suite.Result("get", 8, 10, "Caffeine (raw)", "ops/s", true,
+        "", new Harness.Spread(0.8, 0.7, 0.9, 3, 1.1, List.of(0.7, 0.8, 0.9), List.of(1.1),
+            List.of(0.75, 0.8, 0.85)))));
+    Bench.writeJson(file, all);
+    assertThat(Files.readString(file)).contains("\"pairedRounds\":3,\"ratioOfMedians\":0.8,"
+        + "\"cpuRatio\":1.1,\"forks\":[0.75,0.8,0.85]}");
   }
 }

@@ -32,6 +32,35 @@ class HarnessTest {
     return Harness.rounds(ROUNDS, contenders);
   }
 
+  /** A spread with no CPU time, keeping its sorted per-round {@code ratios}. */
+  private static Harness.Spread kept(double median, double q1, double q3, double... ratios) {
+    return new Harness.Spread(median, q1, q3, ratios.length, Double.NaN,
+        java.util.Arrays.stream(ratios).boxed().toList(), List.of(), List.of());
+  }
+
+  @Test
+  void severalJvmsRoundsPoolIntoOneSpreadKeepingEachJvmsOwnRatio() {
+    // three JVMs of three rounds: their medians 0.8, 0.9, 0.7; pooled, the nine rounds
+    Harness.Spread a = new Harness.Spread(0.8, 0.75, 0.85, 3, 1.1, List.of(0.7, 0.8, 0.9),
+        List.of(1.0, 1.1, 1.2), List.of());
+    Harness.Spread b = new Harness.Spread(0.9, 0.875, 0.925, 3, 1.3, List.of(0.85, 0.9, 0.95),
+        List.of(1.3, 1.3, 1.3), List.of());
+    Harness.Spread c = new Harness.Spread(0.7, 0.65, 0.75, 3, Double.NaN, List.of(0.6, 0.7, 0.8),
+        List.of(), List.of());
+    Harness.Spread pooled = Harness.Spread.pooled(List.of(a, b, c));
+    // sorted: 0.6 0.7 0.7 0.8 0.8 0.85 0.9 0.9 0.95
+    assertThat(pooled.median()).isEqualTo(0.8);
+    assertThat(pooled.q1()).isEqualTo(0.7);
+    assertThat(pooled.q3()).isEqualTo(0.9);
+    assertThat(pooled.rounds()).isEqualTo(9);
+    assertThat(pooled.ratios()).containsExactly(0.6, 0.7, 0.7, 0.8, 0.8, 0.85, 0.9, 0.9, 0.95);
+    assertThat(pooled.cpuRatio()).isEqualTo(1.25); // of 1.0 1.1 1.2 1.3 1.3 1.3
+    assertThat(pooled.forks()).containsExactly(0.8, 0.9, 0.7);
+    // a JVM's spread whose rounds were not kept cannot be pooled
+    assertThatThrownBy(() -> Harness.Spread.pooled(List.of(a, new Harness.Spread(1, 1, 1, 3))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 rounds");
+  }
+
   @Test
   void ratioIsTheMedianOfPerRoundRatiosNotTheRatioOfMedians() {
     // the machine halves both sides' speed in rounds 3 and 4: per round, Larder is 0.8 × the
@@ -45,7 +74,7 @@ class HarnessTest {
         Map.entry("third", 7.0));
 
     Suite.Result r = m.rate("case", "larder", "peer", "peer", "ops/s");
-    assertThat(r.spread()).isEqualTo(new Harness.Spread(0.8, 0.8, 0.8, 5));
+    assertThat(r.spread()).isEqualTo(kept(0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8));
     assertThat(r.ratio()).isCloseTo(0.8, within(1e-12));
   }
 
@@ -89,7 +118,7 @@ class HarnessTest {
   @Test
   void spreadIsAFunctionOfTwoArraysOfTheSameRounds() {
     assertThat(Harness.spread(new double[] {1, 2, 3}, new double[] {2, 2, 2}, true))
-        .isEqualTo(new Harness.Spread(1.0, 0.75, 1.25, 3));
+        .isEqualTo(kept(1.0, 0.75, 1.25, 0.5, 1.0, 1.5));
     assertThatThrownBy(() -> Harness.spread(new double[] {1}, new double[] {1, 2}, true))
         .isInstanceOf(IllegalArgumentException.class);
   }
@@ -121,9 +150,10 @@ class HarnessTest {
     Harness.Measurement m = larderAndPeer(new double[] {1, 2, 0, 2, 2, 0},
         new double[] {1, 4, 4, 4, 0, 0});
     Harness.Spread s = m.rate("r", "larder", "peer", "p", "ops/s").spread();
-    assertThat(s).isEqualTo(new Harness.Spread(0.5, 0.375, Double.POSITIVE_INFINITY, 4));
+    assertThat(s).isEqualTo(kept(0.5, 0.375, Double.POSITIVE_INFINITY, 0, 0.5, 0.5,
+        Double.POSITIVE_INFINITY));
     assertThat(Harness.spread(new double[] {0, 1, 1}, new double[] {1, 0, 1}, true))
-        .isEqualTo(new Harness.Spread(1.0, 0.5, Double.POSITIVE_INFINITY, 3));
+        .isEqualTo(kept(1.0, 0.5, Double.POSITIVE_INFINITY, 0, 1, Double.POSITIVE_INFINITY));
   }
 
   @Test
@@ -184,6 +214,8 @@ class HarnessTest {
     Harness.Spread s = m.rate("r", "larder", "peer", "p", "ops/s").spread();
     assertThat(s.rounds()).isEqualTo(3);
     assertThat(s.cpuRatio()).isPositive().isFinite();
+    assertThat(s.cpuRatios()).hasSize(3).isSorted();
+    assertThat(s.ratios()).hasSize(3).isSorted();
     assertThat(m.cost("c", "larder", "peer", "p", "ms").spread().cpuRatio()).isNaN();
     // work measured otherwise (an outside program) has no CPU time per call
     Harness.Measurement o = larderAndPeer(new double[] {1, 2, 2, 2, 2, 2},

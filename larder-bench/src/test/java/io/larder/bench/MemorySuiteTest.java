@@ -2,15 +2,47 @@ package io.larder.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The memory suite's round counts; nothing is measured. */
+/** The memory suite's JVMs, round counts and warm-up order; nothing is measured. */
 class MemorySuiteTest {
   @Test
-  void theGoalsRowsTakeAnOddNumberOfRoundsAboutLongerTimesAsMany() {
-    assertThat(MemorySuite.longer(Harness.Settings.fullRun()).rounds()).isEqualTo(19);
-    assertThat(MemorySuite.longer(new Harness.Settings(10, 500, false)).rounds()).isEqualTo(17);
-    assertThat(MemorySuite.longer(Harness.Settings.quickRun()))
+  void aFullRunMeasuresInSeveralJvmsAnOddNumberOfRoundsEachAQuickRunInOne() {
+    MemorySuite suite = new MemorySuite();
+    assertThat(suite.forks(Harness.Settings.fullRun())).isEqualTo(MemorySuite.FORKS)
+        .isGreaterThan(1);
+    assertThat(suite.forks(Harness.Settings.quickRun())).isEqualTo(1);
+    Harness.Settings full = MemorySuite.rounds(Harness.Settings.fullRun().forFork(2),
+        MemorySuite.ROUNDS);
+    assertThat(full.rounds()).isEqualTo(MemorySuite.ROUNDS);
+    assertThat(full.fork()).isEqualTo(2);
+    assertThat(full.millis()).isEqualTo(Harness.Settings.fullRun().millis());
+    assertThat(MemorySuite.ROUNDS % 2).isEqualTo(1);
+    assertThat(MemorySuite.ROUNDS * MemorySuite.FORKS % 2).isEqualTo(1);
+    assertThat(MemorySuite.rounds(Harness.Settings.quickRun(), MemorySuite.ROUNDS))
         .isEqualTo(Harness.Settings.quickRun());
+  }
+
+  @Test
+  void overAsManyJvmsAsCachesEachCacheIsWarmedFirstOnce() {
+    List<String> caches = List.of("larder", "caffeine", "caffeine+copy");
+    assertThat(MemorySuite.rotated(caches, 0)).isEqualTo(caches);
+    assertThat(MemorySuite.rotated(caches, 1))
+        .containsExactly("caffeine", "caffeine+copy", "larder");
+    assertThat(MemorySuite.rotated(caches, 2))
+        .containsExactly("caffeine+copy", "larder", "caffeine");
+    assertThat(MemorySuite.rotated(caches, 3)).isEqualTo(caches);
+    assertThat(MemorySuite.rotated(List.of("a", "b"), 1)).containsExactly("b", "a");
+    assertThat(MemorySuite.rotated(List.of(), 1)).isEmpty();
+  }
+
+  @Test
+  void warmWritesEveryKeyToEveryCacheInTurnInTheJvmsRotatedOrder() {
+    List<String> ran = new ArrayList<>();
+    MemorySuite.warm(1, new int[] {7, 3}, k -> ran.add("a" + k), k -> ran.add("b" + k),
+        k -> ran.add("c" + k));
+    assertThat(ran).containsExactly("b7", "c7", "a7", "b3", "c3", "a3");
   }
 }
