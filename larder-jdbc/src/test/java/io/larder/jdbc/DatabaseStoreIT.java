@@ -43,7 +43,8 @@ class DatabaseStoreIT {
    * must not fail as a timeout (at the default 2s, the bulk test's MariaDB chunks did).
    */
   private static DatabaseCacheStore open(String dialect, String options, ManualClock clock) {
-    String limit = options.contains("timeout=") ? "" : "&timeout=60s";
+    // "timeout=" as an option of its own: connectTimeout= or socketTimeout= must not count
+    String limit = ("&" + options).contains("&timeout=") ? "" : "&timeout=60s";
     return DatabaseStores.open(
         StoreUrl.parse(url(dialect) + "?poolSize=4&minIdle=1&" + options + limit), clock);
   }
