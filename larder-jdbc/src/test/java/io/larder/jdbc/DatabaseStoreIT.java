@@ -3,6 +3,7 @@ package io.larder.jdbc;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.larder.CacheConnectionException;
@@ -136,19 +137,21 @@ class DatabaseStoreIT {
     try (DatabaseCacheStore filler =
             open("mariadb", "table=stopped&purgeInterval=0", new ManualClock());
         HikariDataSource pool = mariaDbPoolOfOne("");
+        DatabaseCacheStore hurried = DatabaseStores.mariadb(pool).table("stopped")
+            .purgeInterval(Duration.ZERO).build();
         Connection observer = connect("mariadb")) {
-      DatabaseCacheStore hurried = DatabaseStores.mariadb(pool).table("stopped")
-          .purgeInterval(Duration.ZERO).build();
-      try (Connection only = pool.getConnection(); Statement s = only.createStatement()) {
-        s.execute("SET SESSION max_statement_time = 0.002"); // stays with the pool's one connection
-      }
       long stoppedBefore = statementsStopped(observer);
       int timeouts = 0;
+      int silent = 0;
       boolean filled = false;
       for (int attempt = 0; attempt < 40; attempt++) {
         if (!filled) {
           filler.setMany(entries, 0);
           filled = true;
+        }
+        // on every attempt: should Hikari replace its one connection, the new one has no limit
+        try (Connection only = pool.getConnection(); Statement s = only.createStatement()) {
+          s.execute("SET SESSION max_statement_time = 0.002");
         }
         try {
           int deleted = hurried.deleteMany(keys);
@@ -158,14 +161,32 @@ class DatabaseStoreIT {
           filled = false;
         } catch (CacheTimeoutException e) {
           timeouts++;
+          if (answeredWithoutRows(e)) {
+            silent++;
+          }
           assertThat(rows(observer, "stopped")).as("rows left after a timeout").isEqualTo(n);
         }
       }
       long stopped = statementsStopped(observer) - stoppedBefore;
       assertThat(stopped).as("DELETEs the server stopped").isGreaterThanOrEqualTo(10);
       assertThat(timeouts).isGreaterThanOrEqualTo(10);
-      hurried.close();
+      // what the test is for: if every stop was an error 1969, nothing here tried the silent
+      // answer, and the run shows as skipped rather than green (at this limit 11 of 20 and 25
+      // of 30 raw DELETEs were answered silently at load 8-12; a faster server may plan a
+      // 10,000-key list within the limit)
+      assumeThat(silent).as("stops the server answered as \"OK, 0 rows\" out of %d timeouts",
+          timeouts).isPositive();
     }
+  }
+
+  /** Tells whether the timeout is the store's reading of a DELETE answered without its rows. */
+  private static boolean answeredWithoutRows(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (String.valueOf(t.getMessage()).contains("answered without its rows")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
