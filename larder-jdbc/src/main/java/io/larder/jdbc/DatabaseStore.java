@@ -144,7 +144,7 @@ final class DatabaseStore implements DatabaseCacheStore {
   static DatabaseStore open(DataSource dataSource, AutoCloseable ownedPool, Dialect dialect,
       boolean createTable, boolean unlogged, long maxEntries, Duration purgeInterval,
       Duration queryTimeout, InstantSource clock) {
-    try (Connection c = dataSource.getConnection()) {
+    try (Connection c = connect(dataSource, dialect, "open")) {
       if (!dialect.tableExists(c)) {
         if (!createTable) {
           throw new CacheConnectionException(dialect.product() + " table " + dialect.table
@@ -724,7 +724,7 @@ final class DatabaseStore implements DatabaseCacheStore {
   /** As {@link #call}, also after close: for the last flush of remembered reads. */
   private <T> T run(String operation, SqlWork<T> work) {
     for (int attempt = 1; ; attempt++) {
-      try (Connection c = dataSource.getConnection()) {
+      try (Connection c = connect(dataSource, dialect, operation)) {
         T result = work.run(c);
         if (!c.getAutoCommit()) {
           c.commit(); // a borrowed data source may hand out connections outside autocommit
@@ -736,6 +736,18 @@ final class DatabaseStore implements DatabaseCacheStore {
         }
         throw DatabaseErrors.translate(e, dialect, operation);
       }
+    }
+  }
+
+  /**
+   * Gets a connection; a failure to is translated apart from the work's failures (see
+   * {@link DatabaseErrors#translateConnect}).
+   */
+  private static Connection connect(DataSource dataSource, Dialect dialect, String operation) {
+    try {
+      return dataSource.getConnection();
+    } catch (SQLException e) {
+      throw DatabaseErrors.translateConnect(e, dialect, operation);
     }
   }
 

@@ -10,6 +10,11 @@ import io.larder.CacheConnectionException;
 import io.larder.CacheTimeoutException;
 import io.larder.spi.StoreUrl;
 import io.larder.testkit.ManualClock;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -19,6 +24,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -220,6 +227,56 @@ class DatabaseStoreIT {
       }
       assertThat(filler.getMany(entries.keySet())).hasSize(n); // the first statement undone
     }
+  }
+
+  /**
+   * A server that takes the TCP connection and never answers the handshake cannot be reached:
+   * the driver reports a socket read timeout under the pool's "not available", and that is a
+   * {@link CacheConnectionException}, as the docs say, not a timeout of a call that ran. Both
+   * on open and on a call over a data source that has stopped giving connections.
+   */
+  @Test
+  void aServerThatNeverAnswersTheHandshakeIsUnreachableNotATimedOutCall() throws Exception {
+    try (ServerSocket mute = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        HikariDataSource unanswered = new HikariDataSource();
+        HikariDataSource pool = mariaDbPoolOfOne("")) {
+      unanswered.setJdbcUrl("jdbc:mariadb://127.0.0.1:" + mute.getLocalPort()
+          + "/larder?connectTimeout=300");
+      unanswered.setUsername("nobody");
+      unanswered.setConnectionTimeout(3_000); // several tries of 300 ms, even on a busy machine
+      unanswered.setInitializationFailTimeout(-1); // fail in getConnection(), as a live pool does
+      AtomicReference<DataSource> target = new AtomicReference<>(pool);
+      DataSource switched = (DataSource) Proxy.newProxyInstance(
+          DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
+          (proxy, method, args) -> {
+            try {
+              return method.invoke(target.get(), args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
+
+      assertThatThrownBy(() -> DatabaseStores.mariadb(unanswered).table("x").build())
+          .isInstanceOf(CacheConnectionException.class)
+          .satisfies(DatabaseStoreIT::causedBySocketTimeout);
+      try (DatabaseCacheStore store = DatabaseStores.mariadb(switched).table("unanswered")
+          .purgeInterval(Duration.ZERO).build()) {
+        target.set(unanswered);
+        assertThatThrownBy(() -> store.get("k"))
+            .isInstanceOf(CacheConnectionException.class)
+            .satisfies(DatabaseStoreIT::causedBySocketTimeout);
+      }
+    }
+  }
+
+  /** The test's premise: what the driver reported was a socket read timeout. */
+  private static void causedBySocketTimeout(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SocketTimeoutException) {
+        return;
+      }
+    }
+    throw new AssertionError("no SocketTimeoutException among the causes", e);
   }
 
   /** A borrowed pool of one connection to the MariaDB server; {@code options}: "?a=b&..." */
