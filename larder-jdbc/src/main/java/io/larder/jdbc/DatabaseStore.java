@@ -767,9 +767,13 @@ final class DatabaseStore implements DatabaseCacheStore {
       // socket timeout fails the rollback too, with a "connection is closed" of no use
       try {
         c.rollback();
-        c.setAutoCommit(true);
       } catch (SQLException undone) {
         failure.addSuppressed(undone);
+      }
+      try {
+        c.setAutoCommit(true); // even so: a borrowed data source may not reset it
+      } catch (SQLException unset) {
+        failure.addSuppressed(unset);
       }
       throw failure;
     }
