@@ -12,6 +12,7 @@ import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLDataException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -285,6 +286,12 @@ final class DatabaseStore implements DatabaseCacheStore {
         s.setLong(5, now);
         return s.executeUpdate() > 0;
       }
+    }
+    if (k.length > Dialect.MAX_KEY_BYTES) {
+      // INSERT IGNORE makes "data too long" a warning and stores the key cut short, where a
+      // longer key sharing its first 1,024 bytes would find it: refuse it as set's INSERT does
+      throw new SQLDataException("Data too long for column 'cache_key': the key has " + k.length
+          + " UTF-8 bytes, the column holds " + Dialect.MAX_KEY_BYTES, "22001");
     }
     // a row that expires between the two statements is a row someone could have deleted:
     // the insert then correctly fails or succeeds against whatever is there

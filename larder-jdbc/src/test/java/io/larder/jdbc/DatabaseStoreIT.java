@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.larder.CacheConnectionException;
+import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
 import io.larder.spi.StoreUrl;
 import io.larder.testkit.ManualClock;
@@ -226,6 +227,29 @@ class DatabaseStoreIT {
         holder.rollback();
       }
       assertThat(filler.getMany(entries.keySet())).hasSize(n); // the first statement undone
+    }
+  }
+
+  /**
+   * MariaDB's key column holds 1,024 bytes. {@code set} of a longer key fails ("Data too
+   * long"); {@code add} and {@code incr}, whose {@code INSERT IGNORE} would store the key cut
+   * short (two keys sharing their first 1,024 bytes then share a row), fail the same way.
+   */
+  @Test
+  void aKeyLongerThanTheColumnIsRefusedByAddAndIncrAsBySet() {
+    String prefix = "p".repeat(Dialect.MAX_KEY_BYTES);
+    String longKey = prefix + "-and-more";
+    try (DatabaseCacheStore store = open("mariadb", "table=long_keys", new ManualClock())) {
+      store.clear("");
+      assertThatThrownBy(() -> store.set(longKey, "v".getBytes(UTF_8), 0))
+          .isInstanceOf(CacheException.class).hasMessageContaining("too long");
+      assertThatThrownBy(() -> store.add(longKey, "v".getBytes(UTF_8), 0))
+          .isInstanceOf(CacheException.class).hasMessageContaining("too long");
+      assertThatThrownBy(() -> store.incr(longKey, 1, 0))
+          .isInstanceOf(CacheException.class).hasMessageContaining("too long");
+      assertThat(store.get(prefix)).as("a row under the cut-short key").isNull();
+      assertThat(store.add(prefix, "v".getBytes(UTF_8), 0)).isTrue(); // 1,024 bytes fit
+      assertThat(store.get(prefix)).isEqualTo("v".getBytes(UTF_8));
     }
   }
 
