@@ -14,6 +14,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLDataException;
 import java.sql.SQLException;
+import java.sql.SQLTimeoutException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -62,6 +63,8 @@ final class DatabaseStore implements DatabaseCacheStore {
 
   private static final int BATCH = 1_000;
   private static final int ATTEMPTS = 5;
+  // a clear's DELETE answered "0 rows" while its rows were there (MariaDB's stopped DELETE)
+  private static final int CLEAR_TRIES = 3;
   private static final KeyRules KEY_RULES = new KeyRules(Dialect.MAX_KEY_BYTES, false);
 
   private final DataSource dataSource;
@@ -512,27 +515,55 @@ final class DatabaseStore implements DatabaseCacheStore {
   public void clear(String prefix) {
     SqlKeys.check(prefix, "prefix");
     if (prefix.isEmpty()) {
-      call("clear", c -> {
-        try (PreparedStatement s = prepare(c, dialect.clearAll())) {
-          return s.executeUpdate();
-        }
-      });
-      recentReads.forget("");
-      return;
+      clearRows(dialect.clearAll());
+    } else {
+      // a range of the primary key: UTF-8 byte order is code point order, as successor() counts
+      Optional<String> upper = SqlKeys.successor(prefix);
+      if (upper.isPresent()) {
+        clearRows(dialect.clearRange(), prefix.getBytes(UTF_8), upper.get().getBytes(UTF_8));
+      } else {
+        clearRows(dialect.clearFrom(), prefix.getBytes(UTF_8));
+      }
     }
-    // a range of the primary key: UTF-8 byte order is code point order, as successor() counts
-    Optional<String> upper = SqlKeys.successor(prefix);
+    recentReads.forget(prefix);
+  }
+
+  /**
+   * Runs a clear statement. Where the server may answer a stopped {@code DELETE} with "0 rows"
+   * (MariaDB), a 0 is checked: if a row it should have deleted is there, the statement runs
+   * again (a row a concurrent writer added since is deleted as well, a correct order of
+   * events), and after {@link #CLEAR_TRIES} such answers the clear fails as a timeout rather
+   * than return with the rows in place.
+   */
+  private void clearRows(String delete, byte[]... bounds) {
     call("clear", c -> {
-      try (PreparedStatement s =
-          prepare(c, upper.isPresent() ? dialect.clearRange() : dialect.clearFrom())) {
-        s.setBytes(1, prefix.getBytes(UTF_8));
-        if (upper.isPresent()) {
-          s.setBytes(2, upper.get().getBytes(UTF_8));
+      for (int attempt = 1; ; attempt++) {
+        if (runClear(c, delete, bounds) > 0 || !dialect.stopsDeletesSilently()
+            || runClear(c, dialect.anyLeft(delete), bounds) == 0) {
+          return null;
         }
-        return s.executeUpdate();
+        if (attempt == CLEAR_TRIES) {
+          throw new SQLTimeoutException("the clear's DELETE answered \"0 rows\" " + attempt
+              + " times while rows it should delete were there: the server stopped it at its"
+              + " statement time limit before it deleted anything");
+        }
       }
     });
-    recentReads.forget(prefix);
+  }
+
+  /** Runs a clear's {@code DELETE} (its count) or its probe (1 if it found a row, else 0). */
+  private int runClear(Connection c, String sql, byte[]... bounds) throws SQLException {
+    try (PreparedStatement s = prepare(c, sql)) {
+      for (int i = 0; i < bounds.length; i++) {
+        s.setBytes(i + 1, bounds[i]);
+      }
+      if (!s.execute()) {
+        return s.getUpdateCount();
+      }
+      try (ResultSet found = s.getResultSet()) {
+        return found.next() ? 1 : 0;
+      }
+    }
   }
 
   /**

@@ -12,6 +12,7 @@ import io.larder.CacheTimeoutException;
 import io.larder.spi.StoreUrl;
 import io.larder.testkit.ManualClock;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -25,7 +26,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -270,15 +274,7 @@ class DatabaseStoreIT {
       unanswered.setConnectionTimeout(3_000); // several tries of 300 ms, even on a busy machine
       unanswered.setInitializationFailTimeout(-1); // fail in getConnection(), as a live pool does
       AtomicReference<DataSource> target = new AtomicReference<>(pool);
-      DataSource switched = (DataSource) Proxy.newProxyInstance(
-          DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
-          (proxy, method, args) -> {
-            try {
-              return method.invoke(target.get(), args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
-          });
+      DataSource switched = around(DataSource.class, target::get, (method, args, real) -> real.run());
 
       assertThatThrownBy(() -> DatabaseStores.mariadb(unanswered).table("x").build())
           .isInstanceOf(CacheConnectionException.class)
@@ -291,6 +287,132 @@ class DatabaseStoreIT {
             .satisfies(DatabaseStoreIT::causedBySocketTimeout);
       }
     }
+  }
+
+  /**
+   * MariaDB may answer a {@code DELETE} it stopped at its limit with "0 rows" and nothing
+   * deleted (seen on a key-range DELETE 1 time in 30 at a 2 ms limit: too rare to force). The
+   * store's own connections here give that answer, in place of the server, to the clear's
+   * first {@code DELETE}s: {@code clear} must then still leave nothing, or fail as a timeout;
+   * never return with the rows in place.
+   */
+  @Test
+  void aClearAnsweredWithoutItsRowsRunsAgainOrFailsAsATimeout() {
+    AtomicInteger silentAnswers = new AtomicInteger();
+    try (HikariDataSource pool = mariaDbPoolOfOne("")) {
+      DataSource answering = around(DataSource.class, () -> pool, (m, a, realSource) -> {
+        Object got = realSource.run();
+        if (!m.getName().equals("getConnection")) {
+          return got;
+        }
+        return around(Connection.class, () -> (Connection) got, (cm, ca, realConnection) -> {
+          Object prepared = realConnection.run();
+          if (!cm.getName().equals("prepareStatement")
+              || !((String) ca[0]).startsWith("DELETE FROM silenced")
+              || ((String) ca[0]).contains("RETURNING")) {
+            return prepared;
+          }
+          AtomicBoolean answered = new AtomicBoolean(); // "OK, 0 rows" without running it
+          return around(PreparedStatement.class, () -> (PreparedStatement) prepared,
+              (sm, sa, realStatement) -> switch (sm.getName()) {
+                case "execute", "executeUpdate" -> {
+                  if (silentAnswers.getAndUpdate(n -> Math.max(0, n - 1)) == 0) {
+                    yield realStatement.run();
+                  }
+                  answered.set(true);
+                  yield sm.getName().equals("execute") ? (Object) false : (Object) 0;
+                }
+                case "getUpdateCount" -> answered.get() ? (Object) 0 : realStatement.run();
+                default -> realStatement.run();
+              });
+        });
+      });
+      try (DatabaseCacheStore store = DatabaseStores.mariadb(answering).table("silenced")
+          .purgeInterval(Duration.ZERO).build()) {
+        store.clear("");
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+          keys.add("ns:" + i);
+          store.set("ns:" + i, "v".getBytes(UTF_8), 0);
+        }
+        store.set("other", "v".getBytes(UTF_8), 0);
+
+        silentAnswers.set(1);
+        store.clear("ns:");
+        assertThat(store.getMany(keys)).as("left by a clear that returned").isEmpty();
+        assertThat(store.get("other")).isNotNull();
+
+        store.set("ns:0", "v".getBytes(UTF_8), 0);
+        silentAnswers.set(Integer.MAX_VALUE); // every try answered so
+        assertThatThrownBy(() -> store.clear("ns:"))
+            .isInstanceOf(CacheTimeoutException.class).hasMessageContaining("0 rows");
+        silentAnswers.set(0);
+        assertThat(store.get("ns:0")).isNotNull(); // nothing was deleted: a timeout, not a lie
+
+        silentAnswers.set(1);
+        store.clear("");
+        assertThat(store.get("other")).as("left by clear(\"\")").isNull();
+        assertThat(store.get("ns:0")).isNull();
+        store.clear("none:"); // a true 0 returns
+      }
+    }
+  }
+
+  /**
+   * The same against the server itself: under a 2 ms limit most clears of a 5,000-row
+   * namespace are stopped; each must fail as a timeout or leave none of the namespace's rows.
+   */
+  @Test
+  void aClearTheServerStopsFailsOrLeavesNothing() throws SQLException {
+    java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
+    for (int i = 0; i < 5_000; i++) {
+      entries.put("c:" + i, "v".getBytes(UTF_8));
+    }
+    try (DatabaseCacheStore filler =
+            open("mariadb", "table=cleared&purgeInterval=0", new ManualClock());
+        HikariDataSource pool = mariaDbPoolOfOne("");
+        DatabaseCacheStore hurried = DatabaseStores.mariadb(pool).table("cleared")
+            .purgeInterval(Duration.ZERO).build();
+        Connection observer = connect("mariadb")) {
+      filler.clear("");
+      filler.set("d:kept", "v".getBytes(UTF_8), 0);
+      for (int attempt = 0; attempt < 20; attempt++) {
+        filler.setMany(entries, 0);
+        try (Connection only = pool.getConnection(); Statement s = only.createStatement()) {
+          s.execute("SET SESSION max_statement_time = 0.002");
+        }
+        try {
+          hurried.clear("c:");
+          assertThat(rows(observer, "cleared")).as("rows left by a clear that returned")
+              .isEqualTo(1);
+        } catch (CacheTimeoutException stopped) {
+          // the honest answer under this limit
+        }
+      }
+      assertThat(filler.get("d:kept")).isNotNull();
+    }
+  }
+
+  /** Runs a call on the real object of a proxy; a failure is the real one's, unwrapped. */
+  private interface RealCall {
+    Object run() throws Throwable;
+  }
+
+  /** What a proxy does with a call: may answer in place of the real object. */
+  private interface Around {
+    Object call(Method method, Object[] args, RealCall real) throws Throwable;
+  }
+
+  /** A proxy of {@code type} that passes each call to {@code around}, over the real object. */
+  private static <T> T around(Class<T> type, Supplier<? extends T> real, Around around) {
+    return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+        (proxy, method, args) -> around.call(method, args, () -> {
+          try {
+            return method.invoke(real.get(), args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        })));
   }
 
   /** The test's premise: what the driver reported was a socket read timeout. */
