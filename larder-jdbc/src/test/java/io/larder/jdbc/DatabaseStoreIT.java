@@ -393,6 +393,35 @@ class DatabaseStoreIT {
     }
   }
 
+  /**
+   * A borrowed data source need not reset a connection it is given back. When a many-statement
+   * {@code setMany} fails and its rollback fails too, the store must still put the connection
+   * back in autocommit, or the next caller's statements run in a transaction nobody commits.
+   * The data source here hands out one connection and resets nothing; its rollback fails.
+   */
+  @Test
+  void aFailedRollbackStillRestoresAutocommit() throws SQLException {
+    try (Connection only = connect("mariadb")) {
+      DataSource oneConnection = around(DataSource.class, () -> null, (m, a, real) ->
+          around(Connection.class, () -> only, (cm, ca, realConnection) -> switch (cm.getName()) {
+            case "close" -> null; // kept, as a pool keeps it, and not reset
+            case "rollback" -> throw new SQLException("rollback refused (injected)");
+            default -> realConnection.run();
+          }));
+      try (DatabaseCacheStore store = DatabaseStores.mariadb(oneConnection).table("rolled")
+          .purgeInterval(Duration.ZERO).build()) {
+        java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
+        for (int i = 0; i < 600; i++) { // two statements of at most 500 rows
+          entries.put("r" + i, "v".getBytes(UTF_8));
+        }
+        entries.put("r".repeat(Dialect.MAX_KEY_BYTES + 1), "v".getBytes(UTF_8)); // fails
+        assertThatThrownBy(() -> store.setMany(entries, 0))
+            .isInstanceOf(CacheException.class).hasMessageContaining("too long");
+        assertThat(only.getAutoCommit()).as("autocommit after a failed rollback").isTrue();
+      }
+    }
+  }
+
   /** Runs a call on the real object of a proxy; a failure is the real one's, unwrapped. */
   private interface RealCall {
     Object run() throws Throwable;
