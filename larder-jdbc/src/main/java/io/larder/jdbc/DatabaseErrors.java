@@ -26,9 +26,9 @@ final class DatabaseErrors {
    * @param e what the driver or pool threw
    * @param where the dialect and table, named in the message
    * @param operation what the store was doing, for example {@code "incr"}
-   * @return a {@link CacheTimeoutException} for a statement, lock, socket or pool timeout, a
-   *     {@link CacheConnectionException} when the database cannot be reached, otherwise a
-   *     {@link CacheException}
+   * @return a {@link CacheTimeoutException} for a statement or lock timeout, or a socket read
+   *     timeout on the open connection, a {@link CacheConnectionException} when the database
+   *     cannot be reached, otherwise a {@link CacheException}
    */
   static CacheException translate(SQLException e, Dialect where, String operation) {
     return translate(e, where, operation, true);

@@ -46,8 +46,11 @@ import javax.sql.DataSource;
  * {@code UPDATE} adds to a live, well-formed counter; failing that, an {@code add} creates the
  * counter, and failing that, a short transaction locks the row with
  * {@code SELECT ... FOR UPDATE} and adds in Java, which reports a malformed value or an
- * overflow exactly. Writes of several rows take them in key order, so two writers never
- * deadlock on each other's rows; a deadlock or serialization failure still is retried.
+ * overflow exactly. A MariaDB {@code clear} whose {@code DELETE} answers 0 checks, in a
+ * statement of its own, that no row it should have deleted is left (a stopped DELETE can
+ * answer so), and deletes again if one is. Writes of several rows take them in key order, so
+ * two writers never deadlock on each other's rows; a deadlock or serialization failure still
+ * is retried.
  *
  * <h2>Maintenance</h2>
  * Times are epoch milliseconds of the injected clock, so the web servers sharing a table must
