@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -141,16 +142,12 @@ class DatabaseStoreIT {
   @Test
   void aDeleteManyTheServerStopsFailsAsATimeoutRatherThanCountingNothing() throws SQLException {
     int n = 15_000; // two statements of at most 10,000 keys
-    java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
-    for (int i = 0; i < n; i++) {
-      entries.put("s" + i, "v".getBytes(UTF_8));
-    }
+    java.util.Map<String, byte[]> entries = entries(n, i -> "s" + i);
     List<String> keys = new ArrayList<>(entries.keySet());
     try (DatabaseCacheStore filler =
             open("mariadb", "table=stopped&purgeInterval=0", new ManualClock());
         HikariDataSource pool = mariaDbPoolOfOne("");
-        DatabaseCacheStore hurried = DatabaseStores.mariadb(pool).table("stopped")
-            .purgeInterval(Duration.ZERO).build();
+        DatabaseCacheStore hurried = borrowing(pool, "stopped");
         Connection observer = connect("mariadb")) {
       long stoppedBefore = statementsStopped(observer);
       int timeouts = 0;
@@ -161,10 +158,7 @@ class DatabaseStoreIT {
           filler.setMany(entries, 0);
           filled = true;
         }
-        // on every attempt: should Hikari replace its one connection, the new one has no limit
-        try (Connection only = pool.getConnection(); Statement s = only.createStatement()) {
-          s.execute("SET SESSION max_statement_time = 0.002");
-        }
+        limitTo2ms(pool);
         try {
           int deleted = hurried.deleteMany(keys);
           assertThat(rows(observer, "stopped")).as("rows left after a count of %d", deleted)
@@ -209,17 +203,13 @@ class DatabaseStoreIT {
   @Test
   void aDeleteManyCutOffByTheSocketTimeoutFailsAsATimeout() throws SQLException {
     int n = 10_001; // the last key goes in a second statement, which waits for its lock
-    java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
-    for (int i = 0; i < n; i++) {
-      entries.put(String.format("t%05d", i), "v".getBytes(UTF_8));
-    }
+    java.util.Map<String, byte[]> entries = entries(n, i -> String.format("t%05d", i));
     try (DatabaseCacheStore filler =
             open("mariadb", "table=cut_off&purgeInterval=0", new ManualClock());
         // 5 s: the pool's own setup and build()'s table check run under it too, and a starved
         // server stalls for seconds; the cut statement waits for innodb_lock_wait_timeout (50 s)
         HikariDataSource pool = mariaDbPoolOfOne("?socketTimeout=5000");
-        DatabaseCacheStore store = DatabaseStores.mariadb(pool).table("cut_off")
-            .purgeInterval(Duration.ZERO).build();
+        DatabaseCacheStore store = borrowing(pool, "cut_off");
         Connection holder = connect("mariadb")) {
       filler.setMany(entries, 0);
       lockRow(holder, "cut_off", "t10000");
@@ -279,8 +269,7 @@ class DatabaseStoreIT {
       assertThatThrownBy(() -> DatabaseStores.mariadb(unanswered).table("x").build())
           .isInstanceOf(CacheConnectionException.class)
           .satisfies(DatabaseStoreIT::causedBySocketTimeout);
-      try (DatabaseCacheStore store = DatabaseStores.mariadb(switched).table("unanswered")
-          .purgeInterval(Duration.ZERO).build()) {
+      try (DatabaseCacheStore store = borrowing(switched, "unanswered")) {
         target.set(unanswered);
         assertThatThrownBy(() -> store.get("k"))
             .isInstanceOf(CacheConnectionException.class)
@@ -327,8 +316,7 @@ class DatabaseStoreIT {
               });
         });
       });
-      try (DatabaseCacheStore store = DatabaseStores.mariadb(answering).table("silenced")
-          .purgeInterval(Duration.ZERO).build()) {
+      try (DatabaseCacheStore store = borrowing(answering, "silenced")) {
         store.clear("");
         List<String> keys = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
@@ -364,23 +352,17 @@ class DatabaseStoreIT {
    */
   @Test
   void aClearTheServerStopsFailsOrLeavesNothing() throws SQLException {
-    java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
-    for (int i = 0; i < 5_000; i++) {
-      entries.put("c:" + i, "v".getBytes(UTF_8));
-    }
+    java.util.Map<String, byte[]> entries = entries(5_000, i -> "c:" + i);
     try (DatabaseCacheStore filler =
             open("mariadb", "table=cleared&purgeInterval=0", new ManualClock());
         HikariDataSource pool = mariaDbPoolOfOne("");
-        DatabaseCacheStore hurried = DatabaseStores.mariadb(pool).table("cleared")
-            .purgeInterval(Duration.ZERO).build();
+        DatabaseCacheStore hurried = borrowing(pool, "cleared");
         Connection observer = connect("mariadb")) {
       filler.clear("");
       filler.set("d:kept", "v".getBytes(UTF_8), 0);
       for (int attempt = 0; attempt < 20; attempt++) {
         filler.setMany(entries, 0);
-        try (Connection only = pool.getConnection(); Statement s = only.createStatement()) {
-          s.execute("SET SESSION max_statement_time = 0.002");
-        }
+        limitTo2ms(pool);
         try {
           hurried.clear("c:");
           assertThat(rows(observer, "cleared")).as("rows left by a clear that returned")
@@ -408,12 +390,9 @@ class DatabaseStoreIT {
             case "rollback" -> throw new SQLException("rollback refused (injected)");
             default -> realConnection.run();
           }));
-      try (DatabaseCacheStore store = DatabaseStores.mariadb(oneConnection).table("rolled")
-          .purgeInterval(Duration.ZERO).build()) {
-        java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
-        for (int i = 0; i < 600; i++) { // two statements of at most 500 rows
-          entries.put("r" + i, "v".getBytes(UTF_8));
-        }
+      try (DatabaseCacheStore store = borrowing(oneConnection, "rolled")) {
+        // two statements of at most 500 rows
+        java.util.Map<String, byte[]> entries = entries(600, i -> "r" + i);
         entries.put("r".repeat(Dialect.MAX_KEY_BYTES + 1), "v".getBytes(UTF_8)); // fails
         assertThatThrownBy(() -> store.setMany(entries, 0))
             .isInstanceOf(CacheException.class).hasMessageContaining("too long");
@@ -452,6 +431,30 @@ class DatabaseStoreIT {
       }
     }
     throw new AssertionError("no SocketTimeoutException among the causes", e);
+  }
+
+  /** {@code n} entries of value "v", the i-th under {@code key.apply(i)}. */
+  private static java.util.Map<String, byte[]> entries(int n, IntFunction<String> key) {
+    java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
+    for (int i = 0; i < n; i++) {
+      entries.put(key.apply(i), "v".getBytes(UTF_8));
+    }
+    return entries;
+  }
+
+  /** A MariaDB store over a borrowed data source, without purging. */
+  private static DatabaseCacheStore borrowing(DataSource dataSource, String table) {
+    return DatabaseStores.mariadb(dataSource).table(table).purgeInterval(Duration.ZERO).build();
+  }
+
+  /**
+   * Sets a 2 ms statement limit on a pool of one's connection. Set before every attempt: a
+   * connection Hikari replaced would have none.
+   */
+  private static void limitTo2ms(HikariDataSource pool) throws SQLException {
+    try (Connection only = pool.getConnection(); Statement s = only.createStatement()) {
+      s.execute("SET SESSION max_statement_time = 0.002");
+    }
   }
 
   /** A borrowed pool of one connection to the MariaDB server; {@code options}: "?a=b&..." */
