@@ -261,10 +261,10 @@ class DatabaseStoreIT {
       unanswered.setJdbcUrl("jdbc:mariadb://127.0.0.1:" + mute.getLocalPort()
           + "/larder?connectTimeout=300");
       unanswered.setUsername("nobody");
-      unanswered.setConnectionTimeout(3_000); // several tries of 300 ms, even on a busy machine
+      unanswered.setConnectionTimeout(4_000); // several tries of 300 ms, even on a busy machine
       unanswered.setInitializationFailTimeout(-1); // fail in getConnection(), as a live pool does
       AtomicReference<DataSource> target = new AtomicReference<>(pool);
-      DataSource switched = around(DataSource.class, target::get, (method, args, real) -> real.run());
+      DataSource switched = around(DataSource.class, target::get, (m, a, real) -> real.run());
 
       assertThatThrownBy(() -> DatabaseStores.mariadb(unanswered).table("x").build())
           .isInstanceOf(CacheConnectionException.class)
