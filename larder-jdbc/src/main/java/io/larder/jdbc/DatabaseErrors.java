@@ -26,17 +26,37 @@ final class DatabaseErrors {
    * @param e what the driver or pool threw
    * @param where the dialect and table, named in the message
    * @param operation what the store was doing, for example {@code "incr"}
-   * @return a {@link CacheTimeoutException} for a statement, lock, socket or pool timeout, a
-   *     {@link CacheConnectionException} when the database cannot be reached, otherwise a
-   *     {@link CacheException}
+   * @return a {@link CacheTimeoutException} for a statement or lock timeout, or a socket read
+   *     timeout on the open connection, a {@link CacheConnectionException} when the database
+   *     cannot be reached, otherwise a {@link CacheException}
    */
   static CacheException translate(SQLException e, Dialect where, String operation) {
+    return translate(e, where, operation, true);
+  }
+
+  /**
+   * Translates a failure to get a connection. Unlike {@link #translate}, it does not read a
+   * socket timeout among the causes as a timeout: a server that accepts the connection but
+   * never answers the handshake is one that cannot be reached, a
+   * {@link CacheConnectionException}, however the pool words it.
+   *
+   * @param e what the data source threw
+   * @param where the dialect and table, named in the message
+   * @param operation what the store was doing
+   * @return the translated failure
+   */
+  static CacheException translateConnect(SQLException e, Dialect where, String operation) {
+    return translate(e, where, operation, false);
+  }
+
+  private static CacheException translate(SQLException e, Dialect where, String operation,
+      boolean connected) {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     String message = where.product() + " " + operation + " on table " + where.table
         + " failed: " + e.getMessage();
     if (e instanceof SQLTimeoutException || PG_CANCELED.equals(state)
         || PG_LOCK_TIMEOUT.equals(state) || e.getErrorCode() == MARIADB_STATEMENT_TIME
-        || e.getErrorCode() == MARIADB_LOCK_WAIT || socketTimedOut(e)) {
+        || e.getErrorCode() == MARIADB_LOCK_WAIT || (connected && socketTimedOut(e))) {
       return new CacheTimeoutException(message, e);
     }
     if (e instanceof SQLTransientConnectionException || state.startsWith("08")

@@ -12,7 +12,9 @@ import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLDataException;
 import java.sql.SQLException;
+import java.sql.SQLTimeoutException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -44,8 +46,11 @@ import javax.sql.DataSource;
  * {@code UPDATE} adds to a live, well-formed counter; failing that, an {@code add} creates the
  * counter, and failing that, a short transaction locks the row with
  * {@code SELECT ... FOR UPDATE} and adds in Java, which reports a malformed value or an
- * overflow exactly. Writes of several rows take them in key order, so two writers never
- * deadlock on each other's rows; a deadlock or serialization failure still is retried.
+ * overflow exactly. A MariaDB {@code clear} whose {@code DELETE} answers 0 checks, in a
+ * statement of its own, that no row it should have deleted is left (a stopped DELETE can
+ * answer so), and deletes again if one is. Writes of several rows take them in key order, so
+ * two writers never deadlock on each other's rows; a deadlock or serialization failure still
+ * is retried.
  *
  * <h2>Maintenance</h2>
  * Times are epoch milliseconds of the injected clock, so the web servers sharing a table must
@@ -61,6 +66,8 @@ final class DatabaseStore implements DatabaseCacheStore {
 
   private static final int BATCH = 1_000;
   private static final int ATTEMPTS = 5;
+  // a clear's DELETE answered "0 rows" while its rows were there (MariaDB's stopped DELETE)
+  private static final int CLEAR_TRIES = 3;
   private static final KeyRules KEY_RULES = new KeyRules(Dialect.MAX_KEY_BYTES, false);
 
   private final DataSource dataSource;
@@ -144,7 +151,7 @@ final class DatabaseStore implements DatabaseCacheStore {
   static DatabaseStore open(DataSource dataSource, AutoCloseable ownedPool, Dialect dialect,
       boolean createTable, boolean unlogged, long maxEntries, Duration purgeInterval,
       Duration queryTimeout, InstantSource clock) {
-    try (Connection c = dataSource.getConnection()) {
+    try (Connection c = connect(dataSource, dialect, "open")) {
       if (!dialect.tableExists(c)) {
         if (!createTable) {
           throw new CacheConnectionException(dialect.product() + " table " + dialect.table
@@ -285,6 +292,12 @@ final class DatabaseStore implements DatabaseCacheStore {
         s.setLong(5, now);
         return s.executeUpdate() > 0;
       }
+    }
+    if (k.length > Dialect.MAX_KEY_BYTES) {
+      // INSERT IGNORE makes "data too long" a warning and stores the key cut short, where a
+      // longer key sharing its first 1,024 bytes would find it: refuse it as set's INSERT does
+      throw new SQLDataException("Data too long for column 'cache_key': the key has " + k.length
+          + " UTF-8 bytes, the column holds " + Dialect.MAX_KEY_BYTES, "22001");
     }
     // a row that expires between the two statements is a row someone could have deleted:
     // the insert then correctly fails or succeeds against whatever is there
@@ -505,27 +518,55 @@ final class DatabaseStore implements DatabaseCacheStore {
   public void clear(String prefix) {
     SqlKeys.check(prefix, "prefix");
     if (prefix.isEmpty()) {
-      call("clear", c -> {
-        try (PreparedStatement s = prepare(c, dialect.clearAll())) {
-          return s.executeUpdate();
-        }
-      });
-      recentReads.forget("");
-      return;
+      clearRows(dialect.clearAll());
+    } else {
+      // a range of the primary key: UTF-8 byte order is code point order, as successor() counts
+      Optional<String> upper = SqlKeys.successor(prefix);
+      if (upper.isPresent()) {
+        clearRows(dialect.clearRange(), prefix.getBytes(UTF_8), upper.get().getBytes(UTF_8));
+      } else {
+        clearRows(dialect.clearFrom(), prefix.getBytes(UTF_8));
+      }
     }
-    // a range of the primary key: UTF-8 byte order is code point order, as successor() counts
-    Optional<String> upper = SqlKeys.successor(prefix);
+    recentReads.forget(prefix);
+  }
+
+  /**
+   * Runs a clear statement. Where the server may answer a stopped {@code DELETE} with "0 rows"
+   * (MariaDB), a 0 is checked: if a row it should have deleted is there, the statement runs
+   * again (a row a concurrent writer added since is deleted as well, a correct order of
+   * events), and after {@link #CLEAR_TRIES} such answers the clear fails as a timeout rather
+   * than return with the rows in place.
+   */
+  private void clearRows(String delete, byte[]... bounds) {
     call("clear", c -> {
-      try (PreparedStatement s =
-          prepare(c, upper.isPresent() ? dialect.clearRange() : dialect.clearFrom())) {
-        s.setBytes(1, prefix.getBytes(UTF_8));
-        if (upper.isPresent()) {
-          s.setBytes(2, upper.get().getBytes(UTF_8));
+      for (int attempt = 1; ; attempt++) {
+        if (runClear(c, delete, bounds) > 0 || !dialect.stopsDeletesSilently()
+            || runClear(c, dialect.anyLeft(delete), bounds) == 0) {
+          return null;
         }
-        return s.executeUpdate();
+        if (attempt == CLEAR_TRIES) {
+          throw new SQLTimeoutException("the clear's DELETE answered \"0 rows\" " + attempt
+              + " times while rows it should delete were there: the server stopped it at its"
+              + " statement time limit before it deleted anything");
+        }
       }
     });
-    recentReads.forget(prefix);
+  }
+
+  /** Runs a clear's {@code DELETE} (its count) or its probe (1 if it found a row, else 0). */
+  private int runClear(Connection c, String sql, byte[]... bounds) throws SQLException {
+    try (PreparedStatement s = prepare(c, sql)) {
+      for (int i = 0; i < bounds.length; i++) {
+        s.setBytes(i + 1, bounds[i]);
+      }
+      if (!s.execute()) {
+        return s.getUpdateCount();
+      }
+      try (ResultSet found = s.getResultSet()) {
+        return found.next() ? 1 : 0;
+      }
+    }
   }
 
   /**
@@ -724,7 +765,7 @@ final class DatabaseStore implements DatabaseCacheStore {
   /** As {@link #call}, also after close: for the last flush of remembered reads. */
   private <T> T run(String operation, SqlWork<T> work) {
     for (int attempt = 1; ; attempt++) {
-      try (Connection c = dataSource.getConnection()) {
+      try (Connection c = connect(dataSource, dialect, operation)) {
         T result = work.run(c);
         if (!c.getAutoCommit()) {
           c.commit(); // a borrowed data source may hand out connections outside autocommit
@@ -736,6 +777,18 @@ final class DatabaseStore implements DatabaseCacheStore {
         }
         throw DatabaseErrors.translate(e, dialect, operation);
       }
+    }
+  }
+
+  /**
+   * Gets a connection; a failure to is translated apart from the work's failures (see
+   * {@link DatabaseErrors#translateConnect}).
+   */
+  private static Connection connect(DataSource dataSource, Dialect dialect, String operation) {
+    try {
+      return dataSource.getConnection();
+    } catch (SQLException e) {
+      throw DatabaseErrors.translateConnect(e, dialect, operation);
     }
   }
 
@@ -755,9 +808,13 @@ final class DatabaseStore implements DatabaseCacheStore {
       // socket timeout fails the rollback too, with a "connection is closed" of no use
       try {
         c.rollback();
-        c.setAutoCommit(true);
       } catch (SQLException undone) {
         failure.addSuppressed(undone);
+      }
+      try {
+        c.setAutoCommit(true); // even so: a borrowed data source may not reset it
+      } catch (SQLException unset) {
+        failure.addSuppressed(unset);
       }
       throw failure;
     }

@@ -173,6 +173,24 @@ abstract class Dialect {
     return "DELETE FROM " + table + " WHERE cache_key >= ?";
   }
 
+  /**
+   * Returns the query that finds one row a clear statement ({@link #clearAll},
+   * {@link #clearRange} or {@link #clearFrom}) would delete, with the same parameters: its
+   * {@code WHERE}, {@code LIMIT 1}.
+   */
+  String anyLeft(String clear) {
+    return "SELECT 1" + clear.substring("DELETE".length()) + " LIMIT 1";
+  }
+
+  /**
+   * Tells whether the server may answer a {@code DELETE} it stopped at its statement time
+   * limit with "0 rows" and nothing deleted, instead of an error (MariaDB does; see
+   * {@link Rows#deleteReturningLive}).
+   */
+  boolean stopsDeletesSilently() {
+    return false;
+  }
+
   String count() {
     return "SELECT count(*) FROM " + table;
   }

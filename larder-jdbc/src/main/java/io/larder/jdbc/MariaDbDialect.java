@@ -26,6 +26,11 @@ final class MariaDbDialect extends Dialect {
   }
 
   @Override
+  boolean stopsDeletesSilently() {
+    return true;
+  }
+
+  @Override
   List<String> ddl(boolean unlogged) {
     return List.of(
         "CREATE TABLE IF NOT EXISTS " + table + " ("

@@ -3,12 +3,20 @@ package io.larder.jdbc;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.larder.CacheConnectionException;
+import io.larder.CacheException;
 import io.larder.CacheTimeoutException;
 import io.larder.spi.StoreUrl;
 import io.larder.testkit.ManualClock;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -18,6 +26,12 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -43,7 +57,8 @@ class DatabaseStoreIT {
    * must not fail as a timeout (at the default 2s, the bulk test's MariaDB chunks did).
    */
   private static DatabaseCacheStore open(String dialect, String options, ManualClock clock) {
-    String limit = options.contains("timeout=") ? "" : "&timeout=60s";
+    // "timeout=" as an option of its own: connectTimeout= or socketTimeout= must not count
+    String limit = ("&" + options).contains("&timeout=") ? "" : "&timeout=60s";
     return DatabaseStores.open(
         StoreUrl.parse(url(dialect) + "?poolSize=4&minIdle=1&" + options + limit), clock);
   }
@@ -127,28 +142,23 @@ class DatabaseStoreIT {
   @Test
   void aDeleteManyTheServerStopsFailsAsATimeoutRatherThanCountingNothing() throws SQLException {
     int n = 15_000; // two statements of at most 10,000 keys
-    java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
-    for (int i = 0; i < n; i++) {
-      entries.put("s" + i, "v".getBytes(UTF_8));
-    }
+    java.util.Map<String, byte[]> entries = entries(n, i -> "s" + i);
     List<String> keys = new ArrayList<>(entries.keySet());
     try (DatabaseCacheStore filler =
             open("mariadb", "table=stopped&purgeInterval=0", new ManualClock());
         HikariDataSource pool = mariaDbPoolOfOne("");
+        DatabaseCacheStore hurried = borrowing(pool, "stopped");
         Connection observer = connect("mariadb")) {
-      DatabaseCacheStore hurried = DatabaseStores.mariadb(pool).table("stopped")
-          .purgeInterval(Duration.ZERO).build();
-      try (Connection only = pool.getConnection(); Statement s = only.createStatement()) {
-        s.execute("SET SESSION max_statement_time = 0.002"); // stays with the pool's one connection
-      }
       long stoppedBefore = statementsStopped(observer);
       int timeouts = 0;
+      int silent = 0;
       boolean filled = false;
       for (int attempt = 0; attempt < 40; attempt++) {
         if (!filled) {
           filler.setMany(entries, 0);
           filled = true;
         }
+        limitTo2ms(pool);
         try {
           int deleted = hurried.deleteMany(keys);
           assertThat(rows(observer, "stopped")).as("rows left after a count of %d", deleted)
@@ -157,14 +167,32 @@ class DatabaseStoreIT {
           filled = false;
         } catch (CacheTimeoutException e) {
           timeouts++;
+          if (answeredWithoutRows(e)) {
+            silent++;
+          }
           assertThat(rows(observer, "stopped")).as("rows left after a timeout").isEqualTo(n);
         }
       }
       long stopped = statementsStopped(observer) - stoppedBefore;
       assertThat(stopped).as("DELETEs the server stopped").isGreaterThanOrEqualTo(10);
       assertThat(timeouts).isGreaterThanOrEqualTo(10);
-      hurried.close();
+      // what the test is for: if every stop was an error 1969, nothing here tried the silent
+      // answer, and the run shows as skipped rather than green (at this limit 11 of 20 and 25
+      // of 30 raw DELETEs were answered silently at load 8-12; a faster server may plan a
+      // 10,000-key list within the limit)
+      assumeThat(silent).as("stops the server answered as \"OK, 0 rows\" out of %d timeouts",
+          timeouts).isPositive();
     }
+  }
+
+  /** Tells whether the timeout is the store's reading of a DELETE answered without its rows. */
+  private static boolean answeredWithoutRows(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (String.valueOf(t.getMessage()).contains("answered without its rows")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -175,17 +203,15 @@ class DatabaseStoreIT {
   @Test
   void aDeleteManyCutOffByTheSocketTimeoutFailsAsATimeout() throws SQLException {
     int n = 10_001; // the last key goes in a second statement, which waits for its lock
-    java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
-    for (int i = 0; i < n; i++) {
-      entries.put(String.format("t%05d", i), "v".getBytes(UTF_8));
-    }
+    java.util.Map<String, byte[]> entries = entries(n, i -> String.format("t%05d", i));
     try (DatabaseCacheStore filler =
             open("mariadb", "table=cut_off&purgeInterval=0", new ManualClock());
-        HikariDataSource pool = mariaDbPoolOfOne("?socketTimeout=1000");
+        // 5 s: the pool's own setup and build()'s table check run under it too, and a starved
+        // server stalls for seconds; the cut statement waits for innodb_lock_wait_timeout (50 s)
+        HikariDataSource pool = mariaDbPoolOfOne("?socketTimeout=5000");
+        DatabaseCacheStore store = borrowing(pool, "cut_off");
         Connection holder = connect("mariadb")) {
       filler.setMany(entries, 0);
-      DatabaseCacheStore store = DatabaseStores.mariadb(pool).table("cut_off")
-          .purgeInterval(Duration.ZERO).build();
       lockRow(holder, "cut_off", "t10000");
       try {
         assertThatThrownBy(() -> store.deleteMany(entries.keySet()))
@@ -195,7 +221,239 @@ class DatabaseStoreIT {
         holder.rollback();
       }
       assertThat(filler.getMany(entries.keySet())).hasSize(n); // the first statement undone
-      store.close();
+    }
+  }
+
+  /**
+   * MariaDB's key column holds 1,024 bytes. {@code set} of a longer key fails ("Data too
+   * long"); {@code add} and {@code incr}, whose {@code INSERT IGNORE} would store the key cut
+   * short (two keys sharing their first 1,024 bytes then share a row), fail the same way.
+   */
+  @Test
+  void aKeyLongerThanTheColumnIsRefusedByAddAndIncrAsBySet() {
+    String prefix = "p".repeat(Dialect.MAX_KEY_BYTES);
+    String longKey = prefix + "-and-more";
+    try (DatabaseCacheStore store = open("mariadb", "table=long_keys", new ManualClock())) {
+      store.clear("");
+      assertThatThrownBy(() -> store.set(longKey, "v".getBytes(UTF_8), 0))
+          .isInstanceOf(CacheException.class).hasMessageContaining("too long");
+      assertThatThrownBy(() -> store.add(longKey, "v".getBytes(UTF_8), 0))
+          .isInstanceOf(CacheException.class).hasMessageContaining("too long");
+      assertThatThrownBy(() -> store.incr(longKey, 1, 0))
+          .isInstanceOf(CacheException.class).hasMessageContaining("too long");
+      assertThat(store.get(prefix)).as("a row under the cut-short key").isNull();
+      assertThat(store.add(prefix, "v".getBytes(UTF_8), 0)).isTrue(); // 1,024 bytes fit
+      assertThat(store.get(prefix)).isEqualTo("v".getBytes(UTF_8));
+    }
+  }
+
+  /**
+   * A server that takes the TCP connection and never answers the handshake cannot be reached:
+   * the driver reports a socket read timeout under the pool's "not available", and that is a
+   * {@link CacheConnectionException}, as the docs say, not a timeout of a call that ran. Both
+   * on open and on a call over a data source that has stopped giving connections.
+   */
+  @Test
+  void aServerThatNeverAnswersTheHandshakeIsUnreachableNotATimedOutCall() throws Exception {
+    try (ServerSocket mute = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        HikariDataSource unanswered = new HikariDataSource();
+        HikariDataSource pool = mariaDbPoolOfOne("")) {
+      unanswered.setJdbcUrl("jdbc:mariadb://127.0.0.1:" + mute.getLocalPort()
+          + "/larder?connectTimeout=300");
+      unanswered.setUsername("nobody");
+      unanswered.setConnectionTimeout(4_000); // several tries of 300 ms, even on a busy machine
+      unanswered.setInitializationFailTimeout(-1); // fail in getConnection(), as a live pool does
+      AtomicReference<DataSource> target = new AtomicReference<>(pool);
+      DataSource switched = around(DataSource.class, target::get, (m, a, real) -> real.run());
+
+      assertThatThrownBy(() -> DatabaseStores.mariadb(unanswered).table("x").build())
+          .isInstanceOf(CacheConnectionException.class)
+          .satisfies(DatabaseStoreIT::causedBySocketTimeout);
+      try (DatabaseCacheStore store = borrowing(switched, "unanswered")) {
+        target.set(unanswered);
+        assertThatThrownBy(() -> store.get("k"))
+            .isInstanceOf(CacheConnectionException.class)
+            .satisfies(DatabaseStoreIT::causedBySocketTimeout);
+      }
+    }
+  }
+
+  /**
+   * MariaDB may answer a {@code DELETE} it stopped at its limit with "0 rows" and nothing
+   * deleted (seen on a key-range DELETE 1 time in 30 at a 2 ms limit: too rare to force). The
+   * store's own connections here give that answer, in place of the server, to the clear's
+   * first {@code DELETE}s: {@code clear} must then still leave nothing, or fail as a timeout;
+   * never return with the rows in place.
+   */
+  @Test
+  void aClearAnsweredWithoutItsRowsRunsAgainOrFailsAsATimeout() {
+    AtomicInteger silentAnswers = new AtomicInteger();
+    try (HikariDataSource pool = mariaDbPoolOfOne("")) {
+      DataSource answering = around(DataSource.class, () -> pool, (m, a, realSource) -> {
+        Object got = realSource.run();
+        if (!m.getName().equals("getConnection")) {
+          return got;
+        }
+        return around(Connection.class, () -> (Connection) got, (cm, ca, realConnection) -> {
+          Object prepared = realConnection.run();
+          if (!cm.getName().equals("prepareStatement")
+              || !((String) ca[0]).startsWith("DELETE FROM silenced")
+              || ((String) ca[0]).contains("RETURNING")) {
+            return prepared;
+          }
+          AtomicBoolean answered = new AtomicBoolean(); // "OK, 0 rows" without running it
+          return around(PreparedStatement.class, () -> (PreparedStatement) prepared,
+              (sm, sa, realStatement) -> switch (sm.getName()) {
+                case "execute", "executeUpdate" -> {
+                  if (silentAnswers.getAndUpdate(n -> Math.max(0, n - 1)) == 0) {
+                    yield realStatement.run();
+                  }
+                  answered.set(true);
+                  yield sm.getName().equals("execute") ? (Object) false : (Object) 0;
+                }
+                case "getUpdateCount" -> answered.get() ? (Object) 0 : realStatement.run();
+                default -> realStatement.run();
+              });
+        });
+      });
+      try (DatabaseCacheStore store = borrowing(answering, "silenced")) {
+        store.clear("");
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+          keys.add("ns:" + i);
+          store.set("ns:" + i, "v".getBytes(UTF_8), 0);
+        }
+        store.set("other", "v".getBytes(UTF_8), 0);
+
+        silentAnswers.set(1);
+        store.clear("ns:");
+        assertThat(store.getMany(keys)).as("left by a clear that returned").isEmpty();
+        assertThat(store.get("other")).isNotNull();
+
+        store.set("ns:0", "v".getBytes(UTF_8), 0);
+        silentAnswers.set(Integer.MAX_VALUE); // every try answered so
+        assertThatThrownBy(() -> store.clear("ns:"))
+            .isInstanceOf(CacheTimeoutException.class).hasMessageContaining("0 rows");
+        silentAnswers.set(0);
+        assertThat(store.get("ns:0")).isNotNull(); // nothing was deleted: a timeout, not a lie
+
+        silentAnswers.set(1);
+        store.clear("");
+        assertThat(store.get("other")).as("left by clear(\"\")").isNull();
+        assertThat(store.get("ns:0")).isNull();
+        store.clear("none:"); // a true 0 returns
+      }
+    }
+  }
+
+  /**
+   * The same against the server itself: under a 2 ms limit most clears of a 5,000-row
+   * namespace are stopped; each must fail as a timeout or leave none of the namespace's rows.
+   */
+  @Test
+  void aClearTheServerStopsFailsOrLeavesNothing() throws SQLException {
+    java.util.Map<String, byte[]> entries = entries(5_000, i -> "c:" + i);
+    try (DatabaseCacheStore filler =
+            open("mariadb", "table=cleared&purgeInterval=0", new ManualClock());
+        HikariDataSource pool = mariaDbPoolOfOne("");
+        DatabaseCacheStore hurried = borrowing(pool, "cleared");
+        Connection observer = connect("mariadb")) {
+      filler.clear("");
+      filler.set("d:kept", "v".getBytes(UTF_8), 0);
+      for (int attempt = 0; attempt < 20; attempt++) {
+        filler.setMany(entries, 0);
+        limitTo2ms(pool);
+        try {
+          hurried.clear("c:");
+          assertThat(rows(observer, "cleared")).as("rows left by a clear that returned")
+              .isEqualTo(1);
+        } catch (CacheTimeoutException stopped) {
+          // the honest answer under this limit
+        }
+      }
+      assertThat(filler.get("d:kept")).isNotNull();
+    }
+  }
+
+  /**
+   * A borrowed data source need not reset a connection it is given back. When a many-statement
+   * {@code setMany} fails and its rollback fails too, the store must still put the connection
+   * back in autocommit, or the next caller's statements run in a transaction nobody commits.
+   * The data source here hands out one connection and resets nothing; its rollback fails.
+   */
+  @Test
+  void aFailedRollbackStillRestoresAutocommit() throws SQLException {
+    try (Connection only = connect("mariadb")) {
+      DataSource oneConnection = around(DataSource.class, () -> null, (m, a, real) ->
+          around(Connection.class, () -> only, (cm, ca, realConnection) -> switch (cm.getName()) {
+            case "close" -> null; // kept, as a pool keeps it, and not reset
+            case "rollback" -> throw new SQLException("rollback refused (injected)");
+            default -> realConnection.run();
+          }));
+      try (DatabaseCacheStore store = borrowing(oneConnection, "rolled")) {
+        // two statements of at most 500 rows
+        java.util.Map<String, byte[]> entries = entries(600, i -> "r" + i);
+        entries.put("r".repeat(Dialect.MAX_KEY_BYTES + 1), "v".getBytes(UTF_8)); // fails
+        assertThatThrownBy(() -> store.setMany(entries, 0))
+            .isInstanceOf(CacheException.class).hasMessageContaining("too long");
+        assertThat(only.getAutoCommit()).as("autocommit after a failed rollback").isTrue();
+      }
+    }
+  }
+
+  /** Runs a call on the real object of a proxy; a failure is the real one's, unwrapped. */
+  private interface RealCall {
+    Object run() throws Throwable;
+  }
+
+  /** What a proxy does with a call: may answer in place of the real object. */
+  private interface Around {
+    Object call(Method method, Object[] args, RealCall real) throws Throwable;
+  }
+
+  /** A proxy of {@code type} that passes each call to {@code around}, over the real object. */
+  private static <T> T around(Class<T> type, Supplier<? extends T> real, Around around) {
+    return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+        (proxy, method, args) -> around.call(method, args, () -> {
+          try {
+            return method.invoke(real.get(), args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        })));
+  }
+
+  /** The test's premise: what the driver reported was a socket read timeout. */
+  private static void causedBySocketTimeout(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SocketTimeoutException) {
+        return;
+      }
+    }
+    throw new AssertionError("no SocketTimeoutException among the causes", e);
+  }
+
+  /** {@code n} entries of value "v", the i-th under {@code key.apply(i)}. */
+  private static java.util.Map<String, byte[]> entries(int n, IntFunction<String> key) {
+    java.util.Map<String, byte[]> entries = new java.util.HashMap<>();
+    for (int i = 0; i < n; i++) {
+      entries.put(key.apply(i), "v".getBytes(UTF_8));
+    }
+    return entries;
+  }
+
+  /** A MariaDB store over a borrowed data source, without purging. */
+  private static DatabaseCacheStore borrowing(DataSource dataSource, String table) {
+    return DatabaseStores.mariadb(dataSource).table(table).purgeInterval(Duration.ZERO).build();
+  }
+
+  /**
+   * Sets a 2 ms statement limit on a pool of one's connection. Set before every attempt: a
+   * connection Hikari replaced would have none.
+   */
+  private static void limitTo2ms(HikariDataSource pool) throws SQLException {
+    try (Connection only = pool.getConnection(); Statement s = only.createStatement()) {
+      s.execute("SET SESSION max_statement_time = 0.002");
     }
   }
 
