@@ -49,9 +49,10 @@ import java.util.function.IntConsumer;
  * ratio is printed beside it): a row moves between JVMs of the same code by more than between
  * the rounds of one, because where the collector leaves each cache's entries in memory is one
  * draw per JVM (docs/BENCHMARKS.md, branches {@code memx} and {@code memfork}). Each JVM
- * warms the caches interleaved, in an order rotated by its number, so each contender's cache
- * is written first in one JVM of three, and lists the contenders of each measurement in an
- * order rotated the same way ({@link #warm}, {@link #rotated}).
+ * warms the caches interleaved, key by key, in an order rotated by its number on even draws
+ * and reversed on odd ones, so that inside every JVM each contender's cache is written before
+ * each other's for half the keys ({@link #warm}), and lists the contenders of each
+ * measurement in an order rotated by its number ({@link #rotated}).
  *
  * <p>Measured more steadily than other suites (see {@link #throughput}): every window starts
  * after a full collection, and each contender's work is a lambda that calls its cache
@@ -364,8 +365,10 @@ final class MemorySuite implements Suite {
 
   /**
    * Warms the caches with the same sequence of keys, interleaved: for each key drawn, each
-   * cache's {@code step} in turn, in an order rotated by the JVM's number ({@link #rotated}),
-   * so that over {@link #FORKS} JVMs each cache is written first for every key in one of them.
+   * cache's {@code step} in turn, in an order rotated by the JVM's number ({@link #rotated}) on
+   * the even draws and in the reverse of that order on the odd ones, so that in every JVM each
+   * cache is written before each other cache for half the draws (of an even-length sequence),
+   * and which cache starts the sequence changes from JVM to JVM.
    * The young collections of the warm-up copy the caches' entries in whatever order the
    * collector's threads reach them, a layout drawn anew in each JVM that moves the rows by
    * 0.1-0.3 between JVMs of the same code (docs/BENCHMARKS.md, branches {@code memx} and
@@ -376,10 +379,13 @@ final class MemorySuite implements Suite {
    * Caffeine, a change of method no measurement could yet call fairer.)
    */
   static void warm(int fork, int[] sequence, IntConsumer... steps) {
-    IntConsumer[] ordered = rotated(List.of(steps), fork).toArray(new IntConsumer[0]);
-    for (int k : sequence) {
-      for (IntConsumer step : ordered) {
-        step.accept(k);
+    List<IntConsumer> order = rotated(List.of(steps), fork);
+    IntConsumer[] ordered = order.toArray(new IntConsumer[0]);
+    Collections.reverse(order);
+    IntConsumer[] reversed = order.toArray(new IntConsumer[0]);
+    for (int i = 0; i < sequence.length; i++) {
+      for (IntConsumer step : (i & 1) == 0 ? ordered : reversed) {
+        step.accept(sequence[i]);
       }
     }
   }
