@@ -127,7 +127,8 @@ public final class Bench {
       System.exit(0);
     }
     System.out.printf(Locale.ROOT, "larder bench %s: %d rounds of %d ms per measurement (+1"
-        + " warm-up round of %d ms), each suite in %s, %d cores, Java %s%n",
+        + " warm-up round of %d ms) unless a suite's line says otherwise, each suite in %s, %d"
+        + " cores, Java %s%n",
         String.join(" ", names), settings.rounds(), settings.millis(), settings.warmUpMillis(),
         fork ? "a JVM of its own" : "this JVM", Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"));
@@ -164,11 +165,16 @@ public final class Bench {
   private static List<Suite.Result> run(String name, Harness.Settings settings, boolean fork)
       throws Exception {
     int forks = SUITES.get(name).forks(settings);
+    String shape = SUITES.get(name).shape(settings);
+    if (shape != null) {
+      System.out.printf(Locale.ROOT, "%s: %s%n", name, shape);
+    }
     long began = System.nanoTime();
     List<List<Suite.Result>> each = new ArrayList<>();
     for (int i = 0; i < forks; i++) {
       if (forks > 1) {
-        System.out.printf(Locale.ROOT, "%n%s: JVM %d of %d%n", name, i + 1, forks);
+        System.out.printf(Locale.ROOT, "%n%s: %s %d of %d%s%n", name, fork ? "JVM" : "run",
+            i + 1, forks, fork ? "" : ", in this JVM");
       }
       each.add(fork ? runForked(name, settings.quick(), i) : runHere(name, settings.forFork(i)));
     }

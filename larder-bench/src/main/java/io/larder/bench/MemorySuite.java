@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.LongAdder;
@@ -90,6 +91,14 @@ final class MemorySuite implements Suite {
   @Override
   public int forks(Harness.Settings settings) {
     return settings.quick() ? 1 : FORKS;
+  }
+
+  /** A full run's shape: {@link #FORKS} JVMs of {@link #ROUNDS} rounds, pooled. */
+  @Override
+  public String shape(Harness.Settings settings) {
+    return settings.quick() ? null : String.format(Locale.ROOT, "%d JVMs × %d rounds of %d ms"
+        + " per measurement (the byReference rows %d), their rounds pooled", FORKS, ROUNDS,
+        settings.millis(), INFO_ROUNDS);
   }
 
   @Override

@@ -40,6 +40,15 @@ class MemorySuiteTest {
   }
 
   @Test
+  void aFullRunSaysItsJvmsAndRoundsAQuickRunNothing() {
+    MemorySuite suite = new MemorySuite();
+    assertThat(suite.shape(Harness.Settings.fullRun())).startsWith(
+        MemorySuite.FORKS + " JVMs × " + MemorySuite.ROUNDS + " rounds of "
+            + Harness.Settings.fullRun().millis() + " ms");
+    assertThat(suite.shape(Harness.Settings.quickRun())).isNull();
+  }
+
+  @Test
   void warmWritesEveryKeyToEveryCacheInTheJvmsRotatedOrderThenItsReverse() {
     List<String> ran = new ArrayList<>();
     MemorySuite.warm(1, new int[] {7, 3, 5}, k -> ran.add("a" + k), k -> ran.add("b" + k),
