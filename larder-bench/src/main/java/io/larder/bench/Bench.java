@@ -73,56 +73,21 @@ public final class Bench {
    * @throws Exception if a server cannot start, a client fails, or a suite's JVM fails
    */
   public static void main(String[] args) throws Exception {
-    List<String> names = new ArrayList<>();
-    boolean quick = false;
-    boolean fork = true;
-    Path json = null;
-    Path forkResults = null;
-    int forkIndex = 0;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--quick" -> quick = true;
-        case "--no-fork" -> fork = false;
-        case "--json" -> {
-          if (i + 1 >= args.length) {
-            usage("--json needs a FILE");
-          }
-          json = Path.of(args[++i]);
-        }
-        case FORK -> {
-          if (i + 1 >= args.length) {
-            usage(FORK + " needs a FILE");
-          }
-          forkResults = Path.of(args[++i]);
-        }
-        case FORK_INDEX -> {
-          if (i + 1 >= args.length) {
-            usage(FORK_INDEX + " needs a number");
-          }
-          forkIndex = Integer.parseInt(args[++i]);
-        }
-        case "-h", "--help" -> {
-          usage(null);
-          return;
-        }
-        default -> {
-          if (!SUITES.containsKey(args[i])) {
-            usage("unknown suite or option '" + args[i] + "'");
-          }
-          names.add(args[i]);
-        }
-      }
+    Options options = Options.parse(args);
+    if (options == null) {
+      return;
     }
-    if (names.isEmpty()) {
-      names.addAll(SUITES.keySet());
-    }
-    Harness.Settings settings = quick ? Harness.Settings.quickRun() : Harness.Settings.fullRun();
+    List<String> names = options.names();
+    boolean fork = options.fork();
+    Path json = options.json();
+    Path forkResults = options.forkResults();
+    Harness.Settings settings = options.settings();
     if (forkResults != null) {
       if (names.size() != 1) {
         usage(FORK + " runs one suite");
       }
       touchYoungGeneration(bytesToTouch(settings));
-      writeResults(forkResults, runHere(names.get(0), settings.forFork(forkIndex)));
+      writeResults(forkResults, runHere(names.get(0), options.forkSettings()));
       // a thread a suite left running must not keep its JVM, and the run, waiting
       System.exit(0);
     }
@@ -254,15 +219,10 @@ public final class Bench {
       throws IOException, InterruptedException {
     Path results = Files.createTempFile("larder-bench-" + name + "-", ".results");
     try {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.addAll(forkFlags(ManagementFactory.getRuntimeMXBean().getInputArguments()));
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-          Bench.class.getName(), name, FORK, results.toString(), FORK_INDEX,
-          String.valueOf(index)));
-      if (quick) {
-        command.add("--quick");
-      }
+      List<String> command = forkCommand(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          ManagementFactory.getRuntimeMXBean().getInputArguments(),
+          System.getProperty("java.class.path"), name, results, index, quick);
       System.out.flush();
       ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
       // their options are in this JVM's flags, copied above: applied again they would be twice
@@ -288,6 +248,24 @@ public final class Bench {
     } finally {
       Files.deleteIfExists(results);
     }
+  }
+
+  /**
+   * The command line of suite {@code name}'s JVM number {@code index}: {@code java} with this
+   * JVM's {@code flags} as {@link #forkFlags} passes them on, the class path, and the options
+   * that make it a fork writing to {@code results} and tell it which JVM it is.
+   */
+  static List<String> forkCommand(String java, List<String> flags, String classPath,
+      String name, Path results, int index, boolean quick) {
+    List<String> command = new ArrayList<>();
+    command.add(java);
+    command.addAll(forkFlags(flags));
+    command.addAll(List.of("-cp", classPath, Bench.class.getName(), name, FORK,
+        results.toString(), FORK_INDEX, String.valueOf(index)));
+    if (quick) {
+      command.add("--quick");
+    }
+    return command;
   }
 
   /**
@@ -475,6 +453,74 @@ public final class Bench {
             spread));
       }
       return results;
+    }
+  }
+
+  /**
+   * The command line's options: the suites named (all when none is), and for a fork, the file
+   * it writes its results to and which of its suite's JVMs it is.
+   */
+  record Options(List<String> names, boolean quick, boolean fork, Path json, Path forkResults,
+      int forkIndex) {
+    /**
+     * Parses {@code args}; {@code null} after printing the usage for {@code --help}. A wrong
+     * option prints the usage and ends the JVM.
+     */
+    static Options parse(String[] args) {
+      List<String> names = new ArrayList<>();
+      boolean quick = false;
+      boolean fork = true;
+      Path json = null;
+      Path forkResults = null;
+      int forkIndex = 0;
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "--quick" -> quick = true;
+          case "--no-fork" -> fork = false;
+          case "--json" -> {
+            if (i + 1 >= args.length) {
+              usage("--json needs a FILE");
+            }
+            json = Path.of(args[++i]);
+          }
+          case FORK -> {
+            if (i + 1 >= args.length) {
+              usage(FORK + " needs a FILE");
+            }
+            forkResults = Path.of(args[++i]);
+          }
+          case FORK_INDEX -> {
+            if (i + 1 >= args.length) {
+              usage(FORK_INDEX + " needs a number");
+            }
+            forkIndex = Integer.parseInt(args[++i]);
+          }
+          case "-h", "--help" -> {
+            usage(null);
+            return null;
+          }
+          default -> {
+            if (!SUITES.containsKey(args[i])) {
+              usage("unknown suite or option '" + args[i] + "'");
+            }
+            names.add(args[i]);
+          }
+        }
+      }
+      if (names.isEmpty()) {
+        names.addAll(SUITES.keySet());
+      }
+      return new Options(names, quick, fork, json, forkResults, forkIndex);
+    }
+
+    /** A full or a quick run's settings. */
+    Harness.Settings settings() {
+      return quick ? Harness.Settings.quickRun() : Harness.Settings.fullRun();
+    }
+
+    /** The settings a fork runs its suite with: which of the suite's JVMs it is. */
+    Harness.Settings forkSettings() {
+      return settings().forFork(forkIndex);
     }
   }
 

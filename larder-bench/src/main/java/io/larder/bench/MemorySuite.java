@@ -410,6 +410,19 @@ final class MemorySuite implements Suite {
   }
 
   /**
+   * {@code contenders} listed in an order rotated left by {@code fork} ({@link #rotated}): the
+   * order a JVM measures them in, so that the round orders of {@link Harness#order} start from
+   * another contender in each JVM.
+   */
+  static <W> Map<String, W> rotated(Map<String, W> contenders, int fork) {
+    Map<String, W> ordered = new LinkedHashMap<>();
+    for (String name : rotated(List.copyOf(contenders.keySet()), fork)) {
+      ordered.put(name, contenders.get(name));
+    }
+    return ordered;
+  }
+
+  /**
    * Measures as {@link Harness#throughput} does, more steadily: each window of a full run
    * starts after a full collection, so that a young collection owed to one contender's garbage
    * (Larder allocates per call, raw Caffeine almost never) does not land in the next
@@ -418,10 +431,7 @@ final class MemorySuite implements Suite {
    */
   private static Harness.Measurement throughput(Harness.Settings settings, int threads,
       Map<String, Harness.Work> contenders) throws InterruptedException {
-    Map<String, Harness.Work> ordered = new LinkedHashMap<>();
-    for (String name : rotated(List.copyOf(contenders.keySet()), settings.fork())) {
-      ordered.put(name, contenders.get(name));
-    }
+    Map<String, Harness.Work> ordered = rotated(contenders, settings.fork());
     if (settings.quick()) {
       return Harness.throughput(settings, threads, ordered);
     }

@@ -1,9 +1,12 @@
 package io.larder.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +40,20 @@ class MemorySuiteTest {
     assertThat(MemorySuite.rotated(caches, 3)).isEqualTo(caches);
     assertThat(MemorySuite.rotated(List.of("a", "b"), 1)).containsExactly("b", "a");
     assertThat(MemorySuite.rotated(List.of(), 1)).isEmpty();
+  }
+
+  @Test
+  void eachJvmListsTheContendersOfAMeasurementRotatedByItsNumber() {
+    Map<String, Integer> contenders = new LinkedHashMap<>();
+    contenders.put("larder", 1);
+    contenders.put("caffeine", 2);
+    contenders.put("caffeine+copy", 3);
+    assertThat(MemorySuite.rotated(contenders, 0)).containsExactly(entry("larder", 1),
+        entry("caffeine", 2), entry("caffeine+copy", 3));
+    assertThat(MemorySuite.rotated(contenders, 1)).containsExactly(entry("caffeine", 2),
+        entry("caffeine+copy", 3), entry("larder", 1));
+    assertThat(MemorySuite.rotated(contenders, 2)).containsExactly(entry("caffeine+copy", 3),
+        entry("larder", 1), entry("caffeine", 2));
   }
 
   @Test
