@@ -125,7 +125,9 @@ public final class Bench {
   /**
    * Runs one suite in as many JVMs as it asks for ({@link Suite#forks}), one after another (in
    * this one, in turn, with {@code --no-fork}), and gives its rows: one JVM's as they are, or
-   * several JVMs' pooled ({@link #pooled}), printed once more, pooled.
+   * several JVMs' pooled ({@link #pooled}), printed once more, pooled. A failure in any one
+   * of the JVMs (a hit-ratio check, an out-of-memory error) fails the suite and loses the rows
+   * of the others: a suite measured in three JVMs has three chances to fail where it had one.
    */
   private static List<Suite.Result> run(String name, Harness.Settings settings, boolean fork)
       throws Exception {
