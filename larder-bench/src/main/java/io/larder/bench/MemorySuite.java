@@ -97,8 +97,8 @@ final class MemorySuite implements Suite {
   @Override
   public String shape(Harness.Settings settings) {
     return settings.quick() ? null : String.format(Locale.ROOT, "%d JVMs × %d rounds of %d ms"
-        + " per measurement (the byReference rows %d), their rounds pooled", FORKS, ROUNDS,
-        settings.millis(), INFO_ROUNDS);
+        + " per measurement (the byReference rows %d), their rounds pooled (with --no-fork, %d"
+        + " runs in turn in this JVM)", FORKS, ROUNDS, settings.millis(), INFO_ROUNDS, FORKS);
   }
 
   @Override
