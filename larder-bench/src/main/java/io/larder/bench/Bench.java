@@ -73,61 +73,27 @@ public final class Bench {
    * @throws Exception if a server cannot start, a client fails, or a suite's JVM fails
    */
   public static void main(String[] args) throws Exception {
-    List<String> names = new ArrayList<>();
-    boolean quick = false;
-    boolean fork = true;
-    Path json = null;
-    Path forkResults = null;
-    int forkIndex = 0;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--quick" -> quick = true;
-        case "--no-fork" -> fork = false;
-        case "--json" -> {
-          if (i + 1 >= args.length) {
-            usage("--json needs a FILE");
-          }
-          json = Path.of(args[++i]);
-        }
-        case FORK -> {
-          if (i + 1 >= args.length) {
-            usage(FORK + " needs a FILE");
-          }
-          forkResults = Path.of(args[++i]);
-        }
-        case FORK_INDEX -> {
-          if (i + 1 >= args.length) {
-            usage(FORK_INDEX + " needs a number");
-          }
-          forkIndex = Integer.parseInt(args[++i]);
-        }
-        case "-h", "--help" -> {
-          usage(null);
-          return;
-        }
-        default -> {
-          if (!SUITES.containsKey(args[i])) {
-            usage("unknown suite or option '" + args[i] + "'");
-          }
-          names.add(args[i]);
-        }
-      }
+    Options options = Options.parse(args);
+    if (options == null) {
+      return;
     }
-    if (names.isEmpty()) {
-      names.addAll(SUITES.keySet());
-    }
-    Harness.Settings settings = quick ? Harness.Settings.quickRun() : Harness.Settings.fullRun();
+    List<String> names = options.names();
+    boolean fork = options.fork();
+    Path json = options.json();
+    Path forkResults = options.forkResults();
+    Harness.Settings settings = options.settings();
     if (forkResults != null) {
       if (names.size() != 1) {
         usage(FORK + " runs one suite");
       }
       touchYoungGeneration(bytesToTouch(settings));
-      writeResults(forkResults, runHere(names.get(0), settings.forFork(forkIndex)));
+      writeResults(forkResults, runHere(names.get(0), options.forkSettings()));
       // a thread a suite left running must not keep its JVM, and the run, waiting
       System.exit(0);
     }
     System.out.printf(Locale.ROOT, "larder bench %s: %d rounds of %d ms per measurement (+1"
-        + " warm-up round of %d ms), each suite in %s, %d cores, Java %s%n",
+        + " warm-up round of %d ms) unless a suite's line says otherwise, each suite in %s, %d"
+        + " cores, Java %s%n",
         String.join(" ", names), settings.rounds(), settings.millis(), settings.warmUpMillis(),
         fork ? "a JVM of its own" : "this JVM", Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"));
@@ -159,16 +125,23 @@ public final class Bench {
   /**
    * Runs one suite in as many JVMs as it asks for ({@link Suite#forks}), one after another (in
    * this one, in turn, with {@code --no-fork}), and gives its rows: one JVM's as they are, or
-   * several JVMs' pooled ({@link #pooled}), printed once more, pooled.
+   * several JVMs' pooled ({@link #pooled}), printed once more, pooled. A failure in any one
+   * of the JVMs (a hit-ratio check, an out-of-memory error) fails the suite and loses the rows
+   * of the others: a suite measured in three JVMs has three chances to fail where it had one.
    */
   private static List<Suite.Result> run(String name, Harness.Settings settings, boolean fork)
       throws Exception {
     int forks = SUITES.get(name).forks(settings);
+    String shape = SUITES.get(name).shape(settings);
+    if (shape != null) {
+      System.out.printf(Locale.ROOT, "%s: %s%n", name, shape);
+    }
     long began = System.nanoTime();
     List<List<Suite.Result>> each = new ArrayList<>();
     for (int i = 0; i < forks; i++) {
       if (forks > 1) {
-        System.out.printf(Locale.ROOT, "%n%s: JVM %d of %d%n", name, i + 1, forks);
+        System.out.printf(Locale.ROOT, "%n%s: %s %d of %d%s%n", name, fork ? "JVM" : "run",
+            i + 1, forks, fork ? "" : ", in this JVM");
       }
       each.add(fork ? runForked(name, settings.quick(), i) : runHere(name, settings.forFork(i)));
     }
@@ -248,15 +221,10 @@ public final class Bench {
       throws IOException, InterruptedException {
     Path results = Files.createTempFile("larder-bench-" + name + "-", ".results");
     try {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.addAll(forkFlags(ManagementFactory.getRuntimeMXBean().getInputArguments()));
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-          Bench.class.getName(), name, FORK, results.toString(), FORK_INDEX,
-          String.valueOf(index)));
-      if (quick) {
-        command.add("--quick");
-      }
+      List<String> command = forkCommand(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          ManagementFactory.getRuntimeMXBean().getInputArguments(),
+          System.getProperty("java.class.path"), name, results, index, quick);
       System.out.flush();
       ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
       // their options are in this JVM's flags, copied above: applied again they would be twice
@@ -282,6 +250,24 @@ public final class Bench {
     } finally {
       Files.deleteIfExists(results);
     }
+  }
+
+  /**
+   * The command line of suite {@code name}'s JVM number {@code index}: {@code java} with this
+   * JVM's {@code flags} as {@link #forkFlags} passes them on, the class path, and the options
+   * that make it a fork writing to {@code results} and tell it which JVM it is.
+   */
+  static List<String> forkCommand(String java, List<String> flags, String classPath,
+      String name, Path results, int index, boolean quick) {
+    List<String> command = new ArrayList<>();
+    command.add(java);
+    command.addAll(forkFlags(flags));
+    command.addAll(List.of("-cp", classPath, Bench.class.getName(), name, FORK,
+        results.toString(), FORK_INDEX, String.valueOf(index)));
+    if (quick) {
+      command.add("--quick");
+    }
+    return command;
   }
 
   /**
@@ -469,6 +455,74 @@ public final class Bench {
             spread));
       }
       return results;
+    }
+  }
+
+  /**
+   * The command line's options: the suites named (all when none is), and for a fork, the file
+   * it writes its results to and which of its suite's JVMs it is.
+   */
+  record Options(List<String> names, boolean quick, boolean fork, Path json, Path forkResults,
+      int forkIndex) {
+    /**
+     * Parses {@code args}; {@code null} after printing the usage for {@code --help}. A wrong
+     * option prints the usage and ends the JVM.
+     */
+    static Options parse(String[] args) {
+      List<String> names = new ArrayList<>();
+      boolean quick = false;
+      boolean fork = true;
+      Path json = null;
+      Path forkResults = null;
+      int forkIndex = 0;
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "--quick" -> quick = true;
+          case "--no-fork" -> fork = false;
+          case "--json" -> {
+            if (i + 1 >= args.length) {
+              usage("--json needs a FILE");
+            }
+            json = Path.of(args[++i]);
+          }
+          case FORK -> {
+            if (i + 1 >= args.length) {
+              usage(FORK + " needs a FILE");
+            }
+            forkResults = Path.of(args[++i]);
+          }
+          case FORK_INDEX -> {
+            if (i + 1 >= args.length) {
+              usage(FORK_INDEX + " needs a number");
+            }
+            forkIndex = Integer.parseInt(args[++i]);
+          }
+          case "-h", "--help" -> {
+            usage(null);
+            return null;
+          }
+          default -> {
+            if (!SUITES.containsKey(args[i])) {
+              usage("unknown suite or option '" + args[i] + "'");
+            }
+            names.add(args[i]);
+          }
+        }
+      }
+      if (names.isEmpty()) {
+        names.addAll(SUITES.keySet());
+      }
+      return new Options(names, quick, fork, json, forkResults, forkIndex);
+    }
+
+    /** A full or a quick run's settings. */
+    Harness.Settings settings() {
+      return quick ? Harness.Settings.quickRun() : Harness.Settings.fullRun();
+    }
+
+    /** The settings a fork runs its suite with: which of the suite's JVMs it is. */
+    Harness.Settings forkSettings() {
+      return settings().forFork(forkIndex);
     }
   }
 

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.LongAdder;
@@ -49,9 +50,10 @@ import java.util.function.IntConsumer;
  * ratio is printed beside it): a row moves between JVMs of the same code by more than between
  * the rounds of one, because where the collector leaves each cache's entries in memory is one
  * draw per JVM (docs/BENCHMARKS.md, branches {@code memx} and {@code memfork}). Each JVM
- * warms the caches interleaved, in an order rotated by its number, so each contender's cache
- * is written first in one JVM of three, and lists the contenders of each measurement in an
- * order rotated the same way ({@link #warm}, {@link #rotated}).
+ * warms the caches interleaved, key by key, in an order rotated by its number on even draws
+ * and reversed on odd ones, so that inside every JVM each contender's cache is written before
+ * each other's for half the keys ({@link #warm}), and lists the contenders of each
+ * measurement in an order rotated by its number ({@link #rotated}).
  *
  * <p>Measured more steadily than other suites (see {@link #throughput}): every window starts
  * after a full collection, and each contender's work is a lambda that calls its cache
@@ -89,6 +91,14 @@ final class MemorySuite implements Suite {
   @Override
   public int forks(Harness.Settings settings) {
     return settings.quick() ? 1 : FORKS;
+  }
+
+  /** A full run's shape: {@link #FORKS} JVMs of {@link #ROUNDS} rounds, pooled. */
+  @Override
+  public String shape(Harness.Settings settings) {
+    return settings.quick() ? null : String.format(Locale.ROOT, "%d JVMs × %d rounds of %d ms"
+        + " per measurement (the byReference rows %d), their rounds pooled (with --no-fork, %d"
+        + " runs in turn in this JVM)", FORKS, ROUNDS, settings.millis(), INFO_ROUNDS, FORKS);
   }
 
   @Override
@@ -364,8 +374,10 @@ final class MemorySuite implements Suite {
 
   /**
    * Warms the caches with the same sequence of keys, interleaved: for each key drawn, each
-   * cache's {@code step} in turn, in an order rotated by the JVM's number ({@link #rotated}),
-   * so that over {@link #FORKS} JVMs each cache is written first for every key in one of them.
+   * cache's {@code step} in turn, in an order rotated by the JVM's number ({@link #rotated}) on
+   * the even draws and in the reverse of that order on the odd ones, so that in every JVM each
+   * cache is written before each other cache for half the draws (of an even-length sequence),
+   * and which cache starts the sequence changes from JVM to JVM.
    * The young collections of the warm-up copy the caches' entries in whatever order the
    * collector's threads reach them, a layout drawn anew in each JVM that moves the rows by
    * 0.1-0.3 between JVMs of the same code (docs/BENCHMARKS.md, branches {@code memx} and
@@ -376,10 +388,13 @@ final class MemorySuite implements Suite {
    * Caffeine, a change of method no measurement could yet call fairer.)
    */
   static void warm(int fork, int[] sequence, IntConsumer... steps) {
-    IntConsumer[] ordered = rotated(List.of(steps), fork).toArray(new IntConsumer[0]);
-    for (int k : sequence) {
-      for (IntConsumer step : ordered) {
-        step.accept(k);
+    List<IntConsumer> order = rotated(List.of(steps), fork);
+    IntConsumer[] ordered = order.toArray(new IntConsumer[0]);
+    Collections.reverse(order);
+    IntConsumer[] reversed = order.toArray(new IntConsumer[0]);
+    for (int i = 0; i < sequence.length; i++) {
+      for (IntConsumer step : (i & 1) == 0 ? ordered : reversed) {
+        step.accept(sequence[i]);
       }
     }
   }
@@ -395,6 +410,19 @@ final class MemorySuite implements Suite {
   }
 
   /**
+   * {@code contenders} listed in an order rotated left by {@code fork} ({@link #rotated}): the
+   * order a JVM measures them in, so that the round orders of {@link Harness#order} start from
+   * another contender in each JVM.
+   */
+  static <W> Map<String, W> rotated(Map<String, W> contenders, int fork) {
+    Map<String, W> ordered = new LinkedHashMap<>();
+    for (String name : rotated(List.copyOf(contenders.keySet()), fork)) {
+      ordered.put(name, contenders.get(name));
+    }
+    return ordered;
+  }
+
+  /**
    * Measures as {@link Harness#throughput} does, more steadily: each window of a full run
    * starts after a full collection, so that a young collection owed to one contender's garbage
    * (Larder allocates per call, raw Caffeine almost never) does not land in the next
@@ -403,10 +431,7 @@ final class MemorySuite implements Suite {
    */
   private static Harness.Measurement throughput(Harness.Settings settings, int threads,
       Map<String, Harness.Work> contenders) throws InterruptedException {
-    Map<String, Harness.Work> ordered = new LinkedHashMap<>();
-    for (String name : rotated(List.copyOf(contenders.keySet()), settings.fork())) {
-      ordered.put(name, contenders.get(name));
-    }
+    Map<String, Harness.Work> ordered = rotated(contenders, settings.fork());
     if (settings.quick()) {
       return Harness.throughput(settings, threads, ordered);
     }

@@ -27,6 +27,15 @@ interface Suite {
     return 1;
   }
 
+  /**
+   * How a run with these settings measures this suite, when not as {@link Bench}'s header says
+   * (its rounds per measurement, in one JVM), printed before the suite's tables; {@code null}
+   * when as the header says.
+   */
+  default String shape(Harness.Settings settings) {
+    return null;
+  }
+
   /** Runs the suite, starting and stopping any server it needs. */
   List<Result> run(Harness.Settings settings) throws Exception;
 

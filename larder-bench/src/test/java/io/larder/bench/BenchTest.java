@@ -84,6 +84,37 @@ class BenchTest {
   }
 
   @Test
+  void aForksCommandTellsItWhichJvmItIsAndWhetherTheRunIsQuick() {
+    Path results = Path.of("/tmp/r.results");
+    assertThat(Bench.forkCommand("/j/bin/java", List.of("-Xmx1g"), "a.jar", "memory", results,
+        2, false)).containsExactly("/j/bin/java", "-Xmx1g", "-cp", "a.jar",
+            Bench.class.getName(), "memory", "--fork-results", "/tmp/r.results",
+            "--fork-index", "2");
+    List<String> quick = Bench.forkCommand("java", List.of(), "cp", "memory", results, 0, true);
+    assertThat(quick).startsWith("java", "-Xms2g", "-Xmx2g", "-Xmn256m")
+        .endsWith("--fork-index", "0", "--quick");
+  }
+
+  @Test
+  void aForkParsesItsCommandIntoTheSettingsOfItsJvmNumber() {
+    for (int index = 0; index < 3; index++) {
+      for (boolean quick : new boolean[] {false, true}) {
+        List<String> command = Bench.forkCommand("java", List.of("-Xmx1g"), "cp", "memory",
+            Path.of("/tmp/r.results"), index, quick);
+        List<String> args = command.subList(command.indexOf(Bench.class.getName()) + 1,
+            command.size());
+        Bench.Options options = Bench.Options.parse(args.toArray(new String[0]));
+        assertThat(options.names()).containsExactly("memory");
+        assertThat(options.forkResults()).isEqualTo(Path.of("/tmp/r.results"));
+        assertThat(options.forkSettings()).isEqualTo((quick ? Harness.Settings.quickRun()
+            : Harness.Settings.fullRun()).forFork(index));
+        assertThat(options.forkSettings().fork()).isEqualTo(index);
+      }
+    }
+    assertThat(Bench.Options.parse(new String[] {"memory"}).forkSettings().fork()).isZero();
+  }
+
+  @Test
   void aForkWhoseFlagsSizeNoHeapGetsAFixedOne() {
     assertThat(Bench.forkFlags(List.of("-XX:+UseG1GC", "-Dx=-Xmx")))
         .containsExactly("-XX:+UseG1GC", "-Dx=-Xmx", "-Xms2g", "-Xmx2g", "-Xmn256m");
