@@ -151,6 +151,15 @@ final class Harness {
       return of(sorted(ratios), sorted(cpu), forks);
     }
 
+    /**
+     * This spread with the per-round CPU ratios {@code cpu} (sorted; empty when none was
+     * measured) and their median, its per-round ratios kept as they are.
+     */
+    Spread withCpu(double[] cpu) {
+      return new Spread(median, q1, q3, rounds, cpu.length == 0 ? Double.NaN
+          : quantile(cpu, 0.5), ratios, boxed(cpu), forks);
+    }
+
     /** The spread of sorted per-round ratios and CPU ratios (either may be empty of CPU). */
     private static Spread of(double[] ratios, double[] cpu, List<Double> forks) {
       return new Spread(quantile(ratios, 0.5), quantile(ratios, 0.25), quantile(ratios, 0.75),
@@ -236,8 +245,8 @@ final class Harness {
       Spread spread = spread(l, p, higherIsBetter);
       if (spread != null && higherIsBetter) {
         // CPU per call means something beside a rate of calls only; a cost has none
-        double[] cpu = pairedRatios(cpuPerCall.get(peer), cpuPerCall.get(larder), true);
-        spread = Spread.of(pairedRatios(l, p, true), cpu, List.of());
+        spread = spread.withCpu(
+            pairedRatios(cpuPerCall.get(peer), cpuPerCall.get(larder), true));
       }
       return new Suite.Result(name, Harness.median(l), Harness.median(p), peerName, unit,
           higherIsBetter, note, spread);
